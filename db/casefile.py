@@ -1,0 +1,330 @@
+"""A case file on disk: create, check and open, migrate, copy, snapshot, close.
+
+One matter, one SQLite file. Every connection gets the same settings: rollback journal
+(a case file is a document that is copied and emailed, and WAL leaves side files and does
+not work on network shares), foreign keys on, secure delete on (deleted text must not
+linger in a file that gets emailed), untrusted schema off. New files are built beside the
+target under a temporary name and renamed into place only when complete, so no reader
+ever sees a half-written case file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import QueuePool, StaticPool
+
+from .errors import CaseFileError, RefusedFileError
+from .filecheck import APPLICATION_ID, FileReport, check_connection_uri, check_file
+from .migrations import SCHEMA_VERSION, migrate
+from .paths import backups_dir
+
+SUFFIX = ".casefile"
+MIN_SQLITE = (3, 37, 0)
+BUSY_TIMEOUT_MS = 5000
+# Longest single text value a case file may hold: far beyond any real statement (a
+# 50-page statement is ~150 kB) and small enough that a planted giant cell cannot
+# exhaust memory when read.
+MAX_VALUE_BYTES = 64 * 1024 * 1024
+
+
+def now_stamp() -> str:
+    """UTC timestamp text used for ``created_at``/``updated_at``."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def configure(conn: sqlite3.Connection, *, read_only: bool = False) -> None:
+    """Apply the case-file connection settings to a raw sqlite3 connection."""
+    conn.isolation_level = None
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    conn.execute("PRAGMA trusted_schema = OFF")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if read_only:
+        conn.execute("PRAGMA query_only = ON")
+    else:
+        conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("PRAGMA synchronous = FULL")
+
+
+def _make_engine(creator: Callable[[], sqlite3.Connection], *, single: bool) -> Engine:
+    engine = create_engine(
+        "sqlite://",
+        creator=creator,
+        poolclass=StaticPool if single else QueuePool,
+        **({} if single else {"pool_size": 2, "max_overflow": 4}),
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("casefile_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class CaseFile:
+    """An open case file. Use ``CaseFile.open`` / ``CaseFile.create``; close when done."""
+
+    def __init__(self, path: Path | None, engine: Engine, *, read_only: bool, version: int) -> None:
+        self.path = path
+        self.engine = engine
+        self.read_only = read_only
+        self.version = version
+        self._closed = False
+
+    # ----- lifecycle ---------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False,
+             backup_dir: Path | None = None) -> CaseFile:
+        """Check and open a case file; migrate an older one after a verified backup.
+
+        Raises RefusedFileError (with the reason) for anything that fails the checks.
+        """
+        require_sqlite()
+        report = check_file(path)
+        p = report.path.resolve()
+        if not report.writable:
+            read_only = True
+        if report.needs_migration:
+            if read_only:
+                return cls._open_migrated_copy(p)
+            backup = backup_before_migration(p, report, backup_dir or backups_dir())
+            _migrate_in_place(p, backup)
+        uri = check_connection_uri(p, writable=not read_only)
+
+        def connect() -> sqlite3.Connection:
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+            configure(conn, read_only=read_only)
+            return conn
+
+        return cls(p, _make_engine(connect, single=False), read_only=read_only, version=SCHEMA_VERSION)
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], *, title: str = "Untitled case",
+               overwrite: bool = False) -> CaseFile:
+        """Create a new, empty case file at ``path`` and open it."""
+        from .records import insert_case_row
+
+        build_new_file(path, lambda conn: insert_case_row(conn, title=title), overwrite=overwrite)
+        return cls.open(path)
+
+    @classmethod
+    def from_connection(cls, conn: sqlite3.Connection, *, read_only: bool, path: Path | None = None) -> CaseFile:
+        """Wrap an already-checked in-memory connection (snapshots and migrated copies)."""
+        configure_memory(conn, read_only=read_only)
+        return cls(path, _make_engine(lambda: conn, single=True), read_only=read_only, version=SCHEMA_VERSION)
+
+    @classmethod
+    def _open_migrated_copy(cls, path: Path) -> CaseFile:
+        memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        source = sqlite3.connect(check_connection_uri(path, writable=False), uri=True)
+        try:
+            source.backup(memory)
+        finally:
+            source.close()
+        migrate(memory)
+        return cls.from_connection(memory, read_only=True, path=path)
+
+    def close(self) -> None:
+        """Release every connection; leaves no journal beside the file."""
+        if not self._closed:
+            self._closed = True
+            self.engine.dispose()
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close`` has run."""
+        return self._closed
+
+    def __enter__(self) -> CaseFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def display_name(self) -> str:
+        """The file name without its extension (or "Untitled" for an in-memory file)."""
+        return self.path.stem if self.path else "Untitled"
+
+    # ----- connections -------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection inside a read transaction (one consistent view of the file)."""
+        self._check_open()
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A connection inside a write transaction; commits on success, rolls back on error."""
+        self._check_open()
+        if self.read_only:
+            raise CaseFileError(f"{self.display_name} is open read-only; the change was not saved.")
+        with self.engine.connect().execution_options(casefile_begin="IMMEDIATE") as conn, conn.begin():
+            yield conn
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise CaseFileError("The case file is closed.")
+
+    def raw_connection(self) -> Any:
+        """A pooled DB-API connection (for the backup API); close it to return it to the pool."""
+        self._check_open()
+        return self.engine.raw_connection()
+
+    # ----- copies ------------------------------------------------------------------------
+    def save_copy(self, target: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Write a complete copy with SQLite's backup API (safe while the file is open)."""
+        dest = Path(target)
+        if dest.exists() and not overwrite:
+            raise CaseFileError(f"{dest.name} already exists.")
+        if self.path is not None and dest.resolve() == self.path:
+            raise CaseFileError("A copy cannot be saved over the open case file itself.")
+
+        def fill(conn: sqlite3.Connection) -> None:
+            raw = self.raw_connection()
+            try:
+                raw.driver_connection.backup(conn)
+            finally:
+                raw.close()
+
+        build_new_file(dest, fill, overwrite=overwrite, migrate_schema=False)
+        return dest
+
+    def snapshot(self) -> CaseFile:
+        """A read-only in-memory copy of the file as it is now, for background work."""
+        memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        raw = self.raw_connection()
+        try:
+            raw.driver_connection.backup(memory)
+        finally:
+            raw.close()
+        return CaseFile.from_connection(memory, read_only=True, path=self.path)
+
+
+def configure_memory(conn: sqlite3.Connection, *, read_only: bool) -> None:
+    """Connection settings for in-memory copies (no journal settings apply)."""
+    conn.isolation_level = None
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
+    conn.execute("PRAGMA trusted_schema = OFF")
+    conn.execute("PRAGMA foreign_keys = ON")
+    if read_only:
+        conn.execute("PRAGMA query_only = ON")
+
+
+def require_sqlite() -> None:
+    """Refuse to run on an SQLite library too old for the schema (FTS5, JSON functions)."""
+    if sqlite3.sqlite_version_info < MIN_SQLITE:
+        wanted = ".".join(map(str, MIN_SQLITE))
+        raise CaseFileError(f"Casefile needs SQLite {wanted} or newer; this system has {sqlite3.sqlite_version}.")
+
+
+def temp_path_beside(path: Path) -> Path:
+    """A unique temporary name in the same folder (so the final rename is atomic)."""
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+
+
+def build_new_file(path: str | os.PathLike[str], fill: Callable[[sqlite3.Connection], None], *,
+                   overwrite: bool = False, migrate_schema: bool = True) -> Path:
+    """Create a case file by filling a temporary file and renaming it into place.
+
+    ``fill`` receives an autocommit connection with the current schema (or, with
+    ``migrate_schema=False``, an empty database it must fill itself, as a backup does).
+    On any error the temporary file is removed and ``path`` is untouched.
+    """
+    require_sqlite()
+    target = Path(path)
+    if target.is_dir():
+        raise CaseFileError(f"{target.name} is a folder.")
+    if target.exists() and not overwrite:
+        raise CaseFileError(f"{target.name} already exists.")
+    if not target.parent.is_dir():
+        raise CaseFileError(f"The folder {target.parent} does not exist.")
+    tmp = temp_path_beside(target)
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            if migrate_schema:
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                conn.execute("PRAGMA journal_mode = DELETE")
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA secure_delete = ON")
+                migrate(conn)
+            fill(conn)
+            if not migrate_schema:
+                conn.execute("PRAGMA journal_mode = DELETE")
+            _fsync_path(tmp)
+        finally:
+            conn.close()
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    except sqlite3.Error as exc:
+        _remove_quietly(tmp)
+        raise CaseFileError(f"{target.name} could not be written: {exc}.") from None
+    except OSError as exc:
+        _remove_quietly(tmp)
+        raise CaseFileError(f"{target.name} could not be written: {exc.strerror or exc}.") from None
+    except BaseException:
+        _remove_quietly(tmp)
+        raise
+    return target
+
+
+def backup_before_migration(path: Path, report: FileReport, folder: Path) -> Path:
+    """Copy ``path`` with the backup API into ``folder`` and verify the copy; return its path."""
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H%M%S")
+    target = folder / f"{path.stem} - before upgrade to v{SCHEMA_VERSION} - {stamp}{SUFFIX}"
+    source = sqlite3.connect(check_connection_uri(path, writable=False), uri=True)
+    try:
+        build_new_file(target, source.backup, migrate_schema=False)
+    finally:
+        source.close()
+    verified = check_file(target)
+    if verified.version != report.version:
+        raise RefusedFileError(f"The backup of {path.name} could not be verified, so the file was not upgraded.")
+    return target
+
+
+def _migrate_in_place(path: Path, backup: Path) -> None:
+    conn = sqlite3.connect(check_connection_uri(path, writable=True), uri=True, isolation_level=None)
+    try:
+        configure(conn)
+        migrate(conn)
+    except sqlite3.Error as exc:
+        raise CaseFileError(
+            f"{path.name} could not be upgraded ({exc}); it is unchanged, and a copy is at {backup}."
+        ) from None
+    finally:
+        conn.close()
+
+
+def _fsync_path(path: Path) -> None:
+    with suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    _fsync_path(folder)
+
+
+def _remove_quietly(path: Path) -> None:
+    for candidate in (path, Path(f"{path}-journal")):
+        with suppress(OSError):
+            candidate.unlink()

@@ -1,0 +1,37 @@
+"""Errors the core raises for users to read: each message is one plain sentence or two."""
+
+from __future__ import annotations
+
+
+class CaseFileError(Exception):
+    """A problem with a case file that the user can act on; ``str()`` is the message."""
+
+
+class RefusedFileError(CaseFileError):
+    """The file failed the open-time checks and was not opened (nor changed)."""
+
+
+class NewerVersionError(RefusedFileError):
+    """The file was written by a newer version of Casefile."""
+
+
+class RecordError(CaseFileError):
+    """An edit was refused: a required field is empty, a value is invalid, a record is missing."""
+
+
+class ReferencedError(RecordError):
+    """A record cannot be deleted while other records refer to it."""
+
+    def __init__(self, message: str, references: list[object]) -> None:
+        super().__init__(message)
+        self.references = references
+
+
+class InterchangeError(CaseFileError):
+    """A JSON document was refused; ``errors`` lists ``path: problem`` lines."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        shown = errors[:20]
+        more = f"\n... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
+        super().__init__("\n".join(shown) + more)

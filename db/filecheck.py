@@ -1,0 +1,233 @@
+"""Open-time checks: a case file is untrusted until it passes them.
+
+Someone else made the file. Before Casefile writes to it (and so before any trigger in it
+could fire) the file's header, ``application_id``, ``user_version``, ``quick_check`` and
+every object in ``sqlite_schema`` are checked against what our own migrations create. The
+checks only read: a refused file's bytes are unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import struct
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+from .errors import CaseFileError, NewerVersionError, RefusedFileError
+from .migrations import MIGRATIONS, SCHEMA_VERSION, migrate
+
+APPLICATION_ID = 0x43415346  # "CASF"
+SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_SIZE = 100
+# Shadow tables FTS5 creates for each full-text table; their SQL text is FTS5's own and
+# may differ between SQLite releases, so only their name and type are compared.
+_FTS_SHADOW_SUFFIXES = ("_data", "_idx", "_docsize", "_config", "_content")
+# Tables SQLite itself may add to any database (ANALYZE / PRAGMA optimize).
+_SQLITE_OWN = {
+    "sqlite_stat1": "CREATE TABLE sqlite_stat1(tbl,idx,stat)",
+    "sqlite_stat4": "CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample)",
+}
+
+
+@dataclass(frozen=True)
+class Header:
+    """The fields of the 100-byte SQLite header that the checks use."""
+
+    page_size: int
+    write_version: int
+    read_version: int
+    change_counter: int
+    page_count: int
+    version_valid_for: int
+    text_encoding: int
+    user_version: int
+    application_id: int
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """What the checks found about a file that passed them."""
+
+    path: Path
+    version: int
+    writable: bool
+    size: int
+
+    @property
+    def needs_migration(self) -> bool:
+        """True when the file's schema is older than this version of Casefile writes."""
+        return self.version < SCHEMA_VERSION
+
+
+def parse_header(data: bytes) -> Header:
+    """Decode the SQLite header (``data`` is at least 100 bytes starting with the magic)."""
+    (page_size,) = struct.unpack(">H", data[16:18])
+    return Header(
+        page_size=65536 if page_size == 1 else page_size,
+        write_version=data[18],
+        read_version=data[19],
+        change_counter=struct.unpack(">I", data[24:28])[0],
+        page_count=struct.unpack(">I", data[28:32])[0],
+        version_valid_for=struct.unpack(">I", data[92:96])[0],
+        text_encoding=struct.unpack(">I", data[56:60])[0],
+        user_version=struct.unpack(">i", data[60:64])[0],
+        application_id=struct.unpack(">i", data[68:72])[0] & 0xFFFFFFFF,
+    )
+
+
+def read_header(path: Path) -> tuple[Header, int]:
+    """Read and check the header of ``path``; return it with the file size.
+
+    Raises CaseFileError for a missing, unreadable or non-case file.
+    """
+    name = path.name
+    if not path.exists():
+        raise CaseFileError(f"There is no file at {path}.")
+    if path.is_dir():
+        raise CaseFileError(f"{name} is a folder, not a case file.")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(HEADER_SIZE)
+            size = os.fstat(handle.fileno()).st_size
+    except PermissionError:
+        raise CaseFileError(f"You do not have permission to read {name}.") from None
+    except OSError as exc:
+        raise CaseFileError(f"{name} could not be read: {exc.strerror or exc}.") from None
+    if size == 0:
+        raise RefusedFileError(f"{name} is empty (0 bytes), so it is not a case file.")
+    if len(data) < HEADER_SIZE or not data.startswith(SQLITE_MAGIC):
+        raise RefusedFileError(f"{name} is not a Casefile case file (it is not an SQLite database).")
+    header = parse_header(data)
+    if header.page_size < 512 or header.page_size & (header.page_size - 1):
+        raise RefusedFileError(f"{name} is damaged: its header gives an invalid page size.")
+    if header.application_id != APPLICATION_ID:
+        if header.application_id == 0:
+            raise RefusedFileError(f"{name} is an SQLite database, but not a Casefile case file.")
+        raise RefusedFileError(
+            f"{name} belongs to another application (application id 0x{header.application_id:08X}), "
+            "so it is not a Casefile case file."
+        )
+    if header.user_version > SCHEMA_VERSION:
+        raise NewerVersionError(
+            f"{name} was saved by a newer version of Casefile (file version {header.user_version}; "
+            f"this version reads up to {SCHEMA_VERSION}). Update Casefile to open it; the file was not changed."
+        )
+    if header.user_version < 1:
+        raise RefusedFileError(f"{name} is damaged: its schema version ({header.user_version}) is not valid.")
+    if header.write_version == 2 or header.read_version == 2:
+        raise RefusedFileError(
+            f"{name} was switched to write-ahead logging by another program; Casefile case files use a "
+            "rollback journal. It was not opened."
+        )
+    if header.write_version != 1 or header.read_version != 1:
+        raise RefusedFileError(f"{name} uses an SQLite file format this version cannot read.")
+    if header.text_encoding != 1:
+        raise RefusedFileError(f"{name} is not a Casefile case file (it is not stored as UTF-8).")
+    if size % header.page_size:
+        raise RefusedFileError(f"{name} is damaged: it is cut short (its size is not a whole number of pages).")
+    if header.version_valid_for == header.change_counter and header.page_count:
+        declared = header.page_count * header.page_size
+        if declared > size:
+            raise RefusedFileError(
+                f"{name} is damaged: its header says it holds {header.page_count:,} pages "
+                f"({declared:,} bytes) but the file has only {size:,} bytes."
+            )
+    return header, size
+
+
+@lru_cache(maxsize=None)
+def reference_schema(version: int) -> dict[str, tuple[str, str, str | None]]:
+    """``name -> (type, tbl_name, sql)`` of every object our migrations create up to ``version``."""
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        migrate(conn, target=version, steps=MIGRATIONS)
+        return _schema_of(conn)
+    finally:
+        conn.close()
+
+
+def _schema_of(conn: sqlite3.Connection) -> dict[str, tuple[str, str, str | None]]:
+    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
+    return {name: (kind, tbl, sql) for kind, name, tbl, sql in rows}
+
+
+def _is_fts_shadow(name: str, expected: dict[str, tuple[str, str, str | None]]) -> bool:
+    for suffix in _FTS_SHADOW_SUFFIXES:
+        if name.endswith(suffix):
+            owner = expected.get(name[: -len(suffix)])
+            if owner is not None and owner[0] == "table" and (owner[2] or "").startswith("CREATE VIRTUAL TABLE"):
+                return True
+    return False
+
+
+def schema_differences(actual: dict[str, tuple[str, str, str | None]], version: int) -> list[str]:
+    """Plain-language differences between a file's schema and the one we create at ``version``."""
+    expected = reference_schema(version)
+    problems: list[str] = []
+    for name, (kind, tbl, sql) in sorted(actual.items()):
+        if name in _SQLITE_OWN:
+            if kind != "table" or " ".join((sql or "").split()) != _SQLITE_OWN[name]:
+                problems.append(f'the SQLite statistics table "{name}" has been altered')
+            continue
+        want = expected.get(name)
+        if want is None:
+            where = f' on table "{tbl}"' if kind in ("trigger", "index") else ""
+            problems.append(f'an unexpected {kind} "{name}"{where}')
+        elif want[0] != kind:
+            problems.append(f'"{name}" is a {kind} where Casefile keeps a {want[0]}')
+        elif want[1] != tbl:
+            problems.append(f'{kind} "{name}" belongs to "{tbl}" instead of "{want[1]}"')
+        elif want[2] != sql and not _is_fts_shadow(name, expected):
+            problems.append(f'{kind} "{name}" has been altered')
+    for name, (kind, _tbl, _sql) in sorted(expected.items()):
+        if name not in actual:
+            problems.append(f'the {kind} "{name}" is missing')
+    return problems
+
+
+def check_connection_uri(path: Path, *, writable: bool) -> str:
+    """SQLite URI for opening ``path`` read-write or read-only."""
+    return f"file:{quote(str(path.resolve()))}?mode={'rw' if writable else 'ro'}"
+
+
+def check_file(path: str | os.PathLike[str]) -> FileReport:
+    """Run every open-time check on ``path``; raise RefusedFileError/CaseFileError if it fails.
+
+    Reads only. A hot journal left by a crash is rolled back by SQLite as it reads, which
+    restores the file to its last committed state; nothing else is written.
+    """
+    p = Path(path)
+    header, size = read_header(p)
+    name = p.name
+    writable = os.access(p, os.W_OK) and os.access(p.parent, os.W_OK)
+    try:
+        conn = sqlite3.connect(check_connection_uri(p, writable=writable), uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise RefusedFileError(f"{name} could not be opened: {exc}.") from None
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA cell_size_check = ON")
+        try:
+            result = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+        except sqlite3.DatabaseError as exc:
+            raise RefusedFileError(f"{name} is damaged: {exc}.") from None
+        if result != ["ok"]:
+            raise RefusedFileError(f"{name} is damaged: {result[0]}.")
+        try:
+            actual = _schema_of(conn)
+        except sqlite3.DatabaseError as exc:
+            raise RefusedFileError(f"{name} is damaged: {exc}.") from None
+    finally:
+        conn.close()
+    problems = schema_differences(actual, header.user_version)
+    if problems:
+        listed = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise RefusedFileError(
+            f"{name} contains database objects Casefile did not create ({listed}). "
+            "It may have been altered by another program or tampered with, so it was not opened."
+        )
+    return FileReport(path=p, version=header.user_version, writable=writable, size=size)

@@ -1,0 +1,56 @@
+"""Numbered schema migrations.
+
+Each step is a module ``mNNNN_*.py`` with ``VERSION``, ``DESCRIPTION`` and ``STATEMENTS``.
+A new file starts at version 0 and runs every step; an older file runs the steps above
+its ``user_version`` (after the caller has written a verified backup). Each step runs in
+one transaction together with the ``user_version`` bump, so a step is all or nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from . import m0001_initial, m0002_briefing_options
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema step."""
+
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+MIGRATIONS: tuple[Migration, ...] = tuple(
+    Migration(m.VERSION, m.DESCRIPTION, tuple(m.STATEMENTS)) for m in (m0001_initial, m0002_briefing_options)
+)
+assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be numbered 1..N"
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION,
+            steps: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
+    """Run the steps above the connection's ``user_version`` up to ``target``; return those run.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``) so each step's transaction
+    is explicit.
+    """
+    current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    done: list[int] = []
+    for step in steps:
+        if step.version <= current or step.version > target:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for sql in step.statements:
+                conn.execute(sql)
+            conn.execute(f"PRAGMA user_version = {int(step.version)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        done.append(step.version)
+    return done

@@ -1,0 +1,294 @@
+"""List queries for the views: which records, in what order, and the columns of a page.
+
+Views load lazily: ``list_rowids`` returns the row numbers of every matching record in
+display order (an ``array`` of machine integers, not a Python object per row), and
+``fetch_rows`` reads the shown columns for just the rows on screen.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .casefile import CaseFile
+from .dates import PartialDate, range_keys
+from .fields import KINDS, Kind
+from .records import short_label
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """A column of a record list: its SQL expression (over the kind's table ``r``) and sort key."""
+
+    name: str
+    label: str
+    expr: str
+    sort: str
+    field: str | None = None  # the record field it shows and edits, if any
+
+
+def _name_of(column: str) -> str:
+    return f"(SELECT a.name FROM actor a WHERE a.id = r.{column})"
+
+
+def _source_title(column: str = "source_id") -> str:
+    return f"(SELECT s.title FROM source s WHERE s.id = r.{column})"
+
+
+_TIMELINE_ACTORS = (
+    "(SELECT group_concat(name, '; ') FROM (SELECT a.name AS name FROM timeline_actor ta "
+    "JOIN actor a ON a.id = ta.actor_id WHERE ta.entry_id = r.id ORDER BY ta.position))"
+)
+_PARTIES = (
+    "(SELECT group_concat(name, '; ') FROM (SELECT a.name AS name FROM directive_party dp "
+    "JOIN actor a ON a.id = dp.actor_id WHERE dp.directive_id = r.id ORDER BY dp.position))"
+)
+
+LIST_COLUMNS: dict[Kind, tuple[ListColumn, ...]] = {
+    Kind.SOURCE: (
+        ListColumn("title", "Title", "r.title", "r.title COLLATE NOCASE", "title"),
+        ListColumn("publisher", "Publisher", "r.publisher", "r.publisher COLLATE NOCASE", "publisher"),
+        ListColumn("author", "Author", "r.author", "r.author COLLATE NOCASE", "author"),
+        ListColumn("published", "Published", "r.published", "r.published_key", "published"),
+        ListColumn("url", "URL", "r.url", "r.url", "url"),
+    ),
+    Kind.ACTOR: (
+        ListColumn("name", "Name", "r.name", "r.name COLLATE NOCASE", "name"),
+        ListColumn("kind", "Kind", "r.kind", "r.kind", "kind"),
+        ListColumn("role", "Role or title", "r.role", "r.role COLLATE NOCASE", "role"),
+        ListColumn("affiliation", "Affiliation", _name_of("affiliation_id"),
+                   f"{_name_of('affiliation_id')} COLLATE NOCASE", "affiliation"),
+        ListColumn("tags", "Tags", "r.tags", "r.tags", "tags"),
+    ),
+    Kind.STATEMENT: (
+        ListColumn("date", "Date", "r.date", "r.date_key", "date"),
+        ListColumn("speaker", "Speaker", _name_of("speaker_id"), f"{_name_of('speaker_id')} COLLATE NOCASE",
+                   "speaker"),
+        ListColumn("text", "Text", "substr(r.text, 1, 300)", "r.text COLLATE NOCASE", "text"),
+        ListColumn("venue", "Venue", "r.venue", "r.venue COLLATE NOCASE", "venue"),
+        ListColumn("verbatim", "Verbatim", "r.verbatim", "r.verbatim", "verbatim"),
+        ListColumn("source", "Source", _source_title(), f"{_source_title()} COLLATE NOCASE", "source"),
+    ),
+    Kind.DIRECTIVE: (
+        ListColumn("identifier", "Identifier", "r.identifier", "r.identifier COLLATE NOCASE", "identifier"),
+        ListColumn("title", "Title", "r.title", "r.title COLLATE NOCASE", "title"),
+        ListColumn("kind", "Kind", "r.kind", "r.kind", "kind"),
+        ListColumn("issuer", "Issuer", _name_of("issuer_id"), f"{_name_of('issuer_id')} COLLATE NOCASE", "issuer"),
+        ListColumn("issued", "Issued", "r.issued", "r.issued_key", "issued"),
+        ListColumn("status", "Status", "r.status", "r.status", "status"),
+        ListColumn("parties", "Parties", _PARTIES, _PARTIES, "parties"),
+    ),
+    Kind.TIMELINE: (
+        ListColumn("date", "Date", "r.date", "r.date_key", "date"),
+        ListColumn("title", "Event", "r.title", "r.title COLLATE NOCASE", "title"),
+        ListColumn("actors", "Actors", _TIMELINE_ACTORS, _TIMELINE_ACTORS, "actors"),
+        ListColumn("key", "Key", "r.key_event", "r.key_event", "key"),
+        ListColumn("source", "Source", _source_title(), f"{_source_title()} COLLATE NOCASE", "source"),
+    ),
+}  # fmt: skip
+
+# Referenced actors whose names a text filter also searches (a statement by "Brennan").
+_NAME_FILTERS: dict[Kind, tuple[str, ...]] = {
+    Kind.ACTOR: ("affiliation_id",),
+    Kind.STATEMENT: ("speaker_id",),
+    Kind.DIRECTIVE: ("issuer_id",),
+    Kind.TIMELINE: (),
+    Kind.SOURCE: (),
+}
+FTS_TABLES: dict[Kind, str] = {
+    Kind.SOURCE: "source_fts",
+    Kind.ACTOR: "actor_fts",
+    Kind.STATEMENT: "statement_fts",
+    Kind.DIRECTIVE: "directive_fts",
+    Kind.TIMELINE: "timeline_fts",
+}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """Which records of a kind to list, and in what order."""
+
+    kind: Kind
+    sort: str | None = None  # a LIST_COLUMNS name; None = the kind's natural order
+    descending: bool = False
+    text: str = ""
+    tag: str | None = None
+    date_from: PartialDate | None = None
+    date_to: PartialDate | None = None
+
+
+def fts_query(text: str) -> str | None:
+    """An FTS5 query matching every word typed, each as a prefix; None if there are no words.
+
+    User text never reaches FTS5's query syntax: each word is quoted.
+    """
+    words = [w for w in text.replace('"', " ").split() if any(ch.isalnum() for ch in w)]
+    if not words:
+        return None
+    return " ".join(f'"{w}"*' for w in words)
+
+
+def column(kind: Kind, name: str) -> ListColumn:
+    """The list column ``name`` of ``kind``."""
+    for col in LIST_COLUMNS[kind]:
+        if col.name == name:
+            return col
+    raise KeyError(name)
+
+
+def _where(query: ListQuery) -> tuple[str, list[object]]:
+    spec = KINDS[query.kind]
+    clauses: list[str] = []
+    params: list[object] = []
+    match = fts_query(query.text)
+    if query.text.strip() and match is None:
+        clauses.append("0")  # only punctuation typed: nothing matches
+    elif match is not None:
+        own = f"r.n IN (SELECT rowid FROM {FTS_TABLES[query.kind]} WHERE {FTS_TABLES[query.kind]} MATCH ?)"
+        params.append(match)
+        alternatives = [own]
+        for ref_column in _NAME_FILTERS[query.kind]:
+            alternatives.append(
+                f"r.{ref_column} IN (SELECT a.id FROM actor a WHERE a.n IN "
+                "(SELECT rowid FROM actor_fts WHERE actor_fts MATCH ?))"
+            )
+            params.append(match)
+        clauses.append("(" + " OR ".join(alternatives) + ")")
+    if query.tag:
+        if "tags" not in spec.by_name:
+            clauses.append("0")
+        else:
+            clauses.append("EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value = ?)")
+            params.append(query.tag)
+    if (query.date_from or query.date_to) and spec.date_field:
+        key = spec.field(spec.date_field).key_column
+        lo, hi, prefixes = range_keys(query.date_from, query.date_to)
+        if lo is not None:
+            marks = ", ".join("?" for _ in prefixes)
+            clauses.append(f"(r.{key} >= ?" + (f" OR r.{key} IN ({marks}))" if prefixes else ")"))
+            params.extend([lo, *prefixes])
+        if hi is not None:
+            clauses.append(f"r.{key} <= ?")
+            params.append(hi)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _order(query: ListQuery) -> str:
+    spec = KINDS[query.kind]
+    direction = " DESC" if query.descending else ""
+    if query.sort is None:
+        if spec.date_field:
+            key = spec.field(spec.date_field).key_column
+            return f" ORDER BY r.{key}{direction}, r.n{direction}"
+        title = spec.field(spec.title_field).column
+        return f" ORDER BY r.{title} COLLATE NOCASE{direction}, r.n{direction}"
+    col = column(query.kind, query.sort)
+    return f" ORDER BY {col.sort}{direction}, r.n{direction}"
+
+
+def list_rowids(cf: CaseFile, query: ListQuery) -> array[int]:
+    """Row numbers of every matching record, in display order."""
+    table = KINDS[query.kind].table
+    where, params = _where(query)
+    sql = f"SELECT r.n FROM {table} r{where}{_order(query)}"
+    with cf.read() as conn:
+        cursor = conn.connection.driver_connection.execute(sql, params)  # type: ignore[union-attr]
+        out = array("q")
+        while batch := cursor.fetchmany(8192):
+            out.extend(row[0] for row in batch)
+        return out
+
+
+def fetch_rows(cf: CaseFile, kind: Kind, rowids: Sequence[int]) -> dict[int, tuple[object, ...]]:
+    """``rowid -> (id, column values...)`` for the given rows (columns as in LIST_COLUMNS)."""
+    if not rowids:
+        return {}
+    table = KINDS[kind].table
+    exprs = ", ".join(col.expr for col in LIST_COLUMNS[kind])
+    out: dict[int, tuple[object, ...]] = {}
+    with cf.read() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        for start in range(0, len(rowids), 500):
+            chunk = list(rowids[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            sql = f"SELECT r.n, r.id, {exprs} FROM {table} r WHERE r.n IN ({marks})"
+            for row in raw.execute(sql, chunk):
+                out[row[0]] = tuple(row[1:])
+    return out
+
+
+def rowid_of(cf: CaseFile, kind: Kind, record_id: str) -> int | None:
+    """Row number of a record, or None if it does not exist."""
+    with cf.read() as conn:
+        row = conn.exec_driver_sql(f"SELECT n FROM {KINDS[kind].table} WHERE id = ?", (record_id,)).first()
+    return int(row[0]) if row else None
+
+
+def counts(cf: CaseFile) -> dict[Kind, int]:
+    """Number of records of each kind."""
+    with cf.read() as conn:
+        return {
+            kind: int(conn.exec_driver_sql(f"SELECT count(*) FROM {spec.table}").scalar_one())
+            for kind, spec in KINDS.items()
+        }
+
+
+def date_span(cf: CaseFile) -> tuple[PartialDate | None, PartialDate | None]:
+    """Earliest and latest dated statement, directive or timeline entry."""
+    sql = (
+        "SELECT date, date_key FROM timeline_entry UNION ALL SELECT date, date_key FROM statement "
+        "WHERE date IS NOT NULL UNION ALL SELECT issued, issued_key FROM directive WHERE issued IS NOT NULL"
+    )
+    with cf.read() as conn:
+        first = conn.exec_driver_sql(f"SELECT date FROM ({sql}) ORDER BY date_key LIMIT 1").scalar()
+        last = conn.exec_driver_sql(f"SELECT date FROM ({sql}) ORDER BY date_key DESC LIMIT 1").scalar()
+    return (
+        PartialDate.parse_iso(first) if first else None,
+        PartialDate.parse_iso(last) if last else None,
+    )
+
+
+def all_tags(cf: CaseFile, kind: Kind | None = None) -> list[str]:
+    """Every tag in use (for one kind or all), sorted case-insensitively."""
+    kinds = [kind] if kind else [k for k, spec in KINDS.items() if "tags" in spec.by_name]
+    parts = [f"SELECT json_each.value FROM {KINDS[k].table}, json_each({KINDS[k].table}.tags)" for k in kinds]
+    with cf.read() as conn:
+        rows = conn.exec_driver_sql(" UNION ".join(parts)).scalars().all()
+    return sorted({str(r) for r in rows}, key=str.casefold)
+
+
+def choices(cf: CaseFile, kind: Kind, text: str = "", *, limit: int = 50) -> list[tuple[str, str]]:
+    """``(id, label)`` of records whose title matches what was typed, for pickers."""
+    spec = KINDS[kind]
+    title = spec.field(spec.title_field).column
+    match = fts_query(text)
+    with cf.read() as conn:
+        if match is None:
+            sql = f"SELECT id, {title} FROM {spec.table} ORDER BY {title} COLLATE NOCASE LIMIT ?"
+            rows = conn.exec_driver_sql(sql, (limit,)).all()
+        else:
+            fts = FTS_TABLES[kind]
+            sql = (
+                f"SELECT id, {title} FROM {spec.table} WHERE n IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?) "
+                f"ORDER BY {title} COLLATE NOCASE LIMIT ?"
+            )
+            rows = conn.exec_driver_sql(sql, (match, limit)).all()
+    return [(str(r[0]), short_label(r[1], 80)) for r in rows]
+
+
+def labels(cf: CaseFile, kind: Kind, ids: Sequence[str]) -> dict[str, str]:
+    """Short titles of the given records (ids that no longer exist are left out)."""
+    if not ids:
+        return {}
+    spec = KINDS[kind]
+    title = spec.field(spec.title_field).column
+    out: dict[str, str] = {}
+    with cf.read() as conn:
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            sql = f"SELECT id, {title} FROM {spec.table} WHERE id IN ({marks})"
+            out.update((str(r[0]), short_label(r[1], 80)) for r in conn.exec_driver_sql(sql, tuple(chunk)))
+    return out

@@ -1,0 +1,339 @@
+"""Create, read, update and delete single records, and what undo needs to reverse each.
+
+Each write is one transaction. ``update_record`` returns the previous values and
+``delete_record`` returns everything needed to put the record and the references to it
+back exactly as they were, so an undo command is one call each way.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from .casefile import CaseFile, now_stamp
+from .errors import RecordError, ReferencedError
+from .fields import CASE_FIELDS, CASE_FIELDS_BY_NAME, KINDS, FieldSpec, FieldType, Kind, KindSpec, references_to
+from .values import from_column, normalise, to_columns
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A record that points at another one through ``field``."""
+
+    kind: Kind
+    id: str
+    field: str
+    label: str  # the referring record's title, for messages
+
+    def describe(self) -> str:
+        """e.g. 'Statement “We share the…” (Speaker)'."""
+        spec = KINDS[self.kind]
+        return f"{spec.label} “{self.label}” ({spec.field(self.field).label})"
+
+
+@dataclass(frozen=True)
+class ClearedReference:
+    """A reference removed by a delete: enough to restore it and its ``updated_at``."""
+
+    kind: Kind
+    id: str
+    field: str
+    old_value: Any
+    old_updated_at: str
+
+
+@dataclass(frozen=True)
+class DeletedRecord:
+    """A deleted record with every value, and the references that were removed with it."""
+
+    kind: Kind
+    values: Record
+    cleared: list[ClearedReference] = field(default_factory=list)
+
+
+def new_id() -> str:
+    """A fresh record UUID."""
+    return str(uuid.uuid4())
+
+
+def is_uuid(text: str) -> bool:
+    """True for a canonical 8-4-4-4-12 hex UUID string."""
+    try:
+        return str(uuid.UUID(text)) == text.lower() and len(text) == 36
+    except ValueError:
+        return False
+
+
+def short_label(text: str | None, limit: int = 60) -> str:
+    """One line of at most ``limit`` characters, for messages and pickers."""
+    line = " ".join((text or "").split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+# ----- the case ---------------------------------------------------------------------------
+
+
+def insert_case_row(conn: sqlite3.Connection, *, title: str, values: dict[str, Any] | None = None) -> None:
+    """Write the single case row of a new file (raw connection, during file creation)."""
+    fields: dict[str, Any] = {"title": title, **(values or {})}
+    columns: dict[str, Any] = {}
+    for spec in CASE_FIELDS:
+        columns.update(to_columns(spec, normalise(spec, fields.get(spec.name))))
+    stamp = now_stamp()
+    columns.update({"n": 1, "id": new_id(), "created_at": stamp, "updated_at": stamp})
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    conn.execute(f"INSERT INTO case_info ({names}) VALUES ({marks})", tuple(columns.values()))
+
+
+def get_case(cf: CaseFile) -> Record:
+    """The case's fields (title, subtitle, summary, marking, prepared_by, as_of) and stamps."""
+    with cf.read() as conn:
+        row = conn.exec_driver_sql("SELECT * FROM case_info WHERE n = 1").mappings().one()
+    out: Record = {spec.name: from_column(spec, row[spec.column]) for spec in CASE_FIELDS if spec.column}
+    out.update(id=row["id"], created_at=row["created_at"], updated_at=row["updated_at"])
+    return out
+
+
+def update_case(cf: CaseFile, changes: dict[str, Any]) -> Record:
+    """Change case fields; return their previous values."""
+    specs = [_case_field(name) for name in changes]
+    old = get_case(cf)
+    columns: dict[str, Any] = {}
+    for spec in specs:
+        columns.update(to_columns(spec, normalise(spec, changes[spec.name])))
+    columns["updated_at"] = now_stamp()
+    with cf.write() as conn:
+        _update_row(conn, "case_info", "n", 1, columns)
+    return {spec.name: old[spec.name] for spec in specs}
+
+
+def _case_field(name: str) -> FieldSpec:
+    try:
+        return CASE_FIELDS_BY_NAME[name]
+    except KeyError:
+        raise RecordError(f'The case has no field "{name}".') from None
+
+
+# ----- reading ----------------------------------------------------------------------------
+
+
+def get_record(cf: CaseFile, kind: Kind, record_id: str) -> Record:
+    """Every field of one record (plus id and stamps); RecordError if there is no such record."""
+    with cf.read() as conn:
+        return read_record(conn, kind, record_id)
+
+
+def read_record(conn: Connection, kind: Kind, record_id: str) -> Record:
+    """``get_record`` inside an existing transaction."""
+    spec = KINDS[kind]
+    row = conn.exec_driver_sql(f"SELECT * FROM {spec.table} WHERE id = ?", (record_id,)).mappings().one_or_none()
+    if row is None:
+        raise RecordError(f"The {spec.label.lower()} no longer exists.")
+    out: Record = {"id": row["id"], "created_at": row["created_at"], "updated_at": row["updated_at"]}
+    for f in spec.fields:
+        if f.type is FieldType.REFS:
+            out[f.name] = read_links(conn, f, record_id)
+        else:
+            assert f.column is not None
+            out[f.name] = from_column(f, row[f.column])
+    return out
+
+
+def record_exists(conn: Connection, kind: Kind, record_id: str) -> bool:
+    """True when a record of ``kind`` has this id."""
+    table = KINDS[kind].table
+    return conn.exec_driver_sql(f"SELECT 1 FROM {table} WHERE id = ?", (record_id,)).first() is not None
+
+
+def read_links(conn: Connection, spec: FieldSpec, owner_id: str) -> list[str]:
+    """Target ids of a link field, in their stored order."""
+    link = spec.link
+    assert link is not None
+    rows = conn.exec_driver_sql(
+        f"SELECT {link.target_column} FROM {link.table} WHERE {link.owner_column} = ? ORDER BY position",
+        (owner_id,),
+    )
+    return [r[0] for r in rows]
+
+
+def record_title(conn: Connection, kind: Kind, record_id: str) -> str:
+    """The short title of a record (name, title or text), or "" if it does not exist."""
+    spec = KINDS[kind]
+    column = spec.field(spec.title_field).column
+    row = conn.exec_driver_sql(f"SELECT {column} FROM {spec.table} WHERE id = ?", (record_id,)).first()
+    return short_label(row[0]) if row else ""
+
+
+# ----- writing ----------------------------------------------------------------------------
+
+
+def add_record(cf: CaseFile, kind: Kind, values: dict[str, Any] | None = None) -> str:
+    """Create a record from field values (missing fields take their defaults); return its id."""
+    with cf.write() as conn:
+        return insert_record(conn, kind, values or {})
+
+
+def insert_record(conn: Connection, kind: Kind, values: dict[str, Any], *, record_id: str | None = None,
+                  stamps: tuple[str, str] | None = None) -> str:
+    """``add_record`` inside an existing write transaction (also used to restore a deleted record)."""
+    spec = KINDS[kind]
+    unknown = set(values) - set(spec.by_name) - {"id", "created_at", "updated_at"}
+    if unknown:
+        raise RecordError(f"A {spec.label.lower()} has no field {sorted(unknown)[0]!r}.")
+    rid = record_id or new_id()
+    created, updated = stamps or (now_stamp(), now_stamp())
+    columns: dict[str, Any] = {"id": rid, "created_at": created, "updated_at": updated}
+    links: list[tuple[FieldSpec, list[str]]] = []
+    for f in spec.fields:
+        value = normalise(f, values.get(f.name, f.default))
+        _check_target(conn, f, value)
+        if f.type is FieldType.REFS:
+            assert isinstance(value, list)
+            links.append((f, value))
+        else:
+            columns.update(to_columns(f, value))
+    names = ", ".join(columns)
+    marks = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(f"INSERT INTO {spec.table} ({names}) VALUES ({marks})", tuple(columns.values()))
+    for f, ids in links:
+        write_links(conn, f, rid, ids)
+    return rid
+
+
+def update_record(cf: CaseFile, kind: Kind, record_id: str, changes: dict[str, Any]) -> Record:
+    """Change some fields of a record; return the previous values of those fields."""
+    spec = KINDS[kind]
+    with cf.write() as conn:
+        old = read_record(conn, kind, record_id)
+        apply_changes(conn, spec, record_id, changes, updated_at=now_stamp())
+    return {name: old[name] for name in changes}
+
+
+def apply_changes(conn: Connection, spec: KindSpec, record_id: str, changes: dict[str, Any], *,
+                  updated_at: str) -> None:
+    """Write field changes to one record inside an existing transaction."""
+    columns: dict[str, Any] = {}
+    for name, value in changes.items():
+        try:
+            f = spec.field(name)
+        except KeyError:
+            raise RecordError(f'A {spec.label.lower()} has no field "{name}".') from None
+        value = normalise(f, value)
+        if f.type is FieldType.REF and f.target is spec.kind and value == record_id:
+            raise RecordError(f"{f.label}: a record cannot refer to itself.")
+        _check_target(conn, f, value)
+        if f.type is FieldType.REFS:
+            assert isinstance(value, list)
+            write_links(conn, f, record_id, value)
+        else:
+            columns.update(to_columns(f, value))
+    columns["updated_at"] = updated_at
+    if not _update_row(conn, spec.table, "id", record_id, columns):
+        raise RecordError(f"The {spec.label.lower()} no longer exists.")
+
+
+def write_links(conn: Connection, spec: FieldSpec, owner_id: str, target_ids: list[str]) -> None:
+    """Replace the links of one record's list field with ``target_ids`` (in that order)."""
+    link = spec.link
+    assert link is not None
+    conn.exec_driver_sql(f"DELETE FROM {link.table} WHERE {link.owner_column} = ?", (owner_id,))
+    if target_ids:
+        conn.exec_driver_sql(
+            f"INSERT INTO {link.table} ({link.owner_column}, {link.target_column}, position) VALUES (?, ?, ?)",
+            [(owner_id, target, i) for i, target in enumerate(target_ids)],
+        )
+
+
+def _update_row(conn: Connection, table: str, key: str, value: object, columns: dict[str, Any]) -> bool:
+    assignments = ", ".join(f"{name} = ?" for name in columns)
+    result = conn.exec_driver_sql(
+        f"UPDATE {table} SET {assignments} WHERE {key} = ?", (*columns.values(), value)
+    )
+    return bool(result.rowcount)
+
+
+def _check_target(conn: Connection, spec: FieldSpec, value: object) -> None:
+    if spec.target is None or not value:
+        return
+    ids = value if isinstance(value, list) else [value]
+    target = KINDS[spec.target]
+    for target_id in ids:
+        if not record_exists(conn, spec.target, str(target_id)):
+            raise RecordError(f"{spec.label}: the {target.label.lower()} no longer exists.")
+
+
+# ----- deleting and restoring -------------------------------------------------------------
+
+
+def find_references(cf: CaseFile, kind: Kind, record_id: str) -> list[Reference]:
+    """Every record that points at this one (speaker, issuer, party, source, ...)."""
+    with cf.read() as conn:
+        return _references(conn, kind, record_id)
+
+
+def _references(conn: Connection, kind: Kind, record_id: str) -> list[Reference]:
+    found: list[Reference] = []
+    for owner_kind, f in references_to(kind):
+        owner = KINDS[owner_kind]
+        title_column = owner.field(owner.title_field).column
+        if f.type is FieldType.REFS:
+            link = f.link
+            assert link is not None
+            sql = (
+                f"SELECT o.id, o.{title_column} FROM {link.table} l JOIN {owner.table} o "
+                f"ON o.id = l.{link.owner_column} WHERE l.{link.target_column} = ? ORDER BY o.n"
+            )
+        else:
+            sql = f"SELECT id, {title_column} FROM {owner.table} WHERE {f.column} = ? ORDER BY n"
+        for owner_id, title in conn.exec_driver_sql(sql, (record_id,)):
+            if owner_kind is kind and owner_id == record_id:
+                continue  # an actor affiliated with itself is not a reference to keep
+            found.append(Reference(owner_kind, owner_id, f.name, short_label(title)))
+    return found
+
+
+def delete_record(cf: CaseFile, kind: Kind, record_id: str, *, remove_references: bool = False) -> DeletedRecord:
+    """Delete a record. If others refer to it, raise ReferencedError unless ``remove_references``,
+    which first clears those references (one transaction); the result can restore everything.
+    """
+    spec = KINDS[kind]
+    with cf.write() as conn:
+        values = read_record(conn, kind, record_id)
+        refs = _references(conn, kind, record_id)
+        if refs and not remove_references:
+            listed = "; ".join(r.describe() for r in refs[:5])
+            more = f" and {len(refs) - 5} more" if len(refs) > 5 else ""
+            raise ReferencedError(
+                f"The {spec.label.lower()} is referred to by {len(refs)} record(s): {listed}{more}.", list(refs)
+            )
+        cleared = [_clear_reference(conn, ref, record_id) for ref in refs]
+        conn.exec_driver_sql(f"DELETE FROM {spec.table} WHERE id = ?", (record_id,))
+    return DeletedRecord(kind, values, cleared)
+
+
+def _clear_reference(conn: Connection, ref: Reference, target_id: str) -> ClearedReference:
+    owner = KINDS[ref.kind]
+    f = owner.field(ref.field)
+    current = read_record(conn, ref.kind, ref.id)
+    old_value = current[ref.field]
+    new_value: Any = [v for v in old_value if v != target_id] if f.type is FieldType.REFS else None
+    apply_changes(conn, owner, ref.id, {ref.field: new_value}, updated_at=now_stamp())
+    return ClearedReference(ref.kind, ref.id, ref.field, old_value, current["updated_at"])
+
+
+def restore_record(cf: CaseFile, deleted: DeletedRecord) -> None:
+    """Put a deleted record back with its id and stamps, and restore the references cleared with it."""
+    values = dict(deleted.values)
+    rid = values.pop("id")
+    stamps = (values.pop("created_at"), values.pop("updated_at"))
+    with cf.write() as conn:
+        insert_record(conn, deleted.kind, values, record_id=rid, stamps=stamps)
+        for ref in deleted.cleared:
+            apply_changes(conn, KINDS[ref.kind], ref.id, {ref.field: ref.old_value}, updated_at=ref.old_updated_at)

@@ -1,0 +1,234 @@
+"""The ``casefile`` command: the app, and subcommands for scripts and the terminal.
+
+``casefile [PATH]`` starts the app; ``casefile COMMAND ...`` runs a command without a
+window. A user error (missing file, refused file, bad JSON, existing target) prints one
+line to stderr and exits 1, never a traceback; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import APP_NAME, __version__
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+log = logging.getLogger("casefile.cli")
+
+
+def _fail(message: str) -> int:
+    print(f"casefile: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _open(path: str, *, read_only: bool = True):  # type: ignore[no-untyped-def]
+    from db.casefile import CaseFile
+
+    return CaseFile.open(path, read_only=read_only)
+
+
+# ----- commands ---------------------------------------------------------------------------
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from db.casefile import CaseFile
+    from db.sample import create_sample
+
+    target = Path(args.path)
+    if args.sample:
+        summary = create_sample(target, overwrite=args.force)
+        total = sum(summary.counts.values())
+        print(f"Created {target} with the sample case ({total} records).")
+    else:
+        title = args.title or target.stem
+        CaseFile.create(target, title=title, overwrite=args.force).close()
+        print(f"Created {target}.")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from db.interchange import import_json
+
+    summary = import_json(args.json, args.path, overwrite=args.force)
+    parts = ", ".join(f"{n} {kind.spec.plural.lower()}" for kind, n in summary.counts.items())
+    print(f"Imported {args.json} into {args.path}: {parts}.")
+    return EXIT_OK
+
+
+def cmd_export_json(args: argparse.Namespace) -> int:
+    from db.interchange import dumps, export_document, export_json
+
+    with _open(args.path) as cf:
+        if args.output and args.output != "-":
+            export_json(cf, args.output, overwrite=args.force)
+        else:
+            sys.stdout.buffer.write(dumps(export_document(cf)).encode("utf-8"))
+            sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_export_csv(args: argparse.Namespace) -> int:
+    from db.csv_export import export_csv
+
+    with _open(args.path) as cf:
+        written = export_csv(cf, args.folder, overwrite=args.force)
+    print(f"Wrote {len(written)} CSV files to {args.folder}.")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from db.errors import CaseFileError
+    from db.filecheck import check_file
+
+    try:
+        report = check_file(args.path)
+    except CaseFileError as exc:
+        print(f"REFUSED: {exc}")
+        return EXIT_ERROR
+    note = " (older schema: it will be upgraded when opened for editing)" if report.needs_migration else ""
+    print(f"OK: {report.path.name} is a valid case file (schema version {report.version}){note}.")
+    return EXIT_OK
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from db.search import search
+
+    with _open(args.path) as cf:
+        hits = search(cf, args.text)
+    if not hits:
+        print(f'No matches for "{args.text}".')
+        return EXIT_OK
+    current = None
+    for hit in hits:
+        if hit.kind is not current:
+            current = hit.kind
+            print(hit.kind.spec.plural)
+        print(f"  {hit.title}")
+        snippet = " ".join(hit.plain_snippet().split())
+        if snippet and snippet != hit.title:
+            print(f"      {snippet}")
+    return EXIT_OK
+
+
+def cmd_export_pdf(args: argparse.Namespace) -> int:
+    from .briefing_export import export_from_cli
+
+    return export_from_cli(args)
+
+
+def cmd_self_test(_args: argparse.Namespace) -> int:
+    from .selftest import run_self_test
+
+    return run_self_test()
+
+
+# ----- parsers ----------------------------------------------------------------------------
+
+
+def _command_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="casefile", description=f"{APP_NAME} command-line tools.")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("new", help="create a new case file")
+    p.add_argument("path", help="the .casefile to create")
+    p.add_argument("--sample", action="store_true", help="fill it with the sample case")
+    p.add_argument("--title", help="case title (default: the file name)")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("import", help="create a case file from format-1 JSON")
+    p.add_argument("json", help="the JSON file to read")
+    p.add_argument("path", help="the .casefile to create")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("export-json", help="write a case file as format-1 JSON")
+    p.add_argument("path", help="the .casefile to read")
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(func=cmd_export_json)
+
+    p = sub.add_parser("export-csv", help="write one CSV file per record type")
+    p.add_argument("path", help="the .casefile to read")
+    p.add_argument("folder", help="folder for the CSV files (created if needed)")
+    p.add_argument("--force", action="store_true", help="replace existing CSV files")
+    p.set_defaults(func=cmd_export_csv)
+
+    p = sub.add_parser("check", help="run the open-time checks and print a verdict")
+    p.add_argument("path", help="the .casefile to check")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("search", help="full-text search across the whole case")
+    p.add_argument("path", help="the .casefile to search")
+    p.add_argument("text", help="words to find")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("export", help="write the briefing packet PDF")
+    p.add_argument("path", help="the .casefile to read")
+    p.add_argument("-o", "--output", help="PDF to write (default: a name beside the case file)")
+    p.add_argument("--paper", choices=("letter", "a4"), help="paper size (default: the case's option)")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="earliest date to include")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="latest date to include")
+    p.add_argument("--key-only", action="store_true", help="chronology of key events only")
+    p.add_argument("--deterministic", action="store_true", help="byte-identical output for the same case")
+    p.add_argument("--force", action="store_true", help="replace an existing PDF")
+    p.set_defaults(func=cmd_export_pdf)
+    return parser
+
+
+COMMANDS = ("new", "import", "export-json", "export-csv", "check", "search", "export")
+
+
+def _app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="casefile",
+        description=f"{APP_NAME}: open a case file in the app. Commands: {', '.join(COMMANDS)} "
+        "(casefile COMMAND --help).",
+    )
+    parser.add_argument("path", nargs="?", help="case file to open (default: the last one used)")
+    parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
+    parser.add_argument("--self-test", action="store_true", help="check this installation and exit")
+    return parser
+
+
+def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    from db.errors import CaseFileError
+
+    try:
+        return func(args)
+    except CaseFileError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        return _fail("interrupted")
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # a bug: say so in one line, keep the details in the log
+        log.exception("unexpected error")
+        return _fail(f"unexpected error: {exc.__class__.__name__}: {exc}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``casefile`` console script."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list and args_list[0] in COMMANDS:
+        args = _command_parser().parse_args(args_list)
+        return _run(args.func, args)
+    if args_list and args_list[0] in ("-h", "--help") and len(args_list) > 1:
+        args_list = args_list[1:] + ["--help"]
+    app_args = _app_parser().parse_args(args_list)
+    if app_args.self_test:
+        return _run(cmd_self_test, app_args)
+    from .app import run_app
+
+    return run_app(app_args.path)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,48 @@
+"""Shared test set-up: offscreen Qt, and a private user folder per test."""
+
+from __future__ import annotations
+
+import os
+
+# Before any QApplication exists: render offscreen, no display needed.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def casefile_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Point every per-user folder (data, settings, logs, backups) at a fresh temporary folder."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("CASEFILE_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def sample_path(tmp_path):
+    """A fresh sample case file on disk."""
+    from db.sample import create_sample
+
+    path = tmp_path / "sample.casefile"
+    create_sample(path)
+    return path
+
+
+@pytest.fixture
+def sample_cf(sample_path):
+    """The sample case file, open for editing."""
+    from db.casefile import CaseFile
+
+    cf = CaseFile.open(sample_path)
+    yield cf
+    cf.close()
+
+
+@pytest.fixture
+def empty_cf(tmp_path):
+    """A new empty case file, open for editing."""
+    from db.casefile import CaseFile
+
+    cf = CaseFile.create(tmp_path / "empty.casefile", title="Empty case")
+    yield cf
+    cf.close()

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import QueuePool, StaticPool
 
-from .errors import CaseFileError, RefusedFileError
+from .errors import CaseFileError, RefusedFileError, WriteError, describe_sqlite_error
 from .filecheck import APPLICATION_ID, FileReport, check_connection_uri, check_file
 from .migrations import SCHEMA_VERSION, migrate
 from .paths import backups_dir
@@ -45,7 +46,11 @@ def configure(conn: sqlite3.Connection, *, read_only: bool = False) -> None:
     """Apply the case-file connection settings to a raw sqlite3 connection."""
     conn.isolation_level = None
     conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
-    conn.execute("PRAGMA trusted_schema = OFF")
+    # Our own full-text triggers write to FTS5 tables, which SQLite does not mark innocuous:
+    # with trusted_schema OFF every insert, update and delete fails ("unsafe use of virtual
+    # table"). Writable connections therefore trust the schema; that is safe because
+    # check_file has compared every object in it with what our migrations create.
+    conn.execute(f"PRAGMA trusted_schema = {'OFF' if read_only else 'ON'}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA secure_delete = ON")
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -171,8 +176,11 @@ class CaseFile:
         self._check_open()
         if self.read_only:
             raise CaseFileError(f"{self.display_name} is open read-only; the change was not saved.")
-        with self.engine.connect().execution_options(casefile_begin="IMMEDIATE") as conn, conn.begin():
-            yield conn
+        try:
+            with self.engine.connect().execution_options(casefile_begin="IMMEDIATE") as conn, conn.begin():
+                yield conn
+        except (OperationalError, sqlite3.OperationalError) as exc:
+            raise WriteError(f"The change could not be saved: {describe_sqlite_error(exc)}.") from exc
 
     def _check_open(self) -> None:
         if self._closed:

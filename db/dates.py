@@ -116,6 +116,13 @@ class PartialDate:
             raise ValueError("minutes, seconds or a zone need an hour")
         if self.offset is not None and not -18 * 60 <= self.offset <= 18 * 60:
             raise ValueError("the UTC offset is out of range")
+        if self.hour is not None:
+            # One time, one form: 17:21 and 17:21:00 have the same text and sort key, so they
+            # must also be equal, or the ordering is not total.
+            if self.minute is None:
+                object.__setattr__(self, "minute", 0)
+            if self.second == 0:
+                object.__setattr__(self, "second", None)
 
     # ----- precision ---------------------------------------------------------------------
     @property
@@ -291,7 +298,9 @@ def _zone_name(year: int, month: int, day: int, hour: int, minute: int, offset: 
         local = instant.astimezone(zone)
         if local.utcoffset() == dt.timedelta(minutes=offset):
             abbreviation = local.tzname()
-            if abbreviation and abbreviation[0].isalpha():
+            # Only a name that reads back as this offset: history has "EWT" (1942) and an
+            # "HST" of -10:30 (before 1947), which parsing would refuse or misread.
+            if abbreviation and _ZONE_ABBREVIATIONS.get(abbreviation.lower()) == offset:
                 return abbreviation
     return _format_offset(offset, iso=False)
 

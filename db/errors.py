@@ -15,6 +15,11 @@ class NewerVersionError(RefusedFileError):
     """The file was written by a newer version of Casefile."""
 
 
+class WriteError(CaseFileError):
+    """A change could not be written (disk full, I/O error, file locked or read-only); nothing
+    of it was saved and the file is as it was before."""
+
+
 class RecordError(CaseFileError):
     """An edit was refused: a required field is empty, a value is invalid, a record is missing."""
 
@@ -35,3 +40,17 @@ class InterchangeError(CaseFileError):
         shown = errors[:20]
         more = f"\n... and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
         super().__init__("\n".join(shown) + more)
+
+
+def describe_sqlite_error(exc: BaseException) -> str:
+    """Plain words for an SQLite failure while writing."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    if "full" in text:
+        return "the disk is full"
+    if "readonly" in text or "read-only" in text:
+        return "the file cannot be written (it is read-only)"
+    if "locked" in text or "busy" in text:
+        return "the file is busy in another program"
+    if "i/o" in text or "disk" in text:
+        return "the disk reported an error"
+    return str(getattr(exc, "orig", None) or exc)

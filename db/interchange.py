@@ -195,6 +195,9 @@ class _Checker:
             if type(value) is not str:
                 self.error(path, f"expected text, found {_json_type(value)}")
                 return None
+            if _has_lone_surrogate(value):
+                self.error(path, _SURROGATE_PROBLEM)
+                return None
             value = strip_controls(value)
             return value if value.strip() else None
         if t is FieldType.DATE:
@@ -232,6 +235,9 @@ class _Checker:
             if type(item) is not str:
                 self.error(f"{path}[{i}]", f"expected text, found {_json_type(item)}")
                 continue
+            if _has_lone_surrogate(item):
+                self.error(f"{path}[{i}]", _SURROGATE_PROBLEM)
+                continue
             item = strip_controls(item.strip() if t is FieldType.TAGS else item)
             if not item.strip() or (t is not FieldType.LINES and item in seen):
                 continue
@@ -242,7 +248,7 @@ class _Checker:
     def required(self, field_path: str, record_path: str, name: str, raw: Any) -> None:
         if raw is None:
             self.error(record_path, f'missing required field "{name}"')
-        elif isinstance(raw, str):
+        elif isinstance(raw, str) and not _has_lone_surrogate(raw):  # that has its own error
             self.error(field_path, "must not be empty")
 
     def register(self, path: str, kind: Kind, raw_id: Any) -> str | None:
@@ -267,9 +273,26 @@ class _Checker:
             self.error(path, f'no {label} with id "{doc_id}"')
             return None
         if found[0] is not target:
-            self.error(path, f'"{doc_id}" is a {KINDS[found[0]].label.lower()}, not a {label}')
+            self.error(path, f'"{doc_id}" is {_a(KINDS[found[0]].label.lower())}, not {_a(label)}')
             return None
         return found[1]
+
+
+# JSON can escape half of a UTF-16 pair ("\ud800"); such text cannot be stored as UTF-8.
+_SURROGATE_PROBLEM = "contains an unpaired surrogate escape (such as \\ud800), which is not a character"
+
+
+def _has_lone_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article ("an actor", "a source")."""
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def _json_type(value: Any) -> str:

@@ -292,3 +292,44 @@ def labels(cf: CaseFile, kind: Kind, ids: Sequence[str]) -> dict[str, str]:
             sql = f"SELECT id, {title} FROM {spec.table} WHERE id IN ({marks})"
             out.update((str(r[0]), short_label(r[1], 80)) for r in conn.exec_driver_sql(sql, tuple(chunk)))
     return out
+
+
+@dataclass(frozen=True)
+class TimelineMarks:
+    """Every timeline entry as drawing data, in date order: parallel arrays, no object per entry.
+
+    ``start``/``end`` are fractional day numbers (``PartialDate.span_days``): a day or a month
+    is a span, a time is a point (``start == end``). ``titles`` holds the titles of key
+    events only (other entries' titles are read when needed).
+    """
+
+    rowids: array[int]
+    start: array[float]
+    end: array[float]
+    key: array[int]
+    titles: dict[int, str]
+
+    def __len__(self) -> int:
+        return len(self.rowids)
+
+
+def timeline_marks(cf: CaseFile) -> TimelineMarks:
+    """Drawing data for the timeline strip (dates parsed once per distinct date)."""
+    rowids, start, end, key = array("q"), array("d"), array("d"), array("b")
+    titles: dict[int, str] = {}
+    spans: dict[str, tuple[float, float]] = {}
+    sql = "SELECT n, date, key_event, CASE WHEN key_event THEN title END FROM timeline_entry ORDER BY date_key, n"
+    with cf.read() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        for n, date, is_key, title in raw.execute(sql):
+            span = spans.get(date)
+            if span is None:
+                span = spans[date] = PartialDate.parse_iso(date).span_days()
+            rowids.append(n)
+            start.append(span[0])
+            end.append(span[1])
+            key.append(1 if is_key else 0)
+            if is_key:
+                titles[n] = short_label(title, 80)
+    return TimelineMarks(rowids, start, end, key, titles)

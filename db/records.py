@@ -188,7 +188,8 @@ def insert_record(conn: Connection, kind: Kind, values: dict[str, Any], *, recor
     if unknown:
         raise RecordError(f"A {spec.label.lower()} has no field {sorted(unknown)[0]!r}.")
     rid = record_id or new_id()
-    created, updated = stamps or (now_stamp(), now_stamp())
+    stamp = now_stamp()  # one reading: a new record's created_at and updated_at are the same instant
+    created, updated = stamps or (stamp, stamp)
     columns: dict[str, Any] = {"id": rid, "created_at": created, "updated_at": updated}
     links: list[tuple[FieldSpec, list[str]]] = []
     for f in spec.fields:
@@ -335,5 +336,32 @@ def restore_record(cf: CaseFile, deleted: DeletedRecord) -> None:
     stamps = (values.pop("created_at"), values.pop("updated_at"))
     with cf.write() as conn:
         insert_record(conn, deleted.kind, values, record_id=rid, stamps=stamps)
-        for ref in deleted.cleared:
+        # In reverse: a record that referred through two fields (issuer and party) was
+        # stamped by the first clearing, so only the first one holds its original updated_at.
+        for ref in reversed(deleted.cleared):
             apply_changes(conn, KINDS[ref.kind], ref.id, {ref.field: ref.old_value}, updated_at=ref.old_updated_at)
+
+
+# ----- per-case settings ------------------------------------------------------------------
+
+
+def get_briefing_options(cf: CaseFile) -> dict[str, Any]:
+    """The briefing options saved in the case file ({} when none were saved or they are unreadable)."""
+    import json
+
+    with cf.read() as conn:
+        raw = conn.exec_driver_sql("SELECT briefing_options FROM case_info WHERE n = 1").scalar()
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def set_briefing_options(cf: CaseFile, options: dict[str, Any]) -> None:
+    """Save the briefing options in the case file, so the same packet can be produced again."""
+    import json
+
+    text = json.dumps(options, ensure_ascii=False, sort_keys=True)
+    with cf.write() as conn:
+        conn.exec_driver_sql("UPDATE case_info SET briefing_options = ? WHERE n = 1", (text,))

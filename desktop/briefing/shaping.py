@@ -65,13 +65,21 @@ def _groups(word: list[Any]) -> list[list[tuple[Any, str]]]:
     return groups
 
 
+# Kerning only: reportlab's default also turns on "liga" and "dlig", which turn "st" and "fi"
+# into ligature glyphs that copy and search as "ﬆ" and "ﬁ", and that unshaped text never has.
+# Required ligatures (Arabic lam-alef) are "rlig" and stay on.
+FEATURES = {"kern": True, "liga": False, "dlig": False}
+
+
 def install_mixed_font_shaping() -> None:
-    """Make reportlab shape mixed-font and mixed-direction words run by run (idempotent)."""
+    """Make reportlab shape words run by run and without optional ligatures (idempotent)."""
     original = rl_paragraph.shapeFragWord
     if getattr(original, "_casefile_runs", False):
         return
 
     def shape_by_runs(word: Any, *args: Any, **kwargs: Any) -> Any:
+        if not args:
+            kwargs["features"] = FEATURES
         if isinstance(word, ttfonts.ShapedFragWord) or any(hasattr(f, "cbDefn") for f, _ in word[1:]):
             return original(word, *args, **kwargs)
         groups = _groups(word)

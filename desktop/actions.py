@@ -1,0 +1,128 @@
+"""Every command the user can give, declared once: text, shortcut, menu role, icon.
+
+Menus and toolbars are assembled from this registry; code triggers and enables actions by
+``ActionId``. Shortcuts use ``QKeySequence.StandardKey`` where the platform has one, so
+they are what users of each system expect.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import QApplication, QStyle
+
+SK = QKeySequence.StandardKey
+
+
+class ActionId(enum.Enum):
+    """Identifiers of the app's actions."""
+
+    NEW_CASE = enum.auto()
+    OPEN = enum.auto()
+    SAVE_COPY = enum.auto()
+    IMPORT_JSON = enum.auto()
+    EXPORT_JSON = enum.auto()
+    EXPORT_CSV = enum.auto()
+    EXPORT_BRIEFING = enum.auto()
+    BRIEFING_OPTIONS = enum.auto()
+    RESTORE_BACKUP = enum.auto()
+    CLOSE = enum.auto()
+    QUIT = enum.auto()
+    NEW_RECORD = enum.auto()
+    DELETE_RECORD = enum.auto()
+    FIND = enum.auto()
+    FILTER = enum.auto()
+    BACK = enum.auto()
+    FORWARD = enum.auto()
+    GO_CASE = enum.auto()
+    GO_ACTORS = enum.auto()
+    GO_STATEMENTS = enum.auto()
+    GO_DIRECTIVES = enum.auto()
+    GO_TIMELINE = enum.auto()
+    GO_SOURCES = enum.auto()
+    ABOUT = enum.auto()
+    OPEN_LOG_FOLDER = enum.auto()
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """How one action looks and is reached."""
+
+    text: str
+    shortcuts: tuple[SK | str, ...] = ()
+    tip: str = ""
+    role: QAction.MenuRole = QAction.MenuRole.NoRole
+    icon: QStyle.StandardPixmap | None = None
+
+
+SP = QStyle.StandardPixmap
+ROLE = QAction.MenuRole
+
+SPECS: dict[ActionId, ActionSpec] = {
+    ActionId.NEW_CASE: ActionSpec("&New Case…", (SK.New,), "Create a new, empty case file", icon=SP.SP_FileIcon),
+    ActionId.OPEN: ActionSpec("&Open…", (SK.Open,), "Open a case file", icon=SP.SP_DialogOpenButton),
+    ActionId.SAVE_COPY: ActionSpec("Save a &Copy…", (SK.SaveAs,), "Write a complete copy of this case file"),
+    ActionId.IMPORT_JSON: ActionSpec("&Import JSON…", (), "Create a new case file from a JSON document"),
+    ActionId.EXPORT_JSON: ActionSpec("Export &JSON…", (), "Write this case as a JSON document"),
+    ActionId.EXPORT_CSV: ActionSpec("Export C&SV…", (), "Write one spreadsheet file per record type"),
+    ActionId.EXPORT_BRIEFING: ActionSpec(
+        "Export &Briefing", ("Ctrl+E",), "Write the briefing packet PDF beside the case file",
+        icon=SP.SP_DialogSaveButton,
+    ),
+    ActionId.BRIEFING_OPTIONS: ActionSpec("Briefing &Options…", (), "Choose what the briefing packet holds"),
+    ActionId.RESTORE_BACKUP: ActionSpec("&Restore From Backup…", (), "Open one of the automatic backups"),
+    ActionId.CLOSE: ActionSpec("&Close", (SK.Close,), "Close this case file"),
+    ActionId.QUIT: ActionSpec("&Quit", (SK.Quit,), "Quit Casefile", ROLE.QuitRole),
+    ActionId.NEW_RECORD: ActionSpec("&New Record…", ("Ctrl+Shift+N", "Ins"), "Add a record to this list",
+                                    icon=SP.SP_FileIcon),
+    ActionId.DELETE_RECORD: ActionSpec("&Delete Record…", (SK.Delete,), "Delete the selected record",
+                                       icon=SP.SP_TrashIcon),
+    ActionId.FIND: ActionSpec("&Find in Case…", (SK.Find, "Ctrl+K"), "Search the whole case",
+                              icon=SP.SP_FileDialogContentsView),
+    ActionId.FILTER: ActionSpec("Filter &List", ("Ctrl+L",), "Filter the current list"),
+    ActionId.BACK: ActionSpec("&Back", (SK.Back,), "Go back", icon=SP.SP_ArrowBack),
+    ActionId.FORWARD: ActionSpec("&Forward", (SK.Forward,), "Go forward", icon=SP.SP_ArrowForward),
+    ActionId.GO_CASE: ActionSpec("&Case", ("Ctrl+1",)),
+    ActionId.GO_ACTORS: ActionSpec("&Actors", ("Ctrl+2",)),
+    ActionId.GO_STATEMENTS: ActionSpec("&Statements", ("Ctrl+3",)),
+    ActionId.GO_DIRECTIVES: ActionSpec("&Directives", ("Ctrl+4",)),
+    ActionId.GO_TIMELINE: ActionSpec("&Timeline", ("Ctrl+5",)),
+    ActionId.GO_SOURCES: ActionSpec("S&ources", ("Ctrl+6",)),
+    ActionId.ABOUT: ActionSpec("&About Casefile", (), "Version and licences", ROLE.AboutRole),
+    ActionId.OPEN_LOG_FOLDER: ActionSpec("Open &Log Folder", (), "Show the folder with Casefile's log"),
+}  # fmt: skip
+
+
+class ActionRegistry(QObject):
+    """Builds one QAction per ActionId, owned by the main window."""
+
+    def __init__(self, parent: QObject) -> None:
+        super().__init__(parent)
+        self._actions: dict[ActionId, QAction] = {}
+        style = QApplication.style()
+        for action_id, spec in SPECS.items():
+            action = QAction(spec.text, parent)
+            action.setObjectName(action_id.name.lower())
+            keys: list[QKeySequence] = []
+            for shortcut in spec.shortcuts:
+                keys.extend(QKeySequence.keyBindings(shortcut) if isinstance(shortcut, SK) else [QKeySequence(shortcut)])
+            if keys:
+                action.setShortcuts(keys)
+            if spec.tip:
+                action.setStatusTip(spec.tip)
+                shortcut_text = keys[0].toString(QKeySequence.SequenceFormat.NativeText) if keys else ""
+                action.setToolTip(f"{spec.tip} ({shortcut_text})" if shortcut_text else spec.tip)
+            action.setMenuRole(spec.role)
+            if spec.icon is not None:
+                action.setIcon(QIcon(style.standardIcon(spec.icon)))
+            self._actions[action_id] = action
+
+    def __getitem__(self, action_id: ActionId) -> QAction:
+        return self._actions[action_id]
+
+    def all(self) -> list[QAction]:
+        """Every action (to add them to the window so shortcuts work without a menu bar)."""
+        return list(self._actions.values())

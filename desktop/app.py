@@ -1,0 +1,93 @@
+"""Start the app: QApplication, logging and error handling, fonts, then the first case.
+
+On first run the sample case is created in the user data folder and opened, so a new
+user is looking at a full case within seconds; afterwards the last case used reopens.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from db.paths import resource_path, user_data_dir
+
+from . import APP_ID, APP_NAME, ORG_NAME, __version__
+from .errors import install_excepthook, setup_logging
+
+log = logging.getLogger("casefile.app")
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with the app's names, icon and bundled fonts (reused if one exists)."""
+    existing = QApplication.instance()
+    if isinstance(existing, QApplication):
+        return existing
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    QCoreApplication.setOrganizationName(ORG_NAME)
+    QCoreApplication.setApplicationName(APP_NAME)
+    QCoreApplication.setApplicationVersion(__version__)
+    QGuiApplication.setDesktopFileName(APP_ID)
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    icon = resource_path("icons", "casefile.png")
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    register_fonts()
+    return app
+
+
+def register_fonts() -> None:
+    """Make the bundled fonts available, so text renders even where the system has few fonts."""
+    folder = resource_path("fonts")
+    if folder.is_dir():
+        for path in sorted(folder.glob("DejaVuSans*.ttf")):
+            QFontDatabase.addApplicationFont(str(path))
+
+
+def first_case(settings_last: Path | None) -> tuple[Path | None, str | None]:
+    """The case to open at start and a note for the status bar (sample created on first run)."""
+    if settings_last is not None:
+        if settings_last.exists():
+            return settings_last, None
+        note = f"The last case file, {settings_last}, was not found; showing the sample case."
+    else:
+        note = None
+    from db.errors import CaseFileError
+    from db.sample import SAMPLE_FILE_NAME, create_sample
+
+    sample = user_data_dir() / SAMPLE_FILE_NAME
+    if not sample.exists():
+        try:
+            create_sample(sample)
+        except CaseFileError as exc:
+            log.error("could not create the sample case: %s", exc)
+            return None, f"The sample case could not be created: {exc}"
+    return sample, note
+
+
+def run_app(path: str | None = None) -> int:
+    """Run the app until the last window closes; return the exit status."""
+    setup_logging()
+    app = make_application()
+    install_excepthook()
+    from .main_window import MainWindow
+    from .settings import Settings
+
+    settings = Settings()
+    window = MainWindow(settings)
+    window.show()
+    if path:
+        target, note = Path(path), None
+    else:
+        target, note = first_case(settings.last_case())
+    if target is not None:
+        QTimer.singleShot(0, lambda: window.documents.open_path(target))
+    if note:
+        window.statusBar().showMessage(note, 15000)
+    status = app.exec()
+    log.info("%s exiting with status %s", APP_NAME, status)
+    return int(status)

@@ -1,0 +1,134 @@
+"""The chronology table and the actors tables (long tables built from records)."""
+
+from __future__ import annotations
+
+from itertools import zip_longest
+from typing import Any
+
+from reportlab.platypus import Flowable
+
+from .context import Ctx
+from .model import ACTOR_GROUPS, Record, display_date, text_of
+from .styles import ACCENT, KEY_SHADE
+from .tables import PagedTable, RowStore
+from .text import chunks, one_line
+
+CELL_LIMIT = 1100  # characters of user text per table cell before it continues in a new row
+
+
+def _date_cell(value: object) -> str:
+    """The natural date, with a time (if any) on its own line so the column stays narrow."""
+    text = display_date(value)
+    day, sep, time = text.partition(", ")
+    if sep and "," in time:  # "June 12, 2026, 5:21 p.m. EDT" -> day line + time line
+        year, _, clock = time.partition(", ")
+        return f"{day}, {year}\n{clock}"
+    return text
+
+
+def _key_style(row: int) -> list[tuple[Any, ...]]:
+    return [
+        ("BACKGROUND", (0, row), (-1, row), KEY_SHADE),
+        ("LINEBEFORE", (0, row), (0, row), 2, ACCENT),
+    ]
+
+
+def chronology_table(ctx: Ctx) -> list[Flowable]:
+    """Every timeline entry in date order; key events shaded with an accent rule."""
+    styles, data = ctx.styles, ctx.data
+    cell, title_style, desc_style = styles.cell, styles.cell_bold, styles.cell_desc
+    bold_face = ctx.fonts.bold
+    width = ctx.geometry.frame_width
+    col_widths = [width * 0.16, width * 0.60, width * 0.24]
+    header = [ctx.para(label, styles.cell_head) for label in ("Date", "Event", "Actors involved")]
+    rows: list[list[Any]] = []
+    emphasis: list[bool] = []
+    markup = ctx.text.markup
+    directives, statements = data.directives, data.statements
+    for entry in data.timeline:
+        key = entry.get("key") is True
+        title = one_line(text_of(entry, "title"))
+        description = text_of(entry, "description")
+        cite = data.cite(entry.get("source"))
+        extra = ""
+        directive = directives.get(entry.get("directive") or "")
+        if directive:
+            ident = one_line(text_of(directive, "identifier") or text_of(directive, "title"))
+            extra = f" (Directive: {markup(ident)})"
+        statement = statements.get(entry.get("statement") or "")
+        if statement and not directive:
+            speaker = data.actor_name(statement.get("speaker"))
+            extra = f" (Statement{' by ' + markup(one_line(speaker)) if speaker else ''})"
+        tail = extra + (f" {cite}" if cite else "")
+        pieces = chunks(one_line(description), CELL_LIMIT) if description else []
+        # Title and description are separate paragraphs: a paragraph in one font takes
+        # reportlab's fast line-breaking path, which matters for a 10,000-row chronology.
+        texts = [markup(p) for p in pieces]
+        if texts:
+            texts[-1] += tail
+        elif tail:
+            texts = [tail.strip()]
+        actors = "; ".join(data.actor_names(entry.get("actors")))
+        actor_pieces = chunks(one_line(actors), CELL_LIMIT) if actors else []
+        first: list[Flowable] = [ctx.para(markup(title, bold_face), title_style, title)] if title else []
+        for index in range(max(1, len(texts), len(actor_pieces))):
+            event: list[Flowable] = first if index == 0 else []
+            if index < len(texts):
+                raw = pieces[index] if index < len(pieces) else ""
+                event = [*event, ctx.para(texts[index], desc_style, raw)]
+            actor = actor_pieces[index] if index < len(actor_pieces) else ""
+            rows.append([
+                _date_cell(entry.get("date")) if index == 0 else "",
+                event or "",
+                ctx.para(markup(actor), cell, actor) if actor else "",
+            ])  # fmt: skip
+            emphasis.append(key)
+    store = RowStore(
+        col_widths,
+        header,
+        rows,
+        emphasis=emphasis,
+        emphasis_style=_key_style,
+        string_font=(ctx.fonts.regular, cell.fontSize, cell.leading),
+        frame_height=ctx.geometry.frame_height,
+    )
+    return [PagedTable(store)]
+
+
+def actor_tables(ctx: Ctx) -> list[Flowable]:
+    """Actors grouped by kind (Government, Companies, ...), each with role, affiliation and note."""
+    styles, data = ctx.styles, ctx.data
+    out: list[Flowable] = []
+    width = ctx.geometry.frame_width
+    col_widths = [width * 0.24, width * 0.28, width * 0.48]
+    header = [ctx.para(label, styles.cell_head) for label in ("Name", "Role · affiliation", "Description")]
+    groups: dict[str, list[Record]] = {kind: [] for kind, _ in ACTOR_GROUPS}
+    for actor in data.actors.values():
+        kind = text_of(actor, "kind")
+        groups[kind if kind in groups else "other"].append(actor)
+    bold = ctx.fonts.bold
+    for kind, label in ACTOR_GROUPS:
+        members = sorted(groups[kind], key=lambda a: (one_line(text_of(a, "name")).casefold(), text_of(a, "id")))
+        if not members:
+            continue
+        rows: list[list[Any]] = []
+        for actor in members:
+            name = one_line(text_of(actor, "name"))
+            role = one_line(text_of(actor, "role"))
+            affiliation = data.actor_name(actor.get("affiliation"))
+            role_text = ", ".join(p for p in (role, one_line(affiliation)) if p)
+            description = one_line(text_of(actor, "description"))
+            name_pieces = chunks(name, CELL_LIMIT) or [""]
+            role_pieces = chunks(role_text, CELL_LIMIT) or [""]
+            desc_pieces = chunks(description, CELL_LIMIT) or [""]
+            for n, r, d in zip_longest(name_pieces, role_pieces, desc_pieces, fillvalue=""):
+                rows.append([
+                    ctx.para(f"<b>{ctx.text.markup(n, bold)}</b>", styles.cell, n) if n else "",
+                    ctx.para(ctx.text.markup(r), styles.cell, r) if r else "",
+                    ctx.para(ctx.text.markup(d), styles.cell, d) if d else "",
+                ])  # fmt: skip
+        out.append(ctx.para(f"{label} ({len(members)})", styles.h2))
+        font = (ctx.fonts.regular, styles.cell.fontSize, styles.cell.leading)
+        store = RowStore(col_widths, header, rows, string_font=font, frame_height=ctx.geometry.frame_height)
+        out.append(PagedTable(store))
+    return out

@@ -1,0 +1,68 @@
+"""What every section builder needs: the case data, styles, text preparation and geometry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reportlab.lib.styles import ParagraphStyle
+
+from .fonts import FontSet
+from .model import CaseData
+from .options import BriefingOptions
+from .shaping import needs_shaping
+from .styles import PageGeometry, Para, Styles
+from .text import TextPrep, chunks, one_line, paragraphs
+
+
+@dataclass
+class Ctx:
+    """Shared state of one export."""
+
+    data: CaseData
+    styles: Styles
+    text: TextPrep
+    geometry: PageGeometry
+    options: BriefingOptions
+    fonts: FontSet
+
+    def m(self, text: str | None, face: str | None = None) -> str:
+        """Escaped, font-run markup for user text on one line."""
+        return self.text.markup(one_line(text), face) if text else ""
+
+    def para(self, markup: str, style: ParagraphStyle, *raw: str | None) -> Para:
+        """A paragraph of ready markup; shaped when any of the user texts in it needs shaping."""
+        shaped = any(r and needs_shaping(r) for r in raw)
+        return self.styles.para(markup, style, shaped)
+
+    def user(self, text: str | None, style: ParagraphStyle) -> Para:
+        """A paragraph holding one user text in ``style``."""
+        return self.para(self.m(text, style.fontName), style, text)
+
+    def long_text(
+        self,
+        text: str | None,
+        style: ParagraphStyle,
+        *,
+        first: str = "",
+        last: str = "",
+        limit: int = 1500,
+    ) -> list[Para]:
+        """User text as paragraphs (split on blank lines, long ones chunked) with markup around.
+
+        ``first`` is prepended to the first paragraph and ``last`` appended to the last one.
+        Line breaks inside a paragraph are kept as line breaks.
+        """
+        pieces = [c for p in paragraphs(text) for c in chunks(p, limit)]
+        if not pieces:
+            pieces = [""]
+        out: list[Para] = []
+        face = style.fontName
+        for index, piece in enumerate(pieces):
+            lines = [self.text.markup(line, face) for line in piece.split("\n")]
+            body = "<br/>".join(lines)
+            if index == 0:
+                body = first + body
+            if index == len(pieces) - 1:
+                body += last
+            out.append(self.para(body, style, piece))
+        return out

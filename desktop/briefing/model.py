@@ -1,0 +1,212 @@
+"""The case as the packet reads it: lookups, date filtering, ordering and source numbering.
+
+Works on a JSON format-1 document (a dict). The renderer never trusts the document to be
+complete: missing lists, null fields, dangling references and unreadable dates all print as
+"nothing known" instead of failing the export.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from db.dates import PartialDate
+
+from .options import BriefingOptions
+
+Record = dict[str, Any]
+
+ACTOR_GROUPS = (
+    ("government", "Government"),
+    ("company", "Companies"),
+    ("organization", "Organizations"),
+    ("person", "People"),
+    ("other", "Other"),
+)
+DIRECTIVE_KINDS = {
+    "executive_order": "Executive order",
+    "export_control": "Export control",
+    "agreement": "Agreement",
+    "regulation": "Regulation",
+    "legislation": "Legislation",
+    "guidance": "Guidance",
+    "other": "Other",
+}
+STATUSES = {
+    "proposed": "Proposed",
+    "in_force": "In force",
+    "suspended": "Suspended",
+    "rescinded": "Rescinded",
+    "expired": "Expired",
+}
+
+
+def records(doc: dict[str, Any], key: str) -> list[Record]:
+    """The records of one list, skipping anything that is not an object."""
+    value = doc.get(key)
+    if not isinstance(value, list):
+        return []
+    return [r for r in value if isinstance(r, dict)]
+
+
+def text_of(record: Record, key: str) -> str:
+    """A field as text ('' when missing or not text)."""
+    value = record.get(key)
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def parse_date(value: object) -> PartialDate | None:
+    """A partial date from its ISO text, or None when missing or unreadable."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        return PartialDate.parse_iso(value)
+    except ValueError:
+        return None
+
+
+def display_date(value: object) -> str:
+    """Natural form of an ISO partial date; unreadable text is shown as typed."""
+    date = parse_date(value)
+    if date is not None:
+        return date.display()
+    return value.strip() if isinstance(value, str) else ""
+
+
+def sort_key(value: object) -> tuple[int, str]:
+    """Order by date with undated records last."""
+    date = parse_date(value)
+    return (0, date.sort_key) if date is not None else (1, "")
+
+
+class DateWindow:
+    """The export's date range; a record overlapping it (or undated) is kept."""
+
+    def __init__(self, low: PartialDate | None, high: PartialDate | None) -> None:
+        self.low = low.span()[0] if low else None
+        self.high = high.span()[1] if high else None
+        self.active = low is not None or high is not None
+
+    def keeps(self, value: object) -> bool:
+        """True when the date overlaps the window or is unknown."""
+        if not self.active:
+            return True
+        date = parse_date(value)
+        if date is None:
+            return True
+        first, last = date.span()
+        return (self.low is None or last >= self.low) and (self.high is None or first <= self.high)
+
+    def describe(self) -> str:
+        """"June 1, 2026 to June 30, 2026" style text for notes, '' when unlimited."""
+        if not self.active:
+            return ""
+        low = _long_day(self.low) if self.low else "the beginning"
+        high = _long_day(self.high) if self.high else "the latest record"
+        return f"{low} to {high}"
+
+
+def _long_day(day: dt.date) -> str:
+    return PartialDate.from_date(day).display()
+
+
+@dataclass
+class CaseData:
+    """Everything the sections need, filtered and ordered for one export."""
+
+    case: Record
+    sources: list[Record]
+    actors: dict[str, Record]
+    statements: dict[str, Record]
+    directives: dict[str, Record]
+    timeline: list[Record]
+    directive_list: list[Record]
+    statement_list: list[Record]
+    window: DateWindow
+    key_only: bool
+    source_numbers: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, doc: dict[str, Any], options: BriefingOptions) -> CaseData:
+        """Read a document and apply the options' filters and orderings."""
+        case = doc.get("case") if isinstance(doc.get("case"), dict) else {}
+        assert isinstance(case, dict)
+        window = DateWindow(*options.date_bounds())
+        actors = {text_of(a, "id"): a for a in records(doc, "actors")}
+        statements = {text_of(s, "id"): s for s in records(doc, "statements")}
+        directives = {text_of(d, "id"): d for d in records(doc, "directives")}
+        timeline = [t for t in records(doc, "timeline") if window.keeps(t.get("date"))]
+        if options.key_only:
+            timeline = [t for t in timeline if t.get("key") is True]
+        timeline.sort(key=lambda t: (*sort_key(t.get("date")), text_of(t, "title")))
+        directive_list = [d for d in directives.values() if window.keeps(d.get("issued"))]
+        directive_list.sort(key=lambda d: (*sort_key(d.get("issued")), text_of(d, "identifier")))
+        statement_list = [s for s in statements.values() if window.keeps(s.get("date"))]
+        statement_list.sort(key=lambda s: sort_key(s.get("date")))
+        return cls(
+            case=case,
+            sources=records(doc, "sources"),
+            actors=actors,
+            statements=statements,
+            directives=directives,
+            timeline=timeline,
+            directive_list=directive_list,
+            statement_list=statement_list,
+            window=window,
+            key_only=options.key_only,
+        )
+
+    # ----- references --------------------------------------------------------------------
+    def actor_name(self, actor_id: object) -> str:
+        """The name of a referenced actor ('' when unknown)."""
+        if not isinstance(actor_id, str):
+            return ""
+        actor = self.actors.get(actor_id)
+        return text_of(actor, "name") if actor else ""
+
+    def actor_names(self, ids: object) -> list[str]:
+        """Names of referenced actors, in the record's order, unknown ones skipped."""
+        if not isinstance(ids, list):
+            return []
+        return [name for name in (self.actor_name(i) for i in ids) if name]
+
+    def key_events(self) -> list[Record]:
+        """Timeline entries marked key, in date order (within the date window)."""
+        return [t for t in self.timeline if t.get("key") is True]
+
+    # ----- sources -----------------------------------------------------------------------
+    def number_sources(self, cited_in_order: Iterable[object]) -> list[tuple[int, Record]]:
+        """Number sources by first citation, then the uncited ones; return them numbered."""
+        by_id = {text_of(s, "id"): s for s in self.sources}
+        numbers: dict[str, int] = {}
+        for source_id in cited_in_order:
+            if isinstance(source_id, str) and source_id in by_id and source_id not in numbers:
+                numbers[source_id] = len(numbers) + 1
+        for source_id in by_id:
+            if source_id not in numbers:
+                numbers[source_id] = len(numbers) + 1
+        self.source_numbers = numbers
+        return sorted(((n, by_id[i]) for i, n in numbers.items()), key=lambda pair: pair[0])
+
+    def cite(self, source_id: object) -> str:
+        """Citation text like "[3]" for a source reference, '' when none."""
+        if not isinstance(source_id, str):
+            return ""
+        number = self.source_numbers.get(source_id)
+        return f"[{number}]" if number else ""
+
+    def citations_in(self, sections: Iterable[str]) -> list[object]:
+        """Source references in the order the chosen sections print them."""
+        cited: list[object] = []
+        for section in sections:
+            if section == "chronology":
+                cited.extend(t.get("source") for t in self.timeline)
+            elif section == "directives":
+                cited.extend(d.get("source") for d in self.directive_list)
+            elif section == "statements":
+                cited.extend(s.get("source") for s in self.statement_list)
+        return cited

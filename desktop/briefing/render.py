@@ -1,0 +1,186 @@
+"""Entry point: a case document in, a finished briefing-packet PDF out (or nothing at all)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import CondPageBreak, Flowable, NextPageTemplate, PageBreak
+
+import desktop
+
+from . import sections
+from .checks import preflight
+from .context import Ctx
+from .document import Furniture, PacketCanvas, PacketDoc, SectionHeading, SectionMark
+from .fonts import load_fonts
+from .model import CaseData, display_date, parse_date, text_of
+from .options import SECTION_TITLES, BriefingOptions
+from .styles import PageGeometry, Styles
+from .text import TextPrep, fit_one_line, one_line
+
+Progress = Callable[[int, int], bool]
+
+
+class ExportCancelled(Exception):
+    """The user cancelled the export; no file was written."""
+
+
+@dataclass
+class BriefingResult:
+    """What an export produced."""
+
+    pages: int
+    warnings: list[str]
+
+
+def _story(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Flowable]:
+    styles, data = ctx.styles, ctx.data
+    numbered = data.number_sources(data.citations_in(ctx.options.sections))
+    story: list[Flowable] = sections.cover(ctx, marks, today)
+    story += [NextPageTemplate("body"), PageBreak()]
+    builders: dict[str, Callable[[], list[Flowable]]] = {
+        "summary": partial(sections.summary, ctx),
+        "chronology": partial(sections.chronology, ctx),
+        "actors": partial(sections.actors, ctx),
+        "directives": partial(sections.directives, ctx),
+        "statements": partial(sections.statements, ctx),
+        "sources": partial(sections.sources, ctx, numbered),
+    }
+    for index, mark in enumerate(marks):
+        if index:
+            # A section starts on the same page only if a useful amount of it fits there.
+            story.append(CondPageBreak(2.4 * 72))
+        story.append(SectionHeading(mark.title, styles.h1, mark=mark))
+        story += builders[mark.key]()
+    return story
+
+
+def _units(story: list[Flowable]) -> int:
+    return sum(int(getattr(f, "progress_units", 1)) for f in story)
+
+
+def render_briefing(
+    doc: dict[str, Any],
+    out_path: str | os.PathLike[str],
+    options: BriefingOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    app_version: str = desktop.__version__,
+) -> BriefingResult:
+    """Write the briefing packet for ``doc`` to ``out_path``; all or nothing.
+
+    ``progress(done, total)`` is called while the packet is laid out; returning False
+    cancels the export with ExportCancelled. The PDF is written to a temporary file beside
+    ``out_path`` and renamed into place only when complete, so a failure or cancel leaves
+    any existing file untouched and no partial file behind.
+    """
+    options = options or BriefingOptions()
+    options.validate()
+    target = Path(out_path)
+    fonts = load_fonts()
+    styles = Styles(fonts)
+    text = TextPrep(fonts)
+    geometry = PageGeometry.for_paper(options.paper)
+    data = CaseData.build(doc if isinstance(doc, dict) else {}, options)
+    ctx = Ctx(data, styles, text, geometry, options, fonts)
+    today = None if options.deterministic else dt.date.today()
+
+    case = data.case
+    title = one_line(text_of(case, "title")) or "Untitled case"
+    marking_text = sections.ctx_marking(ctx)
+    marking = None
+    if marking_text:
+        fitted = fit_one_line(marking_text, geometry.frame_width, fonts.bold, styles.marking.fontSize)
+        marking = ctx.para(ctx.m(fitted, fonts.bold), styles.marking, fitted)
+    as_of = display_date(case.get("as_of"))
+    header_right = f"As of {as_of}" if as_of and as_of.isascii() else ""
+    header_width = geometry.frame_width - (stringWidth(header_right, fonts.regular, 8) + 24 if header_right else 0)
+    fitted_title = fit_one_line(title, header_width, fonts.regular, 8)
+    header = ctx.para(ctx.m(fitted_title), styles.header, fitted_title)
+    marks = [SectionMark(key, SECTION_TITLES[key]) for key in options.sections]
+    furniture = Furniture(geometry, fonts.regular, marking, header, header_width, header_right)
+
+    story = _story(ctx, marks, today)
+    total = max(1, _units(story))
+    done = 0
+    last_reported = -1
+    step = max(1, total // 200)
+
+    def report(units: int) -> None:
+        nonlocal done, last_reported
+        done = min(total, done + units)
+        if progress is not None and (done - last_reported >= step or done == total):
+            last_reported = done
+            if progress(done, total) is False:
+                raise ExportCancelled("The export was cancelled.")
+
+    if progress is not None and progress(0, total) is False:
+        raise ExportCancelled("The export was cancelled.")
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=".part", dir=target.parent)
+    os.close(handle)
+    canvases: list[PacketCanvas] = []
+
+    def make_canvas(*args: Any, **kwargs: Any) -> PacketCanvas:
+        canvas = PacketCanvas(*args, furniture=furniture, **kwargs)
+        canvases.append(canvas)
+        return canvas
+
+    try:
+        pdf = PacketDoc(
+            temp_name,
+            furniture,
+            on_progress=report,
+            title=title,
+            author=one_line(text_of(case, "prepared_by")),
+            subject=one_line(text_of(case, "subtitle")) or "Briefing packet",
+            creator=f"Casefile {app_version}",
+            invariant=1 if options.deterministic else 0,
+        )
+        pdf.build(story, canvasmaker=make_canvas)
+        pages = canvases[-1].pages_written
+        if progress is not None and last_reported != total and progress(total, total) is False:
+            raise ExportCancelled("The export was cancelled.")
+        os.replace(temp_name, target)
+    except BaseException:
+        try:
+            os.unlink(temp_name)
+        except OSError:
+            pass
+        raise
+
+    warnings = preflight(doc)
+    missing = text.missing_warning()
+    if missing:
+        warnings.append(missing)
+    return BriefingResult(pages=pages, warnings=warnings)
+
+
+_ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
+
+
+def suggested_filename(doc: dict[str, Any]) -> str:
+    """A file name like "CAISI Voluntary Review - briefing - 2026-06-24.pdf"."""
+    case = doc.get("case") if isinstance(doc, dict) and isinstance(doc.get("case"), dict) else {}
+    assert isinstance(case, dict)
+    title = _ILLEGAL.sub("", one_line(text_of(case, "title")))
+    title = " ".join(title.split()).strip(" .")
+    if len(title) > 80:
+        cut = title[:80]
+        title = (cut.rsplit(" ", 1)[0] if " " in cut[40:] else cut).rstrip(" .,;-")
+    if not title or _RESERVED.match(title):
+        title = f"Case {title}".strip() if title else "Case"
+    as_of = parse_date(case.get("as_of"))
+    day = as_of.iso[:10] if as_of is not None else dt.date.today().isoformat()
+    return f"{title} - briefing - {day}.pdf"

@@ -1,0 +1,281 @@
+"""Flowables for the cover and each packet section (summary, directives, statements, sources)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from reportlab.lib.units import inch
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
+
+from db.dates import PartialDate
+
+from .chronology import actor_tables, chronology_table
+from .context import Ctx
+from .document import ContentsBox, SectionMark
+from .figures import KeyEventStrip, strip_note
+from .model import DIRECTIVE_KINDS, STATUSES, Record, display_date, text_of
+from .styles import HAIRLINE, MARKING
+from .text import escape, one_line
+
+SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def _none_note(ctx: Ctx, what: str) -> Flowable:
+    scope = " in the selected date range" if ctx.data.window.active else ""
+    return ctx.para(f"No {what} are recorded for this case{scope}.", ctx.styles.note)
+
+
+def cover(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Flowable]:
+    """Title block, dates, marking box, scope notes, record counts and the contents list."""
+    styles, case, data = ctx.styles, ctx.data.case, ctx.data
+    title = one_line(text_of(case, "title")) or "Untitled case"
+    flow: list[Flowable] = [Spacer(1, 0.55 * inch), ctx.para("BRIEFING PACKET", styles.cover_label)]
+    flow.append(ctx.para(ctx.m(title, ctx.fonts.bold), styles.cover_title, title))
+    subtitle = text_of(case, "subtitle")
+    if subtitle.strip():
+        flow.append(ctx.user(subtitle, styles.cover_subtitle))
+    as_of = display_date(case.get("as_of"))
+    if as_of:
+        flow.append(ctx.para(f"As of {ctx.m(as_of)}", styles.cover_meta, as_of))
+    elif today is not None:
+        flow.append(ctx.para(f"Printed {PartialDate.from_date(today).display()}", styles.cover_meta))
+    prepared = one_line(text_of(case, "prepared_by"))
+    if prepared:
+        flow.append(ctx.para(f"Prepared by {ctx.m(prepared)}", styles.cover_meta, prepared))
+    scope: list[str] = []
+    if data.window.active:
+        scope.append(f"Covers {data.window.describe()}; undated records are included.")
+    if data.key_only:
+        scope.append("The chronology lists key events only.")
+    if scope:
+        flow.append(Spacer(1, 6))
+        flow.append(ctx.para(" ".join(scope), styles.note))
+    marking = ctx_marking(ctx)
+    if marking:
+        box = Table([[ctx.para(ctx.m(marking, ctx.fonts.bold), styles.marking, marking)]], colWidths=[3.6 * inch])
+        box.setStyle(TableStyle([
+            ("BOX", (0, 0), (-1, -1), 1, MARKING), ("FONT", (0, 0), (-1, -1), ctx.fonts.regular, 9),
+            ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ]))  # fmt: skip
+        box.hAlign = "LEFT"
+        flow += [Spacer(1, 14), box]
+    counts = [
+        (len(data.actors), "actor", "actors"),
+        (len(data.statements), "statement", "statements"),
+        (len(data.directives), "directive", "directives"),
+        (len(data.timeline), "timeline entry", "timeline entries"),
+        (len(data.sources), "source", "sources"),
+    ]
+    summary = " · ".join(f"{n:,} {one if n == 1 else many}" for n, one, many in counts)
+    flow += [Spacer(1, 14), ctx.para(f"This case file holds {summary}.", styles.small), Spacer(1, 0.35 * inch)]
+    flow.append(ContentsBox(marks, ctx.fonts.regular, ctx.fonts.bold))
+    return flow
+
+
+def ctx_marking(ctx: Ctx) -> str:
+    """The handling marking in force: the override when set, else the case's own."""
+    override = ctx.options.marking_override
+    if override is not None:
+        return one_line(override)
+    return one_line(text_of(ctx.data.case, "marking"))
+
+
+def summary(ctx: Ctx) -> list[Flowable]:
+    """The case summary and the key-events strip."""
+    styles, data = ctx.styles, ctx.data
+    text = text_of(data.case, "summary")
+    flow: list[Flowable] = []
+    if text.strip():
+        flow += ctx.long_text(text, styles.body)
+    else:
+        flow.append(ctx.para("No summary has been written for this case.", styles.note))
+    flow.append(ctx.para("Key events at a glance", styles.h2))
+    events = data.key_events()
+    dated = [e for e in events if display_date(e.get("date")) and e.get("date")]
+    strip = KeyEventStrip(ctx, dated)
+    if not strip.events:
+        what = "No timeline entries are marked as key events" if not events else "No key event has a date"
+        flow.append(ctx.para(what + (" in the selected date range." if data.window.active else "."), styles.note))
+        return flow
+    flow.append(strip)
+    strip.wrap(ctx.geometry.frame_width, ctx.geometry.frame_height)  # lays out labels for the note
+    note = strip_note(strip, len(events) - len(strip.events), "chronology" in ctx.options.sections)
+    if note:
+        flow.append(Spacer(1, 3))
+        flow.append(ctx.para(escape(note), styles.small))
+    return flow
+
+
+def chronology(ctx: Ctx) -> list[Flowable]:
+    """The chronology table (or a note when there is nothing to list)."""
+    if not ctx.data.timeline:
+        return [_none_note(ctx, "key timeline entries" if ctx.data.key_only else "timeline entries")]
+    legend = "Shaded rows with a blue rule are key events. Numbers in brackets cite the Sources section."
+    return [ctx.para(legend, ctx.styles.small), Spacer(1, 2), *chronology_table(ctx)]
+
+
+def actors(ctx: Ctx) -> list[Flowable]:
+    """Actors grouped by kind."""
+    if not ctx.data.actors:
+        return [ctx.para("No actors are recorded for this case.", ctx.styles.note)]
+    return actor_tables(ctx)
+
+
+def _facts_table(ctx: Ctx, pairs: list[tuple[str, str]]) -> Table:
+    """Label/value pairs two to a row, labels in bold."""
+    styles = ctx.styles
+    cells: list[Any] = []
+    for label, value in pairs:
+        cells.append(ctx.para(f"<b>{label}</b>", styles.cell))
+        cells.append(ctx.para(ctx.m(value) if value else "—", styles.cell, value))
+    rows = [cells[i : i + 4] for i in range(0, len(cells), 4)]
+    if len(rows[-1]) < 4:
+        rows[-1] += [""] * (4 - len(rows[-1]))
+    width = ctx.geometry.frame_width
+    table = Table(rows, colWidths=[width * 0.11, width * 0.39, width * 0.11, width * 0.39])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), ctx.fonts.regular, 8.5),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+        ("LINEABOVE", (0, 0), (-1, 0), 0.5, HAIRLINE), ("LINEBELOW", (0, -1), (-1, -1), 0.5, HAIRLINE),
+    ]))  # fmt: skip
+    return table
+
+
+def directives(ctx: Ctx) -> list[Flowable]:
+    """Each directive: identifier and title, facts, summary, key provisions and parties."""
+    styles, data = ctx.styles, ctx.data
+    if not data.directive_list:
+        return [_none_note(ctx, "directives")]
+    flow: list[Flowable] = []
+    bold = ctx.fonts.bold
+    for directive in data.directive_list:
+        ident = one_line(text_of(directive, "identifier"))
+        title = one_line(text_of(directive, "title"))
+        heading = " — ".join(ctx.m(p, bold) for p in (ident, title) if p) or "Untitled directive"
+        kind = text_of(directive, "kind")
+        status = text_of(directive, "status")
+        facts = [
+            ("Kind", DIRECTIVE_KINDS.get(kind, kind.replace("_", " ").capitalize())),
+            ("Status", STATUSES.get(status, status.replace("_", " ").capitalize()) if status else "Not known"),
+            ("Issuer", data.actor_name(directive.get("issuer"))),
+            ("Issued", display_date(directive.get("issued"))),
+            ("Effective", display_date(directive.get("effective"))),
+            ("Source", data.cite(directive.get("source"))),
+        ]
+        block: list[Flowable] = [ctx.para(heading, styles.h3, ident, title), _facts_table(ctx, facts), Spacer(1, 4)]
+        summary_text = text_of(directive, "summary")
+        if summary_text.strip():
+            block += ctx.long_text(summary_text, styles.body)
+        flow.append(KeepTogether(block[:4]))
+        flow += block[4:]
+        provisions = [p for p in directive.get("provisions") or [] if isinstance(p, str) and p.strip()]
+        if provisions:
+            flow.append(ctx.para("Key provisions", styles.small))
+            for provision in provisions:
+                for index, piece in enumerate(ctx.long_text(provision, styles.bullet)):
+                    if index == 0:
+                        piece.bulletText = "•"
+                    flow.append(piece)
+        parties = data.actor_names(directive.get("parties"))
+        if parties:
+            names = "; ".join(parties)
+            flow.append(ctx.para(f"<b>Parties:</b> {ctx.m(names)}", styles.small, names))
+        flow.append(Spacer(1, 6))
+    return flow
+
+
+def _attribution(ctx: Ctx, statement: Record) -> tuple[str, str]:
+    data = ctx.data
+    speaker = data.actors.get(statement.get("speaker") or "")
+    parts: list[str] = []
+    if speaker:
+        parts.append(one_line(text_of(speaker, "name")))
+        role = one_line(text_of(speaker, "role")) or one_line(data.actor_name(speaker.get("affiliation")))
+        if role:
+            parts.append(role)
+    else:
+        parts.append("Unattributed")
+    date = display_date(statement.get("date"))
+    if date:
+        parts.append(date)
+    venue = one_line(text_of(statement, "venue"))
+    if venue:
+        parts.append(venue)
+    raw = ", ".join(p for p in parts if p)
+    cite = data.cite(statement.get("source"))
+    return "— " + ctx.m(raw) + (f" {cite}" if cite else ""), raw
+
+
+def statements(ctx: Ctx) -> list[Flowable]:
+    """Attributed quotations in date order; paraphrases are labelled and never in quotation marks."""
+    styles, data = ctx.styles, ctx.data
+    if not data.statement_list:
+        return [_none_note(ctx, "statements")]
+    flow: list[Flowable] = []
+    label = f'<font name="{ctx.fonts.bold}" color="#555555">Paraphrase:</font> '
+    for statement in data.statement_list:
+        text = text_of(statement, "text")
+        if statement.get("verbatim") is True:
+            body = ctx.long_text(text, styles.quote, first="“", last="”")
+        else:
+            body = ctx.long_text(text, styles.paraphrase, first=label)
+        attribution, raw = _attribution(ctx, statement)
+        notes = text_of(statement, "notes")
+        style = styles.attribution_tight if notes.strip() else styles.attribution
+        block: list[Flowable] = [*body, ctx.para(attribution, style, raw)]
+        if notes.strip():
+            block += ctx.long_text(notes, styles.context, first="<b>Context:</b> ")
+        if len(text) + len(notes) < 1200:
+            flow.append(KeepTogether(block))
+        else:
+            flow += block
+    return flow
+
+
+def _link(ctx: Ctx, url: str) -> str:
+    text = ctx.m(url)
+    if url.lower().startswith(SAFE_LINK_SCHEMES) and url.isprintable() and len(url) < 2000:
+        href = escape(url).replace('"', "&quot;")
+        return f'<a href="{href}" color="#2F5F8F">{text}</a>'
+    return text
+
+
+def sources(ctx: Ctx, numbered: list[tuple[int, Record]]) -> list[Flowable]:
+    """Numbered sources: author, title, publisher, date, URL, accessed date and notes."""
+    styles = ctx.styles
+    if not numbered:
+        return [ctx.para("No sources are recorded for this case.", styles.note)]
+    flow: list[Flowable] = [
+        ctx.para("Numbered in order of first citation in this packet; uncited sources follow.", styles.small)
+    ]
+    for number, source in numbered:
+        author = one_line(text_of(source, "author"))
+        title = one_line(text_of(source, "title"))
+        publisher = one_line(text_of(source, "publisher"))
+        published = display_date(source.get("published"))
+        url = one_line(text_of(source, "url"))
+        accessed = display_date(source.get("accessed"))
+        parts = []
+        if author:
+            parts.append(ctx.m(author))
+        if title:
+            parts.append(f"“{ctx.m(title)}”")
+        if publisher:
+            parts.append(f"<i>{ctx.m(publisher, ctx.fonts.italic)}</i>")
+        if published:
+            parts.append(ctx.m(published))
+        line = ", ".join(parts) + "."
+        if url:
+            line += f" {_link(ctx, url)}"
+        if accessed:
+            line += f" Accessed {ctx.m(accessed)}."
+        raw = " ".join((author, title, publisher, url))
+        flow.append(ctx.para(line, styles.source, raw))
+        flow[-1].bulletText = f"[{number}]"
+        notes = text_of(source, "notes")
+        if notes.strip():
+            flow += ctx.long_text(notes, styles.source_note)
+    return flow
+

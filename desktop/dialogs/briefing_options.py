@@ -1,0 +1,170 @@
+"""Briefing Options…: what the packet holds and how it prints (saved in the case file)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.dates import PartialDate
+
+from ..briefing.options import SECTION_IDS, BriefingOptions
+from ..file_dialogs import ask_folder
+
+SECTION_LABELS = {
+    "summary": "Summary and key events at a glance",
+    "chronology": "Chronology",
+    "actors": "Actors",
+    "directives": "Directives",
+    "statements": "Statements",
+    "sources": "Sources",
+}
+
+
+class BriefingOptionsDialog(QDialog):
+    """Edits a BriefingOptions; ``options()`` returns the result (valid when accepted)."""
+
+    def __init__(self, options: BriefingOptions, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Briefing Options")
+        self.sections = QListWidget(self)
+        self.sections.setAccessibleName("Sections, in order")
+        self.sections.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        chosen = list(options.sections)
+        for section in chosen + [s for s in SECTION_IDS if s not in chosen]:
+            item = QListWidgetItem(SECTION_LABELS[section], self.sections)
+            item.setData(Qt.ItemDataRole.UserRole, section)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if section in chosen else Qt.CheckState.Unchecked)
+        self.sections.setCurrentRow(0)
+        up = QPushButton("Move &Up", self)
+        down = QPushButton("Move &Down", self)
+        up.clicked.connect(lambda: self._move(-1))
+        down.clicked.connect(lambda: self._move(1))
+        order_buttons = QVBoxLayout()
+        order_buttons.addWidget(up)
+        order_buttons.addWidget(down)
+        order_buttons.addStretch(1)
+        order = QHBoxLayout()
+        order.addWidget(self.sections, 1)
+        order.addLayout(order_buttons)
+
+        self.date_from = QLineEdit(self._date_text(options.date_from), self)
+        self.date_to = QLineEdit(self._date_text(options.date_to), self)
+        for edit, word in ((self.date_from, "From"), (self.date_to, "To")):
+            edit.setPlaceholderText("any date")
+            edit.setAccessibleName(f"{word} date")
+            edit.textChanged.connect(self._validate)
+        self.key_only = QCheckBox("Chronology shows &key events only", self)
+        self.key_only.setChecked(options.key_only)
+        self.paper = QComboBox(self)
+        self.paper.addItem("US Letter", "letter")
+        self.paper.addItem("A4", "a4")
+        self.paper.setCurrentIndex(max(self.paper.findData(options.paper), 0))
+        self.paper.setAccessibleName("Paper size")
+        self.marking = QLineEdit(options.marking_override or "", self)
+        self.marking.setPlaceholderText("the case's marking")
+        self.marking.setAccessibleName("Marking override")
+        self.deterministic = QCheckBox("&Identical file every time (fixed timestamps)", self)
+        self.deterministic.setChecked(options.deterministic)
+        self.folder_edit = QLineEdit(self)
+        self.folder_edit.setPlaceholderText("beside the case file")
+        self.folder_edit.setAccessibleName("Export folder")
+        browse = QPushButton("&Browse…", self)
+        browse.clicked.connect(self._browse)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(browse)
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #d32f2f;")
+        self.error.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow("&Sections:", order)
+        form.addRow("&From:", self.date_from)
+        form.addRow("&To:", self.date_to)
+        form.addRow("", self.key_only)
+        form.addRow("&Paper:", self.paper)
+        form.addRow("&Marking:", self.marking)
+        form.addRow("", self.deterministic)
+        form.addRow("Export &folder:", folder_row)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self._validate()
+
+    @staticmethod
+    def _date_text(iso: str | None) -> str:
+        return PartialDate.parse_iso(iso).display() if iso else ""
+
+    def _move(self, step: int) -> None:
+        row = self.sections.currentRow()
+        target = row + step
+        if row < 0 or not 0 <= target < self.sections.count():
+            return
+        item = self.sections.takeItem(row)
+        self.sections.insertItem(target, item)
+        self.sections.setCurrentRow(target)
+
+    def _browse(self) -> None:
+        folder = ask_folder(self, "Folder for Briefing Packets", self.folder_edit.text())
+        if folder is not None:
+            self.folder_edit.setText(str(folder))
+
+    def set_folder(self, folder: str) -> None:
+        """Show the remembered export folder."""
+        self.folder_edit.setText(folder)
+
+    def folder(self) -> str:
+        """The export folder chosen ("" = beside the case file)."""
+        return self.folder_edit.text().strip()
+
+    def _validate(self) -> None:
+        try:
+            self.options().validate()
+            message = ""
+        except ValueError as exc:
+            message = str(exc)
+        self.error.setText(message)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not message)
+
+    def options(self) -> BriefingOptions:
+        """The options as edited (raises ValueError for an unreadable date)."""
+        sections = [
+            self.sections.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.sections.count())
+            if self.sections.item(i).checkState() == Qt.CheckState.Checked
+        ]
+        dates = []
+        for edit in (self.date_from, self.date_to):
+            text = edit.text().strip()
+            dates.append(PartialDate.parse(text).iso if text else None)
+        return BriefingOptions(
+            sections=sections,
+            date_from=dates[0],
+            date_to=dates[1],
+            key_only=self.key_only.isChecked(),
+            paper=str(self.paper.currentData()),
+            marking_override=self.marking.text().strip() or None,
+            deterministic=self.deterministic.isChecked(),
+        )

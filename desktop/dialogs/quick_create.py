@@ -1,0 +1,74 @@
+"""A small dialog to create an actor or source on the spot from a reference picker."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
+
+from db.fields import KINDS, FieldType, Kind, choice_label
+
+# The fields worth asking for when creating each kind in passing; the rest can be filled in later.
+QUICK_FIELDS: dict[Kind, tuple[str, ...]] = {
+    Kind.ACTOR: ("name", "kind", "role"),
+    Kind.SOURCE: ("title", "publisher", "url"),
+    Kind.STATEMENT: ("text",),
+    Kind.DIRECTIVE: ("identifier", "title", "kind"),
+    Kind.TIMELINE: ("date", "title"),
+}
+
+
+class QuickCreateDialog(QDialog):
+    """Asks for the essential fields of a new record; ``values()`` gives them."""
+
+    def __init__(self, kind: Kind, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.kind = kind
+        spec = KINDS[kind]
+        self.setWindowTitle(f"New {spec.label}")
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"Create a new {spec.label.lower()}; you can add the other details later."))
+        self._inputs: dict[str, QLineEdit | QComboBox] = {}
+        for name in QUICK_FIELDS[kind]:
+            f = spec.field(name)
+            widget: QLineEdit | QComboBox
+            if f.type is FieldType.CHOICE:
+                widget = QComboBox(self)
+                for choice in f.choices:
+                    widget.addItem(choice_label(choice), choice)
+                widget.setCurrentIndex(max(widget.findData(f.default), 0))
+            else:
+                widget = QLineEdit(self)
+                if name == spec.title_field:
+                    widget.setText(text)
+            widget.setAccessibleName(f.label)
+            label = QLabel(f"&{f.label}:", self)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+            self._inputs[name] = widget
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        title_input = self._inputs[spec.title_field]
+        if isinstance(title_input, QLineEdit):
+            title_input.textChanged.connect(self._update_ok)
+        self._update_ok()
+
+    def _update_ok(self) -> None:
+        title = self._inputs[KINDS[self.kind].title_field]
+        ok = not isinstance(title, QLineEdit) or bool(title.text().strip())
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(ok)
+
+    def input(self, name: str) -> QLineEdit | QComboBox:
+        """The input for a field (tests type into it)."""
+        return self._inputs[name]
+
+    def values(self) -> dict[str, Any]:
+        """Field values typed, ready for ``add_record``."""
+        out: dict[str, Any] = {}
+        for name, widget in self._inputs.items():
+            out[name] = widget.currentData() if isinstance(widget, QComboBox) else widget.text().strip()
+        return out

@@ -1,0 +1,251 @@
+"""File commands: new, open, recent, save a copy, import and export, close.
+
+Slow work (checking and opening a file, importing, exporting) runs through the task
+helper with a progress dialog, so the window never freezes. Refusals and failures are
+shown in plain words; nothing half-written is left behind (the core writes new files
+under a temporary name and renames them when complete).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QMessageBox, QProgressDialog
+
+from db.casefile import CaseFile
+from db.errors import CaseFileError
+from db.paths import user_data_dir
+
+from . import file_dialogs
+from .session import CaseSession
+from .tasks import Task, TaskCancelled, TaskRunner
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
+
+log = logging.getLogger("casefile.documents")
+
+
+class Documents(QObject):
+    """The File menu's commands for one main window."""
+
+    opened = Signal(object)  # CaseSession
+    failed = Signal(str)  # message shown to the user
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.window = window
+        self.settings = window.settings
+        self.tasks = TaskRunner(self)
+        self.active: Task | None = None
+        self.last_error: str | None = None
+
+    # ----- running work ------------------------------------------------------------------
+    def run(self, label: str, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
+            with_progress: bool = False, cancellable: bool = False,
+            on_failed: Callable[[BaseException], None] | None = None) -> Task:
+        """Run ``fn(*args)`` off the GUI thread with a progress dialog; call ``on_done(result)``."""
+        task = Task(fn, *args, with_progress=with_progress)
+        dialog = QProgressDialog(label, "Cancel" if cancellable else "", 0, 0, self.window)
+        dialog.setWindowTitle("Casefile")
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setMinimumDuration(400)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        if not cancellable:
+            dialog.setCancelButton(None)
+        dialog.canceled.connect(task.cancel)
+
+        def progress(done: int, total: int) -> None:
+            dialog.setMaximum(max(total, 1))
+            dialog.setValue(min(done, total))
+
+        def finished(result: Any) -> None:
+            dialog.close()
+            self.active = None
+            on_done(result)
+
+        def failed(exc: BaseException, details: str) -> None:
+            dialog.close()
+            self.active = None
+            if isinstance(exc, TaskCancelled) or task.cancelled:
+                self.status("Cancelled.")
+                return
+            if on_failed is not None:
+                on_failed(exc)
+            else:
+                self.show_failure(exc, details)
+
+        task.signals.progress.connect(progress)
+        task.signals.finished.connect(finished)
+        task.signals.failed.connect(failed)
+        self.active = task
+        return self.tasks.start(task)
+
+    def show_failure(self, exc: BaseException, details: str = "") -> None:
+        """Tell the user why something failed (an unexpected error gets the error dialog)."""
+        if isinstance(exc, CaseFileError):
+            self.warn(str(exc))
+            return
+        from .errors import show_error_dialog
+
+        log.error("task failed: %s\n%s", exc, details)
+        show_error_dialog(self.window, f"{exc.__class__.__name__}: {exc}", details)
+
+    def warn(self, message: str, title: str = "Casefile") -> None:
+        """A warning dialog (and ``failed`` for tests and the log)."""
+        self.last_error = message
+        self.failed.emit(message)
+        log.info("user told: %s", message)
+        QMessageBox.warning(self.window, title, message)
+
+    def status(self, message: str) -> None:
+        """A message in the status bar."""
+        self.window.statusBar().showMessage(message, 8000)
+
+    @property
+    def session(self) -> CaseSession | None:
+        """The open case."""
+        return self.window.session
+
+    # ----- opening -----------------------------------------------------------------------
+    def open_path(self, path: Path, *, read_only: bool = False) -> None:
+        """Check and open a case file in the background, then show it."""
+        path = Path(path)
+        self.window.flush()
+
+        def done(cf: CaseFile) -> None:
+            self.window.set_session(CaseSession(cf))
+            self.settings.add_recent(path.resolve())
+            self.window.update_recent_menu()
+            self.status(f"Opened {path.name}" + (" (read-only)" if cf.read_only else ""))
+            self.opened.emit(self.window.session)
+
+        def refused(exc: BaseException) -> None:
+            if isinstance(exc, CaseFileError) and not path.exists():
+                self.settings.remove_recent(path.resolve())
+                self.window.update_recent_menu()
+            if isinstance(exc, CaseFileError):
+                self.warn(f"{path.name} was not opened.\n\n{exc}", "Cannot Open Case File")
+            else:
+                self.show_failure(exc)
+
+        self.run(f"Opening {path.name}…", lambda: CaseFile.open(path, read_only=read_only), on_done=done,
+                 on_failed=refused)
+
+    def open_dialog(self) -> None:
+        """File > Open…"""
+        path = file_dialogs.ask_open_case(self.window, self.settings.folder("open"))
+        if path is not None:
+            self.settings.set_folder("open", path.parent)
+            self.open_path(path)
+
+    def new_case(self) -> None:
+        """File > New Case…: create an empty case file and open it."""
+        path = file_dialogs.ask_new_case(self.window, self.settings.folder("open"))
+        if path is None:
+            return
+        self.settings.set_folder("open", path.parent)
+        try:
+            CaseFile.create(path, title=path.stem, overwrite=path.exists()).close()
+        except CaseFileError as exc:
+            self.warn(str(exc))
+            return
+        self.open_path(path)
+
+    def open_sample(self) -> None:
+        """Open the sample case (creating it in the user data folder if needed)."""
+        from db.sample import SAMPLE_FILE_NAME, create_sample
+
+        path = user_data_dir() / SAMPLE_FILE_NAME
+        if not path.exists():
+            try:
+                create_sample(path)
+            except CaseFileError as exc:
+                self.warn(str(exc))
+                return
+        self.open_path(path)
+
+    def close_case(self) -> None:
+        """File > Close."""
+        self.window.set_session(None)
+
+    # ----- copies, import, export --------------------------------------------------------
+    def save_copy(self) -> None:
+        """File > Save a Copy…: a complete copy through SQLite's backup API."""
+        session = self.session
+        if session is None:
+            return
+        path = file_dialogs.ask_new_case(self.window, self._beside(f"{session.cf.display_name} copy.casefile"),
+                                         "Save a Copy")
+        if path is None:
+            return
+        self.window.flush()
+        self.run(f"Saving a copy to {path.name}…", lambda: session.cf.save_copy(path, overwrite=True),
+                 on_done=lambda p: self.status(f"Saved a copy as {p}"))
+
+    def import_json(self) -> None:
+        """File > Import JSON…: create a new case file from a format-1 document, then open it."""
+        from db.interchange import import_json
+
+        source = file_dialogs.ask_open_json(self.window, self.settings.folder("import"))
+        if source is None:
+            return
+        self.settings.set_folder("import", source.parent)
+        target = file_dialogs.ask_new_case(self.window, str(source.with_suffix(".casefile")), "Save Imported Case As")
+        if target is None:
+            return
+
+        def work() -> Any:
+            return import_json(source, target, overwrite=target.exists())
+
+        self.run(f"Importing {source.name}…", work, on_done=lambda summary: self.open_path(summary.path))
+
+    def export_json(self) -> None:
+        """File > Export JSON…"""
+        from db.interchange import export_json
+
+        session = self.session
+        if session is None:
+            return
+        path = file_dialogs.ask_save_json(self.window, self._beside(f"{session.cf.display_name}.json", "export"))
+        if path is None:
+            return
+        self.settings.set_folder("export", path.parent)
+        self.window.flush()
+        self.run(f"Exporting {path.name}…", lambda: export_json(session.cf, path, overwrite=True),
+                 on_done=lambda p: self.status(f"Exported JSON to {p}"))
+
+    def export_csv(self) -> None:
+        """File > Export CSV…: one spreadsheet file per record type into a folder."""
+        from db.csv_export import CASE_CSV, CSV_NAMES, export_csv
+
+        session = self.session
+        if session is None:
+            return
+        folder = file_dialogs.ask_folder(self.window, "Export CSV to Folder", self._beside("", "export"))
+        if folder is None:
+            return
+        self.settings.set_folder("export", folder)
+        existing = [n for n in (CASE_CSV, *CSV_NAMES.values()) if (folder / n).exists()]
+        if existing:
+            answer = QMessageBox.question(
+                self.window, "Replace Files?",
+                f"{folder} already holds {', '.join(existing)}. Replace them?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        self.window.flush()
+        self.run("Exporting CSV…", lambda: export_csv(session.cf, folder, overwrite=True),
+                 on_done=lambda paths: self.status(f"Wrote {len(paths)} CSV files to {folder}"))
+
+    def _beside(self, name: str, purpose: str = "open") -> str:
+        folder = self.settings.folder(purpose)
+        session = self.session
+        if not folder and session is not None and session.cf.path is not None:
+            folder = str(session.cf.path.parent)
+        return str(Path(folder) / name) if folder else name

@@ -1,0 +1,1 @@
+"""Editing widgets: field editors, reference pickers, the record editor panel, cell delegates."""

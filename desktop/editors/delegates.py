@@ -1,0 +1,68 @@
+"""Quick edits in table cells: the right editor for dates and choices."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import QComboBox, QLineEdit, QStyledItemDelegate, QStyleOptionViewItem, QToolTip, QWidget
+
+from db.dates import PartialDate
+from db.fields import KINDS, FieldType, choice_label
+
+from ..models.record_table import FieldRole, RecordTableModel
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class RecordDelegate(QStyledItemDelegate):
+    """Line edits for text and dates (dates checked before saving), combo boxes for choices."""
+
+    def __init__(self, model: RecordTableModel) -> None:
+        super().__init__(model)
+        self._model = model
+
+    def _spec(self, index: Index):  # type: ignore[no-untyped-def]
+        name = index.data(FieldRole)
+        spec = KINDS[self._model.kind]
+        return spec.field(name) if name in spec.by_name else None
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:  # noqa: N802
+        spec = self._spec(index)
+        if spec is not None and spec.type is FieldType.CHOICE:
+            combo = QComboBox(parent)
+            if spec.nullable_choice:
+                combo.addItem("(not known)", None)
+            for choice in spec.choices:
+                combo.addItem(choice_label(choice), choice)
+            combo.setAccessibleName(spec.label)
+            return combo
+        editor = super().createEditor(parent, option, index)
+        if isinstance(editor, QLineEdit) and spec is not None:
+            editor.setAccessibleName(spec.label)
+            if spec.type is FieldType.DATE:
+                editor.setPlaceholderText("e.g. June 2, 2026")
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: N802
+        if isinstance(editor, QComboBox):
+            editor.setCurrentIndex(max(editor.findData(index.data(Qt.ItemDataRole.EditRole)), 0))
+            return
+        super().setEditorData(editor, index)
+
+    def setModelData(self, editor: QWidget, model: QAbstractItemModel, index: Index) -> None:  # noqa: N802
+        spec = self._spec(index)
+        if isinstance(editor, QComboBox):
+            model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
+            return
+        if spec is not None and spec.type is FieldType.DATE and isinstance(editor, QLineEdit):
+            text = editor.text().strip()
+            if text:
+                try:
+                    PartialDate.parse(text)
+                except ValueError as exc:
+                    # Nothing invalid is saved: say why, keep the stored date.
+                    QToolTip.showText(editor.mapToGlobal(editor.rect().bottomLeft()), str(exc), editor)
+                    self._model.session.error.emit(str(exc))
+                    return
+            model.setData(index, text, Qt.ItemDataRole.EditRole)
+            return
+        super().setModelData(editor, model, index)

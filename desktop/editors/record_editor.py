@@ -1,0 +1,238 @@
+"""The editor panel beside a record list: every field of the selected record, and the
+records linked to it.
+
+Built from the field descriptions in ``db.fields``, so each kind gets the right widget for
+each field. A finished edit becomes one undoable step through the session.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from db import queries, records
+from db.errors import CaseFileError
+from db.fields import KINDS, FieldType, Kind
+
+from ..dialogs.quick_create import QuickCreateDialog
+from ..session import CaseSession
+from .field_widgets import FieldWidget, field_widget
+from .ref_widgets import RefField, RefsField
+
+MAX_LINKS_PER_GROUP = 50
+
+
+class RecordEditor(QScrollArea):
+    """Edits one record of ``kind``; shows nothing when no record is selected."""
+
+    navigate_requested = Signal(object, str)  # Kind, record id
+
+    def __init__(self, session: CaseSession, kind: Kind, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.kind = kind
+        self.spec = KINDS[kind]
+        self._record_id: str | None = None
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        body = QWidget(self)
+        self.setWidget(body)
+        outer = QVBoxLayout(body)
+        self.heading = QLabel(body)
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.heading.setAccessibleName(f"{self.spec.label} title")
+        outer.addWidget(self.heading)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        outer.addLayout(self.form)
+        self.widgets: dict[str, FieldWidget] = {}
+        for f in self.spec.fields:
+            widget = self._make_widget(f.name)
+            widget.committed.connect(lambda value, name=f.name: self._commit(name, value))
+            label = QLabel(f"&{f.label}:" if f.type is not FieldType.BOOL else "", body)
+            label.setBuddy(widget.focus_widget())
+            self.form.addRow(label, widget)
+            self.widgets[f.name] = widget
+        self.links = QLabel(body)
+        self.links.setWordWrap(True)
+        self.links.setTextFormat(Qt.TextFormat.RichText)
+        self.links.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.links.setAccessibleName("Linked records")
+        self.links.linkActivated.connect(self._follow_link)
+        outer.addWidget(self.links)
+        self.stamps = QLabel(body)
+        self.stamps.setEnabled(False)
+        outer.addWidget(self.stamps)
+        outer.addStretch(1)
+        self.placeholder = QLabel(f"Select a {self.spec.label.lower()} to see and edit it.", body)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setEnabled(False)
+        outer.addWidget(self.placeholder)
+        session.records_changed.connect(self._on_changed)
+        session.records_reset.connect(self._on_reset)
+        self.load(None)
+
+    def _make_widget(self, name: str) -> FieldWidget:
+        f = self.spec.field(name)
+        cf = self.session.cf
+        if f.type in (FieldType.REF, FieldType.REFS):
+            target = f.target
+            assert target is not None
+            cls = RefField if f.type is FieldType.REF else RefsField
+            widget: FieldWidget = cls(
+                f,
+                choices=lambda text, t=target: queries.choices(cf, t, text),
+                labels=lambda ids, t=target: queries.labels(cf, t, ids),
+                create=lambda text, n=name: self.create_linked(n, text),
+            )
+            widget.open_requested.connect(lambda rid, t=target: self.navigate_requested.emit(t, rid))  # type: ignore[attr-defined]
+            return widget
+        bool_text = {"verbatim": "Verbatim (the exact words)", "key": "Key event"}.get(name)
+        return field_widget(f, all_tags=lambda: queries.all_tags(cf), bool_text=bool_text)
+
+    # ----- loading -----------------------------------------------------------------------
+    @property
+    def record_id(self) -> str | None:
+        """The record being edited."""
+        return self._record_id
+
+    def load(self, record_id: str | None) -> None:
+        """Show ``record_id`` (None: nothing selected). Pending edits are committed first."""
+        if record_id != self._record_id:
+            self.flush()
+        self._record_id = record_id
+        record = None
+        if record_id is not None:
+            try:
+                record = records.get_record(self.session.cf, self.kind, record_id)
+            except CaseFileError:
+                self._record_id = None
+        shown = record is not None
+        for i in range(self.form.rowCount()):
+            self.form.setRowVisible(i, shown)
+        self.heading.setVisible(shown)
+        self.links.setVisible(shown)
+        self.stamps.setVisible(shown)
+        self.placeholder.setVisible(not shown)
+        if record is None:
+            return
+        read_only = self.session.read_only
+        for name, widget in self.widgets.items():
+            widget.set_value(record[name])
+            widget.set_read_only(read_only)
+        self._show_header(record)
+
+    def _refresh_values(self) -> None:
+        """Re-read the record after a change, keeping fields that still show a refused value."""
+        if self._record_id is None:
+            return
+        try:
+            record = records.get_record(self.session.cf, self.kind, self._record_id)
+        except CaseFileError:
+            self.load(None)
+            return
+        for name, widget in self.widgets.items():
+            if record[name] != widget.value() or widget.spec.type in (FieldType.REF, FieldType.REFS):
+                widget.set_value(record[name])
+        self._show_header(record)
+
+    def _show_header(self, record: dict[str, Any]) -> None:
+        title = records.short_label(str(record.get(self.spec.title_field) or ""), 120)
+        self.heading.setText(title or f"(untitled {self.spec.label.lower()})")
+        self.stamps.setText(f"Created {record['created_at'][:10]} · last changed {record['updated_at'][:16].replace('T', ' ')} UTC")
+        self._show_links()
+
+    def _show_links(self) -> None:
+        assert self._record_id is not None
+        refs = records.find_references(self.session.cf, self.kind, self._record_id)
+        groups: dict[tuple[Kind, str], list[records.Reference]] = {}
+        for ref in refs:
+            groups.setdefault((ref.kind, ref.field), []).append(ref)
+        if not groups:
+            self.links.setText("<p><i>No other records refer to this one.</i></p>")
+            return
+        parts = ["<p><b>Linked records</b></p>"]
+        for (kind, field), items in groups.items():
+            spec = KINDS[kind]
+            heading = f"{spec.plural} ({spec.field(field).label.lower()})"
+            lines = [
+                f'<a href="{kind.value}:{ref.id}">{html.escape(ref.label or "(untitled)")}</a>'
+                for ref in items[:MAX_LINKS_PER_GROUP]
+            ]
+            if len(items) > MAX_LINKS_PER_GROUP:
+                lines.append(f"… and {len(items) - MAX_LINKS_PER_GROUP} more")
+            parts.append(f"<p>{html.escape(heading)}: {len(items)}<br>" + "<br>".join(lines) + "</p>")
+        self.links.setText("".join(parts))
+
+    def _follow_link(self, href: str) -> None:
+        kind_text, _, record_id = href.partition(":")
+        self.navigate_requested.emit(Kind(kind_text), record_id)
+
+    def _on_changed(self, kind: Kind, ids: list[str]) -> None:
+        if self._record_id is not None and (kind is self.kind and self._record_id in ids or kind is not self.kind):
+            self._refresh_values()
+
+    def _on_reset(self, kind: Kind) -> None:
+        if self._record_id is None:
+            return
+        if kind is self.kind:
+            try:
+                records.get_record(self.session.cf, self.kind, self._record_id)
+            except CaseFileError:
+                self.load(None)
+                return
+        self._refresh_values()
+
+    # ----- editing -----------------------------------------------------------------------
+    def flush(self) -> None:
+        """Commit any field the user is still typing in."""
+        if self._record_id is None:
+            return
+        for widget in self.widgets.values():
+            widget.flush()
+
+    def _commit(self, name: str, value: Any) -> None:
+        if self._record_id is None:
+            return
+        ok = self.session.edit_record(self.kind, self._record_id, {name: value})
+        widget = self.widgets[name]
+        if not ok and widget.spec.type is FieldType.DATE:
+            return  # the date field keeps the refused text and its reason
+        if ok:
+            widget.set_value(records.get_record(self.session.cf, self.kind, self._record_id)[name])
+
+    def create_linked(self, name: str, text: str) -> None:
+        """Create a record from a reference field's typed text and link it, as one undo step."""
+        if self._record_id is None:
+            return
+        f = self.spec.field(name)
+        target = f.target
+        assert target is not None
+        dialog = QuickCreateDialog(target, text, self)
+        if dialog.exec() != QuickCreateDialog.DialogCode.Accepted:
+            return
+        record_id = self._record_id
+        with self.session.macro(f"Add {KINDS[target].label} as {self.spec.label} {f.label}"):
+            new_id = self.session.add_record(target, dialog.values())
+            if new_id is None:
+                return
+            if f.type is FieldType.REFS:
+                current = records.get_record(self.session.cf, self.kind, record_id)[name]
+                self.session.edit_record(self.kind, record_id, {name: [*current, new_id]})
+            else:
+                self.session.edit_record(self.kind, record_id, {name: new_id})
+        self._refresh_values()
+
+    def focus_first_field(self) -> None:
+        """Put the keyboard focus in the first field (after adding a record)."""
+        first = self.spec.fields[0].name
+        order = [self.spec.title_field, first] if self.kind in (Kind.STATEMENT,) else [first]
+        self.widgets[order[0]].focus_widget().setFocus(Qt.FocusReason.OtherFocusReason)

@@ -1,0 +1,313 @@
+"""The main window: menus, toolbar and status bar wired to the current case view."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QUndoGroup
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QPushButton, QToolBar, QVBoxLayout, QWidget
+
+from db.fields import Kind
+from db.paths import user_log_dir
+
+from . import APP_NAME
+from .actions import ActionId, ActionRegistry
+from .documents import Documents
+from .navigation import History
+from .session import CaseSession
+from .settings import Settings
+from .views.case_view import CaseView
+
+GO_ACTIONS = {
+    ActionId.GO_CASE: None, ActionId.GO_ACTORS: Kind.ACTOR, ActionId.GO_STATEMENTS: Kind.STATEMENT,
+    ActionId.GO_DIRECTIVES: Kind.DIRECTIVE, ActionId.GO_TIMELINE: Kind.TIMELINE, ActionId.GO_SOURCES: Kind.SOURCE,
+}  # fmt: skip
+CASE_ACTIONS = (
+    ActionId.SAVE_COPY, ActionId.EXPORT_JSON, ActionId.EXPORT_CSV, ActionId.EXPORT_BRIEFING,
+    ActionId.BRIEFING_OPTIONS, ActionId.CLOSE, ActionId.FIND, ActionId.FILTER, *GO_ACTIONS,
+)  # fmt: skip
+
+
+class MainWindow(QMainWindow):
+    """One window showing one case file at a time."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or Settings()
+        self.setAcceptDrops(True)
+        self.setMinimumSize(760, 480)
+        self.session: CaseSession | None = None
+        self.case_view: CaseView | None = None
+        self.history = History(self)
+        self.undo_group = QUndoGroup(self)
+        self.actions = ActionRegistry(self)
+        self.documents = Documents(self)
+        from .briefing_export import BriefingExporter
+
+        self.briefing = BriefingExporter(self)
+        self._build_menus()
+        self._connect_actions()
+        self.statusBar()
+        self.set_session(None)
+        geometry = self.settings.bytes_value("geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+
+    # ----- building ----------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        a = self.actions
+        self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
+        self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
+        from PySide6.QtGui import QKeySequence
+
+        self.undo_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Undo))
+        self.redo_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Redo))
+        self.undo_action.setObjectName("undo")
+        self.redo_action.setObjectName("redo")
+
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([a[ActionId.NEW_CASE], a[ActionId.OPEN]])
+        self.recent_menu = QMenu("Open &Recent", self)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addAction(a[ActionId.SAVE_COPY])
+        file_menu.addSeparator()
+        file_menu.addActions([a[ActionId.IMPORT_JSON], a[ActionId.EXPORT_JSON], a[ActionId.EXPORT_CSV]])
+        file_menu.addSeparator()
+        file_menu.addActions([a[ActionId.EXPORT_BRIEFING], a[ActionId.BRIEFING_OPTIONS]])
+        file_menu.addSeparator()
+        file_menu.addActions([a[ActionId.CLOSE], a[ActionId.QUIT]])
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([a[ActionId.NEW_RECORD], a[ActionId.DELETE_RECORD]])
+        edit_menu.addSeparator()
+        edit_menu.addActions([a[ActionId.FIND], a[ActionId.FILTER]])
+
+        go_menu = bar.addMenu("&Go")
+        go_menu.addActions([a[ActionId.BACK], a[ActionId.FORWARD]])
+        go_menu.addSeparator()
+        go_menu.addActions([a[action_id] for action_id in GO_ACTIONS])
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addActions([a[ActionId.OPEN_LOG_FOLDER], a[ActionId.ABOUT]])
+
+        toolbar = QToolBar("Main", self)
+        toolbar.setObjectName("main_toolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.addActions([a[ActionId.BACK], a[ActionId.FORWARD]])
+        toolbar.addSeparator()
+        toolbar.addActions([a[ActionId.NEW_RECORD], a[ActionId.DELETE_RECORD], a[ActionId.FIND]])
+        toolbar.addSeparator()
+        toolbar.addAction(a[ActionId.EXPORT_BRIEFING])
+        self.addToolBar(toolbar)
+        # Shortcuts work even where the menu bar is hidden (and on macOS's global menu).
+        self.addActions([*a.all(), self.undo_action, self.redo_action])
+        self.update_recent_menu()
+
+    def _connect_actions(self) -> None:
+        a, d = self.actions, self.documents
+        a[ActionId.NEW_CASE].triggered.connect(d.new_case)
+        a[ActionId.OPEN].triggered.connect(d.open_dialog)
+        a[ActionId.SAVE_COPY].triggered.connect(d.save_copy)
+        a[ActionId.IMPORT_JSON].triggered.connect(d.import_json)
+        a[ActionId.EXPORT_JSON].triggered.connect(d.export_json)
+        a[ActionId.EXPORT_CSV].triggered.connect(d.export_csv)
+        a[ActionId.EXPORT_BRIEFING].triggered.connect(self.briefing.export)
+        a[ActionId.BRIEFING_OPTIONS].triggered.connect(self.briefing.edit_options)
+        a[ActionId.CLOSE].triggered.connect(d.close_case)
+        a[ActionId.QUIT].triggered.connect(self.close)
+        a[ActionId.NEW_RECORD].triggered.connect(self._new_record)
+        a[ActionId.DELETE_RECORD].triggered.connect(self._delete_record)
+        a[ActionId.FIND].triggered.connect(self.open_search)
+        a[ActionId.FILTER].triggered.connect(self._focus_filter)
+        a[ActionId.BACK].triggered.connect(lambda: self._travel(self.history.back()))
+        a[ActionId.FORWARD].triggered.connect(lambda: self._travel(self.history.forward()))
+        for action_id, kind in GO_ACTIONS.items():
+            a[action_id].triggered.connect(lambda _c=False, k=kind: self.case_view and self.case_view.show_page(k))
+        a[ActionId.ABOUT].triggered.connect(self._about)
+        a[ActionId.OPEN_LOG_FOLDER].triggered.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(user_log_dir())))
+        )
+        self.history.changed.connect(self._update_actions)
+
+    # ----- the open case -----------------------------------------------------------------
+    def set_session(self, session: CaseSession | None) -> None:
+        """Show a case (or the start screen when None), closing the one shown before."""
+        old = self.session
+        if old is not None:
+            if self.case_view is not None:
+                self._save_view_state()
+                self.case_view.flush()
+            self.undo_group.removeStack(old.undo_stack)
+            old.close()
+        self.session = session
+        self.history.clear()
+        previous_view = self.case_view
+        if session is None:
+            self.case_view = None
+            self.setCentralWidget(self._start_screen())
+            self.settings.set_last_case(None)
+        else:
+            self.undo_group.addStack(session.undo_stack)
+            self.undo_group.setActiveStack(session.undo_stack)
+            self.case_view = CaseView(session, self.history, self)
+            self.case_view.restore_state(self._load_view_state())
+            self.case_view.location_changed.connect(self._update_actions)
+            session.error.connect(self._show_edit_error)
+            session.case_changed.connect(self._update_title)
+            self.setCentralWidget(self.case_view)
+            self.history.visit(self.case_view.location())
+            if session.cf.path is not None:
+                self.settings.set_last_case(session.cf.path)
+        if previous_view is not None:
+            previous_view.deleteLater()
+        self._update_title()
+        self._update_actions()
+
+    def _start_screen(self) -> QWidget:
+        screen = QWidget(self)
+        layout = QVBoxLayout(screen)
+        layout.addStretch(1)
+        label = QLabel("No case file is open.", screen)
+        layout.addWidget(label)
+        for text, slot in (("New Case…", self.documents.new_case), ("Open…", self.documents.open_dialog),
+                           ("Open the Sample Case", self.documents.open_sample)):
+            button = QPushButton(text, screen)
+            button.clicked.connect(slot)
+            layout.addWidget(button)
+        layout.addStretch(1)
+        layout.setContentsMargins(240, 40, 240, 40)
+        return screen
+
+    def flush(self) -> None:
+        """Commit anything still being typed."""
+        if self.case_view is not None:
+            self.case_view.flush()
+
+    def _update_title(self) -> None:
+        session = self.session
+        if session is None or session.cf.closed:
+            self.setWindowTitle(APP_NAME)
+            self.setWindowFilePath("")
+            return
+        from db.records import get_case
+
+        title = get_case(session.cf)["title"]
+        path = session.cf.path
+        name = path.name if path else "Untitled"
+        suffix = " (read-only)" if session.read_only else ""
+        self.setWindowTitle(f"{title} — {name}{suffix} — {APP_NAME}")
+        self.setWindowFilePath(str(path) if path else "")
+
+    def _update_actions(self) -> None:
+        has_case = self.session is not None
+        for action_id in CASE_ACTIONS:
+            self.actions[action_id].setEnabled(has_case)
+        on_list = has_case and self.case_view is not None and self.case_view.current_page() is not None
+        editable = on_list and not (self.session and self.session.read_only)
+        self.actions[ActionId.NEW_RECORD].setEnabled(bool(editable))
+        self.actions[ActionId.DELETE_RECORD].setEnabled(bool(editable))
+        self.actions[ActionId.FILTER].setEnabled(bool(on_list))
+        self.actions[ActionId.BACK].setEnabled(self.history.can_go_back())
+        self.actions[ActionId.FORWARD].setEnabled(self.history.can_go_forward())
+
+    def update_recent_menu(self) -> None:
+        """Rebuild File > Open Recent from the settings."""
+        self.recent_menu.clear()
+        recent = self.settings.recent_files()
+        for i, path in enumerate(recent):
+            action = self.recent_menu.addAction(f"&{i + 1} {path.name}" if i < 9 else path.name)
+            action.setToolTip(str(path))
+            action.setStatusTip(str(path))
+            action.setEnabled(path.exists())
+            action.triggered.connect(lambda _c=False, p=path: self.documents.open_path(p))
+        if recent:
+            self.recent_menu.addSeparator()
+            clear = self.recent_menu.addAction("Clear Menu")
+            clear.triggered.connect(lambda: (self.settings.clear_recent(), self.update_recent_menu()))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _show_edit_error(self, message: str) -> None:
+        self.statusBar().showMessage(message, 10000)
+
+    # ----- commands ----------------------------------------------------------------------
+    def _new_record(self) -> None:
+        page = self.case_view.current_page() if self.case_view else None
+        if page is not None:
+            page.add_record()
+
+    def _delete_record(self) -> None:
+        page = self.case_view.current_page() if self.case_view else None
+        if page is not None and page.delete_current():
+            self.statusBar().showMessage("Deleted. Undo with Edit > Undo.", 8000)
+
+    def _focus_filter(self) -> None:
+        page = self.case_view.current_page() if self.case_view else None
+        if page is not None:
+            page.focus_filter()
+
+    def open_search(self) -> None:
+        """Edit > Find in Case…"""
+        if self.session is None or self.case_view is None:
+            return
+        from .dialogs.search_dialog import SearchDialog
+
+        self.flush()
+        dialog = SearchDialog(self.session, self)
+        dialog.record_chosen.connect(self.case_view.show_record)
+        self.search_dialog = dialog
+        dialog.open()
+
+    def _travel(self, location: object) -> None:
+        from .navigation import Location
+
+        if isinstance(location, Location) and self.case_view is not None:
+            self.case_view.go(location)
+
+    def _about(self) -> None:
+        from .dialogs.about import AboutDialog
+
+        AboutDialog(self).exec()
+
+    # ----- window state ------------------------------------------------------------------
+    def _save_view_state(self) -> None:
+        if self.case_view is None:
+            return
+        for name, value in self.case_view.save_state().items():
+            self.settings.set_bytes_value(name, value)
+
+    def _load_view_state(self) -> dict:  # type: ignore[type-arg]
+        names = ["split_nav", "split_timeline_strip", *(f"split_{k.value}" for k in Kind)]
+        return {n: v for n in names if (v := self.settings.bytes_value(n)) is not None}
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self.flush()
+        self.briefing.cancel()
+        self.documents.tasks.cancel_all()
+        self.documents.tasks.wait(10000)
+        self.settings.set_bytes_value("geometry", self.saveGeometry())
+        self._save_view_state()
+        last = self.session.cf.path if self.session is not None else None
+        if self.session is not None:
+            self.undo_group.removeStack(self.session.undo_stack)
+            self.session.close()
+            self.session = None
+        self.settings.set_last_case(last)
+        self.settings.sync()
+        event.accept()
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if any(url.toLocalFile().lower().endswith(".casefile") for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            path = url.toLocalFile()
+            if path.lower().endswith(".casefile"):
+                event.acceptProposedAction()
+                self.documents.open_path(Path(path))
+                return

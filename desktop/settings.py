@@ -1,0 +1,73 @@
+"""Per-user settings (QSettings in an INI file under the user config folder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from db.paths import user_config_dir
+
+MAX_RECENT = 10
+
+
+class Settings:
+    """Typed access to the app's remembered state: recent files, geometry, splitters, folders."""
+
+    def __init__(self) -> None:
+        self._qs = QSettings(str(user_config_dir() / "settings.ini"), QSettings.Format.IniFormat)
+
+    def sync(self) -> None:
+        """Write pending changes to disk."""
+        self._qs.sync()
+
+    # ----- files -------------------------------------------------------------------------
+    def recent_files(self) -> list[Path]:
+        """Recently used case files, most recent first (missing files included; the menu greys them)."""
+        value = self._qs.value("files/recent", [])
+        if isinstance(value, str):
+            value = [value]
+        return [Path(v) for v in (value or []) if v]
+
+    def add_recent(self, path: Path) -> None:
+        """Put ``path`` at the top of the recent files and remember it as the last case."""
+        entries = [p for p in self.recent_files() if p != path]
+        entries.insert(0, path)
+        self._qs.setValue("files/recent", [str(p) for p in entries[:MAX_RECENT]])
+        self._qs.setValue("files/last", str(path))
+
+    def remove_recent(self, path: Path) -> None:
+        """Forget ``path`` (it was moved or deleted)."""
+        entries = [str(p) for p in self.recent_files() if p != path]
+        self._qs.setValue("files/recent", entries)
+
+    def clear_recent(self) -> None:
+        """Forget every recent file."""
+        self._qs.setValue("files/recent", [])
+
+    def last_case(self) -> Path | None:
+        """The case file open when the app last closed (or last opened)."""
+        value = self._qs.value("files/last", "")
+        return Path(str(value)) if value else None
+
+    def set_last_case(self, path: Path | None) -> None:
+        """Remember (or forget) the last case file."""
+        self._qs.setValue("files/last", str(path) if path else "")
+
+    def folder(self, purpose: str) -> str:
+        """The folder last used for ``purpose`` ("open", "export", "briefing", ...), or ""."""
+        return str(self._qs.value(f"folders/{purpose}", "") or "")
+
+    def set_folder(self, purpose: str, folder: Path) -> None:
+        """Remember the folder used for ``purpose``."""
+        self._qs.setValue(f"folders/{purpose}", str(folder))
+
+    # ----- window state ------------------------------------------------------------------
+    def bytes_value(self, key: str) -> QByteArray | None:
+        """A saved geometry/state blob, if any."""
+        value = self._qs.value(f"window/{key}")
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_bytes_value(self, key: str, value: QByteArray) -> None:
+        """Save a geometry/state blob."""
+        self._qs.setValue(f"window/{key}", value)

@@ -1,0 +1,1 @@
+"""Custom views of the desktop app (widgets that draw case data themselves)."""

@@ -1,0 +1,135 @@
+"""Everything shown for one open case file: the navigation list and a page per kind."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QSplitter, QStackedWidget, QWidget
+
+from db.fields import KINDS, Kind
+
+from ..navigation import History, Location
+from ..session import CaseSession
+from .case_page import CasePage
+from .record_page import RecordPage
+
+PAGE_ORDER: tuple[Kind | None, ...] = (None, Kind.ACTOR, Kind.STATEMENT, Kind.DIRECTIVE, Kind.TIMELINE, Kind.SOURCE)
+
+
+class CaseView(QWidget):
+    """Navigation on the left, the current page on the right; follows links and history."""
+
+    location_changed = Signal()
+
+    def __init__(self, session: CaseSession, history: History, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.history = history
+        self._restoring = False
+        self.nav = QListWidget(self)
+        self.nav.setAccessibleName("Sections")
+        self.nav.setMaximumWidth(240)
+        self.nav.setMinimumWidth(110)
+        self.stack = QStackedWidget(self)
+        self.case_page = CasePage(session, self)
+        self.pages: dict[Kind, RecordPage] = {}
+        for kind in PAGE_ORDER:
+            QListWidgetItem("Case" if kind is None else KINDS[kind].plural, self.nav)
+            if kind is None:
+                self.stack.addWidget(self.case_page)
+                continue
+            page = RecordPage(session, kind, self)
+            page.navigate_requested.connect(self.show_record)
+            page.current_changed.connect(self._on_record_selected)
+            self.pages[kind] = page
+            self.stack.addWidget(page)
+        self.case_page.navigate_requested.connect(lambda kind: self.show_page(kind))
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("split_nav")
+        self.splitter.addWidget(self.nav)
+        self.splitter.addWidget(self.stack)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setSizes([150, 1200])
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self.nav.currentRowChanged.connect(self._on_nav)
+        self.nav.setCurrentRow(0)
+
+    # ----- where we are ------------------------------------------------------------------
+    def current_kind(self) -> Kind | None:
+        """The kind of the page shown (None: the Case page)."""
+        return PAGE_ORDER[max(self.nav.currentRow(), 0)]
+
+    def current_page(self) -> RecordPage | None:
+        """The record page shown, if any."""
+        kind = self.current_kind()
+        return self.pages[kind] if kind is not None else None
+
+    def location(self) -> Location:
+        """The page and record shown."""
+        page = self.current_page()
+        return Location(self.current_kind(), page.current_id() if page else None)
+
+    # ----- going places ------------------------------------------------------------------
+    def show_page(self, kind: Kind | None) -> None:
+        """Show a page."""
+        self.nav.setCurrentRow(PAGE_ORDER.index(kind))
+
+    def show_record(self, kind: Kind, record_id: str) -> bool:
+        """Show a record on its page (following a link or a search hit)."""
+        self.flush()
+        self.show_page(kind)
+        found = self.pages[kind].select_record(record_id)
+        if found:
+            self.pages[kind].table.setFocus()
+        return found
+
+    def go(self, location: Location) -> None:
+        """Show a place from the history without recording a new visit."""
+        self._restoring = True
+        try:
+            if location.kind is None:
+                self.show_page(None)
+            elif location.record_id is None or not self.show_record(location.kind, location.record_id):
+                self.show_page(location.kind)
+        finally:
+            self._restoring = False
+        self.location_changed.emit()
+
+    def _on_nav(self, row: int) -> None:
+        if row < 0:
+            return
+        self.flush()
+        self.stack.setCurrentIndex(row)
+        if not self._restoring:
+            self.history.visit(self.location())
+        self.location_changed.emit()
+
+    def _on_record_selected(self, kind: Kind, record_id: str | None) -> None:
+        if kind is self.current_kind() and not self._restoring and record_id is not None:
+            self.history.visit(Location(kind, record_id))
+        self.location_changed.emit()
+
+    # ----- state -------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Commit what the user is still typing on any page."""
+        self.case_page.flush()
+        for page in self.pages.values():
+            page.editor.flush()
+
+    def save_state(self) -> dict[str, QByteArray]:
+        """Splitter positions to remember."""
+        state = {self.splitter.objectName(): self.splitter.saveState()}
+        for page in self.pages.values():
+            for splitter in page.splitters():
+                state[splitter.objectName()] = splitter.saveState()
+        return state
+
+    def restore_state(self, state: dict[str, QByteArray]) -> None:
+        """Put splitters back where the user left them."""
+        splitters = [self.splitter] + [s for page in self.pages.values() for s in page.splitters()]
+        for splitter in splitters:
+            value = state.get(splitter.objectName())
+            if value is not None:
+                splitter.restoreState(value)

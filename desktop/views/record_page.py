@@ -1,0 +1,344 @@
+"""One page per kind of record: a filter bar, a sortable table, and the editor panel.
+
+The Timeline page also shows the timeline strip above its table; selecting in either
+selects in both.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db import queries
+from db.dates import PartialDate
+from db.fields import KINDS, Kind
+
+from ..editors.delegates import RecordDelegate
+from ..editors.record_editor import RecordEditor
+from ..models.record_table import RecordTableModel
+from ..session import CaseSession
+
+ALL_TAGS = "All tags"
+
+
+class RecordPage(QWidget):
+    """List, filter and edit the records of one kind."""
+
+    navigate_requested = Signal(object, str)  # Kind, record id
+    current_changed = Signal(object, object)  # Kind, record id or None
+
+    def __init__(self, session: CaseSession, kind: Kind, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.kind = kind
+        self.spec = KINDS[kind]
+        self.model = RecordTableModel(session, kind, self)
+
+        # Filter bar.
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText(f"Filter {self.spec.plural.lower()}: type words to match")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setAccessibleName(f"Filter {self.spec.plural.lower()}")
+        self.tag_combo = QComboBox(self)
+        self.tag_combo.setAccessibleName("Filter by tag")
+        self.tag_combo.setMinimumContentsLength(12)
+        self.tag_combo.addItem(ALL_TAGS, None)
+        self.from_edit = QLineEdit(self)
+        self.to_edit = QLineEdit(self)
+        for edit, word in ((self.from_edit, "From"), (self.to_edit, "To")):
+            edit.setPlaceholderText(f"{word} date")
+            edit.setAccessibleName(f"{word} date")
+            edit.setMaximumWidth(130)
+            edit.setClearButtonEnabled(True)
+            edit.setVisible(self.spec.date_field is not None)
+        self.count_label = QLabel(self)
+        self.count_label.setAccessibleName("Number of records shown")
+        self.new_button = QToolButton(self)
+        self.new_button.setText(f"New {self.spec.label}…")
+        self.new_button.setAccessibleName(f"New {self.spec.label.lower()}")
+        bar = QHBoxLayout()
+        bar.addWidget(self.filter_edit, 3)
+        if "tags" in self.spec.by_name:
+            bar.addWidget(self.tag_combo, 1)
+        else:
+            self.tag_combo.hide()
+        bar.addWidget(self.from_edit)
+        bar.addWidget(self.to_edit)
+        bar.addWidget(self.count_label)
+        bar.addWidget(self.new_button)
+
+        # Table.
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setItemDelegate(RecordDelegate(self.model))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        # No sort indicator: the list starts in the kind's natural order (by date, or by name).
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setAccessibleName(f"{self.spec.plural} list")
+        self._size_columns()
+
+        self.editor = RecordEditor(session, kind, self)
+        self.editor.setMinimumWidth(320)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName(f"split_{kind.value}")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.editor)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+
+        self.timeline = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        if kind is Kind.TIMELINE:
+            from .timeline_view import TimelineView
+
+            self.timeline = TimelineView(self)
+            self.timeline.set_title_lookup(self._timeline_title)
+            self.vsplit = QSplitter(Qt.Orientation.Vertical, self)
+            self.vsplit.setObjectName("split_timeline_strip")
+            self.vsplit.addWidget(self.timeline)
+            self.vsplit.addWidget(self.splitter)
+            self.vsplit.setStretchFactor(1, 1)
+            layout.addWidget(self.vsplit, 1)
+            self.timeline.entry_activated.connect(self._on_marker)
+            self._reload_marks()
+        else:
+            layout.addWidget(self.splitter, 1)
+
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(120)
+        self._filter_timer.timeout.connect(self.apply_filter)
+        self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.tag_combo.activated.connect(lambda _i: self.apply_filter())
+        self.from_edit.editingFinished.connect(self.apply_filter)
+        self.to_edit.editingFinished.connect(self.apply_filter)
+        self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
+        self.model.modelReset.connect(self._after_reset)
+        self.model.layoutChanged.connect(self._after_layout)
+        self.editor.navigate_requested.connect(self.navigate_requested)
+        self.new_button.clicked.connect(self.add_record)
+        session.records_reset.connect(self._on_records_reset)
+        session.records_changed.connect(self._on_records_changed)
+        self._update_count()
+        self._fill_tags()
+
+    # ----- helpers -----------------------------------------------------------------------
+    def _size_columns(self) -> None:
+        width = self.table.fontMetrics().averageCharWidth()
+        widths = {"date": 20, "published": 18, "issued": 16, "kind": 14, "status": 10, "key": 6, "verbatim": 9,
+                  "identifier": 12, "speaker": 20, "name": 26, "title": 40, "text": 44, "venue": 18}
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        stretch = self.spec.title_field
+        for i, col in enumerate(self.model.columns):
+            self.table.setColumnWidth(i, width * widths.get(col.name, 18))
+            if col.name == stretch:
+                header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
+
+    def _fill_tags(self) -> None:
+        current = self.tag_combo.currentData()
+        self.tag_combo.blockSignals(True)
+        self.tag_combo.clear()
+        self.tag_combo.addItem(ALL_TAGS, None)
+        if "tags" in self.spec.by_name:
+            for tag in queries.all_tags(self.session.cf, self.kind):
+                self.tag_combo.addItem(tag, tag)
+        self.tag_combo.setCurrentIndex(max(self.tag_combo.findData(current), 0))
+        self.tag_combo.blockSignals(False)
+
+    def _dates(self) -> tuple[PartialDate | None, PartialDate | None]:
+        out: list[PartialDate | None] = []
+        for edit in (self.from_edit, self.to_edit):
+            text = edit.text().strip()
+            value = None
+            if text:
+                try:
+                    value = PartialDate.parse(text)
+                    edit.setStyleSheet("")
+                    edit.setToolTip(value.display())
+                except ValueError as exc:
+                    edit.setStyleSheet("QLineEdit { border: 2px solid #c62828; }")
+                    edit.setToolTip(str(exc))
+            else:
+                edit.setStyleSheet("")
+            out.append(value)
+        return out[0], out[1]
+
+    def _update_count(self) -> None:
+        shown = self.model.rowCount()
+        noun = self.spec.label.lower()
+        if shown != 1:
+            noun = "timeline entries" if self.kind is Kind.TIMELINE else self.spec.plural.lower()
+        self.count_label.setText(f"{shown:,} {noun}")
+
+    def _timeline_title(self, rowid: int) -> str:
+        row = self.model.row_of_rowid(rowid)
+        if row is None:
+            return ""
+        return str(self.model.index(row, self.model.column_of("title")).data() or "")
+
+    def _reload_marks(self) -> None:
+        if self.timeline is not None:
+            self.timeline.set_marks(queries.timeline_marks(self.session.cf))
+            self.timeline.set_selected(self._current_rowid())
+
+    def _current_rowid(self) -> int | None:
+        index = self.table.currentIndex()
+        return self.model.rowid_at(index.row()) if index.isValid() else None
+
+    # ----- filtering ---------------------------------------------------------------------
+    def apply_filter(self) -> None:
+        """Apply the filter bar to the list, keeping the selected record if it still matches."""
+        keep = self.current_id()
+        date_from, date_to = self._dates()
+        self.model.set_filter(self.filter_edit.text(), self.tag_combo.currentData(), date_from, date_to)
+        if keep is not None:
+            self.select_record(keep, clear_filter=False)
+
+    def clear_filter(self) -> None:
+        """Show every record."""
+        self.filter_edit.blockSignals(True)
+        self.filter_edit.clear()
+        self.filter_edit.blockSignals(False)
+        self.tag_combo.setCurrentIndex(0)
+        self.from_edit.clear()
+        self.to_edit.clear()
+        self.model.set_filter()
+
+    def focus_filter(self) -> None:
+        """Put the cursor in the filter box."""
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    # ----- selection ---------------------------------------------------------------------
+    def current_id(self) -> str | None:
+        """The selected record."""
+        index = self.table.currentIndex()
+        return self.model.id_at(index.row()) if index.isValid() else None
+
+    def select_record(self, record_id: str, *, clear_filter: bool = True) -> bool:
+        """Select and show a record, clearing the filter if it hides it."""
+        row = self.model.row_of(record_id)
+        if row is None and clear_filter:
+            self.clear_filter()
+            row = self.model.row_of(record_id)
+        if row is None:
+            self.table.selectionModel().clearSelection()
+            self.table.setCurrentIndex(QModelIndex())
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+        )
+        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+        return True
+
+    def _on_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        record_id = self.model.id_at(current.row()) if current.isValid() else None
+        self.editor.load(record_id)
+        if self.timeline is not None:
+            self.timeline.set_selected(self.model.rowid_at(current.row()) if current.isValid() else None)
+        self.current_changed.emit(self.kind, record_id)
+
+    def _on_marker(self, rowid: int) -> None:
+        row = self.model.row_of_rowid(rowid)
+        if row is None:
+            self.clear_filter()
+            row = self.model.row_of_rowid(rowid)
+        if row is not None:
+            index = self.model.index(row, 0)
+            self.table.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+            )
+            self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def _after_reset(self) -> None:
+        self._update_count()
+        if self.editor.record_id is not None:
+            row = self.model.row_of(self.editor.record_id)
+            if row is not None:
+                self.table.selectionModel().blockSignals(True)
+                self.table.selectionModel().setCurrentIndex(
+                    self.model.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.table.selectionModel().blockSignals(False)
+
+    def _after_layout(self) -> None:
+        # After a sort the same record stays selected and in view.
+        index = self.table.currentIndex()
+        if index.isValid():
+            self.table.scrollTo(index)
+
+    def _on_records_reset(self, kind: Kind) -> None:
+        if kind is self.kind:
+            self._fill_tags()
+            self._reload_marks()
+
+    def _on_records_changed(self, kind: Kind, _ids: list[str]) -> None:
+        if kind is self.kind and self.timeline is not None:
+            self._reload_marks()
+
+    # ----- adding and deleting -----------------------------------------------------------
+    def add_record(self) -> str | None:
+        """Ask for the essentials of a new record, create it and select it."""
+        from ..dialogs.quick_create import QuickCreateDialog
+
+        if self.session.read_only:
+            return None
+        dialog = QuickCreateDialog(self.kind, "", self)
+        if dialog.exec() != QuickCreateDialog.DialogCode.Accepted:
+            return None
+        record_id = self.session.add_record(self.kind, dialog.values())
+        if record_id is not None:
+            self.select_record(record_id)
+            self.editor.focus_first_field()
+        return record_id
+
+    def delete_current(self) -> bool:
+        """Delete the selected record, asking first if other records refer to it."""
+        from ..dialogs.delete_dialog import confirm_delete
+
+        record_id = self.current_id()
+        if record_id is None or self.session.read_only:
+            return False
+        row = self.table.currentIndex().row()
+        choice = confirm_delete(self, self.session, self.kind, record_id)
+        if choice is None:
+            return False
+        if not self.session.delete_record(self.kind, record_id, remove_references=choice):
+            return False
+        if self.model.rowCount():
+            self.table.setCurrentIndex(self.model.index(min(row, self.model.rowCount() - 1), 0))
+        return True
+
+    # ----- state ---------------------------------------------------------------------------
+    def splitters(self) -> list[QSplitter]:
+        """Splitters whose positions are remembered."""
+        return [self.splitter, *([self.vsplit] if self.timeline is not None else [])]

@@ -1,0 +1,606 @@
+"""The timeline strip above the Timeline table: every entry drawn at its date, zoomable.
+
+Built for 100,000 entries: no graphics item per entry. Entries are packed into a few lanes
+once, in ``set_marks``; a paint walks only the visible part of each lane with ``bisect``,
+jumping a whole pixel column at a time, so its cost follows the width of the view, not the
+number of entries. When far more entries are visible than the lanes can show apart, the
+lanes give way to a histogram of how many entries are under way at each date (key events
+and the selection still drawn on top). Everything is drawn in viewport pixels from the
+view's horizontal scale, so text and pens never stretch when zooming.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFontMetricsF,
+    QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QPen,
+    QPolygonF,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QSizePolicy, QToolTip, QWidget
+
+from db.dates import MONTHS, PartialDate
+from db.queries import TimelineMarks
+
+MAX_LANES = 8  # more overlapping entries than this share lanes (overdrawn)
+MAX_PX_PER_DAY = 2400.0  # zoom limit: about an hour per 100 px
+MAX_SCENE_PX = 2.0e9  # scroll bars hold ints; keep the zoomed width below that
+CROWDED = 1 / 8  # visible entries per lane pixel above which the histogram replaces the lanes
+HIT_SLOP = 4.0
+POINT_PAD = 1 / 288  # a point holds five minutes of its lane, so points never touch at full zoom
+AXIS_H = 22
+LABEL_ROWS = 2
+LABEL_MAX_W = 200.0
+Role = QPalette.ColorRole
+
+# Tick steps, finest first: (unit, count, minor step).
+_STEPS: tuple[tuple[str, int, tuple[str, int] | None], ...] = (
+    ("hour", 1, None), ("hour", 3, ("hour", 1)), ("hour", 6, ("hour", 1)), ("hour", 12, ("hour", 3)),
+    ("day", 1, ("hour", 6)), ("day", 2, ("day", 1)), ("day", 7, ("day", 1)), ("month", 1, ("day", 1)),
+    ("month", 3, ("month", 1)), ("month", 6, ("month", 1)), ("year", 1, ("month", 1)),
+    ("year", 2, ("year", 1)), ("year", 5, ("year", 1)), ("year", 10, ("year", 1)),
+    ("year", 20, ("year", 5)), ("year", 50, ("year", 10)), ("year", 100, ("year", 10)),
+    ("year", 200, ("year", 50)), ("year", 500, ("year", 100)), ("year", 1000, ("year", 100)),
+)  # fmt: skip
+_UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "month": 30.44, "year": 365.25}
+_SAMPLE_LABEL = {"hour": "12 p.m.", "day": "Sep 30", "month": "Sep 2026", "year": "2026"}
+
+
+class _Track:
+    """Entries of one lane (or all key events) in start order, with the running maximum of their ends.
+
+    The running maximum never decreases, so ``bisect`` finds the first entry still visible at
+    a given day even where entries in the track overlap.
+    """
+
+    def __init__(self) -> None:
+        self.idx, self.start, self.reach = array("q"), array("d"), array("d")
+
+    def add(self, i: int, start: float, end: float) -> None:
+        self.idx.append(i)
+        self.start.append(start)
+        self.reach.append(max(end, self.reach[-1]) if self.reach else end)
+
+    def walk(self, first: float, last: float, day_per_px: float) -> Iterator[int]:
+        """Indices (into the marks) of entries in [first, last], at most one per pixel column."""
+        reach, start, idx, n = self.reach, self.start, self.idx, len(self.idx)
+        j = bisect_right(reach, first)
+        while j < n and start[j] <= last:
+            yield idx[j]
+            # Entries ending within the next pixel would only draw over this one: skip them.
+            j = bisect_right(reach, max(reach[j], start[j] + day_per_px), j + 1)
+
+
+class TimelineView(QGraphicsView):
+    """Horizontal, zoomable timeline of entries: spans for partial dates, key events emphasised."""
+
+    entry_activated = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setAccessibleName("Timeline")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumHeight(140)
+        self._title_lookup: Callable[[int], str] | None = None
+        self._titles: dict[int, str] = {}  # titles looked up so far (the lookup may read the database)
+        self._selected: int | None = None
+        self._fitted = True
+        self.set_marks(TimelineMarks(array("q"), array("d"), array("d"), array("b"), {}))
+
+    def sizeHint(self) -> QSize:
+        return QSize(600, 160)
+
+    # ----- data ----------------------------------------------------------------------------
+    def set_marks(self, marks: TimelineMarks) -> None:
+        """Replace every entry; lanes are assigned here, once, greedily in start order."""
+        self._marks, n = marks, len(marks)
+        self._index = {rowid: i for i, rowid in enumerate(marks.rowids)}
+        self._titles = {}
+        # Date order is start order except for zoned times (ordered by instant); sort to be sure.
+        self._order = sorted(range(n), key=marks.start.__getitem__)
+        self._starts = array("d", (marks.start[i] for i in self._order))
+        self._ends = array("d", sorted(marks.end))
+        self._lanes = [_Track() for _ in range(MAX_LANES)]
+        self._key_lanes = [_Track() for _ in range(MAX_LANES)]
+        self._keys = _Track()  # every key event: crowded views and labels
+        self._lane = array("b", bytes(n))
+        busy: list[tuple[float, int]] = []  # (end, lane) of the last entry put in each busy lane
+        free, used = list(range(MAX_LANES)), 1
+        for i in self._order:
+            s, e = marks.start[i], marks.end[i]
+            while busy and busy[0][0] <= s:
+                heapq.heappush(free, heapq.heappop(busy)[1])
+            if free:
+                lane = heapq.heappop(free)
+                used = max(used, lane + 1)
+            else:  # every lane busy: share the one that frees soonest
+                lane = heapq.heappop(busy)[1]
+            heapq.heappush(busy, (max(e, s + POINT_PAD), lane))
+            self._lane[i] = lane
+            self._lanes[lane].add(i, s, e)
+            if marks.key[i]:
+                self._key_lanes[lane].add(i, s, e)
+                self._keys.add(i, s, e)
+        self._lane_count = used
+        first = self._starts[0] if n else float(dt.date.today().toordinal())
+        last = self._ends[-1] if n else first + 1
+        self._origin = math.floor(first)  # scene x counts days from here, so scroll values stay small
+        pad = max((last - first) * 0.02, 0.5)
+        self.scene().setSceneRect(first - pad - self._origin, 0, last - first + 2 * pad, 1)
+        if self._selected not in self._index:
+            self._selected = None
+        self.zoom_to_fit()
+
+    def set_title_lookup(self, fn: Callable[[int], str] | None) -> None:
+        """Give a function from rowid to title, for tooltips and the selected entry's label."""
+        self._title_lookup, self._titles = fn, {}
+        self.viewport().update()
+
+    def set_selected(self, rowid: int | None) -> None:
+        """Highlight an entry (None clears) and scroll it into view; emits nothing."""
+        self._selected = rowid if rowid in self._index else None
+        if self._selected is not None:
+            self._reveal(self._index[self._selected])
+        self.viewport().update()
+
+    def selected(self) -> int | None:
+        """Rowid of the highlighted entry, if any."""
+        return self._selected
+
+    # ----- zoom ----------------------------------------------------------------------------
+    def scale_x(self) -> float:
+        """Current horizontal scale in pixels per day."""
+        return self.transform().m11()
+
+    def zoom_limits(self) -> tuple[float, float]:
+        """Smallest (the whole span fits) and largest horizontal scale, in pixels per day."""
+        width = self.scene().sceneRect().width()
+        most = min(MAX_PX_PER_DAY, MAX_SCENE_PX / width)
+        return min(max(self.viewport().width() - 2, 10) / width, most), most
+
+    def zoom_in(self) -> None:
+        """Zoom in about the selected entry if it is in view, else the middle."""
+        self._zoom(1.5, self._zoom_anchor())
+
+    def zoom_out(self) -> None:
+        """Zoom out about the selected entry if it is in view, else the middle."""
+        self._zoom(1 / 1.5, self._zoom_anchor())
+
+    def zoom_to_fit(self) -> None:
+        """Show the whole span of entries."""
+        self.setTransform(QTransform.fromScale(self.zoom_limits()[0], 1))
+        self._fitted = True
+        self.viewport().update()
+
+    def _zoom(self, factor: float, anchor: float) -> None:
+        """Scale by ``factor`` keeping the day under viewport x ``anchor`` in place."""
+        least, most = self.zoom_limits()
+        day = self._day_at(anchor)
+        scale = min(max(self.scale_x() * factor, least), most)
+        self.setTransform(QTransform.fromScale(scale, 1))
+        self._fitted = scale <= least * 1.0001  # stay fitted through resizes
+        bar = self.horizontalScrollBar()
+        bar.setValue(bar.value() + round(self._x_of(day) - anchor))
+        self.viewport().update()
+
+    def _zoom_anchor(self) -> float:
+        if self._selected is not None:
+            x = sum(self._extent(self._index[self._selected])) / 2
+            if 0 <= x <= self.viewport().width():
+                return x
+        return self.viewport().width() / 2
+
+    # ----- geometry ------------------------------------------------------------------------
+    def _x_of(self, day: float) -> float:
+        t = self.viewportTransform()
+        return (day - self._origin) * t.m11() + t.dx()
+
+    def _day_at(self, x: float) -> float:
+        t = self.viewportTransform()
+        return self._origin + (x - t.dx()) / t.m11()
+
+    def _extent(self, i: int) -> tuple[float, float]:
+        """Left and right viewport x of entry i's span (a point has both the same)."""
+        return self._x_of(self._marks.start[i]), self._x_of(self._marks.end[i])
+
+    def _rows(self) -> tuple[float, float, float, float]:
+        """Axis y, top of the marks area, lane pitch and label row height, for the viewport height."""
+        axis_y = self.viewport().height() - AXIS_H
+        label_h = QFontMetricsF(self.font()).height() + 4
+        top = 3 + LABEL_ROWS * label_h + 6
+        return axis_y, top, min(16.0, max(4.0, (axis_y - 4 - top) / self._lane_count)), label_h
+
+    def _crowded(self) -> bool:
+        """Whether the visible entries are too many to show apart in lanes."""
+        width = self.viewport().width()
+        first, last = self._day_at(0), self._day_at(width)
+        shown = bisect_right(self._starts, last) - bisect_left(self._ends, first)
+        return shown > CROWDED * MAX_LANES * width
+
+    def _marker_y(self, i: int, crowded: bool) -> float:
+        """Centre y of entry i's marker: its lane, or the key row above a histogram."""
+        axis_y, top, pitch, _ = self._rows()
+        return top + 5 if crowded else axis_y - 4 - (self._lane[i] + 0.5) * pitch
+
+    def marker_position(self, rowid: int) -> QPoint | None:
+        """Viewport position of an entry's marker centre, or None for an unknown rowid."""
+        i = self._index.get(rowid)
+        if i is None:
+            return None
+        return QPoint(round(sum(self._extent(i)) / 2), round(self._marker_y(i, self._crowded())))
+
+    def _hit(self, x: float, y: float) -> int | None:
+        """Index of the entry whose marker is within HIT_SLOP of (x, y); the narrowest wins a tie."""
+        crowded = self._crowded()
+        _, top, pitch, _ = self._rows()
+        best: tuple[float, float, int] | None = None
+        for track in [self._keys] if crowded else self._lanes:
+            lo = bisect_right(track.reach, self._day_at(x - HIT_SLOP - 6))
+            for j in range(lo, min(lo + 256, len(track.idx))):  # a crowded pixel: any entry there will do
+                if track.start[j] > self._day_at(x + HIT_SLOP + 6):
+                    break
+                i = track.idx[j]
+                if abs(y - self._marker_y(i, crowded)) > pitch / 2 + 3 + HIT_SLOP:
+                    break  # every entry of a lane has the same y
+                x0, x1 = self._extent(i)
+                off = max(abs(x - (x0 + x1) / 2) - max((x1 - x0) / 2, 1.0 if x1 > x0 else 4.0), 0.0)
+                if off <= HIT_SLOP and (best is None or (off, x1 - x0) < best[:2]):
+                    best = (off, x1 - x0, i)
+        if best is None and crowded and y > top + 12 and self._order:
+            # In the histogram: the entry starting nearest the pointer stands for its column.
+            j = bisect_left(self._starts, self._day_at(x))
+            j = min(
+                (k for k in (j - 1, j) if 0 <= k < len(self._order)),
+                key=lambda k: abs(self._x_of(self._starts[k]) - x),
+            )
+            return self._order[j] if abs(self._x_of(self._starts[j]) - x) <= HIT_SLOP else None
+        return None if best is None else best[2]
+
+    def _reveal(self, i: int) -> None:
+        x0, x1 = self._extent(i)
+        width = self.viewport().width()
+        if x1 < 8 or x0 > width - 8:
+            bar = self.horizontalScrollBar()
+            bar.setValue(bar.value() + round((x0 + x1 - width) / 2))
+
+    # ----- text ----------------------------------------------------------------------------
+    def _title(self, i: int) -> str:
+        rowid = self._marks.rowids[i]
+        if rowid in self._marks.titles:
+            return self._marks.titles[rowid]
+        if rowid not in self._titles:
+            self._titles[rowid] = self._title_lookup(rowid) if self._title_lookup else ""
+        return self._titles[rowid]
+
+    def _date_text(self, i: int) -> str:
+        """The entry's date as people read it, rebuilt from its span (a time loses its zone)."""
+        s, e = self._marks.start[i], self._marks.end[i]
+        day = dt.date.fromordinal(int(s))
+        if s == e:
+            minute = min(round((s - int(s)) * 1440), 1439)
+            return PartialDate(day.year, day.month, day.day, minute // 60, minute % 60).display()
+        last = dt.date.fromordinal(int(e) - 1)
+        if day == last:
+            return PartialDate.from_date(day).display()
+        if day.day == 1 and (last + dt.timedelta(days=1)).day == 1:
+            if (day.month, last.month, day.year) == (1, 12, last.year):
+                return str(day.year)
+            if (day.year, day.month) == (last.year, last.month):
+                return PartialDate(day.year, day.month).display()
+        return f"{PartialDate.from_date(day).display()} – {PartialDate.from_date(last).display()}"
+
+    # ----- painting ------------------------------------------------------------------------
+    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+        # Draw in viewport pixels: undo the scene scale, keep whatever maps the viewport to the device.
+        painter.save()
+        painter.setWorldTransform(self.viewportTransform().inverted()[0] * painter.worldTransform())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint(painter)
+        painter.restore()
+
+    def _paint(self, p: QPainter) -> None:
+        pal = self.palette()
+        width, height = self.viewport().width(), self.viewport().height()
+        text, base, accent = pal.color(Role.Text), pal.color(Role.Base), pal.color(Role.Accent)
+        p.fillRect(QRectF(0, 0, width, height), base)
+        if not self._order:
+            p.setPen(pal.color(Role.PlaceholderText))
+            p.drawText(QRectF(0, 0, width, height), Qt.AlignmentFlag.AlignCenter, "No timeline entries")
+            return
+        axis_y, top, pitch, label_h = self._rows()
+        self._paint_axis(p, width, axis_y, _mix(text, base, 0.55), _mix(text, base, 0.1))
+        ink, wash = _mix(text, base, 0.5), _mix(text, base, 0.2)
+        first, last, day_per_px = self._day_at(-8), self._day_at(width + 8), 1 / self.scale_x()
+        crowded, bar_h = self._crowded(), max(3.0, pitch - 3)
+        if crowded:
+            self._paint_histogram(p, width, top + 12, axis_y - 1, _mix(text, base, 0.35))
+            keys = [self._keys.walk(first, last, day_per_px)]
+        else:
+            for lane, track in enumerate(self._lanes):
+                marks = track.walk(first, last, day_per_px)
+                self._paint_marks(p, marks, axis_y - 4 - (lane + 0.5) * pitch, bar_h, ink, wash)
+            keys = [track.walk(first, last, day_per_px) for track in self._key_lanes]
+        selected = self._index.get(self._selected) if self._selected is not None else None
+        self._paint_labels(p, first, last, width, top, label_h, crowded, selected)
+        # Key events over the rest, taller, in the accent colour; then the selection over all.
+        key_h = 9.0 if crowded else bar_h + 5
+        for lane, marks in enumerate(keys):
+            y = top + 5 if crowded else axis_y - 4 - (lane + 0.5) * pitch
+            self._paint_marks(p, marks, y - 1.5, key_h, accent, _mix(accent, base, 0.45))
+        if selected is not None:
+            x0, x1 = self._extent(selected)
+            y = self._marker_y(selected, crowded)
+            highlight, guide = pal.color(Role.Highlight), pal.color(Role.Highlight)
+            guide.setAlphaF(0.4)
+            p.setPen(_pen(guide, 1))
+            p.drawLine(QPointF(round((x0 + x1) / 2) + 0.5, y), QPointF(round((x0 + x1) / 2) + 0.5, axis_y))
+            self._paint_marks(p, iter((selected,)), y - 1.5, key_h + 2, highlight, highlight, _pen(text, 1.5))
+
+    def _paint_marks(
+        self, p: QPainter, entries: Iterator[int], y: float, bar_h: float,
+        solid: QColor, light: QColor, outline: QPen | None = None,
+    ) -> None:  # fmt: skip
+        """Draw entries centred on y: points as diamonds, days as bars, longer spans as light bars.
+
+        Marks that touch in one lane merge into one rectangle, so a busy lane costs a rectangle
+        per run, not per entry; a lone span gets an outline so its ends show.
+        """
+        start, end = self._marks.start, self._marks.end
+        runs: dict[bool, list[list[float]]] = {True: [], False: []}  # solid? -> [x0, x1, entries]
+        diamonds: list[QPolygonF] = []
+        half = bar_h / 2
+        for i in entries:
+            x0, x1 = self._x_of(start[i]), self._x_of(end[i])
+            if x0 == x1:
+                r = min(half + 1.5, 6.0)
+                diamonds.append(
+                    QPolygonF(
+                        [QPointF(x0 - r, y), QPointF(x0, y - r), QPointF(x0 + r, y), QPointF(x0, y + r)]
+                    )
+                )
+                continue
+            if x1 - x0 < 3:  # keep a day visible when zoomed far out
+                x0, x1 = (x0 + x1) / 2 - 1.5, (x0 + x1) / 2 + 1.5
+            elif x1 - x0 > 5:  # a pixel of air between neighbouring days
+                x1 -= 1
+            run = runs[end[i] - start[i] <= 1.5 or outline is not None]
+            if run and x0 <= run[-1][1] + 0.5:
+                run[-1][1:] = [max(run[-1][1], x1), run[-1][2] + 1]
+            else:
+                run.append([x0, x1, 1])
+        p.setBrush(light)
+        for lone in (True, False):
+            rects = [QRectF(x0, y - half, x1 - x0, bar_h) for x0, x1, n in runs[False] if (n == 1) == lone]
+            p.setPen(_pen(solid, 1) if lone else Qt.PenStyle.NoPen)
+            p.drawRects(rects)
+        p.setPen(outline or Qt.PenStyle.NoPen)
+        p.setBrush(solid)
+        p.drawRects([QRectF(x0, y - half, x1 - x0, bar_h) for x0, x1, _ in runs[True]])
+        for diamond in diamonds:
+            p.drawPolygon(diamond)
+
+    def _paint_histogram(self, p: QPainter, width: int, top: float, bottom: float, ink: QColor) -> None:
+        """How many entries are under way in each 3-pixel column, as bars (square-root scale)."""
+        counts = []
+        for x in range(0, width, 3):
+            a, b = self._day_at(x), self._day_at(x + 3)
+            counts.append(bisect_right(self._starts, b) - bisect_left(self._ends, a))
+        unit = (bottom - top) / math.sqrt(max(max(counts), 1))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(ink)
+        bars = [QRectF(k * 3, bottom, 3, -max(math.sqrt(n) * unit, 1.5)) for k, n in enumerate(counts) if n]
+        p.drawRects(bars)
+
+    def _paint_axis(self, p: QPainter, width: int, axis_y: float, ink: QColor, grid: QColor) -> None:
+        """Baseline, ticks and labels at the finest step whose labels fit, with faint grid lines."""
+        font = self.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        p.setFont(font)
+        fm, scale = QFontMetricsF(font), self.scale_x()
+        unit, count, minor = next(
+            (
+                s
+                for s in _STEPS
+                if _UNIT_DAYS[s[0]] * s[1] * scale >= fm.horizontalAdvance(_SAMPLE_LABEL[s[0]]) + 14
+            ),
+            _STEPS[-1],
+        )
+        first, last = self._day_at(0), self._day_at(width)
+        p.setPen(_pen(ink, 1))
+        if minor and _UNIT_DAYS[minor[0]] * minor[1] * scale >= 5:
+            for day in _ticks(minor[0], minor[1], first, last):
+                x = round(self._x_of(day)) + 0.5
+                p.drawLine(QPointF(x, axis_y), QPointF(x, axis_y + 3))
+        right = 0.0
+        for day in _ticks(unit, count, first, last):
+            x = round(self._x_of(day)) + 0.5
+            p.setPen(_pen(grid, 1))
+            p.drawLine(QPointF(x, 3), QPointF(x, axis_y))
+            p.setPen(_pen(ink, 1))
+            p.drawLine(QPointF(x, axis_y), QPointF(x, axis_y + 6))
+            label = _tick_label(unit, day)
+            if x + 3 >= right:
+                p.drawText(QPointF(x + 3, axis_y + 3 + fm.ascent()), label)
+                right = x + 3 + fm.horizontalAdvance(label) + 8
+        p.drawLine(QPointF(0, axis_y + 0.5), QPointF(width, axis_y + 0.5))
+        p.setFont(self.font())
+
+    def _paint_labels(
+        self, p: QPainter, first: float, last: float, width: int, top: float, label_h: float,
+        crowded: bool, selected: int | None,
+    ) -> None:  # fmt: skip
+        """Titles of key events above the marks, left to right, wherever one fits without overlap.
+
+        The selected entry's label goes first so it always shows. Jumping past each placed
+        label with bisect keeps the work proportional to the labels drawn.
+        """
+        pal, fm = self.palette(), QFontMetricsF(self.font())
+        rights = [-math.inf] * LABEL_ROWS
+        taken = (math.inf, -math.inf)  # the selected label's span in row 0
+
+        def place(i: int, row: int, label: str, chosen: bool) -> tuple[float, float]:
+            w = fm.horizontalAdvance(label) + 8
+            x0, x1 = self._extent(i)
+            anchor = min(max(x0 if x1 > x0 else x1, 2.0), width - 2.0)
+            rect = QRectF(min(anchor, width - w - 2), 3 + row * label_h, w, label_h - 2)
+            colour = pal.color(Role.Highlight if chosen else Role.Accent)
+            p.setPen(_pen(colour, 1))
+            p.drawLine(
+                QPointF(round(anchor) + 0.5, rect.bottom()),
+                QPointF(round(anchor) + 0.5, self._marker_y(i, crowded)),
+            )
+            p.setBrush(colour if chosen else pal.color(Role.Base))
+            p.drawRoundedRect(rect, 3, 3)
+            p.setPen(pal.color(Role.HighlightedText if chosen else Role.Text))
+            p.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, label)
+            return rect.left(), rect.right()
+
+        def elided(text: str) -> str:
+            return fm.elidedText(text, Qt.TextElideMode.ElideRight, LABEL_MAX_W)
+
+        if selected is not None and self._extent(selected)[1] >= 0 and self._extent(selected)[0] <= width:
+            taken = place(selected, 0, elided(self._title(selected) or self._date_text(selected)), True)
+        keys = self._keys
+        j = bisect_right(keys.reach, first)
+        while j < len(keys.idx) and keys.start[j] <= last:
+            i = keys.idx[j]
+            label = elided(self._marks.titles.get(self._marks.rowids[i], ""))
+            x = min(max(self._x_of(keys.start[j]), 2.0), width - fm.horizontalAdvance(label) - 10)
+            for row in range(LABEL_ROWS):
+                clash = row == 0 and x < taken[1] + 6 and x + fm.horizontalAdvance(label) + 8 > taken[0] - 6
+                if i != selected and len(label) > 3 and x > rights[row] + 6 and not clash:
+                    rights[row] = place(i, row, label, False)[1]
+                    break
+            # Key events whose label could not start before a row frees up get no label.
+            j = max(j + 1, bisect_right(keys.start, self._day_at(min(rights) + 6), j + 1))
+
+    # ----- input ---------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            i = self._hit(event.position().x(), event.position().y())
+            if i is not None:
+                self._activate(i, reveal=False)
+                event.accept()
+                return
+        super().mousePressEvent(event)  # empty space: drag to pan
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta()
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self._zoom(1.2 ** (delta.y() / 120), event.position().x())
+        else:  # a vertical wheel scrolls sideways: the strip has nothing above or below
+            step = event.pixelDelta().x() or event.pixelDelta().y() or (delta.x() or delta.y()) // 2
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - step)
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key, n = event.key(), len(self._order)
+        current = self._index.get(self._selected) if self._selected is not None else None
+        target: int | None = None
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_in()
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_out()
+        elif key == Qt.Key.Key_0:
+            self.zoom_to_fit()
+        elif key == Qt.Key.Key_Home or (key == Qt.Key.Key_Right and current is None):
+            target = 0
+        elif key == Qt.Key.Key_End or (key == Qt.Key.Key_Left and current is None):
+            target = n - 1
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and current is not None:
+            target = min(max(current + (1 if key == Qt.Key.Key_Right else -1), 0), n - 1)
+        else:
+            super().keyPressEvent(event)
+            return
+        if target is not None and n and target != current:
+            self._activate(target, reveal=True)  # marks are in date order: neighbours by index
+        event.accept()
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            i = self._hit(event.pos().x(), event.pos().y())
+            if i is None:
+                QToolTip.hideText()
+            else:
+                title, when = self._title(i), self._date_text(i)
+                QToolTip.showText(event.globalPos(), f"{title}\n{when}" if title else when, self.viewport())
+            return True
+        return super().viewportEvent(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._fitted:
+            self.zoom_to_fit()
+
+    def _activate(self, i: int, *, reveal: bool) -> None:
+        self._selected = self._marks.rowids[i]
+        if reveal:
+            self._reveal(i)
+        self.viewport().update()
+        self.entry_activated.emit(self._selected)
+
+
+def _mix(a: QColor, b: QColor, amount: float) -> QColor:
+    """``amount`` of a over b, so tints follow light and dark palettes."""
+    pairs = zip(a.getRgbF()[:3], b.getRgbF()[:3], strict=True)
+    return QColor.fromRgbF(*(x * amount + y * (1 - amount) for x, y in pairs))
+
+
+def _pen(colour: QColor, width: float) -> QPen:
+    pen = QPen(colour, width)
+    pen.setCosmetic(True)
+    return pen
+
+
+def _ticks(unit: str, count: int, first: float, last: float) -> Iterator[float]:
+    """Day numbers of the ticks of one step between two days."""
+    first, last = max(first, 1.0), min(last, float(dt.date(9999, 12, 31).toordinal()))
+    if unit in ("hour", "day"):
+        per_day = 24 if unit == "hour" else 1
+        # Days count from ordinal 1, a Monday, so weekly ticks fall on Mondays.
+        tick = math.floor((first - 1) * per_day / count) * count + per_day
+        while tick <= last * per_day:
+            yield tick / per_day
+            tick += count
+        return
+    d = dt.date.fromordinal(int(first))
+    months = 12 * count if unit == "year" else count
+    month = (d.year * 12 + d.month - 1) // months * months
+    while 12 <= month < 12 * 10000 and (tick := dt.date(month // 12, month % 12 + 1, 1).toordinal()) <= last:
+        yield float(tick)
+        month += months
+
+
+def _tick_label(unit: str, day: float) -> str:
+    d = dt.date.fromordinal(int(day))
+    if unit == "year":
+        return str(d.year)
+    if unit == "month":
+        return f"{MONTHS[d.month - 1][:3]} {d.year}"
+    hour = round((day - int(day)) * 24)
+    if unit == "hour" and hour:
+        return f"{hour % 12 or 12} {'a.m.' if hour < 12 else 'p.m.'}"
+    return f"{MONTHS[d.month - 1][:3]} {d.day}"

@@ -1,0 +1,124 @@
+"""Case documents (JSON format 1) built in code for the briefing renderer's tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+VERBATIM_TEXT = (
+    "We share the administration’s goal of advancing U.S. leadership on robust and secure "
+    "frontier A.I. While we are working through the details, we hope to sign the agreement soon."
+)
+PARAPHRASE_TEXT = "Commerce said the outreach to Meta is routine work for CAISI and not unusual."
+KASS_TEXT = "This story is not unusual. It is the very work CAISI is supposed to be doing."
+
+
+def small_case() -> dict[str, Any]:
+    """A small representative case: every record type, every date precision, key and non-key."""
+    return {
+        "format": "casefile",
+        "version": 1,
+        "case": {
+            "title": "CAISI Voluntary Review",
+            "subtitle": "Meta and the pre-release review program",
+            "summary": "The administration is pressing Meta to sign.\n\nMeta says it hopes to sign “soon”.",
+            "marking": "FOR INTERNAL USE ONLY",
+            "prepared_by": "Policy Office",
+            "as_of": "2026-06-24",
+        },
+        "sources": [
+            {"id": "src-nyt", "title": "U.S. Presses Meta", "publisher": "The New York Times",
+             "author": "A. Reporter", "url": "https://example.com/nyt", "published": "2026-06-23"},
+            {"id": "src-eo", "title": "Executive Order 14409", "publisher": "The White House",
+             "published": "2026-06-02"},
+            {"id": "src-uncited", "title": "Background memo", "notes": "Never cited."},
+        ],  # fmt: skip
+        "actors": [
+            {"id": "meta", "name": "Meta", "kind": "company", "description": "AI developer."},
+            {"id": "brennan", "name": "Francis Brennan", "kind": "person", "role": "Meta spokesman",
+             "affiliation": "meta"},
+            {"id": "commerce", "name": "U.S. Department of Commerce", "kind": "government"},
+            {"id": "kass", "name": "Ben Kass", "kind": "person", "role": "Commerce spokesman",
+             "affiliation": "commerce"},
+            {"id": "caisi", "name": "CAISI", "kind": "organization", "role": "Review body"},
+            {"id": "anon", "name": "Unnamed officials", "kind": "other"},
+        ],  # fmt: skip
+        "statements": [
+            {"id": "st-brennan", "speaker": "brennan", "text": VERBATIM_TEXT, "date": "2026-06-23",
+             "venue": "email to reporters", "verbatim": True, "source": "src-nyt", "notes": "Noncommittal."},
+            {"id": "st-commerce", "speaker": "commerce", "text": PARAPHRASE_TEXT, "date": "2026-06",
+             "verbatim": False, "source": "src-nyt"},
+            {"id": "st-kass", "speaker": "kass", "text": KASS_TEXT, "date": "2026-06-23T14:05-04:00",
+             "verbatim": True},
+            {"id": "st-anon", "text": "Meta is the only holdout.", "date": "2026", "verbatim": True,
+             "source": "src-nyt"},
+        ],  # fmt: skip
+        "directives": [
+            {"id": "eo-14409", "identifier": "EO 14409", "title": "Executive Order 14409",
+             "kind": "executive_order", "issuer": "commerce", "issued": "2026-06-02", "status": "in_force",
+             "summary": "Sets a voluntary review window of up to 30 days.",
+             "provisions": ["Voluntary participation.", "Up to 30 days of pre-release access."],
+             "parties": ["caisi", "meta"], "source": "src-eo"},
+            {"id": "meta-agreement", "title": "Meta CAISI agreement", "kind": "agreement",
+             "status": "proposed", "parties": ["meta", "caisi"]},
+        ],  # fmt: skip
+        "timeline": [
+            {"id": "t-year", "date": "2024", "title": "First agreements signed", "key": True, "source": "src-nyt",
+             "actors": ["caisi"]},
+            {"id": "t-month", "date": "2026-05", "title": "Three labs join", "key": False, "source": "src-nyt"},
+            {"id": "t-day", "date": "2026-06-02", "title": "EO 14409 signed", "key": True,
+             "directive": "eo-14409", "source": "src-eo", "actors": ["commerce"]},
+            {"id": "t-time", "date": "2026-06-12T17:21-04:00", "title": "Directive reaches Anthropic", "key": True,
+             "description": "Received at 5:21 p.m. Eastern."},
+            {"id": "t-statement", "date": "2026-06-23", "title": "Meta responds", "key": False,
+             "statement": "st-brennan", "source": "src-nyt", "actors": ["meta", "brennan"]},
+        ],  # fmt: skip
+    }
+
+
+def empty_case() -> dict[str, Any]:
+    """A case with nothing but a title."""
+    return {"format": "casefile", "version": 1, "case": {"title": "Empty"}}
+
+
+HOSTILE_MARKUP = [
+    "<b>not bold</b>",
+    '<img src="/etc/passwd"/>',
+    "&amp; stays &amp;",
+    "<para unclosed",
+    "</font></para>",
+]
+ARABIC = "مرحبا بالعالم هذا نص عربي"
+HEBREW = "שלום עולם זה טקסט בעברית"
+CJK = "中文文本和日本語のテキスト한국어"
+EMOJI = "Emoji 😀🎉 and symbols ✓ ★ €"
+
+
+def hostile_case(rows: int = 50, statement_pages: int = 50) -> dict[str, Any]:
+    """Markup, control characters, every script, huge texts and a long URL."""
+    doc = small_case()
+    controls = "".join(chr(c) for c in range(32)) + "\x7f\ud800"
+    long_url = "https://example.com/" + "a" * 580
+    doc["case"]["title"] = "Hostile <b>case</b> & " + ARABIC + " " + CJK + controls
+    doc["case"]["summary"] = "\n\n".join([*HOSTILE_MARKUP, ARABIC, HEBREW, CJK, EMOJI, controls])
+    doc["case"]["marking"] = "SECRET <b>//</b> 中文 " + HEBREW
+    doc["sources"].append({"id": "src-long", "title": "Long URL " + CJK, "url": long_url,
+                           "author": ARABIC, "notes": "x" * 5000})  # fmt: skip
+    words = "word " * 600
+    long_statement = "\n\n".join(words for _ in range(statement_pages))
+    doc["statements"] += [
+        {"id": f"st-h{i}", "speaker": "meta", "text": text, "verbatim": i % 2 == 0, "date": "2026-06-20",
+         "source": "src-long"}
+        for i, text in enumerate([*HOSTILE_MARKUP, ARABIC, HEBREW, CJK, EMOJI, controls, long_statement,
+                                  ARABIC + CJK + "mixed" + ARABIC + "中" + HEBREW])
+    ]  # fmt: skip
+    doc["actors"].append({"id": "weird", "name": "<b>Actor</b> " + CJK, "kind": "person",
+                          "description": "d" * 20000, "role": ARABIC})  # fmt: skip
+    doc["directives"].append({"id": "d-h", "identifier": "<i>X</i>", "title": EMOJI, "summary": words * 30,
+                              "provisions": [*HOSTILE_MARKUP, "p" * 3000], "parties": ["weird"]})  # fmt: skip
+    for i in range(rows):
+        doc["timeline"].append({
+            "id": f"t-h{i}", "date": f"2025-{i % 12 + 1:02d}-{i % 28 + 1:02d}", "title": f"Row {i} <b>&amp;",
+            "description": (words * 20) if i == 3 else HOSTILE_MARKUP[i % len(HOSTILE_MARKUP)],
+            "actors": ["weird"] * 3, "key": i % 7 == 0, "source": "src-long",
+        })  # fmt: skip
+    return doc

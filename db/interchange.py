@@ -92,7 +92,7 @@ def _export_kind(raw: sqlite3.Connection, kind: Kind) -> list[dict[str, Any]]:
 def _export_order(kind: Kind, row: sqlite3.Row) -> tuple[str, ...]:
     spec = KINDS[kind]
     title = row[spec.field(spec.title_field).column or ""] or ""
-    if spec.date_field:
+    if spec.date_field and kind is not Kind.SOURCE:  # sources by title (docs/json-format.md)
         key_column = spec.field(spec.date_field).key_column or ""
         return (row[key_column] or "", title, row["id"])
     return (title.casefold(), title, row["id"])
@@ -248,7 +248,7 @@ class _Checker:
     def required(self, field_path: str, record_path: str, name: str, raw: Any) -> None:
         if raw is None:
             self.error(record_path, f'missing required field "{name}"')
-        elif isinstance(raw, str) and not _has_lone_surrogate(raw):  # that has its own error
+        elif isinstance(raw, str) and not strip_controls(raw).strip():  # other values have their own error
             self.error(field_path, "must not be empty")
 
     def register(self, path: str, kind: Kind, raw_id: Any) -> str | None:

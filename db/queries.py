@@ -15,6 +15,7 @@ from .casefile import CaseFile
 from .dates import PartialDate, range_keys
 from .fields import KINDS, Kind
 from .records import short_label
+from .values import strip_controls
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ def fts_query(text: str) -> str | None:
 
     User text never reaches FTS5's query syntax: each word is quoted.
     """
-    words = [w for w in text.replace('"', " ").split() if any(ch.isalnum() for ch in w)]
+    # Control characters dropped: a NUL would end FTS5's query string ("unterminated string").
+    words = [w for w in strip_controls(text).replace('"', " ").split() if any(ch.isalnum() for ch in w)]
     if not words:
         return None
     return " ".join(f'"{w}"*' for w in words)

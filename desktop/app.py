@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
@@ -18,6 +19,9 @@ from db.paths import resource_path, user_data_dir
 
 from . import APP_ID, APP_NAME, ORG_NAME, __version__
 from .errors import install_excepthook, setup_logging
+
+if TYPE_CHECKING:
+    from .main_window import MainWindow
 
 log = logging.getLogger("casefile.app")
 
@@ -69,11 +73,8 @@ def first_case(settings_last: Path | None) -> tuple[Path | None, str | None]:
     return sample, note
 
 
-def run_app(path: str | None = None) -> int:
-    """Run the app until the last window closes; return the exit status."""
-    setup_logging()
-    app = make_application()
-    install_excepthook()
+def create_main_window(path: str | None = None) -> MainWindow:
+    """Show the main window and start opening ``path`` (or the last case, or the sample)."""
     from .main_window import MainWindow
     from .settings import Settings
 
@@ -84,10 +85,22 @@ def run_app(path: str | None = None) -> int:
         target, note = Path(path), None
     else:
         target, note = first_case(settings.last_case())
-    if target is not None:
-        QTimer.singleShot(0, lambda: window.documents.open_path(target))
     if note:
         window.statusBar().showMessage(note, 15000)
+        # Shown again once the fallback case is open, so "Opened …" does not hide it.
+        window.documents.opened.connect(lambda _s: window.statusBar().showMessage(note, 15000))
+    if target is not None:
+        QTimer.singleShot(0, lambda: window.documents.open_path(target))
+    return window
+
+
+def run_app(path: str | None = None) -> int:
+    """Run the app until the last window closes; return the exit status."""
+    setup_logging()
+    app = make_application()
+    install_excepthook()
+    window = create_main_window(path)
     status = app.exec()
+    del window
     log.info("%s exiting with status %s", APP_NAME, status)
     return int(status)

@@ -64,13 +64,18 @@ class Documents(QObject):
             dialog.setMaximum(max(total, 1))
             dialog.setValue(min(done, total))
 
-        def finished(result: Any) -> None:
+        def close_dialog() -> None:
+            dialog.canceled.disconnect(task.cancel)  # closing a progress dialog emits canceled
             dialog.close()
+            dialog.deleteLater()
+
+        def finished(result: Any) -> None:
+            close_dialog()
             self.active = None
             on_done(result)
 
         def failed(exc: BaseException, details: str) -> None:
-            dialog.close()
+            close_dialog()
             self.active = None
             if isinstance(exc, TaskCancelled) or task.cancelled:
                 self.status("Cancelled.")

@@ -137,20 +137,13 @@ class MainWindow(QMainWindow):
     # ----- the open case -----------------------------------------------------------------
     def set_session(self, session: CaseSession | None) -> None:
         """Show a case (or the start screen when None), closing the one shown before."""
-        old = self.session
-        if old is not None:
-            if self.case_view is not None:
-                self._save_view_state()
-                self.case_view.flush()
-            self.undo_group.removeStack(old.undo_stack)
-            old.close()
+        self._retire_session()
         self.session = session
         self.history.clear()
         previous_view = self.case_view
         if session is None:
             self.case_view = None
             self.setCentralWidget(self._start_screen())
-            self.settings.set_last_case(None)
         else:
             self.undo_group.addStack(session.undo_stack)
             self.undo_group.setActiveStack(session.undo_stack)
@@ -167,6 +160,21 @@ class MainWindow(QMainWindow):
             previous_view.deleteLater()
         self._update_title()
         self._update_actions()
+
+    def _retire_session(self) -> None:
+        """Commit pending typing, remember the layout, then close the open case."""
+        old = self.session
+        if old is None:
+            return
+        if self.case_view is not None:
+            self._save_view_state()
+            self.case_view.flush()
+            # Hiding moves the focus away while the file is still open, so a field's
+            # "editing finished" lands in the file, not on a closed connection.
+            self.case_view.hide()
+        self.undo_group.removeStack(old.undo_stack)
+        old.close()
+        self.session = None
 
     def _start_screen(self) -> QWidget:
         screen = QWidget(self)
@@ -290,13 +298,10 @@ class MainWindow(QMainWindow):
         self.documents.tasks.cancel_all()
         self.documents.tasks.wait(10000)
         self.settings.set_bytes_value("geometry", self.saveGeometry())
-        self._save_view_state()
         last = self.session.cf.path if self.session is not None else None
-        if self.session is not None:
-            self.undo_group.removeStack(self.session.undo_stack)
-            self.session.close()
-            self.session = None
-        self.settings.set_last_case(last)
+        self._retire_session()
+        if last is not None:
+            self.settings.set_last_case(last)
         self.settings.sync()
         event.accept()
 

@@ -17,6 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from db.errors import CaseFileError
+
 log = logging.getLogger("casefile.tasks")
 
 Progress = Callable[[int, int], bool]
@@ -64,7 +66,7 @@ class Task(QRunnable):
             args = (*self._args, self._progress) if self._with_progress else self._args
             result = self._fn(*args)
         except BaseException as exc:  # every failure goes back to the GUI thread
-            if not isinstance(exc, TaskCancelled):
+            if not isinstance(exc, TaskCancelled | CaseFileError) and not self.cancelled:
                 log.error("background task failed\n%s", traceback.format_exc())
             self.signals.failed.emit(exc, traceback.format_exc())
         else:

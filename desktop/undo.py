@@ -58,7 +58,7 @@ def edit_text(kind: Kind, changes: dict[str, Any], old: dict[str, Any]) -> str:
     f = spec.field(name)
     if f.type is FieldType.REFS:
         before, after = list(old.get(name) or []), list(changes[name] or [])
-        singular = f.label[:-1] if f.label.endswith("s") else f.label
+        singular = {"Parties": "Party"}.get(f.label, f.label.removesuffix("s"))
         if len(after) == len(before) + 1 and set(before) <= set(after):
             return f"Link {spec.label} {singular}"
         if len(after) == len(before) - 1 and set(after) <= set(before):

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import sys
+from pathlib import Path
 from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+SAMPLE_JSON = REPO_ROOT / "db" / "sample" / "caisi-review.json"
 
 VERBATIM_TEXT = (
     "We share the administration’s goal of advancing U.S. leadership on robust and secure "
@@ -26,52 +35,140 @@ def small_case() -> dict[str, Any]:
             "as_of": "2026-06-24",
         },
         "sources": [
-            {"id": "src-nyt", "title": "U.S. Presses Meta", "publisher": "The New York Times",
-             "author": "A. Reporter", "url": "https://example.com/nyt", "published": "2026-06-23"},
-            {"id": "src-eo", "title": "Executive Order 14409", "publisher": "The White House",
-             "published": "2026-06-02"},
+            {
+                "id": "src-nyt",
+                "title": "U.S. Presses Meta",
+                "publisher": "The New York Times",
+                "author": "A. Reporter",
+                "url": "https://example.com/nyt",
+                "published": "2026-06-23",
+            },
+            {
+                "id": "src-eo",
+                "title": "Executive Order 14409",
+                "publisher": "The White House",
+                "published": "2026-06-02",
+            },
             {"id": "src-uncited", "title": "Background memo", "notes": "Never cited."},
-        ],  # fmt: skip
+        ],
         "actors": [
             {"id": "meta", "name": "Meta", "kind": "company", "description": "AI developer."},
-            {"id": "brennan", "name": "Francis Brennan", "kind": "person", "role": "Meta spokesman",
-             "affiliation": "meta"},
+            {
+                "id": "brennan",
+                "name": "Francis Brennan",
+                "kind": "person",
+                "role": "Meta spokesman",
+                "affiliation": "meta",
+            },
             {"id": "commerce", "name": "U.S. Department of Commerce", "kind": "government"},
-            {"id": "kass", "name": "Ben Kass", "kind": "person", "role": "Commerce spokesman",
-             "affiliation": "commerce"},
+            {
+                "id": "kass",
+                "name": "Ben Kass",
+                "kind": "person",
+                "role": "Commerce spokesman",
+                "affiliation": "commerce",
+            },
             {"id": "caisi", "name": "CAISI", "kind": "organization", "role": "Review body"},
             {"id": "anon", "name": "Unnamed officials", "kind": "other"},
-        ],  # fmt: skip
+        ],
         "statements": [
-            {"id": "st-brennan", "speaker": "brennan", "text": VERBATIM_TEXT, "date": "2026-06-23",
-             "venue": "email to reporters", "verbatim": True, "source": "src-nyt", "notes": "Noncommittal."},
-            {"id": "st-commerce", "speaker": "commerce", "text": PARAPHRASE_TEXT, "date": "2026-06",
-             "verbatim": False, "source": "src-nyt"},
-            {"id": "st-kass", "speaker": "kass", "text": KASS_TEXT, "date": "2026-06-23T14:05-04:00",
-             "verbatim": True},
-            {"id": "st-anon", "text": "Meta is the only holdout.", "date": "2026", "verbatim": True,
-             "source": "src-nyt"},
-        ],  # fmt: skip
+            {
+                "id": "st-brennan",
+                "speaker": "brennan",
+                "text": VERBATIM_TEXT,
+                "date": "2026-06-23",
+                "venue": "email to reporters",
+                "verbatim": True,
+                "source": "src-nyt",
+                "notes": "Noncommittal.",
+            },
+            {
+                "id": "st-commerce",
+                "speaker": "commerce",
+                "text": PARAPHRASE_TEXT,
+                "date": "2026-06",
+                "verbatim": False,
+                "source": "src-nyt",
+            },
+            {
+                "id": "st-kass",
+                "speaker": "kass",
+                "text": KASS_TEXT,
+                "date": "2026-06-23T14:05-04:00",
+                "verbatim": True,
+            },
+            {
+                "id": "st-anon",
+                "text": "Meta is the only holdout.",
+                "date": "2026",
+                "verbatim": True,
+                "source": "src-nyt",
+            },
+        ],
         "directives": [
-            {"id": "eo-14409", "identifier": "EO 14409", "title": "Executive Order 14409",
-             "kind": "executive_order", "issuer": "commerce", "issued": "2026-06-02", "status": "in_force",
-             "summary": "Sets a voluntary review window of up to 30 days.",
-             "provisions": ["Voluntary participation.", "Up to 30 days of pre-release access."],
-             "parties": ["caisi", "meta"], "source": "src-eo"},
-            {"id": "meta-agreement", "title": "Meta CAISI agreement", "kind": "agreement",
-             "status": "proposed", "parties": ["meta", "caisi"]},
-        ],  # fmt: skip
+            {
+                "id": "eo-14409",
+                "identifier": "EO 14409",
+                "title": "Executive Order 14409",
+                "kind": "executive_order",
+                "issuer": "commerce",
+                "issued": "2026-06-02",
+                "status": "in_force",
+                "summary": "Sets a voluntary review window of up to 30 days.",
+                "provisions": ["Voluntary participation.", "Up to 30 days of pre-release access."],
+                "parties": ["caisi", "meta"],
+                "source": "src-eo",
+            },
+            {
+                "id": "meta-agreement",
+                "title": "Meta CAISI agreement",
+                "kind": "agreement",
+                "status": "proposed",
+                "parties": ["meta", "caisi"],
+            },
+        ],
         "timeline": [
-            {"id": "t-year", "date": "2024", "title": "First agreements signed", "key": True, "source": "src-nyt",
-             "actors": ["caisi"]},
-            {"id": "t-month", "date": "2026-05", "title": "Three labs join", "key": False, "source": "src-nyt"},
-            {"id": "t-day", "date": "2026-06-02", "title": "EO 14409 signed", "key": True,
-             "directive": "eo-14409", "source": "src-eo", "actors": ["commerce"]},
-            {"id": "t-time", "date": "2026-06-12T17:21-04:00", "title": "Directive reaches Anthropic", "key": True,
-             "description": "Received at 5:21 p.m. Eastern."},
-            {"id": "t-statement", "date": "2026-06-23", "title": "Meta responds", "key": False,
-             "statement": "st-brennan", "source": "src-nyt", "actors": ["meta", "brennan"]},
-        ],  # fmt: skip
+            {
+                "id": "t-year",
+                "date": "2024",
+                "title": "First agreements signed",
+                "key": True,
+                "source": "src-nyt",
+                "actors": ["caisi"],
+            },
+            {
+                "id": "t-month",
+                "date": "2026-05",
+                "title": "Three labs join",
+                "key": False,
+                "source": "src-nyt",
+            },
+            {
+                "id": "t-day",
+                "date": "2026-06-02",
+                "title": "EO 14409 signed",
+                "key": True,
+                "directive": "eo-14409",
+                "source": "src-eo",
+                "actors": ["commerce"],
+            },
+            {
+                "id": "t-time",
+                "date": "2026-06-12T17:21-04:00",
+                "title": "Directive reaches Anthropic",
+                "key": True,
+                "description": "Received at 5:21 p.m. Eastern.",
+            },
+            {
+                "id": "t-statement",
+                "date": "2026-06-23",
+                "title": "Meta responds",
+                "key": False,
+                "statement": "st-brennan",
+                "source": "src-nyt",
+                "actors": ["meta", "brennan"],
+            },
+        ],
     }
 
 
@@ -122,3 +219,33 @@ def hostile_case(rows: int = 50, statement_pages: int = 50) -> dict[str, Any]:
             "actors": ["weird"] * 3, "key": i % 7 == 0, "source": "src-long",
         })  # fmt: skip
     return doc
+
+
+# ----- reading packets back -----------------------------------------------------------------
+
+
+def norm(text: str) -> str:
+    """Whitespace (line breaks included) collapsed to single spaces."""
+    return " ".join(text.split())
+
+
+def page_texts(path: Path) -> list[str]:
+    """The extracted text of each page (pypdf)."""
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
+
+
+_PAGE_LINE = re.compile(r"^Page \d+ of \d+$")
+
+
+def body_text(path: Path, furniture: tuple[str, ...]) -> str:
+    """All pages' text without the running furniture, whitespace-normalised, as one string."""
+    lines: list[str] = []
+    for text in page_texts(path):
+        for line in text.splitlines():
+            stripped = line.strip()
+            if stripped in furniture or _PAGE_LINE.match(stripped):
+                continue
+            lines.append(stripped)
+    return norm(" ".join(lines))

@@ -61,9 +61,14 @@ def make_v1_file(path: Path, *, title: str = "Old case") -> Path:
         conn.execute(
             "INSERT INTO statement (id, text, speaker_id, date, date_key, verbatim, created_at, updated_at) "
             "VALUES (?, ?, ?, '2024-08', '2024-08', 1, ?, ?)",
-            ("33333333-3333-4333-8333-333333333333", "We hope to sign soon.",
-             "22222222-2222-4222-8222-222222222222", stamp, stamp),
-        )  # fmt: skip
+            (
+                "33333333-3333-4333-8333-333333333333",
+                "We hope to sign soon.",
+                "22222222-2222-4222-8222-222222222222",
+                stamp,
+                stamp,
+            ),
+        )
     finally:
         conn.close()
     return path
@@ -111,15 +116,37 @@ def minimal_document() -> dict[str, object]:
             {"id": "brennan", "name": "Francis Brennan", "kind": "person", "affiliation": "meta"},
         ],
         "statements": [
-            {"id": "st1", "speaker": "brennan", "text": "We hope to sign soon.", "date": "2026-06-23",
-             "verbatim": True, "source": "src"},
+            {
+                "id": "st1",
+                "speaker": "brennan",
+                "text": "We hope to sign soon.",
+                "date": "2026-06-23",
+                "verbatim": True,
+                "source": "src",
+            },
         ],
         "directives": [
-            {"id": "eo", "identifier": "EO 14409", "title": "Executive Order 14409", "kind": "executive_order",
-             "issued": "2026-06-02", "status": "in_force", "parties": ["meta"], "provisions": ["Voluntary."]},
+            {
+                "id": "eo",
+                "identifier": "EO 14409",
+                "title": "Executive Order 14409",
+                "kind": "executive_order",
+                "issued": "2026-06-02",
+                "status": "in_force",
+                "parties": ["meta"],
+                "provisions": ["Voluntary."],
+            },
         ],
         "timeline": [
-            {"id": "t1", "date": "2026-06-02", "title": "EO signed", "actors": ["meta", "brennan"],
-             "directive": "eo", "statement": "st1", "key": True, "source": "src"},
+            {
+                "id": "t1",
+                "date": "2026-06-02",
+                "title": "EO signed",
+                "actors": ["meta", "brennan"],
+                "directive": "eo",
+                "statement": "st1",
+                "key": True,
+                "source": "src",
+            },
         ],
-    }  # fmt: skip
+    }

@@ -240,7 +240,7 @@ def test_range_keys_include_the_coarser_dates_containing_the_start():
     lo, hi, prefixes = range_keys(P(2026, 6, 15), P(2026, 7))
     assert lo == "2026-06-15"
     assert prefixes == ("2026", "2026-06")
-    assert hi is not None and "2026-07-31" < hi and "2026-08" > hi
+    assert hi is not None and hi > "2026-07-31" and hi < "2026-08"
     assert range_keys(None, None) == (None, None, ())
 
 
@@ -249,7 +249,16 @@ def test_range_keys_include_the_coarser_dates_containing_the_start():
 
 @pytest.fixture
 def dated_entries(empty_cf):
-    dates = ["2025", "2026", "2026-05", "2026-06", "2026-06-02", "2026-06-12T17:21-04:00", "2026-07-01", "2027"]
+    dates = [
+        "2025",
+        "2026",
+        "2026-05",
+        "2026-06",
+        "2026-06-02",
+        "2026-06-12T17:21-04:00",
+        "2026-07-01",
+        "2027",
+    ]
     for text in dates:
         add_record(empty_cf, Kind.TIMELINE, {"date": text, "title": f"Entry {text}"})
     return empty_cf
@@ -287,5 +296,12 @@ def test_stored_dates_are_the_iso_text_and_the_sort_key(dated_entries):
         conn.close()
     assert ("2026-06-12T17:21-04:00", P.parse_iso("2026-06-12T17:21-04:00").sort_key) in rows
     assert [r[0] for r in rows] == [
-        "2025", "2026", "2026-05", "2026-06", "2026-06-02", "2026-06-12T17:21-04:00", "2026-07-01", "2027",
-    ]  # fmt: skip
+        "2025",
+        "2026",
+        "2026-05",
+        "2026-06",
+        "2026-06-02",
+        "2026-06-12T17:21-04:00",
+        "2026-07-01",
+        "2027",
+    ]

@@ -163,7 +163,11 @@ def _assert_refused(path: Path, *needles: str, error: type[Exception] = RefusedF
     before = sha256(path) if path.is_file() else None
     listing = folder_listing(path.parent) if path.parent.exists() else None
     messages = []
-    for attempt in (lambda: CaseFile.open(path), lambda: CaseFile.open(path, read_only=True), lambda: check_file(path)):
+    for attempt in (
+        lambda: CaseFile.open(path),
+        lambda: CaseFile.open(path, read_only=True),
+        lambda: check_file(path),
+    ):
         with pytest.raises(error) as caught:
             attempt()
         messages.append(str(caught.value))
@@ -185,10 +189,14 @@ def test_a_planted_trigger_is_refused_before_it_can_fire(good_file, tmp_path):
     _alter(good_file, "PRAGMA foreign_keys = OFF", trigger)
     # The planted trigger is real: on a scratch copy, one insert empties the case.
     scratch = shutil.copy(good_file, tmp_path / "scratch.casefile")
-    _alter(Path(scratch), "INSERT INTO statement (id, text, created_at, updated_at) VALUES ('x', 'x', '', '')")
+    _alter(
+        Path(scratch), "INSERT INTO statement (id, text, created_at, updated_at) VALUES ('x', 'x', '', '')"
+    )
     assert _count(Path(scratch), "actor") == 0
 
-    message = _assert_refused(good_file, 'unexpected trigger "evil" on table "statement"', "received.casefile")
+    message = _assert_refused(
+        good_file, 'unexpected trigger "evil" on table "statement"', "received.casefile"
+    )
     assert "tampered" in message
     assert _count(good_file, "actor") == actors
     assert _count(good_file, "statement") == statements
@@ -217,7 +225,9 @@ def test_an_extra_view_is_refused(good_file):
 
 def test_an_extra_table_and_an_extra_index_are_refused(good_file):
     _alter(good_file, "CREATE TABLE notes (x)", "CREATE INDEX actor_role ON actor (role)")
-    _assert_refused(good_file, 'an unexpected table "notes"', 'an unexpected index "actor_role" on table "actor"')
+    _assert_refused(
+        good_file, 'an unexpected table "notes"', 'an unexpected index "actor_role" on table "actor"'
+    )
 
 
 def test_a_missing_table_is_refused(good_file):
@@ -238,7 +248,10 @@ def test_a_table_definition_altered_in_place_is_refused(good_file):
     finally:
         conn.close()
     assert changed == 1
-    assert "DEFAULT 'person'" in table_rows(good_file, "SELECT sql FROM sqlite_schema WHERE name = 'actor'")[0][0]
+    assert (
+        "DEFAULT 'person'"
+        in table_rows(good_file, "SELECT sql FROM sqlite_schema WHERE name = 'actor'")[0][0]
+    )
     _assert_refused(good_file, 'table "actor" has been altered')
 
 

@@ -8,10 +8,22 @@ import sys
 from core_fixtures import REPO_ROOT, cli_env
 
 CORE_MODULES = (
-    "db.casefile", "db.records", "db.queries", "db.search", "db.interchange", "db.csv_export",
-    "db.sample", "db.filecheck", "db.migrations", "db.dates", "db.paths", "db.errors", "db.fields",
-    "db.values", "db.models",
-)  # fmt: skip
+    "db.casefile",
+    "db.records",
+    "db.queries",
+    "db.search",
+    "db.interchange",
+    "db.csv_export",
+    "db.sample",
+    "db.filecheck",
+    "db.migrations",
+    "db.dates",
+    "db.paths",
+    "db.errors",
+    "db.fields",
+    "db.values",
+    "db.models",
+)
 
 
 def _run(code: str, tmp_path) -> subprocess.CompletedProcess[str]:

@@ -48,23 +48,47 @@ def case(empty_cf, clock):
     ids["meta"] = add_record(cf, Kind.ACTOR, {"name": "Meta", "kind": "company"})
     ids["anthropic"] = add_record(cf, Kind.ACTOR, {"name": "Anthropic", "kind": "company"})
     ids["brennan"] = add_record(
-        cf, Kind.ACTOR, {"name": "Francis Brennan", "kind": "person", "role": "Meta spokesman",
-                         "affiliation": ids["meta"]},
-    )  # fmt: skip
+        cf,
+        Kind.ACTOR,
+        {"name": "Francis Brennan", "kind": "person", "role": "Meta spokesman", "affiliation": ids["meta"]},
+    )
     ids["statement"] = add_record(
-        cf, Kind.STATEMENT, {"speaker": ids["brennan"], "text": "We hope to sign the agreement soon.",
-                             "date": "June 23, 2026", "verbatim": True, "source": ids["source"]},
-    )  # fmt: skip
+        cf,
+        Kind.STATEMENT,
+        {
+            "speaker": ids["brennan"],
+            "text": "We hope to sign the agreement soon.",
+            "date": "June 23, 2026",
+            "verbatim": True,
+            "source": ids["source"],
+        },
+    )
     ids["directive"] = add_record(
-        cf, Kind.DIRECTIVE, {"identifier": "EO 14409", "title": "Executive Order 14409", "kind": "executive_order",
-                             "issuer": ids["meta"], "parties": [ids["anthropic"], ids["meta"], ids["brennan"]],
-                             "provisions": ["Up to 30 days.", "Voluntary."], "source": ids["source"]},
-    )  # fmt: skip
+        cf,
+        Kind.DIRECTIVE,
+        {
+            "identifier": "EO 14409",
+            "title": "Executive Order 14409",
+            "kind": "executive_order",
+            "issuer": ids["meta"],
+            "parties": [ids["anthropic"], ids["meta"], ids["brennan"]],
+            "provisions": ["Up to 30 days.", "Voluntary."],
+            "source": ids["source"],
+        },
+    )
     ids["entry"] = add_record(
-        cf, Kind.TIMELINE, {"date": "2026-06-23", "title": "Meta responds", "actors": [ids["brennan"], ids["meta"]],
-                            "directive": ids["directive"], "statement": ids["statement"], "key": True,
-                            "source": ids["source"]},
-    )  # fmt: skip
+        cf,
+        Kind.TIMELINE,
+        {
+            "date": "2026-06-23",
+            "title": "Meta responds",
+            "actors": [ids["brennan"], ids["meta"]],
+            "directive": ids["directive"],
+            "statement": ids["statement"],
+            "key": True,
+            "source": ids["source"],
+        },
+    )
     return cf, ids
 
 
@@ -72,32 +96,63 @@ def case(empty_cf, clock):
 
 CRUD = {
     Kind.SOURCE: (
-        {"title": "Report", "publisher": "NYT", "author": "A. Writer", "url": "https://example.org/a",
-         "published": "2026-06-02", "accessed": "June 24, 2026", "notes": "Line one.\n\nLine two."},
+        {
+            "title": "Report",
+            "publisher": "NYT",
+            "author": "A. Writer",
+            "url": "https://example.org/a",
+            "published": "2026-06-02",
+            "accessed": "June 24, 2026",
+            "notes": "Line one.\n\nLine two.",
+        },
         {"title": "Report (updated)", "published": "May 2026", "url": None},
     ),
     Kind.ACTOR: (
-        {"name": "CAISI", "kind": "government", "role": "Review body", "description": "At NIST.",
-         "tags": ["caisi", "government"]},
+        {
+            "name": "CAISI",
+            "kind": "government",
+            "role": "Review body",
+            "description": "At NIST.",
+            "tags": ["caisi", "government"],
+        },
         {"kind": "organization", "tags": ["nist"], "role": ""},
     ),
     Kind.STATEMENT: (
-        {"text": "This story is not unusual,", "date": "6/23/2026", "venue": "email to reporters",
-         "verbatim": True, "notes": "Commerce spokesman.", "tags": ["commerce"]},
+        {
+            "text": "This story is not unusual,",
+            "date": "6/23/2026",
+            "venue": "email to reporters",
+            "verbatim": True,
+            "notes": "Commerce spokesman.",
+            "tags": ["commerce"],
+        },
         {"verbatim": False, "date": "2026", "venue": None},
     ),
     Kind.DIRECTIVE: (
-        {"identifier": "EO 14409", "title": "AI innovation and security", "kind": "executive_order",
-         "issued": "June 2, 2026", "effective": "2026-06-02", "status": "in_force", "summary": "Voluntary review.",
-         "provisions": ["Up to 30 days.", "", "Not mandatory."], "tags": ["eo"]},
+        {
+            "identifier": "EO 14409",
+            "title": "AI innovation and security",
+            "kind": "executive_order",
+            "issued": "June 2, 2026",
+            "effective": "2026-06-02",
+            "status": "in_force",
+            "summary": "Voluntary review.",
+            "provisions": ["Up to 30 days.", "", "Not mandatory."],
+            "tags": ["eo"],
+        },
         {"status": None, "kind": "guidance", "provisions": ["Only one."]},
     ),
     Kind.TIMELINE: (
-        {"date": "2026-06-12T17:21-04:00", "title": "Directive reaches Anthropic", "description": "5:21 p.m. ET.",
-         "key": True, "tags": ["export-control"]},
+        {
+            "date": "2026-06-12T17:21-04:00",
+            "title": "Directive reaches Anthropic",
+            "description": "5:21 p.m. ET.",
+            "key": True,
+            "tags": ["export-control"],
+        },
         {"date": "June 12, 2026", "key": False, "title": "Directive delivered"},
     ),
-}  # fmt: skip
+}
 
 
 def _expected(kind: Kind, values: dict) -> dict:
@@ -151,16 +206,21 @@ def test_values_land_in_the_file_in_their_stored_form(case):
     cf, ids = case
     sql = f"SELECT text, date, date_key, verbatim, speaker_id, tags FROM statement WHERE id = '{ids['statement']}'"
     rows = table_rows(cf.path, sql)
-    assert rows == [("We hope to sign the agreement soon.", "2026-06-23", "2026-06-23", 1, ids["brennan"], "[]")]
-    provisions = table_rows(cf.path, f"SELECT provisions FROM directive WHERE id = '{ids['directive']}'")[0][0]
+    assert rows == [
+        ("We hope to sign the agreement soon.", "2026-06-23", "2026-06-23", 1, ids["brennan"], "[]")
+    ]
+    provisions = table_rows(cf.path, f"SELECT provisions FROM directive WHERE id = '{ids['directive']}'")[0][
+        0
+    ]
     assert json.loads(provisions) == ["Up to 30 days.", "Voluntary."]
 
 
 def test_text_is_cleaned_and_lists_are_tidied(empty_cf):
     rid = add_record(
-        empty_cf, Kind.ACTOR,
+        empty_cf,
+        Kind.ACTOR,
         {"name": "Meta\x00\x07 Platforms", "role": "   ", "tags": [" policy ", "policy", "", "ai\x1b"]},
-    )  # fmt: skip
+    )
     record = get_record(empty_cf, Kind.ACTOR, rid)
     assert record["name"] == "Meta Platforms"
     assert record["role"] is None
@@ -222,7 +282,11 @@ def test_invalid_choices_and_types_are_refused(empty_cf, kind, values, needle):
 
 @pytest.mark.parametrize(
     ("text", "reason"),
-    [("Feb 30, 2026", "February 2026 has no day 30"), ("2026-13", "month 13 is out of range"), ("soon", None)],
+    [
+        ("Feb 30, 2026", "February 2026 has no day 30"),
+        ("2026-13", "month 13 is out of range"),
+        ("soon", None),
+    ],
 )
 def test_an_invalid_date_is_refused_with_the_reason(empty_cf, text, reason):
     with pytest.raises(RecordError) as caught:
@@ -274,18 +338,27 @@ def test_link_lists_keep_their_order(case):
     assert entry["actors"] == [ids["brennan"], ids["meta"]]
 
     update_record(cf, Kind.DIRECTIVE, ids["directive"], {"parties": [ids["brennan"], ids["anthropic"]]})
-    update_record(cf, Kind.TIMELINE, ids["entry"], {"actors": [ids["meta"], ids["anthropic"], ids["brennan"]]})
+    update_record(
+        cf, Kind.TIMELINE, ids["entry"], {"actors": [ids["meta"], ids["anthropic"], ids["brennan"]]}
+    )
     assert get_record(cf, Kind.DIRECTIVE, ids["directive"])["parties"] == [ids["brennan"], ids["anthropic"]]
-    assert get_record(cf, Kind.TIMELINE, ids["entry"])["actors"] == [ids["meta"], ids["anthropic"], ids["brennan"]]
+    assert get_record(cf, Kind.TIMELINE, ids["entry"])["actors"] == [
+        ids["meta"],
+        ids["anthropic"],
+        ids["brennan"],
+    ]
     rows = table_rows(
-        cf.path, f"SELECT actor_id, position FROM timeline_actor WHERE entry_id = '{ids['entry']}' ORDER BY position"
+        cf.path,
+        f"SELECT actor_id, position FROM timeline_actor WHERE entry_id = '{ids['entry']}' ORDER BY position",
     )
     assert rows == [(ids["meta"], 0), (ids["anthropic"], 1), (ids["brennan"], 2)]
 
 
 def test_a_repeated_link_is_kept_once(case):
     cf, ids = case
-    update_record(cf, Kind.DIRECTIVE, ids["directive"], {"parties": [ids["meta"], ids["anthropic"], ids["meta"]]})
+    update_record(
+        cf, Kind.DIRECTIVE, ids["directive"], {"parties": [ids["meta"], ids["anthropic"], ids["meta"]]}
+    )
     assert get_record(cf, Kind.DIRECTIVE, ids["directive"])["parties"] == [ids["meta"], ids["anthropic"]]
 
 
@@ -319,12 +392,21 @@ def test_a_source_cited_everywhere_is_referenced_by_each_citing_record(case):
 
 
 def _snapshot(cf, ids):
-    wanted = [(Kind.ACTOR, "meta"), (Kind.ACTOR, "brennan"), (Kind.ACTOR, "anthropic"), (Kind.STATEMENT, "statement"),
-              (Kind.DIRECTIVE, "directive"), (Kind.TIMELINE, "entry"), (Kind.SOURCE, "source")]  # fmt: skip
+    wanted = [
+        (Kind.ACTOR, "meta"),
+        (Kind.ACTOR, "brennan"),
+        (Kind.ACTOR, "anthropic"),
+        (Kind.STATEMENT, "statement"),
+        (Kind.DIRECTIVE, "directive"),
+        (Kind.TIMELINE, "entry"),
+        (Kind.SOURCE, "source"),
+    ]
     return {name: get_record(cf, kind, ids[name]) for kind, name in wanted}
 
 
-@pytest.mark.parametrize(("kind", "name"), [(Kind.ACTOR, "meta"), (Kind.SOURCE, "source"), (Kind.ACTOR, "brennan")])
+@pytest.mark.parametrize(
+    ("kind", "name"), [(Kind.ACTOR, "meta"), (Kind.SOURCE, "source"), (Kind.ACTOR, "brennan")]
+)
 def test_delete_with_references_removed_then_restore_puts_everything_back(case, kind, name):
     cf, ids = case
     before = _snapshot(cf, ids)
@@ -336,7 +418,9 @@ def test_delete_with_references_removed_then_restore_puts_everything_back(case, 
     after_delete = _snapshot_without(cf, ids, name)
     for ref in deleted.cleared:  # every referring record lost the reference and was stamped
         current = next(v for v in after_delete.values() if v["id"] == ref.id)
-        assert ids[name] not in (current[ref.field] if isinstance(current[ref.field], list) else [current[ref.field]])
+        assert ids[name] not in (
+            current[ref.field] if isinstance(current[ref.field], list) else [current[ref.field]]
+        )
         assert current["updated_at"] > ref.old_updated_at
 
     restore_record(cf, deleted)
@@ -344,8 +428,15 @@ def test_delete_with_references_removed_then_restore_puts_everything_back(case, 
 
 
 def _snapshot_without(cf, ids, gone):
-    wanted = [(Kind.ACTOR, "meta"), (Kind.ACTOR, "brennan"), (Kind.ACTOR, "anthropic"), (Kind.STATEMENT, "statement"),
-              (Kind.DIRECTIVE, "directive"), (Kind.TIMELINE, "entry"), (Kind.SOURCE, "source")]  # fmt: skip
+    wanted = [
+        (Kind.ACTOR, "meta"),
+        (Kind.ACTOR, "brennan"),
+        (Kind.ACTOR, "anthropic"),
+        (Kind.STATEMENT, "statement"),
+        (Kind.DIRECTIVE, "directive"),
+        (Kind.TIMELINE, "entry"),
+        (Kind.SOURCE, "source"),
+    ]
     return {name: get_record(cf, kind, ids[name]) for kind, name in wanted if name != gone}
 
 
@@ -369,7 +460,9 @@ def test_deleting_a_record_with_links_removes_its_link_rows(case):
 def test_update_record_returns_the_old_values_for_undo(case):
     cf, ids = case
     before = get_record(cf, Kind.STATEMENT, ids["statement"])
-    old = update_record(cf, Kind.STATEMENT, ids["statement"], {"text": "New words.", "date": "2026", "speaker": None})
+    old = update_record(
+        cf, Kind.STATEMENT, ids["statement"], {"text": "New words.", "date": "2026", "speaker": None}
+    )
     assert old == {"text": before["text"], "date": before["date"], "speaker": ids["brennan"]}
     update_record(cf, Kind.STATEMENT, ids["statement"], old)
     restored = get_record(cf, Kind.STATEMENT, ids["statement"])
@@ -383,7 +476,9 @@ def test_get_and_update_case(empty_cf, clock):
     case = get_case(empty_cf)
     assert case["title"] == "Empty case"
     assert case["as_of"] is None
-    old = update_case(empty_cf, {"subtitle": "A subtitle", "as_of": "June 24, 2026", "marking": "FOR INTERNAL USE ONLY"})
+    old = update_case(
+        empty_cf, {"subtitle": "A subtitle", "as_of": "June 24, 2026", "marking": "FOR INTERNAL USE ONLY"}
+    )
     assert old == {"subtitle": None, "as_of": None, "marking": None}
     case2 = get_case(empty_cf)
     assert case2["subtitle"] == "A subtitle"

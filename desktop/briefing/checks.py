@@ -16,8 +16,9 @@ def _excerpt(text: str, words: int) -> str:
         return "(no text)"
     head = " ".join(parts[:words])
     if len(head) > 60:
-        head = head[:59].rstrip()
-        return f"“{head}…”"
+        cut = head[:60]
+        head = cut.rsplit(" ", 1)[0] if " " in cut[20:] else cut
+        return f"“{head.rstrip(' ,;:')}…”"
     return f"“{head}…”" if len(parts) > words else f"“{head}”"
 
 

@@ -108,7 +108,9 @@ def actor_tables(ctx: Ctx) -> list[Flowable]:
         groups[kind if kind in groups else "other"].append(actor)
     bold = ctx.fonts.bold
     for kind, label in ACTOR_GROUPS:
-        members = sorted(groups[kind], key=lambda a: (one_line(text_of(a, "name")).casefold(), text_of(a, "id")))
+        members = sorted(
+            groups[kind], key=lambda a: (one_line(text_of(a, "name")).casefold(), text_of(a, "id"))
+        )
         if not members:
             continue
         rows: list[list[Any]] = []

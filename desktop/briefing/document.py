@@ -45,6 +45,8 @@ class Furniture:
 class PacketCanvas(Canvas):  # type: ignore[misc]
     """A canvas that keeps pages until ``save`` so they can show the final page count."""
 
+    _annotationCount: int  # reportlab's document-wide counter for annotation names
+
     def __init__(self, *args: Any, furniture: Furniture, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._furniture = furniture
@@ -56,7 +58,7 @@ class PacketCanvas(Canvas):  # type: ignore[misc]
         """Run ``action`` on this page once the page count is known."""
         self._actions.append(action)
 
-    def showPage(self) -> None:  # noqa: N802 (reportlab API)
+    def showPage(self) -> None:
         self._pages.append(dict(self.__dict__))
         self._actions = []
         self._startPage()
@@ -160,7 +162,7 @@ class ContentsBox(Flowable):  # type: ignore[misc]
         self.font = font
         self.bold = bold
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self.width = availWidth
         self.height = self.row_height * (len(self.sections) + 1) + 6
         return self.width, self.height
@@ -243,9 +245,12 @@ class PacketDoc(BaseDocTemplate):  # type: ignore[misc]
             draw_furniture(canv, furniture, header=True)
 
         self.addPageTemplates(
-            [PageTemplate(id="cover", frames=[frame], onPage=cover), PageTemplate(id="body", frames=[frame], onPage=body)]
+            [
+                PageTemplate(id="cover", frames=[frame], onPage=cover),
+                PageTemplate(id="body", frames=[frame], onPage=body),
+            ]
         )
 
-    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 (reportlab API)
+    def afterFlowable(self, flowable: Flowable) -> None:
         if self.on_progress is not None:
             self.on_progress(getattr(flowable, "progress_units", 1))

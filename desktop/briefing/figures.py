@@ -11,6 +11,7 @@ all other user text.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from reportlab.graphics import renderPDF
@@ -31,6 +32,7 @@ LANES_PER_SIDE = 3
 LABEL_GAP = 6.0
 TICK_ROOM = 11.0
 MAX_LABEL_CHARS = 46
+LINEAR_WEIGHT = 0.35  # share of an event's axis position that follows its date (the rest: its rank)
 BAR_COLOUR = Color(0.18, 0.37, 0.56, alpha=0.45)
 
 
@@ -115,14 +117,43 @@ class KeyEventStrip(Flowable):  # type: ignore[misc]
             point = date.precision in ("day", "time")
             self.events.append(_Event(start, end, point, _short_date(record), title))
         self.unlabelled = 0
+        self.compressed = False
+        self._knots: list[float] = []
+        self._share: list[float] = []
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self.width = availWidth
         self._layout(availWidth)
         return self.width, self.height
 
     def _x(self, day: float) -> float:
-        return self.left + (day - self.first) / (self.last - self.first) * (self.width - self.left - self.right)
+        knots, share = self._knots, self._share
+        i = min(max(bisect_right(knots, day) - 1, 0), len(knots) - 2)
+        k0, k1 = knots[i], knots[i + 1]
+        t = 0.0 if k1 == k0 else (day - k0) / (k1 - k0)
+        fraction = share[i] + (share[i + 1] - share[i]) * t
+        return self.left + fraction * (self.width - self.left - self.right)
+
+    def _scale(self) -> None:
+        """A time axis that keeps order but shrinks long empty stretches.
+
+        Key events bunch (two years of quiet, then five events in one June): on a linear axis
+        the bunch is unreadable. Each event boundary is placed part by its date and part by
+        its rank, so quiet stretches shrink and busy ones open up, and the order stays true.
+        """
+        knots = sorted(
+            {self.first, self.last, *(e.start for e in self.events), *(e.end for e in self.events)}
+        )
+        if len(knots) > 400:  # thousands of events: rank spacing adds nothing visible
+            knots = [self.first, self.last]
+        count = len(knots) - 1
+        span = self.last - self.first
+        self._knots = knots
+        self._share = [
+            LINEAR_WEIGHT * (k - self.first) / span + (1 - LINEAR_WEIGHT) * i / count
+            for i, k in enumerate(knots)
+        ]
+        self.compressed = len(knots) > 2
 
     def _layout(self, width: float) -> None:
         self.left = self.right = 6.0
@@ -134,6 +165,7 @@ class KeyEventStrip(Flowable):  # type: ignore[misc]
         middle = (first + last) / 2
         self.first = min(first, middle - span / 2) - pad
         self.last = max(last, middle + span / 2) + pad
+        self._scale()
         style = self.ctx.styles.strip_label
         bold = self.ctx.fonts.bold
         lane_ends: dict[int, float] = {}
@@ -173,14 +205,19 @@ class KeyEventStrip(Flowable):  # type: ignore[misc]
         drawing.initialFontSize = 6.5
         axis_y = self.axis_y
         drawing.add(Line(self.left, axis_y, self.width - self.right, axis_y, strokeColor=RULE, strokeWidth=1))
+        label_end = -1e9
         for day, label in _ticks(self.first, self.last):
             x = self._x(day)
             if not self.left <= x <= self.width - self.right:
                 continue
             drawing.add(Line(x, axis_y - 3, x, axis_y + 3, strokeColor=RULE, strokeWidth=0.6))
+            width = stringWidth(label, self.font, 6.5)
+            if x + 1.5 < label_end + 4 or x + 1.5 + width > self.width:
+                continue  # ticks bunch where the axis is compressed: label only those with room
             drawing.add(
                 String(x + 1.5, axis_y - 10, label, fontName=self.font, fontSize=6.5, fillColor=MUTED)
             )
+            label_end = x + 1.5 + width
         for event in self.events:
             if event.lane is not None:
                 y0 = axis_y + (3 if event.lane >= 0 else -3)
@@ -217,7 +254,9 @@ class KeyEventStrip(Flowable):  # type: ignore[misc]
             left = self._label_left(event)
             self.canv.saveState()
             self.canv.setFillColor(white)
-            self.canv.rect(left - 1, self._lane_y(event.lane) - 1, event.width + 1, LANE_HEIGHT - 2, stroke=0, fill=1)
+            self.canv.rect(
+                left - 1, self._lane_y(event.lane) - 1, event.width + 1, LANE_HEIGHT - 2, stroke=0, fill=1
+            )
             self.canv.restoreState()
             label.drawOn(self.canv, left, self._lane_y(event.lane) + 0.5)
 
@@ -230,13 +269,17 @@ def strip_note(strip: KeyEventStrip, undated: int, chronology: bool) -> str:
         parts.append("Dots mark events known to the day; bars span events known only to the month or year.")
     elif kinds == {False}:
         parts.append("Bars span events known only to the month or year.")
+    if strip.compressed:
+        parts.append("Quiet stretches of the axis are compressed.")
     where = " (all are listed in the Chronology)" if chronology else ""
     if strip.unlabelled:
         noun = "event" if strip.unlabelled == 1 else "events"
         shown = len(strip.events) - strip.unlabelled
-        parts.append(f"Labels shown for {shown} key events, and {strip.unlabelled} more {noun} marked without a label{where}.")
+        parts.append(
+            f"Labels shown for {shown} key events, and {strip.unlabelled} more {noun} "
+            f"marked without a label{where}."
+        )
     if undated:
         noun = "event has" if undated == 1 else "events have"
         parts.append(f"{undated} key {noun} no date and {'is' if undated == 1 else 'are'} not shown.")
     return " ".join(parts)
-

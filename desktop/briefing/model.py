@@ -102,7 +102,7 @@ class DateWindow:
         return (self.low is None or last >= self.low) and (self.high is None or first <= self.high)
 
     def describe(self) -> str:
-        """"June 1, 2026 to June 30, 2026" style text for notes, '' when unlimited."""
+        """ "June 1, 2026 to June 30, 2026" style text for notes, '' when unlimited."""
         if not self.active:
             return ""
         low = _long_day(self.low) if self.low else "the beginning"

@@ -41,14 +41,17 @@ class BriefingOptions:
                 raise ValueError(f'"{name}" is not a briefing section; use {allowed}')
         if len(set(self.sections)) != len(self.sections):
             raise ValueError("a section is listed more than once")
-        bounds = []
+        bounds: list[PartialDate | None] = []
         for label, value in (("date_from", self.date_from), ("date_to", self.date_to)):
             if value is None:
                 bounds.append(None)
                 continue
             if not isinstance(value, str):
                 raise ValueError(f"{label} must be an ISO partial date")
-            bounds.append(PartialDate.parse_iso(value))  # its ValueError names the text
+            try:
+                bounds.append(PartialDate.parse_iso(value))
+            except ValueError as exc:
+                raise ValueError(f'{label}: "{value}" is not a usable date ({exc})') from None
         low, high = bounds
         if low is not None and high is not None and low.span()[0] > high.span()[1]:
             raise ValueError(f"date_from ({low.display()}) is after date_to ({high.display()})")

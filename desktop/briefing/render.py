@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
@@ -103,7 +104,9 @@ def render_briefing(
         marking = ctx.para(ctx.m(fitted, fonts.bold), styles.marking, fitted)
     as_of = display_date(case.get("as_of"))
     header_right = f"As of {as_of}" if as_of and as_of.isascii() else ""
-    header_width = geometry.frame_width - (stringWidth(header_right, fonts.regular, 8) + 24 if header_right else 0)
+    header_width = geometry.frame_width - (
+        stringWidth(header_right, fonts.regular, 8) + 24 if header_right else 0
+    )
     fitted_title = fit_one_line(title, header_width, fonts.regular, 8)
     header = ctx.para(ctx.m(fitted_title), styles.header, fitted_title)
     marks = [SectionMark(key, SECTION_TITLES[key]) for key in options.sections]
@@ -153,10 +156,8 @@ def render_briefing(
             raise ExportCancelled("The export was cancelled.")
         os.replace(temp_name, target)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temp_name)
-        except OSError:
-            pass
         raise
 
     warnings = preflight(doc)
@@ -174,7 +175,11 @@ def suggested_filename(doc: dict[str, Any]) -> str:
     """A file name like "CAISI Voluntary Review - briefing - 2026-06-24.pdf"."""
     case = doc.get("case") if isinstance(doc, dict) and isinstance(doc.get("case"), dict) else {}
     assert isinstance(case, dict)
-    title = _ILLEGAL.sub("", one_line(text_of(case, "title")))
+    title = one_line(text_of(case, "title"))
+    main, colon, _ = title.partition(":")
+    if colon and len(main.strip()) >= 8:
+        title = main  # "Main title: long subtitle" -> the main title, as people name files
+    title = _ILLEGAL.sub("", title)
     title = " ".join(title.split()).strip(" .")
     if len(title) > 80:
         cut = title[:80]

@@ -53,7 +53,9 @@ def cover(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Flo
         flow.append(ctx.para(" ".join(scope), styles.note))
     marking = ctx_marking(ctx)
     if marking:
-        box = Table([[ctx.para(ctx.m(marking, ctx.fonts.bold), styles.marking, marking)]], colWidths=[3.6 * inch])
+        box = Table(
+            [[ctx.para(ctx.m(marking, ctx.fonts.bold), styles.marking, marking)]], colWidths=[3.6 * inch]
+        )
         box.setStyle(TableStyle([
             ("BOX", (0, 0), (-1, -1), 1, MARKING), ("FONT", (0, 0), (-1, -1), ctx.fonts.regular, 9),
             ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
@@ -68,7 +70,11 @@ def cover(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Flo
         (len(data.sources), "source", "sources"),
     ]
     summary = " · ".join(f"{n:,} {one if n == 1 else many}" for n, one, many in counts)
-    flow += [Spacer(1, 14), ctx.para(f"This case file holds {summary}.", styles.small), Spacer(1, 0.35 * inch)]
+    flow += [
+        Spacer(1, 14),
+        ctx.para(f"This case file holds {summary}.", styles.small),
+        Spacer(1, 0.35 * inch),
+    ]
     flow.append(ContentsBox(marks, ctx.fonts.regular, ctx.fonts.bold))
     return flow
 
@@ -96,7 +102,9 @@ def summary(ctx: Ctx) -> list[Flowable]:
     strip = KeyEventStrip(ctx, dated)
     if not strip.events:
         what = "No timeline entries are marked as key events" if not events else "No key event has a date"
-        flow.append(ctx.para(what + (" in the selected date range." if data.window.active else "."), styles.note))
+        flow.append(
+            ctx.para(what + (" in the selected date range." if data.window.active else "."), styles.note)
+        )
         return flow
     flow.append(strip)
     strip.wrap(ctx.geometry.frame_width, ctx.geometry.frame_height)  # lays out labels for the note
@@ -158,13 +166,20 @@ def directives(ctx: Ctx) -> list[Flowable]:
         status = text_of(directive, "status")
         facts = [
             ("Kind", DIRECTIVE_KINDS.get(kind, kind.replace("_", " ").capitalize())),
-            ("Status", STATUSES.get(status, status.replace("_", " ").capitalize()) if status else "Not known"),
+            (
+                "Status",
+                STATUSES.get(status, status.replace("_", " ").capitalize()) if status else "Not known",
+            ),
             ("Issuer", data.actor_name(directive.get("issuer"))),
             ("Issued", display_date(directive.get("issued"))),
             ("Effective", display_date(directive.get("effective"))),
             ("Source", data.cite(directive.get("source"))),
         ]
-        block: list[Flowable] = [ctx.para(heading, styles.h3, ident, title), _facts_table(ctx, facts), Spacer(1, 4)]
+        block: list[Flowable] = [
+            ctx.para(heading, styles.h3, ident, title),
+            _facts_table(ctx, facts),
+            Spacer(1, 4),
+        ]
         summary_text = text_of(directive, "summary")
         if summary_text.strip():
             block += ctx.long_text(summary_text, styles.body)
@@ -172,7 +187,7 @@ def directives(ctx: Ctx) -> list[Flowable]:
         flow += block[4:]
         provisions = [p for p in directive.get("provisions") or [] if isinstance(p, str) and p.strip()]
         if provisions:
-            flow.append(ctx.para("Key provisions", styles.small))
+            flow.append(ctx.para("<b>Key provisions</b>", styles.small))
             for provision in provisions:
                 for index, piece in enumerate(ctx.long_text(provision, styles.bullet)):
                     if index == 0:
@@ -257,16 +272,25 @@ def sources(ctx: Ctx, numbered: list[tuple[int, Record]]) -> list[Flowable]:
         published = display_date(source.get("published"))
         url = one_line(text_of(source, "url"))
         accessed = display_date(source.get("accessed"))
-        parts = []
+        parts: list[str] = []
         if author:
             parts.append(ctx.m(author))
+        title_at = len(parts)
         if title:
-            parts.append(f"“{ctx.m(title)}”")
+            parts.append(ctx.m(title))
         if publisher:
             parts.append(f"<i>{ctx.m(publisher, ctx.fonts.italic)}</i>")
         if published:
             parts.append(ctx.m(published))
-        line = ", ".join(parts) + "."
+        # Citation style: the comma or full stop after a title goes inside its quotation marks.
+        line = ""
+        for index, part in enumerate(parts):
+            end = "." if index == len(parts) - 1 else ","
+            if title and index == title_at:
+                line += f"“{part}{end}” "
+            else:
+                line += f"{part}{end} "
+        line = line.rstrip()
         if url:
             line += f" {_link(ctx, url)}"
         if accessed:
@@ -278,4 +302,3 @@ def sources(ctx: Ctx, numbered: list[tuple[int, Record]]) -> list[Flowable]:
         if notes.strip():
             flow += ctx.long_text(notes, styles.source_note)
     return flow
-

@@ -15,6 +15,8 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph
+from reportlab.platypus.paragraph import cleanBlockQuotedText
+from reportlab.platypus.paraparser import ParaParser
 
 from .fonts import FontSet
 
@@ -66,7 +68,7 @@ class Para(Paragraph):  # type: ignore[misc]
 
     _wrapped: tuple[float, float, float] | None = None
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 (reportlab API)
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         cached = self._wrapped
         # split() drops blPara when it gives up on a page; then the lines must be broken again.
         if cached is not None and cached[0] == availWidth and "blPara" in self.__dict__:
@@ -91,7 +93,6 @@ class Styles:
             spaceAfter=5,
             alignment=TA_LEFT,
             splitLongWords=1,
-            uriWasteReduce=0.3,
             allowWidows=0,
             allowOrphans=0,
         )
@@ -100,11 +101,13 @@ class Styles:
         self.cell_bold = ParagraphStyle("cell_bold", parent=self.cell, fontName=bold)
         self.cell_desc = ParagraphStyle("cell_desc", parent=self.cell, spaceBefore=1)
         self.cell_head = ParagraphStyle("cell_head", parent=self.cell, fontName=bold, textColor=HEADING)
-        self.small = ParagraphStyle("small", parent=base, fontSize=8.5, leading=11, textColor=MUTED, spaceAfter=3)
+        self.small = ParagraphStyle(
+            "small", parent=base, fontSize=8.5, leading=11, textColor=MUTED, spaceAfter=3
+        )
         self.note = ParagraphStyle("note", parent=self.small, fontName=italic)
         self.h1 = ParagraphStyle(
             "h1", parent=base, fontName=bold, fontSize=15, leading=19, textColor=HEADING,
-            spaceBefore=0, spaceAfter=8, keepWithNext=1,
+            spaceBefore=16, spaceAfter=8, keepWithNext=1,
         )  # fmt: skip
         self.h2 = ParagraphStyle(
             "h2", parent=base, fontName=bold, fontSize=11, leading=14, textColor=HEADING,
@@ -132,22 +135,37 @@ class Styles:
         )  # fmt: skip
         self.source_note = ParagraphStyle("source_note", parent=self.small, leftIndent=26, spaceAfter=5)
         self.cover_title = ParagraphStyle(
-            "cover_title", parent=base, fontName=bold, fontSize=22, leading=27, textColor=HEADING, spaceAfter=10
+            "cover_title",
+            parent=base,
+            fontName=bold,
+            fontSize=22,
+            leading=27,
+            textColor=HEADING,
+            spaceAfter=10,
         )
         self.cover_subtitle = ParagraphStyle(
             "cover_subtitle", parent=base, fontSize=12.5, leading=16.5, textColor=INK, spaceAfter=14
         )
         self.cover_meta = ParagraphStyle("cover_meta", parent=base, fontSize=10, leading=14, spaceAfter=1)
         self.cover_label = ParagraphStyle(
-            "cover_label", parent=base, fontName=bold, fontSize=8.5, leading=11, textColor=ACCENT, spaceAfter=4
+            "cover_label",
+            parent=base,
+            fontName=bold,
+            fontSize=8.5,
+            leading=11,
+            textColor=ACCENT,
+            spaceAfter=4,
         )
         self.marking = ParagraphStyle(
             "marking", parent=base, fontName=bold, fontSize=8.5, leading=10, textColor=MARKING,
             alignment=TA_CENTER, spaceAfter=0,
         )  # fmt: skip
-        self.header = ParagraphStyle("header", parent=base, fontSize=8, leading=9.5, textColor=MUTED, spaceAfter=0)
+        self.header = ParagraphStyle(
+            "header", parent=base, fontSize=8, leading=9.5, textColor=MUTED, spaceAfter=0
+        )
         self.strip_label = ParagraphStyle("strip_label", parent=base, fontSize=7, leading=8.2, spaceAfter=0)
         self._shaped: dict[str, ParagraphStyle] = {}
+        self._plain_frags: dict[str, Any] = {}
 
     def shaped(self, style: ParagraphStyle) -> ParagraphStyle:
         """The style with HarfBuzz shaping on (for Arabic, Hebrew and combining marks)."""
@@ -157,6 +175,23 @@ class Styles:
             self._shaped[style.name] = twin
         return twin
 
-    def para(self, markup: str, style: ParagraphStyle, shaped: bool = False, **kwargs: Any) -> Para:
+    def _plain_frag(self, style: ParagraphStyle) -> Any:
+        frag = self._plain_frags.get(style.name)
+        if frag is None:
+            _, frags, _ = ParaParser().parse("x", style)
+            frag = frags[0]
+            self._plain_frags[style.name] = frag
+        return frag
+
+    def para(self, markup: str, style: ParagraphStyle, shaped: bool = False) -> Para:
         """A paragraph of ready-made markup (already escaped) in ``style``."""
-        return Para(markup, self.shaped(style) if shaped else style, **kwargs)
+        if shaped or "<" in markup:
+            return Para(markup, self.shaped(style) if shaped else style)
+        # Plain text in one font: skip reportlab's markup parser (most of the cost of building
+        # a paragraph) and give it the one text fragment the parser would have produced.
+        text = cleanBlockQuotedText(markup)
+        if "&" in text:
+            text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        if not text:
+            return Para("", style)
+        return Para(text, style, frags=[self._plain_frag(style).clone(text=text)])

@@ -131,13 +131,13 @@ class PagedTable(Flowable):  # type: ignore[misc]
         self.start = start
         self.progress_units = len(store.rows) - start
 
-    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         store = self.store
         self.width = sum(store.col_widths)
         self.height = store.header_height + store.height(self.start, len(store.rows))
         return self.width, self.height
 
-    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:  # noqa: N803
+    def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         store = self.store
         count = store.rows_fitting(self.start, availHeight)
         if count == 0:

@@ -89,14 +89,14 @@ class RecordEditor(QScrollArea):
             cls = RefField if f.type is FieldType.REF else RefsField
             widget: FieldWidget = cls(
                 f,
-                choices=lambda text, t=target: queries.choices(cf, t, text),
-                labels=lambda ids, t=target: queries.labels(cf, t, ids),
+                choices=lambda text, t=target: [] if cf.closed else queries.choices(cf, t, text),
+                labels=lambda ids, t=target: {} if cf.closed else queries.labels(cf, t, ids),
                 create=lambda text, n=name: self.create_linked(n, text),
             )
             widget.open_requested.connect(lambda rid, t=target: self.navigate_requested.emit(t, rid))  # type: ignore[attr-defined]
             return widget
         bool_text = {"verbatim": "Verbatim (the exact words)", "key": "Key event"}.get(name)
-        return field_widget(f, all_tags=lambda: queries.all_tags(cf), bool_text=bool_text)
+        return field_widget(f, all_tags=lambda: [] if cf.closed else queries.all_tags(cf), bool_text=bool_text)
 
     # ----- loading -----------------------------------------------------------------------
     @property
@@ -194,13 +194,13 @@ class RecordEditor(QScrollArea):
     # ----- editing -----------------------------------------------------------------------
     def flush(self) -> None:
         """Commit any field the user is still typing in."""
-        if self._record_id is None:
+        if self._record_id is None or self.session.cf.closed:
             return
         for widget in self.widgets.values():
             widget.flush()
 
     def _commit(self, name: str, value: Any) -> None:
-        if self._record_id is None:
+        if self._record_id is None or self.session.cf.closed:
             return
         ok = self.session.edit_record(self.kind, self._record_id, {name: value})
         widget = self.widgets[name]
@@ -217,7 +217,9 @@ class RecordEditor(QScrollArea):
         target = f.target
         assert target is not None
         dialog = QuickCreateDialog(target, text, self)
-        if dialog.exec() != QuickCreateDialog.DialogCode.Accepted:
+        accepted = dialog.exec() == QuickCreateDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        if not accepted:
             return
         record_id = self._record_id
         with self.session.macro(f"Add {KINDS[target].label} as {self.spec.label} {f.label}"):

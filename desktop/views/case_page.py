@@ -97,6 +97,8 @@ class CasePage(QScrollArea):
         self.file_label.setText(f"File: {path}{mode}" if path else "")
 
     def _commit(self, name: str, value: Any) -> None:
+        if self.session.cf.closed:
+            return
         if self.session.edit_case({name: value}):
             self.widgets[name].set_value(records.get_case(self.session.cf)[name])
 

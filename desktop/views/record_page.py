@@ -313,7 +313,9 @@ class RecordPage(QWidget):
         if self.session.read_only:
             return None
         dialog = QuickCreateDialog(self.kind, "", self)
-        if dialog.exec() != QuickCreateDialog.DialogCode.Accepted:
+        accepted = dialog.exec() == QuickCreateDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        if not accepted:
             return None
         record_id = self.session.add_record(self.kind, dialog.values())
         if record_id is not None:
@@ -336,6 +338,7 @@ class RecordPage(QWidget):
             return False
         if self.model.rowCount():
             self.table.setCurrentIndex(self.model.index(min(row, self.model.rowCount() - 1), 0))
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         return True
 
     # ----- state ---------------------------------------------------------------------------

@@ -1,12 +1,11 @@
 """The timeline strip above the Timeline table: every entry drawn at its date, zoomable.
 
-Built for 100,000 entries: no graphics item per entry. Entries are packed into a few lanes
-once, in ``set_marks``; a paint walks only the visible part of each lane with ``bisect``,
-jumping a whole pixel column at a time, so its cost follows the width of the view, not the
-number of entries. When far more entries are visible than the lanes can show apart, the
-lanes give way to a histogram of how many entries are under way at each date (key events
-and the selection still drawn on top). Everything is drawn in viewport pixels from the
-view's horizontal scale, so text and pens never stretch when zooming.
+Built for 100,000 entries: no graphics item per entry. Entries are packed into lanes once, in
+``set_marks``; a paint walks only the visible part of each lane with ``bisect``, a pixel
+column at a time, so its cost follows the width of the view, not the number of entries. When
+many more entries are in view than the lanes can show apart, the lanes give way to a
+histogram of how many entries are under way at each date, with key events and the selection
+still drawn on top. Everything is drawn in viewport pixels, so text and pens never stretch.
 """
 
 from __future__ import annotations
@@ -14,11 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
+import operator
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
+from functools import partial
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFontMetricsF,
@@ -38,15 +39,13 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QSizePolicy, QToolT
 from db.dates import MONTHS, PartialDate
 from db.queries import TimelineMarks
 
-MAX_LANES = 8  # more overlapping entries than this share lanes (overdrawn)
+MAX_LANES = 8  # entries overlapping more than this share lanes (overdrawn)
 MAX_PX_PER_DAY = 2400.0  # zoom limit: about an hour per 100 px
 MAX_SCENE_PX = 2.0e9  # scroll bars hold ints; keep the zoomed width below that
-CROWDED = 1 / 8  # visible entries per lane pixel above which the histogram replaces the lanes
+CROWDED = 1 / 8  # entries in view per lane pixel above which a histogram replaces the lanes
 HIT_SLOP = 4.0
 POINT_PAD = 1 / 288  # a point holds five minutes of its lane, so points never touch at full zoom
-AXIS_H = 22
-LABEL_ROWS = 2
-LABEL_MAX_W = 200.0
+AXIS_H, LABEL_ROWS, LABEL_MAX_W = 22, 2, 200.0
 Role = QPalette.ColorRole
 
 # Tick steps, finest first: (unit, count, minor step).
@@ -60,13 +59,16 @@ _STEPS: tuple[tuple[str, int, tuple[str, int] | None], ...] = (
 )  # fmt: skip
 _UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "month": 30.44, "year": 365.25}
 _SAMPLE_LABEL = {"hour": "12 p.m.", "day": "Sep 30", "month": "Sep 2026", "year": "2026"}
+_Shapes = tuple[list[QRectF], list[QRectF], list[QRectF], list[QPointF]]
 
 
 class _Track:
-    """Entries of one lane (or all key events) in start order, with the running maximum of their ends.
+    """Entries of one kind in one lane, in start order, with the running maximum of their ends.
 
-    The running maximum never decreases, so ``bisect`` finds the first entry still visible at
-    a given day even where entries in the track overlap.
+    The running maximum never decreases, so ``bisect`` finds the first entry still in view at
+    a given day even where entries overlap (lanes overflow). Spans longer than a day and
+    shorter marks live in separate tracks, so a mark skipped in a crowded pixel would only
+    have been drawn over one like it.
     """
 
     def __init__(self) -> None:
@@ -83,7 +85,6 @@ class _Track:
         j = bisect_right(reach, first)
         while j < n and start[j] <= last:
             yield idx[j]
-            # Entries ending within the next pixel would only draw over this one: skip them.
             j = bisect_right(reach, max(reach[j], start[j] + day_per_px), j + 1)
 
 
@@ -119,32 +120,33 @@ class TimelineView(QGraphicsView):
         self._marks, n = marks, len(marks)
         self._index = {rowid: i for i, rowid in enumerate(marks.rowids)}
         self._titles = {}
-        # Date order is start order except for zoned times (ordered by instant); sort to be sure.
+        # Date order is start order except for zoned times (ordered by instant): sort to be sure.
         self._order = sorted(range(n), key=marks.start.__getitem__)
         self._starts = array("d", (marks.start[i] for i in self._order))
         self._ends = array("d", sorted(marks.end))
-        self._lanes = [_Track() for _ in range(MAX_LANES)]
-        self._key_lanes = [_Track() for _ in range(MAX_LANES)]
-        self._keys = _Track()  # every key event: crowded views and labels
+        # Spans longer than a day get lanes of their own above the days and times, so a few
+        # year-long entries cannot crowd out the precise ones; each group gets the lanes it needs.
+        groups = [
+            [i for i in self._order if (marks.end[i] - marks.start[i] <= 1.5) == short] for short in (1, 0)
+        ]
+        need = [_depth(marks, group) for group in groups]
+        fine = min(need[0], max(MAX_LANES - need[1], MAX_LANES // 2))
         self._lane = array("b", bytes(n))
-        busy: list[tuple[float, int]] = []  # (end, lane) of the last entry put in each busy lane
-        free, used = list(range(MAX_LANES)), 1
+        _pack(marks, groups[0], max(fine, 1), self._lane, 0)
+        _pack(marks, groups[1], max(min(need[1], MAX_LANES - fine), 1), self._lane, fine)
+        self._lane_count = max(fine + min(need[1], MAX_LANES - fine), 1)
+        # Tracks by kind (0 spans, 1 days and points, 2 and 3 the same for key events) and lane;
+        # key rows: key events in one row, for the histogram view; keys: all key events, for labels.
+        self._tracks = [[_Track() for _ in range(MAX_LANES)] for _ in range(4)]
+        self._key_rows, self._keys = [_Track(), _Track()], _Track()
         for i in self._order:
-            s, e = marks.start[i], marks.end[i]
-            while busy and busy[0][0] <= s:
-                heapq.heappush(free, heapq.heappop(busy)[1])
-            if free:
-                lane = heapq.heappop(free)
-                used = max(used, lane + 1)
-            else:  # every lane busy: share the one that frees soonest
-                lane = heapq.heappop(busy)[1]
-            heapq.heappush(busy, (max(e, s + POINT_PAD), lane))
-            self._lane[i] = lane
-            self._lanes[lane].add(i, s, e)
+            s, e, lane = marks.start[i], marks.end[i], self._lane[i]
+            short = e - s <= 1.5
+            self._tracks[short][lane].add(i, s, e)
             if marks.key[i]:
-                self._key_lanes[lane].add(i, s, e)
+                self._tracks[2 + short][lane].add(i, s, e)
+                self._key_rows[short].add(i, s, e)
                 self._keys.add(i, s, e)
-        self._lane_count = used
         first = self._starts[0] if n else float(dt.date.today().toordinal())
         last = self._ends[-1] if n else first + 1
         self._origin = math.floor(first)  # scene x counts days from here, so scroll values stay small
@@ -201,7 +203,7 @@ class TimelineView(QGraphicsView):
         day = self._day_at(anchor)
         scale = min(max(self.scale_x() * factor, least), most)
         self.setTransform(QTransform.fromScale(scale, 1))
-        self._fitted = scale <= least * 1.0001  # stay fitted through resizes
+        self._fitted = scale <= least * 1.0001  # stays fitted through resizes
         bar = self.horizontalScrollBar()
         bar.setValue(bar.value() + round(self._x_of(day) - anchor))
         self.viewport().update()
@@ -227,21 +229,20 @@ class TimelineView(QGraphicsView):
         return self._x_of(self._marks.start[i]), self._x_of(self._marks.end[i])
 
     def _rows(self) -> tuple[float, float, float, float]:
-        """Axis y, top of the marks area, lane pitch and label row height, for the viewport height."""
+        """Axis y, top of the marks, lane pitch and label row height, for the viewport height."""
         axis_y = self.viewport().height() - AXIS_H
         label_h = QFontMetricsF(self.font()).height() + 4
         top = 3 + LABEL_ROWS * label_h + 6
         return axis_y, top, min(16.0, max(4.0, (axis_y - 4 - top) / self._lane_count)), label_h
 
     def _crowded(self) -> bool:
-        """Whether the visible entries are too many to show apart in lanes."""
+        """Whether the entries in view are too many to show apart in lanes."""
         width = self.viewport().width()
-        first, last = self._day_at(0), self._day_at(width)
-        shown = bisect_right(self._starts, last) - bisect_left(self._ends, first)
+        shown = bisect_right(self._starts, self._day_at(width)) - bisect_left(self._ends, self._day_at(0))
         return shown > CROWDED * MAX_LANES * width
 
     def _marker_y(self, i: int, crowded: bool) -> float:
-        """Centre y of entry i's marker: its lane, or the key row above a histogram."""
+        """Centre y of entry i's marker: its lane, or the key row above the histogram."""
         axis_y, top, pitch, _ = self._rows()
         return top + 5 if crowded else axis_y - 4 - (self._lane[i] + 0.5) * pitch
 
@@ -256,25 +257,24 @@ class TimelineView(QGraphicsView):
         """Index of the entry whose marker is within HIT_SLOP of (x, y); the narrowest wins a tie."""
         crowded = self._crowded()
         _, top, pitch, _ = self._rows()
+        near, far = self._day_at(x - HIT_SLOP - 6), self._day_at(x + HIT_SLOP + 6)
         best: tuple[float, float, int] | None = None
-        for track in [self._keys] if crowded else self._lanes:
-            lo = bisect_right(track.reach, self._day_at(x - HIT_SLOP - 6))
-            for j in range(lo, min(lo + 256, len(track.idx))):  # a crowded pixel: any entry there will do
-                if track.start[j] > self._day_at(x + HIT_SLOP + 6):
-                    break
+        for track in self._key_rows if crowded else self._tracks[0] + self._tracks[1]:
+            lo = bisect_right(track.reach, near)
+            for j in range(lo, min(lo + 256, len(track.idx))):  # in a crowded pixel any entry will do
                 i = track.idx[j]
-                if abs(y - self._marker_y(i, crowded)) > pitch / 2 + 3 + HIT_SLOP:
-                    break  # every entry of a lane has the same y
+                if track.start[j] > far or abs(y - self._marker_y(i, crowded)) > pitch / 2 + 3 + HIT_SLOP:
+                    break  # a track's entries share one y
                 x0, x1 = self._extent(i)
-                off = max(abs(x - (x0 + x1) / 2) - max((x1 - x0) / 2, 1.0 if x1 > x0 else 4.0), 0.0)
+                off = max(abs(x - (x0 + x1) / 2) - max((x1 - x0) / 2, 1.5 if x1 > x0 else 4.0), 0.0)
                 if off <= HIT_SLOP and (best is None or (off, x1 - x0) < best[:2]):
                     best = (off, x1 - x0, i)
         if best is None and crowded and y > top + 12 and self._order:
-            # In the histogram: the entry starting nearest the pointer stands for its column.
+            # On the histogram: the entry starting nearest the pointer stands for its column.
             j = bisect_left(self._starts, self._day_at(x))
             j = min(
                 (k for k in (j - 1, j) if 0 <= k < len(self._order)),
-                key=lambda k: abs(self._x_of(self._starts[k]) - x),
+                key=lambda k: abs(self._starts[k] - self._day_at(x)),
             )
             return self._order[j] if abs(self._x_of(self._starts[j]) - x) <= HIT_SLOP else None
         return None if best is None else best[2]
@@ -332,87 +332,116 @@ class TimelineView(QGraphicsView):
             return
         axis_y, top, pitch, label_h = self._rows()
         self._paint_axis(p, width, axis_y, _mix(text, base, 0.55), _mix(text, base, 0.1))
-        ink, wash = _mix(text, base, 0.5), _mix(text, base, 0.2)
-        first, last, day_per_px = self._day_at(-8), self._day_at(width + 8), 1 / self.scale_x()
+        first, last, per_px = self._day_at(-8), self._day_at(width + 8), 1 / self.scale_x()
         crowded, bar_h = self._crowded(), max(3.0, pitch - 3)
+        lane_y = [axis_y - 4 - (lane + 0.5) * pitch for lane in range(MAX_LANES)]
         if crowded:
             self._paint_histogram(p, width, top + 12, axis_y - 1, _mix(text, base, 0.35))
-            keys = [self._keys.walk(first, last, day_per_px)]
+            keys = [(track.walk(first, last, per_px), top + 3.5) for track in self._key_rows]
         else:
-            for lane, track in enumerate(self._lanes):
-                marks = track.walk(first, last, day_per_px)
-                self._paint_marks(p, marks, axis_y - 4 - (lane + 0.5) * pitch, bar_h, ink, wash)
-            keys = [track.walk(first, last, day_per_px) for track in self._key_lanes]
+            plain = [
+                (t.walk(first, last, per_px), y)
+                for k in (0, 1)
+                for t, y in zip(self._tracks[k], lane_y, strict=True)
+            ]
+            ink, wash = _mix(text, base, 0.5), _mix(text, base, 0.2)
+            self._draw(p, self._shapes(plain, bar_h), min(bar_h / 2 + 1.5, 5.5), ink, wash)
+            keys = [
+                (t.walk(first, last, per_px), y - 1.5)
+                for k in (2, 3)
+                for t, y in zip(self._tracks[k], lane_y, strict=True)
+            ]
         selected = self._index.get(self._selected) if self._selected is not None else None
         self._paint_labels(p, first, last, width, top, label_h, crowded, selected)
         # Key events over the rest, taller, in the accent colour; then the selection over all.
         key_h = 9.0 if crowded else bar_h + 5
-        for lane, marks in enumerate(keys):
-            y = top + 5 if crowded else axis_y - 4 - (lane + 0.5) * pitch
-            self._paint_marks(p, marks, y - 1.5, key_h, accent, _mix(accent, base, 0.45))
+        self._draw(p, self._shapes(keys, key_h, crowded), 6.5, accent, _mix(accent, base, 0.45))
         if selected is not None:
-            x0, x1 = self._extent(selected)
-            y = self._marker_y(selected, crowded)
+            x, y = round(sum(self._extent(selected)) / 2) + 0.5, self._marker_y(selected, crowded)
             highlight, guide = pal.color(Role.Highlight), pal.color(Role.Highlight)
             guide.setAlphaF(0.4)
             p.setPen(_pen(guide, 1))
-            p.drawLine(QPointF(round((x0 + x1) / 2) + 0.5, y), QPointF(round((x0 + x1) / 2) + 0.5, axis_y))
-            self._paint_marks(p, iter((selected,)), y - 1.5, key_h + 2, highlight, highlight, _pen(text, 1.5))
+            p.drawLine(QPointF(x, y), QPointF(x, axis_y))
+            shapes = self._shapes([(iter((selected,)), y - 1.5)], key_h + 2)
+            self._draw(p, shapes, 7.5, highlight, highlight, _pen(text, 1.5))
 
-    def _paint_marks(
-        self, p: QPainter, entries: Iterator[int], y: float, bar_h: float,
-        solid: QColor, light: QColor, outline: QPen | None = None,
-    ) -> None:  # fmt: skip
-        """Draw entries centred on y: points as diamonds, days as bars, longer spans as light bars.
+    def _shapes(
+        self, tracks: list[tuple[Iterator[int], float]], bar_h: float, ticks: bool = False
+    ) -> _Shapes:
+        """Rectangles for (lone spans, crowded spans, days) and diamond centres for points (or ticks).
 
-        Marks that touch in one lane merge into one rectangle, so a busy lane costs a rectangle
-        per run, not per entry; a lone span gets an outline so its ends show.
+        Marks that touch in one track merge into one rectangle, so a busy lane costs a
+        rectangle per run, not per entry.
         """
-        start, end = self._marks.start, self._marks.end
-        runs: dict[bool, list[list[float]]] = {True: [], False: []}  # solid? -> [x0, x1, entries]
-        diamonds: list[QPolygonF] = []
-        half = bar_h / 2
-        for i in entries:
-            x0, x1 = self._x_of(start[i]), self._x_of(end[i])
-            if x0 == x1:
-                r = min(half + 1.5, 6.0)
-                diamonds.append(
-                    QPolygonF(
-                        [QPointF(x0 - r, y), QPointF(x0, y - r), QPointF(x0 + r, y), QPointF(x0, y + r)]
-                    )
+        start, end, half = self._marks.start, self._marks.end, bar_h / 2
+        lone: list[QRectF] = []
+        crowd: list[QRectF] = []
+        days: list[QRectF] = []
+        points: list[QPointF] = []
+        for entries, y in tracks:
+            runs: list[list[float]] = []  # x0, x1, entries, is a span
+            for i in entries:
+                x0, x1 = self._x_of(start[i]), self._x_of(end[i])
+                if x0 == x1 and not ticks:
+                    points.append(QPointF(x0, y))
+                    continue
+                if x1 - x0 < 3:  # keep a day visible when zoomed far out
+                    x0, x1 = (x0 + x1) / 2 - 1.5, (x0 + x1) / 2 + 1.5
+                elif x1 - x0 > 5:  # a pixel of air between neighbouring days
+                    x1 -= 1
+                if runs and x0 <= runs[-1][1] + 0.5:
+                    runs[-1][1:3] = [max(runs[-1][1], x1), runs[-1][2] + 1]
+                else:
+                    runs.append([x0, x1, 1, end[i] - start[i] > 1.5])
+            for x0, x1, count, span in runs:
+                (days if not span else lone if count == 1 else crowd).append(
+                    QRectF(x0, y - half, x1 - x0, bar_h)
                 )
-                continue
-            if x1 - x0 < 3:  # keep a day visible when zoomed far out
-                x0, x1 = (x0 + x1) / 2 - 1.5, (x0 + x1) / 2 + 1.5
-            elif x1 - x0 > 5:  # a pixel of air between neighbouring days
-                x1 -= 1
-            run = runs[end[i] - start[i] <= 1.5 or outline is not None]
-            if run and x0 <= run[-1][1] + 0.5:
-                run[-1][1:] = [max(run[-1][1], x1), run[-1][2] + 1]
-            else:
-                run.append([x0, x1, 1])
-        p.setBrush(light)
-        for lone in (True, False):
-            rects = [QRectF(x0, y - half, x1 - x0, bar_h) for x0, x1, n in runs[False] if (n == 1) == lone]
-            p.setPen(_pen(solid, 1) if lone else Qt.PenStyle.NoPen)
-            p.drawRects(rects)
-        p.setPen(outline or Qt.PenStyle.NoPen)
-        p.setBrush(solid)
-        p.drawRects([QRectF(x0, y - half, x1 - x0, bar_h) for x0, x1, _ in runs[True]])
-        for diamond in diamonds:
-            p.drawPolygon(diamond)
+        return lone, crowd, days, points
+
+    def _draw(
+        self,
+        p: QPainter,
+        shapes: _Shapes,
+        r: float,
+        solid: QColor,
+        light: QColor,
+        outline: QPen | None = None,
+    ) -> None:
+        """Spans light (a lone one outlined so its ends show), days solid, points as diamonds of radius r."""
+        lone, crowd, days, points = shapes
+        for rects, pen, brush in ((lone, _pen(solid, 1), light), (crowd, None, light), (days, None, solid)):
+            if rects:  # (an empty list still costs a call)
+                p.setPen(outline or pen or Qt.PenStyle.NoPen)
+                p.setBrush(brush)
+                p.drawRects(rects)
+        if points and outline:
+            p.setBrush(solid)
+            p.drawPolygon(
+                QPolygonF([points[0] + QPointF(dx, dy) for dx, dy in ((-r, 0), (0, -r), (r, 0), (0, r))])
+            )
+        elif points:
+            # All diamonds in one call: square points of a thick pen, turned 45 degrees.
+            p.save()
+            p.rotate(45)
+            pen = QPen(solid, r * math.sqrt(2), Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap)
+            p.setPen(pen)
+            c = math.sqrt(0.5)
+            p.drawPoints(QPolygonF([QPointF((q.x() + q.y()) * c, (q.y() - q.x()) * c) for q in points]))
+            p.restore()
 
     def _paint_histogram(self, p: QPainter, width: int, top: float, bottom: float, ink: QColor) -> None:
-        """How many entries are under way in each 3-pixel column, as bars (square-root scale)."""
+        """How many entries are under way in each 3-pixel column, as bars on a square-root scale."""
         counts = []
         for x in range(0, width, 3):
             a, b = self._day_at(x), self._day_at(x + 3)
             counts.append(bisect_right(self._starts, b) - bisect_left(self._ends, a))
         unit = (bottom - top) / math.sqrt(max(max(counts), 1))
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(ink)
         bars = [QRectF(k * 3, bottom, 3, -max(math.sqrt(n) * unit, 1.5)) for k, n in enumerate(counts) if n]
-        p.drawRects(bars)
+        if bars:
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(ink)
+            p.drawRects(bars)
 
     def _paint_axis(self, p: QPainter, width: int, axis_y: float, ink: QColor, grid: QColor) -> None:
         """Baseline, ticks and labels at the finest step whose labels fit, with faint grid lines."""
@@ -429,23 +458,25 @@ class TimelineView(QGraphicsView):
             _STEPS[-1],
         )
         first, last = self._day_at(0), self._day_at(width)
-        p.setPen(_pen(ink, 1))
+        ticks = [QLineF(0, axis_y + 0.5, width, axis_y + 0.5)]
         if minor and _UNIT_DAYS[minor[0]] * minor[1] * scale >= 5:
-            for day in _ticks(minor[0], minor[1], first, last):
-                x = round(self._x_of(day)) + 0.5
-                p.drawLine(QPointF(x, axis_y), QPointF(x, axis_y + 3))
-        right = 0.0
+            xs = (round(self._x_of(day)) + 0.5 for day in _ticks(*minor, first, last))
+            ticks += [QLineF(x, axis_y, x, axis_y + 3) for x in xs]
+        grid_lines, right = [], 0.0
         for day in _ticks(unit, count, first, last):
             x = round(self._x_of(day)) + 0.5
-            p.setPen(_pen(grid, 1))
-            p.drawLine(QPointF(x, 3), QPointF(x, axis_y))
-            p.setPen(_pen(ink, 1))
-            p.drawLine(QPointF(x, axis_y), QPointF(x, axis_y + 6))
+            grid_lines.append(QLineF(x, 3, x, axis_y))
+            ticks.append(QLineF(x, axis_y, x, axis_y + 6))
             label = _tick_label(unit, day)
             if x + 3 >= right:
+                p.setPen(ink)
                 p.drawText(QPointF(x + 3, axis_y + 3 + fm.ascent()), label)
                 right = x + 3 + fm.horizontalAdvance(label) + 8
-        p.drawLine(QPointF(0, axis_y + 0.5), QPointF(width, axis_y + 0.5))
+        if grid_lines:
+            p.setPen(_pen(grid, 1))
+            p.drawLines(grid_lines)
+        p.setPen(_pen(ink, 1))
+        p.drawLines(ticks)
         p.setFont(self.font())
 
     def _paint_labels(
@@ -464,14 +495,11 @@ class TimelineView(QGraphicsView):
         def place(i: int, row: int, label: str, chosen: bool) -> tuple[float, float]:
             w = fm.horizontalAdvance(label) + 8
             x0, x1 = self._extent(i)
-            anchor = min(max(x0 if x1 > x0 else x1, 2.0), width - 2.0)
-            rect = QRectF(min(anchor, width - w - 2), 3 + row * label_h, w, label_h - 2)
+            anchor = round(min(max(x0 if x1 > x0 else x1, 2.0), width - 2.0)) + 0.5
+            rect = QRectF(min(anchor - 0.5, width - w - 2), 3 + row * label_h, w, label_h - 2)
             colour = pal.color(Role.Highlight if chosen else Role.Accent)
             p.setPen(_pen(colour, 1))
-            p.drawLine(
-                QPointF(round(anchor) + 0.5, rect.bottom()),
-                QPointF(round(anchor) + 0.5, self._marker_y(i, crowded)),
-            )
+            p.drawLine(QPointF(anchor, rect.bottom()), QPointF(anchor, self._marker_y(i, crowded)))
             p.setBrush(colour if chosen else pal.color(Role.Base))
             p.drawRoundedRect(rect, 3, 3)
             p.setPen(pal.color(Role.HighlightedText if chosen else Role.Text))
@@ -494,7 +522,7 @@ class TimelineView(QGraphicsView):
                 if i != selected and len(label) > 3 and x > rights[row] + 6 and not clash:
                     rights[row] = place(i, row, label, False)[1]
                     break
-            # Key events whose label could not start before a row frees up get no label.
+            # Key events whose label could not start before a row frees up get none.
             j = max(j + 1, bisect_right(keys.start, self._day_at(min(rights) + 6), j + 1))
 
     # ----- input ---------------------------------------------------------------------------
@@ -536,7 +564,7 @@ class TimelineView(QGraphicsView):
             super().keyPressEvent(event)
             return
         if target is not None and n and target != current:
-            self._activate(target, reveal=True)  # marks are in date order: neighbours by index
+            self._activate(target, reveal=True)  # the marks come in date order: neighbours by index
         event.accept()
 
     def viewportEvent(self, event: QEvent) -> bool:
@@ -561,6 +589,26 @@ class TimelineView(QGraphicsView):
             self._reveal(i)
         self.viewport().update()
         self.entry_activated.emit(self._selected)
+
+
+def _depth(marks: TimelineMarks, group: list[int]) -> int:
+    """Most entries of a group (in start order) under way at once: the lanes it needs."""
+    ends = sorted(max(marks.end[i], marks.start[i] + POINT_PAD) for i in group)
+    ended = map(partial(bisect_right, ends), (marks.start[i] for i in group))
+    return max(map(operator.sub, range(1, len(group) + 1), ended), default=0)
+
+
+def _pack(marks: TimelineMarks, group: list[int], lanes: int, out: array[int], first: int) -> None:
+    """Greedy lanes in start order; with every lane busy, share the one that frees soonest."""
+    busy: list[tuple[float, int]] = []  # (end, lane) of the last entry put in each busy lane
+    free = list(range(lanes))
+    for i in group:
+        s = marks.start[i]
+        while busy and busy[0][0] <= s:
+            heapq.heappush(free, heapq.heappop(busy)[1])
+        lane = heapq.heappop(free) if free else heapq.heappop(busy)[1]
+        heapq.heappush(busy, (max(marks.end[i], s + POINT_PAD), lane))
+        out[i] = first + lane
 
 
 def _mix(a: QColor, b: QColor, amount: float) -> QColor:

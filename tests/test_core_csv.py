@@ -126,7 +126,7 @@ def test_ordinary_text_is_not_prefixed(empty_cf, tmp_path):
 
 def test_existing_csv_files_are_not_overwritten_unless_asked(sample_cf, tmp_path):
     (tmp_path / "actors.csv").write_text("keep", encoding="utf-8")
-    with pytest.raises(CaseFileError, match="actors.csv already exists"):
+    with pytest.raises(CaseFileError, match=r"actors\.csv already exists"):
         export_csv(sample_cf, tmp_path)
     assert (tmp_path / "actors.csv").read_text(encoding="utf-8") == "keep"
     assert folder_listing(tmp_path) == ["actors.csv", "sample.casefile"]

@@ -100,7 +100,8 @@ def test_store_connections_enforce_foreign_keys_and_secure_delete(empty_cf):
     # Foreign keys really are enforced: a statement by an actor that does not exist is refused.
     with pytest.raises(Exception, match="FOREIGN KEY"), empty_cf.write() as conn:
         conn.exec_driver_sql(
-            "INSERT INTO statement (id, text, speaker_id, created_at, updated_at) VALUES ('s', 't', 'nobody', '', '')"
+            "INSERT INTO statement (id, text, speaker_id, created_at, updated_at) "
+            "VALUES ('s', 't', 'nobody', '', '')"
         )
 
 
@@ -213,7 +214,8 @@ def test_a_view_swapped_in_for_a_table_is_refused(good_file):
     _alter(
         good_file,
         "DROP TABLE timeline_actor",
-        "CREATE VIEW timeline_actor AS SELECT id AS entry_id, id AS actor_id, 0 AS position FROM timeline_entry",
+        "CREATE VIEW timeline_actor AS "
+        "SELECT id AS entry_id, id AS actor_id, 0 AS position FROM timeline_entry",
     )
     _assert_refused(good_file, '"timeline_actor" is a view where Casefile keeps a table')
 

@@ -508,8 +508,8 @@ def test_a_missing_json_file_is_a_plain_error(tmp_path):
         (
             lambda d: d["timeline"][0].update(date="June 31, 2026"),
             [
-                'timeline[0].date: "June 31, 2026" is not an ISO partial date; use "2024", "2026-05", "2026-06-02" or '
-                '"2026-06-12T17:21-04:00"'
+                'timeline[0].date: "June 31, 2026" is not an ISO partial date; '
+                'use "2024", "2026-05", "2026-06-02" or "2026-06-12T17:21-04:00"'
             ],
         ),
         (
@@ -549,8 +549,8 @@ def test_a_missing_json_file_is_a_plain_error(tmp_path):
         (
             lambda d: d["directives"][0].update(kind="memo"),
             [
-                'directives[0].kind: "memo" is not one of executive_order, export_control, agreement, regulation, '
-                "legislation, guidance, other"
+                'directives[0].kind: "memo" is not one of executive_order, export_control, agreement, '
+                "regulation, legislation, guidance, other"
             ],
         ),
         (
@@ -607,7 +607,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
 
 def test_an_existing_target_is_not_overwritten_unless_asked(tmp_path, sample_path):
     before = sha256(sample_path)
-    with pytest.raises(CaseFileError, match="sample.casefile already exists"):
+    with pytest.raises(CaseFileError, match=r"sample\.casefile already exists"):
         import_document(minimal_document(), sample_path)
     assert sha256(sample_path) == before
     listing = folder_listing(tmp_path)
@@ -626,7 +626,7 @@ def test_an_existing_target_is_not_overwritten_unless_asked(tmp_path, sample_pat
 def test_export_json_does_not_overwrite_unless_asked(sample_cf, tmp_path):
     target = tmp_path / "out.json"
     target.write_text("keep me", encoding="utf-8")
-    with pytest.raises(CaseFileError, match="out.json already exists"):
+    with pytest.raises(CaseFileError, match=r"out\.json already exists"):
         export_json(sample_cf, target)
     assert target.read_text(encoding="utf-8") == "keep me"
     export_json(sample_cf, target, overwrite=True)

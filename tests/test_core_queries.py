@@ -24,7 +24,7 @@ from db.queries import (
     list_rowids,
     rowid_of,
 )
-from db.records import add_record, update_record
+from db.records import add_record, insert_record, update_record
 from db.sample import sample_document
 from db.search import HIT_END, HIT_START, search
 
@@ -140,8 +140,9 @@ def test_fetch_rows_returns_the_list_columns(sample_ro):
 
 
 def test_fetch_rows_pages_through_many_rows(empty_cf):
-    for i in range(1203):
-        add_record(empty_cf, Kind.SOURCE, {"title": f"Source {i:04d}"})
+    with empty_cf.write() as conn:  # one transaction: 1,203 records, more than two pages of 500
+        for i in range(1203):
+            insert_record(conn, Kind.SOURCE, {"title": f"Source {i:04d}"})
     ids = list_rowids(empty_cf, ListQuery(Kind.SOURCE, sort="title", descending=True))
     assert len(ids) == 1203
     rows = fetch_rows(empty_cf, Kind.SOURCE, ids)

@@ -204,7 +204,8 @@ def test_add_get_update_delete_every_kind(empty_cf, clock, kind):
 
 def test_values_land_in_the_file_in_their_stored_form(case):
     cf, ids = case
-    sql = f"SELECT text, date, date_key, verbatim, speaker_id, tags FROM statement WHERE id = '{ids['statement']}'"
+    columns = "text, date, date_key, verbatim, speaker_id, tags"
+    sql = f"SELECT {columns} FROM statement WHERE id = '{ids['statement']}'"
     rows = table_rows(cf.path, sql)
     assert rows == [
         ("We hope to sign the agreement soon.", "2026-06-23", "2026-06-23", 1, ids["brennan"], "[]")

@@ -28,14 +28,14 @@ KEY_QUOTES = {
     "This story is not unusual,": "Ben Kass",
     "It is the very work CAISI is supposed to be doing.": "Ben Kass",
     "regularly engage[] with companies about voluntary agreements,": "Ben Kass",
-    "We are complying with the government’s legal directive and are removing access to Fable 5 and Mythos 5 for "
-    "all users,": "Anthropic",
+    "We are complying with the government’s legal directive and are removing access to Fable 5 "
+    "and Mythos 5 for all users,": "Anthropic",
     "However, we disagree that the finding of a narrow potential jailbreak should be cause for recalling a "
     "commercial model deployed to hundreds of millions of people.": "Anthropic",
     "essentially halt all new model deployments for all frontier model providers.": "Anthropic",
-    "shall be construed to authorize the creation of a mandatory governmental licensing, preclearance, or permitting "
-    "requirement for the development, publication, release, or distribution of new AI models, including frontier "
-    "models.": "President Trump",
+    "shall be construed to authorize the creation of a mandatory governmental licensing, preclearance, "
+    "or permitting requirement for the development, publication, release, or distribution of new AI "
+    "models, including frontier models.": "President Trump",
     "establish[es] voluntary agreements with private sector AI developers and evaluators": None,
     "demonstrable risks, such as cybersecurity, biosecurity, and chemical weapons,": None,
 }

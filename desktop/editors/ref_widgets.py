@@ -96,6 +96,10 @@ class _SearchBox(QLineEdit):
         return False
 
 
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
+
+
 def _button(text: str, tip: str, parent: QWidget) -> QToolButton:
     button = QToolButton(parent)
     button.setText(text)
@@ -119,7 +123,7 @@ class RefField(FieldWidget):
         self._create = create
         self.box = _SearchBox(choices, noun, self)
         self.box.setAccessibleName(spec.label)
-        self.box.setPlaceholderText(f"Type to find a {noun}…")
+        self.box.setPlaceholderText(f"Type to find {_a(noun)}…")
         self.open_button = _button("Open", f"Open this {noun}", self)
         self.new_button = _button("New…", f"Create a new {noun} and pick it", self)
         self.clear_button = _button("×", f"Clear the {spec.label.lower()}", self)
@@ -186,7 +190,7 @@ class RefsField(FieldWidget):
         self.list.setMaximumHeight(self.list.fontMetrics().lineSpacing() * 6 + 8)
         self.box = _SearchBox(choices, noun, self)
         self.box.setAccessibleName(f"Add to {spec.label.lower()}")
-        self.box.setPlaceholderText(f"Type to add a {noun}…")
+        self.box.setPlaceholderText(f"Type to add {_a(noun)}…")
         self.remove_button = _button("Remove", f"Remove the selected {noun}", self)
         self.open_button = _button("Open", f"Open the selected {noun}", self)
         row = QHBoxLayout()

@@ -28,6 +28,12 @@ def strip_controls(text: str) -> str:
     return _CONTROL.sub("", text)
 
 
+def _refuse_surrogates(text: str, spec: FieldSpec) -> None:
+    # Half of a UTF-16 pair is not a character; SQLite cannot store it as UTF-8.
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        raise RecordError(f"{spec.label} contains a broken character (an unpaired surrogate).")
+
+
 def clean_text(value: object, spec: FieldSpec) -> str | None:
     """Text as stored: unchanged except that control characters are dropped and empty or
     whitespace-only text is no value."""
@@ -35,6 +41,7 @@ def clean_text(value: object, spec: FieldSpec) -> str | None:
         return None
     if not isinstance(value, str):
         raise RecordError(f"{spec.label} must be text.")
+    _refuse_surrogates(value, spec)
     value = strip_controls(value)
     if not value.strip():
         return None
@@ -52,6 +59,7 @@ def clean_list(value: object, spec: FieldSpec) -> list[str]:
     for item in value:
         if not isinstance(item, str):
             raise RecordError(f"{spec.label} must be a list of text.")
+        _refuse_surrogates(item, spec)
         text = strip_controls(item.strip() if spec.type is FieldType.TAGS else item)
         if not text.strip() or (spec.type is not FieldType.LINES and text in seen):
             continue

@@ -199,12 +199,15 @@ def _app_parser() -> argparse.ArgumentParser:
 
 
 def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    from db.errors import CaseFileError
+    from db.errors import CaseFileError, InterchangeError
 
     try:
         return func(args)
+    except InterchangeError as exc:
+        more = len(exc.errors) - 1
+        return _fail(exc.errors[0] + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""))
     except CaseFileError as exc:
-        return _fail(str(exc))
+        return _fail(" ".join(str(exc).split()))
     except KeyboardInterrupt:
         return _fail("interrupted")
     except BrokenPipeError:

@@ -581,6 +581,7 @@ def test_a_missing_json_file_is_a_plain_error(tmp_path):
             ["case.title: contains an unpaired surrogate escape (such as \\ud800), which is not a character"],
         ),
     ],
+    ids=lambda value: value[0][:60] if isinstance(value, list) else "doc",
 )
 def test_each_error_names_its_json_path(tmp_path, change, expected):
     assert _refused(_doc_with(change), tmp_path) == expected

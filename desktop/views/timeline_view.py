@@ -59,7 +59,7 @@ _STEPS: tuple[tuple[str, int, tuple[str, int] | None], ...] = (
 )  # fmt: skip
 _UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "month": 30.44, "year": 365.25}
 _SAMPLE_LABEL = {"hour": "12 p.m.", "day": "Sep 30", "month": "Sep 2026", "year": "2026"}
-_Shapes = tuple[list[QRectF], list[QRectF], list[QRectF], list[QPointF]]
+_Shapes = tuple[list[QRectF], list[QRectF], list[QRectF], list[QPointF], float]
 
 
 class _Track:
@@ -129,11 +129,14 @@ class TimelineView(QGraphicsView):
         groups = [
             [i for i in self._order if (marks.end[i] - marks.start[i] <= 1.5) == short] for short in (1, 0)
         ]
-        need = [_depth(marks, group) for group in groups]
+        first = self._starts[0] if n else float(dt.date.today().toordinal())
+        last = self._ends[-1] if n else first + 1
+        pad = max(POINT_PAD, (last - first) / 100)  # ten pixels of a 1,000-pixel view of it all
+        need = [_depth(marks, group, pad) for group in groups]
         fine = min(need[0], max(MAX_LANES - need[1], MAX_LANES // 2))
         self._lane = array("b", bytes(n))
-        _pack(marks, groups[0], max(fine, 1), self._lane, 0)
-        _pack(marks, groups[1], max(min(need[1], MAX_LANES - fine), 1), self._lane, fine)
+        _pack(marks, groups[0], pad, max(fine, 1), self._lane, 0)
+        _pack(marks, groups[1], pad, max(min(need[1], MAX_LANES - fine), 1), self._lane, fine)
         self._lane_count = max(fine + min(need[1], MAX_LANES - fine), 1)
         # Tracks by kind (0 spans, 1 days and points, 2 and 3 the same for key events) and lane;
         # key rows: key events in one row, for the histogram view; keys: all key events, for labels.
@@ -147,8 +150,6 @@ class TimelineView(QGraphicsView):
                 self._tracks[2 + short][lane].add(i, s, e)
                 self._key_rows[short].add(i, s, e)
                 self._keys.add(i, s, e)
-        first = self._starts[0] if n else float(dt.date.today().toordinal())
-        last = self._ends[-1] if n else first + 1
         self._origin = math.floor(first)  # scene x counts days from here, so scroll values stay small
         pad = max((last - first) * 0.02, 0.5)
         self.scene().setSceneRect(first - pad - self._origin, 0, last - first + 2 * pad, 1)
@@ -333,45 +334,39 @@ class TimelineView(QGraphicsView):
         axis_y, top, pitch, label_h = self._rows()
         self._paint_axis(p, width, axis_y, _mix(text, base, 0.55), _mix(text, base, 0.1))
         first, last, per_px = self._day_at(-8), self._day_at(width + 8), 1 / self.scale_x()
-        crowded, bar_h = self._crowded(), max(3.0, pitch - 3)
-        lane_y = [axis_y - 4 - (lane + 0.5) * pitch for lane in range(MAX_LANES)]
+        crowded, bar_h = self._crowded(), max(3.0, pitch * 0.6)
+        key_h = 9.0 if crowded else min(pitch - 1, bar_h + 5)
+
+        def walks(kinds: list[list[_Track]]) -> list[tuple[Iterator[int], float]]:
+            lanes = [axis_y - 4 - (lane + 0.5) * pitch for lane in range(MAX_LANES)]
+            return [(t.walk(first, last, per_px), y) for ts in kinds for t, y in zip(ts, lanes, strict=True)]
+
         if crowded:
             self._paint_histogram(p, width, top + 12, axis_y - 1, _mix(text, base, 0.35))
-            keys = [(track.walk(first, last, per_px), top + 3.5) for track in self._key_rows]
+            keys = self._shapes([(t.walk(first, last, per_px), top + 5) for t in self._key_rows], key_h, 0, 3)
         else:
-            plain = [
-                (t.walk(first, last, per_px), y)
-                for k in (0, 1)
-                for t, y in zip(self._tracks[k], lane_y, strict=True)
-            ]
-            ink, wash = _mix(text, base, 0.5), _mix(text, base, 0.2)
-            self._draw(p, self._shapes(plain, bar_h), min(bar_h / 2 + 1.5, 5.5), ink, wash)
-            keys = [
-                (t.walk(first, last, per_px), y - 1.5)
-                for k in (2, 3)
-                for t, y in zip(self._tracks[k], lane_y, strict=True)
-            ]
+            plain = self._shapes(walks(self._tracks[:2]), bar_h, min(bar_h / 2 + 1.5, 4.5), 3)
+            self._draw(p, plain, _mix(text, base, 0.5), _mix(text, base, 0.2))
+            keys = self._shapes(walks(self._tracks[2:]), key_h, 6.0, 4)
         selected = self._index.get(self._selected) if self._selected is not None else None
-        self._paint_labels(p, first, last, width, top, label_h, crowded, selected)
+        self._paint_labels(p, first, last, width, label_h, crowded, selected)
         # Key events over the rest, taller, in the accent colour; then the selection over all.
-        key_h = 9.0 if crowded else bar_h + 5
-        self._draw(p, self._shapes(keys, key_h, crowded), 6.5, accent, _mix(accent, base, 0.45))
+        self._draw(p, keys, accent, _mix(accent, base, 0.45))
         if selected is not None:
             x, y = round(sum(self._extent(selected)) / 2) + 0.5, self._marker_y(selected, crowded)
-            highlight, guide = pal.color(Role.Highlight), pal.color(Role.Highlight)
-            guide.setAlphaF(0.4)
-            p.setPen(_pen(guide, 1))
+            highlight = pal.color(Role.Highlight)
+            p.setPen(_pen(_mix(highlight, base, 0.5), 1))
             p.drawLine(QPointF(x, y), QPointF(x, axis_y))
-            shapes = self._shapes([(iter((selected,)), y - 1.5)], key_h + 2)
-            self._draw(p, shapes, 7.5, highlight, highlight, _pen(text, 1.5))
+            shapes = self._shapes([(iter((selected,)), y)], key_h + 2, 7.0, 7)
+            self._draw(p, shapes, highlight, highlight, _pen(text, 1.5))
 
     def _shapes(
-        self, tracks: list[tuple[Iterator[int], float]], bar_h: float, ticks: bool = False
+        self, tracks: list[tuple[Iterator[int], float]], bar_h: float, r: float, least: float
     ) -> _Shapes:
-        """Rectangles for (lone spans, crowded spans, days) and diamond centres for points (or ticks).
+        """Rectangles for (lone spans, crowded spans, days), points and their radius (0: draw ticks).
 
         Marks that touch in one track merge into one rectangle, so a busy lane costs a
-        rectangle per run, not per entry.
+        rectangle per run, not per entry; no mark is narrower than ``least`` pixels.
         """
         start, end, half = self._marks.start, self._marks.end, bar_h / 2
         lone: list[QRectF] = []
@@ -382,11 +377,11 @@ class TimelineView(QGraphicsView):
             runs: list[list[float]] = []  # x0, x1, entries, is a span
             for i in entries:
                 x0, x1 = self._x_of(start[i]), self._x_of(end[i])
-                if x0 == x1 and not ticks:
+                if x0 == x1 and r:
                     points.append(QPointF(x0, y))
                     continue
-                if x1 - x0 < 3:  # keep a day visible when zoomed far out
-                    x0, x1 = (x0 + x1) / 2 - 1.5, (x0 + x1) / 2 + 1.5
+                if x1 - x0 < least:  # keep a day visible when zoomed far out
+                    x0, x1 = (x0 + x1 - least) / 2, (x0 + x1 + least) / 2
                 elif x1 - x0 > 5:  # a pixel of air between neighbouring days
                     x1 -= 1
                 if runs and x0 <= runs[-1][1] + 0.5:
@@ -394,38 +389,29 @@ class TimelineView(QGraphicsView):
                 else:
                     runs.append([x0, x1, 1, end[i] - start[i] > 1.5])
             for x0, x1, count, span in runs:
-                (days if not span else lone if count == 1 else crowd).append(
-                    QRectF(x0, y - half, x1 - x0, bar_h)
-                )
-        return lone, crowd, days, points
+                rect = QRectF(x0, y - half, x1 - x0, bar_h)
+                (days if not span else lone if count == 1 else crowd).append(rect)
+        return lone, crowd, days, points, r
 
     def _draw(
-        self,
-        p: QPainter,
-        shapes: _Shapes,
-        r: float,
-        solid: QColor,
-        light: QColor,
-        outline: QPen | None = None,
+        self, p: QPainter, shapes: _Shapes, solid: QColor, light: QColor, edge: QPen | None = None
     ) -> None:
-        """Spans light (a lone one outlined so its ends show), days solid, points as diamonds of radius r."""
-        lone, crowd, days, points = shapes
+        """Spans light (a lone one outlined so its ends show), days solid, points as diamonds."""
+        lone, crowd, days, points, r = shapes
         for rects, pen, brush in ((lone, _pen(solid, 1), light), (crowd, None, light), (days, None, solid)):
-            if rects:  # (an empty list still costs a call)
-                p.setPen(outline or pen or Qt.PenStyle.NoPen)
+            if rects:  # skip empty lists: every call into Qt costs
+                p.setPen(edge or pen or Qt.PenStyle.NoPen)
                 p.setBrush(brush)
                 p.drawRects(rects)
-        if points and outline:
+        if points and edge:
             p.setBrush(solid)
             p.drawPolygon(
                 QPolygonF([points[0] + QPointF(dx, dy) for dx, dy in ((-r, 0), (0, -r), (r, 0), (0, r))])
             )
-        elif points:
-            # All diamonds in one call: square points of a thick pen, turned 45 degrees.
+        elif points:  # every diamond in one call: square points of a thick pen, turned 45 degrees
             p.save()
             p.rotate(45)
-            pen = QPen(solid, r * math.sqrt(2), Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap)
-            p.setPen(pen)
+            p.setPen(QPen(solid, r * math.sqrt(2), Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap))
             c = math.sqrt(0.5)
             p.drawPoints(QPolygonF([QPointF((q.x() + q.y()) * c, (q.y() - q.x()) * c) for q in points]))
             p.restore()
@@ -480,9 +466,15 @@ class TimelineView(QGraphicsView):
         p.setFont(self.font())
 
     def _paint_labels(
-        self, p: QPainter, first: float, last: float, width: int, top: float, label_h: float,
-        crowded: bool, selected: int | None,
-    ) -> None:  # fmt: skip
+        self,
+        p: QPainter,
+        first: float,
+        last: float,
+        width: int,
+        label_h: float,
+        crowded: bool,
+        selected: int | None,
+    ) -> None:
         """Titles of key events above the marks, left to right, wherever one fits without overlap.
 
         The selected entry's label goes first so it always shows. Jumping past each placed
@@ -591,14 +583,16 @@ class TimelineView(QGraphicsView):
         self.entry_activated.emit(self._selected)
 
 
-def _depth(marks: TimelineMarks, group: list[int]) -> int:
-    """Most entries of a group (in start order) under way at once: the lanes it needs."""
-    ends = sorted(max(marks.end[i], marks.start[i] + POINT_PAD) for i in group)
+def _depth(marks: TimelineMarks, group: list[int], pad: float) -> int:
+    """Most entries of a group (in start order, each at least ``pad`` long) at once: the lanes it needs."""
+    ends = sorted(max(marks.end[i], marks.start[i] + pad) for i in group)
     ended = map(partial(bisect_right, ends), (marks.start[i] for i in group))
     return max(map(operator.sub, range(1, len(group) + 1), ended), default=0)
 
 
-def _pack(marks: TimelineMarks, group: list[int], lanes: int, out: array[int], first: int) -> None:
+def _pack(
+    marks: TimelineMarks, group: list[int], pad: float, lanes: int, out: array[int], first: int
+) -> None:
     """Greedy lanes in start order; with every lane busy, share the one that frees soonest."""
     busy: list[tuple[float, int]] = []  # (end, lane) of the last entry put in each busy lane
     free = list(range(lanes))
@@ -607,7 +601,7 @@ def _pack(marks: TimelineMarks, group: list[int], lanes: int, out: array[int], f
         while busy and busy[0][0] <= s:
             heapq.heappush(free, heapq.heappop(busy)[1])
         lane = heapq.heappop(free) if free else heapq.heappop(busy)[1]
-        heapq.heappush(busy, (max(marks.end[i], s + POINT_PAD), lane))
+        heapq.heappush(busy, (max(marks.end[i], s + pad), lane))
         out[i] = first + lane
 
 

@@ -172,3 +172,28 @@ def test_random_text_always_exports(
     printable = norm(clean(statement))
     if printable.isascii() and printable:
         assert printable in body_text(path, ())
+
+
+@pytest.mark.parametrize("text", ["lorem ipsum " * 700, "x" * 8000], ids=["words", "no-spaces"])
+def test_every_field_page_sized_still_lays_out(tmp_path: Path, text: str) -> None:
+    """A pasted essay in any field (a title, a name, a marking) never breaks the layout."""
+    doc = small_case()
+    references = {
+        "id",
+        "speaker",
+        "source",
+        "affiliation",
+        "issuer",
+        "directive",
+        "statement",
+        "kind",
+        "status",
+    }
+    for record in [doc["case"], *(r for key in ("sources", "actors", "statements", "directives", "timeline")
+                                 for r in doc[key])]:  # fmt: skip
+        for key, value in list(record.items()):
+            if isinstance(value, str) and key not in references and not value[:4].isdigit():
+                record[key] = text
+    path = tmp_path / "giant.pdf"
+    result = render_briefing(doc, path, OPTIONS)
+    assert result.pages == len(PdfReader(str(path)).pages) > 10

@@ -9,7 +9,7 @@ chronology as fast as a bare platypus build (a two-pass ``multiBuild`` would dou
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reportlab.lib.colors import Color
@@ -40,6 +40,7 @@ class Furniture:
     header: Para
     header_width: float
     header_right: str
+    forms: set[str] = field(default_factory=set)  # furniture forms already drawn in this PDF
 
 
 class PacketCanvas(Canvas):  # type: ignore[misc]
@@ -102,8 +103,22 @@ def defer(canv: Canvas, action: PageAction) -> None:
         action(canv)
 
 
-def draw_furniture(canv: PacketCanvas, furniture: Furniture, *, header: bool) -> None:
-    """Markings at top and bottom, and (after the cover) the running header."""
+def draw_furniture(canv: Canvas, furniture: Furniture, *, header: bool) -> None:
+    """Markings at top and bottom, and (after the cover) the running header.
+
+    They are the same on every page, so they are drawn once into a PDF form and each page
+    refers to it: thousands of pages cost one drawing, and the file stays small.
+    """
+    name = "CasefileBodyFurniture" if header else "CasefileCoverFurniture"
+    if name not in furniture.forms:
+        canv.beginForm(name)
+        _draw_furniture(canv, furniture, header=header)
+        canv.endForm()
+        furniture.forms.add(name)
+    canv.doForm(name)
+
+
+def _draw_furniture(canv: Canvas, furniture: Furniture, *, header: bool) -> None:
     geometry = furniture.geometry
     width = geometry.width - geometry.left - geometry.right
     canv.saveState()

@@ -129,7 +129,6 @@ def render_briefing(
     if progress is not None and progress(0, total) is False:
         raise ExportCancelled("The export was cancelled.")
 
-    target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=".part", dir=target.parent)
     os.close(handle)
     canvases: list[PacketCanvas] = []

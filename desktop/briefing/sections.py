@@ -52,6 +52,8 @@ def cover(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Flo
         flow.append(Spacer(1, 6))
         flow.append(ctx.para(" ".join(scope), styles.note))
     marking = ctx_marking(ctx)
+    if len(marking) > 240:
+        marking = marking[:239].rstrip() + "…"  # a marking is a label; the banners show it whole
     if marking:
         box = Table(
             [[ctx.para(ctx.m(marking, ctx.fonts.bold), styles.marking, marking)]], colWidths=[3.6 * inch]
@@ -141,7 +143,8 @@ def _facts_table(ctx: Ctx, pairs: list[tuple[str, str]]) -> Table:
     if len(rows[-1]) < 4:
         rows[-1] += [""] * (4 - len(rows[-1]))
     width = ctx.geometry.frame_width
-    table = Table(rows, colWidths=[width * 0.11, width * 0.39, width * 0.11, width * 0.39])
+    # splitInRow: a value as long as a page (a pasted essay as an issuer's name) still fits.
+    table = Table(rows, colWidths=[width * 0.11, width * 0.39, width * 0.11, width * 0.39], splitInRow=1)
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), ctx.fonts.regular, 8.5),
         ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),

@@ -143,8 +143,11 @@ class PagedTable(Flowable):  # type: ignore[misc]
         if count == 0:
             tall = store.header_height + store.height(self.start, self.start + 1)
             if store.frame_height and tall > store.frame_height:
-                # One row taller than a whole page: let reportlab split inside it.
-                return [store.table(self.start, self.start + 1, split_rows=True), *self._rest(self.start + 1)]
+                # One row taller than a whole page: let reportlab split inside the row.
+                table = store.table(self.start, self.start + 1, split_rows=True)
+                pieces: list[Flowable] = table.split(availWidth, availHeight)
+                if pieces:
+                    return [*pieces, *self._rest(self.start + 1)]
             return []
         while count > 0:
             page = store.table(self.start, self.start + count)

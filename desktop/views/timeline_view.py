@@ -44,7 +44,7 @@ MAX_PX_PER_DAY = 2400.0  # zoom limit: about an hour per 100 px
 MAX_SCENE_PX = 2.0e9  # scroll bars hold ints; keep the zoomed width below that
 CROWDED = 1 / 8  # entries in view per lane pixel above which a histogram replaces the lanes
 HIT_SLOP = 4.0
-POINT_PAD = 1 / 288  # a point holds five minutes of its lane, so points never touch at full zoom
+POINT_PAD = 1 / 288  # five minutes: the least room a point takes in its lane
 AXIS_H, LABEL_ROWS, LABEL_MAX_W = 22, 2, 200.0
 Role = QPalette.ColorRole
 
@@ -53,22 +53,22 @@ _STEPS: tuple[tuple[str, int, tuple[str, int] | None], ...] = (
     ("hour", 1, None), ("hour", 3, ("hour", 1)), ("hour", 6, ("hour", 1)), ("hour", 12, ("hour", 3)),
     ("day", 1, ("hour", 6)), ("day", 2, ("day", 1)), ("day", 7, ("day", 1)), ("month", 1, ("day", 1)),
     ("month", 3, ("month", 1)), ("month", 6, ("month", 1)), ("year", 1, ("month", 1)),
-    ("year", 2, ("year", 1)), ("year", 5, ("year", 1)), ("year", 10, ("year", 1)),
-    ("year", 20, ("year", 5)), ("year", 50, ("year", 10)), ("year", 100, ("year", 10)),
-    ("year", 200, ("year", 50)), ("year", 500, ("year", 100)), ("year", 1000, ("year", 100)),
+    ("year", 2, ("year", 1)), ("year", 5, ("year", 1)), ("year", 10, ("year", 1)), ("year", 20, ("year", 5)),
+    ("year", 50, ("year", 10)), ("year", 100, ("year", 10)), ("year", 500, ("year", 100)),
+    ("year", 1000, ("year", 100)),
 )  # fmt: skip
 _UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "month": 30.44, "year": 365.25}
 _SAMPLE_LABEL = {"hour": "12 p.m.", "day": "Sep 30", "month": "Sep 2026", "year": "2026"}
+# Shapes to draw: rectangles of lone spans, crowded spans and days; points; the points' radius.
 _Shapes = tuple[list[QRectF], list[QRectF], list[QRectF], list[QPointF], float]
+_Walks = list[tuple[Iterator[int], float]]  # entries to draw, each group on one y
 
 
 class _Track:
-    """Entries of one kind in one lane, in start order, with the running maximum of their ends.
+    """Entries of one kind (spans or shorter marks) in one lane, in start order.
 
-    The running maximum never decreases, so ``bisect`` finds the first entry still in view at
-    a given day even where entries overlap (lanes overflow). Spans longer than a day and
-    shorter marks live in separate tracks, so a mark skipped in a crowded pixel would only
-    have been drawn over one like it.
+    ``reach`` is the running maximum of their ends: it never decreases, so ``bisect`` finds the
+    first entry still in view even where entries overlap (when lanes overflow).
     """
 
     def __init__(self) -> None:
@@ -116,34 +116,32 @@ class TimelineView(QGraphicsView):
 
     # ----- data ----------------------------------------------------------------------------
     def set_marks(self, marks: TimelineMarks) -> None:
-        """Replace every entry; lanes are assigned here, once, greedily in start order."""
-        self._marks, n = marks, len(marks)
+        """Replace every entry: lanes are assigned here, once, greedily in start order."""
+        self._marks, n, start, end = marks, len(marks), marks.start, marks.end
         self._index = {rowid: i for i, rowid in enumerate(marks.rowids)}
         self._titles = {}
         # Date order is start order except for zoned times (ordered by instant): sort to be sure.
-        self._order = sorted(range(n), key=marks.start.__getitem__)
-        self._starts = array("d", (marks.start[i] for i in self._order))
-        self._ends = array("d", sorted(marks.end))
-        # Spans longer than a day get lanes of their own above the days and times, so a few
-        # year-long entries cannot crowd out the precise ones; each group gets the lanes it needs.
-        groups = [
-            [i for i in self._order if (marks.end[i] - marks.start[i] <= 1.5) == short] for short in (1, 0)
-        ]
+        self._order = sorted(range(n), key=start.__getitem__)
+        self._starts, self._ends = array("d", (start[i] for i in self._order)), array("d", sorted(end))
         first = self._starts[0] if n else float(dt.date.today().toordinal())
         last = self._ends[-1] if n else first + 1
-        pad = max(POINT_PAD, (last - first) / 100)  # ten pixels of a 1,000-pixel view of it all
+        # Spans longer than a day get lanes above the days and times, so a few year-long entries
+        # cannot crowd out the precise ones. A mark holds its lane for at least ten pixels of a
+        # 1,000-pixel view of everything, so marks seldom touch when zoomed out.
+        pad = max(POINT_PAD, (last - first) / 100)
+        groups = [[i for i in self._order if (end[i] - start[i] <= 1.5) == short] for short in (True, False)]
         need = [_depth(marks, group, pad) for group in groups]
         fine = min(need[0], max(MAX_LANES - need[1], MAX_LANES // 2))
+        self._lane_count = max(fine + min(need[1], MAX_LANES - fine), 1)
         self._lane = array("b", bytes(n))
         _pack(marks, groups[0], pad, max(fine, 1), self._lane, 0)
-        _pack(marks, groups[1], pad, max(min(need[1], MAX_LANES - fine), 1), self._lane, fine)
-        self._lane_count = max(fine + min(need[1], MAX_LANES - fine), 1)
+        _pack(marks, groups[1], pad, max(self._lane_count - fine, 1), self._lane, fine)
         # Tracks by kind (0 spans, 1 days and points, 2 and 3 the same for key events) and lane;
         # key rows: key events in one row, for the histogram view; keys: all key events, for labels.
         self._tracks = [[_Track() for _ in range(MAX_LANES)] for _ in range(4)]
         self._key_rows, self._keys = [_Track(), _Track()], _Track()
         for i in self._order:
-            s, e, lane = marks.start[i], marks.end[i], self._lane[i]
+            s, e, lane = start[i], end[i], self._lane[i]
             short = e - s <= 1.5
             self._tracks[short][lane].add(i, s, e)
             if marks.key[i]:
@@ -151,8 +149,8 @@ class TimelineView(QGraphicsView):
                 self._key_rows[short].add(i, s, e)
                 self._keys.add(i, s, e)
         self._origin = math.floor(first)  # scene x counts days from here, so scroll values stay small
-        pad = max((last - first) * 0.02, 0.5)
-        self.scene().setSceneRect(first - pad - self._origin, 0, last - first + 2 * pad, 1)
+        margin = max((last - first) * 0.02, 0.5)
+        self.scene().setSceneRect(first - margin - self._origin, 0, last - first + 2 * margin, 1)
         if self._selected not in self._index:
             self._selected = None
         self.zoom_to_fit()
@@ -204,17 +202,14 @@ class TimelineView(QGraphicsView):
         day = self._day_at(anchor)
         scale = min(max(self.scale_x() * factor, least), most)
         self.setTransform(QTransform.fromScale(scale, 1))
-        self._fitted = scale <= least * 1.0001  # stays fitted through resizes
+        self._fitted = scale <= least * 1.0001  # a fitted view refits when resized
         bar = self.horizontalScrollBar()
         bar.setValue(bar.value() + round(self._x_of(day) - anchor))
         self.viewport().update()
 
     def _zoom_anchor(self) -> float:
-        if self._selected is not None:
-            x = sum(self._extent(self._index[self._selected])) / 2
-            if 0 <= x <= self.viewport().width():
-                return x
-        return self.viewport().width() / 2
+        x = sum(self._extent(self._index[self._selected])) / 2 if self._selected is not None else -1
+        return x if 0 <= x <= self.viewport().width() else self.viewport().width() / 2
 
     # ----- geometry ------------------------------------------------------------------------
     def _x_of(self, day: float) -> float:
@@ -256,28 +251,23 @@ class TimelineView(QGraphicsView):
 
     def _hit(self, x: float, y: float) -> int | None:
         """Index of the entry whose marker is within HIT_SLOP of (x, y); the narrowest wins a tie."""
-        crowded = self._crowded()
-        _, top, pitch, _ = self._rows()
+        crowded, (_, top, pitch, _) = self._crowded(), self._rows()
         near, far = self._day_at(x - HIT_SLOP - 6), self._day_at(x + HIT_SLOP + 6)
         best: tuple[float, float, int] | None = None
         for track in self._key_rows if crowded else self._tracks[0] + self._tracks[1]:
             lo = bisect_right(track.reach, near)
-            for j in range(lo, min(lo + 256, len(track.idx))):  # in a crowded pixel any entry will do
+            for j in range(lo, min(lo + 256, len(track.idx))):  # in a busy pixel any entry will do
                 i = track.idx[j]
                 if track.start[j] > far or abs(y - self._marker_y(i, crowded)) > pitch / 2 + 3 + HIT_SLOP:
-                    break  # a track's entries share one y
+                    break  # (a track's entries share one y)
                 x0, x1 = self._extent(i)
                 off = max(abs(x - (x0 + x1) / 2) - max((x1 - x0) / 2, 1.5 if x1 > x0 else 4.0), 0.0)
                 if off <= HIT_SLOP and (best is None or (off, x1 - x0) < best[:2]):
                     best = (off, x1 - x0, i)
-        if best is None and crowded and y > top + 12 and self._order:
-            # On the histogram: the entry starting nearest the pointer stands for its column.
-            j = bisect_left(self._starts, self._day_at(x))
-            j = min(
-                (k for k in (j - 1, j) if 0 <= k < len(self._order)),
-                key=lambda k: abs(self._starts[k] - self._day_at(x)),
-            )
-            return self._order[j] if abs(self._x_of(self._starts[j]) - x) <= HIT_SLOP else None
+        if best is None and crowded and y > top + 12:  # on the histogram: an entry starting there
+            j = bisect_left(self._starts, self._day_at(x - HIT_SLOP))
+            if j < len(self._order) and self._x_of(self._starts[j]) <= x + HIT_SLOP:
+                return self._order[j]
         return None if best is None else best[2]
 
     def _reveal(self, i: int) -> None:
@@ -331,14 +321,14 @@ class TimelineView(QGraphicsView):
             p.setPen(pal.color(Role.PlaceholderText))
             p.drawText(QRectF(0, 0, width, height), Qt.AlignmentFlag.AlignCenter, "No timeline entries")
             return
-        axis_y, top, pitch, label_h = self._rows()
+        axis_y, top, pitch, _ = self._rows()
         self._paint_axis(p, width, axis_y, _mix(text, base, 0.55), _mix(text, base, 0.1))
         first, last, per_px = self._day_at(-8), self._day_at(width + 8), 1 / self.scale_x()
         crowded, bar_h = self._crowded(), max(3.0, pitch * 0.6)
         key_h = 9.0 if crowded else min(pitch - 1, bar_h + 5)
+        lanes = [axis_y - 4 - (lane + 0.5) * pitch for lane in range(MAX_LANES)]
 
-        def walks(kinds: list[list[_Track]]) -> list[tuple[Iterator[int], float]]:
-            lanes = [axis_y - 4 - (lane + 0.5) * pitch for lane in range(MAX_LANES)]
+        def walks(kinds: list[list[_Track]]) -> _Walks:
             return [(t.walk(first, last, per_px), y) for ts in kinds for t, y in zip(ts, lanes, strict=True)]
 
         if crowded:
@@ -349,7 +339,7 @@ class TimelineView(QGraphicsView):
             self._draw(p, plain, _mix(text, base, 0.5), _mix(text, base, 0.2))
             keys = self._shapes(walks(self._tracks[2:]), key_h, 6.0, 4)
         selected = self._index.get(self._selected) if self._selected is not None else None
-        self._paint_labels(p, first, last, width, label_h, crowded, selected)
+        self._paint_labels(p, crowded)
         # Key events over the rest, taller, in the accent colour; then the selection over all.
         self._draw(p, keys, accent, _mix(accent, base, 0.45))
         if selected is not None:
@@ -360,10 +350,8 @@ class TimelineView(QGraphicsView):
             shapes = self._shapes([(iter((selected,)), y)], key_h + 2, 7.0, 7)
             self._draw(p, shapes, highlight, highlight, _pen(text, 1.5))
 
-    def _shapes(
-        self, tracks: list[tuple[Iterator[int], float]], bar_h: float, r: float, least: float
-    ) -> _Shapes:
-        """Rectangles for (lone spans, crowded spans, days), points and their radius (0: draw ticks).
+    def _shapes(self, tracks: _Walks, bar_h: float, r: float, least: float) -> _Shapes:
+        """Rectangles and diamond centres (of radius r; 0 draws points as ticks) for entries.
 
         Marks that touch in one track merge into one rectangle, so a busy lane costs a
         rectangle per run, not per entry; no mark is narrower than ``least`` pixels.
@@ -394,40 +382,40 @@ class TimelineView(QGraphicsView):
         return lone, crowd, days, points, r
 
     def _draw(
-        self, p: QPainter, shapes: _Shapes, solid: QColor, light: QColor, edge: QPen | None = None
+        self, p: QPainter, shapes: _Shapes, fill: QColor, tint: QColor, edge: QPen | None = None
     ) -> None:
         """Spans light (a lone one outlined so its ends show), days solid, points as diamonds."""
         lone, crowd, days, points, r = shapes
-        for rects, pen, brush in ((lone, _pen(solid, 1), light), (crowd, None, light), (days, None, solid)):
-            if rects:  # skip empty lists: every call into Qt costs
+        for rects, pen, brush in ((lone, _pen(fill, 1), tint), (crowd, None, tint), (days, None, fill)):
+            if rects:
                 p.setPen(edge or pen or Qt.PenStyle.NoPen)
                 p.setBrush(brush)
                 p.drawRects(rects)
         if points and edge:
-            p.setBrush(solid)
+            p.setBrush(fill)
             p.drawPolygon(
                 QPolygonF([points[0] + QPointF(dx, dy) for dx, dy in ((-r, 0), (0, -r), (r, 0), (0, r))])
             )
         elif points:  # every diamond in one call: square points of a thick pen, turned 45 degrees
             p.save()
             p.rotate(45)
-            p.setPen(QPen(solid, r * math.sqrt(2), Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap))
+            p.setPen(QPen(fill, r * math.sqrt(2), Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap))
             c = math.sqrt(0.5)
             p.drawPoints(QPolygonF([QPointF((q.x() + q.y()) * c, (q.y() - q.x()) * c) for q in points]))
             p.restore()
 
     def _paint_histogram(self, p: QPainter, width: int, top: float, bottom: float, ink: QColor) -> None:
         """How many entries are under way in each 3-pixel column, as bars on a square-root scale."""
-        counts = []
-        for x in range(0, width, 3):
-            a, b = self._day_at(x), self._day_at(x + 3)
-            counts.append(bisect_right(self._starts, b) - bisect_left(self._ends, a))
+        counts = [
+            bisect_right(self._starts, self._day_at(x + 3)) - bisect_left(self._ends, self._day_at(x))
+            for x in range(0, width, 3)
+        ]
         unit = (bottom - top) / math.sqrt(max(max(counts), 1))
-        bars = [QRectF(k * 3, bottom, 3, -max(math.sqrt(n) * unit, 1.5)) for k, n in enumerate(counts) if n]
-        if bars:
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(ink)
-            p.drawRects(bars)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(ink)
+        p.drawRects(
+            [QRectF(k * 3, bottom, 3, -max(math.sqrt(n) * unit, 1.5)) for k, n in enumerate(counts) if n]
+        )
 
     def _paint_axis(self, p: QPainter, width: int, axis_y: float, ink: QColor, grid: QColor) -> None:
         """Baseline, ticks and labels at the finest step whose labels fit, with faint grid lines."""
@@ -435,97 +423,92 @@ class TimelineView(QGraphicsView):
         font.setPointSizeF(font.pointSizeF() * 0.9)
         p.setFont(font)
         fm, scale = QFontMetricsF(font), self.scale_x()
-        unit, count, minor = next(
-            (
-                s
-                for s in _STEPS
-                if _UNIT_DAYS[s[0]] * s[1] * scale >= fm.horizontalAdvance(_SAMPLE_LABEL[s[0]]) + 14
-            ),
-            _STEPS[-1],
-        )
+        fits = [
+            s
+            for s in _STEPS
+            if _UNIT_DAYS[s[0]] * s[1] * scale >= fm.horizontalAdvance(_SAMPLE_LABEL[s[0]]) + 14
+        ]
+        unit, count, minor = fits[0] if fits else _STEPS[-1]
         first, last = self._day_at(0), self._day_at(width)
-        ticks = [QLineF(0, axis_y + 0.5, width, axis_y + 0.5)]
+        ticks, grid_lines, right = [QLineF(0, axis_y + 0.5, width, axis_y + 0.5)], [], 0.0
         if minor and _UNIT_DAYS[minor[0]] * minor[1] * scale >= 5:
             xs = (round(self._x_of(day)) + 0.5 for day in _ticks(*minor, first, last))
             ticks += [QLineF(x, axis_y, x, axis_y + 3) for x in xs]
-        grid_lines, right = [], 0.0
+        p.setPen(ink)
         for day in _ticks(unit, count, first, last):
             x = round(self._x_of(day)) + 0.5
             grid_lines.append(QLineF(x, 3, x, axis_y))
             ticks.append(QLineF(x, axis_y, x, axis_y + 6))
-            label = _tick_label(unit, day)
-            if x + 3 >= right:
-                p.setPen(ink)
+            if x + 3 >= right:  # a label that would overlap the one before is left out
+                label = _tick_label(unit, day)
                 p.drawText(QPointF(x + 3, axis_y + 3 + fm.ascent()), label)
                 right = x + 3 + fm.horizontalAdvance(label) + 8
-        if grid_lines:
-            p.setPen(_pen(grid, 1))
-            p.drawLines(grid_lines)
-        p.setPen(_pen(ink, 1))
-        p.drawLines(ticks)
+        for lines, colour in ((grid_lines, grid), (ticks, ink)):
+            if lines:
+                p.setPen(_pen(colour, 1))
+                p.drawLines(lines)
         p.setFont(self.font())
 
-    def _paint_labels(
-        self,
-        p: QPainter,
-        first: float,
-        last: float,
-        width: int,
-        label_h: float,
-        crowded: bool,
-        selected: int | None,
-    ) -> None:
+    def _paint_labels(self, p: QPainter, crowded: bool) -> None:
         """Titles of key events above the marks, left to right, wherever one fits without overlap.
 
-        The selected entry's label goes first so it always shows. Jumping past each placed
-        label with bisect keeps the work proportional to the labels drawn.
+        The selected entry's label goes first so it always shows. Skipping with bisect past
+        where no label can start keeps the work proportional to the labels drawn.
         """
-        pal, fm = self.palette(), QFontMetricsF(self.font())
-        rights = [-math.inf] * LABEL_ROWS
-        taken = (math.inf, -math.inf)  # the selected label's span in row 0
+        pal, fm, width, label_h = (
+            self.palette(),
+            QFontMetricsF(self.font()),
+            self.viewport().width(),
+            self._rows()[3],
+        )
+        first, last = self._day_at(-8), self._day_at(width + 8)
+        chosen = self._index.get(self._selected) if self._selected is not None else None
+        rows: list[list[tuple[float, float]]] = [[] for _ in range(LABEL_ROWS)]  # labels placed
 
-        def place(i: int, row: int, label: str, chosen: bool) -> tuple[float, float]:
-            w = fm.horizontalAdvance(label) + 8
-            x0, x1 = self._extent(i)
+        def free(row: int, x0: float, x1: float) -> bool:
+            return all(x1 + 6 < left or x0 > right + 6 for left, right in rows[row])
+
+        def place(i: int, text: str, selected: bool = False) -> None:
+            label = fm.elidedText(text, Qt.TextElideMode.ElideRight, LABEL_MAX_W)
+            w, (x0, x1) = fm.horizontalAdvance(label) + 8, self._extent(i)
             anchor = round(min(max(x0 if x1 > x0 else x1, 2.0), width - 2.0)) + 0.5
-            rect = QRectF(min(anchor - 0.5, width - w - 2), 3 + row * label_h, w, label_h - 2)
-            colour = pal.color(Role.Highlight if chosen else Role.Accent)
+            left = min(anchor - 0.5, width - w - 2)
+            row = 0 if selected else next((r for r in range(LABEL_ROWS) if free(r, left, left + w)), None)
+            if row is None or len(label) < 4:
+                return
+            rows[row].append((left, left + w))
+            rect = QRectF(left, 3 + row * label_h, w, label_h - 2)
+            colour = pal.color(Role.Highlight if selected else Role.Accent)
             p.setPen(_pen(colour, 1))
             p.drawLine(QPointF(anchor, rect.bottom()), QPointF(anchor, self._marker_y(i, crowded)))
-            p.setBrush(colour if chosen else pal.color(Role.Base))
+            p.setBrush(colour if selected else pal.color(Role.Base))
             p.drawRoundedRect(rect, 3, 3)
-            p.setPen(pal.color(Role.HighlightedText if chosen else Role.Text))
+            p.setPen(pal.color(Role.HighlightedText if selected else Role.Text))
             p.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, label)
-            return rect.left(), rect.right()
 
-        def elided(text: str) -> str:
-            return fm.elidedText(text, Qt.TextElideMode.ElideRight, LABEL_MAX_W)
-
-        if selected is not None and self._extent(selected)[1] >= 0 and self._extent(selected)[0] <= width:
-            taken = place(selected, 0, elided(self._title(selected) or self._date_text(selected)), True)
+        if chosen is not None and self._extent(chosen)[1] >= 0 and self._extent(chosen)[0] <= width:
+            place(chosen, self._title(chosen) or self._date_text(chosen), selected=True)
         keys = self._keys
         j = bisect_right(keys.reach, first)
         while j < len(keys.idx) and keys.start[j] <= last:
-            i = keys.idx[j]
-            label = elided(self._marks.titles.get(self._marks.rowids[i], ""))
-            x = min(max(self._x_of(keys.start[j]), 2.0), width - fm.horizontalAdvance(label) - 10)
-            for row in range(LABEL_ROWS):
-                clash = row == 0 and x < taken[1] + 6 and x + fm.horizontalAdvance(label) + 8 > taken[0] - 6
-                if i != selected and len(label) > 3 and x > rights[row] + 6 and not clash:
-                    rights[row] = place(i, row, label, False)[1]
-                    break
-            # Key events whose label could not start before a row frees up get none.
-            j = max(j + 1, bisect_right(keys.start, self._day_at(min(rights) + 6), j + 1))
+            i, x = keys.idx[j], max(self._x_of(keys.start[j]), 2.0)
+            if i != chosen and any(free(row, x, x) for row in range(LABEL_ROWS)):  # else skip measuring
+                place(i, self._marks.titles.get(self._marks.rowids[i], ""))
+            edge = min(max((right for _, right in labels), default=-math.inf) for labels in rows)
+            j = max(j + 1, bisect_right(keys.start, self._day_at(edge + 6), j + 1))
 
     # ----- input ---------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            i = self._hit(event.position().x(), event.position().y())
-            if i is not None:
-                self._activate(i, reveal=False)
-                event.accept()
-                return
-        super().mousePressEvent(event)  # empty space: drag to pan
+        i = self._hit(event.position().x(), event.position().y())
+        if event.button() == Qt.MouseButton.LeftButton and i is not None:
+            self._activate(i, reveal=False)
+            event.accept()
+        else:
+            super().mousePressEvent(event)  # empty space: drag to pan
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        event.accept()  # a click on a marker ends here too, not in the parent
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         delta = event.angleDelta()
@@ -537,26 +520,23 @@ class TimelineView(QGraphicsView):
         event.accept()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        key, n = event.key(), len(self._order)
+        key, n, k = event.key(), len(self._order), Qt.Key
+        zoom = {k.Key_Plus: self.zoom_in, k.Key_Equal: self.zoom_in, k.Key_Minus: self.zoom_out}
+        zoom[k.Key_0] = self.zoom_to_fit
         current = self._index.get(self._selected) if self._selected is not None else None
-        target: int | None = None
-        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
-            self.zoom_in()
-        elif key == Qt.Key.Key_Minus:
-            self.zoom_out()
-        elif key == Qt.Key.Key_0:
-            self.zoom_to_fit()
-        elif key == Qt.Key.Key_Home or (key == Qt.Key.Key_Right and current is None):
-            target = 0
-        elif key == Qt.Key.Key_End or (key == Qt.Key.Key_Left and current is None):
-            target = n - 1
-        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and current is not None:
-            target = min(max(current + (1 if key == Qt.Key.Key_Right else -1), 0), n - 1)
+        if key in zoom:
+            zoom[key]()
+        elif key in (k.Key_Home, k.Key_End, k.Key_Left, k.Key_Right):
+            # The marks come in date order, so neighbours by index are neighbours in time.
+            if key in (k.Key_Home, k.Key_End) or current is None:
+                target = 0 if key in (k.Key_Home, k.Key_Right) else n - 1
+            else:
+                target = min(max(current + (1 if key == k.Key_Right else -1), 0), n - 1)
+            if n and target != current:
+                self._activate(target, reveal=True)
         else:
             super().keyPressEvent(event)
             return
-        if target is not None and n and target != current:
-            self._activate(target, reveal=True)  # the marks come in date order: neighbours by index
         event.accept()
 
     def viewportEvent(self, event: QEvent) -> bool:

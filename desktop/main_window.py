@@ -148,11 +148,11 @@ class MainWindow(QMainWindow):
             self.undo_group.addStack(session.undo_stack)
             self.undo_group.setActiveStack(session.undo_stack)
             self.case_view = CaseView(session, self.history, self)
-            self.case_view.restore_state(self._load_view_state())
             self.case_view.location_changed.connect(self._update_actions)
             session.error.connect(self._show_edit_error)
             session.case_changed.connect(self._update_title)
             self.setCentralWidget(self.case_view)
+            self.case_view.restore_state(self._load_view_state())
             self.history.visit(self.case_view.location())
             if session.cf.path is not None:
                 self.settings.set_last_case(session.cf.path)

@@ -300,6 +300,36 @@ def test_colours_follow_the_palette(qtbot, view):
     assert near(image.pixelColor(2, view.viewport().height() // 2), QColor("#101010"), 10)
 
 
+def test_sharp_on_high_dpi_screens(qtbot, view):
+    size = view.viewport().size()
+    image = QImage(size * 2, QImage.Format.Format_ARGB32)
+    image.setDevicePixelRatio(2)
+    view.viewport().render(image)
+    accent = colour(view, QPalette.ColorRole.Accent)
+    for rowid in (14, 15, 18):  # key events, where they are drawn at 1x, in device pixels
+        pixel = image.pixelColor(view.marker_position(rowid) * 2)
+        assert abs(pixel.hsvHue() - accent.hsvHue()) < 12 and pixel.hsvSaturation() > 60, rowid
+
+
+def test_new_marks_keep_a_selection_that_still_exists(qtbot, view):
+    view.set_selected(15)
+    view.set_marks(marks_of(SAMPLE[2:]))
+    assert view.selected() == 15
+    view.set_marks(marks_of(SAMPLE[:3]))
+    assert view.selected() is None
+
+
+def test_times_out_of_start_order_are_still_found(qtbot, view):
+    # A time with a zone sorts by its instant, so the query may give a later local time first.
+    view.set_marks(marks_of([(1, "2026-06-02T09:00", False, ""), (2, "2026-06-02T08:00", False, "")]))
+    first, second = view.marker_position(1), view.marker_position(2)
+    assert second.x() < first.x()
+    for rowid in (1, 2):
+        with qtbot.waitSignal(view.entry_activated, timeout=1000) as blocker:
+            qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.marker_position(rowid))
+        assert blocker.args == [rowid]
+
+
 def test_no_entries_shows_the_empty_state(qtbot, view):
     view.set_marks(marks_of([]))
     assert view.marker_position(11) is None and view.selected() is None

@@ -85,6 +85,7 @@ class _Track:
         j = bisect_right(reach, first)
         while j < n and start[j] <= last:
             yield idx[j]
+            # Skip what ends within this mark or the next pixel: it would only draw over it.
             j = bisect_right(reach, max(reach[j], start[j] + day_per_px), j + 1)
 
 
@@ -98,7 +99,6 @@ class TimelineView(QGraphicsView):
         self.setScene(QGraphicsScene(self))
         self.setAccessibleName("Timeline")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self.setMouseTracking(True)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)

@@ -27,7 +27,7 @@ log = logging.getLogger("casefile.session")
 class CaseSession(QObject):
     """One open case file with its undo stack."""
 
-    records_changed = Signal(object, list)  # Kind, [record ids] whose fields changed
+    records_changed = Signal(object, list, list)  # Kind, [record ids], [field names] that changed
     records_reset = Signal(object)  # Kind whose set of records changed (add, delete)
     case_changed = Signal()
     error = Signal(str)  # a change was refused or could not be written
@@ -55,9 +55,9 @@ class CaseSession(QObject):
         self.error.emit(str(exc))
 
     # ----- notifications (called by commands after each write) ---------------------------
-    def notify_changed(self, kind: Kind, ids: list[str]) -> None:
+    def notify_changed(self, kind: Kind, ids: list[str], fields: list[str]) -> None:
         """Fields of these records changed."""
-        self.records_changed.emit(kind, ids)
+        self.records_changed.emit(kind, ids, fields)
 
     def notify_reset(self, kind: Kind) -> None:
         """Records of ``kind`` were added or removed."""
@@ -74,7 +74,7 @@ class CaseSession(QObject):
         except CaseFileError as exc:
             self.report(exc)
             return False
-        self.notify_changed(kind, [record_id])
+        self.notify_changed(kind, [record_id], list(changes))
         if any(KINDS[kind].field(name).type is FieldType.REFS for name in changes):
             self.notify_reset(kind)
         self.undo_stack.push(EditRecordCommand(self, kind, record_id, changes, old, text))
@@ -106,7 +106,8 @@ class CaseSession(QObject):
     def _notify_deleted(self, deleted: records.DeletedRecord) -> None:
         self.notify_reset(deleted.kind)
         for kind in {ref.kind for ref in deleted.cleared}:
-            self.notify_changed(kind, [ref.id for ref in deleted.cleared if ref.kind is kind])
+            cleared = [ref for ref in deleted.cleared if ref.kind is kind]
+            self.notify_changed(kind, [ref.id for ref in cleared], sorted({ref.field for ref in cleared}))
             self.notify_reset(kind)
 
     def edit_case(self, changes: dict[str, Any]) -> bool:

@@ -76,7 +76,7 @@ class EditRecordCommand(_Command):
 
     def _write(self, values: dict[str, Any]) -> None:
         records.update_record(self.session.cf, self.kind, self.record_id, values)
-        self.session.notify_changed(self.kind, [self.record_id])
+        self.session.notify_changed(self.kind, [self.record_id], list(values))
         if any(KINDS[self.kind].field(n).type is FieldType.REFS for n in values):
             self.session.notify_reset(self.kind)
 

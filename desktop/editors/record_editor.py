@@ -176,7 +176,7 @@ class RecordEditor(QScrollArea):
         kind_text, _, record_id = href.partition(":")
         self.navigate_requested.emit(Kind(kind_text), record_id)
 
-    def _on_changed(self, kind: Kind, ids: list[str]) -> None:
+    def _on_changed(self, kind: Kind, ids: list[str], _fields: list[str]) -> None:
         if self._record_id is not None and (kind is self.kind and self._record_id in ids or kind is not self.kind):
             self._refresh_values()
 

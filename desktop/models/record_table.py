@@ -126,7 +126,7 @@ class RecordTableModel(QAbstractTableModel):
             self._pages.clear()
             self._emit_all_changed()
 
-    def _on_changed(self, kind: Kind, ids: list[str]) -> None:
+    def _on_changed(self, kind: Kind, ids: list[str], fields: list[str]) -> None:
         self._pages.clear()
         self._emit_all_changed()
 

@@ -65,8 +65,13 @@ class CasePage(QScrollArea):
 
         session.case_changed.connect(self.reload)
         session.records_reset.connect(lambda _kind: self._show_overview())
-        session.records_changed.connect(lambda _kind, _ids: self._show_overview())
+        session.records_changed.connect(self._on_records_changed)
         self.reload()
+
+    def _on_records_changed(self, _kind: Kind, _ids: list[str], fields: list[str]) -> None:
+        # Only dates change the overview (counts change through records_reset).
+        if {"date", "issued"} & set(fields):
+            self._show_overview()
 
     def reload(self) -> None:
         """Show the stored case details and overview."""

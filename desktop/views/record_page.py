@@ -203,9 +203,9 @@ class RecordPage(QWidget):
             return ""
         return str(self.model.index(row, self.model.column_of("title")).data() or "")
 
-    def _reload_marks(self) -> None:
+    def _reload_marks(self, *, keep_view: bool = False) -> None:
         if self.timeline is not None:
-            self.timeline.set_marks(queries.timeline_marks(self.session.cf))
+            self.timeline.set_marks(queries.timeline_marks(self.session.cf), keep_view=keep_view)
             self.timeline.set_selected(self._current_rowid())
 
     def _current_rowid(self) -> int | None:
@@ -299,11 +299,14 @@ class RecordPage(QWidget):
     def _on_records_reset(self, kind: Kind) -> None:
         if kind is self.kind:
             self._fill_tags()
-            self._reload_marks()
+            self._reload_marks(keep_view=True)
 
-    def _on_records_changed(self, kind: Kind, _ids: list[str]) -> None:
-        if kind is self.kind and self.timeline is not None:
-            self._reload_marks()
+    def _on_records_changed(self, kind: Kind, _ids: list[str], fields: list[str]) -> None:
+        # The strip shows dates, key flags and key-event titles; other edits leave it as it is.
+        if kind is self.kind and self.timeline is not None and {"date", "key", "title"} & set(fields):
+            self._reload_marks(keep_view=True)
+        if kind is self.kind and "tags" in fields:
+            self._fill_tags()
 
     # ----- adding and deleting -----------------------------------------------------------
     def add_record(self) -> str | None:

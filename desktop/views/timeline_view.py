@@ -115,8 +115,15 @@ class TimelineView(QGraphicsView):
         return QSize(600, 160)
 
     # ----- data ----------------------------------------------------------------------------
-    def set_marks(self, marks: TimelineMarks) -> None:
-        """Replace every entry: lanes are assigned here, once, greedily in start order."""
+    def set_marks(self, marks: TimelineMarks, *, keep_view: bool = False) -> None:
+        """Replace every entry: lanes are assigned here, once, greedily in start order.
+
+        ``keep_view`` keeps the zoom and the day in the middle of the view (a reload after an
+        edit); otherwise the whole span is fitted.
+        """
+        kept = None
+        if keep_view and len(self._marks) and not self._fitted:
+            kept = (self.scale_x(), self._day_at(self.viewport().width() / 2))
         self._marks, n, start, end = marks, len(marks), marks.start, marks.end
         self._index = {rowid: i for i, rowid in enumerate(marks.rowids)}
         self._titles = {}
@@ -154,6 +161,13 @@ class TimelineView(QGraphicsView):
         if self._selected not in self._index:
             self._selected = None
         self.zoom_to_fit()
+        if kept is not None:
+            scale, middle = kept
+            least, most = self.zoom_limits()
+            self.setTransform(QTransform.fromScale(min(max(scale, least), most), 1))
+            self._fitted = False
+            bar = self.horizontalScrollBar()
+            bar.setValue(bar.value() + round(self._x_of(middle) - self.viewport().width() / 2))
 
     def set_title_lookup(self, fn: Callable[[int], str] | None) -> None:
         """Give a function from rowid to title, for tooltips and the selected entry's label."""

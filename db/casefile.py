@@ -89,8 +89,9 @@ class CaseFile:
 
     # ----- lifecycle ---------------------------------------------------------------------
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False,
-             backup_dir: Path | None = None) -> CaseFile:
+    def open(
+        cls, path: str | os.PathLike[str], *, read_only: bool = False, backup_dir: Path | None = None
+    ) -> CaseFile:
         """Check and open a case file; migrate an older one after a verified backup.
 
         Raises RefusedFileError (with the reason) for anything that fails the checks.
@@ -115,8 +116,9 @@ class CaseFile:
         return cls(p, _make_engine(connect, single=False), read_only=read_only, version=SCHEMA_VERSION)
 
     @classmethod
-    def create(cls, path: str | os.PathLike[str], *, title: str = "Untitled case",
-               overwrite: bool = False) -> CaseFile:
+    def create(
+        cls, path: str | os.PathLike[str], *, title: str = "Untitled case", overwrite: bool = False
+    ) -> CaseFile:
         """Create a new, empty case file at ``path`` and open it."""
         from .records import insert_case_row
 
@@ -124,7 +126,9 @@ class CaseFile:
         return cls.open(path)
 
     @classmethod
-    def from_connection(cls, conn: sqlite3.Connection, *, read_only: bool, path: Path | None = None) -> CaseFile:
+    def from_connection(
+        cls, conn: sqlite3.Connection, *, read_only: bool, path: Path | None = None
+    ) -> CaseFile:
         """Wrap an already-checked in-memory connection (snapshots and migrated copies)."""
         configure_memory(conn, read_only=read_only)
         return cls(path, _make_engine(lambda: conn, single=True), read_only=read_only, version=SCHEMA_VERSION)
@@ -235,7 +239,9 @@ def require_sqlite() -> None:
     """Refuse to run on an SQLite library too old for the schema (FTS5, JSON functions)."""
     if sqlite3.sqlite_version_info < MIN_SQLITE:
         wanted = ".".join(map(str, MIN_SQLITE))
-        raise CaseFileError(f"Casefile needs SQLite {wanted} or newer; this system has {sqlite3.sqlite_version}.")
+        raise CaseFileError(
+            f"Casefile needs SQLite {wanted} or newer; this system has {sqlite3.sqlite_version}."
+        )
 
 
 def temp_path_beside(path: Path) -> Path:
@@ -243,8 +249,13 @@ def temp_path_beside(path: Path) -> Path:
     return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
 
 
-def build_new_file(path: str | os.PathLike[str], fill: Callable[[sqlite3.Connection], None], *,
-                   overwrite: bool = False, migrate_schema: bool = True) -> Path:
+def build_new_file(
+    path: str | os.PathLike[str],
+    fill: Callable[[sqlite3.Connection], None],
+    *,
+    overwrite: bool = False,
+    migrate_schema: bool = True,
+) -> Path:
     """Create a case file by filling a temporary file and renaming it into place.
 
     ``fill`` receives an autocommit connection with the current schema (or, with
@@ -300,7 +311,9 @@ def backup_before_migration(path: Path, report: FileReport, folder: Path) -> Pat
         source.close()
     verified = check_file(target)
     if verified.version != report.version:
-        raise RefusedFileError(f"The backup of {path.name} could not be verified, so the file was not upgraded.")
+        raise RefusedFileError(
+            f"The backup of {path.name} could not be verified, so the file was not upgraded."
+        )
     return target
 
 

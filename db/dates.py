@@ -204,7 +204,9 @@ class PartialDate:
             minutes += f":{self.second:02d}"
         text += f", {hour12}{minutes} {'a.m.' if self.hour < 12 else 'p.m.'}"
         if self.offset is not None:
-            text += " " + _zone_name(self.year, self.month, self.day, self.hour, self.minute or 0, self.offset)
+            text += " " + _zone_name(
+                self.year, self.month, self.day, self.hour, self.minute or 0, self.offset
+            )
         return text
 
     def __str__(self) -> str:
@@ -246,7 +248,9 @@ def parse_optional(text: str | None) -> PartialDate | None:
     return PartialDate.parse(text)
 
 
-def range_keys(date_from: PartialDate | None, date_to: PartialDate | None) -> tuple[str | None, str | None, tuple[str, ...]]:
+def range_keys(
+    date_from: PartialDate | None, date_to: PartialDate | None
+) -> tuple[str | None, str | None, tuple[str, ...]]:
     """Sort-key bounds for "overlaps the range [from, to]" filters.
 
     A stored key ``k`` overlaps when ``(k >= lo or k in prefixes) and k <= hi``: ``lo`` is the

@@ -12,7 +12,7 @@ import os
 import sqlite3
 import struct
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -127,7 +127,9 @@ def read_header(path: Path) -> tuple[Header, int]:
     if header.text_encoding != 1:
         raise RefusedFileError(f"{name} is not a Casefile case file (it is not stored as UTF-8).")
     if size % header.page_size:
-        raise RefusedFileError(f"{name} is damaged: it is cut short (its size is not a whole number of pages).")
+        raise RefusedFileError(
+            f"{name} is damaged: it is cut short (its size is not a whole number of pages)."
+        )
     if header.version_valid_for == header.change_counter and header.page_count:
         declared = header.page_count * header.page_size
         if declared > size:
@@ -138,7 +140,7 @@ def read_header(path: Path) -> tuple[Header, int]:
     return header, size
 
 
-@lru_cache(maxsize=None)
+@cache
 def reference_schema(version: int) -> dict[str, tuple[str, str, str | None]]:
     """``name -> (type, tbl_name, sql)`` of every object our migrations create up to ``version``."""
     conn = sqlite3.connect(":memory:", isolation_level=None)
@@ -158,7 +160,11 @@ def _is_fts_shadow(name: str, expected: dict[str, tuple[str, str, str | None]]) 
     for suffix in _FTS_SHADOW_SUFFIXES:
         if name.endswith(suffix):
             owner = expected.get(name[: -len(suffix)])
-            if owner is not None and owner[0] == "table" and (owner[2] or "").startswith("CREATE VIRTUAL TABLE"):
+            if (
+                owner is not None
+                and owner[0] == "table"
+                and (owner[2] or "").startswith("CREATE VIRTUAL TABLE")
+            ):
                 return True
     return False
 

@@ -103,8 +103,9 @@ def dumps(doc: dict[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str, *, overwrite: bool = False,
-                      encoding: str = "utf-8") -> Path:
+def write_text_atomic(
+    path: str | os.PathLike[str], text: str, *, overwrite: bool = False, encoding: str = "utf-8"
+) -> Path:
     """Write a text file via a temporary file in the same folder, renamed into place when complete."""
     target = Path(path)
     if target.exists() and not overwrite:
@@ -155,7 +156,9 @@ def loads(data: bytes | str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InterchangeError([f"$: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
+        raise InterchangeError(
+            [f"$: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]
+        ) from None
     except RecursionError:
         raise InterchangeError(["$: not valid JSON: nested too deeply"]) from None
 
@@ -316,14 +319,18 @@ def check_document(doc: Any) -> _Plan:
         raise InterchangeError([f"$: expected a JSON object, found {_json_type(doc)}"])
     if doc.get("format") != FORMAT:
         found = json.dumps(doc.get("format"), ensure_ascii=False)
-        raise InterchangeError([f'format: expected "{FORMAT}", found {found}; this is not a Casefile document'])
+        raise InterchangeError(
+            [f'format: expected "{FORMAT}", found {found}; this is not a Casefile document']
+        )
     version = doc.get("version")
     if type(version) is not int:
         raise InterchangeError([f"version: expected a whole number, found {_json_type(version)}"])
     if version > VERSION:
-        raise InterchangeError([
-            f"version: this document is version {version}, newer than this version of Casefile reads ({VERSION})"
-        ])
+        raise InterchangeError(
+            [
+                f"version: this document is version {version}, newer than this version of Casefile reads ({VERSION})"
+            ]
+        )
     if version < 1:
         raise InterchangeError([f"version: {version} is not a valid version"])
     for key in sorted(set(doc) - _TOP_KEYS):
@@ -370,8 +377,9 @@ def check_document(doc: Any) -> _Plan:
     return plan
 
 
-def _check_records(ck: _Checker, kind: Kind, items: list[Any], ids: list[str | None], plan: _Plan,
-                   stamp: str) -> None:
+def _check_records(
+    ck: _Checker, kind: Kind, items: list[Any], ids: list[str | None], plan: _Plan, stamp: str
+) -> None:
     spec = KINDS[kind]
     name = spec.json_name
     known = {"id", *spec.by_name}
@@ -437,8 +445,13 @@ class ImportSummary:
     counts: dict[Kind, int]
 
 
-def import_document(doc: Any, path: str | os.PathLike[str], *, overwrite: bool = False,
-                    progress: Callable[[int, int], None] | None = None) -> ImportSummary:
+def import_document(
+    doc: Any,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
     """Check ``doc`` and write it into a new case file at ``path`` (all or nothing)."""
     target = Path(path)
     if target.exists() and not overwrite:
@@ -448,8 +461,9 @@ def import_document(doc: Any, path: str | os.PathLike[str], *, overwrite: bool =
     return ImportSummary(target, {kind: len(plan.rows[kind]) for kind in JSON_ORDER})
 
 
-def import_json(source: str | os.PathLike[str], path: str | os.PathLike[str], *,
-                overwrite: bool = False) -> ImportSummary:
+def import_json(
+    source: str | os.PathLike[str], path: str | os.PathLike[str], *, overwrite: bool = False
+) -> ImportSummary:
     """Read a format-1 JSON file and write it into a new case file at ``path``."""
     return import_document(load_json(source), path, overwrite=overwrite)
 
@@ -468,7 +482,9 @@ def _write_plan(conn: sqlite3.Connection, plan: _Plan, progress: Callable[[int, 
         order: list[tuple[str, list[tuple[Any, ...]], list[str]]] = []
         for kind in JSON_ORDER:
             order.append((KINDS[kind].table, plan.rows[kind], plan.columns[kind]))
-        order.append(("directive_party", plan.links["directive_party"], ["directive_id", "actor_id", "position"]))
+        order.append(
+            ("directive_party", plan.links["directive_party"], ["directive_id", "actor_id", "position"])
+        )
         order.append(("timeline_actor", plan.links["timeline_actor"], ["entry_id", "actor_id", "position"]))
         for table, rows, columns in order:
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"

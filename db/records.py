@@ -16,7 +16,16 @@ from sqlalchemy import Connection
 
 from .casefile import CaseFile, now_stamp
 from .errors import RecordError, ReferencedError
-from .fields import CASE_FIELDS, CASE_FIELDS_BY_NAME, KINDS, FieldSpec, FieldType, Kind, KindSpec, references_to
+from .fields import (
+    CASE_FIELDS,
+    CASE_FIELDS_BY_NAME,
+    KINDS,
+    FieldSpec,
+    FieldType,
+    Kind,
+    KindSpec,
+    references_to,
+)
 from .values import from_column, normalise, to_columns
 
 Record = dict[str, Any]
@@ -133,7 +142,11 @@ def get_record(cf: CaseFile, kind: Kind, record_id: str) -> Record:
 def read_record(conn: Connection, kind: Kind, record_id: str) -> Record:
     """``get_record`` inside an existing transaction."""
     spec = KINDS[kind]
-    row = conn.exec_driver_sql(f"SELECT * FROM {spec.table} WHERE id = ?", (record_id,)).mappings().one_or_none()
+    row = (
+        conn.exec_driver_sql(f"SELECT * FROM {spec.table} WHERE id = ?", (record_id,))
+        .mappings()
+        .one_or_none()
+    )
     if row is None:
         raise RecordError(f"The {spec.label.lower()} no longer exists.")
     out: Record = {"id": row["id"], "created_at": row["created_at"], "updated_at": row["updated_at"]}
@@ -180,8 +193,14 @@ def add_record(cf: CaseFile, kind: Kind, values: dict[str, Any] | None = None) -
         return insert_record(conn, kind, values or {})
 
 
-def insert_record(conn: Connection, kind: Kind, values: dict[str, Any], *, record_id: str | None = None,
-                  stamps: tuple[str, str] | None = None) -> str:
+def insert_record(
+    conn: Connection,
+    kind: Kind,
+    values: dict[str, Any],
+    *,
+    record_id: str | None = None,
+    stamps: tuple[str, str] | None = None,
+) -> str:
     """``add_record`` inside an existing write transaction (also used to restore a deleted record)."""
     spec = KINDS[kind]
     unknown = set(values) - set(spec.by_name) - {"id", "created_at", "updated_at"}
@@ -217,8 +236,9 @@ def update_record(cf: CaseFile, kind: Kind, record_id: str, changes: dict[str, A
     return {name: old[name] for name in changes}
 
 
-def apply_changes(conn: Connection, spec: KindSpec, record_id: str, changes: dict[str, Any], *,
-                  updated_at: str) -> None:
+def apply_changes(
+    conn: Connection, spec: KindSpec, record_id: str, changes: dict[str, Any], *, updated_at: str
+) -> None:
     """Write field changes to one record inside an existing transaction."""
     columns: dict[str, Any] = {}
     for name, value in changes.items():
@@ -300,7 +320,9 @@ def _references(conn: Connection, kind: Kind, record_id: str) -> list[Reference]
     return found
 
 
-def delete_record(cf: CaseFile, kind: Kind, record_id: str, *, remove_references: bool = False) -> DeletedRecord:
+def delete_record(
+    cf: CaseFile, kind: Kind, record_id: str, *, remove_references: bool = False
+) -> DeletedRecord:
     """Delete a record. If others refer to it, raise ReferencedError unless ``remove_references``,
     which first clears those references (one transaction); the result can restore everything.
     """
@@ -312,7 +334,8 @@ def delete_record(cf: CaseFile, kind: Kind, record_id: str, *, remove_references
             listed = "; ".join(r.describe() for r in refs[:5])
             more = f" and {len(refs) - 5} more" if len(refs) > 5 else ""
             raise ReferencedError(
-                f"The {spec.label.lower()} is referred to by {len(refs)} record(s): {listed}{more}.", list(refs)
+                f"The {spec.label.lower()} is referred to by {len(refs)} record(s): {listed}{more}.",
+                list(refs),
             )
         cleared = [_clear_reference(conn, ref, record_id) for ref in refs]
         conn.exec_driver_sql(f"DELETE FROM {spec.table} WHERE id = ?", (record_id,))
@@ -339,7 +362,9 @@ def restore_record(cf: CaseFile, deleted: DeletedRecord) -> None:
         # In reverse: a record that referred through two fields (issuer and party) was
         # stamped by the first clearing, so only the first one holds its original updated_at.
         for ref in reversed(deleted.cleared):
-            apply_changes(conn, KINDS[ref.kind], ref.id, {ref.field: ref.old_value}, updated_at=ref.old_updated_at)
+            apply_changes(
+                conn, KINDS[ref.kind], ref.id, {ref.field: ref.old_value}, updated_at=ref.old_updated_at
+            )
 
 
 # ----- per-case settings ------------------------------------------------------------------

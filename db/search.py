@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .casefile import CaseFile
-from .fields import KINDS, JSON_ORDER, Kind
+from .fields import JSON_ORDER, KINDS, Kind
 from .queries import FTS_TABLES, fts_query
 from .records import short_label
 

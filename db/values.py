@@ -17,7 +17,6 @@ from .dates import PartialDate
 from .errors import RecordError
 from .fields import FieldSpec, FieldType
 
-
 # Control characters other than tab and line breaks carry no meaning in a case and break
 # printing and exports; they are dropped from stored text.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -90,7 +89,7 @@ def normalise(spec: FieldSpec, value: object) -> object:
     elif kind is FieldType.DATE:
         result = to_date(value, spec)
     elif kind is FieldType.BOOL:
-        if not isinstance(value, bool | int) or isinstance(value, int) and value not in (0, 1):
+        if not isinstance(value, bool | int) or (isinstance(value, int) and value not in (0, 1)):
             raise RecordError(f"{spec.label} must be yes or no.")
         result = bool(value)
     elif kind is FieldType.CHOICE:

@@ -108,7 +108,11 @@ class ActionRegistry(QObject):
             action.setObjectName(action_id.name.lower())
             keys: list[QKeySequence] = []
             for shortcut in spec.shortcuts:
-                keys.extend(QKeySequence.keyBindings(shortcut) if isinstance(shortcut, SK) else [QKeySequence(shortcut)])
+                keys.extend(
+                    QKeySequence.keyBindings(shortcut)
+                    if isinstance(shortcut, SK)
+                    else [QKeySequence(shortcut)]
+                )
             if keys:
                 action.setShortcuts(keys)
             if spec.tip:

@@ -42,7 +42,9 @@ def default_output(cf: CaseFile, folder: Path | None = None) -> Path:
     return base / suggested_filename(doc)
 
 
-def export_snapshot(cf: CaseFile, out: Path, options: BriefingOptions, progress: Any = None) -> BriefingResult:
+def export_snapshot(
+    cf: CaseFile, out: Path, options: BriefingOptions, progress: Any = None
+) -> BriefingResult:
     """Render the packet from a consistent in-memory snapshot of ``cf`` (safe on a worker thread)."""
     from db.interchange import export_document
 
@@ -129,12 +131,20 @@ class BriefingExporter:
             self.task = None
             self.last_output, self.last_result = out, result
             seconds = (dt.datetime.now() - started).total_seconds()
-            self.window.statusBar().showMessage(f"Wrote {out.name} ({result.pages} pages, {seconds:.1f} s)", 15000)
+            self.window.statusBar().showMessage(
+                f"Wrote {out.name} ({result.pages} pages, {seconds:.1f} s)", 15000
+            )
             self._offer_to_open(out, result)
 
         self.task = self.window.documents.run(
-            f"Writing the briefing packet {out.name}…", export_snapshot, cf, out, options,
-            on_done=done, with_progress=True, cancellable=True,
+            f"Writing the briefing packet {out.name}…",
+            export_snapshot,
+            cf,
+            out,
+            options,
+            on_done=done,
+            with_progress=True,
+            cancellable=True,
         )
         assert isinstance(self.task, Task)
         self.task.signals.failed.connect(lambda *_a: setattr(self, "task", None))
@@ -159,8 +169,9 @@ class BriefingExporter:
         box.setDefaultButton(open_button)
         self.ready_box = box
         box.finished.connect(
-            lambda _r: box.clickedButton() is open_button
-            and QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
+            lambda _r: (
+                box.clickedButton() is open_button and QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
+            )
         )
         box.open()
 

@@ -224,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _command_parser().parse_args(args_list)
         return _run(args.func, args)
     if args_list and args_list[0] in ("-h", "--help") and len(args_list) > 1:
-        args_list = args_list[1:] + ["--help"]
+        args_list = [*args_list[1:], "--help"]
     app_args = _app_parser().parse_args(args_list)
     if app_args.self_test:
         return _run(cmd_self_test, app_args)

@@ -45,9 +45,16 @@ class Documents(QObject):
         self.last_error: str | None = None
 
     # ----- running work ------------------------------------------------------------------
-    def run(self, label: str, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None],
-            with_progress: bool = False, cancellable: bool = False,
-            on_failed: Callable[[BaseException], None] | None = None) -> Task:
+    def run(
+        self,
+        label: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_done: Callable[[Any], None],
+        with_progress: bool = False,
+        cancellable: bool = False,
+        on_failed: Callable[[BaseException], None] | None = None,
+    ) -> Task:
         """Run ``fn(*args)`` off the GUI thread with a progress dialog; call ``on_done(result)``."""
         task = Task(fn, *args, with_progress=with_progress)
         dialog = QProgressDialog(label, "Cancel" if cancellable else "", 0, 0, self.window)
@@ -139,8 +146,12 @@ class Documents(QObject):
             else:
                 self.show_failure(exc)
 
-        self.run(f"Opening {path.name}…", lambda: CaseFile.open(path, read_only=read_only), on_done=done,
-                 on_failed=refused)
+        self.run(
+            f"Opening {path.name}…",
+            lambda: CaseFile.open(path, read_only=read_only),
+            on_done=done,
+            on_failed=refused,
+        )
 
     def open_dialog(self) -> None:
         """File > Open…"""
@@ -185,13 +196,17 @@ class Documents(QObject):
         session = self.session
         if session is None:
             return
-        path = file_dialogs.ask_new_case(self.window, self._beside(f"{session.cf.display_name} copy.casefile"),
-                                         "Save a Copy")
+        path = file_dialogs.ask_new_case(
+            self.window, self._beside(f"{session.cf.display_name} copy.casefile"), "Save a Copy"
+        )
         if path is None:
             return
         self.window.flush()
-        self.run(f"Saving a copy to {path.name}…", lambda: session.cf.save_copy(path, overwrite=True),
-                 on_done=lambda p: self.status(f"Saved a copy as {p}"))
+        self.run(
+            f"Saving a copy to {path.name}…",
+            lambda: session.cf.save_copy(path, overwrite=True),
+            on_done=lambda p: self.status(f"Saved a copy as {p}"),
+        )
 
     def import_json(self) -> None:
         """File > Import JSON…: create a new case file from a format-1 document, then open it."""
@@ -201,7 +216,9 @@ class Documents(QObject):
         if source is None:
             return
         self.settings.set_folder("import", source.parent)
-        target = file_dialogs.ask_new_case(self.window, str(source.with_suffix(".casefile")), "Save Imported Case As")
+        target = file_dialogs.ask_new_case(
+            self.window, str(source.with_suffix(".casefile")), "Save Imported Case As"
+        )
         if target is None:
             return
 
@@ -217,13 +234,18 @@ class Documents(QObject):
         session = self.session
         if session is None:
             return
-        path = file_dialogs.ask_save_json(self.window, self._beside(f"{session.cf.display_name}.json", "export"))
+        path = file_dialogs.ask_save_json(
+            self.window, self._beside(f"{session.cf.display_name}.json", "export")
+        )
         if path is None:
             return
         self.settings.set_folder("export", path.parent)
         self.window.flush()
-        self.run(f"Exporting {path.name}…", lambda: export_json(session.cf, path, overwrite=True),
-                 on_done=lambda p: self.status(f"Exported JSON to {p}"))
+        self.run(
+            f"Exporting {path.name}…",
+            lambda: export_json(session.cf, path, overwrite=True),
+            on_done=lambda p: self.status(f"Exported JSON to {p}"),
+        )
 
     def export_csv(self) -> None:
         """File > Export CSV…: one spreadsheet file per record type into a folder."""
@@ -239,14 +261,18 @@ class Documents(QObject):
         existing = [n for n in (CASE_CSV, *CSV_NAMES.values()) if (folder / n).exists()]
         if existing:
             answer = QMessageBox.question(
-                self.window, "Replace Files?",
+                self.window,
+                "Replace Files?",
                 f"{folder} already holds {', '.join(existing)}. Replace them?",
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
         self.window.flush()
-        self.run("Exporting CSV…", lambda: export_csv(session.cf, folder, overwrite=True),
-                 on_done=lambda paths: self.status(f"Wrote {len(paths)} CSV files to {folder}"))
+        self.run(
+            "Exporting CSV…",
+            lambda: export_csv(session.cf, folder, overwrite=True),
+            on_done=lambda paths: self.status(f"Wrote {len(paths)} CSV files to {folder}"),
+        )
 
     def _beside(self, name: str, purpose: str = "open") -> str:
         folder = self.settings.folder(purpose)

@@ -127,7 +127,9 @@ class MainWindow(QMainWindow):
         a[ActionId.BACK].triggered.connect(lambda: self._travel(self.history.back()))
         a[ActionId.FORWARD].triggered.connect(lambda: self._travel(self.history.forward()))
         for action_id, kind in GO_ACTIONS.items():
-            a[action_id].triggered.connect(lambda _c=False, k=kind: self.case_view and self.case_view.show_page(k))
+            a[action_id].triggered.connect(
+                lambda _c=False, k=kind: self.case_view and self.case_view.show_page(k)
+            )
         a[ActionId.ABOUT].triggered.connect(self._about)
         a[ActionId.OPEN_LOG_FOLDER].triggered.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(user_log_dir())))
@@ -182,8 +184,11 @@ class MainWindow(QMainWindow):
         layout.addStretch(1)
         label = QLabel("No case file is open.", screen)
         layout.addWidget(label)
-        for text, slot in (("New Case…", self.documents.new_case), ("Open…", self.documents.open_dialog),
-                           ("Open the Sample Case", self.documents.open_sample)):
+        for text, slot in (
+            ("New Case…", self.documents.new_case),
+            ("Open…", self.documents.open_dialog),
+            ("Open the Sample Case", self.documents.open_sample),
+        ):
             button = QPushButton(text, screen)
             button.clicked.connect(slot)
             layout.addWidget(button)
@@ -292,7 +297,7 @@ class MainWindow(QMainWindow):
         names = ["split_nav", "split_timeline_strip", *(f"split_{k.value}" for k in Kind)]
         return {n: v for n in names if (v := self.settings.bytes_value(n)) is not None}
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.flush()
         self.briefing.cancel()
         self.documents.tasks.cancel_all()
@@ -305,11 +310,11 @@ class MainWindow(QMainWindow):
         self.settings.sync()
         event.accept()
 
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if any(url.toLocalFile().lower().endswith(".casefile") for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+    def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
             path = url.toLocalFile()
             if path.lower().endswith(".casefile"):

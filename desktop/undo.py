@@ -69,8 +69,15 @@ def edit_text(kind: Kind, changes: dict[str, Any], old: dict[str, Any]) -> str:
 class EditRecordCommand(_Command):
     """Changed fields of one record."""
 
-    def __init__(self, session: CaseSession, kind: Kind, record_id: str, new: dict[str, Any],
-                 old: dict[str, Any], text: str | None = None) -> None:
+    def __init__(
+        self,
+        session: CaseSession,
+        kind: Kind,
+        record_id: str,
+        new: dict[str, Any],
+        old: dict[str, Any],
+        text: str | None = None,
+    ) -> None:
         super().__init__(session, text or edit_text(kind, new, old))
         self.kind, self.record_id, self.new, self.old = kind, record_id, dict(new), dict(old)
 
@@ -101,7 +108,9 @@ class AddRecordCommand(_Command):
         self.session.notify_reset(self.kind)
 
     def revert(self) -> None:
-        self._deleted = records.delete_record(self.session.cf, self.kind, self.record_id, remove_references=True)
+        self._deleted = records.delete_record(
+            self.session.cf, self.kind, self.record_id, remove_references=True
+        )
         self.session._notify_deleted(self._deleted)
 
 

@@ -58,7 +58,11 @@ def main() -> int:
         kind = Kind(kind_name) if kind_name else None
         window.case_view.show_page(kind)
         if kind is not None and pick:
-            found = [rid for rid, label in queries.choices(window.session.cf, kind, "", limit=500) if label.startswith(pick)]
+            found = [
+                rid
+                for rid, label in queries.choices(window.session.cf, kind, "", limit=500)
+                if label.startswith(pick)
+            ]
             if found:
                 window.case_view.show_record(kind, found[0])
         QTest.qWait(150)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QPushButton
-from pypdf import PdfReader
 
 from db import records
 from db.casefile import CaseFile
@@ -18,7 +18,9 @@ from tests.gui_helpers import open_window, when_modal
 
 
 def _pdfs(folder) -> list:
-    return sorted(p for p in folder.iterdir() if p.suffix == ".pdf" or ".pdf." in p.name or p.name.endswith(".tmp"))
+    return sorted(
+        p for p in folder.iterdir() if p.suffix == ".pdf" or ".pdf." in p.name or p.name.endswith(".tmp")
+    )
 
 
 def test_export_briefing_writes_the_packet_beside_the_case_file(qtbot, sample_path):
@@ -46,9 +48,15 @@ def test_cancel_leaves_no_partial_pdf(qtbot, tmp_path):
         from db.records import insert_record
 
         for i in range(4000):
-            insert_record(conn, Kind.TIMELINE, {"date": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
-                                                "title": f"Filing {i} in the docket",
-                                                "description": "A routine filing that the chronology lists. " * 4})
+            insert_record(
+                conn,
+                Kind.TIMELINE,
+                {
+                    "date": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    "title": f"Filing {i} in the docket",
+                    "description": "A routine filing that the chronology lists. " * 4,
+                },
+            )
     window = open_window(qtbot, path)
     window.actions[ActionId.EXPORT_BRIEFING].trigger()
     task = window.briefing.task
@@ -77,7 +85,11 @@ def test_briefing_options_are_saved_in_the_case_file_and_used(qtbot, sample_path
             if item.data(Qt.ItemDataRole.UserRole) == "actors":
                 item.setCheckState(Qt.CheckState.Unchecked)
         # Statements first: select it and move it to the top.
-        row = next(i for i in range(sections.count()) if sections.item(i).data(Qt.ItemDataRole.UserRole) == "statements")
+        row = next(
+            i
+            for i in range(sections.count())
+            if sections.item(i).data(Qt.ItemDataRole.UserRole) == "statements"
+        )
         sections.setCurrentRow(row)
         for _ in range(row):
             dialog._move(-1)
@@ -97,8 +109,12 @@ def test_briefing_options_are_saved_in_the_case_file_and_used(qtbot, sample_path
     reader = PdfReader(window.briefing.last_output)
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
     assert (round(width), round(height)) == (595, 842)
-    text = subprocess.run(["pdftotext", "-layout", str(window.briefing.last_output), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(window.briefing.last_output), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "SENSITIVE" in text and "FOR INTERNAL USE ONLY" not in text
     body = text.split("Contents", 1)[1]
     assert body.index("Statements") < body.index("Summary")

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMessageBox, Q
 
 from db import queries, records
 from db.dates import PartialDate
+from db.errors import RecordError
 from db.fields import Kind
 from desktop.actions import ActionId
 from desktop.dialogs.quick_create import QuickCreateDialog
@@ -18,7 +19,9 @@ from tests.gui_helpers import open_window, when_modal
 def _ids_by_title(cf, kind: Kind) -> dict[str, str]:
     spec = kind.spec
     rows = queries.fetch_rows(cf, kind, queries.list_rowids(cf, queries.ListQuery(kind)))
-    title_col = [c.name for c in queries.LIST_COLUMNS[kind]].index(spec.title_field if kind is not Kind.STATEMENT else "text")
+    title_col = [c.name for c in queries.LIST_COLUMNS[kind]].index(
+        spec.title_field if kind is not Kind.STATEMENT else "text"
+    )
     return {str(values[1 + title_col]): str(values[0]) for values in rows.values()}
 
 
@@ -72,7 +75,10 @@ NEW_RECORDS = {
     Kind.STATEMENT: ({"text": "We will review the request."}, "text"),
     Kind.DIRECTIVE: ({"identifier": "EO 99999", "title": "A test order", "kind": "executive_order"}, "title"),
     Kind.TIMELINE: ({"date": "July 1, 2026", "title": "Hearing scheduled"}, "title"),
-    Kind.SOURCE: ({"title": "Hearing notice", "publisher": "House Committee", "url": "https://example.org"}, "title"),
+    Kind.SOURCE: (
+        {"title": "Hearing notice", "publisher": "House Committee", "url": "https://example.org"},
+        "title",
+    ),
 }
 
 
@@ -110,7 +116,7 @@ def test_add_edit_and_delete_each_kind(qtbot, window, kind):
 
     window.actions[ActionId.DELETE_RECORD].trigger()
     assert page.model.rowCount() == before
-    with pytest.raises(Exception):
+    with pytest.raises(RecordError):
         records.get_record(cf, kind, new_id)
     _undo(qtbot, window)
     assert records.get_record(cf, kind, new_id)[title_field] == "Edited title"
@@ -118,7 +124,7 @@ def test_add_edit_and_delete_each_kind(qtbot, window, kind):
     assert records.get_record(cf, kind, new_id)[title_field] == values[title_field]
     _redo(qtbot, window)
     _redo(qtbot, window)
-    with pytest.raises(Exception):
+    with pytest.raises(RecordError):
         records.get_record(cf, kind, new_id)
 
 
@@ -179,7 +185,7 @@ def test_create_a_speaker_on_the_spot_is_one_undo_step(qtbot, window):
     assert window.undo_action.text() == "&Undo Add Actor as Statement Speaker"
     _undo(qtbot, window)
     assert records.get_record(cf, Kind.STATEMENT, statement)["speaker"] is None
-    with pytest.raises(Exception):
+    with pytest.raises(RecordError):
         records.get_record(cf, Kind.ACTOR, new_actor)
 
 
@@ -232,7 +238,7 @@ def test_delete_with_references_offers_cancel_or_remove(qtbot, window):
     seen = when_modal(remove)
     window.actions[ActionId.DELETE_RECORD].trigger()
     assert seen
-    with pytest.raises(Exception):
+    with pytest.raises(RecordError):
         records.get_record(cf, Kind.ACTOR, brennan)
     for ref in refs:
         value = records.get_record(cf, ref.kind, ref.id)[ref.field]
@@ -282,7 +288,9 @@ def test_quick_edit_in_a_table_cell(qtbot, window):
     qtbot.keyClicks(editor, "Holdout lab")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     # The view commits a cell edit from the event loop, just after the key press.
-    qtbot.waitUntil(lambda: records.get_record(cf, Kind.ACTOR, record_id)["role"] == "Holdout lab", timeout=3000)
+    qtbot.waitUntil(
+        lambda: records.get_record(cf, Kind.ACTOR, record_id)["role"] == "Holdout lab", timeout=3000
+    )
     assert page.model.index(row, page.model.column_of("role")).data() == "Holdout lab"
 
 

@@ -24,7 +24,9 @@ from tests.gui_helpers import open_window, when_modal
 
 
 def _wait_open(qtbot, window, path) -> None:
-    qtbot.waitUntil(lambda: window.session is not None and window.session.cf.path == path.resolve(), timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.session is not None and window.session.cf.path == path.resolve(), timeout=10000
+    )
 
 
 def test_first_run_creates_and_opens_the_sample_case(qtbot, casefile_home):
@@ -104,8 +106,13 @@ def test_dropping_a_case_file_opens_it(qtbot, tmp_path):
     window = open_window(qtbot)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(target))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     window.dropEvent(event)
     _wait_open(qtbot, window, target)
     assert "Dropped case" in window.windowTitle()
@@ -156,8 +163,16 @@ def test_export_and_import_json_and_export_csv(qtbot, tmp_path, monkeypatch, sam
 
 def test_bad_json_import_says_where_and_writes_nothing(qtbot, tmp_path, monkeypatch):
     broken = tmp_path / "broken.json"
-    broken.write_text(json.dumps({"format": "casefile", "version": 1, "case": {"title": "x"},
-                                  "statements": [{"id": "s1", "text": "hi", "speaker": "metta"}]}))
+    broken.write_text(
+        json.dumps(
+            {
+                "format": "casefile",
+                "version": 1,
+                "case": {"title": "x"},
+                "statements": [{"id": "s1", "text": "hi", "speaker": "metta"}],
+            }
+        )
+    )
     target = tmp_path / "broken.casefile"
     window = open_window(qtbot)
     monkeypatch.setattr(file_dialogs, "ask_open_json", lambda *a, **k: broken)

@@ -110,10 +110,16 @@ def test_directive_page_lists_parties_and_entries_that_concern_it(qtbot, window)
     cf = window.session.cf
     from db.queries import choices
 
-    eo = next(rid for rid, label in choices(cf, Kind.DIRECTIVE, "14409") if label.startswith("Executive Order"))
+    eo = next(
+        rid for rid, label in choices(cf, Kind.DIRECTIVE, "14409") if label.startswith("Executive Order")
+    )
     window.case_view.show_record(Kind.DIRECTIVE, eo)
     editor = window.case_view.current_page().editor
-    assert editor.widgets["parties"].list.count() == len(records.get_record(cf, Kind.DIRECTIVE, eo)["parties"]) > 0
+    assert (
+        editor.widgets["parties"].list.count()
+        == len(records.get_record(cf, Kind.DIRECTIVE, eo)["parties"])
+        > 0
+    )
     assert "Timeline (directive)" in editor.links.text()
 
 

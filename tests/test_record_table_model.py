@@ -57,7 +57,9 @@ def test_sort_by_another_column_both_ways(session):
     names = [n or "" for n in _column_values(model, "speaker")]
     assert names == sorted(names, key=str.casefold)
     model.sort(speaker, Qt.SortOrder.DescendingOrder)
-    assert [n or "" for n in _column_values(model, "speaker")] == sorted(names, key=str.casefold, reverse=True)
+    assert [n or "" for n in _column_values(model, "speaker")] == sorted(
+        names, key=str.casefold, reverse=True
+    )
 
 
 def test_filter_by_text_tag_and_date(session):
@@ -99,8 +101,11 @@ def test_bad_date_in_a_cell_is_refused_and_reported(session, qtbot):
 def test_checkbox_cell_edits_a_boolean(session):
     model = RecordTableModel(session, Kind.STATEMENT)
     col = model.column_of("verbatim")
-    row = next(r for r in range(model.rowCount())
-               if model.index(r, col).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked)
+    row = next(
+        r
+        for r in range(model.rowCount())
+        if model.index(r, col).data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+    )
     assert model.flags(model.index(row, col)) & Qt.ItemFlag.ItemIsUserCheckable
     assert model.setData(model.index(row, col), Qt.CheckState.Unchecked.value, Qt.ItemDataRole.CheckStateRole)
     assert records.get_record(session.cf, Kind.STATEMENT, model.id_at(row))["verbatim"] is False

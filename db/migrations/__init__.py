@@ -26,13 +26,16 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = tuple(
     Migration(m.VERSION, m.DESCRIPTION, tuple(m.STATEMENTS)) for m in (m0001_initial, m0002_briefing_options)
 )
-assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be numbered 1..N"
+assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), (
+    "migrations must be numbered 1..N"
+)
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
-def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION,
-            steps: tuple[Migration, ...] = MIGRATIONS) -> list[int]:
+def migrate(
+    conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION, steps: tuple[Migration, ...] = MIGRATIONS
+) -> list[int]:
     """Run the steps above the connection's ``user_version`` up to ``target``; return those run.
 
     ``conn`` must be in autocommit mode (``isolation_level=None``) so each step's transaction

@@ -28,7 +28,7 @@ class _SearchEdit(QLineEdit):
 
     moved = Signal(int)
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
             self.moved.emit(1 if event.key() == Qt.Key.Key_Down else -1)
             return
@@ -88,7 +88,9 @@ class SearchDialog(QDialog):
                 group.setExpanded(True)
                 groups[hit.kind] = group
             plain = " ".join(hit.plain_snippet().split())
-            item = QTreeWidgetItem(group, [f"{hit.title}\n    {plain}" if plain and plain != hit.title else hit.title])
+            item = QTreeWidgetItem(
+                group, [f"{hit.title}\n    {plain}" if plain and plain != hit.title else hit.title]
+            )
             item.setData(0, HitRole, hit)
             item.setToolTip(0, plain)
             if first is None:
@@ -119,7 +121,7 @@ class SearchDialog(QDialog):
             self.record_chosen.emit(hit.kind, hit.id)
             self.accept()
 
-    def showEvent(self, event: object) -> None:  # noqa: N802
+    def showEvent(self, event: object) -> None:
         super().showEvent(event)  # type: ignore[arg-type]
         self.edit.setFocus()
         self.edit.selectAll()

@@ -110,12 +110,15 @@ class _PlainText(QPlainTextEdit):
 
     focus_lost = Signal()
 
-    def focusOutEvent(self, event: Any) -> None:  # noqa: N802
+    def focusOutEvent(self, event: Any) -> None:
         super().focusOutEvent(event)
         self.focus_lost.emit()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if (
+            event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        ):
             self.focus_lost.emit()
             return
         if event.key() == Qt.Key.Key_Tab and not event.modifiers():
@@ -175,8 +178,9 @@ class LinesField(LongTextField):
 class TagsField(TextField):
     """Tags typed as a comma-separated list, completing from the tags already in use."""
 
-    def __init__(self, spec: FieldSpec, parent: QWidget | None = None,
-                 all_tags: Callable[[], list[str]] | None = None) -> None:
+    def __init__(
+        self, spec: FieldSpec, parent: QWidget | None = None, all_tags: Callable[[], list[str]] | None = None
+    ) -> None:
         super().__init__(spec, parent)
         self.edit.setPlaceholderText("tags, separated by commas")
         self._all_tags = all_tags
@@ -207,10 +211,10 @@ class _LastItemCompleter(QCompleter):
         self._edit = edit
         self.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
 
-    def splitPath(self, path: str) -> list[str]:  # noqa: N802
+    def splitPath(self, path: str) -> list[str]:
         return [path.split(",")[-1].strip()]
 
-    def pathFromIndex(self, index: Any) -> str:  # noqa: N802
+    def pathFromIndex(self, index: Any) -> str:
         head = self._edit.text().rsplit(",", 1)
         prefix = head[0] + ", " if len(head) > 1 else ""
         return prefix + str(self.model().data(index))

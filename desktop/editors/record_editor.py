@@ -96,7 +96,9 @@ class RecordEditor(QScrollArea):
             widget.open_requested.connect(lambda rid, t=target: self.navigate_requested.emit(t, rid))  # type: ignore[attr-defined]
             return widget
         bool_text = {"verbatim": "Verbatim (the exact words)", "key": "Key event"}.get(name)
-        return field_widget(f, all_tags=lambda: [] if cf.closed else queries.all_tags(cf), bool_text=bool_text)
+        return field_widget(
+            f, all_tags=lambda: [] if cf.closed else queries.all_tags(cf), bool_text=bool_text
+        )
 
     # ----- loading -----------------------------------------------------------------------
     @property
@@ -147,7 +149,9 @@ class RecordEditor(QScrollArea):
     def _show_header(self, record: dict[str, Any]) -> None:
         title = records.short_label(str(record.get(self.spec.title_field) or ""), 120)
         self.heading.setText(title or f"(untitled {self.spec.label.lower()})")
-        self.stamps.setText(f"Created {record['created_at'][:10]} · last changed {record['updated_at'][:16].replace('T', ' ')} UTC")
+        self.stamps.setText(
+            f"Created {record['created_at'][:10]} · last changed {record['updated_at'][:16].replace('T', ' ')} UTC"
+        )
         self._show_links()
 
     def _show_links(self) -> None:
@@ -177,7 +181,9 @@ class RecordEditor(QScrollArea):
         self.navigate_requested.emit(Kind(kind_text), record_id)
 
     def _on_changed(self, kind: Kind, ids: list[str], _fields: list[str]) -> None:
-        if self._record_id is not None and (kind is self.kind and self._record_id in ids or kind is not self.kind):
+        if self._record_id is not None and (
+            (kind is self.kind and self._record_id in ids) or kind is not self.kind
+        ):
             self._refresh_values()
 
     def _on_reset(self, kind: Kind) -> None:

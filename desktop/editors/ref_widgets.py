@@ -88,8 +88,11 @@ class _SearchBox(QLineEdit):
     def pick_typed(self) -> bool:
         """On Enter: pick the single exact match for the typed text, if there is one."""
         text = self.text().strip().casefold()
-        exact = [rid for rid, label in zip(self._ids, self._model.stringList(), strict=False)
-                 if rid and label.casefold() == text]
+        exact = [
+            rid
+            for rid, label in zip(self._ids, self._model.stringList(), strict=False)
+            if rid and label.casefold() == text
+        ]
         if len(exact) == 1:
             self.picked.emit(exact[0])
             return True
@@ -114,8 +117,9 @@ class RefField(FieldWidget):
 
     open_requested = Signal(str)
 
-    def __init__(self, spec: FieldSpec, choices: Choices, labels: Labels, create: Create,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, spec: FieldSpec, choices: Choices, labels: Labels, create: Create, parent: QWidget | None = None
+    ) -> None:
         super().__init__(spec, parent)
         assert spec.target is not None
         noun = KINDS[spec.target].label.lower()
@@ -178,8 +182,9 @@ class RefsField(FieldWidget):
 
     open_requested = Signal(str)
 
-    def __init__(self, spec: FieldSpec, choices: Choices, labels: Labels, create: Create,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, spec: FieldSpec, choices: Choices, labels: Labels, create: Create, parent: QWidget | None = None
+    ) -> None:
         super().__init__(spec, parent)
         assert spec.target is not None
         noun = KINDS[spec.target].label.lower()
@@ -208,7 +213,9 @@ class RefsField(FieldWidget):
         self.box.returnPressed.connect(self.box.pick_typed)
         self.remove_button.clicked.connect(self.remove_selected)
         self.open_button.clicked.connect(self._open_selected)
-        self.list.itemActivated.connect(lambda item: self.open_requested.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.list.itemActivated.connect(
+            lambda item: self.open_requested.emit(item.data(Qt.ItemDataRole.UserRole))
+        )
         self.list.currentRowChanged.connect(self._update_buttons)
 
     def _show(self, value: Any) -> None:

@@ -81,8 +81,13 @@ class RecordTableModel(QAbstractTableModel):
         self._query = query
         self.refresh()
 
-    def set_filter(self, text: str = "", tag: str | None = None, date_from: PartialDate | None = None,
-                   date_to: PartialDate | None = None) -> None:
+    def set_filter(
+        self,
+        text: str = "",
+        tag: str | None = None,
+        date_from: PartialDate | None = None,
+        date_to: PartialDate | None = None,
+    ) -> None:
         """Filter by words (prefix match, speaker/issuer names too), tag and date range."""
         q = self._query
         self.set_query(queries.ListQuery(q.kind, q.sort, q.descending, text, tag, date_from, date_to))
@@ -96,13 +101,16 @@ class RecordTableModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         kept = [(idx, self._rowids[idx.row()]) for idx in persistent if 0 <= idx.row() < len(self._rowids)]
-        self._query = queries.ListQuery(q.kind, self.columns[column].name, descending, q.text, q.tag,
-                                        q.date_from, q.date_to)
+        self._query = queries.ListQuery(
+            q.kind, self.columns[column].name, descending, q.text, q.tag, q.date_from, q.date_to
+        )
         self._reload()
         # Selection and current row follow their records to the new positions.
         for idx, rowid in kept:
             row = self.row_of_rowid(rowid)
-            self.changePersistentIndex(idx, self.index(row, idx.column()) if row is not None else QModelIndex())
+            self.changePersistentIndex(
+                idx, self.index(row, idx.column()) if row is not None else QModelIndex()
+            )
         self.layoutChanged.emit()
 
     def refresh(self) -> None:
@@ -194,7 +202,9 @@ class RecordTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section].label
         return None
@@ -218,7 +228,11 @@ class RecordTableModel(QAbstractTableModel):
             return raw
         if role == Qt.ItemDataRole.CheckStateRole and ftype is FieldType.BOOL:
             return Qt.CheckState.Checked if raw else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.ToolTipRole and ftype in (FieldType.TEXT, FieldType.LONG_TEXT, None) and raw:
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and ftype in (FieldType.TEXT, FieldType.LONG_TEXT, None)
+            and raw
+        ):
             text = str(raw)
             return text if len(text) <= 500 else text[:500] + "…"
         if role == Qt.ItemDataRole.FontRole and self.kind is Kind.TIMELINE and self._is_key(values):

@@ -90,7 +90,9 @@ class CasePage(QScrollArea):
         for kind in (Kind.ACTOR, Kind.STATEMENT, Kind.DIRECTIVE, Kind.TIMELINE, Kind.SOURCE):
             spec = KINDS[kind]
             n = counts[kind]
-            items.append(f'<a href="{kind.value}">{n:,} {html.escape(spec.plural.lower() if n != 1 else spec.label.lower())}</a>')
+            items.append(
+                f'<a href="{kind.value}">{n:,} {html.escape(spec.plural.lower() if n != 1 else spec.label.lower())}</a>'
+            )
         self.counts.setText(" · ".join(items))
         first, last = queries.date_span(self.session.cf)
         if first and last:

@@ -12,7 +12,14 @@ from ..session import CaseSession
 from .case_page import CasePage
 from .record_page import RecordPage
 
-PAGE_ORDER: tuple[Kind | None, ...] = (None, Kind.ACTOR, Kind.STATEMENT, Kind.DIRECTIVE, Kind.TIMELINE, Kind.SOURCE)
+PAGE_ORDER: tuple[Kind | None, ...] = (
+    None,
+    Kind.ACTOR,
+    Kind.STATEMENT,
+    Kind.DIRECTIVE,
+    Kind.TIMELINE,
+    Kind.SOURCE,
+)
 
 
 class CaseView(QWidget):

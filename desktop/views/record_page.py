@@ -151,8 +151,21 @@ class RecordPage(QWidget):
     # ----- helpers -----------------------------------------------------------------------
     def _size_columns(self) -> None:
         width = self.table.fontMetrics().averageCharWidth()
-        widths = {"date": 20, "published": 18, "issued": 16, "kind": 14, "status": 10, "key": 6, "verbatim": 9,
-                  "identifier": 12, "speaker": 20, "name": 26, "title": 40, "text": 44, "venue": 18}
+        widths = {
+            "date": 20,
+            "published": 18,
+            "issued": 16,
+            "kind": 14,
+            "status": 10,
+            "key": 6,
+            "verbatim": 9,
+            "identifier": 12,
+            "speaker": 20,
+            "name": 26,
+            "title": 40,
+            "text": 44,
+            "venue": 18,
+        }
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         stretch = self.spec.title_field
@@ -274,7 +287,8 @@ class RecordPage(QWidget):
         if row is not None:
             index = self.model.index(row, 0)
             self.table.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
+                index,
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
             )
             self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
 

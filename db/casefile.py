@@ -11,6 +11,7 @@ ever sees a half-written case file.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sqlite3
 import uuid
@@ -20,15 +21,21 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import QueuePool, StaticPool
 
 from .errors import CaseFileError, RefusedFileError, WriteError, describe_sqlite_error
 from .filecheck import APPLICATION_ID, FileReport, check_connection_uri, check_file
+from .lock import CaseLock
+from .fields import FTS_TABLE_NAMES
+from .lock import acquire as acquire_lock
 from .migrations import SCHEMA_VERSION, migrate
 from .paths import backups_dir
 
 SUFFIX = ".casefile"
+# FTS5's secure-delete option (removes a deleted row's words from the index at once).
+FTS_SECURE_DELETE = sqlite3.sqlite_version_info >= (3, 42, 0)
+log = logging.getLogger("casefile.file")
 MIN_SQLITE = (3, 37, 0)
 BUSY_TIMEOUT_MS = 5000
 # Longest single text value a case file may hold: far beyond any real statement (a
@@ -84,7 +91,11 @@ class CaseFile:
         self.path = path
         self.engine = engine
         self.read_only = read_only
+        self.read_only_reason: str | None = None  # why it is read-only, for the app's banner
         self.version = version
+        self.lock: CaseLock | None = None
+        # Full-text tables whose old words linger in index segments until merged (see close).
+        self._fts_with_removed_text: set[str] = set()
         self._closed = False
 
     # ----- lifecycle ---------------------------------------------------------------------
@@ -99,21 +110,39 @@ class CaseFile:
         require_sqlite()
         report = check_file(path)
         p = report.path.resolve()
+        reason = "you opened it read-only" if read_only else None
         if not report.writable:
-            read_only = True
-        if report.needs_migration:
-            if read_only:
-                return cls._open_migrated_copy(p)
-            backup = backup_before_migration(p, report, backup_dir or backups_dir())
-            _migrate_in_place(p, backup)
-        uri = check_connection_uri(p, writable=not read_only)
+            read_only, reason = True, "the file or its folder cannot be written"
+        lock: CaseLock | None = None
+        if not read_only:
+            lock = acquire_lock(p)  # FileInUseError if someone else is editing it
+            if lock is None:
+                read_only, reason = True, "its folder does not allow a lock file"
+        try:
+            if report.needs_migration:
+                if read_only:
+                    cf = cls._open_migrated_copy(p)
+                    cf.read_only_reason = reason
+                    return cf
+                backup = backup_before_migration(p, report, backup_dir or backups_dir())
+                _migrate_in_place(p, backup)
+            uri = check_connection_uri(p, writable=not read_only)
 
-        def connect() -> sqlite3.Connection:
-            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
-            configure(conn, read_only=read_only)
-            return conn
+            def connect() -> sqlite3.Connection:
+                conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+                configure(conn, read_only=read_only)
+                return conn
 
-        return cls(p, _make_engine(connect, single=False), read_only=read_only, version=SCHEMA_VERSION)
+            cf = cls(p, _make_engine(connect, single=False), read_only=read_only, version=SCHEMA_VERSION)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        cf.lock = lock
+        cf.read_only_reason = reason
+        if not read_only:
+            cf.enable_fts_secure_delete()
+        return cf
 
     @classmethod
     def create(
@@ -147,8 +176,42 @@ class CaseFile:
     def close(self) -> None:
         """Release every connection; leaves no journal beside the file."""
         if not self._closed:
+            self._purge_removed_words()
             self._closed = True
             self.engine.dispose()
+            if self.lock is not None:
+                self.lock.release()
+
+    def note_removed_text(self, fts_table: str) -> None:
+        """A record of this index was deleted or changed: its old words must not stay in the file."""
+        self._fts_with_removed_text.add(fts_table)
+
+    def _purge_removed_words(self) -> None:
+        # Deleted text must not linger in a file that gets emailed. FTS5 keeps the words of
+        # deleted and changed rows in its index segments until they are merged: SQLite 3.42+
+        # can drop them at once (the "secure-delete" option, set when the file is opened);
+        # older SQLite merges the touched indexes here, and secure_delete zeroes the pages freed.
+        if self.read_only or not self._fts_with_removed_text or FTS_SECURE_DELETE:
+            return
+        try:
+            with self.write() as conn:
+                for table in sorted(self._fts_with_removed_text):
+                    conn.exec_driver_sql(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+        except CaseFileError as exc:
+            log.warning("could not compact the search index of %s: %s", self.display_name, exc)
+        self._fts_with_removed_text.clear()
+
+    def enable_fts_secure_delete(self) -> None:
+        """Have FTS5 remove deleted words immediately (SQLite 3.42 or newer)."""
+        if self.read_only or not FTS_SECURE_DELETE:
+            return
+        with self.write() as conn:
+            for table in FTS_TABLE_NAMES.values():
+                value = conn.exec_driver_sql(
+                    f"SELECT v FROM {table}_config WHERE k = 'secure-delete'"
+                ).scalar()
+                if value != 1:
+                    conn.exec_driver_sql(f"INSERT INTO {table} ({table}, rank) VALUES ('secure-delete', 1)")
 
     @property
     def closed(self) -> bool:
@@ -171,8 +234,14 @@ class CaseFile:
     def read(self) -> Iterator[Connection]:
         """A connection inside a read transaction (one consistent view of the file)."""
         self._check_open()
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except (DatabaseError, sqlite3.DatabaseError) as exc:
+            # Damage quick_check could not see shows up when the pages are read.
+            if not is_damage(exc):
+                raise
+            raise CaseFileError(f"{self.display_name} could not be read: {describe_sqlite_error(exc)}.") from exc
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -184,6 +253,10 @@ class CaseFile:
             with self.engine.connect().execution_options(casefile_begin="IMMEDIATE") as conn, conn.begin():
                 yield conn
         except (OperationalError, sqlite3.OperationalError) as exc:
+            raise WriteError(f"The change could not be saved: {describe_sqlite_error(exc)}.") from exc
+        except (DatabaseError, sqlite3.DatabaseError) as exc:
+            if not is_damage(exc):
+                raise
             raise WriteError(f"The change could not be saved: {describe_sqlite_error(exc)}.") from exc
 
     def _check_open(self) -> None:
@@ -223,6 +296,15 @@ class CaseFile:
         finally:
             raw.close()
         return CaseFile.from_connection(memory, read_only=True, path=self.path)
+
+
+_DAMAGE_WORDS = ("malformed", "not a database", "disk i/o", "corrupt", "too big", "disk is full", "readonly")
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True for SQLite errors that come from the file or the disk, not from a bug in our SQL."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(word in text for word in _DAMAGE_WORDS)
 
 
 def configure_memory(conn: sqlite3.Connection, *, read_only: bool) -> None:

@@ -53,4 +53,8 @@ def describe_sqlite_error(exc: BaseException) -> str:
         return "the file is busy in another program"
     if "i/o" in text or "disk" in text:
         return "the disk reported an error"
+    if "malformed" in text or "corrupt" in text or "not a database" in text:
+        return "the file is damaged"
+    if "too big" in text:
+        return "it holds a value larger than Casefile accepts"
     return str(getattr(exc, "orig", None) or exc)

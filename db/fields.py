@@ -109,6 +109,11 @@ class KindSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
 
+    @property
+    def fts(self) -> str:
+        """The full-text index table of this kind (see migration 1)."""
+        return FTS_TABLE_NAMES[self.kind]
+
     def field(self, name: str) -> FieldSpec:
         """The field called ``name`` (KeyError if there is none)."""
         return self.by_name[name]
@@ -206,6 +211,14 @@ KINDS: dict[Kind, KindSpec] = {
         ),
     ),
 }  # fmt: skip
+
+FTS_TABLE_NAMES: dict[Kind, str] = {
+    Kind.SOURCE: "source_fts",
+    Kind.ACTOR: "actor_fts",
+    Kind.STATEMENT: "statement_fts",
+    Kind.DIRECTIVE: "directive_fts",
+    Kind.TIMELINE: "timeline_fts",
+}
 
 # Order of the lists in a JSON document (sources first: everything cites them).
 JSON_ORDER: tuple[Kind, ...] = (Kind.SOURCE, Kind.ACTOR, Kind.STATEMENT, Kind.DIRECTIVE, Kind.TIMELINE)

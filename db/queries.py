@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .casefile import CaseFile
 from .dates import PartialDate, range_keys
-from .fields import KINDS, Kind
+from .fields import FTS_TABLE_NAMES, KINDS, Kind
 from .records import short_label
 from .values import strip_controls
 
@@ -97,13 +97,7 @@ _NAME_FILTERS: dict[Kind, tuple[str, ...]] = {
     Kind.TIMELINE: (),
     Kind.SOURCE: (),
 }
-FTS_TABLES: dict[Kind, str] = {
-    Kind.SOURCE: "source_fts",
-    Kind.ACTOR: "actor_fts",
-    Kind.STATEMENT: "statement_fts",
-    Kind.DIRECTIVE: "directive_fts",
-    Kind.TIMELINE: "timeline_fts",
-}
+FTS_TABLES: dict[Kind, str] = FTS_TABLE_NAMES
 
 
 @dataclass(frozen=True)

@@ -233,6 +233,7 @@ def update_record(cf: CaseFile, kind: Kind, record_id: str, changes: dict[str, A
     with cf.write() as conn:
         old = read_record(conn, kind, record_id)
         apply_changes(conn, spec, record_id, changes, updated_at=now_stamp())
+    cf.note_removed_text(spec.fts)
     return {name: old[name] for name in changes}
 
 
@@ -339,6 +340,9 @@ def delete_record(
             )
         cleared = [_clear_reference(conn, ref, record_id) for ref in refs]
         conn.exec_driver_sql(f"DELETE FROM {spec.table} WHERE id = ?", (record_id,))
+    cf.note_removed_text(spec.fts)
+    for ref in cleared:
+        cf.note_removed_text(KINDS[ref.kind].fts)
     return DeletedRecord(kind, values, cleared)
 
 

@@ -36,8 +36,11 @@ def side_files(path: Path) -> list[Path]:
 
 
 def folder_listing(folder: Path) -> list[str]:
-    """Names in a folder, sorted (to show no temporary file was left)."""
-    return sorted(p.name for p in folder.iterdir())
+    """Names in a folder, sorted (to show no temporary file was left).
+
+    The lock file of a case file open for editing (``~lock.<name>#``) is not listed.
+    """
+    return sorted(p.name for p in folder.iterdir() if not p.name.startswith("~lock."))
 
 
 def make_v1_file(path: Path, *, title: str = "Old case") -> Path:

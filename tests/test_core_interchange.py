@@ -632,7 +632,7 @@ def test_export_json_does_not_overwrite_unless_asked(sample_cf, tmp_path):
     assert target.read_text(encoding="utf-8") == "keep me"
     export_json(sample_cf, target, overwrite=True)
     assert json.loads(target.read_text(encoding="utf-8"))["format"] == "casefile"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "sample.casefile"]
+    assert folder_listing(tmp_path) == ["out.json", "sample.casefile"]
 
 
 def test_import_reports_progress_to_the_end(tmp_path):

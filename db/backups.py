@@ -1,0 +1,134 @@
+"""Automatic backups: a rotating set of verified copies of each case file.
+
+When a case file is opened for editing and it has changed since its last backup, a copy is
+written with SQLite's backup API into the user data folder, then opened and checked like
+any received file (as Zotero does before trusting its backups). The newest ``KEEP`` copies
+of each case are kept. Backups are grouped by the case's own id, so a case file that was
+renamed or moved keeps its history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from .casefile import SUFFIX, CaseFile, build_new_file
+from .errors import CaseFileError
+from .filecheck import check_connection_uri, check_file, parse_header
+from .paths import backups_dir
+
+KEEP = 10
+_NAME = re.compile(r"^(?P<stamp>\d{4}-\d{2}-\d{2} \d{6}) #(?P<counter>\d+)" + re.escape(SUFFIX) + "$")
+log = logging.getLogger("casefile.backups")
+
+
+@dataclass(frozen=True)
+class Backup:
+    """One backup copy of a case file."""
+
+    path: Path
+    made: dt.datetime
+    change_counter: int
+    size: int
+
+    def title(self) -> str:
+        """The case title stored in the copy ("" if it cannot be read)."""
+        try:
+            conn = sqlite3.connect(check_connection_uri(self.path, writable=False), uri=True)
+            try:
+                row = conn.execute("SELECT title FROM case_info WHERE n = 1").fetchone()
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            return ""
+        return str(row[0]) if row else ""
+
+
+def case_id_of(cf: CaseFile) -> str:
+    """The case's own id (backups are filed under it)."""
+    with cf.read() as conn:
+        return str(conn.exec_driver_sql("SELECT id FROM case_info WHERE n = 1").scalar_one())
+
+
+def change_counter(path: Path) -> int:
+    """SQLite's file change counter: it goes up with every committed change."""
+    with path.open("rb") as handle:
+        return parse_header(handle.read(100)).change_counter
+
+
+def case_folder(case_id: str, root: Path | None = None) -> Path:
+    """Where the backups of one case live."""
+    return (root or backups_dir()) / case_id
+
+
+def list_backups(case_id: str, root: Path | None = None) -> list[Backup]:
+    """Backups of a case, newest first."""
+    folder = case_folder(case_id, root)
+    found: list[Backup] = []
+    if not folder.is_dir():
+        return found
+    for path in folder.iterdir():
+        match = _NAME.match(path.name)
+        if match and path.is_file():
+            made = dt.datetime.strptime(match["stamp"], "%Y-%m-%d %H%M%S")
+            found.append(Backup(path, made, int(match["counter"]), path.stat().st_size))
+    found.sort(key=lambda b: (b.made, b.change_counter), reverse=True)
+    return found
+
+
+def backup_if_changed(cf: CaseFile, *, root: Path | None = None, keep: int = KEEP,
+                      now: dt.datetime | None = None) -> Backup | None:
+    """Write a verified backup of ``cf`` if it changed since its newest backup; prune old ones.
+
+    Returns the new backup, or None when nothing changed. Raises CaseFileError if the copy
+    cannot be written or does not verify (the bad copy is removed).
+    """
+    if cf.path is None:
+        return None
+    case_id = case_id_of(cf)
+    counter = change_counter(cf.path)
+    existing = list_backups(case_id, root)
+    if existing and existing[0].change_counter == counter:
+        return None
+    folder = case_folder(case_id, root)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H%M%S")
+    target = folder / f"{stamp} #{counter}{SUFFIX}"
+    if target.exists():
+        return None
+
+    def fill(conn: sqlite3.Connection) -> None:
+        raw = cf.raw_connection()
+        try:
+            raw.driver_connection.backup(conn)
+        finally:
+            raw.close()
+
+    build_new_file(target, fill, migrate_schema=False)
+    try:
+        check_file(target)
+    except CaseFileError:
+        target.unlink(missing_ok=True)
+        raise CaseFileError(f"The backup of {cf.path.name} did not verify and was discarded.") from None
+    made = list_backups(case_id, root)
+    for old in made[keep:]:
+        try:
+            old.path.unlink()
+        except OSError as exc:
+            log.warning("could not remove old backup %s: %s", old.path, exc)
+    return next(b for b in made if b.path == target)
+
+
+def restore_backup(backup: Backup, target: Path, *, overwrite: bool = False) -> Path:
+    """Copy a backup into a new case file at ``target`` (checked first; the backup is kept)."""
+    check_file(backup.path)
+    source = sqlite3.connect(check_connection_uri(backup.path, writable=False), uri=True)
+    try:
+        build_new_file(target, source.backup, overwrite=overwrite, migrate_schema=False)
+    finally:
+        source.close()
+    return target

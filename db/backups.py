@@ -132,3 +132,15 @@ def restore_backup(backup: Backup, target: Path, *, overwrite: bool = False) -> 
     finally:
         source.close()
     return target
+
+
+def all_backups(root: Path | None = None) -> list[Backup]:
+    """Backups of every case, newest first."""
+    folder = root or backups_dir()
+    found: list[Backup] = []
+    if folder.is_dir():
+        for case_dir in folder.iterdir():
+            if case_dir.is_dir():
+                found.extend(list_backups(case_dir.name, folder))
+    found.sort(key=lambda b: (b.made, b.change_counter), reverse=True)
+    return found

@@ -25,7 +25,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import QueuePool, StaticPool
 
 from .errors import CaseFileError, RefusedFileError, WriteError, describe_sqlite_error
-from .filecheck import APPLICATION_ID, FileReport, check_connection_uri, check_file
+from .filecheck import APPLICATION_ID, MAX_VALUE_BYTES, FileReport, check_connection_uri, check_file
 from .lock import CaseLock
 from .fields import FTS_TABLE_NAMES
 from .lock import acquire as acquire_lock
@@ -38,10 +38,6 @@ FTS_SECURE_DELETE = sqlite3.sqlite_version_info >= (3, 42, 0)
 log = logging.getLogger("casefile.file")
 MIN_SQLITE = (3, 37, 0)
 BUSY_TIMEOUT_MS = 5000
-# Longest single text value a case file may hold: far beyond any real statement (a
-# 50-page statement is ~150 kB) and small enough that a planted giant cell cannot
-# exhaust memory when read.
-MAX_VALUE_BYTES = 64 * 1024 * 1024
 
 
 def now_stamp() -> str:

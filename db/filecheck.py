@@ -20,6 +20,10 @@ from .errors import CaseFileError, NewerVersionError, RefusedFileError
 from .migrations import MIGRATIONS, SCHEMA_VERSION, migrate
 
 APPLICATION_ID = 0x43415346  # "CASF"
+# Longest single record a case file may hold: far beyond any real statement (a 50-page
+# statement is ~150 kB) and small enough that a planted giant value cannot exhaust memory
+# when read. Connections are also limited to this (SQLITE_LIMIT_LENGTH).
+MAX_VALUE_BYTES = 64 * 1024 * 1024
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100
 # Shadow tables FTS5 creates for each full-text table; their SQL text is FTS5's own and
@@ -194,6 +198,17 @@ def schema_differences(actual: dict[str, tuple[str, str, str | None]], version: 
     return problems
 
 
+def _largest_record(conn: sqlite3.Connection) -> int | None:
+    """Size of the largest record in the file, from page headers (None if SQLite lacks dbstat)."""
+    try:
+        row = conn.execute("SELECT max(mx_payload) FROM dbstat WHERE pagetype = 'leaf'").fetchone()
+    except sqlite3.OperationalError:
+        return None  # reads are still limited to MAX_VALUE_BYTES per value
+    except sqlite3.DatabaseError as exc:
+        raise RefusedFileError(f"The file is damaged: {exc}.") from None
+    return int(row[0]) if row and row[0] is not None else 0
+
+
 def check_connection_uri(path: Path, *, writable: bool) -> str:
     """SQLite URI for opening ``path`` read-write or read-only."""
     return f"file:{quote(str(path.resolve()))}?mode={'rw' if writable else 'ro'}"
@@ -227,6 +242,12 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
             actual = _schema_of(conn)
         except sqlite3.DatabaseError as exc:
             raise RefusedFileError(f"{name} is damaged: {exc}.") from None
+        largest = _largest_record(conn)
+        if largest is not None and largest > MAX_VALUE_BYTES:
+            raise RefusedFileError(
+                f"{name} holds a single value of {largest / 1_048_576:,.0f} MB, far larger than any real case "
+                f"(the limit is {MAX_VALUE_BYTES // 1_048_576} MB), so it was not opened."
+            )
     finally:
         conn.close()
     problems = schema_differences(actual, header.user_version)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from db.casefile import CaseFile
 from db.errors import CaseFileError
+from db.lock import FileInUseError
 from db.paths import user_data_dir
 
 from . import file_dialogs
@@ -28,6 +30,49 @@ if TYPE_CHECKING:
     from .main_window import MainWindow
 
 log = logging.getLogger("casefile.documents")
+
+
+@dataclass
+class OpenResult:
+    """An opened case file and the notices to show with it."""
+
+    cf: CaseFile
+    notices: list[tuple[str, str]] = field(default_factory=list)  # (kind, text) for banners
+
+
+def open_case(path: Path, read_only: bool) -> OpenResult:
+    """Open a case file (on a worker thread): checks, lock, backup, location warning."""
+    from db.backups import backup_if_changed
+    from db.locations import location_risk
+
+    cf = CaseFile.open(path, read_only=read_only)
+    result = OpenResult(cf)
+    try:
+        if cf.read_only:
+            result.notices.append((
+                "info",
+                f"{path.name} is open read-only ({cf.read_only_reason or 'you opened it read-only'}): you can read, "
+                "search and export it, but not change it.",
+            ))
+        if cf.lock is not None and cf.lock.took_over is not None:
+            result.notices.append((
+                "info",
+                f"{path.name} was left locked by {cf.lock.took_over.describe()}, which is no longer running; "
+                "the lock was taken over. Nothing in the file was lost.",
+            ))
+        risk = location_risk(path)
+        if risk is not None:
+            result.notices.append(("warning", risk.message(path.name)))
+        if not cf.read_only:
+            try:
+                backup_if_changed(cf)
+            except CaseFileError as exc:
+                log.warning("automatic backup failed: %s", exc)
+                result.notices.append(("warning", f"The automatic backup of {path.name} failed: {exc}"))
+    except BaseException:
+        cf.close()
+        raise
+    return result
 
 
 class Documents(QObject):
@@ -130,14 +175,17 @@ class Documents(QObject):
         path = Path(path)
         self.window.flush()
 
-        def done(cf: CaseFile) -> None:
-            self.window.set_session(CaseSession(cf))
+        def done(result: OpenResult) -> None:
+            self.window.set_session(CaseSession(result.cf), notices=result.notices)
             self.settings.add_recent(path.resolve())
             self.window.update_recent_menu()
-            self.status(f"Opened {path.name}" + (" (read-only)" if cf.read_only else ""))
+            self.status(f"Opened {path.name}" + (" (read-only)" if result.cf.read_only else ""))
             self.opened.emit(self.window.session)
 
         def refused(exc: BaseException) -> None:
+            if isinstance(exc, FileInUseError):
+                self._offer_read_only(path, exc)
+                return
             if isinstance(exc, CaseFileError) and not path.exists():
                 self.settings.remove_recent(path.resolve())
                 self.window.update_recent_menu()
@@ -146,12 +194,21 @@ class Documents(QObject):
             else:
                 self.show_failure(exc)
 
-        self.run(
-            f"Opening {path.name}…",
-            lambda: CaseFile.open(path, read_only=read_only),
-            on_done=done,
-            on_failed=refused,
-        )
+        self.run(f"Opening {path.name}…", open_case, path, read_only, on_done=done, on_failed=refused)
+
+    def _offer_read_only(self, path: Path, exc: FileInUseError) -> None:
+        self.last_error = str(exc)
+        self.failed.emit(str(exc))
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setWindowTitle("Case File In Use")
+        box.setText(str(exc))
+        read_only = box.addButton("Open Read-Only", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(read_only)
+        box.exec()
+        if box.clickedButton() is read_only:
+            self.open_path(path, read_only=True)
 
     def open_dialog(self) -> None:
         """File > Open…"""
@@ -273,6 +330,34 @@ class Documents(QObject):
             lambda: export_csv(session.cf, folder, overwrite=True),
             on_done=lambda paths: self.status(f"Wrote {len(paths)} CSV files to {folder}"),
         )
+
+    def restore_backup(self) -> None:
+        """File > Restore From Backup…: restore an automatic backup into a new case file and open it."""
+        from db.backups import all_backups, case_id_of, list_backups, restore_backup
+
+        from .dialogs.restore_backup import RestoreBackupDialog
+
+        session = self.session
+        if session is not None and not session.cf.closed:
+            backups = list_backups(case_id_of(session.cf))
+            note = (f"Automatic backups of “{session.cf.display_name}”, newest first. Casefile keeps the last "
+                    "ten, taken when the file is opened after it has changed. Restoring makes a new file; "
+                    "the open file is not changed.")
+        else:
+            backups = all_backups()
+            note = "Automatic backups of your case files, newest first. Restoring makes a new file."
+        dialog = RestoreBackupDialog(backups, note, self.window)
+        accepted = dialog.exec() == RestoreBackupDialog.DialogCode.Accepted
+        backup = dialog.chosen()
+        dialog.deleteLater()
+        if not accepted or backup is None:
+            return
+        name = f"{backup.title() or 'Restored case'} (restored {backup.made:%Y-%m-%d}).casefile"
+        target = file_dialogs.ask_new_case(self.window, self._beside(name.replace("/", "-")), "Restore Backup As")
+        if target is None:
+            return
+        self.run(f"Restoring {target.name}…", lambda: restore_backup(backup, target, overwrite=target.exists()),
+                 on_done=lambda path: self.open_path(path))
 
     def _beside(self, name: str, purpose: str = "open") -> str:
         folder = self.settings.folder(purpose)

@@ -77,6 +77,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addActions([a[ActionId.EXPORT_BRIEFING], a[ActionId.BRIEFING_OPTIONS]])
         file_menu.addSeparator()
+        file_menu.addAction(a[ActionId.RESTORE_BACKUP])
+        file_menu.addSeparator()
         file_menu.addActions([a[ActionId.CLOSE], a[ActionId.QUIT]])
 
         edit_menu = bar.addMenu("&Edit")
@@ -118,6 +120,7 @@ class MainWindow(QMainWindow):
         a[ActionId.EXPORT_CSV].triggered.connect(d.export_csv)
         a[ActionId.EXPORT_BRIEFING].triggered.connect(self.briefing.export)
         a[ActionId.BRIEFING_OPTIONS].triggered.connect(self.briefing.edit_options)
+        a[ActionId.RESTORE_BACKUP].triggered.connect(d.restore_backup)
         a[ActionId.CLOSE].triggered.connect(d.close_case)
         a[ActionId.QUIT].triggered.connect(self.close)
         a[ActionId.NEW_RECORD].triggered.connect(self._new_record)
@@ -137,7 +140,7 @@ class MainWindow(QMainWindow):
         self.history.changed.connect(self._update_actions)
 
     # ----- the open case -----------------------------------------------------------------
-    def set_session(self, session: CaseSession | None) -> None:
+    def set_session(self, session: CaseSession | None, notices: list[tuple[str, str]] | None = None) -> None:
         """Show a case (or the start screen when None), closing the one shown before."""
         self._retire_session()
         self.session = session
@@ -155,6 +158,8 @@ class MainWindow(QMainWindow):
             session.case_changed.connect(self._update_title)
             self.setCentralWidget(self.case_view)
             self.case_view.restore_state(self._load_view_state())
+            for kind, text in notices or []:
+                self.case_view.add_banner(text, kind)
             self.history.visit(self.case_view.location())
             if session.cf.path is not None:
                 self.settings.set_last_case(session.cf.path)

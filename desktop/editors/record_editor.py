@@ -50,6 +50,12 @@ class RecordEditor(QScrollArea):
         self.heading.setFont(font)
         self.heading.setAccessibleName(f"{self.spec.label} title")
         outer.addWidget(self.heading)
+        self.error_label = QLabel(body)
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #d32f2f;")
+        self.error_label.setAccessibleName("Problem saving")
+        self.error_label.hide()
+        outer.addWidget(self.error_label)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         outer.addLayout(self.form)
@@ -118,6 +124,7 @@ class RecordEditor(QScrollArea):
             except CaseFileError:
                 self._record_id = None
         shown = record is not None
+        self.error_label.hide()
         for i in range(self.form.rowCount()):
             self.form.setRowVisible(i, shown)
         self.heading.setVisible(shown)
@@ -208,12 +215,28 @@ class RecordEditor(QScrollArea):
     def _commit(self, name: str, value: Any) -> None:
         if self._record_id is None or self.session.cf.closed:
             return
-        ok = self.session.edit_record(self.kind, self._record_id, {name: value})
+        errors: list[str] = []
+        self.session.error.connect(errors.append)
+        try:
+            ok = self.session.edit_record(self.kind, self._record_id, {name: value})
+        finally:
+            self.session.error.disconnect(errors.append)
         widget = self.widgets[name]
-        if not ok and widget.spec.type is FieldType.DATE:
-            return  # the date field keeps the refused text and its reason
-        if ok:
-            widget.set_value(records.get_record(self.session.cf, self.kind, self._record_id)[name])
+        if not ok:
+            # The typed value stays in the field, so the user can correct it or try again.
+            message = errors[-1] if errors else "The change could not be saved."
+            if widget.spec.type is FieldType.DATE:
+                widget.set_error(message)
+                self.error_label.hide()
+            else:
+                self.error_label.setText(f"{widget.spec.label}: {message} Your text is still in the field; "
+                                         "press Enter there (or leave the field) to try again.")
+                self.error_label.show()
+            if widget.spec.type in (FieldType.BOOL, FieldType.CHOICE):
+                widget.set_value(widget.value())  # a checkbox or list shows what is saved
+            return
+        self.error_label.hide()
+        widget.set_value(records.get_record(self.session.cf, self.kind, self._record_id)[name])
 
     def create_linked(self, name: str, text: str) -> None:
         """Create a record from a reference field's typed text and link it, as one undo step."""

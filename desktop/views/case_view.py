@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QSplitter, QStackedWidget, QWidget
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from db.fields import KINDS, Kind
 
 from ..navigation import History, Location
 from ..session import CaseSession
+from .banner import Banner
 from .case_page import CasePage
 from .record_page import RecordPage
 
@@ -57,11 +58,23 @@ class CaseView(QWidget):
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(0, False)
         self.splitter.setSizes([150, 1200])
-        layout = QHBoxLayout(self)
+        self.banners: list[Banner] = []
+        self._banner_box = QVBoxLayout()
+        self._banner_box.setContentsMargins(6, 6, 6, 0)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.splitter)
+        layout.setSpacing(0)
+        layout.addLayout(self._banner_box)
+        layout.addWidget(self.splitter, 1)
         self.nav.currentRowChanged.connect(self._on_nav)
         self.nav.setCurrentRow(0)
+
+    def add_banner(self, text: str, kind: str = "info") -> Banner:
+        """Show a notice across the top of the case (read-only, risky location, ...)."""
+        banner = Banner(text, kind, self)
+        self.banners.append(banner)
+        self._banner_box.addWidget(banner)
+        return banner
 
     # ----- where we are ------------------------------------------------------------------
     def current_kind(self) -> Kind | None:

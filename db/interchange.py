@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -185,8 +187,12 @@ class _Checker:
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(f"{path}: {message}")
 
-    def value(self, path: str, f: FieldSpec, value: Any) -> Any:
-        """Check one field's JSON value; return it in stored form (refs stay document ids)."""
+    def value(self, where: str, name: str, f: FieldSpec, value: Any) -> Any:
+        """Check one field's JSON value; return it in stored form (refs stay document ids).
+
+        ``where.name`` is the field's JSON path; it is only formatted for an error (this runs
+        millions of times for a large document).
+        """
         t = f.type
         if value is None:
             if t is FieldType.BOOL:
@@ -194,55 +200,59 @@ class _Checker:
             if t is FieldType.CHOICE:
                 return None if f.nullable_choice else f.default
             return [] if f.is_list else None
-        if t in (FieldType.TEXT, FieldType.LONG_TEXT):
+        if t is FieldType.TEXT or t is FieldType.LONG_TEXT:
             if type(value) is not str:
-                self.error(path, f"expected text, found {_json_type(value)}")
+                self.error(f"{where}.{name}", f"expected text, found {_json_type(value)}")
                 return None
-            if _has_lone_surrogate(value):
-                self.error(path, _SURROGATE_PROBLEM)
-                return None
-            value = strip_controls(value)
-            return value if value.strip() else None
+            if _UNUSUAL.search(value):
+                if _has_lone_surrogate(value):
+                    self.error(f"{where}.{name}", _SURROGATE_PROBLEM)
+                    return None
+                value = strip_controls(value)
+            return None if not value or value.isspace() else value
         if t is FieldType.DATE:
             if type(value) is not str:
-                self.error(path, f"expected a date string, found {_json_type(value)}")
+                self.error(f"{where}.{name}", f"expected a date string, found {_json_type(value)}")
                 return None
-            if not value.strip():
+            if not value or value.isspace():
                 return None
             try:
-                return PartialDate.parse_iso(value)
+                return _parse_iso(value)
             except ValueError as exc:
-                self.error(path, str(exc))
+                self.error(f"{where}.{name}", str(exc))
                 return None
         if t is FieldType.BOOL:
             if type(value) is not bool:
-                self.error(path, f"expected true or false, found {_json_type(value)}")
+                self.error(f"{where}.{name}", f"expected true or false, found {_json_type(value)}")
                 return False
             return value
         if t is FieldType.CHOICE:
             if value not in f.choices:
-                self.error(path, f'"{value}" is not one of {", ".join(f.choices)}')
+                self.error(f"{where}.{name}", f'"{value}" is not one of {", ".join(f.choices)}')
                 return f.default
             return value
         if t is FieldType.REF:
             if type(value) is not str:
-                self.error(path, f"expected an id string, found {_json_type(value)}")
+                self.error(f"{where}.{name}", f"expected an id string, found {_json_type(value)}")
                 return None
             return value or None
         if type(value) is not list:
-            self.error(path, f"expected a list, found {_json_type(value)}")
+            self.error(f"{where}.{name}", f"expected a list, found {_json_type(value)}")
             return []
         out: list[str] = []
         seen: set[str] = set()
         for i, item in enumerate(value):
             if type(item) is not str:
-                self.error(f"{path}[{i}]", f"expected text, found {_json_type(item)}")
+                self.error(f"{where}.{name}[{i}]", f"expected text, found {_json_type(item)}")
                 continue
-            if _has_lone_surrogate(item):
-                self.error(f"{path}[{i}]", _SURROGATE_PROBLEM)
-                continue
-            item = strip_controls(item.strip() if t is FieldType.TAGS else item)
-            if not item.strip() or (t is not FieldType.LINES and item in seen):
+            if _UNUSUAL.search(item):
+                if _has_lone_surrogate(item):
+                    self.error(f"{where}.{name}[{i}]", _SURROGATE_PROBLEM)
+                    continue
+                item = strip_controls(item)
+            if t is FieldType.TAGS:
+                item = item.strip()
+            if not item or item.isspace() or (t is not FieldType.LINES and item in seen):
                 continue
             seen.add(item)
             out.append(item)
@@ -269,20 +279,38 @@ class _Checker:
         self.ids[raw_id] = (kind, rid, f"{path}.id")
         return rid
 
-    def resolve(self, path: str, target: Kind, doc_id: str) -> str | None:
+    def resolve(self, where: str, name: str, target: Kind | None, doc_id: str, position: int | None = None) -> str | None:
         found = self.ids.get(doc_id)
+        if found is not None and found[0] is target:
+            return found[1]
+        assert target is not None
+        path = f"{where}.{name}" if position is None else f"{where}.{name}[{position}]"
         label = KINDS[target].label.lower()
         if found is None:
             self.error(path, f'no {label} with id "{doc_id}"')
-            return None
-        if found[0] is not target:
+        else:
             self.error(path, f'"{doc_id}" is {_a(KINDS[found[0]].label.lower())}, not {_a(label)}')
-            return None
-        return found[1]
+        return None
 
 
 # JSON can escape half of a UTF-16 pair ("\ud800"); such text cannot be stored as UTF-8.
 _SURROGATE_PROBLEM = "contains an unpaired surrogate escape (such as \\ud800), which is not a character"
+
+
+# Characters that need a closer look: control characters (dropped) and surrogates (refused).
+_UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_encode_list = json.JSONEncoder(ensure_ascii=False).encode
+
+
+@lru_cache(maxsize=65536)
+def _date_columns(value: PartialDate) -> tuple[str, str]:
+    return value.iso, value.sort_key
+
+
+@lru_cache(maxsize=65536)
+def _parse_iso(text: str) -> PartialDate:
+    # A large case repeats the same few thousand dates; PartialDate is immutable.
+    return PartialDate.parse_iso(text)
 
 
 def _has_lone_surrogate(text: str) -> bool:
@@ -345,7 +373,7 @@ def check_document(doc: Any) -> _Plan:
             ck.error(f"case.{key}", "unknown field")
         for f in CASE_FIELDS:
             raw = case_doc.get(f.name)
-            value = ck.value(f"case.{f.name}", f, raw)
+            value = ck.value("case", f.name, f, raw)
             if f.required and value is None:
                 ck.required(f"case.{f.name}", "case", f.name, raw)
             case[f.name] = value
@@ -393,44 +421,52 @@ def _check_records(
             columns.append(f.key_column)
     columns += ["created_at", "updated_at"]
     plan.columns[kind] = columns
+    # This loop runs for every record of a large case: look things up once, format paths
+    # only for errors.
+    fields = [(f.name, f, f.type, f.required, f.target) for f in spec.fields]
+    links_of = {f.name: plan.links[f.link.table] for f in spec.fields if f.link is not None}
+    value_of, resolve, required = ck.value, ck.resolve, ck.required
+    REF, REFS, DATE, BOOL = FieldType.REF, FieldType.REFS, FieldType.DATE, FieldType.BOOL  # noqa: N806
+    TAGS, LINES = FieldType.TAGS, FieldType.LINES  # noqa: N806
     rows: list[tuple[Any, ...]] = []
+    append_row = rows.append
     for i, item in enumerate(items):
         path = f"{name}[{i}]"
-        if not isinstance(item, dict):
+        if type(item) is not dict:
             ck.error(path, f"expected an object, found {_json_type(item)}")
             continue
-        for key in item:
-            if key not in known:
-                ck.error(f"{path}.{key}", "unknown field")
+        if not known.issuperset(item):
+            for key in item:
+                if key not in known:
+                    ck.error(f"{path}.{key}", "unknown field")
         rid = ids[i]
         row: list[Any] = [rid]
-        for f in spec.fields:
-            fpath = f"{path}.{f.name}"
-            raw = item.get(f.name)
-            value = ck.value(fpath, f, raw)
-            if f.required and value is None:
-                ck.required(fpath, path, f.name, raw)
-            if f.type is FieldType.REF:
-                target_id = ck.resolve(fpath, f.target, value) if value and f.target else None
+        for fname, f, t, is_required, target in fields:
+            raw = item.get(fname)
+            value = value_of(path, fname, f, raw)
+            if value is None and is_required:
+                required(f"{path}.{fname}", path, fname, raw)
+            if t is REF:
+                target_id = resolve(path, fname, target, value) if value else None
                 if target_id is not None and target_id == rid:
-                    ck.error(fpath, "a record cannot refer to itself")
+                    ck.error(f"{path}.{fname}", "a record cannot refer to itself")
                 row.append(target_id)
-            elif f.type is FieldType.REFS:
-                assert f.link is not None and f.target is not None
+            elif t is REFS:
+                links = links_of[fname]
                 for position, doc_id in enumerate(value):
-                    target = ck.resolve(f"{fpath}[{position}]", f.target, doc_id)
-                    if target and rid:
-                        plan.links[f.link.table].append((rid, target, position))
-            elif f.type is FieldType.DATE:
-                row += [value.iso, value.sort_key] if isinstance(value, PartialDate) else [None, None]
-            elif f.type is FieldType.BOOL:
+                    target_id = resolve(path, fname, target, doc_id, position)
+                    if target_id and rid:
+                        links.append((rid, target_id, position))
+            elif t is DATE:
+                row += _date_columns(value) if value is not None else (None, None)
+            elif t is BOOL:
                 row.append(1 if value else 0)
-            elif f.type in (FieldType.TAGS, FieldType.LINES):
-                row.append(json.dumps(value, ensure_ascii=False))
+            elif t is TAGS or t is LINES:
+                row.append(_encode_list(value) if value else "[]")
             else:
                 row.append(value)
-        row += [stamp, stamp]
-        rows.append(tuple(row))
+        row += (stamp, stamp)
+        append_row(tuple(row))
     plan.rows[kind] = rows
 
 
@@ -477,6 +513,15 @@ def _write_plan(conn: sqlite3.Connection, plan: _Plan, progress: Callable[[int, 
     try:
         # References may point forwards within a list (an actor affiliated with a later one).
         conn.execute("PRAGMA defer_foreign_keys = ON")
+        # The new file is not visible to anyone yet: index the text in bulk at the end rather
+        # than row by row through the full-text triggers (about ten times faster), then put
+        # the triggers back with exactly the SQL they had, so the schema is unchanged.
+        triggers = conn.execute(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%\\_fts\\_%' ESCAPE '\\' "
+            "ORDER BY rowid"
+        ).fetchall()
+        for name, _sql in triggers:
+            conn.execute(f'DROP TRIGGER "{name}"')
         title = plan.case.pop("title")
         insert_case_row(conn, title=title, values=plan.case)
         order: list[tuple[str, list[tuple[Any, ...]], list[str]]] = []
@@ -493,6 +538,11 @@ def _write_plan(conn: sqlite3.Connection, plan: _Plan, progress: Callable[[int, 
                 done += len(rows[start : start + 5000])
                 if progress:
                     progress(done, total)
+        for kind in JSON_ORDER:
+            fts = KINDS[kind].fts
+            conn.execute(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
+        for _name, sql in triggers:
+            conn.execute(sql)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -22,6 +22,29 @@ _WORDS = (
     "counsel staff briefing disclosure compliance waiver license provision section deadline "
     "meeting statement official spokesperson letter memo investigation finding record public"
 ).split()
+_SYLLABLES = (
+    "ba ca da fa ga ha ja ka la ma na pa ra sa ta va wa za be ce de fe ge he le me ne pe re se te ve "
+    "bi ci di fi gi hi li mi ni pi ri si ti vi bo co do fo go ho lo mo no po ro so to vo bu cu du fu "
+    "gu lu mu nu pu ru su tu tion ment ing er al ic ous ive ate ure ence"
+).split()
+
+
+def _vocabulary(seed: int = 2026, size: int = 4000) -> tuple[list[str], list[float]]:
+    """Policy words plus pseudo-words, with Zipf-like weights (a few words common, most rare)."""
+    rng = random.Random(seed)
+    words = list(_WORDS)
+    seen = set(words)
+    while len(words) < size:
+        word = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(2, 4)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    rng.shuffle(words)
+    weights = [1.0 / (rank + 1) for rank in range(len(words))]
+    return words, weights
+
+
+_VOCAB, _WEIGHTS = _vocabulary()
 _KINDS = ("person", "company", "government", "organization", "other")
 _DKINDS = ("executive_order", "export_control", "agreement", "regulation", "legislation", "guidance", "other")
 _STATUS = ("proposed", "in_force", "suspended", "rescinded", "expired", None)
@@ -32,9 +55,12 @@ def _text(rng: random.Random, length: int) -> str:
     words: list[str] = []
     size = 0
     while size < length:
-        word = rng.choice(_WORDS)
-        words.append(word)
-        size += len(word) + 1
+        batch = rng.choices(_VOCAB, _WEIGHTS, k=8)
+        for word in batch:
+            words.append(word)
+            size += len(word) + 1
+            if size >= length:
+                break
     text = " ".join(words)
     return text[0].upper() + text[1:] + "."
 

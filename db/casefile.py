@@ -25,7 +25,14 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import QueuePool, StaticPool
 
 from .errors import CaseFileError, RefusedFileError, WriteError, describe_sqlite_error
-from .filecheck import APPLICATION_ID, MAX_VALUE_BYTES, FileReport, check_connection_uri, check_file
+from .filecheck import (
+    APPLICATION_ID,
+    MAX_VALUE_BYTES,
+    FileReport,
+    check_connection_uri,
+    check_file,
+    has_hot_journal,
+)
 from .lock import CaseLock
 from .fields import FTS_TABLE_NAMES
 from .lock import acquire as acquire_lock
@@ -176,6 +183,8 @@ class CaseFile:
             self._closed = True
             self.engine.dispose()
             if self.lock is not None:
+                if self.path is not None:
+                    _remove_dead_journal(self.path)
                 self.lock.release()
 
     def note_removed_text(self, fts_table: str) -> None:
@@ -294,7 +303,11 @@ class CaseFile:
         return CaseFile.from_connection(memory, read_only=True, path=self.path)
 
 
-_DAMAGE_WORDS = ("malformed", "not a database", "disk i/o", "corrupt", "too big", "disk is full", "readonly")
+_DAMAGE_WORDS = (
+    "malformed", "not a database", "disk i/o", "corrupt", "too big", "disk is full", "readonly",
+    "could not decode to utf-8",  # text that is not valid UTF-8 (Python's sqlite3 says so)
+    "invalid fts5 file format",  # a damaged full-text index
+)  # fmt: skip
 
 
 def is_damage(exc: BaseException) -> bool:
@@ -421,6 +434,21 @@ def _fsync_dir(folder: Path) -> None:
     if os.name != "posix":
         return
     _fsync_path(folder)
+
+
+def _remove_dead_journal(path: Path) -> None:
+    """Remove a journal that SQLite itself ignores, so no side file stays beside a closed case file.
+
+    A process killed just after it began a transaction, before it changed the file, leaves a
+    journal whose header was never completed (its first byte is zero). SQLite does not treat
+    it as hot, so it never rolls it back nor deletes it, yet it holds copies of pages of the
+    file. Only called by the editor that holds the lock, after its own connections closed; a
+    hot journal (first byte set) would already have been rolled back when the file was read.
+    """
+    journal = Path(f"{path}-journal")
+    if journal.exists() and not has_hot_journal(path):
+        with suppress(OSError):
+            journal.unlink()
 
 
 def _remove_quietly(path: Path) -> None:

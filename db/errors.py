@@ -45,15 +45,17 @@ class InterchangeError(CaseFileError):
 def describe_sqlite_error(exc: BaseException) -> str:
     """Plain words for an SQLite failure while writing."""
     text = str(getattr(exc, "orig", None) or exc).lower()
+    if text.startswith("could not decode to utf-8"):  # the message goes on to quote the stored text
+        return "the file is damaged (it holds text that is not valid UTF-8)"
     if "full" in text:
         return "the disk is full"
     if "readonly" in text or "read-only" in text:
         return "the file cannot be written (it is read-only)"
     if "locked" in text or "busy" in text:
         return "the file is busy in another program"
-    if "i/o" in text or "disk" in text:
+    if "i/o" in text or ("disk" in text and "malformed" not in text):  # "database disk image is malformed"
         return "the disk reported an error"
-    if "malformed" in text or "corrupt" in text or "not a database" in text:
+    if "malformed" in text or "corrupt" in text or "not a database" in text or "invalid fts5" in text:
         return "the file is damaged"
     if "too big" in text:
         return "it holds a value larger than Casefile accepts"

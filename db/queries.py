@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from .casefile import CaseFile
 from .dates import PartialDate, range_keys
+from .errors import CaseFileError
 from .fields import FTS_TABLE_NAMES, KINDS, Kind
 from .records import short_label
-from .values import strip_controls
+from .values import stored_date, strip_controls
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,26 @@ class ListColumn:
     expr: str
     sort: str
     field: str | None = None  # the record field it shows and edits, if any
+    # Joins the sort expression needs (a join sorts 100,000 rows ~3x faster than a
+    # correlated subquery per row); the joined tables are aliased s_*.
+    sort_join: str = ""
+
+
+def _join_actor(column: str) -> str:
+    return f" LEFT JOIN actor s_a ON s_a.id = r.{column}"
+
+
+_JOIN_SOURCE = " LEFT JOIN source s_s ON s_s.id = r.source_id"
+_JOIN_FIRST_ACTOR = (
+    " LEFT JOIN timeline_actor s_ta ON s_ta.entry_id = r.id AND s_ta.position = 0"
+    " LEFT JOIN actor s_a ON s_a.id = s_ta.actor_id"
+)
+_JOIN_FIRST_PARTY = (
+    " LEFT JOIN directive_party s_dp ON s_dp.directive_id = r.id AND s_dp.position = 0"
+    " LEFT JOIN actor s_a ON s_a.id = s_dp.actor_id"
+)
+_BY_ACTOR = "s_a.name COLLATE NOCASE"
+_BY_SOURCE = "s_s.title COLLATE NOCASE"
 
 
 def _name_of(column: str) -> str:
@@ -58,34 +79,33 @@ LIST_COLUMNS: dict[Kind, tuple[ListColumn, ...]] = {
         ListColumn("name", "Name", "r.name", "r.name COLLATE NOCASE", "name"),
         ListColumn("kind", "Kind", "r.kind", "r.kind", "kind"),
         ListColumn("role", "Role or title", "r.role", "r.role COLLATE NOCASE", "role"),
-        ListColumn("affiliation", "Affiliation", _name_of("affiliation_id"),
-                   f"{_name_of('affiliation_id')} COLLATE NOCASE", "affiliation"),
+        ListColumn("affiliation", "Affiliation", _name_of("affiliation_id"), _BY_ACTOR, "affiliation",
+                   _join_actor("affiliation_id")),
         ListColumn("tags", "Tags", "r.tags", "r.tags", "tags"),
     ),
     Kind.STATEMENT: (
         ListColumn("date", "Date", "r.date", "r.date_key", "date"),
-        ListColumn("speaker", "Speaker", _name_of("speaker_id"), f"{_name_of('speaker_id')} COLLATE NOCASE",
-                   "speaker"),
+        ListColumn("speaker", "Speaker", _name_of("speaker_id"), _BY_ACTOR, "speaker", _join_actor("speaker_id")),
         ListColumn("text", "Text", "substr(r.text, 1, 300)", "r.text COLLATE NOCASE", "text"),
         ListColumn("venue", "Venue", "r.venue", "r.venue COLLATE NOCASE", "venue"),
         ListColumn("verbatim", "Verbatim", "r.verbatim", "r.verbatim", "verbatim"),
-        ListColumn("source", "Source", _source_title(), f"{_source_title()} COLLATE NOCASE", "source"),
+        ListColumn("source", "Source", _source_title(), _BY_SOURCE, "source", _JOIN_SOURCE),
     ),
     Kind.DIRECTIVE: (
         ListColumn("identifier", "Identifier", "r.identifier", "r.identifier COLLATE NOCASE", "identifier"),
         ListColumn("title", "Title", "r.title", "r.title COLLATE NOCASE", "title"),
         ListColumn("kind", "Kind", "r.kind", "r.kind", "kind"),
-        ListColumn("issuer", "Issuer", _name_of("issuer_id"), f"{_name_of('issuer_id')} COLLATE NOCASE", "issuer"),
+        ListColumn("issuer", "Issuer", _name_of("issuer_id"), _BY_ACTOR, "issuer", _join_actor("issuer_id")),
         ListColumn("issued", "Issued", "r.issued", "r.issued_key", "issued"),
         ListColumn("status", "Status", "r.status", "r.status", "status"),
-        ListColumn("parties", "Parties", _PARTIES, _PARTIES, "parties"),
+        ListColumn("parties", "Parties", _PARTIES, _BY_ACTOR, "parties", _JOIN_FIRST_PARTY),
     ),
     Kind.TIMELINE: (
         ListColumn("date", "Date", "r.date", "r.date_key", "date"),
         ListColumn("title", "Event", "r.title", "r.title COLLATE NOCASE", "title"),
-        ListColumn("actors", "Actors", _TIMELINE_ACTORS, _TIMELINE_ACTORS, "actors"),
+        ListColumn("actors", "Actors", _TIMELINE_ACTORS, _BY_ACTOR, "actors", _JOIN_FIRST_ACTOR),
         ListColumn("key", "Key", "r.key_event", "r.key_event", "key"),
-        ListColumn("source", "Source", _source_title(), f"{_source_title()} COLLATE NOCASE", "source"),
+        ListColumn("source", "Source", _source_title(), _BY_SOURCE, "source", _JOIN_SOURCE),
     ),
 }  # fmt: skip
 
@@ -183,11 +203,40 @@ def _order(query: ListQuery) -> str:
     return f" ORDER BY {col.sort}{direction}, r.n{direction}"
 
 
+def matching_rowids(cf: CaseFile, kind: Kind, text: str) -> set[int] | None:
+    """Row numbers of the records matching typed words (None when nothing was typed).
+
+    The words are matched as prefixes in the kind's full-text index, and statements,
+    directives and actors also match by the name of their speaker, issuer or affiliation.
+    Views intersect this set with the order they already hold, which is much faster than
+    asking SQLite to filter and sort again on every keystroke.
+    """
+    if not text.strip():
+        return None
+    match = fts_query(text)
+    if match is None:
+        return set()  # only punctuation typed: nothing matches
+    fts = FTS_TABLES[kind]
+    table = KINDS[kind].table
+    with cf.read() as conn:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        found = {row[0] for row in raw.execute(f"SELECT rowid FROM {fts} WHERE {fts} MATCH ?", (match,))}
+        for ref_column in _NAME_FILTERS[kind]:
+            sql = (
+                f"SELECT r.n FROM {table} r WHERE r.{ref_column} IN (SELECT a.id FROM actor a WHERE a.n IN "
+                "(SELECT rowid FROM actor_fts WHERE actor_fts MATCH ?))"
+            )
+            found.update(row[0] for row in raw.execute(sql, (match,)))
+    return found
+
+
 def list_rowids(cf: CaseFile, query: ListQuery) -> array[int]:
     """Row numbers of every matching record, in display order."""
     table = KINDS[query.kind].table
     where, params = _where(query)
-    sql = f"SELECT r.n FROM {table} r{where}{_order(query)}"
+    join = column(query.kind, query.sort).sort_join if query.sort else ""
+    sql = f"SELECT r.n FROM {table} r{join}{where}{_order(query)}"
     with cf.read() as conn:
         cursor = conn.connection.driver_connection.execute(sql, params)  # type: ignore[union-attr]
         out = array("q")
@@ -241,8 +290,8 @@ def date_span(cf: CaseFile) -> tuple[PartialDate | None, PartialDate | None]:
         first = conn.exec_driver_sql(f"SELECT date FROM ({sql}) ORDER BY date_key LIMIT 1").scalar()
         last = conn.exec_driver_sql(f"SELECT date FROM ({sql}) ORDER BY date_key DESC LIMIT 1").scalar()
     return (
-        PartialDate.parse_iso(first) if first else None,
-        PartialDate.parse_iso(last) if last else None,
+        stored_date(first) if first else None,
+        stored_date(last) if last else None,
     )
 
 
@@ -309,23 +358,41 @@ class TimelineMarks:
         return len(self.rowids)
 
 
+def _span_of(date: object) -> tuple[float, float]:
+    value = stored_date(date)
+    if value is None:
+        raise CaseFileError("The case file is damaged: a timeline entry has no date.")
+    return value.span_days()
+
+
+# Day numbers (proleptic ordinal, as ``PartialDate.span_days``) computed by SQLite from the
+# stored ISO text: a year or month spans to the start of the next, a day covers itself, a
+# time is a point at that wall-clock time. Julian day 1721424.5 is ordinal day 0.
+_SPAN_START = (
+    "CASE length(date) WHEN 4 THEN julianday(date || '-01-01') WHEN 7 THEN julianday(date || '-01') "
+    "WHEN 10 THEN julianday(date) ELSE julianday(substr(date, 1, 10) || ' ' || substr(date, 12, 5)) "
+    "+ CASE WHEN substr(date, 17, 1) = ':' THEN substr(date, 18, 2) / 86400.0 ELSE 0 END END - 1721424.5"
+)
+_SPAN_END = (
+    "CASE length(date) WHEN 4 THEN julianday(date || '-01-01', '+1 year') "
+    "WHEN 7 THEN julianday(date || '-01', '+1 month') WHEN 10 THEN julianday(date, '+1 day') "
+    "ELSE NULL END - 1721424.5"
+)
+
+
 def timeline_marks(cf: CaseFile) -> TimelineMarks:
-    """Drawing data for the timeline strip (dates parsed once per distinct date)."""
-    rowids, start, end, key = array("q"), array("d"), array("d"), array("b")
-    titles: dict[int, str] = {}
-    spans: dict[str, tuple[float, float]] = {}
-    sql = "SELECT n, date, key_event, CASE WHEN key_event THEN title END FROM timeline_entry ORDER BY date_key, n"
+    """Drawing data for the timeline strip (spans computed in SQLite, read in one pass)."""
+    sql = (
+        f"SELECT n, {_SPAN_START}, {_SPAN_END}, key_event FROM timeline_entry ORDER BY date_key, n"
+    )
     with cf.read() as conn:
         raw = conn.connection.driver_connection
         assert raw is not None
-        for n, date, is_key, title in raw.execute(sql):
-            span = spans.get(date)
-            if span is None:
-                span = spans[date] = PartialDate.parse_iso(date).span_days()
-            rowids.append(n)
-            start.append(span[0])
-            end.append(span[1])
-            key.append(1 if is_key else 0)
-            if is_key:
-                titles[n] = short_label(title, 80)
-    return TimelineMarks(rowids, start, end, key, titles)
+        rows = raw.execute(sql).fetchall()
+        titles = {
+            int(n): short_label(title, 80)
+            for n, title in raw.execute("SELECT n, title FROM timeline_entry WHERE key_event = 1")
+        }
+    start = array("d", [r[1] for r in rows])
+    end = array("d", [r[1] if r[2] is None else r[2] for r in rows])
+    return TimelineMarks(array("q", [r[0] for r in rows]), start, end, array("b", [r[3] for r in rows]), titles)

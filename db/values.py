@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .dates import PartialDate
-from .errors import RecordError
+from .errors import CaseFileError, RecordError
 from .fields import FieldSpec, FieldType
 
 # Control characters other than tab and line breaks carry no meaning in a case and break
@@ -131,12 +131,23 @@ def from_column(spec: FieldSpec, raw: object) -> object:
     """The Python value of a field from its stored column value."""
     kind = spec.type
     if kind is FieldType.DATE:
-        return PartialDate.parse_iso(raw) if isinstance(raw, str) else None
+        return stored_date(raw)
     if kind is FieldType.BOOL:
         return bool(raw)
     if kind in (FieldType.TAGS, FieldType.LINES):
         return decode_list(raw)
     return raw
+
+
+def stored_date(raw: object) -> PartialDate | None:
+    """A date as stored in a column; CaseFileError if its text is not a date (a damaged file)."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        return PartialDate.parse_iso(raw)
+    except ValueError:
+        shown = raw if len(raw) <= 40 else raw[:39] + "…"
+        raise CaseFileError(f"The case file is damaged: a stored date ({shown!r}) is not a valid date.") from None
 
 
 def decode_list(raw: object) -> list[str]:

@@ -7,11 +7,13 @@ user is looking at a full case within seconds; afterwards the last case used reo
 from __future__ import annotations
 
 import logging
+import os
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -75,31 +77,57 @@ def first_case(settings_last: Path | None) -> tuple[Path | None, str | None]:
 
 def create_main_window(path: str | None = None) -> MainWindow:
     """Show the main window and start opening ``path`` (or the last case, or the sample)."""
-    from .main_window import MainWindow
     from .settings import Settings
 
     settings = Settings()
-    window = MainWindow(settings)
-    window.show()
     if path:
         target, note = Path(path), None
     else:
         target, note = first_case(settings.last_case())
+    pending = None
+    if target is not None:
+        from .documents import PendingOpen
+
+        # Check the file on a worker while the window is built (the checks read the whole file).
+        pending = PendingOpen(target)
+    from .main_window import MainWindow
+
+    window = MainWindow(settings)
+    window.show()
     if note:
         window.statusBar().showMessage(note, 15000)
         # Shown again once the fallback case is open, so "Opened …" does not hide it.
         window.documents.opened.connect(lambda _s: window.statusBar().showMessage(note, 15000))
     if target is not None:
-        QTimer.singleShot(0, lambda: window.documents.open_path(target))
+        QTimer.singleShot(0, lambda: window.documents.open_path(target, pending=pending))
     return window
+
+
+class StartupProbe(QObject):
+    """``CASEFILE_STARTUP_PROBE=1``: print when the main window first paints, then close it (docs/packaging.md)."""
+
+    def __init__(self, window: MainWindow, started: float) -> None:
+        super().__init__(window)
+        self.started = started
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            print(f"main window shown after {time.perf_counter() - self.started:.2f} s", flush=True)
+            QTimer.singleShot(0, watched.close)  # type: ignore[attr-defined]
+        return False
 
 
 def run_app(path: str | None = None) -> int:
     """Run the app until the last window closes; return the exit status."""
+    started = time.perf_counter()
     setup_logging()
     app = make_application()
     install_excepthook()
     window = create_main_window(path)
+    if os.environ.get("CASEFILE_STARTUP_PROBE") == "1":
+        StartupProbe(window, started)
     status = app.exec()
     del window
     log.info("%s exiting with status %s", APP_NAME, status)

@@ -42,7 +42,6 @@ class OpenResult:
 
 def open_case(path: Path, read_only: bool) -> OpenResult:
     """Open a case file (on a worker thread): checks, lock, backup, location warning."""
-    from db.backups import backup_if_changed
     from db.locations import location_risk
 
     cf = CaseFile.open(path, read_only=read_only)
@@ -63,16 +62,51 @@ def open_case(path: Path, read_only: bool) -> OpenResult:
         risk = location_risk(path)
         if risk is not None:
             result.notices.append(("warning", risk.message(path.name)))
-        if not cf.read_only:
-            try:
-                backup_if_changed(cf)
-            except CaseFileError as exc:
-                log.warning("automatic backup failed: %s", exc)
-                result.notices.append(("warning", f"The automatic backup of {path.name} failed: {exc}"))
     except BaseException:
         cf.close()
         raise
     return result
+
+
+class PendingOpen(QObject):
+    """Opening a case file started before the window exists (at launch): the file checks run
+    on a worker while the main thread builds the window."""
+
+    _ready = Signal()
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        from .tasks import shared_runner
+
+        self.path = path
+        self.result: OpenResult | None = None
+        self.error: BaseException | None = None
+        self._task = Task(open_case, path, False)
+        self._task.signals.finished.connect(self._finished)
+        self._task.signals.failed.connect(self._failed)
+        shared_runner().start(self._task)
+
+    def _finished(self, result: OpenResult) -> None:
+        self.result = result
+        self._ready.emit()
+
+    def _failed(self, exc: BaseException, _details: str) -> None:
+        self.error = exc
+        self._ready.emit()
+
+    def deliver(self, on_done: Callable[[OpenResult], None], on_failed: Callable[[BaseException], None]) -> None:
+        """Call ``on_done`` or ``on_failed`` now if the open has finished, else when it does."""
+
+        def hand_over() -> None:
+            if self.result is not None:
+                on_done(self.result)
+            elif self.error is not None:
+                on_failed(self.error)
+
+        if self.result is None and self.error is None:
+            self._ready.connect(hand_over)
+        else:
+            hand_over()
 
 
 class Documents(QObject):
@@ -170,8 +204,11 @@ class Documents(QObject):
         return self.window.session
 
     # ----- opening -----------------------------------------------------------------------
-    def open_path(self, path: Path, *, read_only: bool = False) -> None:
-        """Check and open a case file in the background, then show it."""
+    def open_path(self, path: Path, *, read_only: bool = False, pending: PendingOpen | None = None) -> None:
+        """Check and open a case file in the background, then show it.
+
+        ``pending`` is an open already started (at launch, while the window was being built).
+        """
         path = Path(path)
         self.window.flush()
 
@@ -181,6 +218,8 @@ class Documents(QObject):
             self.window.update_recent_menu()
             self.status(f"Opened {path.name}" + (" (read-only)" if result.cf.read_only else ""))
             self.opened.emit(self.window.session)
+            if not result.cf.read_only:
+                self.start_backup(result.cf)
 
         def refused(exc: BaseException) -> None:
             if isinstance(exc, FileInUseError):
@@ -194,7 +233,27 @@ class Documents(QObject):
             else:
                 self.show_failure(exc)
 
+        if pending is not None:
+            pending.deliver(done, refused)
+            return
         self.run(f"Opening {path.name}…", open_case, path, read_only, on_done=done, on_failed=refused)
+
+    def start_backup(self, cf: CaseFile) -> Task:
+        """Back the file up in the background if it changed since its last backup (see db.backups)."""
+        from db.backups import backup_if_changed
+
+        task = Task(backup_if_changed, cf)
+
+        def failed(exc: BaseException, _details: str) -> None:
+            log.warning("automatic backup failed: %s", exc)
+            view = self.window.case_view
+            if view is not None and self.window.session is not None and self.window.session.cf is cf:
+                name = cf.path.name if cf.path else "the case file"
+                view.add_banner(f"The automatic backup of {name} failed: {exc}", "warning")
+
+        task.signals.failed.connect(failed)
+        self.backup_task = task
+        return self.tasks.start(task)
 
     def _offer_read_only(self, path: Path, exc: FileInUseError) -> None:
         self.last_error = str(exc)

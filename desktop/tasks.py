@@ -68,11 +68,18 @@ class Task(QRunnable):
         except BaseException as exc:  # every failure goes back to the GUI thread
             if not isinstance(exc, TaskCancelled | CaseFileError) and not self.cancelled:
                 log.error("background task failed\n%s", traceback.format_exc())
-            self.signals.failed.emit(exc, traceback.format_exc())
+            self._emit(self.signals.failed, exc, traceback.format_exc())
         else:
-            self.signals.finished.emit(result)
+            self._emit(self.signals.finished, result)
         finally:
             self.done.set()
+
+    def _emit(self, signal: Any, *args: Any) -> None:
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            # The application is shutting down and has already deleted the receiver side.
+            log.info("a background task finished after the application closed")
 
 
 class TaskRunner(QObject):
@@ -100,3 +107,16 @@ class TaskRunner(QObject):
         """Ask every running task to stop."""
         for task in list(self._running):
             task.cancel()
+
+
+_shared: TaskRunner | None = None
+
+
+def shared_runner() -> TaskRunner:
+    """A task runner for small background reads of views (one per application)."""
+    global _shared
+    if _shared is None:
+        from PySide6.QtCore import QCoreApplication
+
+        _shared = TaskRunner(QCoreApplication.instance())
+    return _shared

@@ -40,8 +40,10 @@ def test_filter_as_you_type_and_by_tag(qtbot, window):
     assert page.count_label.text() == "2 actors"
     page.filter_edit.clear()
     qtbot.waitUntil(lambda: page.model.rowCount() == 20, timeout=3000)
+    page.tag_combo.showPopup()  # the list of tags is read when it opens
     media = page.tag_combo.findData("media")
     assert media > 0
+    page.tag_combo.hidePopup()
     page.tag_combo.setCurrentIndex(media)
     page.tag_combo.activated.emit(media)
     assert set(_names(page)) == {"The New York Times", "AI Weekly"}
@@ -137,6 +139,8 @@ def test_clicking_a_timeline_marker_selects_its_entry(qtbot, window):
     qtbot.waitUntil(lambda: strip.isVisible(), timeout=3000)
     target_row = 3
     rowid = page.model.rowid_at(target_row)
+    # The strip's data is read in the background after the page shows.
+    qtbot.waitUntil(lambda: strip.marker_position(rowid) is not None, timeout=5000)
     strip.zoom_to_fit()
     pos = strip.marker_position(rowid)
     assert pos is not None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from . import m0001_initial, m0002_briefing_options
+from . import m0001_initial, m0002_briefing_options, m0003_prefix_search
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Migration:
 
 
 MIGRATIONS: tuple[Migration, ...] = tuple(
-    Migration(m.VERSION, m.DESCRIPTION, tuple(m.STATEMENTS)) for m in (m0001_initial, m0002_briefing_options)
+    Migration(m.VERSION, m.DESCRIPTION, tuple(m.STATEMENTS)) for m in (m0001_initial, m0002_briefing_options, m0003_prefix_search)
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), (
     "migrations must be numbered 1..N"

@@ -63,6 +63,9 @@ class RecordTableModel(QAbstractTableModel):
         ]
         self._query = queries.ListQuery(kind)
         self._rowids: array[int] = array("q")
+        # The unfiltered order for the current sort (and tag/date filter): typing in the filter
+        # box intersects it with the matching rows instead of sorting again in SQL.
+        self._base: tuple[tuple[object, ...], array[int]] | None = None
         self._pages: OrderedDict[int, dict[int, tuple[object, ...]]] = OrderedDict()
         self._bold = QFont()
         self._bold.setBold(True)
@@ -79,7 +82,7 @@ class RecordTableModel(QAbstractTableModel):
     def set_query(self, query: queries.ListQuery) -> None:
         """Apply a new sort/filter and reload the row list."""
         self._query = query
-        self.refresh()
+        self._reset_rows()
 
     def set_filter(
         self,
@@ -104,6 +107,7 @@ class RecordTableModel(QAbstractTableModel):
         self._query = queries.ListQuery(
             q.kind, self.columns[column].name, descending, q.text, q.tag, q.date_from, q.date_to
         )
+        self._base = None
         self._reload()
         # Selection and current row follow their records to the new positions.
         for idx, rowid in kept:
@@ -115,6 +119,10 @@ class RecordTableModel(QAbstractTableModel):
 
     def refresh(self) -> None:
         """Reload the row list (after records were added or removed)."""
+        self._base = None
+        self._reset_rows()
+
+    def _reset_rows(self) -> None:
         self.beginResetModel()
         self._reload()
         self.endResetModel()
@@ -124,7 +132,18 @@ class RecordTableModel(QAbstractTableModel):
         if self.session.cf.closed:
             self._rowids = array("q")
             return
-        self._rowids = queries.list_rowids(self.session.cf, self._query)
+        q = self._query
+        if not q.text.strip():
+            self._rowids = queries.list_rowids(self.session.cf, q)
+            self._base = ((q.sort, q.descending, q.tag, q.date_from, q.date_to), self._rowids)
+            return
+        key = (q.sort, q.descending, q.tag, q.date_from, q.date_to)
+        if self._base is None or self._base[0] != key:
+            unfiltered = queries.ListQuery(q.kind, q.sort, q.descending, "", q.tag, q.date_from, q.date_to)
+            self._base = (key, queries.list_rowids(self.session.cf, unfiltered))
+        matching = queries.matching_rowids(self.session.cf, self.kind, q.text)
+        base = self._base[1]
+        self._rowids = base if matching is None else array("q", filter(matching.__contains__, base))
 
     def _on_reset(self, kind: Kind) -> None:
         if kind is self.kind:

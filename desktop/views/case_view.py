@@ -39,17 +39,13 @@ class CaseView(QWidget):
         self.nav.setMinimumWidth(110)
         self.stack = QStackedWidget(self)
         self.case_page = CasePage(session, self)
+        # Record pages are built the first time they are shown: opening a large case reads
+        # only what the first page needs.
         self.pages: dict[Kind, RecordPage] = {}
+        self._saved_state: dict[str, QByteArray] = {}
         for kind in PAGE_ORDER:
             QListWidgetItem("Case" if kind is None else KINDS[kind].plural, self.nav)
-            if kind is None:
-                self.stack.addWidget(self.case_page)
-                continue
-            page = RecordPage(session, kind, self)
-            page.navigate_requested.connect(self.show_record)
-            page.current_changed.connect(self._on_record_selected)
-            self.pages[kind] = page
-            self.stack.addWidget(page)
+            self.stack.addWidget(self.case_page if kind is None else QWidget(self.stack))
         self.case_page.navigate_requested.connect(lambda kind: self.show_page(kind))
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("split_nav")
@@ -84,7 +80,23 @@ class CaseView(QWidget):
     def current_page(self) -> RecordPage | None:
         """The record page shown, if any."""
         kind = self.current_kind()
-        return self.pages[kind] if kind is not None else None
+        return self.page(kind) if kind is not None else None
+
+    def page(self, kind: Kind) -> RecordPage:
+        """The page of ``kind``, built on first use."""
+        page = self.pages.get(kind)
+        if page is None:
+            page = RecordPage(self.session, kind, self)
+            page.navigate_requested.connect(self.show_record)
+            page.current_changed.connect(self._on_record_selected)
+            self.pages[kind] = page
+            index = PAGE_ORDER.index(kind)
+            placeholder = self.stack.widget(index)
+            self.stack.insertWidget(index, page)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self._restore_page_state(page)
+        return page
 
     def location(self) -> Location:
         """The page and record shown."""
@@ -100,9 +112,9 @@ class CaseView(QWidget):
         """Show a record on its page (following a link or a search hit)."""
         self.flush()
         self.show_page(kind)
-        found = self.pages[kind].select_record(record_id)
+        found = self.page(kind).select_record(record_id)
         if found:
-            self.pages[kind].table.setFocus()
+            self.page(kind).table.setFocus()
         return found
 
     def go(self, location: Location) -> None:
@@ -121,6 +133,9 @@ class CaseView(QWidget):
         if row < 0:
             return
         self.flush()
+        kind = PAGE_ORDER[row]
+        if kind is not None:
+            self.page(kind)
         self.stack.setCurrentIndex(row)
         if not self._restoring:
             self.history.visit(self.location())
@@ -140,16 +155,24 @@ class CaseView(QWidget):
 
     def save_state(self) -> dict[str, QByteArray]:
         """Splitter positions to remember."""
-        state = {self.splitter.objectName(): self.splitter.saveState()}
+        state = dict(self._saved_state)
+        state[self.splitter.objectName()] = self.splitter.saveState()
         for page in self.pages.values():
             for splitter in page.splitters():
                 state[splitter.objectName()] = splitter.saveState()
         return state
 
     def restore_state(self, state: dict[str, QByteArray]) -> None:
-        """Put splitters back where the user left them."""
-        splitters = [self.splitter] + [s for page in self.pages.values() for s in page.splitters()]
-        for splitter in splitters:
-            value = state.get(splitter.objectName())
+        """Put splitters back where the user left them (pages built later get theirs then)."""
+        self._saved_state = dict(state)
+        value = state.get(self.splitter.objectName())
+        if value is not None:
+            self.splitter.restoreState(value)
+        for page in self.pages.values():
+            self._restore_page_state(page)
+
+    def _restore_page_state(self, page: RecordPage) -> None:
+        for splitter in page.splitters():
+            value = self._saved_state.get(splitter.objectName())
             if value is not None:
                 splitter.restoreState(value)

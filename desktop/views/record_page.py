@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db import queries
+from db import queries, records
 from db.dates import PartialDate
 from db.fields import KINDS, Kind
 
@@ -33,11 +33,23 @@ from ..session import CaseSession
 ALL_TAGS = "All tags"
 
 
+class _TagCombo(QComboBox):
+    """The tag filter: its list is read when it opens (reading every tag of 100,000 records
+    takes a few hundred milliseconds, too long to do on every page load)."""
+
+    about_to_show = Signal()
+
+    def showPopup(self) -> None:  # noqa: N802
+        self.about_to_show.emit()
+        super().showPopup()
+
+
 class RecordPage(QWidget):
     """List, filter and edit the records of one kind."""
 
     navigate_requested = Signal(object, str)  # Kind, record id
     current_changed = Signal(object, object)  # Kind, record id or None
+    marks_loaded = Signal()  # the timeline strip has its data
 
     def __init__(self, session: CaseSession, kind: Kind, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,7 +63,8 @@ class RecordPage(QWidget):
         self.filter_edit.setPlaceholderText(f"Filter {self.spec.plural.lower()}: type words to match")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setAccessibleName(f"Filter {self.spec.plural.lower()}")
-        self.tag_combo = QComboBox(self)
+        self.tag_combo = _TagCombo(self)
+        self.tag_combo.about_to_show.connect(self._fill_tags)
         self.tag_combo.setAccessibleName("Filter by tag")
         self.tag_combo.setMinimumContentsLength(12)
         self.tag_combo.addItem(ALL_TAGS, None)
@@ -111,6 +124,7 @@ class RecordPage(QWidget):
         self.splitter.setStretchFactor(1, 2)
 
         self.timeline = None
+        self._marks_generation = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(bar)
@@ -146,7 +160,6 @@ class RecordPage(QWidget):
         session.records_reset.connect(self._on_records_reset)
         session.records_changed.connect(self._on_records_changed)
         self._update_count()
-        self._fill_tags()
 
     # ----- helpers -----------------------------------------------------------------------
     def _size_columns(self) -> None:
@@ -217,9 +230,24 @@ class RecordPage(QWidget):
         return str(self.model.index(row, self.model.column_of("title")).data() or "")
 
     def _reload_marks(self, *, keep_view: bool = False) -> None:
-        if self.timeline is not None:
-            self.timeline.set_marks(queries.timeline_marks(self.session.cf), keep_view=keep_view)
+        """Read the strip's data off the GUI thread, then show it (the table is usable meanwhile)."""
+        if self.timeline is None or self.session.cf.closed:
+            return
+        from ..tasks import Task, shared_runner
+
+        self._marks_generation += 1
+        generation = self._marks_generation
+        task = Task(queries.timeline_marks, self.session.cf)
+
+        def show(marks: queries.TimelineMarks) -> None:
+            if generation != self._marks_generation or self.timeline is None or self.session.cf.closed:
+                return  # a newer reload is on its way, or the case was closed
+            self.timeline.set_marks(marks, keep_view=keep_view)
             self.timeline.set_selected(self._current_rowid())
+            self.marks_loaded.emit()
+
+        task.signals.finished.connect(show)
+        shared_runner().start(task)
 
     def _current_rowid(self) -> int | None:
         index = self.table.currentIndex()
@@ -312,15 +340,19 @@ class RecordPage(QWidget):
 
     def _on_records_reset(self, kind: Kind) -> None:
         if kind is self.kind:
-            self._fill_tags()
             self._reload_marks(keep_view=True)
 
-    def _on_records_changed(self, kind: Kind, _ids: list[str], fields: list[str]) -> None:
-        # The strip shows dates, key flags and key-event titles; other edits leave it as it is.
-        if kind is self.kind and self.timeline is not None and {"date", "key", "title"} & set(fields):
-            self._reload_marks(keep_view=True)
-        if kind is self.kind and "tags" in fields:
-            self._fill_tags()
+    def _on_records_changed(self, kind: Kind, ids: list[str], fields: list[str]) -> None:
+        # The strip shows dates and key flags, and key events' titles; other edits leave it be.
+        if kind is self.kind and self.timeline is not None:
+            if {"date", "key"} & set(fields):
+                self._reload_marks(keep_view=True)
+            elif "title" in fields:
+                for record_id in ids:
+                    rowid = queries.rowid_of(self.session.cf, self.kind, record_id)
+                    if rowid is not None:
+                        self.timeline.set_title(rowid, records.get_record(self.session.cf, self.kind, record_id)["title"])
+
 
     # ----- adding and deleting -----------------------------------------------------------
     def add_record(self) -> str | None:

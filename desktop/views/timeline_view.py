@@ -169,6 +169,13 @@ class TimelineView(QGraphicsView):
             bar = self.horizontalScrollBar()
             bar.setValue(bar.value() + round(self._x_of(middle) - self.viewport().width() / 2))
 
+    def set_title(self, rowid: int, title: str) -> None:
+        """Show a changed title (after an edit) without rebuilding the strip."""
+        if rowid in self._marks.titles:
+            self._marks.titles[rowid] = title
+        self._titles.pop(rowid, None)
+        self.viewport().update()
+
     def set_title_lookup(self, fn: Callable[[int], str] | None) -> None:
         """Give a function from rowid to title, for tooltips and the selected entry's label."""
         self._title_lookup, self._titles = fn, {}

@@ -80,8 +80,9 @@ def list_backups(case_id: str, root: Path | None = None) -> list[Backup]:
     return found
 
 
-def backup_if_changed(cf: CaseFile, *, root: Path | None = None, keep: int = KEEP,
-                      now: dt.datetime | None = None) -> Backup | None:
+def backup_if_changed(
+    cf: CaseFile, *, root: Path | None = None, keep: int = KEEP, now: dt.datetime | None = None
+) -> Backup | None:
     """Write a verified backup of ``cf`` if it changed since its newest backup; prune old ones.
 
     Returns the new backup, or None when nothing changed. Raises CaseFileError if the copy

@@ -103,9 +103,7 @@ class CaseFile:
 
     # ----- lifecycle ---------------------------------------------------------------------
     @classmethod
-    def open(
-        cls, path: str | os.PathLike[str], *, read_only: bool = False, backup_dir: Path | None = None
-    ) -> CaseFile:
+    def open(cls, path: str | os.PathLike[str], *, read_only: bool = False, backup_dir: Path | None = None) -> CaseFile:
         """Check and open a case file; migrate an older one after a verified backup.
 
         Raises RefusedFileError (with the reason) for anything that fails the checks.
@@ -148,9 +146,7 @@ class CaseFile:
         return cf
 
     @classmethod
-    def create(
-        cls, path: str | os.PathLike[str], *, title: str = "Untitled case", overwrite: bool = False
-    ) -> CaseFile:
+    def create(cls, path: str | os.PathLike[str], *, title: str = "Untitled case", overwrite: bool = False) -> CaseFile:
         """Create a new, empty case file at ``path`` and open it."""
         from .records import insert_case_row
 
@@ -158,9 +154,7 @@ class CaseFile:
         return cls.open(path)
 
     @classmethod
-    def from_connection(
-        cls, conn: sqlite3.Connection, *, read_only: bool, path: Path | None = None
-    ) -> CaseFile:
+    def from_connection(cls, conn: sqlite3.Connection, *, read_only: bool, path: Path | None = None) -> CaseFile:
         """Wrap an already-checked in-memory connection (snapshots and migrated copies)."""
         configure_memory(conn, read_only=read_only)
         return cls(path, _make_engine(lambda: conn, single=True), read_only=read_only, version=SCHEMA_VERSION)
@@ -212,9 +206,7 @@ class CaseFile:
             return
         with self.write() as conn:
             for table in FTS_TABLE_NAMES.values():
-                value = conn.exec_driver_sql(
-                    f"SELECT v FROM {table}_config WHERE k = 'secure-delete'"
-                ).scalar()
+                value = conn.exec_driver_sql(f"SELECT v FROM {table}_config WHERE k = 'secure-delete'").scalar()
                 if value != 1:
                     conn.exec_driver_sql(f"INSERT INTO {table} ({table}, rank) VALUES ('secure-delete', 1)")
 
@@ -330,9 +322,7 @@ def require_sqlite() -> None:
     """Refuse to run on an SQLite library too old for the schema (FTS5, JSON functions)."""
     if sqlite3.sqlite_version_info < MIN_SQLITE:
         wanted = ".".join(map(str, MIN_SQLITE))
-        raise CaseFileError(
-            f"Casefile needs SQLite {wanted} or newer; this system has {sqlite3.sqlite_version}."
-        )
+        raise CaseFileError(f"Casefile needs SQLite {wanted} or newer; this system has {sqlite3.sqlite_version}.")
 
 
 def temp_path_beside(path: Path) -> Path:
@@ -402,9 +392,7 @@ def backup_before_migration(path: Path, report: FileReport, folder: Path) -> Pat
         source.close()
     verified = check_file(target)
     if verified.version != report.version:
-        raise RefusedFileError(
-            f"The backup of {path.name} could not be verified, so the file was not upgraded."
-        )
+        raise RefusedFileError(f"The backup of {path.name} could not be verified, so the file was not upgraded.")
     return target
 
 

@@ -148,8 +148,7 @@ class PartialDate:
         value = _parse_iso(text.strip()) if isinstance(text, str) else None
         if value is None:
             raise ValueError(
-                f'"{text}" is not an ISO partial date; use "2024", "2026-05", "2026-06-02" '
-                'or "2026-06-12T17:21-04:00"'
+                f'"{text}" is not an ISO partial date; use "2024", "2026-05", "2026-06-02" or "2026-06-12T17:21-04:00"'
             )
         return value
 
@@ -204,9 +203,7 @@ class PartialDate:
             minutes += f":{self.second:02d}"
         text += f", {hour12}{minutes} {'a.m.' if self.hour < 12 else 'p.m.'}"
         if self.offset is not None:
-            text += " " + _zone_name(
-                self.year, self.month, self.day, self.hour, self.minute or 0, self.offset
-            )
+            text += " " + _zone_name(self.year, self.month, self.day, self.hour, self.minute or 0, self.offset)
         return text
 
     def __str__(self) -> str:

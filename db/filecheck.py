@@ -92,9 +92,15 @@ def read_header(path: Path, *, size_checks: bool = True) -> tuple[Header, int]:
     a crashed transaction's pages and size back).
     """
     name = path.name
-    if not path.exists():
+    try:
+        exists, is_dir = path.exists(), path.is_dir()
+    except PermissionError:  # a folder on the way that the user may not enter
+        raise CaseFileError(f"You do not have permission to open the folder that holds {name}.") from None
+    except OSError as exc:
+        raise CaseFileError(f"{name} could not be read: {exc.strerror or exc}.") from None
+    if not exists:
         raise CaseFileError(f"There is no file at {path}.")
-    if path.is_dir():
+    if is_dir:
         raise CaseFileError(f"{name} is a folder, not a case file.")
     try:
         with path.open("rb") as handle:
@@ -135,9 +141,7 @@ def read_header(path: Path, *, size_checks: bool = True) -> tuple[Header, int]:
     if header.text_encoding != 1:
         raise RefusedFileError(f"{name} is not a Casefile case file (it is not stored as UTF-8).")
     if size_checks and size % header.page_size:
-        raise RefusedFileError(
-            f"{name} is damaged: it is cut short (its size is not a whole number of pages)."
-        )
+        raise RefusedFileError(f"{name} is damaged: it is cut short (its size is not a whole number of pages).")
     if size_checks and header.version_valid_for == header.change_counter and header.page_count:
         declared = header.page_count * header.page_size
         if declared > size:
@@ -171,11 +175,7 @@ def _is_fts_shadow(name: str, expected: dict[str, tuple[str, str, str | None]]) 
     for suffix in _FTS_SHADOW_SUFFIXES:
         if name.endswith(suffix):
             owner = expected.get(name[: -len(suffix)])
-            if (
-                owner is not None
-                and owner[0] == "table"
-                and (owner[2] or "").startswith("CREATE VIRTUAL TABLE")
-            ):
+            if owner is not None and owner[0] == "table" and (owner[2] or "").startswith("CREATE VIRTUAL TABLE"):
                 return True
     return False
 

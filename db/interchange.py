@@ -158,9 +158,7 @@ def loads(data: bytes | str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InterchangeError(
-            [f"$: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]
-        ) from None
+        raise InterchangeError([f"$: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
     except RecursionError:
         raise InterchangeError(["$: not valid JSON: nested too deeply"]) from None
 
@@ -279,7 +277,9 @@ class _Checker:
         self.ids[raw_id] = (kind, rid, f"{path}.id")
         return rid
 
-    def resolve(self, where: str, name: str, target: Kind | None, doc_id: str, position: int | None = None) -> str | None:
+    def resolve(
+        self, where: str, name: str, target: Kind | None, doc_id: str, position: int | None = None
+    ) -> str | None:
         found = self.ids.get(doc_id)
         if found is not None and found[0] is target:
             return found[1]
@@ -347,17 +347,13 @@ def check_document(doc: Any) -> _Plan:
         raise InterchangeError([f"$: expected a JSON object, found {_json_type(doc)}"])
     if doc.get("format") != FORMAT:
         found = json.dumps(doc.get("format"), ensure_ascii=False)
-        raise InterchangeError(
-            [f'format: expected "{FORMAT}", found {found}; this is not a Casefile document']
-        )
+        raise InterchangeError([f'format: expected "{FORMAT}", found {found}; this is not a Casefile document'])
     version = doc.get("version")
     if type(version) is not int:
         raise InterchangeError([f"version: expected a whole number, found {_json_type(version)}"])
     if version > VERSION:
         raise InterchangeError(
-            [
-                f"version: this document is version {version}, newer than this version of Casefile reads ({VERSION})"
-            ]
+            [f"version: this document is version {version}, newer than this version of Casefile reads ({VERSION})"]
         )
     if version < 1:
         raise InterchangeError([f"version: {version} is not a valid version"])
@@ -405,9 +401,7 @@ def check_document(doc: Any) -> _Plan:
     return plan
 
 
-def _check_records(
-    ck: _Checker, kind: Kind, items: list[Any], ids: list[str | None], plan: _Plan, stamp: str
-) -> None:
+def _check_records(ck: _Checker, kind: Kind, items: list[Any], ids: list[str | None], plan: _Plan, stamp: str) -> None:
     spec = KINDS[kind]
     name = spec.json_name
     known = {"id", *spec.by_name}
@@ -534,9 +528,7 @@ def _write_plan(conn: sqlite3.Connection, plan: _Plan, progress: Callable[[int, 
         order: list[tuple[str, list[tuple[Any, ...]], list[str]]] = []
         for kind in JSON_ORDER:
             order.append((KINDS[kind].table, plan.rows[kind], plan.columns[kind]))
-        order.append(
-            ("directive_party", plan.links["directive_party"], ["directive_id", "actor_id", "position"])
-        )
+        order.append(("directive_party", plan.links["directive_party"], ["directive_id", "actor_id", "position"]))
         order.append(("timeline_actor", plan.links["timeline_actor"], ["entry_id", "actor_id", "position"]))
         for table, rows, columns in order:
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
@@ -554,5 +546,6 @@ def _write_plan(conn: sqlite3.Connection, plan: _Plan, progress: Callable[[int, 
             conn.execute(sql)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite already rolled back after a full disk or an I/O error
+            conn.execute("ROLLBACK")
         raise

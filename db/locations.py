@@ -141,7 +141,9 @@ def _macos_fstype(path: Path) -> str | None:
     return bytes(buf.f_fstypename).decode("ascii", "replace") or None
 
 
-def location_risk(path: str | os.PathLike[str], *, mounts: Iterable[tuple[str, str]] | None = None) -> LocationRisk | None:
+def location_risk(
+    path: str | os.PathLike[str], *, mounts: Iterable[tuple[str, str]] | None = None
+) -> LocationRisk | None:
     """Whether ``path`` sits in a sync folder or on a network file system (None if neither).
 
     ``mounts`` replaces the system's mount table (tests use it to fake network mounts).

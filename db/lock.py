@@ -72,11 +72,22 @@ def current_owner() -> LockOwner:
 
 
 def read_owner(path: Path) -> LockOwner | None:
-    """The owner recorded in a lock file, if it can be read."""
+    """The owner recorded in a lock file, if it can be read.
+
+    Never on a lock this process holds: closing any descriptor of a file drops every POSIX
+    (fcntl) lock the process has on it, so reading it through a new descriptor would unlock it.
+    """
     try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-        return LockOwner(str(data["user"]), str(data["host"]), int(data["pid"]), str(data["since"]))
-    except (OSError, ValueError, KeyError, TypeError):
+        return _parse_owner(path.read_bytes())
+    except OSError:
+        return None
+
+
+def _parse_owner(data: bytes) -> LockOwner | None:
+    try:
+        value: Any = json.loads(data.decode("utf-8"))
+        return LockOwner(str(value["user"]), str(value["host"]), int(value["pid"]), str(value["since"]))
+    except (ValueError, KeyError, TypeError):
         return None
 
 
@@ -84,8 +95,8 @@ def read_owner(path: Path) -> LockOwner | None:
 # (Windows refuses reads of locked bytes).
 _LOCK_OFFSET = 1 << 20
 # fcntl locks belong to a process, not a file handle: a second open in the same process
-# would succeed, so this process also remembers what it holds.
-_held_here: set[Path] = set()
+# would succeed, so this process also remembers what it holds (and who it said it was).
+_held_here: dict[Path, LockOwner] = {}
 
 
 def _try_os_lock(handle: IO[bytes]) -> bool:
@@ -120,7 +131,7 @@ class CaseLock:
         handle, self._handle = self._handle, None
         if handle is None:
             return
-        _held_here.discard(self.path)
+        _held_here.pop(self.path, None)
         # Remove first (while still holding the OS lock) so no one else's fresh lock is deleted.
         with suppress(OSError):
             self.path.unlink()
@@ -142,7 +153,7 @@ def acquire(case_path: Path) -> CaseLock | None:
     path = lock_path(case_path.resolve())
     owner = current_owner()
     if path in _held_here:
-        raise FileInUseError(case_path, read_owner(path) or owner)
+        raise FileInUseError(case_path, _held_here[path])
     try:
         handle = open(path, "a+b")  # noqa: SIM115 - held open for as long as the case is open
     except PermissionError:
@@ -152,8 +163,9 @@ def acquire(case_path: Path) -> CaseLock | None:
     if not _try_os_lock(handle):
         handle.close()
         raise FileInUseError(case_path, read_owner(path))
-    previous = read_owner(path)
     try:
+        handle.seek(0)
+        previous = _parse_owner(handle.read())  # through the locked handle: see read_owner
         handle.seek(0)
         handle.truncate()
         handle.write(json.dumps(owner.__dict__).encode("utf-8"))
@@ -161,5 +173,5 @@ def acquire(case_path: Path) -> CaseLock | None:
     except OSError as exc:
         handle.close()
         raise CaseFileError(f"{case_path.name} could not be locked for editing: {exc.strerror or exc}.") from None
-    _held_here.add(path)
+    _held_here[path] = owner
     return CaseLock(path, handle, owner, previous if previous and previous != owner else None)

@@ -382,9 +382,7 @@ _SPAN_END = (
 
 def timeline_marks(cf: CaseFile) -> TimelineMarks:
     """Drawing data for the timeline strip (spans computed in SQLite, read in one pass)."""
-    sql = (
-        f"SELECT n, {_SPAN_START}, {_SPAN_END}, key_event FROM timeline_entry ORDER BY date_key, n"
-    )
+    sql = f"SELECT n, {_SPAN_START}, {_SPAN_END}, key_event FROM timeline_entry ORDER BY date_key, n"
     with cf.read() as conn:
         raw = conn.connection.driver_connection
         assert raw is not None

@@ -143,11 +143,7 @@ def get_record(cf: CaseFile, kind: Kind, record_id: str) -> Record:
 def read_record(conn: Connection, kind: Kind, record_id: str) -> Record:
     """``get_record`` inside an existing transaction."""
     spec = KINDS[kind]
-    row = (
-        conn.exec_driver_sql(f"SELECT * FROM {spec.table} WHERE id = ?", (record_id,))
-        .mappings()
-        .one_or_none()
-    )
+    row = conn.exec_driver_sql(f"SELECT * FROM {spec.table} WHERE id = ?", (record_id,)).mappings().one_or_none()
     if row is None:
         raise RecordError(f"The {spec.label.lower()} no longer exists.")
     out: Record = {"id": row["id"], "created_at": row["created_at"], "updated_at": row["updated_at"]}
@@ -276,9 +272,7 @@ def write_links(conn: Connection, spec: FieldSpec, owner_id: str, target_ids: li
 
 def _update_row(conn: Connection, table: str, key: str, value: object, columns: dict[str, Any]) -> bool:
     assignments = ", ".join(f"{name} = ?" for name in columns)
-    result = conn.exec_driver_sql(
-        f"UPDATE {table} SET {assignments} WHERE {key} = ?", (*columns.values(), value)
-    )
+    result = conn.exec_driver_sql(f"UPDATE {table} SET {assignments} WHERE {key} = ?", (*columns.values(), value))
     return bool(result.rowcount)
 
 
@@ -322,9 +316,7 @@ def _references(conn: Connection, kind: Kind, record_id: str) -> list[Reference]
     return found
 
 
-def delete_record(
-    cf: CaseFile, kind: Kind, record_id: str, *, remove_references: bool = False
-) -> DeletedRecord:
+def delete_record(cf: CaseFile, kind: Kind, record_id: str, *, remove_references: bool = False) -> DeletedRecord:
     """Delete a record. If others refer to it, raise ReferencedError unless ``remove_references``,
     which first clears those references (one transaction); the result can restore everything.
     """
@@ -367,9 +359,7 @@ def restore_record(cf: CaseFile, deleted: DeletedRecord) -> None:
         # In reverse: a record that referred through two fields (issuer and party) was
         # stamped by the first clearing, so only the first one holds its original updated_at.
         for ref in reversed(deleted.cleared):
-            apply_changes(
-                conn, KINDS[ref.kind], ref.id, {ref.field: ref.old_value}, updated_at=ref.old_updated_at
-            )
+            apply_changes(conn, KINDS[ref.kind], ref.id, {ref.field: ref.old_value}, updated_at=ref.old_updated_at)
 
 
 # ----- per-case settings ------------------------------------------------------------------

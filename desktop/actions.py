@@ -43,6 +43,7 @@ class ActionId(enum.Enum):
     GO_DIRECTIVES = enum.auto()
     GO_TIMELINE = enum.auto()
     GO_SOURCES = enum.auto()
+    PREFERENCES = enum.auto()
     ABOUT = enum.auto()
     OPEN_LOG_FOLDER = enum.auto()
 
@@ -91,6 +92,8 @@ SPECS: dict[ActionId, ActionSpec] = {
     ActionId.GO_DIRECTIVES: ActionSpec("&Directives", ("Ctrl+4",)),
     ActionId.GO_TIMELINE: ActionSpec("&Timeline", ("Ctrl+5",)),
     ActionId.GO_SOURCES: ActionSpec("S&ources", ("Ctrl+6",)),
+    ActionId.PREFERENCES: ActionSpec("&Preferences…", (SK.Preferences,), "Start-up, backups and folders",
+                                     ROLE.PreferencesRole),
     ActionId.ABOUT: ActionSpec("&About Casefile", (), "Version and licences", ROLE.AboutRole),
     ActionId.OPEN_LOG_FOLDER: ActionSpec("Open &Log Folder", (), "Show the folder with Casefile's log"),
 }  # fmt: skip
@@ -109,9 +112,7 @@ class ActionRegistry(QObject):
             keys: list[QKeySequence] = []
             for shortcut in spec.shortcuts:
                 keys.extend(
-                    QKeySequence.keyBindings(shortcut)
-                    if isinstance(shortcut, SK)
-                    else [QKeySequence(shortcut)]
+                    QKeySequence.keyBindings(shortcut) if isinstance(shortcut, SK) else [QKeySequence(shortcut)]
                 )
             if keys:
                 action.setShortcuts(keys)

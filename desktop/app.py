@@ -83,7 +83,7 @@ def create_main_window(path: str | None = None) -> MainWindow:
     if path:
         target, note = Path(path), None
     else:
-        target, note = first_case(settings.last_case())
+        target, note = first_case(settings.last_case() if settings.reopen_last() else None)
     pending = None
     if target is not None:
         from .documents import PendingOpen

@@ -42,9 +42,7 @@ def default_output(cf: CaseFile, folder: Path | None = None) -> Path:
     return base / suggested_filename(doc)
 
 
-def export_snapshot(
-    cf: CaseFile, out: Path, options: BriefingOptions, progress: Any = None
-) -> BriefingResult:
+def export_snapshot(cf: CaseFile, out: Path, options: BriefingOptions, progress: Any = None) -> BriefingResult:
     """Render the packet from a consistent in-memory snapshot of ``cf`` (safe on a worker thread)."""
     from db.interchange import export_document
 
@@ -55,7 +53,10 @@ def export_snapshot(
         doc = export_document(snapshot)
     finally:
         snapshot.close()
-    return render_briefing(doc, out, options, progress=progress)
+    try:
+        return render_briefing(doc, out, options, progress=progress)
+    except OSError as exc:  # a full disk, a size limit, a folder that went away: the renderer left nothing
+        raise CaseFileError(f"{out.name} could not be written: {exc.strerror or exc}.") from None
 
 
 # ----- command line -----------------------------------------------------------------------
@@ -131,9 +132,7 @@ class BriefingExporter:
             self.task = None
             self.last_output, self.last_result = out, result
             seconds = (dt.datetime.now() - started).total_seconds()
-            self.window.statusBar().showMessage(
-                f"Wrote {out.name} ({result.pages} pages, {seconds:.1f} s)", 15000
-            )
+            self.window.statusBar().showMessage(f"Wrote {out.name} ({result.pages} pages, {seconds:.1f} s)", 15000)
             self._offer_to_open(out, result)
 
         self.task = self.window.documents.run(
@@ -169,9 +168,7 @@ class BriefingExporter:
         box.setDefaultButton(open_button)
         self.ready_box = box
         box.finished.connect(
-            lambda _r: (
-                box.clickedButton() is open_button and QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
-            )
+            lambda _r: box.clickedButton() is open_button and QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
         )
         box.open()
 

@@ -40,6 +40,14 @@ class OpenResult:
     notices: list[tuple[str, str]] = field(default_factory=list)  # (kind, text) for banners
 
 
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists (True when it cannot be told: a folder the user may not enter)."""
+    try:
+        return path.exists()
+    except OSError:
+        return True
+
+
 def open_case(path: Path, read_only: bool) -> OpenResult:
     """Open a case file (on a worker thread): checks, lock, backup, location warning."""
     from db.locations import location_risk
@@ -48,17 +56,21 @@ def open_case(path: Path, read_only: bool) -> OpenResult:
     result = OpenResult(cf)
     try:
         if cf.read_only:
-            result.notices.append((
-                "info",
-                f"{path.name} is open read-only ({cf.read_only_reason or 'you opened it read-only'}): you can read, "
-                "search and export it, but not change it.",
-            ))
+            result.notices.append(
+                (
+                    "info",
+                    f"{path.name} is open read-only ({cf.read_only_reason or 'you opened it read-only'}): you can read, "
+                    "search and export it, but not change it.",
+                )
+            )
         if cf.lock is not None and cf.lock.took_over is not None:
-            result.notices.append((
-                "info",
-                f"{path.name} was left locked by {cf.lock.took_over.describe()}, which is no longer running; "
-                "the lock was taken over. Nothing in the file was lost.",
-            ))
+            result.notices.append(
+                (
+                    "info",
+                    f"{path.name} was left locked by {cf.lock.took_over.describe()}, which is no longer running; "
+                    "the lock was taken over. Nothing in the file was lost.",
+                )
+            )
         risk = location_risk(path)
         if risk is not None:
             result.notices.append(("warning", risk.message(path.name)))
@@ -225,7 +237,7 @@ class Documents(QObject):
             if isinstance(exc, FileInUseError):
                 self._offer_read_only(path, exc)
                 return
-            if isinstance(exc, CaseFileError) and not path.exists():
+            if isinstance(exc, CaseFileError) and not _exists(path):
                 self.settings.remove_recent(path.resolve())
                 self.window.update_recent_menu()
             if isinstance(exc, CaseFileError):
@@ -242,7 +254,7 @@ class Documents(QObject):
         """Back the file up in the background if it changed since its last backup (see db.backups)."""
         from db.backups import backup_if_changed
 
-        task = Task(backup_if_changed, cf)
+        task = Task(lambda: backup_if_changed(cf, keep=self.settings.backups_to_keep()))
 
         def failed(exc: BaseException, _details: str) -> None:
             log.warning("automatic backup failed: %s", exc)
@@ -332,9 +344,7 @@ class Documents(QObject):
         if source is None:
             return
         self.settings.set_folder("import", source.parent)
-        target = file_dialogs.ask_new_case(
-            self.window, str(source.with_suffix(".casefile")), "Save Imported Case As"
-        )
+        target = file_dialogs.ask_new_case(self.window, str(source.with_suffix(".casefile")), "Save Imported Case As")
         if target is None:
             return
 
@@ -350,9 +360,7 @@ class Documents(QObject):
         session = self.session
         if session is None:
             return
-        path = file_dialogs.ask_save_json(
-            self.window, self._beside(f"{session.cf.display_name}.json", "export")
-        )
+        path = file_dialogs.ask_save_json(self.window, self._beside(f"{session.cf.display_name}.json", "export"))
         if path is None:
             return
         self.settings.set_folder("export", path.parent)
@@ -399,9 +407,11 @@ class Documents(QObject):
         session = self.session
         if session is not None and not session.cf.closed:
             backups = list_backups(case_id_of(session.cf))
-            note = (f"Automatic backups of “{session.cf.display_name}”, newest first. Casefile keeps the last "
-                    "ten, taken when the file is opened after it has changed. Restoring makes a new file; "
-                    "the open file is not changed.")
+            note = (
+                f"Automatic backups of “{session.cf.display_name}”, newest first. Casefile keeps the last "
+                "ten, taken when the file is opened after it has changed. Restoring makes a new file; "
+                "the open file is not changed."
+            )
         else:
             backups = all_backups()
             note = "Automatic backups of your case files, newest first. Restoring makes a new file."
@@ -415,8 +425,11 @@ class Documents(QObject):
         target = file_dialogs.ask_new_case(self.window, self._beside(name.replace("/", "-")), "Restore Backup As")
         if target is None:
             return
-        self.run(f"Restoring {target.name}…", lambda: restore_backup(backup, target, overwrite=target.exists()),
-                 on_done=lambda path: self.open_path(path))
+        self.run(
+            f"Restoring {target.name}…",
+            lambda: restore_backup(backup, target, overwrite=target.exists()),
+            on_done=lambda path: self.open_path(path),
+        )
 
     def _beside(self, name: str, purpose: str = "open") -> str:
         folder = self.settings.folder(purpose)

@@ -87,9 +87,7 @@ def _handle(exc_type: type[BaseException], exc: BaseException, tb: TracebackType
 
 def _thread_hook(args: threading.ExceptHookArgs) -> None:
     if args.exc_value is not None:
-        log.error(
-            "unexpected error in a thread", exc_info=(args.exc_type, args.exc_value, args.exc_traceback)
-        )
+        log.error("unexpected error in a thread", exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
 
 
 def install_excepthook() -> None:

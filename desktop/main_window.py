@@ -87,6 +87,8 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([a[ActionId.NEW_RECORD], a[ActionId.DELETE_RECORD]])
         edit_menu.addSeparator()
         edit_menu.addActions([a[ActionId.FIND], a[ActionId.FILTER]])
+        edit_menu.addSeparator()
+        edit_menu.addAction(a[ActionId.PREFERENCES])
 
         go_menu = bar.addMenu("&Go")
         go_menu.addActions([a[ActionId.BACK], a[ActionId.FORWARD]])
@@ -130,10 +132,9 @@ class MainWindow(QMainWindow):
         a[ActionId.BACK].triggered.connect(lambda: self._travel(self.history.back()))
         a[ActionId.FORWARD].triggered.connect(lambda: self._travel(self.history.forward()))
         for action_id, kind in GO_ACTIONS.items():
-            a[action_id].triggered.connect(
-                lambda _c=False, k=kind: self.case_view and self.case_view.show_page(k)
-            )
+            a[action_id].triggered.connect(lambda _c=False, k=kind: self.case_view and self.case_view.show_page(k))
         a[ActionId.ABOUT].triggered.connect(self._about)
+        a[ActionId.PREFERENCES].triggered.connect(self._preferences)
         a[ActionId.OPEN_LOG_FOLDER].triggered.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(user_log_dir())))
         )
@@ -285,6 +286,14 @@ class MainWindow(QMainWindow):
 
         if isinstance(location, Location) and self.case_view is not None:
             self.case_view.go(location)
+
+    def _preferences(self) -> None:
+        from .dialogs.preferences import PreferencesDialog
+
+        dialog = PreferencesDialog(self.settings, self)
+        if dialog.exec() == PreferencesDialog.DialogCode.Accepted:
+            dialog.apply()
+        dialog.deleteLater()
 
     def _about(self) -> None:
         from .dialogs.about import AboutDialog

@@ -64,9 +64,7 @@ class CaseSession(QObject):
         self.records_reset.emit(kind)
 
     # ----- edits -------------------------------------------------------------------------
-    def edit_record(
-        self, kind: Kind, record_id: str, changes: dict[str, Any], text: str | None = None
-    ) -> bool:
+    def edit_record(self, kind: Kind, record_id: str, changes: dict[str, Any], text: str | None = None) -> bool:
         """Change fields of one record as one undoable step; False (and ``error``) if refused."""
         try:
             current = records.get_record(self.cf, kind, record_id)

@@ -62,6 +62,30 @@ class Settings:
         """Remember the folder used for ``purpose``."""
         self._qs.setValue(f"folders/{purpose}", str(folder))
 
+    def clear_folder(self, purpose: str) -> None:
+        """Forget the folder for ``purpose``."""
+        self._qs.remove(f"folders/{purpose}")
+
+    # ----- preferences -------------------------------------------------------------------
+    def reopen_last(self) -> bool:
+        """Whether the last case reopens at start (otherwise the sample or start screen)."""
+        return str(self._qs.value("prefs/reopen_last", "true")).lower() == "true"
+
+    def set_reopen_last(self, value: bool) -> None:
+        """Choose whether the last case reopens at start."""
+        self._qs.setValue("prefs/reopen_last", "true" if value else "false")
+
+    def backups_to_keep(self) -> int:
+        """How many automatic backups to keep per case file."""
+        try:
+            return max(1, int(str(self._qs.value("prefs/backups_keep", 10))))
+        except ValueError:
+            return 10
+
+    def set_backups_to_keep(self, value: int) -> None:
+        """Choose how many automatic backups to keep."""
+        self._qs.setValue("prefs/backups_keep", int(value))
+
     # ----- window state ------------------------------------------------------------------
     def bytes_value(self, key: str) -> QByteArray | None:
         """A saved geometry/state blob, if any."""

@@ -108,9 +108,7 @@ class AddRecordCommand(_Command):
         self.session.notify_reset(self.kind)
 
     def revert(self) -> None:
-        self._deleted = records.delete_record(
-            self.session.cf, self.kind, self.record_id, remove_references=True
-        )
+        self._deleted = records.delete_record(self.session.cf, self.kind, self.record_id, remove_references=True)
         self.session._notify_deleted(self._deleted)
 
 

@@ -9,7 +9,7 @@ import sqlite3
 
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QTextBrowser
 
 from db import records
 from db.casefile import CaseFile
@@ -24,9 +24,7 @@ from tests.gui_helpers import open_window, when_modal
 
 
 def _wait_open(qtbot, window, path) -> None:
-    qtbot.waitUntil(
-        lambda: window.session is not None and window.session.cf.path == path.resolve(), timeout=10000
-    )
+    qtbot.waitUntil(lambda: window.session is not None and window.session.cf.path == path.resolve(), timeout=10000)
 
 
 def test_first_run_creates_and_opens_the_sample_case(qtbot, casefile_home):
@@ -232,3 +230,46 @@ def test_sample_fixture_is_independent_from_the_user_folder(sample_path, tmp_pat
     other = tmp_path / "again.casefile"
     create_sample(other)
     assert other.exists() and sample_path.exists()
+
+
+def test_preferences_are_saved_and_used(qtbot, tmp_path, sample_path):
+    from desktop.dialogs.preferences import PreferencesDialog
+
+    window = open_window(qtbot, sample_path)
+
+    def choose(dialog) -> None:
+        assert isinstance(dialog, PreferencesDialog)
+        dialog.keep.setValue(3)
+        dialog.reopen.setChecked(False)
+        dialog.folder.setText(str(tmp_path))
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+
+    seen = when_modal(choose)
+    window.actions[ActionId.PREFERENCES].trigger()
+    assert seen
+    settings = Settings()
+    assert settings.backups_to_keep() == 3 and not settings.reopen_last()
+    assert settings.folder("briefing") == str(tmp_path)
+    window.close()
+    # With "reopen" off, the next start shows the sample case, not the last file.
+    other = tmp_path / "other.casefile"
+    CaseFile.create(other, title="Other").close()
+    settings.set_last_case(other)
+    again = app_module.create_main_window(None)
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.session is not None, timeout=10000)
+    assert again.session.cf.path.name == SAMPLE_FILE_NAME
+
+
+def test_about_box_names_the_version_and_font_licences(qtbot):
+    from desktop import __version__
+    from desktop.dialogs.about import AboutDialog, font_licences
+
+    dialog = AboutDialog()
+    qtbot.addWidget(dialog)
+    names = [name for name, _text in font_licences()]
+    assert any("DejaVu" in n for n in names)
+    text = dialog.findChild(QTextBrowser).toPlainText()
+    assert "Bitstream" in text or "DejaVu" in text
+    labels = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert __version__ in labels

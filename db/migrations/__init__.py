@@ -24,11 +24,10 @@ class Migration:
 
 
 MIGRATIONS: tuple[Migration, ...] = tuple(
-    Migration(m.VERSION, m.DESCRIPTION, tuple(m.STATEMENTS)) for m in (m0001_initial, m0002_briefing_options, m0003_prefix_search)
+    Migration(m.VERSION, m.DESCRIPTION, tuple(m.STATEMENTS))
+    for m in (m0001_initial, m0002_briefing_options, m0003_prefix_search)
 )
-assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), (
-    "migrations must be numbered 1..N"
-)
+assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be numbered 1..N"
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
@@ -53,7 +52,8 @@ def migrate(
             conn.execute(f"PRAGMA user_version = {int(step.version)}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite already rolled back after a full disk or an I/O error
+                conn.execute("ROLLBACK")
             raise
         done.append(step.version)
     return done

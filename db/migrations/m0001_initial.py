@@ -10,9 +10,7 @@ VERSION = 1
 DESCRIPTION = "initial schema"
 
 _KIND = "'person', 'company', 'government', 'organization', 'other'"
-_DIRECTIVE_KIND = (
-    "'executive_order', 'export_control', 'agreement', 'regulation', 'legislation', 'guidance', 'other'"
-)
+_DIRECTIVE_KIND = "'executive_order', 'export_control', 'agreement', 'regulation', 'legislation', 'guidance', 'other'"
 _STATUS = "'proposed', 'in_force', 'suspended', 'rescinded', 'expired'"
 
 _TABLES = [
@@ -163,10 +161,7 @@ def _fts_statements() -> list[str]:
         delete_old = f"INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', old.n, {old});"
         out.append(f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {insert_new} END")
         out.append(f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {delete_old} END")
-        out.append(
-            f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {cols} ON {table} "
-            f"BEGIN {delete_old} {insert_new} END"
-        )
+        out.append(f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {cols} ON {table} BEGIN {delete_old} {insert_new} END")
     return out
 
 

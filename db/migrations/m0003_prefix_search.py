@@ -34,9 +34,7 @@ def _statements() -> list[str]:
         delete_old = f"INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', old.n, {old});"
         out.append(f"CREATE TRIGGER {fts}_insert AFTER INSERT ON {table} BEGIN {insert_new} END")
         out.append(f"CREATE TRIGGER {fts}_delete AFTER DELETE ON {table} BEGIN {delete_old} END")
-        out.append(
-            f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {cols} ON {table} BEGIN {delete_old} {insert_new} END"
-        )
+        out.append(f"CREATE TRIGGER {fts}_update AFTER UPDATE OF {cols} ON {table} BEGIN {delete_old} {insert_new} END")
         out.append(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
     return out
 

@@ -88,9 +88,7 @@ class SearchDialog(QDialog):
                 group.setExpanded(True)
                 groups[hit.kind] = group
             plain = " ".join(hit.plain_snippet().split())
-            item = QTreeWidgetItem(
-                group, [f"{hit.title}\n    {plain}" if plain and plain != hit.title else hit.title]
-            )
+            item = QTreeWidgetItem(group, [f"{hit.title}\n    {plain}" if plain and plain != hit.title else hit.title])
             item.setData(0, HitRole, hit)
             item.setToolTip(0, plain)
             if first is None:

@@ -102,9 +102,7 @@ class RecordEditor(QScrollArea):
             widget.open_requested.connect(lambda rid, t=target: self.navigate_requested.emit(t, rid))  # type: ignore[attr-defined]
             return widget
         bool_text = {"verbatim": "Verbatim (the exact words)", "key": "Key event"}.get(name)
-        return field_widget(
-            f, all_tags=lambda: [] if cf.closed else queries.all_tags(cf), bool_text=bool_text
-        )
+        return field_widget(f, all_tags=lambda: [] if cf.closed else queries.all_tags(cf), bool_text=bool_text)
 
     # ----- loading -----------------------------------------------------------------------
     @property
@@ -188,9 +186,7 @@ class RecordEditor(QScrollArea):
         self.navigate_requested.emit(Kind(kind_text), record_id)
 
     def _on_changed(self, kind: Kind, ids: list[str], _fields: list[str]) -> None:
-        if self._record_id is not None and (
-            (kind is self.kind and self._record_id in ids) or kind is not self.kind
-        ):
+        if self._record_id is not None and ((kind is self.kind and self._record_id in ids) or kind is not self.kind):
             self._refresh_values()
 
     def _on_reset(self, kind: Kind) -> None:
@@ -229,8 +225,10 @@ class RecordEditor(QScrollArea):
                 widget.set_error(message)
                 self.error_label.hide()
             else:
-                self.error_label.setText(f"{widget.spec.label}: {message} Your text is still in the field; "
-                                         "press Enter there (or leave the field) to try again.")
+                self.error_label.setText(
+                    f"{widget.spec.label}: {message} Your text is still in the field; "
+                    "press Enter there (or leave the field) to try again."
+                )
                 self.error_label.show()
             if widget.spec.type in (FieldType.BOOL, FieldType.CHOICE):
                 widget.set_value(widget.value())  # a checkbox or list shows what is saved

@@ -213,9 +213,7 @@ class RefsField(FieldWidget):
         self.box.returnPressed.connect(self.box.pick_typed)
         self.remove_button.clicked.connect(self.remove_selected)
         self.open_button.clicked.connect(self._open_selected)
-        self.list.itemActivated.connect(
-            lambda item: self.open_requested.emit(item.data(Qt.ItemDataRole.UserRole))
-        )
+        self.list.itemActivated.connect(lambda item: self.open_requested.emit(item.data(Qt.ItemDataRole.UserRole)))
         self.list.currentRowChanged.connect(self._update_buttons)
 
     def _show(self, value: Any) -> None:

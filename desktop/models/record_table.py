@@ -112,9 +112,7 @@ class RecordTableModel(QAbstractTableModel):
         # Selection and current row follow their records to the new positions.
         for idx, rowid in kept:
             row = self.row_of_rowid(rowid)
-            self.changePersistentIndex(
-                idx, self.index(row, idx.column()) if row is not None else QModelIndex()
-            )
+            self.changePersistentIndex(idx, self.index(row, idx.column()) if row is not None else QModelIndex())
         self.layoutChanged.emit()
 
     def refresh(self) -> None:
@@ -221,9 +219,7 @@ class RecordTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section].label
         return None
@@ -247,11 +243,7 @@ class RecordTableModel(QAbstractTableModel):
             return raw
         if role == Qt.ItemDataRole.CheckStateRole and ftype is FieldType.BOOL:
             return Qt.CheckState.Checked if raw else Qt.CheckState.Unchecked
-        if (
-            role == Qt.ItemDataRole.ToolTipRole
-            and ftype in (FieldType.TEXT, FieldType.LONG_TEXT, None)
-            and raw
-        ):
+        if role == Qt.ItemDataRole.ToolTipRole and ftype in (FieldType.TEXT, FieldType.LONG_TEXT, None) and raw:
             text = str(raw)
             return text if len(text) <= 500 else text[:500] + "…"
         if role == Qt.ItemDataRole.FontRole and self.kind is Kind.TIMELINE and self._is_key(values):

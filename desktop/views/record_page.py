@@ -351,8 +351,9 @@ class RecordPage(QWidget):
                 for record_id in ids:
                     rowid = queries.rowid_of(self.session.cf, self.kind, record_id)
                     if rowid is not None:
-                        self.timeline.set_title(rowid, records.get_record(self.session.cf, self.kind, record_id)["title"])
-
+                        self.timeline.set_title(
+                            rowid, records.get_record(self.session.cf, self.kind, record_id)["title"]
+                        )
 
     # ----- adding and deleting -----------------------------------------------------------
     def add_record(self) -> str | None:

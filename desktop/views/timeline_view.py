@@ -402,9 +402,7 @@ class TimelineView(QGraphicsView):
                 (days if not span else lone if count == 1 else crowd).append(rect)
         return lone, crowd, days, points, r
 
-    def _draw(
-        self, p: QPainter, shapes: _Shapes, fill: QColor, tint: QColor, edge: QPen | None = None
-    ) -> None:
+    def _draw(self, p: QPainter, shapes: _Shapes, fill: QColor, tint: QColor, edge: QPen | None = None) -> None:
         """Spans light (a lone one outlined so its ends show), days solid, points as diamonds."""
         lone, crowd, days, points, r = shapes
         for rects, pen, brush in ((lone, _pen(fill, 1), tint), (crowd, None, tint), (days, None, fill)):
@@ -414,9 +412,7 @@ class TimelineView(QGraphicsView):
                 p.drawRects(rects)
         if points and edge:
             p.setBrush(fill)
-            p.drawPolygon(
-                QPolygonF([points[0] + QPointF(dx, dy) for dx, dy in ((-r, 0), (0, -r), (r, 0), (0, r))])
-            )
+            p.drawPolygon(QPolygonF([points[0] + QPointF(dx, dy) for dx, dy in ((-r, 0), (0, -r), (r, 0), (0, r))]))
         elif points:  # every diamond in one call: square points of a thick pen, turned 45 degrees
             p.save()
             p.rotate(45)
@@ -434,9 +430,7 @@ class TimelineView(QGraphicsView):
         unit = (bottom - top) / math.sqrt(max(max(counts), 1))
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(ink)
-        p.drawRects(
-            [QRectF(k * 3, bottom, 3, -max(math.sqrt(n) * unit, 1.5)) for k, n in enumerate(counts) if n]
-        )
+        p.drawRects([QRectF(k * 3, bottom, 3, -max(math.sqrt(n) * unit, 1.5)) for k, n in enumerate(counts) if n])
 
     def _paint_axis(self, p: QPainter, width: int, axis_y: float, ink: QColor, grid: QColor) -> None:
         """Baseline, ticks and labels at the finest step whose labels fit, with faint grid lines."""
@@ -444,11 +438,7 @@ class TimelineView(QGraphicsView):
         font.setPointSizeF(font.pointSizeF() * 0.9)
         p.setFont(font)
         fm, scale = QFontMetricsF(font), self.scale_x()
-        fits = [
-            s
-            for s in _STEPS
-            if _UNIT_DAYS[s[0]] * s[1] * scale >= fm.horizontalAdvance(_SAMPLE_LABEL[s[0]]) + 14
-        ]
+        fits = [s for s in _STEPS if _UNIT_DAYS[s[0]] * s[1] * scale >= fm.horizontalAdvance(_SAMPLE_LABEL[s[0]]) + 14]
         unit, count, minor = fits[0] if fits else _STEPS[-1]
         first, last = self._day_at(0), self._day_at(width)
         ticks, grid_lines, right = [QLineF(0, axis_y + 0.5, width, axis_y + 0.5)], [], 0.0
@@ -591,9 +581,7 @@ def _depth(marks: TimelineMarks, group: list[int], pad: float) -> int:
     return max(map(operator.sub, range(1, len(group) + 1), ended), default=0)
 
 
-def _pack(
-    marks: TimelineMarks, group: list[int], pad: float, lanes: int, out: array[int], first: int
-) -> None:
+def _pack(marks: TimelineMarks, group: list[int], pad: float, lanes: int, out: array[int], first: int) -> None:
     """Greedy lanes in start order; with every lane busy, share the one that frees soonest."""
     busy: list[tuple[float, int]] = []  # (end, lane) of the last entry put in each busy lane
     free = list(range(lanes))

@@ -420,8 +420,8 @@ def _check_records(ck: _Checker, kind: Kind, items: list[Any], ids: list[str | N
     fields = [(f.name, f, f.type, f.required, f.target) for f in spec.fields]
     links_of = {f.name: plan.links[f.link.table] for f in spec.fields if f.link is not None}
     value_of, resolve, required = ck.value, ck.resolve, ck.required
-    REF, REFS, DATE, BOOL = FieldType.REF, FieldType.REFS, FieldType.DATE, FieldType.BOOL  # noqa: N806
-    TAGS, LINES = FieldType.TAGS, FieldType.LINES  # noqa: N806
+    REF, REFS, DATE, BOOL = FieldType.REF, FieldType.REFS, FieldType.DATE, FieldType.BOOL
+    TAGS, LINES = FieldType.TAGS, FieldType.LINES
     rows: list[tuple[Any, ...]] = []
     append_row = rows.append
     for i, item in enumerate(items):

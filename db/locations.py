@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 
@@ -112,8 +113,9 @@ def _windows_remote(path: PurePath) -> bool:
     drive = os.path.splitdrive(text)[0]
     if not drive:
         return False
-    DRIVE_REMOTE = 4  # noqa: N806 - the Windows constant's name
-    return bool(ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == DRIVE_REMOTE)  # type: ignore[attr-defined]
+    DRIVE_REMOTE = 4
+    kernel32 = getattr(ctypes, "windll").kernel32  # noqa: B009 - windll exists only on Windows
+    return bool(kernel32.GetDriveTypeW(drive + "\\") == DRIVE_REMOTE)
 
 
 def _macos_fstype(path: Path) -> str | None:
@@ -149,10 +151,8 @@ def location_risk(
     ``mounts`` replaces the system's mount table (tests use it to fake network mounts).
     """
     p = Path(path)
-    try:
+    with suppress(OSError):
         p = p.resolve()
-    except OSError:
-        pass
     service = sync_service(p)
     if service:
         return LocationRisk("sync", service)

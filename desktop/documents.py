@@ -59,8 +59,8 @@ def open_case(path: Path, read_only: bool) -> OpenResult:
             result.notices.append(
                 (
                     "info",
-                    f"{path.name} is open read-only ({cf.read_only_reason or 'you opened it read-only'}): you can read, "
-                    "search and export it, but not change it.",
+                    f"{path.name} is open read-only ({cf.read_only_reason or 'you opened it read-only'}): "
+                    "you can read, search and export it, but not change it.",
                 )
             )
         if cf.lock is not None and cf.lock.took_over is not None:

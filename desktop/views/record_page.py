@@ -39,7 +39,7 @@ class _TagCombo(QComboBox):
 
     about_to_show = Signal()
 
-    def showPopup(self) -> None:  # noqa: N802
+    def showPopup(self) -> None:
         self.about_to_show.emit()
         super().showPopup()
 

@@ -112,16 +112,10 @@ def test_directive_page_lists_parties_and_entries_that_concern_it(qtbot, window)
     cf = window.session.cf
     from db.queries import choices
 
-    eo = next(
-        rid for rid, label in choices(cf, Kind.DIRECTIVE, "14409") if label.startswith("Executive Order")
-    )
+    eo = next(rid for rid, label in choices(cf, Kind.DIRECTIVE, "14409") if label.startswith("Executive Order"))
     window.case_view.show_record(Kind.DIRECTIVE, eo)
     editor = window.case_view.current_page().editor
-    assert (
-        editor.widgets["parties"].list.count()
-        == len(records.get_record(cf, Kind.DIRECTIVE, eo)["parties"])
-        > 0
-    )
+    assert editor.widgets["parties"].list.count() == len(records.get_record(cf, Kind.DIRECTIVE, eo)["parties"]) > 0
     assert "Timeline (directive)" in editor.links.text()
 
 
@@ -152,3 +146,19 @@ def test_clicking_a_timeline_marker_selects_its_entry(qtbot, window):
     # Selecting in the table highlights in the strip too.
     page.table.selectRow(0)
     assert strip.selected() == page.model.rowid_at(0)
+
+
+def test_double_clicking_a_speaker_cell_opens_the_actor(qtbot, window):
+    window.case_view.show_page(Kind.STATEMENT)
+    page = window.case_view.current_page()
+    column = page.model.column_of("speaker")
+    row = next(r for r in range(page.model.rowCount()) if page.model.index(r, column).data() == "Ben Kass")
+    rect = page.table.visualRect(page.model.index(row, column))
+    # A double-click as the platform delivers it: press, release, then the double-click.
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    actors = window.case_view.current_page()
+    assert actors.kind is Kind.ACTOR
+    assert records.get_record(window.session.cf, Kind.ACTOR, actors.current_id())["name"] == "Ben Kass"
+    qtbot.keySequence(window, QKeySequence.StandardKey.Back)
+    assert window.case_view.current_kind() is Kind.STATEMENT

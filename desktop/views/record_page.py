@@ -153,6 +153,7 @@ class RecordPage(QWidget):
         self.from_edit.editingFinished.connect(self.apply_filter)
         self.to_edit.editingFinished.connect(self.apply_filter)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
+        self.table.doubleClicked.connect(self._follow_cell)
         self.model.modelReset.connect(self._after_reset)
         self.model.layoutChanged.connect(self._after_layout)
         self.editor.navigate_requested.connect(self.navigate_requested)
@@ -306,6 +307,18 @@ class RecordPage(QWidget):
         if self.timeline is not None:
             self.timeline.set_selected(self.model.rowid_at(current.row()) if current.isValid() else None)
         self.current_changed.emit(self.kind, record_id)
+
+    def _follow_cell(self, index: QModelIndex) -> None:
+        """Double-clicking a speaker, issuer, affiliation, source or actors cell opens that record."""
+        name = self.model.columns[index.column()].field
+        spec = self.spec.by_name.get(name or "")
+        record_id = self.model.id_at(index.row())
+        if spec is None or spec.target is None or record_id is None:
+            return
+        value = records.get_record(self.session.cf, self.kind, record_id)[spec.name]
+        target_id = value[0] if isinstance(value, list) and value else value
+        if isinstance(target_id, str):
+            self.navigate_requested.emit(spec.target, target_id)
 
     def _on_marker(self, rowid: int) -> None:
         row = self.model.row_of_rowid(rowid)

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import QueuePool, StaticPool
 
 from .errors import CaseFileError, RefusedFileError, WriteError, describe_sqlite_error
+from .fields import FTS_TABLE_NAMES
 from .filecheck import (
     APPLICATION_ID,
     MAX_VALUE_BYTES,
@@ -34,7 +35,6 @@ from .filecheck import (
     has_hot_journal,
 )
 from .lock import CaseLock
-from .fields import FTS_TABLE_NAMES
 from .lock import acquire as acquire_lock
 from .migrations import SCHEMA_VERSION, migrate
 from .paths import backups_dir

@@ -74,8 +74,17 @@ def _handle(exc_type: type[BaseException], exc: BaseException, tb: TracebackType
     if issubclass(exc_type, KeyboardInterrupt):
         QApplication.quit()
         return
-    log.error("unexpected error", exc_info=(exc_type, exc, tb))
     app = QApplication.instance()
+    from db.errors import CaseFileError
+
+    if isinstance(exc, CaseFileError) and app is not None:
+        # A problem with the file (damage found while reading, a failed write), not a bug:
+        # say it plainly rather than as an unexpected error.
+        log.warning("case file problem: %s", exc)
+        message = str(exc)
+        QTimer.singleShot(0, lambda: _show_file_problem(message))
+        return
+    log.error("unexpected error", exc_info=(exc_type, exc, tb))
     if app is None:
         sys.__excepthook__(exc_type, exc, tb)
         return
@@ -83,6 +92,22 @@ def _handle(exc_type: type[BaseException], exc: BaseException, tb: TracebackType
     summary = f"{exc_type.__name__}: {exc}"
     # Show the dialog from the event loop, not from inside whatever code raised.
     QTimer.singleShot(0, lambda: show_error_dialog(QApplication.activeWindow(), summary, details))
+
+
+def _show_file_problem(message: str) -> None:
+    global _showing
+    if _showing:
+        return
+    _showing = True
+    try:
+        QMessageBox.warning(
+            QApplication.activeWindow(),
+            "Problem With the Case File",
+            f"{message}\n\nWhat was already saved is unchanged. If the file is damaged, File > Restore From "
+            "Backup… opens an earlier copy.",
+        )
+    finally:
+        _showing = False
 
 
 def _thread_hook(args: threading.ExceptHookArgs) -> None:

@@ -18,9 +18,7 @@ from tests.gui_helpers import open_window, when_modal
 
 
 def _pdfs(folder) -> list:
-    return sorted(
-        p for p in folder.iterdir() if p.suffix == ".pdf" or ".pdf." in p.name or p.name.endswith(".tmp")
-    )
+    return sorted(p for p in folder.iterdir() if p.suffix == ".pdf" or ".pdf." in p.name or p.name.endswith(".tmp"))
 
 
 def test_export_briefing_writes_the_packet_beside_the_case_file(qtbot, sample_path):
@@ -86,9 +84,7 @@ def test_briefing_options_are_saved_in_the_case_file_and_used(qtbot, sample_path
                 item.setCheckState(Qt.CheckState.Unchecked)
         # Statements first: select it and move it to the top.
         row = next(
-            i
-            for i in range(sections.count())
-            if sections.item(i).data(Qt.ItemDataRole.UserRole) == "statements"
+            i for i in range(sections.count()) if sections.item(i).data(Qt.ItemDataRole.UserRole) == "statements"
         )
         sections.setCurrentRow(row)
         for _ in range(row):

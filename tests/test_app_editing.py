@@ -288,9 +288,7 @@ def test_quick_edit_in_a_table_cell(qtbot, window):
     qtbot.keyClicks(editor, "Holdout lab")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     # The view commits a cell edit from the event loop, just after the key press.
-    qtbot.waitUntil(
-        lambda: records.get_record(cf, Kind.ACTOR, record_id)["role"] == "Holdout lab", timeout=3000
-    )
+    qtbot.waitUntil(lambda: records.get_record(cf, Kind.ACTOR, record_id)["role"] == "Holdout lab", timeout=3000)
     assert page.model.index(row, page.model.column_of("role")).data() == "Holdout lab"
 
 

@@ -273,3 +273,25 @@ def test_about_box_names_the_version_and_font_licences(qtbot):
     assert "Bitstream" in text or "DejaVu" in text
     labels = " ".join(label.text() for label in dialog.findChildren(QLabel))
     assert __version__ in labels
+
+
+def test_a_damaged_read_in_a_view_is_reported_plainly(qtbot, casefile_home):
+    from db.errors import CaseFileError
+    from desktop import errors
+
+    window = open_window(qtbot)
+
+    def read_and_close(box) -> None:
+        assert isinstance(box, QMessageBox)
+        assert box.windowTitle() == "Problem With the Case File"
+        assert "could not be read: the file is damaged" in box.text()
+        assert not any(b.text() == "Copy Details" for b in box.findChildren(QPushButton))
+        box.accept()
+
+    seen = when_modal(read_and_close)
+    try:
+        raise CaseFileError("sample.casefile could not be read: the file is damaged.")
+    except CaseFileError as exc:
+        errors._handle(CaseFileError, exc, exc.__traceback__)
+    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    assert window.isVisible()

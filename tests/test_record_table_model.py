@@ -57,9 +57,7 @@ def test_sort_by_another_column_both_ways(session):
     names = [n or "" for n in _column_values(model, "speaker")]
     assert names == sorted(names, key=str.casefold)
     model.sort(speaker, Qt.SortOrder.DescendingOrder)
-    assert [n or "" for n in _column_values(model, "speaker")] == sorted(
-        names, key=str.casefold, reverse=True
-    )
+    assert [n or "" for n in _column_values(model, "speaker")] == sorted(names, key=str.casefold, reverse=True)
 
 
 def test_filter_by_text_tag_and_date(session):

@@ -1,0 +1,196 @@
+"""5. Automatic backups: made when the file changed since the last one, verified, rotated; restorable.
+
+Backups are written with SQLite's backup API into the user data folder (CASEFILE_HOME in
+the tests), then opened and checked like any received file; a copy that fails the check is
+discarded. The newest ``KEEP`` are kept. File > Restore From Backup… lists them with their
+dates and restores one into a new file, which opens with the content of that backup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import time
+
+import pytest
+from reliability_helpers import listing, record, sha256
+
+import db.backups as backups_module
+from db import interchange, records
+from db.backups import KEEP, backup_if_changed, case_folder, case_id_of, list_backups
+from db.casefile import CaseFile
+from db.errors import CaseFileError
+from db.fields import Kind
+from db.filecheck import check_file
+from db.paths import backups_dir
+from desktop import file_dialogs
+from desktop.actions import ActionId
+from desktop.dialogs.restore_backup import RestoreBackupDialog
+from tests.gui_helpers import open_window, when_modal
+
+
+def _names(cf: CaseFile) -> set[str]:
+    with cf.read() as conn:
+        return set(conn.exec_driver_sql("SELECT name FROM actor").scalars())
+
+
+def test_a_verified_backup_is_made_only_when_the_file_changed(sample_path):
+    with CaseFile.open(sample_path) as cf:
+        started = time.perf_counter()
+        first = backup_if_changed(cf)
+        took = time.perf_counter() - started
+        assert first is not None and first.path.parent == backups_dir() / case_id_of(cf)
+        assert check_file(first.path).version == cf.version  # a valid case file on its own
+        with CaseFile.open(first.path, read_only=True) as copy:
+            assert interchange.export_document(copy) == interchange.export_document(cf)
+        assert backup_if_changed(cf) is None  # unchanged since: no new copy
+        records.add_record(cf, Kind.ACTOR, {"name": "Added after the first backup"})
+        second = backup_if_changed(cf)
+        assert second is not None and second.change_counter > first.change_counter
+        assert backup_if_changed(cf) is None
+    assert [b.path for b in list_backups(case_id_of_path(sample_path))] == [second.path, first.path]
+    assert listing(second.path.parent) == sorted([first.path.name, second.path.name])  # no temporary files
+    record(
+        5,
+        "A backup is written only when the file changed since the last one, and is itself a valid case file "
+        "with the same content.",
+        backups_made=2,
+        skipped_when_unchanged=2,
+        backup_bytes=second.size,
+        seconds_to_back_up_and_verify=round(took, 3),
+    )
+
+
+def case_id_of_path(path) -> str:
+    with CaseFile.open(path, read_only=True) as cf:
+        return case_id_of(cf)
+
+
+def test_backups_rotate_keeping_the_newest(sample_path):
+    base = dt.datetime(2026, 6, 1, 9, 0, 0)
+    made = []
+    with CaseFile.open(sample_path) as cf:
+        for i in range(KEEP + 5):
+            records.add_record(cf, Kind.SOURCE, {"title": f"Source added on day {i}"})
+            backup = backup_if_changed(cf, now=base + dt.timedelta(days=i))
+            assert backup is not None
+            made.append(backup)
+        kept = list_backups(case_id_of(cf))
+    assert len(kept) == KEEP
+    assert [b.path for b in kept] == [b.path for b in reversed(made[-KEEP:])]  # the newest, newest first
+    assert [b.made for b in kept] == [base + dt.timedelta(days=i) for i in reversed(range(5, KEEP + 5))]
+    assert len(list(kept[0].path.parent.iterdir())) == KEEP
+    record(5, "Backups rotate: the newest KEEP are kept, older ones removed.", backups_made=len(made), kept=KEEP)
+
+
+def _corrupt_after_writing(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Let the backup be written, then damage its pages, as a failing disk would."""
+    damaged: list[str] = []
+    real_build = backups_module.build_new_file
+
+    def build(target, fill, **kwargs):  # type: ignore[no-untyped-def]
+        path = real_build(target, fill, **kwargs)
+        data = bytearray(path.read_bytes())
+        for page in range(2, len(data) // 4096):
+            data[page * 4096 + 8 : page * 4096 + 40] = b"\xa5" * 32
+        path.write_bytes(bytes(data))
+        damaged.append(path.name)
+        return path
+
+    monkeypatch.setattr(backups_module, "build_new_file", build)
+    return damaged
+
+
+def test_a_backup_that_does_not_verify_is_discarded(sample_path, monkeypatch):
+    with CaseFile.open(sample_path) as cf:
+        good = backup_if_changed(cf)
+        assert good is not None
+        records.add_record(cf, Kind.ACTOR, {"name": "Changed since"})
+        with monkeypatch.context() as patch:
+            damaged = _corrupt_after_writing(patch)
+            with pytest.raises(
+                CaseFileError, match=r"^The backup of sample\.casefile did not verify and was discarded\.$"
+            ):
+                backup_if_changed(cf)
+        assert len(damaged) == 1
+        assert listing(good.path.parent) == [good.path.name]  # the bad copy is gone, the good one kept
+        assert [b.path for b in list_backups(case_id_of(cf))] == [good.path]
+        again = backup_if_changed(cf)  # the next try succeeds
+        assert again is not None and check_file(again.path)
+    record(5, "A backup copy that fails the open-time checks is discarded and reported; the earlier backups stay.",
+           damaged_copies_discarded=1)  # fmt: skip
+
+
+def test_a_failed_backup_is_shown_in_the_app_and_the_file_still_opens(qtbot, sample_path, monkeypatch):
+    _corrupt_after_writing(monkeypatch)
+    window = open_window(qtbot, sample_path)
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
+    qtbot.waitUntil(lambda: len(window.case_view.banners) == 1, timeout=5000)
+    text = window.case_view.banners[0].text()
+    assert text == (
+        "The automatic backup of sample.casefile failed: The backup of sample.casefile did not verify and was "
+        "discarded."
+    )
+    assert window.case_view.banners[0].kind == "warning"
+    assert not window.session.read_only
+    assert not case_folder(case_id_of(window.session.cf)).exists() or not any(
+        case_folder(case_id_of(window.session.cf)).iterdir()
+    )
+
+
+def test_restore_from_backup_lists_dates_and_restores_the_backed_up_content(qtbot, sample_path, tmp_path, monkeypatch):
+    with CaseFile.open(sample_path) as cf:
+        records.add_record(cf, Kind.ACTOR, {"name": "In the first backup"})
+    window = open_window(qtbot, sample_path)  # opening backs up the changed file after the window shows
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
+    window.session.add_record(Kind.ACTOR, {"name": "Added after the first backup"})
+    window.documents.close_case()
+    window.documents.open_path(sample_path)  # changed again: a second backup
+    qtbot.waitUntil(lambda: window.session is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
+    assert len(list_backups(case_id_of(window.session.cf))) == 2
+    previous = window.documents.backup_task
+    window.documents.close_case()
+    window.documents.open_path(sample_path)  # unchanged since the last backup: no new copy
+    qtbot.waitUntil(lambda: window.session is not None, timeout=10000)
+    qtbot.waitUntil(
+        lambda: window.documents.backup_task is not previous and window.documents.backup_task.done.is_set(),
+        timeout=15000,
+    )
+    cf = window.session.cf
+    found = list_backups(case_id_of(cf))
+    title = records.get_case(cf)["title"]
+    assert len(found) == 2
+    original = sha256(sample_path)
+    target = tmp_path / "restored.casefile"
+    monkeypatch.setattr(file_dialogs, "ask_new_case", lambda *a, **k: target)
+    listed: list[list[str]] = []
+
+    def choose_older(dialog) -> None:
+        assert isinstance(dialog, RestoreBackupDialog)
+        tree = dialog.tree
+        listed.extend([tree.topLevelItem(i).text(c) for c in range(3)] for i in range(tree.topLevelItemCount()))
+        tree.setCurrentItem(tree.topLevelItem(1))
+        dialog.restore_button.click()
+
+    seen = when_modal(choose_older)
+    window.actions[ActionId.RESTORE_BACKUP].trigger()
+    qtbot.waitUntil(lambda: window.session is not None and window.session.cf.path == target.resolve(), timeout=15000)
+    assert seen
+    assert [row[0] for row in listed] == [b.made.strftime("%B %d, %Y, %I:%M %p").replace(" 0", " ") for b in found]
+    assert all(row[1] == title for row in listed)
+    names = _names(window.session.cf)
+    assert "In the first backup" in names and "Added after the first backup" not in names
+    assert sha256(sample_path) == original  # restoring made a new file; the case file is untouched
+    with sqlite3.connect(f"file:{target}?mode=ro", uri=True) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    record(
+        5,
+        "File > Restore From Backup... lists the backups with their dates and restores the chosen one into a "
+        "new file that opens with exactly that backup's content.",
+        opens=3,
+        backups_made_by_the_app=2,
+        backups_skipped_because_unchanged=1,
+        backups_listed=len(listed),
+        restored="the older of two",
+    )

@@ -108,14 +108,14 @@ class StartupProbe(QObject):
 
     def __init__(self, window: MainWindow, started: float) -> None:
         super().__init__(window)
-        self.started = started
+        self.window, self.started = window, started
         window.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
+        if watched is self.window and event.type() == QEvent.Type.Paint:
+            self.window.removeEventFilter(self)
             print(f"main window shown after {time.perf_counter() - self.started:.2f} s", flush=True)
-            QTimer.singleShot(0, watched.close)  # type: ignore[attr-defined]
+            QTimer.singleShot(0, self.window.close)
         return False
 
 

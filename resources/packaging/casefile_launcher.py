@@ -1,0 +1,13 @@
+"""Entry script of the frozen app (PyInstaller runs this as ``__main__``).
+
+``desktop.cli`` uses relative imports, so it cannot be the script itself; this file only
+hands over to it. The same script serves the windowed app and, on Windows, the console
+``casefile-cli.exe`` (see build.spec).
+"""
+
+import sys
+
+from desktop.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

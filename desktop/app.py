@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QFontDatabase, QGuiApplication, QIcon
+from PySide6.QtGui import QFileOpenEvent, QFontDatabase, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from db.paths import resource_path, user_data_dir
@@ -43,7 +43,30 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     register_fonts()
+    app.installEventFilter(file_opener)
     return app
+
+
+class FileOpener(QObject):
+    """Opens files the system hands over (macOS Finder sends a FileOpen event, not arguments)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.window: MainWindow | None = None
+        self.pending: list[Path] = []
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent) and event.file():
+            path = Path(event.file())
+            if self.window is not None:
+                self.window.documents.open_path(path)
+            else:
+                self.pending.append(path)
+            return True
+        return False
+
+
+file_opener = FileOpener()
 
 
 def register_fonts() -> None:
@@ -80,6 +103,8 @@ def create_main_window(path: str | None = None) -> MainWindow:
     from .settings import Settings
 
     settings = Settings()
+    if not path and file_opener.pending:
+        path = str(file_opener.pending.pop())
     if path:
         target, note = Path(path), None
     else:
@@ -93,6 +118,10 @@ def create_main_window(path: str | None = None) -> MainWindow:
     from .main_window import MainWindow
 
     window = MainWindow(settings)
+    file_opener.window = window
+    app = QCoreApplication.instance()
+    if app is not None:
+        app.installEventFilter(file_opener)  # also when the application was made elsewhere (tests)
     window.show()
     if note:
         window.statusBar().showMessage(note, 15000)

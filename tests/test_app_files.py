@@ -295,3 +295,18 @@ def test_a_damaged_read_in_a_view_is_reported_plainly(qtbot, casefile_home):
         errors._handle(CaseFileError, exc, exc.__traceback__)
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert window.isVisible()
+
+
+def test_a_file_handed_over_by_the_system_opens(qtbot, tmp_path):
+    """macOS Finder opens a double-clicked .casefile with a FileOpen event."""
+    from PySide6.QtCore import QCoreApplication, QUrl
+    from PySide6.QtGui import QFileOpenEvent
+
+    target = tmp_path / "finder.casefile"
+    CaseFile.create(target, title="From Finder").close()
+    window = app_module.create_main_window(None)
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=10000)  # the sample, on first run
+    QCoreApplication.sendEvent(QCoreApplication.instance(), QFileOpenEvent(QUrl.fromLocalFile(str(target))))
+    _wait_open(qtbot, window, target)
+    assert "From Finder" in window.windowTitle()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,33 @@ def small_case() -> dict[str, Any]:
     }
 
 
+def long_chronology_case(rows: int) -> dict[str, Any]:
+    """The small case with ``rows`` similar timeline entries (about 22 to a page)."""
+    doc = small_case()
+    doc["timeline"] = [
+        {"id": f"t{i}", "date": f"{2000 + i % 26}-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
+         "title": f"Event {i}: the department responds", "description": "Officials call it routine work.",
+         "actors": ["meta", "commerce"], "key": i % 50 == 0, "source": "src-nyt"}
+        for i in range(rows)
+    ]  # fmt: skip
+    return doc
+
+
+def long_case(rows: int) -> dict[str, Any]:
+    """``long_chronology_case`` with a statement for every other entry and a source for every fifth."""
+    doc = long_chronology_case(rows)
+    doc["sources"] += [
+        {"id": f"s{i}", "title": f"Report {i}", "publisher": "The Daily Record"} for i in range(rows // 5)
+    ]
+    doc["statements"] += [
+        {"id": f"st{i}", "speaker": "kass", "date": f"{2000 + i % 26}-06-01", "verbatim": i % 3 != 0,
+         "text": "We are reviewing the matter and will respond in due course. " * (1 + i % 3),
+         "source": f"s{i % max(1, rows // 5)}"}
+        for i in range(rows // 2)
+    ]  # fmt: skip
+    return doc
+
+
 def empty_case() -> dict[str, Any]:
     """A case with nothing but a title."""
     return {"format": "casefile", "version": 1, "case": {"title": "Empty"}}
@@ -230,22 +258,42 @@ def norm(text: str) -> str:
 
 
 def page_texts(path: Path) -> list[str]:
-    """The extracted text of each page (pypdf)."""
+    """The extracted text of each page (pypdf).
+
+    pypdf starts a new line for text drawn by a form XObject, so the page total, which is a
+    form defined when the packet is saved, comes out as "Page 3 of" and "12" on two lines;
+    ``norm`` joins them again. ``pdftotext_pages`` reads lines by position, as viewers do.
+    """
     from pypdf import PdfReader
 
     return [page.extract_text() or "" for page in PdfReader(str(path)).pages]
 
 
-_PAGE_LINE = re.compile(r"^Page \d+ of \d+$")
+def pdftotext_pages(path: Path) -> list[str]:
+    """The text of each page as poppler's pdftotext reads it (lines by position on the page)."""
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return out.split("\f")[:-1]  # every page ends with a form feed
+
+
+_PAGE_LINE = re.compile(r"^Page \d+ of( \d+)?$")
 
 
 def body_text(path: Path, furniture: tuple[str, ...]) -> str:
     """All pages' text without the running furniture, whitespace-normalised, as one string."""
     lines: list[str] = []
     for text in page_texts(path):
+        total_next = False  # "Page N of" was alone on its line: the total follows
         for line in text.splitlines():
             stripped = line.strip()
-            if stripped in furniture or _PAGE_LINE.match(stripped):
+            if total_next and stripped.isdigit():
+                total_next = False
+                continue
+            total_next = False
+            page_line = _PAGE_LINE.match(stripped)
+            if page_line:
+                total_next = page_line.group(1) is None
+                continue
+            if stripped in furniture:
                 continue
             lines.append(stripped)
     return norm(" ".join(lines))

@@ -15,6 +15,7 @@ from briefing_fixtures import (
     HEBREW,
     HOSTILE_MARKUP,
     body_text,
+    long_chronology_case,
     norm,
     page_texts,
     small_case,
@@ -133,22 +134,14 @@ def test_fifty_page_statement_splits_across_pages(tmp_path: Path) -> None:
 
 
 def test_ten_thousand_timeline_rows(tmp_path: Path) -> None:
-    doc = small_case()
-    doc["timeline"] = [
-        {"id": f"t{i}", "date": f"{2000 + i % 26}-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
-         "title": f"Event {i}: the department responds", "description": "Officials call it routine work.",
-         "actors": ["meta", "commerce"], "key": i % 50 == 0, "source": "src-nyt"}
-        for i in range(10_000)
-    ]  # fmt: skip
+    doc = long_chronology_case(10_000)
     path = tmp_path / "big.pdf"
     started = time.perf_counter()
-    result = render_briefing(
-        doc, path, BriefingOptions(sections=["summary", "chronology"], deterministic=True)
-    )
+    result = render_briefing(doc, path, BriefingOptions(sections=["summary", "chronology"], deterministic=True))
     elapsed = time.perf_counter() - started
     reader = PdfReader(str(path))
     assert result.pages == len(reader.pages) > 150
-    last = reader.pages[-1].extract_text()
+    last = norm(reader.pages[-1].extract_text())
     assert f"Page {result.pages} of {result.pages}" in last
     assert "Date" in reader.pages[5].extract_text()  # the column header repeats on every page
     assert elapsed < 60

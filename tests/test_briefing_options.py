@@ -83,9 +83,7 @@ def test_preflight_lists_gaps() -> None:
     assert "Statement “Meta is the…” has no speaker" in warnings
     assert "Directive “Meta CAISI agreement” has no issued date" in warnings
     assert "Directive “Meta CAISI agreement” has no source" in warnings
-    assert any(
-        w.startswith("Timeline entry “Directive reaches Anthropic”") and "no source" in w for w in warnings
-    )
+    assert any(w.startswith("Timeline entry “Directive reaches Anthropic”") and "no source" in w for w in warnings)
     # Complete records raise nothing.
     assert not any("We share" in w or "EO 14409" in w for w in warnings)
 

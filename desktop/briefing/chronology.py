@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from itertools import zip_longest
 from typing import Any
 
@@ -10,7 +11,7 @@ from reportlab.platypus import Flowable
 from .context import Ctx
 from .model import ACTOR_GROUPS, Record, display_date, text_of
 from .styles import ACCENT, KEY_SHADE
-from .tables import PagedTable, RowStore
+from .tables import PagedTable, Row, RowStore
 from .text import chunks, one_line
 
 CELL_LIMIT = 1100  # characters of user text per table cell before it continues in a new row
@@ -35,14 +36,27 @@ def _key_style(row: int) -> list[tuple[Any, ...]]:
 
 def chronology_table(ctx: Ctx) -> list[Flowable]:
     """Every timeline entry in date order; key events shaded with an accent rule."""
-    styles, data = ctx.styles, ctx.data
-    cell, title_style, desc_style = styles.cell, styles.cell_bold, styles.cell_desc
-    bold_face = ctx.fonts.bold
+    styles = ctx.styles
     width = ctx.geometry.frame_width
     col_widths = [width * 0.16, width * 0.60, width * 0.24]
     header = [ctx.para(label, styles.cell_head) for label in ("Date", "Event", "Actors involved")]
-    rows: list[list[Any]] = []
-    emphasis: list[bool] = []
+    store = RowStore(
+        col_widths,
+        header,
+        _chronology_rows(ctx),
+        units=len(ctx.data.timeline),
+        emphasis_style=_key_style,
+        string_font=(ctx.fonts.regular, styles.cell.fontSize, styles.cell.leading),
+        frame_height=ctx.geometry.frame_height,
+    )
+    return [PagedTable(store)]
+
+
+def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
+    """The chronology's rows, made one entry at a time as the layout reaches them."""
+    styles, data = ctx.styles, ctx.data
+    cell, title_style, desc_style = styles.cell, styles.cell_bold, styles.cell_desc
+    bold_face = ctx.fonts.bold
     markup = ctx.text.markup
     directives, statements = data.directives, data.statements
     for entry in data.timeline:
@@ -77,22 +91,12 @@ def chronology_table(ctx: Ctx) -> list[Flowable]:
                 raw = pieces[index] if index < len(pieces) else ""
                 event = [*event, ctx.para(texts[index], desc_style, raw)]
             actor = actor_pieces[index] if index < len(actor_pieces) else ""
-            rows.append([
+            cells = [
                 _date_cell(entry.get("date")) if index == 0 else "",
                 event or "",
                 ctx.para(markup(actor), cell, actor) if actor else "",
-            ])  # fmt: skip
-            emphasis.append(key)
-    store = RowStore(
-        col_widths,
-        header,
-        rows,
-        emphasis=emphasis,
-        emphasis_style=_key_style,
-        string_font=(ctx.fonts.regular, cell.fontSize, cell.leading),
-        frame_height=ctx.geometry.frame_height,
-    )
-    return [PagedTable(store)]
+            ]
+            yield Row(cells, key, 1 if index == 0 else 0)
 
 
 def actor_tables(ctx: Ctx) -> list[Flowable]:
@@ -106,31 +110,36 @@ def actor_tables(ctx: Ctx) -> list[Flowable]:
     for actor in data.actors.values():
         kind = text_of(actor, "kind")
         groups[kind if kind in groups else "other"].append(actor)
-    bold = ctx.fonts.bold
+    font = (ctx.fonts.regular, styles.cell.fontSize, styles.cell.leading)
     for kind, label in ACTOR_GROUPS:
-        members = sorted(
-            groups[kind], key=lambda a: (one_line(text_of(a, "name")).casefold(), text_of(a, "id"))
-        )
+        members = sorted(groups[kind], key=lambda a: (one_line(text_of(a, "name")).casefold(), text_of(a, "id")))
         if not members:
             continue
-        rows: list[list[Any]] = []
-        for actor in members:
-            name = one_line(text_of(actor, "name"))
-            role = one_line(text_of(actor, "role"))
-            affiliation = data.actor_name(actor.get("affiliation"))
-            role_text = ", ".join(p for p in (role, one_line(affiliation)) if p)
-            description = one_line(text_of(actor, "description"))
-            name_pieces = chunks(name, CELL_LIMIT) or [""]
-            role_pieces = chunks(role_text, CELL_LIMIT) or [""]
-            desc_pieces = chunks(description, CELL_LIMIT) or [""]
-            for n, r, d in zip_longest(name_pieces, role_pieces, desc_pieces, fillvalue=""):
-                rows.append([
-                    ctx.para(f"<b>{ctx.text.markup(n, bold)}</b>", styles.cell, n) if n else "",
-                    ctx.para(ctx.text.markup(r), styles.cell, r) if r else "",
-                    ctx.para(ctx.text.markup(d), styles.cell, d) if d else "",
-                ])  # fmt: skip
         out.append(ctx.para(f"{label} ({len(members)})", styles.h2))
-        font = (ctx.fonts.regular, styles.cell.fontSize, styles.cell.leading)
-        store = RowStore(col_widths, header, rows, string_font=font, frame_height=ctx.geometry.frame_height)
+        rows = _actor_rows(ctx, members)
+        frame_height = ctx.geometry.frame_height
+        store = RowStore(col_widths, header, rows, units=len(members), string_font=font, frame_height=frame_height)
         out.append(PagedTable(store))
     return out
+
+
+def _actor_rows(ctx: Ctx, members: list[Record]) -> Iterator[Row]:
+    """One group's rows, made as the layout reaches them."""
+    styles, data = ctx.styles, ctx.data
+    bold = ctx.fonts.bold
+    for actor in members:
+        name = one_line(text_of(actor, "name"))
+        role = one_line(text_of(actor, "role"))
+        affiliation = data.actor_name(actor.get("affiliation"))
+        role_text = ", ".join(p for p in (role, one_line(affiliation)) if p)
+        description = one_line(text_of(actor, "description"))
+        name_pieces = chunks(name, CELL_LIMIT) or [""]
+        role_pieces = chunks(role_text, CELL_LIMIT) or [""]
+        desc_pieces = chunks(description, CELL_LIMIT) or [""]
+        for index, (n, r, d) in enumerate(zip_longest(name_pieces, role_pieces, desc_pieces, fillvalue="")):
+            cells = [
+                ctx.para(f"<b>{ctx.text.markup(n, bold)}</b>", styles.cell, n) if n else "",
+                ctx.para(ctx.text.markup(r), styles.cell, r) if r else "",
+                ctx.para(ctx.text.markup(d), styles.cell, d) if d else "",
+            ]
+            yield Row(cells, units=1 if index == 0 else 0)

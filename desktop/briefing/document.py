@@ -1,9 +1,13 @@
 """Page furniture and the document template: markings, header, "Page N of M", contents, outline.
 
-The layout runs once. The canvas holds every finished page until ``save`` and then, knowing
-the page count and where each section started, stamps "Page N of M" on each page, fills in
-the contents on the cover, and adds the PDF outline. A single pass keeps a 10,000-row
-chronology as fast as a bare platypus build (a two-pass ``multiBuild`` would double it).
+The layout runs once, and each page is finished when it ends, as on a plain reportlab
+canvas: memory does not grow with the page count (a 100,000-row chronology is thousands of
+pages). What is only known at the end is printed through PDF form XObjects, which pages
+name and the PDF resolves when it is written, so a page can use a form that is defined
+later: "Page N of " is drawn on the page and the total is a form defined at ``save``; each
+contents entry's leaders and page number on the cover are a form defined at ``save`` too.
+Outline entries are added as each section starts. A single pass keeps a 10,000-row
+chronology about as fast as a bare platypus build (a two-pass ``multiBuild`` would double it).
 """
 
 from __future__ import annotations
@@ -12,13 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib.colors import Color
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFBase85Encode, PDFName, PDFStream, PDFZCompress
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from .styles import HAIRLINE, HEADING, INK, MUTED, RULE, PageGeometry, Para
 
-PageAction = Callable[[Canvas], None]
+FormDrawing = Callable[[Canvas], None]
+Box = tuple[float, float, float, float]  # a form's bounding box in its own coordinates
+
+PAGE_TOTAL_FORM = "CasefilePageTotal"
+FOOTER_SIZE = 8.0
+FOOTER_Y = 0.52 * 72
 
 
 @dataclass
@@ -44,63 +55,98 @@ class Furniture:
 
 
 class PacketCanvas(Canvas):  # type: ignore[misc]
-    """A canvas that keeps pages until ``save`` so they can show the final page count."""
-
-    _annotationCount: int  # reportlab's document-wide counter for annotation names
+    """A canvas that finishes pages as it goes and defines the late forms at ``save``."""
 
     def __init__(self, *args: Any, furniture: Furniture, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._furniture = furniture
-        self._pages: list[dict[str, Any]] = []
-        self._actions: list[PageAction] = []
+        self._late_forms: dict[str, tuple[Box, FormDrawing]] = {}
         self.pages_written = 0
 
-    def defer(self, action: PageAction) -> None:
-        """Run ``action`` on this page once the page count is known."""
-        self._actions.append(action)
+    def late_form(self, name: str, box: Box, drawing: FormDrawing) -> None:
+        """Draw the form ``name`` here; ``drawing`` draws its content at ``save``.
+
+        The form's origin is the current origin; ``box`` must hold what ``drawing`` draws.
+        """
+        self._late_forms[name] = (box, drawing)
+        self.doForm(name)
 
     def showPage(self) -> None:
-        self._pages.append(dict(self.__dict__))
-        self._actions = []
-        self._startPage()
-
-    @property
-    def page_count(self) -> int:
-        """Pages finished so far."""
-        return len(self._pages)
+        self._draw_page_number()
+        Canvas.showPage(self)
+        self._compress_finished_page()
+        self.pages_written += 1
 
     def save(self) -> None:
-        total = len(self._pages)
-        annotations = self._annotationCount
-        for number, state in enumerate(self._pages, start=1):
-            self.__dict__.update(state)
-            # The annotation counter names objects document-wide: it must never go back.
-            self._annotationCount = annotations = max(self._annotationCount, annotations)
-            self.saveState()
-            for action in state["_actions"]:
-                action(self)
-            self._draw_page_number(number, total)
-            self.restoreState()
-            annotations = self._annotationCount
-            Canvas.showPage(self)
-        self._pages = []
-        self.pages_written = total
+        if self._code:
+            self.showPage()  # as Canvas.save would, but before the total is known
+        total = str(self.pages_written)
+        furniture = self._furniture
+
+        def page_total(canv: Canvas) -> None:
+            canv.setFont(furniture.font, FOOTER_SIZE)
+            canv.setFillColor(MUTED)
+            canv.drawString(0, 0, total)
+
+        forms: list[tuple[str, tuple[Box, FormDrawing]]] = [(PAGE_TOTAL_FORM, ((0, -3, 60, 9), page_total))]
+        forms += self._late_forms.items()
+        for name, ((x0, y0, x1, y1), drawing) in forms:
+            self.beginForm(name, x0, y0, x1, y1)
+            drawing(self)
+            self.endForm()
+        self._late_forms = {}
         self.showOutline()
         Canvas.save(self)
 
-    def _draw_page_number(self, number: int, total: int) -> None:
-        geometry = self._furniture.geometry
-        self.setFont(self._furniture.font, 8)
+    def _draw_page_number(self) -> None:
+        """Draw "Page N of " and then the total's form; the line is centred when both numbers are as long."""
+        furniture = self._furniture
+        font = furniture.font
+        number = str(self.getPageNumber())
+        words = f"Page {number} of "
+        # The total's width is not known yet. DejaVu's digits all have one width, so centring
+        # "Page N of " plus a total as long as N centres the line exactly when the total has as
+        # many digits as N (most pages), and keeps "of" in one place from page to page.
+        width = self.stringWidth(words, font, FOOTER_SIZE) - self.stringWidth(number, font, FOOTER_SIZE)
+        join = furniture.geometry.width / 2 + width / 2
+        self.saveState()
+        self.setFont(font, FOOTER_SIZE)
         self.setFillColor(MUTED)
-        self.drawCentredString(geometry.width / 2, 0.52 * 72, f"Page {number} of {total}")
+        self.drawRightString(join, FOOTER_Y, words)
+        self.translate(join, FOOTER_Y)
+        self.doForm(PAGE_TOTAL_FORM)
+        self.restoreState()
+
+    def _compress_finished_page(self) -> None:
+        """Compress the page just added now: reportlab would keep its text until ``save``.
+
+        The stream is encoded with the filters reportlab itself would apply when writing the
+        file, so the PDF is byte for byte what it would have been.
+        """
+        page = self._doc.Pages.pages[-1]
+        text = page.stream
+        if not page.compression or not text or page.Contents:
+            return
+        filters = [PDFBase85Encode, PDFZCompress] if rl_config.useA85 else [PDFZCompress]
+        content = text
+        for encoder in reversed(filters):
+            content = encoder.encode(content)
+        stream = PDFStream(content=content)
+        stream.dictionary["Filter"] = PDFArray([PDFName(f.pdfname) for f in filters])
+        stream.__Comment__ = "page stream"
+        page.Contents = stream
+        page.stream = None
 
 
-def defer(canv: Canvas, action: PageAction) -> None:
-    """Run ``action`` when the page count is known (at once on a plain reportlab Canvas)."""
+def late_form(canv: Canvas, name: str, box: Box, drawing: FormDrawing) -> None:
+    """Draw what only ``save`` knows at the current origin: a late form on a PacketCanvas,
+    at once (with what is known now) on any other canvas."""
     if isinstance(canv, PacketCanvas):
-        canv.defer(action)
+        canv.late_form(name, box, drawing)
     else:
-        action(canv)
+        canv.saveState()
+        drawing(canv)
+        canv.restoreState()
 
 
 def draw_furniture(canv: Canvas, furniture: Furniture, *, header: bool) -> None:
@@ -145,6 +191,8 @@ def _draw_furniture(canv: Canvas, furniture: Furniture, *, header: bool) -> None
 class SectionHeading(Para):
     """A section title that records its page for the contents and adds an outline entry."""
 
+    progress_units = 1  # a section started
+
     def __init__(self, *args: Any, mark: SectionMark | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)  # reportlab's split() calls this with Paragraph's arguments
         self.mark = mark
@@ -157,17 +205,12 @@ class SectionHeading(Para):
             return
         mark.page = canv.getPageNumber()
         key = f"section-{mark.key}"
-        title = mark.title
-
-        def bookmark(c: Canvas) -> None:
-            c.bookmarkPage(key)
-            c.addOutlineEntry(title, key, level=0)
-
-        defer(canv, bookmark)
+        canv.bookmarkPage(key)
+        canv.addOutlineEntry(mark.title, key, level=0)
 
 
 class ContentsBox(Flowable):  # type: ignore[misc]
-    """The contents list; its page numbers are drawn when the canvas saves."""
+    """The contents list; each entry's leaders and page number are a form defined at save."""
 
     row_height = 17.0
 
@@ -183,44 +226,53 @@ class ContentsBox(Flowable):  # type: ignore[misc]
         return self.width, self.height
 
     def draw(self) -> None:
-        canv = self.canv
-        origin = canv.absolutePosition(0, 0)
-        width, height = self.width, self.height
-        sections = self.sections
-        font, bold, row = self.font, self.bold, self.row_height
+        c = self.canv
+        width, top = self.width, self.height
+        font, row = self.font, self.row_height
+        c.setFont(self.bold, 11)
+        c.setFillColor(HEADING)
+        c.drawString(0, top - 12, "Contents")
+        c.setStrokeColor(HAIRLINE)
+        c.setLineWidth(0.5)
+        c.line(0, top - 16, width, top - 16)
+        if not self.sections:
+            c.setFont(font, 9.5)
+            c.setFillColor(MUTED)
+            c.drawString(0, top - 16 - row, "This packet has no sections beyond the cover.")
+            return
+        for index, mark in enumerate(self.sections, start=1):
+            y = top - 16 - row * index + 4
+            c.setFont(font, 10)
+            c.setFillColor(INK)
+            label = f"{index}.  {mark.title}"
+            c.drawString(0, y, label)
+            # The form's origin is the right end of the row; the leaders start after the label.
+            leaders_from = c.stringWidth(label, font, 10) + 6 - width
+            c.saveState()
+            c.translate(width, y)
+            late_form(
+                c, f"CasefileContents-{mark.key}", (leaders_from - 2, -4, 2, 12), _entry_end(mark, font, leaders_from)
+            )
+            c.restoreState()
+            c.linkRect(mark.title, f"section-{mark.key}", (0, y - 3, width, y + 10), relative=1)
 
-        def fill(c: Canvas) -> None:
-            x0, y0 = origin
-            top = y0 + height
-            c.setFont(bold, 11)
-            c.setFillColor(HEADING)
-            c.drawString(x0, top - 12, "Contents")
-            c.setStrokeColor(HAIRLINE)
-            c.setLineWidth(0.5)
-            c.line(x0, top - 16, x0 + width, top - 16)
-            if not sections:
-                c.setFont(font, 9.5)
-                c.setFillColor(MUTED)
-                c.drawString(x0, top - 16 - row, "This packet has no sections beyond the cover.")
-                return
-            for index, mark in enumerate(sections, start=1):
-                y = top - 16 - row * index + 4
-                page = str(mark.page) if mark.page else "–"
-                c.setFont(font, 10)
-                c.setFillColor(INK)
-                label = f"{index}.  {mark.title}"
-                c.drawString(x0, y, label)
-                c.drawRightString(x0 + width, y, page)
-                start = x0 + c.stringWidth(label, font, 10) + 6
-                end = x0 + width - c.stringWidth(page, font, 10) - 6
-                c.setFillColor(Color(0.6, 0.6, 0.6))
-                dots = ""
-                while start + c.stringWidth(dots + " .", font, 10) < end:
-                    dots += " ."
-                c.drawRightString(end, y, dots)
-                c.linkAbsolute(mark.title, f"section-{mark.key}", (x0, y - 3, x0 + width, y + 10))
 
-        defer(canv, fill)
+def _entry_end(mark: SectionMark, font: str, leaders_from: float) -> FormDrawing:
+    """Draws a contents entry's dot leaders and its page number, right-aligned at 0."""
+
+    def draw(c: Canvas) -> None:
+        page = str(mark.page) if mark.page else "–"
+        end = -c.stringWidth(page, font, 10) - 6
+        dots = ""
+        while leaders_from + c.stringWidth(dots + " .", font, 10) < end:
+            dots += " ."
+        c.setFont(font, 10)
+        c.setFillColor(Color(0.6, 0.6, 0.6))
+        c.drawRightString(end, 0, dots)
+        c.setFillColor(INK)
+        c.drawRightString(0, 0, page)
+
+    return draw
 
 
 class PacketDoc(BaseDocTemplate):  # type: ignore[misc]
@@ -267,5 +319,6 @@ class PacketDoc(BaseDocTemplate):  # type: ignore[misc]
         )
 
     def afterFlowable(self, flowable: Flowable) -> None:
-        if self.on_progress is not None:
-            self.on_progress(getattr(flowable, "progress_units", 1))
+        units = getattr(flowable, "progress_units", 0)  # see render._units
+        if units and self.on_progress is not None:
+            self.on_progress(units)

@@ -141,17 +141,14 @@ class KeyEventStrip(Flowable):  # type: ignore[misc]
         the bunch is unreadable. Each event boundary is placed part by its date and part by
         its rank, so quiet stretches shrink and busy ones open up, and the order stays true.
         """
-        knots = sorted(
-            {self.first, self.last, *(e.start for e in self.events), *(e.end for e in self.events)}
-        )
+        knots = sorted({self.first, self.last, *(e.start for e in self.events), *(e.end for e in self.events)})
         if len(knots) > 400:  # thousands of events: rank spacing adds nothing visible
             knots = [self.first, self.last]
         count = len(knots) - 1
         span = self.last - self.first
         self._knots = knots
         self._share = [
-            LINEAR_WEIGHT * (k - self.first) / span + (1 - LINEAR_WEIGHT) * i / count
-            for i, k in enumerate(knots)
+            LINEAR_WEIGHT * (k - self.first) / span + (1 - LINEAR_WEIGHT) * i / count for i, k in enumerate(knots)
         ]
         self.compressed = len(knots) > 2
 
@@ -214,9 +211,7 @@ class KeyEventStrip(Flowable):  # type: ignore[misc]
             width = stringWidth(label, self.font, 6.5)
             if x + 1.5 < label_end + 4 or x + 1.5 + width > self.width:
                 continue  # ticks bunch where the axis is compressed: label only those with room
-            drawing.add(
-                String(x + 1.5, axis_y - 10, label, fontName=self.font, fontSize=6.5, fillColor=MUTED)
-            )
+            drawing.add(String(x + 1.5, axis_y - 10, label, fontName=self.font, fontSize=6.5, fillColor=MUTED))
             label_end = x + 1.5 + width
         for event in self.events:
             if event.lane is not None:
@@ -254,9 +249,7 @@ class KeyEventStrip(Flowable):  # type: ignore[misc]
             left = self._label_left(event)
             self.canv.saveState()
             self.canv.setFillColor(white)
-            self.canv.rect(
-                left - 1, self._lane_y(event.lane) - 1, event.width + 1, LANE_HEIGHT - 2, stroke=0, fill=1
-            )
+            self.canv.rect(left - 1, self._lane_y(event.lane) - 1, event.width + 1, LANE_HEIGHT - 2, stroke=0, fill=1)
             self.canv.restoreState()
             label.drawOn(self.canv, left, self._lane_y(event.lane) + 0.5)
 
@@ -276,8 +269,7 @@ def strip_note(strip: KeyEventStrip, undated: int, chronology: bool) -> str:
         noun = "event" if strip.unlabelled == 1 else "events"
         shown = len(strip.events) - strip.unlabelled
         parts.append(
-            f"Labels shown for {shown} key events, and {strip.unlabelled} more {noun} "
-            f"marked without a label{where}."
+            f"Labels shown for {shown} key events, and {strip.unlabelled} more {noun} marked without a label{where}."
         )
     if undated:
         noun = "event has" if undated == 1 else "events have"

@@ -66,7 +66,10 @@ def _story(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Fl
 
 
 def _units(story: list[Flowable]) -> int:
-    return sum(int(getattr(f, "progress_units", 1)) for f in story)
+    """The story's progress units: one per section start and one per record (table row's record,
+    statement, directive, source), reported by the flowables that carry ``progress_units`` as
+    they are laid out. Anything else, and the pieces a flowable splits into, count nothing."""
+    return sum(int(getattr(f, "progress_units", 0)) for f in story)
 
 
 def render_briefing(
@@ -104,9 +107,7 @@ def render_briefing(
         marking = ctx.para(ctx.m(fitted, fonts.bold), styles.marking, fitted)
     as_of = display_date(case.get("as_of"))
     header_right = f"As of {as_of}" if as_of and as_of.isascii() else ""
-    header_width = geometry.frame_width - (
-        stringWidth(header_right, fonts.regular, 8) + 24 if header_right else 0
-    )
+    header_width = geometry.frame_width - (stringWidth(header_right, fonts.regular, 8) + 24 if header_right else 0)
     fitted_title = fit_one_line(title, header_width, fonts.regular, 8)
     header = ctx.para(ctx.m(fitted_title), styles.header, fitted_title)
     marks = [SectionMark(key, SECTION_TITLES[key]) for key in options.sections]
@@ -121,7 +122,7 @@ def render_briefing(
     def report(units: int) -> None:
         nonlocal done, last_reported
         done = min(total, done + units)
-        if progress is not None and (done - last_reported >= step or done == total):
+        if progress is not None and done != last_reported and (done - last_reported >= step or done == total):
             last_reported = done
             if progress(done, total) is False:
                 raise ExportCancelled("The export was cancelled.")

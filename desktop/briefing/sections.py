@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 from reportlab.lib.units import inch
@@ -14,6 +15,7 @@ from .chronology import actor_tables, chronology_table
 from .context import Ctx
 from .document import ContentsBox, SectionMark
 from .figures import KeyEventStrip, strip_note
+from .lazy import deferred
 from .model import DIRECTIVE_KINDS, STATUSES, Record, display_date, text_of
 from .styles import HAIRLINE, MARKING
 from .text import escape, one_line
@@ -55,9 +57,7 @@ def cover(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Flo
     if len(marking) > 240:
         marking = marking[:239].rstrip() + "…"  # a marking is a label; the banners show it whole
     if marking:
-        box = Table(
-            [[ctx.para(ctx.m(marking, ctx.fonts.bold), styles.marking, marking)]], colWidths=[3.6 * inch]
-        )
+        box = Table([[ctx.para(ctx.m(marking, ctx.fonts.bold), styles.marking, marking)]], colWidths=[3.6 * inch])
         box.setStyle(TableStyle([
             ("BOX", (0, 0), (-1, -1), 1, MARKING), ("FONT", (0, 0), (-1, -1), ctx.fonts.regular, 9),
             ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
@@ -104,9 +104,7 @@ def summary(ctx: Ctx) -> list[Flowable]:
     strip = KeyEventStrip(ctx, dated)
     if not strip.events:
         what = "No timeline entries are marked as key events" if not events else "No key event has a date"
-        flow.append(
-            ctx.para(what + (" in the selected date range." if data.window.active else "."), styles.note)
-        )
+        flow.append(ctx.para(what + (" in the selected date range." if data.window.active else "."), styles.note))
         return flow
     flow.append(strip)
     strip.wrap(ctx.geometry.frame_width, ctx.geometry.frame_height)  # lays out labels for the note
@@ -156,10 +154,14 @@ def _facts_table(ctx: Ctx, pairs: list[tuple[str, str]]) -> Table:
 
 def directives(ctx: Ctx) -> list[Flowable]:
     """Each directive: identifier and title, facts, summary, key provisions and parties."""
-    styles, data = ctx.styles, ctx.data
+    data = ctx.data
     if not data.directive_list:
         return [_none_note(ctx, "directives")]
-    flow: list[Flowable] = []
+    return deferred(_directive_blocks(ctx), len(data.directive_list))
+
+
+def _directive_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
+    styles, data = ctx.styles, ctx.data
     bold = ctx.fonts.bold
     for directive in data.directive_list:
         ident = one_line(text_of(directive, "identifier"))
@@ -186,8 +188,7 @@ def directives(ctx: Ctx) -> list[Flowable]:
         summary_text = text_of(directive, "summary")
         if summary_text.strip():
             block += ctx.long_text(summary_text, styles.body)
-        flow.append(KeepTogether(block[:4]))
-        flow += block[4:]
+        flow: list[Flowable] = [KeepTogether(block[:4]), *block[4:]]
         provisions = [p for p in directive.get("provisions") or [] if isinstance(p, str) and p.strip()]
         if provisions:
             flow.append(ctx.para("<b>Key provisions</b>", styles.small))
@@ -201,7 +202,7 @@ def directives(ctx: Ctx) -> list[Flowable]:
             names = "; ".join(parties)
             flow.append(ctx.para(f"<b>Parties:</b> {ctx.m(names)}", styles.small, names))
         flow.append(Spacer(1, 6))
-    return flow
+        yield flow
 
 
 def _attribution(ctx: Ctx, statement: Record) -> tuple[str, str]:
@@ -228,10 +229,14 @@ def _attribution(ctx: Ctx, statement: Record) -> tuple[str, str]:
 
 def statements(ctx: Ctx) -> list[Flowable]:
     """Attributed quotations in date order; paraphrases are labelled and never in quotation marks."""
-    styles, data = ctx.styles, ctx.data
+    data = ctx.data
     if not data.statement_list:
         return [_none_note(ctx, "statements")]
-    flow: list[Flowable] = []
+    return deferred(_statement_blocks(ctx), len(data.statement_list))
+
+
+def _statement_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
+    styles, data = ctx.styles, ctx.data
     label = f'<font name="{ctx.fonts.bold}" color="#555555">Paraphrase:</font> '
     for statement in data.statement_list:
         text = text_of(statement, "text")
@@ -245,11 +250,7 @@ def statements(ctx: Ctx) -> list[Flowable]:
         block: list[Flowable] = [*body, ctx.para(attribution, style, raw)]
         if notes.strip():
             block += ctx.long_text(notes, styles.context, first="<b>Context:</b> ")
-        if len(text) + len(notes) < 1200:
-            flow.append(KeepTogether(block))
-        else:
-            flow += block
-    return flow
+        yield [KeepTogether(block)] if len(text) + len(notes) < 1200 else block
 
 
 def _link(ctx: Ctx, url: str) -> str:
@@ -265,9 +266,12 @@ def sources(ctx: Ctx, numbered: list[tuple[int, Record]]) -> list[Flowable]:
     styles = ctx.styles
     if not numbered:
         return [ctx.para("No sources are recorded for this case.", styles.note)]
-    flow: list[Flowable] = [
-        ctx.para("Numbered in order of first citation in this packet; uncited sources follow.", styles.small)
-    ]
+    note = ctx.para("Numbered in order of first citation in this packet; uncited sources follow.", styles.small)
+    return [note, *deferred(_source_blocks(ctx, numbered), len(numbered))]
+
+
+def _source_blocks(ctx: Ctx, numbered: list[tuple[int, Record]]) -> Iterator[list[Flowable]]:
+    styles = ctx.styles
     for number, source in numbered:
         author = one_line(text_of(source, "author"))
         title = one_line(text_of(source, "title"))
@@ -299,9 +303,7 @@ def sources(ctx: Ctx, numbered: list[tuple[int, Record]]) -> list[Flowable]:
         if accessed:
             line += f" Accessed {ctx.m(accessed)}."
         raw = " ".join((author, title, publisher, url))
-        flow.append(ctx.para(line, styles.source, raw))
-        flow[-1].bulletText = f"[{number}]"
+        entry = ctx.para(line, styles.source, raw)
+        entry.bulletText = f"[{number}]"
         notes = text_of(source, "notes")
-        if notes.strip():
-            flow += ctx.long_text(notes, styles.source_note)
-    return flow
+        yield [entry, *ctx.long_text(notes, styles.source_note)] if notes.strip() else [entry]

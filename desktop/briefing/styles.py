@@ -101,9 +101,7 @@ class Styles:
         self.cell_bold = ParagraphStyle("cell_bold", parent=self.cell, fontName=bold)
         self.cell_desc = ParagraphStyle("cell_desc", parent=self.cell, spaceBefore=1)
         self.cell_head = ParagraphStyle("cell_head", parent=self.cell, fontName=bold, textColor=HEADING)
-        self.small = ParagraphStyle(
-            "small", parent=base, fontSize=8.5, leading=11, textColor=MUTED, spaceAfter=3
-        )
+        self.small = ParagraphStyle("small", parent=base, fontSize=8.5, leading=11, textColor=MUTED, spaceAfter=3)
         self.note = ParagraphStyle("note", parent=self.small, fontName=italic)
         self.h1 = ParagraphStyle(
             "h1", parent=base, fontName=bold, fontSize=15, leading=19, textColor=HEADING,
@@ -123,9 +121,7 @@ class Styles:
             "attribution", parent=base, fontSize=8.5, leading=11, leftIndent=14, textColor=MUTED, spaceAfter=9
         )
         self.attribution_tight = ParagraphStyle("attribution_tight", parent=self.attribution, spaceAfter=2)
-        self.context = ParagraphStyle(
-            "context", parent=self.small, fontName=italic, leftIndent=14, spaceAfter=9
-        )
+        self.context = ParagraphStyle("context", parent=self.small, fontName=italic, leftIndent=14, spaceAfter=9)
         self.bullet = ParagraphStyle(
             "bullet", parent=base, leftIndent=14, bulletIndent=3, spaceAfter=2, bulletFontName=regular
         )
@@ -160,9 +156,7 @@ class Styles:
             "marking", parent=base, fontName=bold, fontSize=8.5, leading=10, textColor=MARKING,
             alignment=TA_CENTER, spaceAfter=0,
         )  # fmt: skip
-        self.header = ParagraphStyle(
-            "header", parent=base, fontSize=8, leading=9.5, textColor=MUTED, spaceAfter=0
-        )
+        self.header = ParagraphStyle("header", parent=base, fontSize=8, leading=9.5, textColor=MUTED, spaceAfter=0)
         self.strip_label = ParagraphStyle("strip_label", parent=base, fontSize=7, leading=8.2, spaceAfter=0)
         self._shaped: dict[str, ParagraphStyle] = {}
         self._plain_frags: dict[str, Any] = {}

@@ -1,18 +1,21 @@
-"""Long tables that paginate in linear time, with the column header on every page.
+"""Long tables that paginate in linear time and bounded memory, with the header on every page.
 
 A reportlab Table re-measures all of its remaining rows each time it splits at a page end,
 and chunking a long table into several Tables puts a repeated header in the middle of a
 page wherever a chunk starts. ``PagedTable`` measures every row once, finds each page's rows
 with a binary search over cumulative heights, and hands the frame one ordinary Table per
 page (header first), so a 10,000-row chronology costs little more than drawing it.
+
+Rows are made from the records only as the layout reaches them, and let go once their page
+is drawn: a 100,000-row chronology holds a page or two of paragraphs at a time, not all of
+them (which would take gigabytes). Only each row's height stays, a few bytes a row.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
-from itertools import accumulate
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, NamedTuple
 
 from reportlab.platypus import Flowable, Table, TableStyle
 
@@ -21,6 +24,14 @@ from .styles import HAIRLINE, HEADER_SHADE
 PAD_X = 4.0
 PAD_Y = 3.0
 RowStyle = Callable[[int], list[tuple[Any, ...]]]
+
+
+class Row(NamedTuple):
+    """One table row: its cells, whether it is emphasised, and the progress it stands for."""
+
+    cells: list[Any]
+    emphasis: bool = False
+    units: int = 1  # records it completes (0 for a record's continuation rows)
 
 
 def _cell_height(cell: Any, width: float, leading: float) -> float:
@@ -38,31 +49,40 @@ def _cell_height(cell: Any, width: float, leading: float) -> float:
 
 
 class RowStore:
-    """The rows of one long table, measured once and cut into per-page Tables."""
+    """The rows of one long table, made and measured in order, and cut into per-page Tables.
+
+    ``rows`` is consumed lazily (a generator is best); ``units`` is the sum of the rows'
+    progress units, known before any row is made.
+    """
 
     def __init__(
         self,
         col_widths: Sequence[float],
         header: list[Any],
-        rows: list[list[Any]],
+        rows: Iterable[Row],
         *,
-        emphasis: list[bool] | None = None,
+        units: int,
         emphasis_style: RowStyle | None = None,
         string_font: tuple[str, float, float],
         frame_height: float = 0.0,
     ) -> None:
         self.col_widths = list(col_widths)
         self.header = header
-        self.rows = rows
-        self.emphasis = emphasis or [False] * len(rows)
+        self.units = units
         self.emphasis_style = emphasis_style
         # Font, size and leading of plain-string cells (dates): cheaper to draw than paragraphs.
         # Always set: a Table's default cell font is an unembedded Helvetica.
         self.string_font = string_font
         self.frame_height = frame_height  # a row taller than this must split inside itself
-        self._heights: list[float] | None = None
-        self._prefix: list[float] = [0.0]
-        self.header_height = 0.0
+        self._rows: Iterator[Row] = iter(rows)
+        self._cells: list[list[Any] | None] = []  # made rows; None once drawn
+        self._emphasis: list[bool] = []
+        self._prefix: list[float] = [0.0]  # cumulative row heights
+        self._units: list[int] = [0]  # cumulative progress units
+        self._released = 0  # rows before this index have been let go
+        self._header_height: float | None = None
+
+    # ----- making and measuring rows, in order -------------------------------------------
 
     def _row_height(self, row: Sequence[Any]) -> float:
         leading = self.string_font[2]
@@ -73,28 +93,91 @@ class RowStore:
                 tallest = height
         return tallest + 2 * PAD_Y
 
-    def measure(self) -> None:
-        """Measure every row (once; paragraphs keep their line breaks)."""
-        if self._heights is not None:
-            return
-        self.header_height = self._row_height(self.header)
-        self._heights = [self._row_height(row) for row in self.rows]
-        self._prefix = [0.0, *accumulate(self._heights)]
+    @property
+    def header_height(self) -> float:
+        """Height of the header row."""
+        if self._header_height is None:
+            self._header_height = self._row_height(self.header)
+        return self._header_height
+
+    def _pull(self) -> bool:
+        """Make and measure the next row (paragraphs keep their line breaks); False at the end."""
+        row = next(self._rows, None)
+        if row is None:
+            return False
+        self._cells.append(row.cells)
+        self._emphasis.append(row.emphasis)
+        self._prefix.append(self._prefix[-1] + self._row_height(row.cells))
+        self._units.append(self._units[-1] + row.units)
+        return True
+
+    def _measure_past(self, start: int, span: float) -> bool:
+        """Measure rows from ``start`` (one at least) until they are taller than ``span``.
+
+        True when that reached the last row.
+        """
+        if not self.has_row(start):
+            return True
+        limit = self._prefix[start] + span + 1e-6
+        while self._prefix[-1] <= limit:
+            if not self._pull():
+                return True
+        return False
+
+    def has_row(self, index: int) -> bool:
+        """Whether there is a row ``index`` (made and measured now if need be)."""
+        while len(self._cells) <= index:
+            if not self._pull():
+                return False
+        return True
+
+    @property
+    def measured(self) -> int:
+        """Rows made and measured so far."""
+        return len(self._cells)
+
+    @property
+    def held(self) -> int:
+        """Rows made and not yet let go."""
+        return len(self._cells) - self._released
 
     def height(self, start: int, stop: int) -> float:
-        """Height of rows ``start:stop`` (without the header)."""
-        self.measure()
+        """Height of rows ``start:stop`` (without the header); they must have been measured."""
         return self._prefix[stop] - self._prefix[start]
+
+    def height_from(self, start: int, span: float) -> tuple[float, bool]:
+        """Height of the rows from ``start`` to the end, and whether that is exact.
+
+        Rows are measured only until they are taller than ``span``; past that the height
+        returned is the (smaller) height measured so far, which already exceeds ``span``.
+        """
+        complete = self._measure_past(start, span)
+        return self._prefix[-1] - self._prefix[start], complete
 
     def rows_fitting(self, start: int, available: float) -> int:
         """How many rows from ``start`` fit in ``available`` points under the header."""
-        self.measure()
-        limit = self._prefix[start] + available - self.header_height + 1e-6
+        span = available - self.header_height
+        self._measure_past(start, span)
+        limit = self._prefix[start] + span + 1e-6
         return max(0, bisect_right(self._prefix, limit) - 1 - start)
 
+    def units_between(self, start: int, stop: int) -> int:
+        """Progress units of rows ``start:stop``."""
+        return self._units[stop] - self._units[start]
+
+    def release(self, stop: int) -> None:
+        """Let go of rows before ``stop``: their page has them and they are never needed again."""
+        for index in range(self._released, stop):
+            self._cells[index] = None
+        self._released = max(self._released, stop)
+
+    # ----- tables ----------------------------------------------------------------------------
+
     def table(self, start: int, stop: int, *, split_rows: bool = False) -> Table:
-        """An ordinary Table of the header and rows ``start:stop``."""
-        data = [self.header, *self.rows[start:stop]]
+        """An ordinary Table of the header and rows ``start:stop`` (already measured)."""
+        if start < self._released:
+            raise RuntimeError(f"table rows from {start} were already drawn and let go")
+        data = [self.header, *self._cells[start:stop]]
         commands: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), PAD_X),
@@ -107,7 +190,7 @@ class RowStore:
         font, size, leading = self.string_font
         commands.append(("FONT", (0, 0), (-1, -1), font, size, leading))
         if self.emphasis_style is not None:
-            for offset, flag in enumerate(self.emphasis[start:stop], start=1):
+            for offset, flag in enumerate(self._emphasis[start:stop], start=1):
                 if flag:
                     commands.extend(self.emphasis_style(offset))
         table = Table(
@@ -118,7 +201,7 @@ class RowStore:
             splitInRow=1 if split_rows else 0,
         )
         table.setStyle(TableStyle(commands))
-        table.progress_units = stop - start
+        table.progress_units = self.units_between(start, stop)
         return table
 
 
@@ -129,37 +212,50 @@ class PagedTable(Flowable):  # type: ignore[misc]
         super().__init__()
         self.store = store
         self.start = start
-        self.progress_units = len(store.rows) - start
+        # Progress still to come: everything for the whole table, what is left for the rest.
+        self.progress_units = store.units - store.units_between(0, start)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         store = self.store
+        # Rows are measured only as far as the frame can hold (the whole frame when asked for
+        # the height of everything, as KeepTogether does): beyond that the height is just
+        # "more than fits", and the frame splits the table.
+        span = min(availHeight, store.frame_height) if store.frame_height else availHeight
+        height, _ = store.height_from(self.start, span - store.header_height)
         self.width = sum(store.col_widths)
-        self.height = store.header_height + store.height(self.start, len(store.rows))
+        self.height = store.header_height + height
         return self.width, self.height
 
     def split(self, availWidth: float, availHeight: float) -> list[Flowable]:
         store = self.store
-        count = store.rows_fitting(self.start, availHeight)
+        start = self.start
+        count = store.rows_fitting(start, availHeight)
         if count == 0:
-            tall = store.header_height + store.height(self.start, self.start + 1)
+            if not store.has_row(start):
+                return []  # no rows left (not reached: wrap reports an empty table fits)
+            tall = store.header_height + store.height(start, start + 1)
             if store.frame_height and tall > store.frame_height:
                 # One row taller than a whole page: let reportlab split inside the row.
-                table = store.table(self.start, self.start + 1, split_rows=True)
+                table = store.table(start, start + 1, split_rows=True)
                 pieces: list[Flowable] = table.split(availWidth, availHeight)
                 if pieces:
-                    return [*pieces, *self._rest(self.start + 1)]
+                    return [*pieces, *self._rest(start + 1)]
             return []
         while count > 0:
-            page = store.table(self.start, self.start + count)
+            page = store.table(start, start + count)
             if page.wrap(availWidth, availHeight)[1] <= availHeight + 1e-6:
-                return [page, *self._rest(self.start + count)]
+                return [page, *self._rest(start + count)]
             count -= 1  # measured and drawn heights differ by rounding: give up a row
         return []
 
     def _rest(self, start: int) -> list[Flowable]:
-        return [PagedTable(self.store, start)] if start < len(self.store.rows) else []
+        store = self.store
+        store.release(start)  # the frame draws what split returns first: those rows are done
+        return [PagedTable(store, start)] if store.has_row(start) else []
 
     def draw(self) -> None:
-        table = self.store.table(self.start, len(self.store.rows))
+        store = self.store
+        store.height_from(self.start, float("inf"))  # every row (wrap found they all fit)
+        table = store.table(self.start, store.measured)
         table.wrapOn(self.canv, self.width, self.height)
         table.drawOn(self.canv, 0, 0)

@@ -218,16 +218,22 @@ def matching_rowids(cf: CaseFile, kind: Kind, text: str) -> set[int] | None:
         return set()  # only punctuation typed: nothing matches
     fts = FTS_TABLES[kind]
     table = KINDS[kind].table
+    # group_concat hands back one string instead of a Python row per match: for a word in
+    # every record this halves the time of a keystroke.
+    parts = [f"SELECT group_concat(rowid) FROM {fts} WHERE {fts} MATCH ?"]
+    for ref_column in _NAME_FILTERS[kind]:
+        parts.append(
+            f"SELECT group_concat(r.n) FROM {table} r WHERE r.{ref_column} IN (SELECT a.id FROM actor a "
+            "WHERE a.n IN (SELECT rowid FROM actor_fts WHERE actor_fts MATCH ?))"
+        )
+    found: set[int] = set()
     with cf.read() as conn:
         raw = conn.connection.driver_connection
         assert raw is not None
-        found = {row[0] for row in raw.execute(f"SELECT rowid FROM {fts} WHERE {fts} MATCH ?", (match,))}
-        for ref_column in _NAME_FILTERS[kind]:
-            sql = (
-                f"SELECT r.n FROM {table} r WHERE r.{ref_column} IN (SELECT a.id FROM actor a WHERE a.n IN "
-                "(SELECT rowid FROM actor_fts WHERE actor_fts MATCH ?))"
-            )
-            found.update(row[0] for row in raw.execute(sql, (match,)))
+        for sql in parts:
+            (text,) = raw.execute(sql, (match,)).fetchone()
+            if text:
+                found.update(map(int, text.split(",")))
     return found
 
 

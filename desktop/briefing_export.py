@@ -135,15 +135,17 @@ class BriefingExporter:
             self.window.statusBar().showMessage(f"Wrote {out.name} ({result.pages} pages, {seconds:.1f} s)", 15000)
             self._offer_to_open(out, result)
 
+        from . import jobs
+
         self.task = self.window.documents.run(
             f"Writing the briefing packet {out.name}…",
-            export_snapshot,
-            cf,
+            jobs.export_briefing,
+            cf.path,
             out,
-            options,
+            options.to_dict(),
             on_done=done,
-            with_progress=True,
             cancellable=True,
+            in_process=True,
         )
         assert isinstance(self.task, Task)
         self.task.signals.failed.connect(lambda *_a: setattr(self, "task", None))

@@ -22,9 +22,9 @@ from db.errors import CaseFileError
 from db.lock import FileInUseError
 from db.paths import user_data_dir
 
-from . import file_dialogs
+from . import file_dialogs, jobs
 from .session import CaseSession
-from .tasks import Task, TaskCancelled, TaskRunner
+from .tasks import ProcessTask, Task, TaskCancelled, TaskRunner
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -145,9 +145,14 @@ class Documents(QObject):
         with_progress: bool = False,
         cancellable: bool = False,
         on_failed: Callable[[BaseException], None] | None = None,
+        in_process: bool = False,
     ) -> Task:
-        """Run ``fn(*args)`` off the GUI thread with a progress dialog; call ``on_done(result)``."""
-        task = Task(fn, *args, with_progress=with_progress)
+        """Run ``fn(*args)`` off the GUI thread with a progress dialog; call ``on_done(result)``.
+
+        ``in_process`` runs it in a child process instead (a ``desktop.jobs`` function):
+        for the long jobs that would otherwise hold Python's interpreter lock for seconds.
+        """
+        task = ProcessTask(fn, *args) if in_process else Task(fn, *args, with_progress=with_progress)
         dialog = QProgressDialog(label, "Cancel" if cancellable else "", 0, 0, self.window)
         dialog.setWindowTitle("Casefile")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -338,8 +343,6 @@ class Documents(QObject):
 
     def import_json(self) -> None:
         """File > Import JSON…: create a new case file from a format-1 document, then open it."""
-        from db.interchange import import_json
-
         source = file_dialogs.ask_open_json(self.window, self.settings.folder("import"))
         if source is None:
             return
@@ -348,15 +351,19 @@ class Documents(QObject):
         if target is None:
             return
 
-        def work() -> Any:
-            return import_json(source, target, overwrite=target.exists())
-
-        self.run(f"Importing {source.name}…", work, on_done=lambda summary: self.open_path(summary.path))
+        self.run(
+            f"Importing {source.name}…",
+            jobs.import_json,
+            source,
+            target,
+            target.exists(),
+            on_done=lambda summary: self.open_path(summary.path),
+            cancellable=True,
+            in_process=True,
+        )
 
     def export_json(self) -> None:
         """File > Export JSON…"""
-        from db.interchange import export_json
-
         session = self.session
         if session is None:
             return
@@ -367,13 +374,16 @@ class Documents(QObject):
         self.window.flush()
         self.run(
             f"Exporting {path.name}…",
-            lambda: export_json(session.cf, path, overwrite=True),
+            jobs.export_json,
+            session.cf.path,
+            path,
             on_done=lambda p: self.status(f"Exported JSON to {p}"),
+            in_process=True,
         )
 
     def export_csv(self) -> None:
         """File > Export CSV…: one spreadsheet file per record type into a folder."""
-        from db.csv_export import CASE_CSV, CSV_NAMES, export_csv
+        from db.csv_export import CASE_CSV, CSV_NAMES
 
         session = self.session
         if session is None:
@@ -394,8 +404,11 @@ class Documents(QObject):
         self.window.flush()
         self.run(
             "Exporting CSV…",
-            lambda: export_csv(session.cf, folder, overwrite=True),
+            jobs.export_csv,
+            session.cf.path,
+            folder,
             on_done=lambda paths: self.status(f"Wrote {len(paths)} CSV files to {folder}"),
+            in_process=True,
         )
 
     def restore_backup(self) -> None:

@@ -208,17 +208,21 @@ def check_open_and_search(ctx: Context) -> str:
 
 
 def check_briefing(ctx: Context) -> str:
-    """The briefing packet exports to a well-formed PDF."""
+    """The briefing packet exports to a well-formed PDF, in a child process as the app does it."""
     from db.casefile import CaseFile
 
-    from .briefing_export import export_snapshot, load_options
+    from . import jobs
+    from .briefing_export import load_options
 
     out = ctx.folder / "briefing.pdf"
     started = time.perf_counter()
     with CaseFile.open(ctx.need_sample(), read_only=True) as cf:
         options = load_options(cf)
-        options.deterministic = True
-        result = export_snapshot(cf, out, options)
+    options.deterministic = True
+    try:
+        result = jobs.run_in_child(jobs.export_briefing, ctx.need_sample(), out, options.to_dict(), timeout=300)
+    except RuntimeError as exc:
+        raise CheckFailed(f"the export in a background process failed: {exc}") from None
     seconds = time.perf_counter() - started
     data = out.read_bytes() if out.is_file() else b""
     if not data.startswith(b"%PDF-"):

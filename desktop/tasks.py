@@ -19,6 +19,8 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from db.errors import CaseFileError
 
+from .jobs import child_main
+
 log = logging.getLogger("casefile.tasks")
 
 Progress = Callable[[int, int], bool]
@@ -63,16 +65,20 @@ class Task(QRunnable):
     def run(self) -> None:
         """Run on a pool thread; report the result or the exception by signal."""
         try:
-            args = (*self._args, self._progress) if self._with_progress else self._args
-            result = self._fn(*args)
+            result = self._execute()
         except BaseException as exc:  # every failure goes back to the GUI thread
+            details = getattr(exc, "child_traceback", "") or traceback.format_exc()
             if not isinstance(exc, TaskCancelled | CaseFileError) and not self.cancelled:
-                log.error("background task failed\n%s", traceback.format_exc())
-            self._emit(self.signals.failed, exc, traceback.format_exc())
+                log.error("background task failed\n%s", details)
+            self._emit(self.signals.failed, exc, details)
         else:
             self._emit(self.signals.finished, result)
         finally:
             self.done.set()
+
+    def _execute(self) -> Any:
+        args = (*self._args, self._progress) if self._with_progress else self._args
+        return self._fn(*args)
 
     def _emit(self, signal: Any, *args: Any) -> None:
         try:
@@ -80,6 +86,80 @@ class Task(QRunnable):
         except RuntimeError:
             # The application is shutting down and has already deleted the receiver side.
             log.info("a background task finished after the application closed")
+
+
+class ProcessTask(Task):
+    """A Task whose function runs in a child process (see ``desktop.jobs``).
+
+    ``fn`` must be a top-level function taking ``(*args, progress)``; its arguments and result
+    must pickle. Progress comes back about ten times a second; Cancel reaches the child
+    through its progress callback, so it can stop cleanly (the packet writer removes its
+    partial file). If the child dies, the task fails with a plain message.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
+        super().__init__(fn, *args, with_progress=True)
+
+    def _execute(self) -> Any:
+        import multiprocessing as mp
+        import queue as queues
+
+        ctx = mp.get_context("spawn")  # never fork a process that runs Qt threads
+        channel = ctx.Queue()
+        stop = ctx.Event()
+        child = ctx.Process(target=child_main, args=(self._fn, self._args, channel, stop), daemon=True)
+        child.start()
+        try:
+            while True:
+                if self._cancel.is_set():
+                    stop.set()
+                try:
+                    message = channel.get(timeout=0.05)
+                except queues.Empty:
+                    if child.is_alive():
+                        continue
+                    try:
+                        message = channel.get(timeout=0.5)  # anything sent just before it ended
+                    except queues.Empty:
+                        raise CaseFileError(
+                            f"The background job stopped unexpectedly (exit code {child.exitcode})."
+                        ) from None
+                if message[0] == "progress":
+                    self._emit(self.signals.progress, message[1], message[2])
+                elif message[0] == "done":
+                    return message[1]
+                else:
+                    raise _rebuild_error(message[1], cancelled=self._cancel.is_set())
+        finally:
+            child.join(5)
+            if child.is_alive():
+                child.terminate()
+                child.join(5)
+            channel.close()
+
+
+def _rebuild_error(info: dict[str, Any], *, cancelled: bool) -> BaseException:
+    """The child's exception, as one the GUI code already knows how to show."""
+    from db import errors
+
+    if info["cancelled"] or cancelled:
+        return TaskCancelled(info["message"])
+    if info["errors"] is not None:
+        return errors.InterchangeError(info["errors"])
+    if info["case_file_error"]:
+        cls = getattr(errors, info["type"], None)
+        simple = (
+            errors.CaseFileError,
+            errors.RefusedFileError,
+            errors.NewerVersionError,
+            errors.WriteError,
+            errors.RecordError,
+        )
+        exc: BaseException = cls(info["message"]) if cls in simple else errors.CaseFileError(info["message"])
+    else:
+        exc = RuntimeError(f"{info['type']}: {info['message']}")
+    exc.child_traceback = info["traceback"]  # type: ignore[attr-defined]
+    return exc
 
 
 class TaskRunner(QObject):

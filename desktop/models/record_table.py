@@ -141,7 +141,11 @@ class RecordTableModel(QAbstractTableModel):
             self._base = (key, queries.list_rowids(self.session.cf, unfiltered))
         matching = queries.matching_rowids(self.session.cf, self.kind, q.text)
         base = self._base[1]
-        self._rowids = base if matching is None else array("q", filter(matching.__contains__, base))
+        unfiltered = q.tag is None and q.date_from is None and q.date_to is None
+        if matching is None or (unfiltered and len(matching) >= len(base)):
+            self._rowids = base  # nothing typed, or a word every record has
+        else:
+            self._rowids = array("q", filter(matching.__contains__, base))
 
     def _on_reset(self, kind: Kind) -> None:
         if kind is self.kind:
@@ -152,8 +156,19 @@ class RecordTableModel(QAbstractTableModel):
             self._emit_all_changed()
 
     def _on_changed(self, kind: Kind, ids: list[str], fields: list[str]) -> None:
-        self._pages.clear()
-        self._emit_all_changed()
+        if kind is not self.kind or len(ids) > 20:
+            # Another kind's names may show in this list (speaker, issuer, source): re-read.
+            self._pages.clear()
+            self._emit_all_changed()
+            return
+        last = len(self.columns) - 1
+        for record_id in ids:
+            rowid = queries.rowid_of(self.session.cf, self.kind, record_id)
+            row = self.row_of_rowid(rowid) if rowid is not None else None
+            if row is None:
+                continue
+            self._pages.pop(row // PAGE_SIZE, None)  # read that page again, with the new values
+            self.dataChanged.emit(self.index(row, 0), self.index(row, last))
 
     def _emit_all_changed(self) -> None:
         if self._rowids:

@@ -107,6 +107,7 @@ class TimelineView(QGraphicsView):
         self.setMinimumHeight(140)
         self._title_lookup: Callable[[int], str] | None = None
         self._titles: dict[int, str] = {}  # titles looked up so far (the lookup may read the database)
+        self._label_cache: dict[tuple[str, str], tuple[str, float]] = {}
         self._selected: int | None = None
         self._fitted = True
         self.set_marks(TimelineMarks(array("q"), array("d"), array("d"), array("b"), {}))
@@ -171,10 +172,12 @@ class TimelineView(QGraphicsView):
 
     def set_title(self, rowid: int, title: str) -> None:
         """Show a changed title (after an edit) without rebuilding the strip."""
+        shown = rowid in self._marks.titles or rowid == self._selected
         if rowid in self._marks.titles:
             self._marks.titles[rowid] = title
         self._titles.pop(rowid, None)
-        self.viewport().update()
+        if shown:  # only key events and the selected entry show their title
+            self.viewport().update()
 
     def set_title_lookup(self, fn: Callable[[int], str] | None) -> None:
         """Give a function from rowid to title, for tooltips and the selected entry's label."""
@@ -460,6 +463,18 @@ class TimelineView(QGraphicsView):
                 p.drawLines(lines)
         p.setFont(self.font())
 
+    def _elided_label(self, fm: QFontMetricsF, text: str) -> tuple[str, float]:
+        """A title cut to the label width, and the label's width (measuring text is the slow part
+        of painting, and the same titles are painted on every repaint)."""
+        key = (self.font().key(), text)
+        found = self._label_cache.get(key)
+        if found is None:
+            if len(self._label_cache) > 20_000:
+                self._label_cache.clear()
+            label = fm.elidedText(text, Qt.TextElideMode.ElideRight, LABEL_MAX_W)
+            found = self._label_cache[key] = (label, fm.horizontalAdvance(label) + 8)
+        return found
+
     def _paint_labels(self, p: QPainter, crowded: bool) -> None:
         """Titles of key events above the marks, left to right, wherever one fits without overlap.
 
@@ -480,8 +495,8 @@ class TimelineView(QGraphicsView):
             return all(x1 + 6 < left or x0 > right + 6 for left, right in rows[row])
 
         def place(i: int, text: str, selected: bool = False) -> None:
-            label = fm.elidedText(text, Qt.TextElideMode.ElideRight, LABEL_MAX_W)
-            w, (x0, x1) = fm.horizontalAdvance(label) + 8, self._extent(i)
+            label, w = self._elided_label(fm, text)
+            x0, x1 = self._extent(i)
             anchor = round(min(max(x0 if x1 > x0 else x1, 2.0), width - 2.0)) + 0.5
             left = min(anchor - 0.5, width - w - 2)
             row = 0 if selected else next((r for r in range(LABEL_ROWS) if free(r, left, left + w)), None)

@@ -5,9 +5,12 @@ hands over to it. The same script serves the windowed app and, on Windows, the c
 ``casefile-cli.exe`` (see build.spec).
 """
 
+import multiprocessing
 import sys
 
-from desktop.cli import main
-
 if __name__ == "__main__":
+    # Long jobs (import, export) run in child processes started from this executable.
+    multiprocessing.freeze_support()
+    from desktop.cli import main
+
     sys.exit(main())

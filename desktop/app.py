@@ -55,7 +55,7 @@ class FileOpener(QObject):
         self.window: MainWindow | None = None
         self.pending: list[Path] = []
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent) and event.file():
             path = Path(event.file())
             if self.window is not None:

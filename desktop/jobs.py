@@ -80,7 +80,9 @@ def run_in_child(fn: Callable[..., Any], *args: Any, timeout: float = 600.0) -> 
                 message = channel.get(timeout=0.2)
             except queues.Empty:
                 if not child.is_alive() and channel.empty():
-                    raise RuntimeError(f"the child process ended without a result (exit code {child.exitcode})")
+                    raise RuntimeError(
+                        f"the child process ended without a result (exit code {child.exitcode})"
+                    ) from None
                 continue
             if message[0] == "done":
                 return message[1]

@@ -112,8 +112,8 @@ def _button(text: str, tip: str, parent: QWidget) -> QToolButton:
     return button
 
 
-class RefField(FieldWidget):
-    """A reference to one record: search to pick, New to create, Open to follow, × to clear."""
+class _ReferenceField(FieldWidget):
+    """What both pickers share: the target's noun, how to name and create records, the search box."""
 
     open_requested = Signal(str)
 
@@ -122,10 +122,20 @@ class RefField(FieldWidget):
     ) -> None:
         super().__init__(spec, parent)
         assert spec.target is not None
-        noun = KINDS[spec.target].label.lower()
+        self.noun = KINDS[spec.target].label.lower()
         self._labels = labels
         self._create = create
-        self.box = _SearchBox(choices, noun, self)
+        self.box = _SearchBox(choices, self.noun, self)
+
+
+class RefField(_ReferenceField):
+    """A reference to one record: search to pick, New to create, Open to follow, × to clear."""
+
+    def __init__(
+        self, spec: FieldSpec, choices: Choices, labels: Labels, create: Create, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(spec, choices, labels, create, parent)
+        noun = self.noun
         self.box.setAccessibleName(spec.label)
         self.box.setPlaceholderText(f"Type to find {_a(noun)}…")
         self.open_button = _button("Open", f"Open this {noun}", self)
@@ -177,23 +187,17 @@ class RefField(FieldWidget):
         return self.box
 
 
-class RefsField(FieldWidget):
+class RefsField(_ReferenceField):
     """An ordered list of references (parties, actors involved): add by search, remove, open."""
-
-    open_requested = Signal(str)
 
     def __init__(
         self, spec: FieldSpec, choices: Choices, labels: Labels, create: Create, parent: QWidget | None = None
     ) -> None:
-        super().__init__(spec, parent)
-        assert spec.target is not None
-        noun = KINDS[spec.target].label.lower()
-        self._labels = labels
-        self._create = create
+        super().__init__(spec, choices, labels, create, parent)
+        noun = self.noun
         self.list = QListWidget(self)
         self.list.setAccessibleName(spec.label)
         self.list.setMaximumHeight(self.list.fontMetrics().lineSpacing() * 6 + 8)
-        self.box = _SearchBox(choices, noun, self)
         self.box.setAccessibleName(f"Add to {spec.label.lower()}")
         self.box.setPlaceholderText(f"Type to add {_a(noun)}…")
         self.remove_button = _button("Remove", f"Remove the selected {noun}", self)

@@ -1,0 +1,63 @@
+"""The benchmark runs end to end at a small scale and reports every operation (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# The operations of the benchmark's table (issue 7), as the report names them.
+OPERATIONS = {
+    1: "import the large JSON into a new case file",
+    2: "open the large file",
+    3: "sort the",
+    4: "filter as you type",
+    5: "full-text search across the whole case",
+    6: "edit one field",
+    7: "export the large case's briefing packet",
+    8: "GUI responsiveness during",
+    9: "peak memory with the large case open",
+    10: "cold start of `casefile`",
+}
+
+
+def _table_rows(markdown: str) -> list[list[str]]:
+    lines = [line for line in markdown.splitlines() if line.startswith("| ")]
+    header, *rows = lines
+    assert header.startswith("| # | operation | measured")
+    return [[cell.strip() for cell in row.strip("|").split(" | ")] for row in rows]
+
+
+def test_small_scale_run_reports_every_operation(tmp_path: Path) -> None:
+    out = tmp_path / "performance.md"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "CASEFILE_HOME": str(tmp_path / "home")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench", "--scale", "0.01", "--repeat", "2", "--out", str(out),
+         "--workdir", str(tmp_path / "work")],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=240, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    rows = _table_rows(out.read_text(encoding="utf-8"))
+    for number, phrase in OPERATIONS.items():
+        mine = [row for row in rows if row[0] == str(number)]
+        assert mine, f"no row {number} in the table"
+        assert all(phrase in row[1] for row in mine), (number, [row[1] for row in mine])
+    for row in rows:
+        measured = row[2]
+        assert measured and measured != "—" and not measured.startswith("error"), row
+        assert any(ch.isdigit() for ch in measured), row  # a figure, not just words
+    assert "| # | operation" in proc.stdout  # the table is printed too
+
+    data = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert {r["number"] for r in data["results"]} == set(OPERATIONS)
+    assert all(r["error"] is None for r in data["results"])
+    assert data["machine"]["cores"] and data["scale"] == 0.01
+    # Nothing is left behind but the cached JSON.
+    assert [p.name for p in (tmp_path / "work").iterdir()] == [
+        p.name for p in (tmp_path / "work").glob("large-0.01-*.json")
+    ]

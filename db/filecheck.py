@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import struct
+import threading
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -286,6 +287,45 @@ def check_connection_uri(path: Path, *, writable: bool) -> str:
     return f"file:{quote(str(path.resolve()))}?mode={'rw' if writable else 'ro'}"
 
 
+def _check_connection(uri: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA trusted_schema = OFF")
+    conn.execute("PRAGMA query_only = ON")
+    conn.execute("PRAGMA cell_size_check = ON")
+    return conn
+
+
+def _quick_check(conn: sqlite3.Connection, name: str, out: list[object]) -> None:
+    """Run quick_check; append None if it passed, else the RefusedFileError to raise."""
+    try:
+        result = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:
+        out.append(RefusedFileError(f"{name} is damaged: {exc}."))
+        return
+    except UnicodeDecodeError:  # SQLite's message quotes damaged bytes of the schema
+        out.append(RefusedFileError(f"{name} is damaged: its database schema is malformed."))
+        return
+    out.append(None if result == ["ok"] else RefusedFileError(f"{name} is damaged: {result[0]}."))
+
+
+def _quick_check_on(uri: str, name: str, out: list[object]) -> None:
+    try:
+        conn = _check_connection(uri)
+    except sqlite3.Error as exc:
+        out.append(RefusedFileError(f"{name} could not be opened: {exc}."))
+        return
+    try:
+        _quick_check(conn, name, out)
+    finally:
+        conn.close()
+
+
+def _raise_first(results: list[object]) -> None:
+    for item in results:
+        if isinstance(item, BaseException):
+            raise item
+
+
 def check_file(path: str | os.PathLike[str]) -> FileReport:
     """Run every open-time check on ``path``; raise RefusedFileError/CaseFileError if it fails.
 
@@ -299,42 +339,55 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
     header, size = read_header(p, size_checks=not hot)
     name = p.name
     writable = os.access(p, os.W_OK) and os.access(p.parent, os.W_OK)
+    uri = check_connection_uri(p, writable=writable)
+    quick: list[object] = []  # quick_check's verdict, from a second connection
+    runner: threading.Thread | None = None
     try:
-        conn = sqlite3.connect(check_connection_uri(p, writable=writable), uri=True, isolation_level=None)
+        conn = _check_connection(uri)
     except sqlite3.Error as exc:
         raise RefusedFileError(f"{name} could not be opened: {exc}.") from None
     try:
-        conn.execute("PRAGMA trusted_schema = OFF")
-        conn.execute("PRAGMA query_only = ON")
-        conn.execute("PRAGMA cell_size_check = ON")
-        try:
-            result = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
-        except sqlite3.DatabaseError as exc:
-            raise RefusedFileError(f"{name} is damaged: {exc}.") from None
-        except UnicodeDecodeError:  # SQLite's message quotes damaged bytes of the schema
-            raise RefusedFileError(f"{name} is damaged: its database schema is malformed.") from None
-        if result != ["ok"]:
-            raise RefusedFileError(f"{name} is damaged: {result[0]}.")
-        if hot:  # rolled back now: check the restored header in full
+        if hot:
+            # The first read rolls the journal back; do it (and quick_check) before anything else.
+            _quick_check(conn, name, quick)
+            _raise_first(quick)
             header, size = read_header(p)
+        else:
+            # quick_check and the scans below each read the whole file; on a large case they take
+            # a few hundred milliseconds each, so they run side by side (SQLite releases the GIL).
+            runner = threading.Thread(target=_quick_check_on, args=(uri, name, quick), daemon=True)
+            runner.start()
         try:
             actual = _schema_of(conn)
         except sqlite3.DatabaseError as exc:
             raise RefusedFileError(f"{name} is damaged: {exc}.") from None
-        largest = _largest_record(conn)
-        if largest is not None and largest > MAX_VALUE_BYTES:
-            raise RefusedFileError(
-                f"{name} holds a single value of {largest / 1_048_576:,.0f} MB, far larger than any real case "
-                f"(the limit is {MAX_VALUE_BYTES // 1_048_576} MB), so it was not opened."
-            )
-        if not schema_differences(actual, header.user_version):  # only our own tables are read
-            try:
-                misplaced = _misplaced_value(conn, header.user_version)
-            except sqlite3.DatabaseError as exc:
-                raise RefusedFileError(f"{name} is damaged: {exc}.") from None
-            if misplaced:
-                raise RefusedFileError(f"{name} is damaged: {misplaced}.")
+        except UnicodeDecodeError:
+            raise RefusedFileError(f"{name} is damaged: its database schema is malformed.") from None
+        scan_error: RefusedFileError | None = None
+        try:
+            largest = _largest_record(conn)
+            if largest is not None and largest > MAX_VALUE_BYTES:
+                raise RefusedFileError(
+                    f"{name} holds a single value of {largest / 1_048_576:,.0f} MB, far larger than any real "
+                    f"case (the limit is {MAX_VALUE_BYTES // 1_048_576} MB), so it was not opened."
+                )
+            if not schema_differences(actual, header.user_version):  # only our own tables are read
+                try:
+                    misplaced = _misplaced_value(conn, header.user_version)
+                except sqlite3.DatabaseError as exc:
+                    raise RefusedFileError(f"{name} is damaged: {exc}.") from None
+                if misplaced:
+                    raise RefusedFileError(f"{name} is damaged: {misplaced}.")
+        except RefusedFileError as exc:
+            scan_error = exc
+        if runner is not None:
+            runner.join()
+        _raise_first(quick)  # quick_check's verdict comes first: it explains damage best
+        if scan_error is not None:
+            raise scan_error
     finally:
+        if runner is not None and runner.is_alive():
+            runner.join()
         conn.close()
     problems = schema_differences(actual, header.user_version)
     if problems:

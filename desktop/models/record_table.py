@@ -66,6 +66,7 @@ class RecordTableModel(QAbstractTableModel):
         # The unfiltered order for the current sort (and tag/date filter): typing in the filter
         # box intersects it with the matching rows instead of sorting again in SQL.
         self._base: tuple[tuple[object, ...], array[int]] | None = None
+        self._sorted_as: tuple[int, bool] | None = None  # the sort last applied, while still current
         self._pages: OrderedDict[int, dict[int, tuple[object, ...]]] = OrderedDict()
         self._bold = QFont()
         self._bold.setBold(True)
@@ -101,6 +102,9 @@ class RecordTableModel(QAbstractTableModel):
             return
         q = self._query
         descending = order == Qt.SortOrder.DescendingOrder
+        if self._sorted_as == (column, descending):
+            return  # the view asks twice per header click (indicator change and sortByColumn)
+        self._sorted_as = (column, descending)
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         kept = [(idx, self._rowids[idx.row()]) for idx in persistent if 0 <= idx.row() < len(self._rowids)]
@@ -118,6 +122,7 @@ class RecordTableModel(QAbstractTableModel):
     def refresh(self) -> None:
         """Reload the row list (after records were added or removed)."""
         self._base = None
+        self._sorted_as = None
         self._reset_rows()
 
     def _reset_rows(self) -> None:
@@ -156,6 +161,7 @@ class RecordTableModel(QAbstractTableModel):
             self._emit_all_changed()
 
     def _on_changed(self, kind: Kind, ids: list[str], fields: list[str]) -> None:
+        self._sorted_as = None  # sorting again by the same column must re-read the order
         if kind is not self.kind or len(ids) > 20:
             # Another kind's names may show in this list (speaker, issuer, source): re-read.
             self._pages.clear()

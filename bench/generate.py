@@ -8,6 +8,7 @@ thousands of statements, a hundred thousand timeline entries, with realistic len
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import random
 from pathlib import Path
@@ -45,6 +46,8 @@ def _vocabulary(seed: int = 2026, size: int = 4000) -> tuple[list[str], list[flo
 
 
 _VOCAB, _WEIGHTS = _vocabulary()
+# choices() would add the weights up on every call; adding them once gives the same draws.
+_CUM_WEIGHTS = list(itertools.accumulate(_WEIGHTS))
 _KINDS = ("person", "company", "government", "organization", "other")
 _DKINDS = ("executive_order", "export_control", "agreement", "regulation", "legislation", "guidance", "other")
 _STATUS = ("proposed", "in_force", "suspended", "rescinded", "expired", None)
@@ -55,7 +58,7 @@ def _text(rng: random.Random, length: int) -> str:
     words: list[str] = []
     size = 0
     while size < length:
-        batch = rng.choices(_VOCAB, _WEIGHTS, k=8)
+        batch = rng.choices(_VOCAB, cum_weights=_CUM_WEIGHTS, k=8)
         for word in batch:
             words.append(word)
             size += len(word) + 1

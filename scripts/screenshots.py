@@ -59,9 +59,7 @@ def main() -> int:
         window.case_view.show_page(kind)
         if kind is not None and pick:
             found = [
-                rid
-                for rid, label in queries.choices(window.session.cf, kind, "", limit=500)
-                if label.startswith(pick)
+                rid for rid, label in queries.choices(window.session.cf, kind, "", limit=500) if label.startswith(pick)
             ]
             if found:
                 window.case_view.show_record(kind, found[0])

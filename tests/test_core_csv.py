@@ -82,9 +82,7 @@ def test_references_are_named_as_well_as_given_by_id(sample_cf, tmp_path):
     actors = _read(tmp_path / "actors.csv")
     brennan_actor = next(r for r in actors if r["name"] == "Francis Brennan")
     assert brennan_actor["affiliation"] == "Meta"
-    assert brennan_actor["tags"] == "; ".join(
-        next(a for a in doc["actors"] if a["name"] == "Francis Brennan")["tags"]
-    )
+    assert brennan_actor["tags"] == "; ".join(next(a for a in doc["actors"] if a["name"] == "Francis Brennan")["tags"])
 
 
 @pytest.mark.parametrize(
@@ -93,9 +91,7 @@ def test_references_are_named_as_well_as_given_by_id(sample_cf, tmp_path):
 def test_formula_looking_cells_are_prefixed_with_an_apostrophe(empty_cf, tmp_path, danger):
     speaker = add_record(empty_cf, Kind.ACTOR, {"name": danger, "tags": [danger.strip()]})
     add_record(empty_cf, Kind.STATEMENT, {"text": danger, "speaker": speaker, "venue": "safe venue"})
-    add_record(
-        empty_cf, Kind.DIRECTIVE, {"title": "Order", "provisions": [danger, "second"], "parties": [speaker]}
-    )
+    add_record(empty_cf, Kind.DIRECTIVE, {"title": "Order", "provisions": [danger, "second"], "parties": [speaker]})
     update_case(empty_cf, {"subtitle": danger})
     export_csv(empty_cf, tmp_path)
 

@@ -100,8 +100,7 @@ def test_store_connections_enforce_foreign_keys_and_secure_delete(empty_cf):
     # Foreign keys really are enforced: a statement by an actor that does not exist is refused.
     with pytest.raises(Exception, match="FOREIGN KEY"), empty_cf.write() as conn:
         conn.exec_driver_sql(
-            "INSERT INTO statement (id, text, speaker_id, created_at, updated_at) "
-            "VALUES ('s', 't', 'nobody', '', '')"
+            "INSERT INTO statement (id, text, speaker_id, created_at, updated_at) VALUES ('s', 't', 'nobody', '', '')"
         )
 
 
@@ -190,14 +189,10 @@ def test_a_planted_trigger_is_refused_before_it_can_fire(good_file, tmp_path):
     _alter(good_file, "PRAGMA foreign_keys = OFF", trigger)
     # The planted trigger is real: on a scratch copy, one insert empties the case.
     scratch = shutil.copy(good_file, tmp_path / "scratch.casefile")
-    _alter(
-        Path(scratch), "INSERT INTO statement (id, text, created_at, updated_at) VALUES ('x', 'x', '', '')"
-    )
+    _alter(Path(scratch), "INSERT INTO statement (id, text, created_at, updated_at) VALUES ('x', 'x', '', '')")
     assert _count(Path(scratch), "actor") == 0
 
-    message = _assert_refused(
-        good_file, 'unexpected trigger "evil" on table "statement"', "received.casefile"
-    )
+    message = _assert_refused(good_file, 'unexpected trigger "evil" on table "statement"', "received.casefile")
     assert "tampered" in message
     assert _count(good_file, "actor") == actors
     assert _count(good_file, "statement") == statements
@@ -214,8 +209,7 @@ def test_a_view_swapped_in_for_a_table_is_refused(good_file):
     _alter(
         good_file,
         "DROP TABLE timeline_actor",
-        "CREATE VIEW timeline_actor AS "
-        "SELECT id AS entry_id, id AS actor_id, 0 AS position FROM timeline_entry",
+        "CREATE VIEW timeline_actor AS SELECT id AS entry_id, id AS actor_id, 0 AS position FROM timeline_entry",
     )
     _assert_refused(good_file, '"timeline_actor" is a view where Casefile keeps a table')
 
@@ -227,9 +221,7 @@ def test_an_extra_view_is_refused(good_file):
 
 def test_an_extra_table_and_an_extra_index_are_refused(good_file):
     _alter(good_file, "CREATE TABLE notes (x)", "CREATE INDEX actor_role ON actor (role)")
-    _assert_refused(
-        good_file, 'an unexpected table "notes"', 'an unexpected index "actor_role" on table "actor"'
-    )
+    _assert_refused(good_file, 'an unexpected table "notes"', 'an unexpected index "actor_role" on table "actor"')
 
 
 def test_a_missing_table_is_refused(good_file):
@@ -250,10 +242,7 @@ def test_a_table_definition_altered_in_place_is_refused(good_file):
     finally:
         conn.close()
     assert changed == 1
-    assert (
-        "DEFAULT 'person'"
-        in table_rows(good_file, "SELECT sql FROM sqlite_schema WHERE name = 'actor'")[0][0]
-    )
+    assert "DEFAULT 'person'" in table_rows(good_file, "SELECT sql FROM sqlite_schema WHERE name = 'actor'")[0][0]
     _assert_refused(good_file, 'table "actor" has been altered')
 
 

@@ -161,17 +161,13 @@ def iso_dates(draw: st.DrawFn) -> str:
         return PartialDate(year, month, day).iso
     offset = draw(st.one_of(st.none(), st.integers(-720, 840)))
     second = draw(st.one_of(st.none(), st.integers(0, 59)))
-    return PartialDate(
-        year, month, day, draw(st.integers(0, 23)), draw(st.integers(0, 59)), second, offset
-    ).iso
+    return PartialDate(year, month, day, draw(st.integers(0, 23)), draw(st.integers(0, 59)), second, offset).iso
 
 
 TEXT = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40
 )  # any Unicode, including control characters (which import drops) and blanks
-WORDS = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(
-    str.strip
-)
+WORDS = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=30).filter(str.strip)
 MAYBE_TEXT = st.one_of(st.none(), TEXT)
 MAYBE_DATE = st.one_of(st.none(), iso_dates())
 TAGS = st.lists(st.one_of(WORDS, st.just("  padded  ")), max_size=4)
@@ -313,9 +309,7 @@ def _links(doc: dict) -> dict[str, list]:
     return {
         "affiliation": sorted((a["name"], str(title.get(a.get("affiliation")))) for a in doc["actors"]),
         "speaker": sorted((s["text"], str(actor.get(s["speaker"]))) for s in doc["statements"]),
-        "parties": sorted(
-            (d["title"], names(d["parties"]), str(actor.get(d["issuer"]))) for d in doc["directives"]
-        ),
+        "parties": sorted((d["title"], names(d["parties"]), str(actor.get(d["issuer"]))) for d in doc["directives"]),
         "timeline": sorted(
             (
                 t["title"],

@@ -82,9 +82,7 @@ def _sort_key(column: str, value: object):
 # ----- sorting ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("kind", "column"), [(kind, col.name) for kind in Kind for col in LIST_COLUMNS[kind]]
-)
+@pytest.mark.parametrize(("kind", "column"), [(kind, col.name) for kind in Kind for col in LIST_COLUMNS[kind]])
 def test_list_sorts_by_each_column_both_ways(sample_ro, kind, column):
     position = 1 + [c.name for c in LIST_COLUMNS[kind]].index(column)
     ascending = list_rowids(sample_ro, ListQuery(kind, sort=column))
@@ -129,14 +127,10 @@ def test_fetch_rows_returns_the_list_columns(sample_ro):
     assert fetch_rows(sample_ro, Kind.TIMELINE, []) == {}
     directives = {
         r[2]: r
-        for r in fetch_rows(
-            sample_ro, Kind.DIRECTIVE, list_rowids(sample_ro, ListQuery(Kind.DIRECTIVE))
-        ).values()
+        for r in fetch_rows(sample_ro, Kind.DIRECTIVE, list_rowids(sample_ro, ListQuery(Kind.DIRECTIVE))).values()
     }
     eo = directives["Executive Order 14409 on AI innovation and security"]
-    assert (
-        eo[1] == "EO 14409" and eo[4] == "President Trump" and eo[5] == "2026-06-02" and eo[6] == "in_force"
-    )
+    assert eo[1] == "EO 14409" and eo[4] == "President Trump" and eo[5] == "2026-06-02" and eo[6] == "in_force"
 
 
 def test_fetch_rows_pages_through_many_rows(empty_cf):
@@ -217,9 +211,7 @@ def test_filters_combine(sample_ro):
 
 
 def test_date_range_on_directives_uses_the_issued_date(sample_ro):
-    rows = _rows(
-        sample_ro, ListQuery(Kind.DIRECTIVE, date_from=PartialDate(2026), date_to=PartialDate(2026, 5))
-    )
+    rows = _rows(sample_ro, ListQuery(Kind.DIRECTIVE, date_from=PartialDate(2026), date_to=PartialDate(2026, 5)))
     assert {r[5] for r in rows} == {"2026-05"}
     assert len(rows) == 3
 
@@ -249,17 +241,12 @@ def test_date_span_covers_statements_directives_and_timeline(sample_ro, empty_cf
 
 def test_all_tags_lists_every_tag_once_sorted(sample_ro, sample_export):
     expected = {
-        t
-        for name in ("actors", "statements", "directives", "timeline")
-        for r in sample_export[name]
-        for t in r["tags"]
+        t for name in ("actors", "statements", "directives", "timeline") for r in sample_export[name] for t in r["tags"]
     }
     tags = all_tags(sample_ro)
     assert set(tags) == expected
     assert tags == sorted(tags, key=str.casefold)
-    assert set(all_tags(sample_ro, Kind.DIRECTIVE)) == {
-        t for r in sample_export["directives"] for t in r["tags"]
-    }
+    assert set(all_tags(sample_ro, Kind.DIRECTIVE)) == {t for r in sample_export["directives"] for t in r["tags"]}
 
 
 def test_all_tags_sorts_case_insensitively(empty_cf):
@@ -395,9 +382,7 @@ def test_any_typed_text_is_safe_to_search(sample_ro, text):
 def test_the_search_index_follows_edits_and_deletes(empty_cf):
     from db.records import delete_record
 
-    rid = add_record(
-        empty_cf, Kind.DIRECTIVE, {"title": "Export control", "provisions": ["Suspend Mythos access"]}
-    )
+    rid = add_record(empty_cf, Kind.DIRECTIVE, {"title": "Export control", "provisions": ["Suspend Mythos access"]})
     assert [h.id for h in search(empty_cf, "mythos")] == [rid]
     update_record(empty_cf, Kind.DIRECTIVE, rid, {"provisions": ["Suspend Fable access"]})
     assert search(empty_cf, "mythos") == []

@@ -207,12 +207,8 @@ def test_values_land_in_the_file_in_their_stored_form(case):
     columns = "text, date, date_key, verbatim, speaker_id, tags"
     sql = f"SELECT {columns} FROM statement WHERE id = '{ids['statement']}'"
     rows = table_rows(cf.path, sql)
-    assert rows == [
-        ("We hope to sign the agreement soon.", "2026-06-23", "2026-06-23", 1, ids["brennan"], "[]")
-    ]
-    provisions = table_rows(cf.path, f"SELECT provisions FROM directive WHERE id = '{ids['directive']}'")[0][
-        0
-    ]
+    assert rows == [("We hope to sign the agreement soon.", "2026-06-23", "2026-06-23", 1, ids["brennan"], "[]")]
+    provisions = table_rows(cf.path, f"SELECT provisions FROM directive WHERE id = '{ids['directive']}'")[0][0]
     assert json.loads(provisions) == ["Up to 30 days.", "Voluntary."]
 
 
@@ -339,9 +335,7 @@ def test_link_lists_keep_their_order(case):
     assert entry["actors"] == [ids["brennan"], ids["meta"]]
 
     update_record(cf, Kind.DIRECTIVE, ids["directive"], {"parties": [ids["brennan"], ids["anthropic"]]})
-    update_record(
-        cf, Kind.TIMELINE, ids["entry"], {"actors": [ids["meta"], ids["anthropic"], ids["brennan"]]}
-    )
+    update_record(cf, Kind.TIMELINE, ids["entry"], {"actors": [ids["meta"], ids["anthropic"], ids["brennan"]]})
     assert get_record(cf, Kind.DIRECTIVE, ids["directive"])["parties"] == [ids["brennan"], ids["anthropic"]]
     assert get_record(cf, Kind.TIMELINE, ids["entry"])["actors"] == [
         ids["meta"],
@@ -357,9 +351,7 @@ def test_link_lists_keep_their_order(case):
 
 def test_a_repeated_link_is_kept_once(case):
     cf, ids = case
-    update_record(
-        cf, Kind.DIRECTIVE, ids["directive"], {"parties": [ids["meta"], ids["anthropic"], ids["meta"]]}
-    )
+    update_record(cf, Kind.DIRECTIVE, ids["directive"], {"parties": [ids["meta"], ids["anthropic"], ids["meta"]]})
     assert get_record(cf, Kind.DIRECTIVE, ids["directive"])["parties"] == [ids["meta"], ids["anthropic"]]
 
 
@@ -405,9 +397,7 @@ def _snapshot(cf, ids):
     return {name: get_record(cf, kind, ids[name]) for kind, name in wanted}
 
 
-@pytest.mark.parametrize(
-    ("kind", "name"), [(Kind.ACTOR, "meta"), (Kind.SOURCE, "source"), (Kind.ACTOR, "brennan")]
-)
+@pytest.mark.parametrize(("kind", "name"), [(Kind.ACTOR, "meta"), (Kind.SOURCE, "source"), (Kind.ACTOR, "brennan")])
 def test_delete_with_references_removed_then_restore_puts_everything_back(case, kind, name):
     cf, ids = case
     before = _snapshot(cf, ids)
@@ -419,9 +409,7 @@ def test_delete_with_references_removed_then_restore_puts_everything_back(case, 
     after_delete = _snapshot_without(cf, ids, name)
     for ref in deleted.cleared:  # every referring record lost the reference and was stamped
         current = next(v for v in after_delete.values() if v["id"] == ref.id)
-        assert ids[name] not in (
-            current[ref.field] if isinstance(current[ref.field], list) else [current[ref.field]]
-        )
+        assert ids[name] not in (current[ref.field] if isinstance(current[ref.field], list) else [current[ref.field]])
         assert current["updated_at"] > ref.old_updated_at
 
     restore_record(cf, deleted)
@@ -461,9 +449,7 @@ def test_deleting_a_record_with_links_removes_its_link_rows(case):
 def test_update_record_returns_the_old_values_for_undo(case):
     cf, ids = case
     before = get_record(cf, Kind.STATEMENT, ids["statement"])
-    old = update_record(
-        cf, Kind.STATEMENT, ids["statement"], {"text": "New words.", "date": "2026", "speaker": None}
-    )
+    old = update_record(cf, Kind.STATEMENT, ids["statement"], {"text": "New words.", "date": "2026", "speaker": None})
     assert old == {"text": before["text"], "date": before["date"], "speaker": ids["brennan"]}
     update_record(cf, Kind.STATEMENT, ids["statement"], old)
     restored = get_record(cf, Kind.STATEMENT, ids["statement"])

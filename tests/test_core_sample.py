@@ -19,9 +19,7 @@ BRENNAN_BLOCK = (
     "We share the administration’s goal of advancing U.S. leadership on robust and secure frontier A.I. "
     "While we are working through the details, we hope to sign the agreement soon."
 )
-LYNCH_LINKEDIN = (
-    "CAISI will need to define, and publish, what it’s testing for, not just who it’s testing with."
-)
+LYNCH_LINKEDIN = "CAISI will need to define, and publish, what it’s testing for, not just who it’s testing with."
 KEY_QUOTES = {
     BRENNAN_BLOCK: "Francis Brennan",
     LYNCH_LINKEDIN: "Devin Lynch",
@@ -74,9 +72,7 @@ def sample(tmp_path_factory):
 
 
 def _actor(doc, needle):
-    found = [a for a in doc["actors"] if a["name"] == needle] or [
-        a for a in doc["actors"] if needle in a["name"]
-    ]
+    found = [a for a in doc["actors"] if a["name"] == needle] or [a for a in doc["actors"] if needle in a["name"]]
     assert len(found) == 1, (needle, [a["name"] for a in found])
     return found[0]
 
@@ -204,15 +200,8 @@ def test_the_timeline_has_the_article_events(sample):
 
     assert {"OpenAI", "Anthropic"} <= actors("2024-08")
     assert {"Google DeepMind", "Microsoft", "xAI"} <= actors("2026-05")
-    assert any(
-        directives[e["directive"]]["identifier"] == "EO 14409"
-        for e in by_date["2026-06-02"]
-        if e["directive"]
-    )
-    assert any(
-        e["directive"] and directives[e["directive"]]["kind"] == "export_control"
-        for e in by_date["2026-06-12"]
-    )
+    assert any(directives[e["directive"]]["identifier"] == "EO 14409" for e in by_date["2026-06-02"] if e["directive"])
+    assert any(e["directive"] and directives[e["directive"]]["kind"] == "export_control" for e in by_date["2026-06-12"])
     assert "Meta" in actors("2026-06-23")
     assert "Meta" in actors("2026-04")  # the April 2026 model release
     delivery = by_date["2026-06-12T17:21-04:00"]

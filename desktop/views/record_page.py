@@ -172,7 +172,7 @@ class RecordPage(QWidget):
             "kind": 14,
             "status": 10,
             "key": 6,
-            "verbatim": 9,
+            "verbatim": 11,
             "identifier": 12,
             "speaker": 20,
             "name": 26,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,9 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from db.errors import CaseFileError
 
 from .jobs import child_main
+
+# How long a cancelled child process gets to stop by itself before it is terminated.
+CANCEL_GRACE_S = 5.0
 
 log = logging.getLogger("casefile.tasks")
 
@@ -109,13 +113,18 @@ class ProcessTask(Task):
         stop = ctx.Event()
         child = ctx.Process(target=child_main, args=(self._fn, self._args, channel, stop), daemon=True)
         child.start()
+        cancelled_at: float | None = None
         try:
             while True:
-                if self._cancel.is_set():
+                if self._cancel.is_set() and cancelled_at is None:
                     stop.set()
+                    cancelled_at = time.monotonic()
                 try:
                     message = channel.get(timeout=0.05)
                 except queues.Empty:
+                    if cancelled_at is not None and time.monotonic() - cancelled_at > CANCEL_GRACE_S:
+                        child.terminate()  # it did not stop when asked (stuck in a write, say)
+                        raise TaskCancelled("Cancelled.") from None
                     if child.is_alive():
                         continue
                     try:

@@ -26,17 +26,20 @@ def open_window(qtbot, path: Path | None = None, *, read_only: bool = False) -> 
     return window
 
 
-def when_modal(action: Callable[[QWidget], None], *, timeout_ms: int = 5000) -> list[QWidget]:
-    """Run ``action`` on the next modal dialog as soon as it shows (for dialogs opened with exec()).
+def when_modal(
+    action: Callable[[QWidget], None], *, timeout_ms: int = 20000, kind: type[QWidget] = QWidget
+) -> list[QWidget]:
+    """Run ``action`` on the next modal dialog of type ``kind`` as soon as it shows (for exec() dialogs).
 
-    Returns a list that receives the dialog, so the test can check it was seen.
+    Other modal widgets (a progress dialog shown first, say) are passed over. Returns a list that
+    receives the dialog, so the test can check it was seen.
     """
     seen: list[QWidget] = []
     waited = [0]
 
     def poll() -> None:
         widget = QApplication.activeModalWidget()
-        if widget is not None and widget.isVisible():
+        if widget is not None and widget.isVisible() and isinstance(widget, kind):
             seen.append(widget)
             action(widget)
             return

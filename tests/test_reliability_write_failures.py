@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from reliability_helpers import REPO_ROOT, child_env, fill_disk, integrity, listing, record, sha256, tmpfs
 
 import db.casefile as casefile_module
@@ -186,8 +187,8 @@ def test_a_really_full_disk(qtbot, sample_path, tmp_path):
         with pytest.raises(CaseFileError, match=r"^packet\.pdf could not be written: No space left on device\.$"):
             export_snapshot(cf, small / "packet.pdf", BriefingOptions(deterministic=True))
         # The same from the app's File > Export Briefing: a plain warning, no partial PDF.
-        seen = when_modal(lambda box: box.accept())
-        with qtbot.waitSignal(window.documents.failed, timeout=30000) as blocker:
+        seen = when_modal(lambda box: box.accept(), kind=QMessageBox, timeout_ms=60000)
+        with qtbot.waitSignal(window.documents.failed, timeout=120000) as blocker:
             window.actions[ActionId.EXPORT_BRIEFING].trigger()
         qtbot.waitUntil(lambda: bool(seen), timeout=5000)
         assert "could not be written: No space left on device." in blocker.args[0]

@@ -34,7 +34,7 @@ def load_options(cf: CaseFile) -> BriefingOptions:
 
 def default_output(cf: CaseFile, folder: Path | None = None) -> Path:
     """``<folder or beside the case file>/<Case title> - briefing - <as of>.pdf``."""
-    from .briefing.render import suggested_filename
+    from .briefing.naming import suggested_filename
 
     case = records.get_case(cf)
     doc = {"case": {**case, "as_of": case["as_of"].iso if case["as_of"] else None}}

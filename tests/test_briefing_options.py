@@ -8,8 +8,8 @@ import pytest
 from briefing_fixtures import VERBATIM_TEXT, small_case
 
 from desktop.briefing.checks import preflight
+from desktop.briefing.naming import suggested_filename
 from desktop.briefing.options import SECTION_IDS, BriefingOptions
-from desktop.briefing.render import suggested_filename
 
 
 def test_defaults_include_every_section_in_order() -> None:

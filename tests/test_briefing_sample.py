@@ -11,8 +11,9 @@ from briefing_fixtures import SAMPLE_JSON, body_text, norm, page_texts
 from pypdf import PdfReader
 
 from desktop.briefing.checks import preflight
+from desktop.briefing.naming import suggested_filename
 from desktop.briefing.options import BriefingOptions
-from desktop.briefing.render import BriefingResult, render_briefing, suggested_filename
+from desktop.briefing.render import BriefingResult, render_briefing
 
 pytestmark = pytest.mark.skipif(not SAMPLE_JSON.is_file(), reason="sample case JSON not present")
 

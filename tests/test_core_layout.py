@@ -69,3 +69,24 @@ def test_the_cli_commands_run_without_qt(tmp_path):
     result = _run(code, tmp_path)
     assert result.returncode == 0, result.stderr
     assert "cli-ok" in result.stdout
+
+
+def test_naming_and_checking_a_packet_does_not_load_reportlab(tmp_path):
+    """Clicking Export names the file and runs the checks on the GUI thread: neither may pull in
+    reportlab (a second of imports); only the export job itself does."""
+    code = (
+        "import sys; from pathlib import Path; "
+        "from db.casefile import CaseFile; from db.interchange import export_document; "
+        "from db.sample import create_sample; "
+        "from desktop.briefing import preflight, suggested_filename; "
+        "from desktop.briefing_export import default_output, load_options; "
+        f"path = Path({str(tmp_path / 'sample.casefile')!r}); create_sample(path); "
+        "cf = CaseFile.open(path); "
+        "name = default_output(cf).name; load_options(cf); "
+        "problems = preflight(export_document(cf)); cf.close(); "
+        "loaded = sorted(m for m in sys.modules if m.startswith('reportlab')); "
+        "assert not loaded, loaded; print('naming-ok', name, len(problems))"
+    )
+    result = _run(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "naming-ok CAISI Voluntary Review - briefing - " in result.stdout

@@ -17,7 +17,7 @@ _WHERE = {
     "BriefingResult": "render",
     "ExportCancelled": "render",
     "render_briefing": "render",
-    "suggested_filename": "render",
+    "suggested_filename": "naming",
 }
 
 __all__ = list(_WHERE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import display_date, records, text_of
-from .text import one_line
+from .plain import one_line
 
 MAX_PER_KIND = 10  # more than this of one kind are summed up in one line
 

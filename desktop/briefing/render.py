@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from .checks import preflight
 from .context import Ctx
 from .document import Furniture, PacketCanvas, PacketDoc, SectionHeading, SectionMark
 from .fonts import load_fonts
-from .model import CaseData, display_date, parse_date, text_of
+from .model import CaseData, display_date, text_of
 from .options import SECTION_TITLES, BriefingOptions
 from .styles import PageGeometry, Styles
 from .text import TextPrep, fit_one_line, one_line
@@ -165,27 +164,3 @@ def render_briefing(
     if missing:
         warnings.append(missing)
     return BriefingResult(pages=pages, warnings=warnings)
-
-
-_ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
-
-
-def suggested_filename(doc: dict[str, Any]) -> str:
-    """A file name like "CAISI Voluntary Review - briefing - 2026-06-24.pdf"."""
-    case = doc.get("case") if isinstance(doc, dict) and isinstance(doc.get("case"), dict) else {}
-    assert isinstance(case, dict)
-    title = one_line(text_of(case, "title"))
-    main, colon, _ = title.partition(":")
-    if colon and len(main.strip()) >= 8:
-        title = main  # "Main title: long subtitle" -> the main title, as people name files
-    title = _ILLEGAL.sub("", title)
-    title = " ".join(title.split()).strip(" .")
-    if len(title) > 80:
-        cut = title[:80]
-        title = (cut.rsplit(" ", 1)[0] if " " in cut[40:] else cut).rstrip(" .,;-")
-    if not title or _RESERVED.match(title):
-        title = f"Case {title}".strip() if title else "Case"
-    as_of = parse_date(case.get("as_of"))
-    day = as_of.iso[:10] if as_of is not None else dt.date.today().isoformat()
-    return f"{title} - briefing - {day}.pdf"

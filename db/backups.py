@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .casefile import SUFFIX, CaseFile, build_new_file
+from .copying import copy_database
 from .errors import CaseFileError
 from .filecheck import check_connection_uri, check_file, parse_header
 from .paths import backups_dir
@@ -105,7 +106,7 @@ def backup_if_changed(
     def fill(conn: sqlite3.Connection) -> None:
         raw = cf.raw_connection()
         try:
-            raw.driver_connection.backup(conn)
+            copy_database(raw.driver_connection, conn)
         finally:
             raw.close()
 

@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.pool import QueuePool, StaticPool
 
+from .copying import copy_database
 from .errors import CaseFileError, RefusedFileError, WriteError, describe_sqlite_error
 from .fields import FTS_TABLE_NAMES
 from .filecheck import (
@@ -164,7 +165,7 @@ class CaseFile:
         memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         source = sqlite3.connect(check_connection_uri(path, writable=False), uri=True)
         try:
-            source.backup(memory)
+            copy_database(source, memory)
         finally:
             source.close()
         migrate(memory)
@@ -277,7 +278,7 @@ class CaseFile:
         def fill(conn: sqlite3.Connection) -> None:
             raw = self.raw_connection()
             try:
-                raw.driver_connection.backup(conn)
+                copy_database(raw.driver_connection, conn)
             finally:
                 raw.close()
 
@@ -289,7 +290,7 @@ class CaseFile:
         memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         raw = self.raw_connection()
         try:
-            raw.driver_connection.backup(memory)
+            copy_database(raw.driver_connection, memory)
         finally:
             raw.close()
         return CaseFile.from_connection(memory, read_only=True, path=self.path)

@@ -1,0 +1,44 @@
+"""Copy an open case file with SQLite's backup API without holding up the user's edits.
+
+A case file uses a rollback journal, so a reader's lock keeps writers out. A backup done in
+one step holds that lock for the whole copy: on a large file (250 MB copies in about half a
+second here, several seconds on a slow laptop disk) an edit made meanwhile waits, and the
+window with it. Copied a few megabytes at a time, the lock is let go between steps: a
+waiting edit gets in within one step. SQLite then starts the copy again from the first page
+(the source changed), so the copy is always of one consistent state. If edits keep coming
+so that the copy has restarted many times, the rest is done in one step: the edits wait once,
+for one copy, rather than the copy never finishing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+PAGES_PER_STEP = 1024  # 4 MB of 4 KB pages: a few milliseconds per step
+PAUSE_S = 0.002  # between steps, for a writer waiting on its busy handler to take the lock
+MAX_RESTARTS = 20  # with edits coming faster than one copy takes, for 20 copies in a row
+
+
+class _Restarting(Exception):
+    """Raised from the progress callback to abandon a stepwise copy that keeps restarting."""
+
+
+def copy_database(source: sqlite3.Connection, target: sqlite3.Connection) -> int:
+    """Copy ``source`` into ``target`` (file or ``:memory:``); return how many times it restarted."""
+    seen = {"remaining": -1, "restarts": 0}
+
+    def progress(_status: int, remaining: int, _total: int) -> None:
+        if seen["remaining"] >= 0 and remaining > seen["remaining"]:
+            seen["restarts"] += 1
+            if seen["restarts"] > MAX_RESTARTS:
+                raise _Restarting
+        seen["remaining"] = remaining
+        if remaining:
+            time.sleep(PAUSE_S)
+
+    try:
+        source.backup(target, pages=PAGES_PER_STEP, progress=progress)
+    except _Restarting:
+        source.backup(target)  # one step: waits for the current edit, then copies everything
+    return seen["restarts"]

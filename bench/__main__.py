@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .measure import REPO
-from .report import Result, machine, now, table, write
+from .report import Result, machine, now, rewrite, table, write
 from .rows_data import import_row, search_row
 from .rows_export import export_row
 from .rows_gui import cold_start_row, edit_row, filter_row, memory_row, open_row, sort_row
@@ -64,6 +64,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         ", ".join(r.key for r in ROWS))  # fmt: skip
     parser.add_argument("--export-repeat", type=int, default=None, help="runs of the export row (default: 1 at "
                         "scale >= 0.5, else 2)")  # fmt: skip
+    parser.add_argument("--rewrite", action="store_true", help="measure nothing: write the Markdown report again "
+                        "from the JSON beside it")  # fmt: skip
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 1.0:
         parser.error("--scale must be in (0, 1]")
@@ -106,6 +108,9 @@ def run_row(row: Row, ws: Workspace) -> list[Result]:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; return the exit status."""
     args = parse_args(argv)
+    if args.rewrite:
+        log(f"wrote {rewrite(args.out)} from {args.out.with_suffix('.json')}")
+        return 0
     try:
         rows = selected_rows(args.only)
     except ValueError as exc:

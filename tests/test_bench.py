@@ -61,3 +61,13 @@ def test_small_scale_run_reports_every_operation(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "work").iterdir()] == [
         p.name for p in (tmp_path / "work").glob("large-0.01-*.json")
     ]
+
+    # The report can be written again from its JSON, word for word.
+    first = out.read_text(encoding="utf-8")
+    out.write_text("", encoding="utf-8")
+    again = subprocess.run(
+        [sys.executable, "-m", "bench", "--rewrite", "--out", str(out)],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert out.read_text(encoding="utf-8") == first

@@ -29,6 +29,7 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPen,
+    QPixmap,
     QPolygonF,
     QResizeEvent,
     QTransform,
@@ -108,6 +109,9 @@ class TimelineView(QGraphicsView):
         self._title_lookup: Callable[[int], str] | None = None
         self._titles: dict[int, str] = {}  # titles looked up so far (the lookup may read the database)
         self._label_cache: dict[tuple[str, str], tuple[str, float]] = {}
+        # The axis and the entries' marks, drawn once per view (size, zoom, scroll, marks) and
+        # reused while only the labels, key events or selection change (an edit, a click).
+        self._base: tuple[tuple[object, ...], QPixmap, _Shapes] | None = None
         self._selected: int | None = None
         self._fitted = True
         self.set_marks(TimelineMarks(array("q"), array("d"), array("d"), array("b"), {}))
@@ -126,6 +130,7 @@ class TimelineView(QGraphicsView):
         if keep_view and len(self._marks) and not self._fitted:
             kept = (self.scale_x(), self._day_at(self.viewport().width() / 2))
         self._marks, n, start, end = marks, len(marks), marks.start, marks.end
+        self._base = None
         self._index = {rowid: i for i, rowid in enumerate(marks.rowids)}
         self._titles = {}
         # Date order is start order except for zoned times (ordered by instant): sort to be sure.
@@ -345,23 +350,25 @@ class TimelineView(QGraphicsView):
             p.setPen(pal.color(Role.PlaceholderText))
             p.drawText(QRectF(0, 0, width, height), Qt.AlignmentFlag.AlignCenter, "No timeline entries")
             return
-        axis_y, top, pitch, _ = self._rows()
-        self._paint_axis(p, width, axis_y, _mix(text, base, 0.55), _mix(text, base, 0.1))
-        first, last, per_px = self._day_at(-8), self._day_at(width + 8), 1 / self.scale_x()
+        axis_y, _top, pitch, _ = self._rows()
         crowded, bar_h = self._crowded(), max(3.0, pitch * 0.6)
         key_h = 9.0 if crowded else min(pitch - 1, bar_h + 5)
-        lanes = [axis_y - 4 - (lane + 0.5) * pitch for lane in range(MAX_LANES)]
-
-        def walks(kinds: list[list[_Track]]) -> _Walks:
-            return [(t.walk(first, last, per_px), y) for ts in kinds for t, y in zip(ts, lanes, strict=True)]
-
-        if crowded:
-            self._paint_histogram(p, width, top + 12, axis_y - 1, _mix(text, base, 0.35))
-            keys = self._shapes([(t.walk(first, last, per_px), top + 5) for t in self._key_rows], key_h, 0, 3)
-        else:
-            plain = self._shapes(walks(self._tracks[:2]), bar_h, min(bar_h / 2 + 1.5, 4.5), 3)
-            self._draw(p, plain, _mix(text, base, 0.5), _mix(text, base, 0.2))
-            keys = self._shapes(walks(self._tracks[2:]), key_h, 6.0, 4)
+        t, ratio = self.viewportTransform(), self.devicePixelRatioF()
+        key = (width, height, ratio, t.m11(), t.dx(), pal.cacheKey(), self.font().key())
+        if self._base is None or self._base[0] != key:
+            pixmap = QPixmap(round(width * ratio), round(height * ratio))
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(base)
+            painter = QPainter(pixmap)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            try:
+                keys = self._paint_base(painter, width, crowded, bar_h, key_h)
+            finally:
+                painter.end()
+            self._base = (key, pixmap, keys)
+        p.drawPixmap(QPointF(0, 0), self._base[1])
+        p.setFont(self.font())
+        keys = self._base[2]
         selected = self._index.get(self._selected) if self._selected is not None else None
         self._paint_labels(p, crowded)
         # Key events over the rest, taller, in the accent colour; then the selection over all.
@@ -373,6 +380,25 @@ class TimelineView(QGraphicsView):
             p.drawLine(QPointF(x, y), QPointF(x, axis_y))
             shapes = self._shapes([(iter((selected,)), y)], key_h + 2, 7.0, 7)
             self._draw(p, shapes, highlight, highlight, _pen(text, 1.5))
+
+    def _paint_base(self, p: QPainter, width: int, crowded: bool, bar_h: float, key_h: float) -> _Shapes:
+        """The axis and every entry's mark but the key events'; returns the key events' shapes."""
+        pal = self.palette()
+        text, base = pal.color(Role.Text), pal.color(Role.Base)
+        axis_y, top, pitch, _ = self._rows()
+        self._paint_axis(p, width, axis_y, _mix(text, base, 0.55), _mix(text, base, 0.1))
+        first, last, per_px = self._day_at(-8), self._day_at(width + 8), 1 / self.scale_x()
+        lanes = [axis_y - 4 - (lane + 0.5) * pitch for lane in range(MAX_LANES)]
+
+        def walks(kinds: list[list[_Track]]) -> _Walks:
+            return [(t.walk(first, last, per_px), y) for ts in kinds for t, y in zip(ts, lanes, strict=True)]
+
+        if crowded:
+            self._paint_histogram(p, width, top + 12, axis_y - 1, _mix(text, base, 0.35))
+            return self._shapes([(t.walk(first, last, per_px), top + 5) for t in self._key_rows], key_h, 0, 3)
+        plain = self._shapes(walks(self._tracks[:2]), bar_h, min(bar_h / 2 + 1.5, 4.5), 3)
+        self._draw(p, plain, _mix(text, base, 0.5), _mix(text, base, 0.2))
+        return self._shapes(walks(self._tracks[2:]), key_h, 6.0, 4)
 
     def _shapes(self, tracks: _Walks, bar_h: float, r: float, least: float) -> _Shapes:
         """Rectangles and diamond centres (of radius r; 0 draws points as ticks) for entries.
@@ -490,19 +516,21 @@ class TimelineView(QGraphicsView):
         first, last = self._day_at(-8), self._day_at(width + 8)
         chosen = self._index.get(self._selected) if self._selected is not None else None
         rows: list[list[tuple[float, float]]] = [[] for _ in range(LABEL_ROWS)]  # labels placed
+        rights = [-math.inf] * LABEL_ROWS  # the right end of each row's rightmost label
 
         def free(row: int, x0: float, x1: float) -> bool:
-            return all(x1 + 6 < left or x0 > right + 6 for left, right in rows[row])
+            # The labels that could overlap are the latest placed: look at those first.
+            return all(x1 + 6 < left or x0 > right + 6 for left, right in reversed(rows[row]))
 
-        def place(i: int, text: str, selected: bool = False) -> None:
-            label, w = self._elided_label(fm, text)
+        def place(i: int, label: str, w: float, selected: bool = False) -> bool:
             x0, x1 = self._extent(i)
             anchor = round(min(max(x0 if x1 > x0 else x1, 2.0), width - 2.0)) + 0.5
             left = min(anchor - 0.5, width - w - 2)
             row = 0 if selected else next((r for r in range(LABEL_ROWS) if free(r, left, left + w)), None)
             if row is None or len(label) < 4:
-                return
+                return False
             rows[row].append((left, left + w))
+            rights[row] = max(rights[row], left + w)
             rect = QRectF(left, 3 + row * label_h, w, label_h - 2)
             colour = pal.color(Role.Highlight if selected else Role.Accent)
             p.setPen(_pen(colour, 1))
@@ -511,16 +539,23 @@ class TimelineView(QGraphicsView):
             p.drawRoundedRect(rect, 3, 3)
             p.setPen(pal.color(Role.HighlightedText if selected else Role.Text))
             p.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, label)
+            return True
 
         if chosen is not None and self._extent(chosen)[1] >= 0 and self._extent(chosen)[0] <= width:
-            place(chosen, self._title(chosen) or self._date_text(chosen), selected=True)
+            place(chosen, *self._elided_label(fm, self._title(chosen) or self._date_text(chosen)), selected=True)
+        # Near the right edge labels are pushed left to stay in view, so they all start at
+        # ``width - w - 2``: once one of width w has no room there, no wider one has either.
+        no_room_from = math.inf
         keys = self._keys
         j = bisect_right(keys.reach, first)
         while j < len(keys.idx) and keys.start[j] <= last:
             i, x = keys.idx[j], max(self._x_of(keys.start[j]), 2.0)
             if i != chosen and any(free(row, x, x) for row in range(LABEL_ROWS)):  # else skip measuring
-                place(i, self._marks.titles.get(self._marks.rowids[i], ""))
-            edge = min(max((right for _, right in labels), default=-math.inf) for labels in rows)
+                label, w = self._elided_label(fm, self._marks.titles.get(self._marks.rowids[i], ""))
+                pushed = x > width - w - 2.5
+                if not (pushed and w >= no_room_from) and not place(i, label, w) and pushed:
+                    no_room_from = w
+            edge = min(rights)
             j = max(j + 1, bisect_right(keys.start, self._day_at(edge + 6), j + 1))
 
     # ----- input ---------------------------------------------------------------------------

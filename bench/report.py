@@ -78,12 +78,13 @@ WHEN_NOT_MET = {
     "`sqlite3` select of the same rows plus Qt start-up). What would meet 1 s: no SQLAlchemy on the "
     "way to the first window (the store's runtime SQL is already textual, so a thin `sqlite3` layer "
     "would do) and `quick_check` run after the rows are shown, with the window read-only until it passes.",
-    3: "Where the time goes: sorting by Actors orders by the name of each entry's first actor, two "
-    "joins per row on text keys and a sort of 100,000 names; the SQL alone (note) is most of the "
-    "row and varies between runs on this shared machine (240-480 ms seen). Title and Key sort from "
-    "an index in under 170 ms. What would meet it: keep the first actor's name as a column of the "
-    "entry, kept up to date when actors are linked, unlinked or renamed, with an index on it, so "
-    "this sort reads an index like the title sort does.",
+    3: "Where the time goes: Source and Actors sort by a name that lives in another table (the cited "
+    "source's title; the entry's first actor's name), so the SQL joins on a text key for each of the "
+    "100,000 rows and sorts the names, and that is most of the row (the note gives the SQL alone; it "
+    "varies between runs on this shared machine: 255-310 ms for Source, 240-480 ms for Actors seen). "
+    "Title and Key sort from an index in under 200 ms. What would meet it: keep the sort name as a "
+    "column of the entry (updated when the link, the source's title or the actor's name changes) "
+    "with an index on it, so these sorts read an index as the title sort does.",
     6: "Where the time goes: the selected entry's title is drawn as a label in the timeline strip "
     "above the table, so a title edit repaints the strip, and laying out and drawing the strip's "
     "labels and marks for 100,000 entries takes about 20-35 ms of Python per repaint; the write "

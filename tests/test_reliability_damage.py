@@ -361,7 +361,9 @@ def _check_read_only_window(qtbot, path: Path, *, read_only: bool, reason: str) 
     try:
         assert window.session.read_only
         banners = window.case_view.banners
-        assert len(banners) == 1 and banners[0].isVisible() and banners[0].kind == "info"
+        # A widget added to a shown layout is shown on the next pass of the event loop.
+        qtbot.waitUntil(lambda: len(banners) == 1 and banners[0].isVisible(), timeout=5000)
+        assert banners[0].kind == "info"
         text = banners[0].text()
         assert f"{path.name} is open read-only" in text and reason in text and "not change it" in text
         assert "(read-only)" in window.windowTitle()

@@ -11,13 +11,10 @@ still drawn on top. Everything is drawn in viewport pixels, so text and pens nev
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import math
-import operator
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
-from functools import partial
 
 from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -37,8 +34,10 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QSizePolicy, QToolTip, QWidget
 
-from db.dates import MONTHS, PartialDate
+from db.dates import PartialDate
 from db.queries import TimelineMarks
+
+from .timeline_layout import SAMPLE_LABEL, STEPS, UNIT_DAYS, Track, lane_depth, pack_lanes, tick_label, ticks
 
 MAX_LANES = 8  # entries overlapping more than this share lanes (overdrawn)
 MAX_PX_PER_DAY = 2400.0  # zoom limit: about an hour per 100 px
@@ -49,45 +48,9 @@ POINT_PAD = 1 / 288  # five minutes: the least room a point takes in its lane
 AXIS_H, LABEL_ROWS, LABEL_MAX_W = 22, 2, 200.0
 Role = QPalette.ColorRole
 
-# Tick steps, finest first: (unit, count, minor step).
-_STEPS: tuple[tuple[str, int, tuple[str, int] | None], ...] = (
-    ("hour", 1, None), ("hour", 3, ("hour", 1)), ("hour", 6, ("hour", 1)), ("hour", 12, ("hour", 3)),
-    ("day", 1, ("hour", 6)), ("day", 2, ("day", 1)), ("day", 7, ("day", 1)), ("month", 1, ("day", 1)),
-    ("month", 3, ("month", 1)), ("month", 6, ("month", 1)), ("year", 1, ("month", 1)),
-    ("year", 2, ("year", 1)), ("year", 5, ("year", 1)), ("year", 10, ("year", 1)), ("year", 20, ("year", 5)),
-    ("year", 50, ("year", 10)), ("year", 100, ("year", 10)), ("year", 500, ("year", 100)),
-    ("year", 1000, ("year", 100)),
-)  # fmt: skip
-_UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "month": 30.44, "year": 365.25}
-_SAMPLE_LABEL = {"hour": "12 p.m.", "day": "Sep 30", "month": "Sep 2026", "year": "2026"}
 # Shapes to draw: rectangles of lone spans, crowded spans and days; points; the points' radius.
 _Shapes = tuple[list[QRectF], list[QRectF], list[QRectF], list[QPointF], float]
 _Walks = list[tuple[Iterator[int], float]]  # entries to draw, each group on one y
-
-
-class _Track:
-    """Entries of one kind (spans or shorter marks) in one lane, in start order.
-
-    ``reach`` is the running maximum of their ends: it never decreases, so ``bisect`` finds the
-    first entry still in view even where entries overlap (when lanes overflow).
-    """
-
-    def __init__(self) -> None:
-        self.idx, self.start, self.reach = array("q"), array("d"), array("d")
-
-    def add(self, i: int, start: float, end: float) -> None:
-        self.idx.append(i)
-        self.start.append(start)
-        self.reach.append(max(end, self.reach[-1]) if self.reach else end)
-
-    def walk(self, first: float, last: float, day_per_px: float) -> Iterator[int]:
-        """Indices (into the marks) of entries in [first, last], at most one per pixel column."""
-        reach, start, idx, n = self.reach, self.start, self.idx, len(self.idx)
-        j = bisect_right(reach, first)
-        while j < n and start[j] <= last:
-            yield idx[j]
-            # Skip what ends within this mark or the next pixel: it would only draw over it.
-            j = bisect_right(reach, max(reach[j], start[j] + day_per_px), j + 1)
 
 
 class TimelineView(QGraphicsView):
@@ -143,16 +106,16 @@ class TimelineView(QGraphicsView):
         # 1,000-pixel view of everything, so marks seldom touch when zoomed out.
         pad = max(POINT_PAD, (last - first) / 100)
         groups = [[i for i in self._order if (end[i] - start[i] <= 1.5) == short] for short in (True, False)]
-        need = [_depth(marks, group, pad) for group in groups]
+        need = [lane_depth(marks, group, pad) for group in groups]
         fine = min(need[0], max(MAX_LANES - need[1], MAX_LANES // 2))
         self._lane_count = max(fine + min(need[1], MAX_LANES - fine), 1)
         self._lane = array("b", bytes(n))
-        _pack(marks, groups[0], pad, max(fine, 1), self._lane, 0)
-        _pack(marks, groups[1], pad, max(self._lane_count - fine, 1), self._lane, fine)
+        pack_lanes(marks, groups[0], pad, max(fine, 1), self._lane, 0)
+        pack_lanes(marks, groups[1], pad, max(self._lane_count - fine, 1), self._lane, fine)
         # Tracks by kind (0 spans, 1 days and points, 2 and 3 the same for key events) and lane;
         # key rows: key events in one row, for the histogram view; keys: all key events, for labels.
-        self._tracks = [[_Track() for _ in range(MAX_LANES)] for _ in range(4)]
-        self._key_rows, self._keys = [_Track(), _Track()], _Track()
+        self._tracks = [[Track() for _ in range(MAX_LANES)] for _ in range(4)]
+        self._key_rows, self._keys = [Track(), Track()], Track()
         for i in self._order:
             s, e, lane = start[i], end[i], self._lane[i]
             short = e - s <= 1.5
@@ -390,7 +353,7 @@ class TimelineView(QGraphicsView):
         first, last, per_px = self._day_at(-8), self._day_at(width + 8), 1 / self.scale_x()
         lanes = [axis_y - 4 - (lane + 0.5) * pitch for lane in range(MAX_LANES)]
 
-        def walks(kinds: list[list[_Track]]) -> _Walks:
+        def walks(kinds: list[list[Track]]) -> _Walks:
             return [(t.walk(first, last, per_px), y) for ts in kinds for t, y in zip(ts, lanes, strict=True)]
 
         if crowded:
@@ -467,23 +430,23 @@ class TimelineView(QGraphicsView):
         font.setPointSizeF(font.pointSizeF() * 0.9)
         p.setFont(font)
         fm, scale = QFontMetricsF(font), self.scale_x()
-        fits = [s for s in _STEPS if _UNIT_DAYS[s[0]] * s[1] * scale >= fm.horizontalAdvance(_SAMPLE_LABEL[s[0]]) + 14]
-        unit, count, minor = fits[0] if fits else _STEPS[-1]
+        fits = [s for s in STEPS if UNIT_DAYS[s[0]] * s[1] * scale >= fm.horizontalAdvance(SAMPLE_LABEL[s[0]]) + 14]
+        unit, count, minor = fits[0] if fits else STEPS[-1]
         first, last = self._day_at(0), self._day_at(width)
-        ticks, grid_lines, right = [QLineF(0, axis_y + 0.5, width, axis_y + 0.5)], [], 0.0
-        if minor and _UNIT_DAYS[minor[0]] * minor[1] * scale >= 5:
-            xs = (round(self._x_of(day)) + 0.5 for day in _ticks(*minor, first, last))
-            ticks += [QLineF(x, axis_y, x, axis_y + 3) for x in xs]
+        tick_lines, grid_lines, right = [QLineF(0, axis_y + 0.5, width, axis_y + 0.5)], [], 0.0
+        if minor and UNIT_DAYS[minor[0]] * minor[1] * scale >= 5:
+            xs = (round(self._x_of(day)) + 0.5 for day in ticks(*minor, first, last))
+            tick_lines += [QLineF(x, axis_y, x, axis_y + 3) for x in xs]
         p.setPen(ink)
-        for day in _ticks(unit, count, first, last):
+        for day in ticks(unit, count, first, last):
             x = round(self._x_of(day)) + 0.5
             grid_lines.append(QLineF(x, 3, x, axis_y))
-            ticks.append(QLineF(x, axis_y, x, axis_y + 6))
+            tick_lines.append(QLineF(x, axis_y, x, axis_y + 6))
             if x + 3 >= right:  # a label that would overlap the one before is left out
-                label = _tick_label(unit, day)
+                label = tick_label(unit, day)
                 p.drawText(QPointF(x + 3, axis_y + 3 + fm.ascent()), label)
                 right = x + 3 + fm.horizontalAdvance(label) + 8
-        for lines, colour in ((grid_lines, grid), (ticks, ink)):
+        for lines, colour in ((grid_lines, grid), (tick_lines, ink)):
             if lines:
                 p.setPen(_pen(colour, 1))
                 p.drawLines(lines)
@@ -624,26 +587,6 @@ class TimelineView(QGraphicsView):
         self.entry_activated.emit(self._selected)
 
 
-def _depth(marks: TimelineMarks, group: list[int], pad: float) -> int:
-    """Most entries of a group (in start order, each at least ``pad`` long) at once: the lanes it needs."""
-    ends = sorted(max(marks.end[i], marks.start[i] + pad) for i in group)
-    ended = map(partial(bisect_right, ends), (marks.start[i] for i in group))
-    return max(map(operator.sub, range(1, len(group) + 1), ended), default=0)
-
-
-def _pack(marks: TimelineMarks, group: list[int], pad: float, lanes: int, out: array[int], first: int) -> None:
-    """Greedy lanes in start order; with every lane busy, share the one that frees soonest."""
-    busy: list[tuple[float, int]] = []  # (end, lane) of the last entry put in each busy lane
-    free = list(range(lanes))
-    for i in group:
-        s = marks.start[i]
-        while busy and busy[0][0] <= s:
-            heapq.heappush(free, heapq.heappop(busy)[1])
-        lane = heapq.heappop(free) if free else heapq.heappop(busy)[1]
-        heapq.heappush(busy, (max(marks.end[i], s + pad), lane))
-        out[i] = first + lane
-
-
 def _mix(a: QColor, b: QColor, amount: float) -> QColor:
     """``amount`` of a over b, so tints follow light and dark palettes."""
     pairs = zip(a.getRgbF()[:3], b.getRgbF()[:3], strict=True)
@@ -654,34 +597,3 @@ def _pen(colour: QColor, width: float) -> QPen:
     pen = QPen(colour, width)
     pen.setCosmetic(True)
     return pen
-
-
-def _ticks(unit: str, count: int, first: float, last: float) -> Iterator[float]:
-    """Day numbers of the ticks of one step between two days."""
-    first, last = max(first, 1.0), min(last, float(dt.date(9999, 12, 31).toordinal()))
-    if unit in ("hour", "day"):
-        per_day = 24 if unit == "hour" else 1
-        # Days count from ordinal 1, a Monday, so weekly ticks fall on Mondays.
-        tick = math.floor((first - 1) * per_day / count) * count + per_day
-        while tick <= last * per_day:
-            yield tick / per_day
-            tick += count
-        return
-    d = dt.date.fromordinal(int(first))
-    months = 12 * count if unit == "year" else count
-    month = (d.year * 12 + d.month - 1) // months * months
-    while 12 <= month < 12 * 10000 and (tick := dt.date(month // 12, month % 12 + 1, 1).toordinal()) <= last:
-        yield float(tick)
-        month += months
-
-
-def _tick_label(unit: str, day: float) -> str:
-    d = dt.date.fromordinal(int(day))
-    if unit == "year":
-        return str(d.year)
-    if unit == "month":
-        return f"{MONTHS[d.month - 1][:3]} {d.year}"
-    hour = round((day - int(day)) * 24)
-    if unit == "hour" and hour:
-        return f"{hour % 12 or 12} {'a.m.' if hour < 12 else 'p.m.'}"
-    return f"{MONTHS[d.month - 1][:3]} {d.day}"

@@ -1,0 +1,103 @@
+"""The timeline strip's geometry, free of Qt: entries in lanes, and the axis's ticks and labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+import math
+import operator
+from array import array
+from bisect import bisect_right
+from collections.abc import Iterator
+from functools import partial
+
+from db.dates import MONTHS
+from db.queries import TimelineMarks
+
+# Tick steps, finest first: (unit, count, minor step).
+STEPS: tuple[tuple[str, int, tuple[str, int] | None], ...] = (
+    ("hour", 1, None), ("hour", 3, ("hour", 1)), ("hour", 6, ("hour", 1)), ("hour", 12, ("hour", 3)),
+    ("day", 1, ("hour", 6)), ("day", 2, ("day", 1)), ("day", 7, ("day", 1)), ("month", 1, ("day", 1)),
+    ("month", 3, ("month", 1)), ("month", 6, ("month", 1)), ("year", 1, ("month", 1)),
+    ("year", 2, ("year", 1)), ("year", 5, ("year", 1)), ("year", 10, ("year", 1)), ("year", 20, ("year", 5)),
+    ("year", 50, ("year", 10)), ("year", 100, ("year", 10)), ("year", 500, ("year", 100)),
+    ("year", 1000, ("year", 100)),
+)  # fmt: skip
+UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "month": 30.44, "year": 365.25}
+SAMPLE_LABEL = {"hour": "12 p.m.", "day": "Sep 30", "month": "Sep 2026", "year": "2026"}
+
+
+class Track:
+    """Entries of one kind (spans or shorter marks) in one lane, in start order.
+
+    ``reach`` is the running maximum of their ends: it never decreases, so ``bisect`` finds the
+    first entry still in view even where entries overlap (when lanes overflow).
+    """
+
+    def __init__(self) -> None:
+        self.idx, self.start, self.reach = array("q"), array("d"), array("d")
+
+    def add(self, i: int, start: float, end: float) -> None:
+        self.idx.append(i)
+        self.start.append(start)
+        self.reach.append(max(end, self.reach[-1]) if self.reach else end)
+
+    def walk(self, first: float, last: float, day_per_px: float) -> Iterator[int]:
+        """Indices (into the marks) of entries in [first, last], at most one per pixel column."""
+        reach, start, idx, n = self.reach, self.start, self.idx, len(self.idx)
+        j = bisect_right(reach, first)
+        while j < n and start[j] <= last:
+            yield idx[j]
+            # Skip what ends within this mark or the next pixel: it would only draw over it.
+            j = bisect_right(reach, max(reach[j], start[j] + day_per_px), j + 1)
+
+
+def lane_depth(marks: TimelineMarks, group: list[int], pad: float) -> int:
+    """Most entries of a group (in start order, each at least ``pad`` long) at once: the lanes it needs."""
+    ends = sorted(max(marks.end[i], marks.start[i] + pad) for i in group)
+    ended = map(partial(bisect_right, ends), (marks.start[i] for i in group))
+    return max(map(operator.sub, range(1, len(group) + 1), ended), default=0)
+
+
+def pack_lanes(marks: TimelineMarks, group: list[int], pad: float, lanes: int, out: array[int], first: int) -> None:
+    """Greedy lanes in start order; with every lane busy, share the one that frees soonest."""
+    busy: list[tuple[float, int]] = []  # (end, lane) of the last entry put in each busy lane
+    free = list(range(lanes))
+    for i in group:
+        s = marks.start[i]
+        while busy and busy[0][0] <= s:
+            heapq.heappush(free, heapq.heappop(busy)[1])
+        lane = heapq.heappop(free) if free else heapq.heappop(busy)[1]
+        heapq.heappush(busy, (max(marks.end[i], s + pad), lane))
+        out[i] = first + lane
+
+
+def ticks(unit: str, count: int, first: float, last: float) -> Iterator[float]:
+    """Day numbers of the ticks of one step between two days."""
+    first, last = max(first, 1.0), min(last, float(dt.date(9999, 12, 31).toordinal()))
+    if unit in ("hour", "day"):
+        per_day = 24 if unit == "hour" else 1
+        # Days count from ordinal 1, a Monday, so weekly ticks fall on Mondays.
+        tick = math.floor((first - 1) * per_day / count) * count + per_day
+        while tick <= last * per_day:
+            yield tick / per_day
+            tick += count
+        return
+    d = dt.date.fromordinal(int(first))
+    months = 12 * count if unit == "year" else count
+    month = (d.year * 12 + d.month - 1) // months * months
+    while 12 <= month < 12 * 10000 and (tick := dt.date(month // 12, month % 12 + 1, 1).toordinal()) <= last:
+        yield float(tick)
+        month += months
+
+
+def tick_label(unit: str, day: float) -> str:
+    d = dt.date.fromordinal(int(day))
+    if unit == "year":
+        return str(d.year)
+    if unit == "month":
+        return f"{MONTHS[d.month - 1][:3]} {d.year}"
+    hour = round((day - int(day)) * 24)
+    if unit == "hour" and hour:
+        return f"{hour % 12 or 12} {'a.m.' if hour < 12 else 'p.m.'}"
+    return f"{MONTHS[d.month - 1][:3]} {d.day}"

@@ -13,6 +13,7 @@ CORE_MODULES = (
     "db.queries",
     "db.search",
     "db.interchange",
+    "db.document_check",
     "db.csv_export",
     "db.sample",
     "db.filecheck",

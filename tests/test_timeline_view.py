@@ -377,3 +377,45 @@ def test_a_hundred_thousand_entries(qtbot, view):
     with qtbot.waitSignal(view.entry_activated, timeout=1000) as blocker:
         qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.marker_position(key))
     assert blocker.args[0] in marks.titles  # the key row: this or a key event on the same pixel
+
+
+def test_the_cached_axis_and_marks_never_show_a_stale_strip(qtbot, view):
+    """The axis and marks are drawn once per view and reused; whatever changes, the strip must
+    look exactly as a fresh drawing would."""
+
+    def fresh() -> QImage:
+        view._base = None  # force a full drawing
+        return snapshot(view)
+
+    def check() -> None:
+        cached = snapshot(view)
+        assert cached == fresh()
+
+    snapshot(view)
+    drawn = view._base[1].cacheKey()
+    view.set_selected(15)  # a click: labels and selection change, the marks layer is reused
+    snapshot(view)
+    assert view._base[1].cacheKey() == drawn
+    check()
+    view.set_title(15, "Committee report tabled, with a much longer title than before")
+    check()
+    view.zoom_in()
+    check()
+    view.horizontalScrollBar().setValue(view.horizontalScrollBar().maximum())
+    check()
+    view.resize(700, 150)
+    check()
+    view.set_marks(marks_of(SAMPLE[:4]))
+    check()
+    view.set_marks(many_marks(20_000))
+    check()
+
+
+def test_a_title_edit_shows_in_the_selected_label(qtbot, view):
+    view.set_selected(15)
+    before = snapshot(view)
+    view.set_title(15, "Renamed")
+    after = snapshot(view)
+    label_band = view._rows()[1]  # the labels sit above the marks
+    width = view.viewport().width()
+    assert before.copy(0, 0, width, int(label_band)) != after.copy(0, 0, width, int(label_band))

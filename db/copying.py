@@ -14,27 +14,39 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 
 PAGES_PER_STEP = 1024  # 4 MB of 4 KB pages: a few milliseconds per step
 PAUSE_S = 0.002  # between steps, for a writer waiting on its busy handler to take the lock
 MAX_RESTARTS = 20  # with edits coming faster than one copy takes, for 20 copies in a row
+
+BetweenSteps = Callable[[int], None]
+"""Called between two steps of a copy (no lock held) with the number of pages still to copy."""
 
 
 class _Restarting(Exception):
     """Raised from the progress callback to abandon a stepwise copy that keeps restarting."""
 
 
-def copy_database(source: sqlite3.Connection, target: sqlite3.Connection) -> int:
-    """Copy ``source`` into ``target`` (file or ``:memory:``); return how many times it restarted."""
+def copy_database(
+    source: sqlite3.Connection, target: sqlite3.Connection, *, between_steps: BetweenSteps | None = None
+) -> int:
+    """Copy ``source`` into ``target`` (file or ``:memory:``); return how many times it restarted.
+
+    ``between_steps`` runs after each step that leaves pages to copy, while the source is not
+    locked: an edit committed there is what the copy lets in.
+    """
     seen = {"remaining": -1, "restarts": 0}
 
     def progress(_status: int, remaining: int, _total: int) -> None:
-        if seen["remaining"] >= 0 and remaining > seen["remaining"]:
+        if seen["remaining"] >= 0 and remaining >= seen["remaining"] > 0:
             seen["restarts"] += 1
             if seen["restarts"] > MAX_RESTARTS:
                 raise _Restarting
         seen["remaining"] = remaining
         if remaining:
+            if between_steps is not None:
+                between_steps(remaining)
             time.sleep(PAUSE_S)
 
     try:

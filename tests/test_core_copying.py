@@ -1,10 +1,14 @@
-"""Copies of an open file (backups, Save a Copy, snapshots) let edits in while they run."""
+"""Copies of an open file (backups, Save a Copy, snapshots) let edits in while they run.
+
+The copy tells its caller when it is between two steps; the tests commit their edits there,
+on another connection that will not wait for a lock (``busy_timeout = 0``). If the copy held
+its lock across steps, those edits would fail at once with "database is locked". Nothing
+here depends on how threads are scheduled.
+"""
 
 from __future__ import annotations
 
 import sqlite3
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -15,10 +19,10 @@ from db.copying import copy_database
 ROWS = 4000  # 4000 rows of 8 KB: a 33 MB file, many steps of the stepwise copy
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+def _connect(path: Path, *, busy_ms: int = 5000) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = DELETE")
-    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
     return conn
 
 
@@ -35,27 +39,23 @@ def big_file(tmp_path: Path) -> Path:
     return path
 
 
-class Writer(threading.Thread):
-    """Commits one small edit every ``gap`` seconds on its own connection, ``count`` times."""
+class Editor:
+    """Commits one edit between copy steps, on the steps named, without ever waiting for a lock."""
 
-    def __init__(self, path: Path, count: int, gap: float) -> None:
-        super().__init__(daemon=True)
-        self.conn = _connect(path)
-        self.count, self.gap = count, gap
-        self.commits: list[tuple[int, float]] = []  # (edit number, when it committed)
-        self.waits: list[float] = []
-        self.started_event = threading.Event()
+    def __init__(self, path: Path, on_steps: set[int]) -> None:
+        self.conn = _connect(path, busy_ms=0)
+        self.on_steps = on_steps
+        self.step = 0
+        self.committed: list[int] = []
+        self.remaining_seen: list[int] = []
 
-    def run(self) -> None:
-        self.started_event.set()
-        for n in range(1, self.count + 1):
-            start = time.perf_counter()
-            self.conn.execute("INSERT INTO edits (n) VALUES (?)", (n,))
-            done = time.perf_counter()
-            self.commits.append((n, done))
-            self.waits.append(done - start)
-            time.sleep(self.gap)
-        self.conn.close()
+    def __call__(self, remaining: int) -> None:
+        self.step += 1
+        self.remaining_seen.append(remaining)
+        if self.step in self.on_steps:
+            n = len(self.committed) + 1
+            self.conn.execute("INSERT INTO edits (n) VALUES (?)", (n,))  # raises if the copy holds its lock
+            self.committed.append(n)
 
 
 def _check_copy(target: sqlite3.Connection) -> list[int]:
@@ -64,37 +64,40 @@ def _check_copy(target: sqlite3.Connection) -> list[int]:
     return [n for (n,) in target.execute("SELECT n FROM edits ORDER BY n")]
 
 
-def test_edits_get_in_while_a_copy_runs_and_the_copy_is_one_consistent_state(big_file, tmp_path, monkeypatch):
-    monkeypatch.setattr(copying, "PAUSE_S", 0.01)  # a copy of many steps, however fast the disk
+def test_the_copy_takes_many_steps(big_file):
+    pages = _connect(big_file).execute("PRAGMA page_count").fetchone()[0]
+    assert pages > 3 * copying.PAGES_PER_STEP  # so that edits can come between steps
+
+
+def test_edits_get_in_between_steps_and_the_copy_is_one_consistent_state(big_file, tmp_path):
     source = _connect(big_file)
     target = sqlite3.connect(tmp_path / "copy.db", isolation_level=None)
-    writer = Writer(big_file, count=3, gap=0.02)
-    writer.start()
-    writer.started_event.wait()
-    started = time.perf_counter()
-    restarts = copy_database(source, target)
-    finished = time.perf_counter()
-    writer.join(30)
-    copied = _check_copy(target)
-    # Edits committed while the copy was running, not after it: the copy did not lock them out.
-    assert any(started < when < finished for _n, when in writer.commits)
-    assert restarts >= 1  # and the copy started again after each, so it holds whole edits only
-    assert copied == list(range(1, len(copied) + 1))
-    source.close()
-    target.close()
+    editor = Editor(big_file, on_steps={2, 4, 6})
+    restarts = copy_database(source, target, between_steps=editor)
+    assert editor.committed == [1, 2, 3]  # each committed at once while the copy was running
+    assert restarts == 3  # and the copy started again after each, so it holds whole edits only
+    assert _check_copy(target) == [1, 2, 3]  # the state after the last edit, complete
+    for conn in (source, target, editor.conn):
+        conn.close()
+
+
+def test_a_copy_without_edits_never_restarts(big_file):
+    source = _connect(big_file)
+    memory = sqlite3.connect(":memory:")
+    editor = Editor(big_file, on_steps=set())
+    assert copy_database(source, memory, between_steps=editor) == 0
+    assert editor.remaining_seen == sorted(editor.remaining_seen, reverse=True)
+    assert _check_copy(memory) == []
 
 
 def test_a_copy_that_keeps_restarting_finishes_in_one_step(big_file, monkeypatch):
     monkeypatch.setattr(copying, "MAX_RESTARTS", 1)
     source = _connect(big_file)
     memory = sqlite3.connect(":memory:")
-    writer = Writer(big_file, count=40, gap=0.005)  # edits faster than the copy can finish
-    writer.start()
-    writer.started_event.wait()
-    restarts = copy_database(source, memory)
-    writer.join(60)
+    editor = Editor(big_file, on_steps=set(range(1, 1000)))  # an edit after every step
+    restarts = copy_database(source, memory, between_steps=editor)
     assert restarts == 2  # gave up stepping after the second restart, then copied in one step
-    copied = _check_copy(memory)
-    assert copied == list(range(1, len(copied) + 1))
-    assert max(writer.waits) < 5.0  # no edit ran into the busy timeout
+    assert editor.committed == [1, 2]  # the third step found the copy restarting again: no more steps
+    assert _check_copy(memory) == [1, 2]
     source.close()
+    editor.conn.close()

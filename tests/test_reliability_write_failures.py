@@ -52,6 +52,9 @@ def _limit_pages(monkeypatch: pytest.MonkeyPatch, cf: CaseFile) -> int:
 
 def test_an_edit_on_a_full_disk_keeps_the_text_to_retry_and_the_file_intact(qtbot, sample_path, monkeypatch):
     window = open_window(qtbot, sample_path)
+    # The backup on open reads the file on a pool thread: let it finish so that nothing but this
+    # test's edit touches the file while the page limit is in place.
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
     cf = window.session.cf
     window.case_view.show_page(Kind.STATEMENT)
     page = window.case_view.current_page()
@@ -68,7 +71,8 @@ def test_an_edit_on_a_full_disk_keeps_the_text_to_retry_and_the_file_intact(qtbo
         qtbot.keyClicks(edit, TYPED)
         qtbot.keyClick(edit, Qt.Key.Key_Return)
         error = page.editor.error_label
-        assert error.isVisible()
+        assert not error.isHidden()  # shown by the failed commit itself, before Enter returns
+        qtbot.waitUntil(error.isVisible, timeout=5000)  # and on screen once Qt has laid it out
         assert error.text() == (
             "Venue: The change could not be saved: the disk is full. Your text is still in the field; press Enter "
             "there (or leave the field) to try again."

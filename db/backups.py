@@ -3,14 +3,21 @@
 When a case file is opened for editing and it has changed since its last backup, a copy is
 written with SQLite's backup API into the user data folder, then opened and checked like
 any received file (as Zotero does before trusting its backups). The newest ``KEEP`` copies
-of each case are kept. Backups are grouped by the case's own id, so a case file that was
-renamed or moved keeps its history.
+of each file are kept.
+
+Backups are filed by the file on disk, not by anything stored in it: the folder's name is a
+hash of the file's full path. A file someone sent cannot steer where its backups go (an id
+read from the file could name any folder), and two copies of one case each keep their own
+backups (a shared rotation would let edits to a copy push out every backup of the original).
+A ``source.txt`` in each folder names the file, for people looking at the folder.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
+import os
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -49,10 +56,10 @@ class Backup:
         return str(row[0]) if row else ""
 
 
-def case_id_of(cf: CaseFile) -> str:
-    """The case's own id (backups are filed under it)."""
-    with cf.read() as conn:
-        return str(conn.exec_driver_sql("SELECT id FROM case_info WHERE n = 1").scalar_one())
+def backup_key(path: Path) -> str:
+    """The name of the folder that holds the backups of the file at ``path``."""
+    full = os.path.normcase(str(path.resolve()))
+    return hashlib.sha256(full.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def change_counter(path: Path) -> int:
@@ -61,20 +68,25 @@ def change_counter(path: Path) -> int:
         return parse_header(handle.read(100)).change_counter
 
 
-def case_folder(case_id: str, root: Path | None = None) -> Path:
-    """Where the backups of one case live."""
-    return (root or backups_dir()) / case_id
+_KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
-def list_backups(case_id: str, root: Path | None = None) -> list[Backup]:
-    """Backups of a case, newest first."""
-    folder = case_folder(case_id, root)
+def case_folder(key: str, root: Path | None = None) -> Path:
+    """Where the backups of one file live (``key`` from ``backup_key``)."""
+    if not _KEY.match(key):
+        raise ValueError(f"not a backup folder key: {key!r}")
+    return (root or backups_dir()) / key
+
+
+def list_backups(key: str, root: Path | None = None) -> list[Backup]:
+    """Backups of one file (``key`` from ``backup_key``), newest first."""
+    folder = case_folder(key, root)
     found: list[Backup] = []
     if not folder.is_dir():
         return found
     for path in folder.iterdir():
         match = _NAME.match(path.name)
-        if match and path.is_file():
+        if match and path.is_file() and not path.is_symlink():
             made = dt.datetime.strptime(match["stamp"], "%Y-%m-%d %H%M%S")
             found.append(Backup(path, made, int(match["counter"]), path.stat().st_size))
     found.sort(key=lambda b: (b.made, b.change_counter), reverse=True)
@@ -91,13 +103,19 @@ def backup_if_changed(
     """
     if cf.path is None:
         return None
-    case_id = case_id_of(cf)
+    key = backup_key(cf.path)
     counter = change_counter(cf.path)
-    existing = list_backups(case_id, root)
+    existing = list_backups(key, root)
     if existing and existing[0].change_counter == counter:
         return None
-    folder = case_folder(case_id, root)
+    folder = case_folder(key, root)
     folder.mkdir(parents=True, exist_ok=True)
+    note = folder / "source.txt"
+    if not note.exists():
+        try:
+            note.write_text(f"Automatic backups of {cf.path.resolve()}\n", encoding="utf-8")
+        except OSError as exc:
+            log.warning("could not write %s: %s", note, exc)
     stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H%M%S")
     target = folder / f"{stamp} #{counter}{SUFFIX}"
     if target.exists():
@@ -116,7 +134,7 @@ def backup_if_changed(
     except CaseFileError:
         target.unlink(missing_ok=True)
         raise CaseFileError(f"The backup of {cf.path.name} did not verify and was discarded.") from None
-    made = list_backups(case_id, root)
+    made = list_backups(key, root)
     for old in made[keep:]:
         try:
             old.path.unlink()
@@ -142,7 +160,7 @@ def all_backups(root: Path | None = None) -> list[Backup]:
     found: list[Backup] = []
     if folder.is_dir():
         for case_dir in folder.iterdir():
-            if case_dir.is_dir():
+            if case_dir.is_dir() and not case_dir.is_symlink() and _KEY.match(case_dir.name):
                 found.extend(list_backups(case_dir.name, folder))
     found.sort(key=lambda b: (b.made, b.change_counter), reverse=True)
     return found

@@ -14,9 +14,8 @@ import datetime as dt
 import logging
 import os
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +33,14 @@ from .filecheck import (
     check_connection_uri,
     check_file,
     has_hot_journal,
+    play_back_journal,
 )
-from .lock import CaseLock
+from .lock import CaseLock, FileInUseError, LockUnavailableError
 from .lock import acquire as acquire_lock
 from .migrations import SCHEMA_VERSION, migrate
 from .paths import backups_dir
+from .sidefiles import SIDE_SUFFIXES, remove_side_files, rolled_back_copy, side_path
+from .tempfiles import clean_stale_temp_files, temp_path_beside
 
 SUFFIX = ".casefile"
 # FTS5's secure-delete option (removes a deleted row's words from the index at once).
@@ -117,15 +119,21 @@ class CaseFile:
             read_only, reason = True, "the file or its folder cannot be written"
         lock: CaseLock | None = None
         if not read_only:
-            lock = acquire_lock(p)  # FileInUseError if someone else is editing it
-            if lock is None:
-                read_only, reason = True, "its folder does not allow a lock file"
+            try:
+                lock = acquire_lock(p)  # FileInUseError if someone else is editing it
+            except LockUnavailableError as exc:
+                read_only, reason = True, exc.reason
+            else:
+                clean_stale_temp_files(p.parent)
         try:
+            if report.pending_rollback and not read_only:
+                play_back_journal(p)  # verified in a copy by check_file; now under this editor's lock
+                report = check_file(p)
+            if (report.needs_migration or report.pending_rollback) and read_only:
+                cf = cls._open_private_copy(p, rollback=report.pending_rollback)
+                cf.read_only_reason = reason
+                return cf
             if report.needs_migration:
-                if read_only:
-                    cf = cls._open_migrated_copy(p)
-                    cf.read_only_reason = reason
-                    return cf
                 backup = backup_before_migration(p, report, backup_dir or backups_dir())
                 _migrate_in_place(p, backup)
             uri = check_connection_uri(p, writable=not read_only)
@@ -161,14 +169,28 @@ class CaseFile:
         return cls(path, _make_engine(lambda: conn, single=True), read_only=read_only, version=SCHEMA_VERSION)
 
     @classmethod
-    def _open_migrated_copy(cls, path: Path) -> CaseFile:
+    def _open_private_copy(cls, path: Path, *, rollback: bool) -> CaseFile:
+        """Read-only, in memory: an older file upgraded, or a file with its journal played back.
+
+        The file on disk is only read (it is upgraded or recovered when opened for editing).
+        """
         memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        source = sqlite3.connect(check_connection_uri(path, writable=False), uri=True)
         try:
-            copy_database(source, memory)
-        finally:
-            source.close()
-        migrate(memory)
+            with ExitStack() as stack:
+                source_path = stack.enter_context(rolled_back_copy(path)) if rollback else path
+                source = sqlite3.connect(check_connection_uri(source_path, writable=False), uri=True)
+                try:
+                    copy_database(source, memory)
+                finally:
+                    source.close()
+            migrate(memory)
+        except (sqlite3.Error, OSError) as exc:
+            memory.close()
+            detail = describe_sqlite_error(exc) if isinstance(exc, sqlite3.Error) else (exc.strerror or str(exc))
+            raise CaseFileError(
+                f"{path.name} could not be opened read-only: a private copy to read could not be made "
+                f"({detail}). The file was not changed."
+            ) from None
         return cls.from_connection(memory, read_only=True, path=path)
 
     def close(self) -> None:
@@ -326,11 +348,6 @@ def require_sqlite() -> None:
         raise CaseFileError(f"Casefile needs SQLite {wanted} or newer; this system has {sqlite3.sqlite_version}.")
 
 
-def temp_path_beside(path: Path) -> Path:
-    """A unique temporary name in the same folder (so the final rename is atomic)."""
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-
-
 def build_new_file(
     path: str | os.PathLike[str],
     fill: Callable[[sqlite3.Connection], None],
@@ -353,6 +370,7 @@ def build_new_file(
     if not target.parent.is_dir():
         raise CaseFileError(f"The folder {target.parent} does not exist.")
     tmp = temp_path_beside(target)
+    lock: CaseLock | None = None
     try:
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
@@ -368,6 +386,9 @@ def build_new_file(
             _fsync_path(tmp)
         finally:
             conn.close()
+        lock = _lock_for_replacing(target)
+        # The old file's journal or log must not be played into the new one at its next open.
+        remove_side_files(target)
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     except sqlite3.Error as exc:
@@ -379,7 +400,25 @@ def build_new_file(
     except BaseException:
         _remove_quietly(tmp)
         raise
+    finally:
+        if lock is not None:
+            lock.release()
     return target
+
+
+def _lock_for_replacing(target: Path) -> CaseLock | None:
+    """Take the editing lock of a case file about to be replaced (FileInUseError while it is open).
+
+    None when there is nothing there to replace.
+    """
+    if not (target.exists() or any(side_path(target, s).exists() for s in SIDE_SUFFIXES)):
+        return None
+    try:
+        return acquire_lock(target)
+    except FileInUseError as exc:
+        raise FileInUseError(exc.path, exc.owner, replacing=True) from None
+    except LockUnavailableError as exc:
+        raise CaseFileError(f"{target.name} was not replaced: {exc.reason}.") from None
 
 
 def backup_before_migration(path: Path, report: FileReport, folder: Path) -> Path:
@@ -401,10 +440,11 @@ def _migrate_in_place(path: Path, backup: Path) -> None:
     conn = sqlite3.connect(check_connection_uri(path, writable=True), uri=True, isolation_level=None)
     try:
         configure(conn)
-        migrate(conn)
+        migrate(conn, all_or_nothing=True)
     except sqlite3.Error as exc:
         raise CaseFileError(
-            f"{path.name} could not be upgraded ({exc}); it is unchanged, and a copy is at {backup}."
+            f"{path.name} could not be upgraded to this version of Casefile ({describe_sqlite_error(exc)}). "
+            f"The file is unchanged and can still be opened by the version that saved it; a copy is at {backup}."
         ) from None
     finally:
         conn.close()

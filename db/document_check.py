@@ -18,12 +18,20 @@ from .casefile import now_stamp
 from .dates import PartialDate
 from .errors import InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldSpec, FieldType, Kind
+from .filecheck import MAX_VALUE_BYTES
 from .records import is_uuid, new_id
 from .values import strip_controls
 
 FORMAT = "casefile"
 VERSION = 1
 MAX_ERRORS = 200
+# A record's text, at most four UTF-8 bytes a character, cannot take it past MAX_VALUE_BYTES
+# (the largest record a case file opens) while it has no more characters than this; only a
+# record with more is measured exactly. The margin covers ids, dates, flags and the record header.
+_RECORD_MARGIN = 4096
+_QUICK_CHARS = (MAX_VALUE_BYTES - _RECORD_MARGIN) // 4
+_TOO_LONG = f"longer than the {MAX_VALUE_BYTES // 1_048_576} MB a case file can hold"
+_TOO_LARGE = f"larger than the {MAX_VALUE_BYTES // 1_048_576} MB a case file can hold in one record"
 _TOP_KEYS = {"format", "version", "case", *(KINDS[k].json_name for k in JSON_ORDER)}
 
 
@@ -44,10 +52,11 @@ class _Checker:
         self.errors: list[str] = []
         self.ids: dict[str, tuple[Kind, str, str]] = {}  # doc id -> (kind, uuid, path)
         self.uuids: set[str] = set()
+        self.chars = 0  # characters of text in the record being checked (see _QUICK_CHARS)
 
     def error(self, path: str, message: str) -> None:
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append(f"{path}: {message}")
+            self.errors.append(printable(f"{path}: {message}"))
 
     def value(self, where: str, name: str, f: FieldSpec, value: Any) -> Any:
         """Check one field's JSON value; return it in stored form (refs stay document ids).
@@ -71,6 +80,7 @@ class _Checker:
                     self.error(f"{where}.{name}", _SURROGATE_PROBLEM)
                     return None
                 value = strip_controls(value)
+            self.chars += len(value)
             return None if not value or value.isspace() else value
         if t is FieldType.DATE:
             if type(value) is not str:
@@ -90,7 +100,10 @@ class _Checker:
             return value
         if t is FieldType.CHOICE:
             if value not in f.choices:
-                self.error(f"{where}.{name}", f'"{value}" is not one of {", ".join(f.choices)}')
+                if type(value) is str:
+                    self.error(f"{where}.{name}", f'"{value}" is not one of {", ".join(f.choices)}')
+                else:  # never the text of a list or object: it may be huge or nested a thousand deep
+                    self.error(f"{where}.{name}", f"expected one of {', '.join(f.choices)}, found {_json_type(value)}")
                 return f.default
             return value
         if t is FieldType.REF:
@@ -163,6 +176,22 @@ _SURROGATE_PROBLEM = "contains an unpaired surrogate escape (such as \\ud800), w
 
 # Characters that need a closer look: control characters (dropped) and surrogates (refused).
 _UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# In a message: characters that would break the line or could not be printed or written as UTF-8.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_LONGEST_MESSAGE = 400
+
+
+def printable(message: str) -> str:
+    """An error line safe to show, log and print: control characters and unpaired surrogates
+    written as escapes (``\\u0000``, ``\\ud800``), and a value pasted into it cut short in the middle."""
+    if _UNPRINTABLE.search(message):
+        message = _UNPRINTABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", message)
+    if len(message) > _LONGEST_MESSAGE:
+        half = _LONGEST_MESSAGE // 2
+        message = f"{message[:half]}…{message[-half:]}"
+    return message
+
+
 _encode_list = json.JSONEncoder(ensure_ascii=False).encode
 
 
@@ -209,18 +238,26 @@ def check_document(doc: Any) -> Plan:
     ck = _Checker()
     if not isinstance(doc, dict):
         raise InterchangeError([f"$: expected a JSON object, found {_json_type(doc)}"])
-    if doc.get("format") != FORMAT:
-        found = json.dumps(doc.get("format"), ensure_ascii=False)
-        raise InterchangeError([f'format: expected "{FORMAT}", found {found}; this is not a Casefile document'])
+    fmt = doc.get("format")
+    if fmt != FORMAT:
+        found = _json_type(fmt) if isinstance(fmt, list | dict) else json.dumps(fmt, ensure_ascii=False)
+        raise InterchangeError(
+            [printable(f'format: expected "{FORMAT}", found {found}; this is not a Casefile document')]
+        )
     version = doc.get("version")
     if type(version) is not int:
         raise InterchangeError([f"version: expected a whole number, found {_json_type(version)}"])
     if version > VERSION:
         raise InterchangeError(
-            [f"version: this document is version {version}, newer than this version of Casefile reads ({VERSION})"]
+            [
+                printable(
+                    f"version: this document is version {version}, newer than this version of Casefile reads "
+                    f"({VERSION})"
+                )
+            ]
         )
     if version < 1:
-        raise InterchangeError([f"version: {version} is not a valid version"])
+        raise InterchangeError([printable(f"version: {version} is not a valid version")])
     for key in sorted(set(doc) - _TOP_KEYS):
         ck.error(key, "unknown field")
     case_doc = doc.get("case")
@@ -237,6 +274,8 @@ def check_document(doc: Any) -> Plan:
             if f.required and value is None:
                 ck.required(f"case.{f.name}", "case", f.name, raw)
             case[f.name] = value
+        if ck.chars > _QUICK_CHARS:
+            _check_size(ck, "case", list(case.items()))
 
     lists: dict[Kind, list[Any]] = {}
     for kind in JSON_ORDER:
@@ -279,6 +318,8 @@ def _check_records(ck: _Checker, kind: Kind, items: list[Any], ids: list[str | N
             columns.append(f.key_column)
     columns += ["created_at", "updated_at"]
     plan.columns[kind] = columns
+    field_of_column = {f.column: f.name for f in spec.fields if f.column}
+    column_fields = [field_of_column.get(column, column) for column in columns]
     # This loop runs for every record of a large case: look things up once, format paths
     # only for errors.
     fields = [(f.name, f, f.type, f.required, f.target) for f in spec.fields]
@@ -293,6 +334,7 @@ def _check_records(ck: _Checker, kind: Kind, items: list[Any], ids: list[str | N
         if type(item) is not dict:
             ck.error(path, f"expected an object, found {_json_type(item)}")
             continue
+        ck.chars = 0
         if not known.issuperset(item):
             for key in item:
                 if key not in known:
@@ -320,9 +362,35 @@ def _check_records(ck: _Checker, kind: Kind, items: list[Any], ids: list[str | N
             elif t is BOOL:
                 row.append(1 if value else 0)
             elif t is TAGS or t is LINES:
-                row.append(_encode_list(value) if value else "[]")
+                if value:
+                    encoded = _encode_list(value)
+                    ck.chars += len(encoded)
+                    row.append(encoded)
+                else:
+                    row.append("[]")
             else:
                 row.append(value)
+        if ck.chars > _QUICK_CHARS:
+            _check_size(ck, path, list(zip(column_fields, row, strict=False)))
         row += (stamp, stamp)
         append_row(tuple(row))
     plan.rows[kind] = rows
+
+
+def _check_size(ck: _Checker, path: str, values: list[tuple[str, Any]]) -> None:
+    """Refuse a record larger than a case file may hold (``MAX_VALUE_BYTES``: bigger ones are
+    refused when the file is opened), naming its largest field when that alone is too long."""
+    total = _RECORD_MARGIN
+    largest, largest_size = "", 0
+    for field_name, value in values:
+        if type(value) is str:
+            size = len(value.encode("utf-8"))
+            total += size
+            if size > largest_size:
+                largest, largest_size = field_name, size
+    if total <= MAX_VALUE_BYTES:
+        return
+    if largest_size + _RECORD_MARGIN > MAX_VALUE_BYTES:
+        ck.error(f"{path}.{largest}", _TOO_LONG)
+    else:
+        ck.error(path, _TOO_LARGE)

@@ -2,9 +2,34 @@
 
 from __future__ import annotations
 
+import unicodedata
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` safe to show on one line: control characters (which SQLite's messages can quote
+    from a damaged file, and which a file name can hold) become U+FFFD, so a message can
+    neither break a line nor send escape sequences to a terminal."""
+    out = []
+    for ch in text:
+        if ch == "\n" and keep_newlines:
+            out.append(ch)
+        elif unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI_CONTROLS:
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# Characters that reorder the text around them: a name holding one could make a message read
+# differently from what it says.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
 
 class CaseFileError(Exception):
     """A problem with a case file that the user can act on; ``str()`` is the message."""
+
+    def __init__(self, message: str = "", *args: object) -> None:
+        super().__init__(printable(str(message), keep_newlines=isinstance(self, InterchangeError)), *args)
 
 
 class RefusedFileError(CaseFileError):

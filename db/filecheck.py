@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import struct
 import threading
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .errors import CaseFileError, NewerVersionError, RefusedFileError
+from .lock import held_elsewhere
 from .migrations import MIGRATIONS, SCHEMA_VERSION, migrate
+from .sidefiles import full_check_problem, rolled_back_copy, side_file_problem
 
 APPLICATION_ID = 0x43415346  # "CASF"
 # Longest single record a case file may hold: far beyond any real statement (a 50-page
@@ -62,6 +65,7 @@ class FileReport:
     version: int
     writable: bool
     size: int
+    pending_rollback: bool = False  # a verified hot journal waits to be played back (see check_file)
 
     @property
     def needs_migration(self) -> bool:
@@ -329,17 +333,75 @@ def _raise_first(results: list[object]) -> None:
 def check_file(path: str | os.PathLike[str]) -> FileReport:
     """Run every open-time check on ``path``; raise RefusedFileError/CaseFileError if it fails.
 
-    Reads only. A hot journal left by a crash is rolled back by SQLite as it reads, which
-    restores the file to its last committed state; nothing else is written.
+    Reads only, whatever lies beside the file: a write-ahead log or a linked side file refuses
+    it (see db.sidefiles), and a hot journal left by a crash is played back into a private copy
+    and checked there in full; the report then says ``pending_rollback`` and the journal is
+    played back into the file itself only when it is opened for editing (``play_back_journal``).
     """
     p = Path(path)
-    # A process that crashed mid-transaction leaves a hot journal, and the file's size may not
-    # match its header until SQLite rolls the journal back (as quick_check reads, below).
-    hot = has_hot_journal(p)
-    header, size = read_header(p, size_checks=not hot)
     name = p.name
+    require_regular_file(p)
+    read_header(p, size_checks=False)  # a missing, unreadable or foreign file: say that first
+    problem = side_file_problem(p)
+    if problem is not None:
+        raise RefusedFileError(f"{name} was not opened: {problem}. The file was not changed.")
     writable = os.access(p, os.W_OK) and os.access(p.parent, os.W_OK)
-    uri = check_connection_uri(p, writable=writable)
+    if has_hot_journal(p):
+        if held_elsewhere(p):
+            # Another Casefile is saving an edit right now: the journal is its own, and SQLite's
+            # locks make this reader wait for the edit to finish.
+            return _check_contents(p, writable=writable, size_checks=False)
+        return _check_with_journal(p, writable=writable)
+    return _check_contents(p, writable=writable)
+
+
+def _check_with_journal(p: Path, *, writable: bool) -> FileReport:
+    name = p.name
+    try:
+        with rolled_back_copy(p) as copy:
+            try:
+                report = _check_contents(copy, writable=writable)
+                conn = sqlite3.connect(check_connection_uri(copy, writable=False), uri=True)
+                try:
+                    problem = full_check_problem(conn)
+                finally:
+                    conn.close()
+            except RefusedFileError as exc:
+                problem = str(exc).removeprefix(f"{name} ")
+    except (OSError, sqlite3.Error) as exc:
+        raise CaseFileError(
+            f"{name} has a journal from an interrupted save that could not be checked "
+            f"({getattr(exc, 'strerror', None) or exc}); the file was not changed."
+        ) from None
+    if problem is not None:
+        raise RefusedFileError(
+            f"{name} has a leftover journal ({name}-journal) from an interrupted save that does not match it: "
+            f"played back, it would leave the file damaged ({problem}). The file was not changed; move "
+            f"{name}-journal out of the folder to open the file without it."
+        )
+    return FileReport(path=p, version=report.version, writable=writable, size=report.size, pending_rollback=True)
+
+
+def play_back_journal(path: Path) -> None:
+    """Let SQLite play a hot journal back into ``path`` (after ``check_file`` verified it in a copy).
+
+    Only the editor that holds the file's lock calls this.
+    """
+    conn = sqlite3.connect(check_connection_uri(path, writable=True), uri=True, isolation_level=None)
+    try:
+        conn.execute("PRAGMA trusted_schema = OFF")
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.Error as exc:
+        raise CaseFileError(f"{path.name} could not be recovered from an interrupted save: {exc}.") from None
+    finally:
+        conn.close()
+
+
+def _check_contents(p: Path, *, writable: bool, size_checks: bool = True) -> FileReport:
+    """The checks of the file's own bytes (no hot journal beside it), through a read-only connection."""
+    header, size = read_header(p, size_checks=size_checks)
+    name = p.name
+    uri = check_connection_uri(p, writable=False)
     quick: list[object] = []  # quick_check's verdict, from a second connection
     runner: threading.Thread | None = None
     try:
@@ -347,16 +409,10 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
     except sqlite3.Error as exc:
         raise RefusedFileError(f"{name} could not be opened: {exc}.") from None
     try:
-        if hot:
-            # The first read rolls the journal back; do it (and quick_check) before anything else.
-            _quick_check(conn, name, quick)
-            _raise_first(quick)
-            header, size = read_header(p)
-        else:
-            # quick_check and the scans below each read the whole file; on a large case they take
-            # a few hundred milliseconds each, so they run side by side (SQLite releases the GIL).
-            runner = threading.Thread(target=_quick_check_on, args=(uri, name, quick), daemon=True)
-            runner.start()
+        # quick_check and the scans below each read the whole file; on a large case they take
+        # a few hundred milliseconds each, so they run side by side (SQLite releases the GIL).
+        runner = threading.Thread(target=_quick_check_on, args=(uri, name, quick), daemon=True)
+        runner.start()
         try:
             actual = _schema_of(conn)
         except sqlite3.DatabaseError as exc:
@@ -397,3 +453,20 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
             "It may have been altered by another program or tampered with, so it was not opened."
         )
     return FileReport(path=p, version=header.user_version, writable=writable, size=size)
+
+
+def require_regular_file(path: Path) -> None:
+    """Refuse at once anything that is not a regular file (a named pipe would make a read wait forever)."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        return  # read_header says there is no file
+    except OSError:
+        return  # read_header says why it cannot be read
+    if stat.S_ISDIR(info.st_mode):
+        raise CaseFileError(f"{path.name} is a folder, not a case file.")
+    if not stat.S_ISREG(info.st_mode):
+        raise RefusedFileError(
+            f"{path.name} is not a file but a special file (a named pipe, socket or device), so it is not a case "
+            "file. It was not opened."
+        )

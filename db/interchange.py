@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .casefile import CaseFile, build_new_file, temp_path_beside
-from .document_check import FORMAT, VERSION, Plan, check_document
+from .casefile import CaseFile, build_new_file
+from .document_check import FORMAT, MAX_ERRORS, VERSION, Plan, check_document, printable
 from .errors import CaseFileError, InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
+from .tempfiles import create_temp_beside
 from .values import decode_list
 
 # ----- export -----------------------------------------------------------------------------
@@ -95,22 +96,31 @@ def dumps(doc: dict[str, Any]) -> str:
 def write_text_atomic(
     path: str | os.PathLike[str], text: str, *, overwrite: bool = False, encoding: str = "utf-8"
 ) -> Path:
-    """Write a text file via a temporary file in the same folder, renamed into place when complete."""
+    """Write a text file via a temporary file in the same folder, renamed into place when complete.
+
+    The file gets the user's normal permissions (``0o666`` less the umask), like any saved file.
+    """
     target = Path(path)
     if target.exists() and not overwrite:
         raise CaseFileError(f"{target.name} already exists.")
     if target.is_dir():
         raise CaseFileError(f"{target.name} is a folder.")
-    tmp = temp_path_beside(target)
+    tmp: Path | None = None
     try:
-        with open(tmp, "w", encoding=encoding, newline="") as handle:
+        fd, tmp = create_temp_beside(target)
+        with open(fd, "w", encoding=encoding, newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
         raise CaseFileError(f"{target.name} could not be written: {exc.strerror or exc}.") from None
+    except BaseException:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise
     return target
 
 
@@ -137,17 +147,82 @@ def load_json(path: str | os.PathLike[str]) -> Any:
 
 
 def loads(data: bytes | str) -> Any:
-    """Parse JSON text; InterchangeError naming the line and column of the first problem."""
+    """Parse JSON text; InterchangeError naming the line and column of the first problem, or the
+    path of every object that gives a key twice (JSON readers differ on which one they keep)."""
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
     except UnicodeDecodeError as exc:
         raise InterchangeError([f"$: the file is not UTF-8 text (byte {exc.start})"]) from None
     try:
-        return json.loads(text)
+        try:
+            return json.loads(text, object_pairs_hook=_unique_keys, parse_int=_parse_int)
+        except _DuplicateKey:
+            # Rare: parse again keeping every object, to name each place a key repeats.
+            keyed = json.loads(text, object_pairs_hook=_KeyedObject, parse_int=_parse_int)
     except json.JSONDecodeError as exc:
         raise InterchangeError([f"$: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"]) from None
     except RecursionError:
         raise InterchangeError(["$: not valid JSON: nested too deeply"]) from None
+    raise InterchangeError(_duplicate_key_errors(keyed))
+
+
+class _DuplicateKey(Exception):
+    """An object in the document gives the same key twice."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _DuplicateKey
+    return obj
+
+
+def _parse_int(text: str) -> int | float:
+    # Python turns at most 4300 digits into an int (more is a ValueError, not a JSON error). A
+    # longer number is kept as a float (infinity), which every field refuses, naming its path.
+    return int(text) if len(text) <= 4000 else float(text)
+
+
+class _KeyedObject(dict[str, Any]):
+    """A JSON object as parsed, with how often each repeated key was given."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__(pairs)
+        self.pairs = pairs  # every value, also those a repeated key overwrote
+        self.repeated: dict[str, int] = {}
+        if len(self) != len(pairs):
+            counts: dict[str, int] = {}
+            for key, _value in pairs:
+                counts[key] = counts.get(key, 0) + 1
+            self.repeated = {key: n for key, n in counts.items() if n > 1}
+
+
+_Step = tuple["_Step | None", "str | int"]  # (parent, key or index): a path, built only for an error
+
+
+def _path(step: _Step | None) -> str:
+    parts: list[str] = []
+    while step is not None:
+        step, part = step
+        parts.append(f"[{part}]" if isinstance(part, int) else f".{part}")
+    return "".join(reversed(parts)).removeprefix(".") or "$"
+
+
+def _duplicate_key_errors(doc: Any) -> list[str]:
+    """``path: the key "x" appears twice`` for each repeated key, in document order."""
+    errors: list[str] = []
+    stack: list[tuple[Any, _Step | None]] = [(doc, None)]  # no recursion: documents may nest deeply
+    while stack and len(errors) < MAX_ERRORS:
+        value, at = stack.pop()
+        if isinstance(value, _KeyedObject):
+            for key, n in value.repeated.items():
+                times = "twice" if n == 2 else f"{n} times"
+                errors.append(printable(f'{_path(at)}: the key "{key}" appears {times}'))
+            children: list[tuple[Any, _Step]] = [(v, (at, k)) for k, v in value.pairs if isinstance(v, dict | list)]
+        else:
+            children = [(v, (at, i)) for i, v in enumerate(value) if isinstance(v, dict | list)]
+        stack.extend(reversed(children))
+    return errors[:MAX_ERRORS]
 
 
 # ----- import: writing --------------------------------------------------------------------

@@ -6,6 +6,13 @@ an operating-system lock on it for as long as the file is open. The lock file sa
 (user, host, process, since when); the OS lock says whether they are still there. A
 process that was killed releases its OS lock with it, so its leftover lock file is
 recognised as stale and taken over. Read-only opens take no lock.
+
+The lock file's name can be taken by anything someone put in the folder (an archive can hold
+a symbolic link by that name). Casefile writes into it only when it is a regular file with a
+single name, opened without following links; anything else leaves the case read-only, with
+the reason. A case file with several names (hard links) is one file: besides the lock file
+beside the name it was opened by, the editor holds a BSD ``flock`` on the case file itself,
+which every name shares (SQLite's own locks are POSIX locks, which ``flock`` does not touch).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import getpass
 import json
 import os
 import socket
+import stat
 import sys
 from contextlib import suppress
 from dataclasses import dataclass
@@ -22,6 +30,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import CaseFileError
+
+_MAX_OWNER_BYTES = 4096
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 @dataclass(frozen=True)
@@ -48,13 +60,30 @@ class LockOwner:
 class FileInUseError(CaseFileError):
     """The case file is open for editing elsewhere; ``owner`` says by whom."""
 
-    def __init__(self, path: Path, owner: LockOwner | None) -> None:
+    def __init__(
+        self, path: Path, owner: LockOwner | None, *, other_name: bool = False, replacing: bool = False
+    ) -> None:
         self.path = path
         self.owner = owner
         who = owner.describe() if owner else "another copy of Casefile"
-        super().__init__(
-            f"{path.name} is open for editing by {who}. You can open it read-only, or wait until it is closed."
-        )
+        if other_name:
+            who += " under another of its names (it has hard links)"
+        if replacing:
+            message = f"{path.name} was not replaced: it is open for editing by {who}. Close it there first."
+        else:
+            message = (
+                f"{path.name} is open for editing by {who}. You can open it read-only, or wait until it is closed."
+            )
+        super().__init__(message)
+
+
+class LockUnavailableError(CaseFileError):
+    """No lock can be taken (the folder forbids it, the name is taken by something else, the disk
+    is full); the file can still be opened read-only, and ``reason`` says why not for editing."""
+
+    def __init__(self, case_name: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"{case_name} can only be opened read-only: {reason}.")
 
 
 def lock_path(case_path: Path) -> Path:
@@ -78,17 +107,39 @@ def read_owner(path: Path) -> LockOwner | None:
     (fcntl) lock the process has on it, so reading it through a new descriptor would unlock it.
     """
     try:
-        return _parse_owner(path.read_bytes())
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
     except OSError:
         return None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_OWNER_BYTES:
+            return None
+        return _parse_owner(os.read(fd, _MAX_OWNER_BYTES))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _parse_owner(data: bytes) -> LockOwner | None:
+    """The owner a lock file names; None for anything that is not a lock file's text."""
+    if len(data) > _MAX_OWNER_BYTES:
+        return None
     try:
         value: Any = json.loads(data.decode("utf-8"))
-        return LockOwner(str(value["user"]), str(value["host"]), int(value["pid"]), str(value["since"]))
-    except (ValueError, KeyError, TypeError):
+        owner = LockOwner(_short(value["user"]), _short(value["host"]), int(value["pid"]), _short(value["since"]))
+    except (ValueError, KeyError, TypeError, RecursionError, OverflowError):
         return None
+    return owner if 0 < owner.pid < 2**31 else None
+
+
+def _short(value: object) -> str:
+    """A name from a lock file, as one short line (the file is someone else's text)."""
+    if not isinstance(value, str | int):
+        raise TypeError("not a name")
+    text = " ".join(str(value).split())
+    text = "".join(ch for ch in text if ch.isprintable())
+    return text[:80] or "?"
 
 
 # The OS lock covers one byte far past the owner text, so others can still read who it is
@@ -120,9 +171,17 @@ def _try_os_lock(handle: IO[bytes]) -> bool:
 class CaseLock:
     """An acquired lock; ``release`` (or closing the case file) gives it up."""
 
-    def __init__(self, path: Path, handle: IO[bytes], owner: LockOwner, took_over: LockOwner | None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        handle: IO[bytes],
+        owner: LockOwner,
+        took_over: LockOwner | None,
+        whole_file: IO[bytes] | None = None,
+    ) -> None:
         self.path = path
         self._handle: IO[bytes] | None = handle
+        self._whole_file = whole_file
         self.owner = owner
         self.took_over = took_over  # the stale owner whose lock was taken over, if any
 
@@ -134,9 +193,14 @@ class CaseLock:
         _held_here.pop(self.path, None)
         # Remove first (while still holding the OS lock) so no one else's fresh lock is deleted.
         with suppress(OSError):
-            self.path.unlink()
+            if _odd_kind(os.lstat(self.path)) is None:
+                self.path.unlink()
         with suppress(OSError):
             handle.close()
+        whole, self._whole_file = self._whole_file, None
+        if whole is not None:
+            with suppress(OSError):
+                whole.close()
 
     @property
     def held(self) -> bool:
@@ -144,34 +208,156 @@ class CaseLock:
         return self._handle is not None
 
 
-def acquire(case_path: Path) -> CaseLock | None:
+def _open_lock_file(path: Path, case_name: str) -> IO[bytes]:
+    """Open (or create) the lock file, refusing anything that is not a plain file of its own."""
+    not_ours = (
+        f"the name of its lock file ({path.name}) is taken by {{what}}, which Casefile will not write into; "
+        "remove it to edit the case"
+    )
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise LockUnavailableError(case_name, f"its lock file cannot be checked ({exc.strerror or exc})") from None
+    if info is not None:
+        what = _odd_kind(info)
+        if what:
+            raise LockUnavailableError(case_name, not_ours.format(what=what))
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | _NOFOLLOW | _NONBLOCK | getattr(os, "O_BINARY", 0), 0o666)
+    except PermissionError:
+        raise LockUnavailableError(case_name, "its folder does not allow a lock file") from None
+    except OSError as exc:
+        if info is None and os.path.lexists(path):  # something took the name meanwhile
+            raise LockUnavailableError(case_name, not_ours.format(what="something else")) from None
+        raise LockUnavailableError(case_name, f"its lock file could not be made ({exc.strerror or exc})") from None
+    handle = os.fdopen(fd, "r+b")
+    try:
+        what = _odd_kind(os.fstat(fd))
+    except OSError:
+        what = "something that cannot be read"
+    if what:
+        handle.close()
+        raise LockUnavailableError(case_name, not_ours.format(what=what))
+    return handle
+
+
+def _odd_kind(info: os.stat_result) -> str | None:
+    """What a lock file's name holds, when it is not a plain file with one name."""
+    if stat.S_ISLNK(info.st_mode):
+        return "a link to another file"
+    if stat.S_ISDIR(info.st_mode):
+        return "a folder"
+    if not stat.S_ISREG(info.st_mode):
+        return "a special file"
+    if info.st_nlink > 1:
+        return "a file with other names (a hard link)"
+    return None
+
+
+def _hold_case_file(case_path: Path) -> IO[bytes] | None:
+    """For a case file with several names: a ``flock`` on the file itself, which every name shares.
+
+    Raises FileInUseError when another Casefile holds it under any name. None for a file with one
+    name (the lock file beside it is enough) and where ``flock`` does not exist.
+    """
+    try:
+        info = os.stat(case_path)
+    except OSError:
+        return None
+    if info.st_nlink <= 1:
+        return None
+    if sys.platform == "win32":
+        raise LockUnavailableError(
+            case_path.name,
+            "it has other names on this disk (hard links), so Casefile cannot tell whether it is being "
+            "edited under another name",
+        )
+    import fcntl
+
+    handle = open(case_path, "rb")  # noqa: SIM115 - held open for as long as the case is open
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise FileInUseError(case_path, None, other_name=True) from None
+    return handle
+
+
+def acquire(case_path: Path) -> CaseLock:
     """Lock ``case_path`` for editing by this process.
 
-    Raises FileInUseError if another live process holds it. Returns None when no lock can
-    be taken because the folder cannot be written (the file then opens read-only anyway).
+    Raises FileInUseError if another live process holds it (under this name or another name
+    of the same file), and LockUnavailableError, with the reason, when no lock can be taken
+    (the file can then still be opened read-only).
     """
     path = lock_path(case_path.resolve())
     owner = current_owner()
     if path in _held_here:
         raise FileInUseError(case_path, _held_here[path])
-    try:
-        handle = open(path, "a+b")  # noqa: SIM115 - held open for as long as the case is open
-    except PermissionError:
-        return None
-    except OSError as exc:
-        raise CaseFileError(f"{case_path.name} could not be locked for editing: {exc.strerror or exc}.") from None
+    handle = _open_lock_file(path, case_path.name)
     if not _try_os_lock(handle):
         handle.close()
         raise FileInUseError(case_path, read_owner(path))
     try:
+        whole = _hold_case_file(case_path.resolve())
+    except BaseException:
+        handle.close()
+        raise
+    try:
         handle.seek(0)
-        previous = _parse_owner(handle.read())  # through the locked handle: see read_owner
+        previous = _parse_owner(handle.read(_MAX_OWNER_BYTES + 1))  # through the locked handle: see read_owner
         handle.seek(0)
         handle.truncate()
         handle.write(json.dumps(owner.__dict__).encode("utf-8"))
         handle.flush()
     except OSError as exc:
         handle.close()
-        raise CaseFileError(f"{case_path.name} could not be locked for editing: {exc.strerror or exc}.") from None
+        if whole is not None:
+            whole.close()
+        with suppress(OSError):
+            path.unlink()  # an empty or partial lock file helps nobody
+        raise LockUnavailableError(
+            case_path.name, f"its lock file could not be written ({exc.strerror or exc})"
+        ) from None
     _held_here[path] = owner
-    return CaseLock(path, handle, owner, previous if previous and previous != owner else None)
+    return CaseLock(path, handle, owner, previous if previous and previous != owner else None, whole)
+
+
+def held_elsewhere(case_path: Path) -> bool:
+    """True while another process holds the editing lock of ``case_path`` (nothing is written).
+
+    A journal beside a file someone is editing belongs to their edit in progress.
+    """
+    path = lock_path(case_path.resolve())
+    if path in _held_here:
+        return False
+    try:
+        fd = os.open(path, os.O_RDWR | _NOFOLLOW | _NONBLOCK | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return False
+    try:
+        if _odd_kind(os.fstat(fd)) is not None:
+            return False
+        with os.fdopen(os.dup(fd), "r+b") as handle:
+            if not _try_os_lock(handle):
+                return True
+            _release_os_lock(handle)
+            return False
+    finally:
+        os.close(fd)
+
+
+def _release_os_lock(handle: IO[bytes]) -> None:
+    with suppress(OSError):
+        if sys.platform == "win32":
+            import msvcrt
+
+            handle.seek(_LOCK_OFFSET)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+            handle.seek(0)
+        else:
+            import fcntl
+
+            fcntl.lockf(handle.fileno(), fcntl.LOCK_UN, 1, _LOCK_OFFSET)

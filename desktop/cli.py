@@ -92,6 +92,11 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"REFUSED: {exc}")
         return EXIT_ERROR
     note = " (older schema: it will be upgraded when opened for editing)" if report.needs_migration else ""
+    if report.pending_rollback:
+        note += (
+            "; a save was interrupted, and the unfinished change (checked, and safe to undo) will be undone "
+            "when it is next opened for editing"
+        )
     print(f"OK: {report.path.name} is a valid case file (schema version {report.version}){note}.")
     return EXIT_OK
 

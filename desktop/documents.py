@@ -413,13 +413,13 @@ class Documents(QObject):
 
     def restore_backup(self) -> None:
         """File > Restore From Backup…: restore an automatic backup into a new case file and open it."""
-        from db.backups import all_backups, case_id_of, list_backups, restore_backup
+        from db.backups import all_backups, backup_key, list_backups, restore_backup
 
         from .dialogs.restore_backup import RestoreBackupDialog
 
         session = self.session
-        if session is not None and not session.cf.closed:
-            backups = list_backups(case_id_of(session.cf))
+        if session is not None and not session.cf.closed and session.cf.path is not None:
+            backups = list_backups(backup_key(session.cf.path))
             note = (
                 f"Automatic backups of “{session.cf.display_name}”, newest first. Casefile keeps the last "
                 "ten, taken when the file is opened after it has changed. Restoring makes a new file; "
@@ -434,8 +434,10 @@ class Documents(QObject):
         dialog.deleteLater()
         if not accepted or backup is None:
             return
-        name = f"{backup.title() or 'Restored case'} (restored {backup.made:%Y-%m-%d}).casefile"
-        target = file_dialogs.ask_new_case(self.window, self._beside(name.replace("/", "-")), "Restore Backup As")
+        from .briefing.naming import safe_stem
+
+        name = f"{safe_stem(backup.title(), 'Restored case')} (restored {backup.made:%Y-%m-%d}).casefile"
+        target = file_dialogs.ask_new_case(self.window, self._beside(name), "Restore Backup As")
         if target is None:
             return
         self.run(

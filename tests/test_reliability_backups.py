@@ -17,7 +17,7 @@ from reliability_helpers import listing, record, sha256
 
 import db.backups as backups_module
 from db import interchange, records
-from db.backups import KEEP, backup_if_changed, case_folder, case_id_of, list_backups
+from db.backups import KEEP, backup_if_changed, backup_key, case_folder, list_backups
 from db.casefile import CaseFile
 from db.errors import CaseFileError
 from db.fields import Kind
@@ -39,7 +39,7 @@ def test_a_verified_backup_is_made_only_when_the_file_changed(sample_path):
         started = time.perf_counter()
         first = backup_if_changed(cf)
         took = time.perf_counter() - started
-        assert first is not None and first.path.parent == backups_dir() / case_id_of(cf)
+        assert first is not None and first.path.parent == backups_dir() / backup_key(sample_path)
         assert check_file(first.path).version == cf.version  # a valid case file on its own
         with CaseFile.open(first.path, read_only=True) as copy:
             assert interchange.export_document(copy) == interchange.export_document(cf)
@@ -48,8 +48,8 @@ def test_a_verified_backup_is_made_only_when_the_file_changed(sample_path):
         second = backup_if_changed(cf)
         assert second is not None and second.change_counter > first.change_counter
         assert backup_if_changed(cf) is None
-    assert [b.path for b in list_backups(case_id_of_path(sample_path))] == [second.path, first.path]
-    assert listing(second.path.parent) == sorted([first.path.name, second.path.name])  # no temporary files
+    assert [b.path for b in list_backups(backup_key(sample_path))] == [second.path, first.path]
+    assert listing(second.path.parent) == sorted([first.path.name, second.path.name, "source.txt"])  # no temporary files
     record(
         5,
         "A backup is written only when the file changed since the last one, and is itself a valid case file "
@@ -61,11 +61,6 @@ def test_a_verified_backup_is_made_only_when_the_file_changed(sample_path):
     )
 
 
-def case_id_of_path(path) -> str:
-    with CaseFile.open(path, read_only=True) as cf:
-        return case_id_of(cf)
-
-
 def test_backups_rotate_keeping_the_newest(sample_path):
     base = dt.datetime(2026, 6, 1, 9, 0, 0)
     made = []
@@ -75,11 +70,11 @@ def test_backups_rotate_keeping_the_newest(sample_path):
             backup = backup_if_changed(cf, now=base + dt.timedelta(days=i))
             assert backup is not None
             made.append(backup)
-        kept = list_backups(case_id_of(cf))
+        kept = list_backups(backup_key(cf.path))
     assert len(kept) == KEEP
     assert [b.path for b in kept] == [b.path for b in reversed(made[-KEEP:])]  # the newest, newest first
     assert [b.made for b in kept] == [base + dt.timedelta(days=i) for i in reversed(range(5, KEEP + 5))]
-    assert len(list(kept[0].path.parent.iterdir())) == KEEP
+    assert len(list(kept[0].path.parent.glob("*.casefile"))) == KEEP
     record(5, "Backups rotate: the newest KEEP are kept, older ones removed.", backups_made=len(made), kept=KEEP)
 
 
@@ -113,8 +108,8 @@ def test_a_backup_that_does_not_verify_is_discarded(sample_path, monkeypatch):
             ):
                 backup_if_changed(cf)
         assert len(damaged) == 1
-        assert listing(good.path.parent) == [good.path.name]  # the bad copy is gone, the good one kept
-        assert [b.path for b in list_backups(case_id_of(cf))] == [good.path]
+        assert listing(good.path.parent) == [good.path.name, "source.txt"]  # the bad copy is gone, the good one kept
+        assert [b.path for b in list_backups(backup_key(cf.path))] == [good.path]
         again = backup_if_changed(cf)  # the next try succeeds
         assert again is not None and check_file(again.path)
     record(5, "A backup copy that fails the open-time checks is discarded and reported; the earlier backups stay.",
@@ -133,9 +128,8 @@ def test_a_failed_backup_is_shown_in_the_app_and_the_file_still_opens(qtbot, sam
     )
     assert window.case_view.banners[0].kind == "warning"
     assert not window.session.read_only
-    assert not case_folder(case_id_of(window.session.cf)).exists() or not any(
-        case_folder(case_id_of(window.session.cf)).iterdir()
-    )
+    folder = case_folder(backup_key(window.session.cf.path))
+    assert not folder.exists() or not list(folder.glob("*.casefile"))
 
 
 def test_restore_from_backup_lists_dates_and_restores_the_backed_up_content(qtbot, sample_path, tmp_path, monkeypatch):
@@ -148,7 +142,7 @@ def test_restore_from_backup_lists_dates_and_restores_the_backed_up_content(qtbo
     window.documents.open_path(sample_path)  # changed again: a second backup
     qtbot.waitUntil(lambda: window.session is not None, timeout=10000)
     qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
-    assert len(list_backups(case_id_of(window.session.cf))) == 2
+    assert len(list_backups(backup_key(window.session.cf.path))) == 2
     previous = window.documents.backup_task
     window.documents.close_case()
     window.documents.open_path(sample_path)  # unchanged since the last backup: no new copy
@@ -158,7 +152,7 @@ def test_restore_from_backup_lists_dates_and_restores_the_backed_up_content(qtbo
         timeout=15000,
     )
     cf = window.session.cf
-    found = list_backups(case_id_of(cf))
+    found = list_backups(backup_key(cf.path))
     title = records.get_case(cf)["title"]
     assert len(found) == 2
     original = sha256(sample_path)
@@ -193,4 +187,69 @@ def test_restore_from_backup_lists_dates_and_restores_the_backed_up_content(qtbo
         backups_skipped_because_unchanged=1,
         backups_listed=len(listed),
         restored="the older of two",
+    )
+
+
+def _set_case_id(path, case_id: str) -> None:
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("UPDATE case_info SET id = ? WHERE n = 1", (case_id,))
+    finally:
+        conn.close()
+
+
+def test_a_crafted_case_id_cannot_steer_where_backups_go(sample_path, tmp_path):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    # Files named like backups in a folder the crafted id points at: rotation must never see them.
+    planted = [victim / f"2020-01-{day:02d} 000000 #{day}.casefile" for day in range(1, KEEP + 4)]
+    for path in planted:
+        path.write_bytes(b"someone else's file")
+    _set_case_id(sample_path, str(victim))  # an absolute path as the "id"
+    crafted = tmp_path / "crafted.casefile"
+    crafted.write_bytes(sample_path.read_bytes())
+    _set_case_id(crafted, "../../../" + victim.name)
+    made = []
+    for path in (sample_path, crafted):
+        for i in range(2):
+            with CaseFile.open(path) as cf:
+                records.add_record(cf, Kind.SOURCE, {"title": f"Change {i}"})
+                backup = backup_if_changed(cf, keep=1)
+                assert backup is not None
+                made.append(backup)
+                assert backup.path.parent.parent == backups_dir()  # inside the backups folder, always
+    assert all(path.read_bytes() == b"someone else's file" for path in planted)  # nothing written or deleted
+    assert sorted(p.name for p in victim.iterdir()) == sorted(p.name for p in planted)
+    record(
+        12,
+        "A case id crafted as a path (absolute or ../) neither places backups outside the backups folder nor "
+        "rotates away files there; backups are filed by a hash of the file's own path.",
+        planted_backup_named_files=len(planted),
+        untouched=len(planted),
+        backups_made=len(made),
+    )
+
+
+def test_copies_of_one_case_keep_their_own_backups(sample_path, tmp_path):
+    copy = tmp_path / "copy of sample.casefile"
+    copy.write_bytes(sample_path.read_bytes())  # the same case id in both files
+    base = dt.datetime(2026, 6, 1, 9, 0, 0)
+    with CaseFile.open(sample_path) as cf:
+        records.add_record(cf, Kind.ACTOR, {"name": "Only in the original"})
+        original = backup_if_changed(cf, now=base)
+    assert original is not None
+    with CaseFile.open(copy) as cf:
+        for i in range(KEEP + 3):  # far more than KEEP backups of the copy
+            records.add_record(cf, Kind.SOURCE, {"title": f"Copy change {i}"})
+            assert backup_if_changed(cf, now=base + dt.timedelta(days=i + 1)) is not None
+    assert [b.path for b in list_backups(backup_key(sample_path))] == [original.path]  # still there
+    assert len(list_backups(backup_key(copy))) == KEEP
+    assert backup_key(sample_path) != backup_key(copy)
+    assert (original.path.parent / "source.txt").read_text(encoding="utf-8").strip().endswith("sample.casefile")
+    record(
+        12,
+        "Two copies of one case (same case id) keep separate backup rotations: editing the copy never pushes "
+        "out a backup of the original.",
+        backups_of_the_copy=KEEP + 3,
+        backups_of_the_original_kept=1,
     )

@@ -3,7 +3,9 @@
 Each step is a module ``mNNNN_*.py`` with ``VERSION``, ``DESCRIPTION`` and ``STATEMENTS``.
 A new file starts at version 0 and runs every step; an older file runs the steps above
 its ``user_version`` (after the caller has written a verified backup). Each step runs in
-one transaction together with the ``user_version`` bump, so a step is all or nothing.
+one transaction together with the ``user_version`` bump, so a step is all or nothing; an
+upgrade in place runs every step in one transaction (``all_or_nothing``), so a file whose
+upgrade fails is left exactly as it was.
 """
 
 from __future__ import annotations
@@ -33,27 +35,32 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
 def migrate(
-    conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION, steps: tuple[Migration, ...] = MIGRATIONS
+    conn: sqlite3.Connection,
+    *,
+    target: int = SCHEMA_VERSION,
+    steps: tuple[Migration, ...] = MIGRATIONS,
+    all_or_nothing: bool = False,
 ) -> list[int]:
     """Run the steps above the connection's ``user_version`` up to ``target``; return those run.
 
     ``conn`` must be in autocommit mode (``isolation_level=None``) so each step's transaction
-    is explicit.
+    is explicit. With ``all_or_nothing`` every step runs in one transaction.
     """
     current = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    todo = [step for step in steps if current < step.version <= target]
+    groups = [todo] if all_or_nothing and todo else [[step] for step in todo]
     done: list[int] = []
-    for step in steps:
-        if step.version <= current or step.version > target:
-            continue
+    for group in groups:
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for sql in step.statements:
-                conn.execute(sql)
-            conn.execute(f"PRAGMA user_version = {int(step.version)}")
+            for step in group:
+                for sql in step.statements:
+                    conn.execute(sql)
+                conn.execute(f"PRAGMA user_version = {int(step.version)}")
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:  # SQLite already rolled back after a full disk or an I/O error
                 conn.execute("ROLLBACK")
             raise
-        done.append(step.version)
+        done.extend(step.version for step in group)
     return done

@@ -21,13 +21,20 @@ def suggested_filename(doc: dict[str, Any]) -> str:
     main, colon, _ = title.partition(":")
     if colon and len(main.strip()) >= 8:
         title = main  # "Main title: long subtitle" -> the main title, as people name files
-    title = _ILLEGAL.sub("", title)
+    title = safe_stem(title, "Case")
+    as_of = parse_date(case.get("as_of"))
+    day = as_of.iso[:10] if as_of is not None else dt.date.today().isoformat()
+    return f"{title} - briefing - {day}.pdf"
+
+
+def safe_stem(text: str, fallback: str) -> str:
+    """``text`` as a file name every system accepts (no ``:``, ``/`` or other refused characters,
+    no reserved Windows name, at most 80 characters); ``fallback`` when nothing is left."""
+    title = _ILLEGAL.sub("", one_line(text))
     title = " ".join(title.split()).strip(" .")
     if len(title) > 80:
         cut = title[:80]
         title = (cut.rsplit(" ", 1)[0] if " " in cut[40:] else cut).rstrip(" .,;-")
     if not title or _RESERVED.match(title):
-        title = f"Case {title}".strip() if title else "Case"
-    as_of = parse_date(case.get("as_of"))
-    day = as_of.iso[:10] if as_of is not None else dt.date.today().isoformat()
-    return f"{title} - briefing - {day}.pdf"
+        title = f"{fallback} {title}".strip() if title else fallback
+    return title

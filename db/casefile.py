@@ -369,6 +369,7 @@ def build_new_file(
         raise CaseFileError(f"{target.name} already exists.")
     if not target.parent.is_dir():
         raise CaseFileError(f"The folder {target.parent} does not exist.")
+    clean_stale_temp_files(target.parent)
     tmp = temp_path_beside(target)
     lock: CaseLock | None = None
     try:
@@ -424,7 +425,12 @@ def _lock_for_replacing(target: Path) -> CaseLock | None:
 def backup_before_migration(path: Path, report: FileReport, folder: Path) -> Path:
     """Copy ``path`` with the backup API into ``folder`` and verify the copy; return its path."""
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H%M%S")
-    target = folder / f"{path.stem} - before upgrade to v{SCHEMA_VERSION} - {stamp}{SUFFIX}"
+    base = f"{path.stem} - before upgrade to v{SCHEMA_VERSION} - {stamp}"
+    target = folder / f"{base}{SUFFIX}"
+    n = 1
+    while target.exists():  # a second try within the same second
+        n += 1
+        target = folder / f"{base} ({n}){SUFFIX}"
     source = sqlite3.connect(check_connection_uri(path, writable=False), uri=True)
     try:
         build_new_file(target, source.backup, migrate_schema=False)

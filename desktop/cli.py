@@ -218,8 +218,13 @@ def _run(func: Callable[[argparse.Namespace], int], args: argparse.Namespace) ->
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # a bug: say so in one line, keep the details in the log
-        log.exception("unexpected error")
-        return _fail(f"unexpected error: {exc.__class__.__name__}: {exc}")
+        from db.errors import printable
+
+        log.exception("unexpected error in casefile %s", args.command if "command" in args else "")
+        from .logfile import log_path
+
+        summary = " ".join(printable(f"{exc.__class__.__name__}: {exc}").split())[:300]
+        return _fail(f"unexpected error ({summary}); the details are in {log_path()}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -230,7 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     multiprocessing.freeze_support()
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list and args_list[0] in COMMANDS:
+        from .logfile import setup_logging
+
         args = _command_parser().parse_args(args_list)
+        setup_logging(echo_to_stderr=False)
         return _run(args.func, args)
     if args_list and args_list[0] in ("-h", "--help") and len(args_list) > 1:
         args_list = [*args_list[1:], "--help"]

@@ -4,7 +4,6 @@ to copy; the app keeps running, and everything already written stays written."""
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import sys
 import threading
 import traceback
@@ -17,27 +16,12 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from db.paths import user_log_dir
 
 from . import APP_NAME, __version__
+from .logfile import LOG_NAME, setup_logging
+
+__all__ = ["LOG_NAME", "install_excepthook", "setup_logging", "show_error_dialog"]
 
 log = logging.getLogger("casefile")
-LOG_NAME = "casefile.log"
 _showing = False
-
-
-def setup_logging() -> None:
-    """Log to a rotating file in the user log folder (and warnings to stderr)."""
-    root = logging.getLogger()
-    if any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        return
-    try:
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            user_log_dir() / LOG_NAME, maxBytes=1_000_000, backupCount=3, encoding="utf-8"
-        )
-    except OSError:
-        handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    log.info("%s %s starting (Python %s)", APP_NAME, __version__, sys.version.split()[0])
 
 
 def details_text(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> str:

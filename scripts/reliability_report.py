@@ -41,6 +41,15 @@ ITEMS = {
     8: ("Risky locations", "tests/test_reliability_locations.py"),
     9: ("Export while editing", "tests/test_reliability_export.py"),
     10: ("Fuzzing", "tests/test_reliability_fuzz.py"),
+    11: ("Side files beside a case file", "tests/test_reliability_sidefiles.py"),
+    12: ("Backups filed by the file, not its contents", "tests/test_reliability_backups.py"),
+    13: ("Replacing a file someone is editing", "tests/test_reliability_sidefiles.py"),
+    14: ("JSON and CSV edges", "tests/test_reliability_interchange.py"),
+    15: ("Stored values that are not Casefile data", "tests/test_reliability_stored_values.py"),
+    16: ("Odd inputs, never a traceback", "tests/test_reliability_odd_inputs.py"),
+    17: ("Search on long text", "tests/test_reliability_search.py"),
+    18: ("Leftovers and permissions", "tests/test_reliability_leftovers.py tests/test_reliability_tempfiles.py"),
+    19: ("Refused means unchanged", "tests/test_reliability_promises.py"),
 }
 
 # What the tests found when they were first run, and what was changed (kept with the figures).
@@ -207,7 +216,7 @@ def render(lines: list[dict[str, Any]], cases: list[dict[str, Any]], status: int
     add("| # | Behaviour | Tests | Time | Headline figures |")
     add("|---|---|---|---|---|")
     for item, (title, path) in ITEMS.items():
-        tests = by_file.get(path, [])
+        tests = _tests_of(by_file, path, item, by_item)
         passed = sum(c["outcome"] == "passed" for c in tests)
         skipped = sum(c["outcome"] == "skipped" for c in tests)
         failed = sum(c["outcome"] == "failed" for c in tests)
@@ -246,7 +255,7 @@ def render(lines: list[dict[str, Any]], cases: list[dict[str, Any]], status: int
                     row = [fmt(line["figures"].get(k, "")) for k in keys]
                     add(f"| `{short_name(line['test'])}` | " + " | ".join(row) + " |")
             add("")
-        tests = by_file.get(path, [])
+        tests = _tests_of(by_file, path, item, by_item)
         if tests:
             add("<details><summary>Every test in this file</summary>")
             add("")
@@ -286,6 +295,21 @@ def render(lines: list[dict[str, Any]], cases: list[dict[str, Any]], status: int
     return "\n".join(out)
 
 
+def _tests_of(
+    by_file: dict[str, list[dict[str, Any]]], paths: str, item: int, by_item: dict[int, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The tests behind an item: every test of its files, or, for a file shared by several items, the tests
+    that recorded figures for this item."""
+    shared = [p for p in paths.split() if sum(p in other.split() for _t, other in ITEMS.values()) > 1]
+    recorded = {short_name(line["test"]) for line in by_item.get(item, [])}
+    out: list[dict[str, Any]] = []
+    for path in paths.split():
+        for case in by_file.get(path, []):
+            if path not in shared or case["name"] in recorded or short_name(case["name"]) in recorded:
+                out.append(case)
+    return out
+
+
 def headline(item: int, records: list[dict[str, Any]]) -> str:
     """One line of the most telling figures of an item."""
     figures = [r["figures"] for r in records]
@@ -320,7 +344,9 @@ def headline(item: int, records: list[dict[str, Any]]) -> str:
         return f"{fmt(f['exports'])} exports during {fmt(f['writes_during_exports'])} writes, 0 'database is locked'"
     if item == 10:
         return f"{total('examples'):,} documents, 0 unhandled exceptions"
-    return ""
+    if item == 19:
+        return f"{len(figures)} refused fixtures x {fmt(figures[0].get('operations'))} operations, 0 bytes changed"
+    return f"{len(figures)} checks recorded"
 
 
 def main(argv: list[str] | None = None) -> int:

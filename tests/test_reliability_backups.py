@@ -49,7 +49,9 @@ def test_a_verified_backup_is_made_only_when_the_file_changed(sample_path):
         assert second is not None and second.change_counter > first.change_counter
         assert backup_if_changed(cf) is None
     assert [b.path for b in list_backups(backup_key(sample_path))] == [second.path, first.path]
-    assert listing(second.path.parent) == sorted([first.path.name, second.path.name, "source.txt"])  # no temporary files
+    assert listing(second.path.parent) == sorted(
+        [first.path.name, second.path.name, "source.txt"]
+    )  # no temporary files
     record(
         5,
         "A backup is written only when the file changed since the last one, and is itself a valid case file "

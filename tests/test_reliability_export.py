@@ -33,13 +33,15 @@ def test_exports_during_a_stream_of_edits_are_consistent_snapshots(tmp_path):
     with CaseFile.create(path, title="Busy case") as cf:
         actor = add_record(cf, Kind.ACTOR, {"name": "Stress Test Speaker", "kind": "person"})
     cf = CaseFile.open(path)
-    done = [0]
+    done = [0]  # edits committed (counted after each commit returns)
+    begun = [0]  # edits begun (counted before each transaction starts): done <= committed <= begun
     errors: list[BaseException] = []
     stop = threading.Event()
 
     def writer() -> None:
         n = 0
         while not stop.is_set():
+            begun[0] = n + 1
             try:
                 with cf.write() as conn:
                     statement = insert_record(
@@ -70,7 +72,7 @@ def test_exports_during_a_stream_of_edits_are_consistent_snapshots(tmp_path):
             out = tmp_path / f"packet-{i}.pdf"
             result = export_snapshot(cf, out, BriefingOptions(deterministic=True))
             took = time.perf_counter() - started
-            after = done[0]
+            after = begun[0]
             text = pdftotext(out)
             statements = sorted(int(n) for n in set(STATEMENT.findall(text)))
             events = sorted(int(n) for n in set(EVENT.findall(text)))

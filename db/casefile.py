@@ -40,7 +40,7 @@ from .lock import acquire as acquire_lock
 from .migrations import SCHEMA_VERSION, migrate
 from .paths import backups_dir
 from .sidefiles import SIDE_SUFFIXES, remove_side_files, rolled_back_copy, side_path
-from .tempfiles import clean_stale_temp_files, temp_path_beside
+from .tempfiles import clean_stale_temp_files, create_temp_beside
 
 SUFFIX = ".casefile"
 # FTS5's secure-delete option (removes a deleted row's words from the index at once).
@@ -370,8 +370,13 @@ def build_new_file(
     if not target.parent.is_dir():
         raise CaseFileError(f"The folder {target.parent} does not exist.")
     clean_stale_temp_files(target.parent)
-    tmp = temp_path_beside(target)
     lock: CaseLock | None = None
+    try:
+        # Made here, with the user's normal permissions (SQLite would create it 0644 less the umask).
+        fd, tmp = create_temp_beside(target)
+        os.close(fd)
+    except OSError as exc:
+        raise CaseFileError(f"{target.name} could not be written: {exc.strerror or exc}.") from None
     try:
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:

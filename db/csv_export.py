@@ -11,18 +11,19 @@ apostrophe when it starts with a tab, carriage return or line feed, or when its 
 character after any leading spaces, no-break or other Unicode spaces, byte-order marks,
 zero-width or other invisible characters is ``=``, ``+``, ``-`` or ``@`` in any form that
 Unicode compatibility normalisation (NFKC) turns into one (full-width ``＝ ＋ － ＠``, small
-and superscript forms), or the minus sign U+2212. Spreadsheets show the apostrophe as
-nothing. A negative number such as ``-5`` is prefixed too (it reads ``'-5`` in the
-file): OWASP accepts that cost, and a value in a case file is text, not a number to sum.
+and superscript forms), or the minus sign U+2212. A negative number such as ``-5`` is
+prefixed too (``'-5``): OWASP accepts that cost, and a value in a case file is text, not a
+number to sum.
 
 The set of files appears whole or not at all. A new folder is built under a hidden
-temporary name beside it and renamed into place. Into a folder that already exists (other
-files in it are never touched), the set is written into a hidden folder inside it, which
-is then marked complete by a rename, and the files are moved out of it into place; a
-process killed while moving them leaves the marked folder, and the next export into that
-folder (or ``finish_interrupted_export``) moves the rest, so what the set becomes is
-decided at that one rename. Hidden folders left by a kill before it are removed by a later
-run (``db.tempfiles``).
+temporary name beside it and renamed into place in one step. In a folder that already
+exists (the user's other files in it are left alone), the set is built in a hidden folder
+inside it and marked complete by renaming that folder; only then are the files moved out
+into place, one rename each. A process killed before the mark leaves the old files as they
+were; one killed after it leaves the rest of the new set waiting, and the next export into
+the folder (or ``finish_interrupted_export``) moves it into place. Temporary folders left by
+a kill are removed by a later run (``db.tempfiles``); a marked folder is not a temporary
+file, so no cleanup ever discards half of a complete set.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from .tempfiles import clean_stale_temp_files, temp_path_beside
 
 CSV_NAMES: dict[Kind, str] = {kind: f"{KINDS[kind].json_name}.csv" for kind in JSON_ORDER}
 CASE_CSV = "case.csv"
+_SET_NAMES = frozenset([CASE_CSV, *CSV_NAMES.values()])
 
 # What a spreadsheet may run as a formula when a cell starts with it (after NFKC).
 _FORMULA_CHARS = frozenset("=+-@\u2212")
@@ -54,7 +56,7 @@ _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cn", "Zs", "Zl", "Zp", "Mn", "Me
 _INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that show as nothing
 
 # The hidden folder inside an existing target that holds a complete set being moved into place.
-_SET_STEM = ".casefile-csv"
+_SET_STEM = "casefile-csv"  # temp_path_beside hides it with a leading dot
 _READY_SUFFIX = ".ready"
 _READY = re.compile(r"^\.casefile-csv\.cf\d+-[0-9a-f]{8}\.ready$")
 
@@ -228,7 +230,7 @@ def _replace_in_folder(target: Path, texts: dict[str, str]) -> None:
 def _move_set(ready: Path, target: Path) -> None:
     """Move each file of a complete set from ``ready`` into ``target``, then remove ``ready``."""
     try:
-        names = sorted(os.listdir(ready))
+        names = sorted(name for name in os.listdir(ready) if name in _SET_NAMES)
     except FileNotFoundError:
         return  # another run finishing this same set has moved all of it
     for name in names:
@@ -238,12 +240,12 @@ def _move_set(ready: Path, target: Path) -> None:
             if (ready / name).exists():
                 raise
             # Another run finishing this same set moved this file first.
-    with suppress(FileNotFoundError):
-        ready.rmdir()
+    shutil.rmtree(ready, ignore_errors=True)
     _fsync_dir(target)
 
 
 def _move_into_place(source: Path, destination: Path) -> None:
+    """Put one file of a complete set in place (an atomic rename over any older file)."""
     os.replace(source, destination)
 
 

@@ -3,6 +3,9 @@
 ``check_document`` walks the whole document, converts each value to what the case file
 stores, and collects ``path: problem`` lines (up to ``MAX_ERRORS``); a document with any
 problem is refused with all of them, and one with none becomes a ``Plan`` ready to insert.
+Whatever a case file could not hold, or would refuse when opened, is a problem too: text
+with an unpaired surrogate, a number where text or true/false belongs, and a record larger
+than ``MAX_VALUE_BYTES``. Each line is printable on its own (see ``error_line``).
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ class _Checker:
 
     def error(self, path: str, message: str) -> None:
         if len(self.errors) < MAX_ERRORS:
-            self.errors.append(printable(f"{path}: {message}"))
+            self.errors.append(error_line(f"{path}: {message}"))
 
     def value(self, where: str, name: str, f: FieldSpec, value: Any) -> Any:
         """Check one field's JSON value; return it in stored form (refs stay document ids).
@@ -176,14 +179,16 @@ _SURROGATE_PROBLEM = "contains an unpaired surrogate escape (such as \\ud800), w
 
 # Characters that need a closer look: control characters (dropped) and surrogates (refused).
 _UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-# In a message: characters that would break the line or could not be printed or written as UTF-8.
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+# In a message: characters that would break the line, reorder it, or could not be printed or
+# written as UTF-8.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
 _LONGEST_MESSAGE = 400
 
 
-def printable(message: str) -> str:
-    """An error line safe to show, log and print: control characters and unpaired surrogates
-    written as escapes (``\\u0000``, ``\\ud800``), and a value pasted into it cut short in the middle."""
+def error_line(message: str) -> str:
+    """An error line safe to show, log and print: control, direction and line-separator characters
+    and unpaired surrogates written as JSON escapes (``\\u0000``, ``\\ud800``: what to look for in
+    the file), and a value pasted into it cut short in the middle."""
     if _UNPRINTABLE.search(message):
         message = _UNPRINTABLE.sub(lambda m: f"\\u{ord(m[0]):04x}", message)
     if len(message) > _LONGEST_MESSAGE:
@@ -242,7 +247,7 @@ def check_document(doc: Any) -> Plan:
     if fmt != FORMAT:
         found = _json_type(fmt) if isinstance(fmt, list | dict) else json.dumps(fmt, ensure_ascii=False)
         raise InterchangeError(
-            [printable(f'format: expected "{FORMAT}", found {found}; this is not a Casefile document')]
+            [error_line(f'format: expected "{FORMAT}", found {found}; this is not a Casefile document')]
         )
     version = doc.get("version")
     if type(version) is not int:
@@ -250,14 +255,14 @@ def check_document(doc: Any) -> Plan:
     if version > VERSION:
         raise InterchangeError(
             [
-                printable(
+                error_line(
                     f"version: this document is version {version}, newer than this version of Casefile reads "
                     f"({VERSION})"
                 )
             ]
         )
     if version < 1:
-        raise InterchangeError([printable(f"version: {version} is not a valid version")])
+        raise InterchangeError([error_line(f"version: {version} is not a valid version")])
     for key in sorted(set(doc) - _TOP_KEYS):
         ck.error(key, "unknown field")
     case_doc = doc.get("case")

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from .casefile import CaseFile, build_new_file
-from .document_check import FORMAT, MAX_ERRORS, VERSION, Plan, check_document, printable
+from .document_check import FORMAT, MAX_ERRORS, VERSION, Plan, check_document, error_line
 from .errors import CaseFileError, InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
-from .tempfiles import create_temp_beside
+from .tempfiles import clean_stale_temp_files, create_temp_beside
 from .values import decode_list
 
 # ----- export -----------------------------------------------------------------------------
@@ -98,13 +98,15 @@ def write_text_atomic(
 ) -> Path:
     """Write a text file via a temporary file in the same folder, renamed into place when complete.
 
-    The file gets the user's normal permissions (``0o666`` less the umask), like any saved file.
+    The file gets the user's normal permissions (``0o666`` less the umask), like any saved file,
+    and temporary files that killed runs left in the folder are removed first.
     """
     target = Path(path)
     if target.exists() and not overwrite:
         raise CaseFileError(f"{target.name} already exists.")
     if target.is_dir():
         raise CaseFileError(f"{target.name} is a folder.")
+    clean_stale_temp_files(target.parent)
     tmp: Path | None = None
     try:
         fd, tmp = create_temp_beside(target)
@@ -217,7 +219,7 @@ def _duplicate_key_errors(doc: Any) -> list[str]:
         if isinstance(value, _KeyedObject):
             for key, n in value.repeated.items():
                 times = "twice" if n == 2 else f"{n} times"
-                errors.append(printable(f'{_path(at)}: the key "{key}" appears {times}'))
+                errors.append(error_line(f'{_path(at)}: the key "{key}" appears {times}'))
             children: list[tuple[Any, _Step]] = [(v, (at, k)) for k, v in value.pairs if isinstance(v, dict | list)]
         else:
             children = [(v, (at, i)) for i, v in enumerate(value) if isinstance(v, dict | list)]

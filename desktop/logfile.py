@@ -16,6 +16,7 @@ from db.paths import user_log_dir
 from . import APP_NAME, __version__
 
 LOG_NAME = "casefile.log"
+_MARK = "casefile_log_handler"
 
 
 def log_path() -> Path:
@@ -30,14 +31,24 @@ def setup_logging(*, echo_to_stderr: bool = True) -> None:
     whose stderr is the user's terminal, then logs nowhere rather than print tracebacks there.
     """
     root = logging.getLogger()
-    if any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        return
     try:
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            log_path(), maxBytes=1_000_000, backupCount=3, encoding="utf-8"
-        )
+        target = log_path()
+    except OSError:
+        target = None
+    ours = [h for h in root.handlers if getattr(h, _MARK, False)]
+    if target is not None and any(getattr(h, "baseFilename", None) == str(target.resolve()) for h in ours):
+        return
+    for old in ours:  # the log folder moved (CASEFILE_HOME changed): log to the new place only
+        root.removeHandler(old)
+        old.close()
+    handler: logging.Handler
+    try:
+        if target is None:
+            raise OSError("no log folder")
+        handler = logging.handlers.RotatingFileHandler(target, maxBytes=1_000_000, backupCount=3, encoding="utf-8")
     except OSError:
         handler = logging.StreamHandler() if echo_to_stderr else logging.NullHandler()
+    setattr(handler, _MARK, True)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.INFO)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -16,6 +15,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import CondPageBreak, Flowable, NextPageTemplate, PageBreak
 
 import desktop
+from db.tempfiles import clean_stale_temp_files, create_temp_beside
 
 from . import sections
 from .checks import preflight
@@ -129,8 +129,12 @@ def render_briefing(
     if progress is not None and progress(0, total) is False:
         raise ExportCancelled("The export was cancelled.")
 
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem[:40]}.", suffix=".part", dir=target.parent)
+    # The user's normal permissions (not mkstemp's owner-only mode), and a name a later run
+    # recognises and removes if this process is killed before the rename, as this one does.
+    clean_stale_temp_files(target.parent)
+    handle, temp_path = create_temp_beside(target)
     os.close(handle)
+    temp_name = str(temp_path)
     canvases: list[PacketCanvas] = []
 
     def make_canvas(*args: Any, **kwargs: Any) -> PacketCanvas:

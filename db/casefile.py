@@ -137,13 +137,17 @@ class CaseFile:
                 backup = backup_before_migration(p, report, backup_dir or backups_dir())
                 _migrate_in_place(p, backup)
             uri = check_connection_uri(p, writable=not read_only)
+            opened: list[CaseFile] = []
 
             def connect() -> sqlite3.Connection:
+                if opened and opened[0].closed:  # a background read that started as the case closed
+                    raise CaseFileError("The case file is closed.")
                 conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
                 configure(conn, read_only=read_only)
                 return conn
 
             cf = cls(p, _make_engine(connect, single=False), read_only=read_only, version=SCHEMA_VERSION)
+            opened.append(cf)
         except BaseException:
             if lock is not None:
                 lock.release()

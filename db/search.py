@@ -17,10 +17,9 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
-from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection
@@ -48,8 +47,10 @@ SNIPPET_SCAN_LIMIT = 5000
 # In a long record's snippet, a word or a gap between words longer than this is shortened,
 # so the snippet stays short whatever the text (one 500 kB "word" included).
 MAX_PIECE = 60
-# How far back from a long record's first match to look for the words that open its window.
-_LOOK_BACK = 2000
+# A long record's snippet is chosen among the words from LOOK_BACK characters before the
+# first match of each field to LOOK_AHEAD characters after it.
+LOOK_BACK = 2000
+LOOK_AHEAD = 4000
 # SQLite virtual machine steps between two checks of ``stop``.
 _STEPS_PER_CHECK = 20000
 
@@ -57,6 +58,7 @@ _STEPS_PER_CHECK = 20000
 _TOKEN = re.compile(r"[^\W_]+")
 _LONG_RUN = re.compile(rf"[^\W_]{{{MAX_PIECE + 1},}}|[\W_]{{{MAX_PIECE + 1},}}")
 _QUERY_WORD = re.compile(r'"([^"]*)"\*')
+_SENTENCE = re.compile(r"[.:][ \t\n\r]+")
 
 
 class SearchStopped(Exception):
@@ -112,7 +114,7 @@ def search(
                 if check():
                     break
                 hits.extend(_search_kind(conn, kind, match, pattern, limit_per_kind, check))
-        except DatabaseError:
+        except (DatabaseError, sqlite3.DatabaseError):
             if not halted:
                 raise
         finally:
@@ -120,9 +122,9 @@ def search(
             if cf.closed:
                 # Never hand a connection back to the pool of a closed file: close it now.
                 conn.invalidate()
+        if cf.closed:
+            raise CaseFileError("The case file is closed.")
         if halted:
-            if halted[0] == "closed":
-                raise CaseFileError("The case file is closed.")
             raise SearchStopped("The search was stopped.")
     return hits
 
@@ -155,47 +157,64 @@ def _search_kind(
     ranked = matches <= RANK_LIMIT
     order = "score" if ranked else f"{fts}.rowid DESC"
     score = f"bm25({fts})" if ranked else "0.0"
-    top = conn.exec_driver_sql(
-        f"SELECT {fts}.rowid, {score} AS score FROM {fts} JOIN {table} r ON r.n = {fts}.rowid "
-        f"WHERE {fts} MATCH ? ORDER BY {order} LIMIT ?",
-        (match, limit),
-    ).all()
-    if not top:
-        return []
-    # Snippets only for the hits listed. The rowid range lets FTS5 skip to them; the "+"
-    # keeps the list out of FTS5's hands, so the match is walked once, not once per hit.
-    rowids = [int(row[0]) for row in top]
     columns = _fts_columns(conn, fts)
-    size = " + ".join(f"coalesce(length(r.{c}), 0)" for c in columns)
     title = spec.field(spec.title_field).column
-    found: dict[int, tuple[str, str, str | None]] = {}
-    for n, rid, record_title, snippet in conn.exec_driver_sql(
-        f"SELECT {fts}.rowid, r.id, r.{title}, "
-        f"CASE WHEN {size} <= ? THEN snippet({fts}, -1, ?, ?, ?, {SNIPPET_TOKENS}) END "
-        f"FROM {fts} JOIN {table} r ON r.n = {fts}.rowid "
-        f"WHERE {fts} MATCH ? AND {fts}.rowid BETWEEN ? AND ? "
-        f"AND +{fts}.rowid IN ({', '.join('?' * len(rowids))})",
-        (SNIPPET_SCAN_LIMIT, HIT_START, HIT_END, ELLIPSIS, match, min(rowids), max(rowids), *rowids),
-    ):
-        found[int(n)] = (rid, record_title, snippet)
+    size = " + ".join(f"coalesce(length(r.{c}), 0)" for c in columns)
+    snippet = f"CASE WHEN {size} <= {SNIPPET_SCAN_LIMIT} THEN snippet({fts}, -1, ?, ?, ?, {SNIPPET_TOKENS}) END"
+    marks = (HIT_START, HIT_END, ELLIPSIS)
+    source = f"FROM {fts} JOIN {table} r ON r.n = {fts}.rowid WHERE {fts} MATCH ?"
+    rows: list[tuple[Any, ...]]
+    if not ranked or matches <= limit:
+        # Snippets are made only for the rows listed: newest first needs no sort, and a sort of
+        # no more matches than are listed makes no snippet in vain.
+        rows = [
+            tuple(row)
+            for row in conn.exec_driver_sql(
+                f"SELECT {fts}.rowid, r.id, r.{title}, {snippet}, {score} AS score {source} ORDER BY {order} LIMIT ?",
+                (*marks, match, limit),
+            )
+        ]
+    else:
+        # Sorting by score would make a snippet for every match before keeping the best: rank
+        # first, then make snippets for the best only. The rowid range lets FTS5 skip to them;
+        # the "+" keeps the list out of FTS5's hands, so the match is walked once, not once per hit.
+        top = conn.exec_driver_sql(
+            f"SELECT {fts}.rowid, {score} AS score {source} ORDER BY score LIMIT ?", (match, limit)
+        ).all()
+        rowids = [int(n) for n, _score in top]
+        found = {
+            int(n): (rid, record_title, text)
+            for n, rid, record_title, text in conn.exec_driver_sql(
+                f"SELECT {fts}.rowid, r.id, r.{title}, {snippet} {source} AND {fts}.rowid BETWEEN ? AND ? "
+                f"AND +{fts}.rowid IN ({', '.join('?' * len(rowids))})",
+                (*marks, match, min(rowids), max(rowids), *rowids),
+            )
+        }
+        rows = [(n, *found[int(n)], rank) for n, rank in top if int(n) in found]
     hits: list[SearchHit] = []
-    for n, rank in top:
-        if int(n) not in found:
-            continue
-        rid, record_title, snippet = found[int(n)]
-        if snippet is None:  # a long record
+    for n, rid, record_title, text, rank in rows:
+        if text is None:  # a long record
             if check():
                 return hits
-            texts = conn.exec_driver_sql(f"SELECT {', '.join(columns)} FROM {table} WHERE n = ?", (n,)).one()
-            snippet = long_snippet(texts, pattern)
+            fields = conn.exec_driver_sql(f"SELECT {', '.join(columns)} FROM {table} WHERE n = ?", (n,)).one()
+            text = long_snippet(fields, pattern)
         rank = float(rank) if rank is not None else 0.0  # a damaged index can give no rank
-        hits.append(SearchHit(kind, rid, short_label(record_title, 80), snippet, rank))
+        hits.append(SearchHit(kind, rid, _label(record_title), text, rank))
     return hits
 
 
-@cache
-def _fts_columns_of(names: tuple[str, ...]) -> tuple[str, ...]:
-    return names
+def _label(title: str | None, limit: int = 80) -> str:
+    """``short_label(title, limit)``, collapsing the spaces of no more of a long title than it shows."""
+    if title is not None and len(title) > 50 * limit:
+        head = title[: 4 * limit]
+        # The words of the head are the title's first words (the last one perhaps cut short),
+        # so when they already run past the limit the label is the same.
+        if len(" ".join(head.split())) > limit:
+            return short_label(head, limit)
+    return short_label(title, limit)
+
+
+_COLUMNS: dict[str, tuple[str, ...]] = {}
 
 
 def _fts_columns(conn: Connection, fts: str) -> tuple[str, ...]:
@@ -207,56 +226,21 @@ def _fts_columns(conn: Connection, fts: str) -> tuple[str, ...]:
     return cached
 
 
-_COLUMNS: dict[str, tuple[str, ...]] = {}
-
-
 # ----- snippets of long records -----------------------------------------------------------
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, as the full-text index compares words; same length as ``text``
-    (characters that would change length are left as they are), so positions carry over."""
-    text = text.lower() if text.isascii() else text
-    if text.isascii():
-        return text
-    table: dict[int, str] = {}
-    for ch in set(text):
-        if ch.isascii():
-            continue
-        base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c)).lower()
-        if len(base) == 1 and base != ch:
-            table[ord(ch)] = base
-    return text.translate(table)
-
-
-def _hit_pattern(match: str) -> re.Pattern[str] | None:
-    """One regular expression finding any of the query's words (each a prefix) in folded text.
-
-    Each word is what ``fts_query`` quoted; FTS5 splits a word like "U.S." into a phrase of
-    words, so a match is those words in a row, the last one as a prefix.
-    """
-    alternatives: list[str] = []
-    for word in _QUERY_WORD.findall(match):
-        tokens = _TOKEN.findall(_fold_word(word))
-        if tokens:
-            *whole, last = (re.escape(t) for t in tokens)
-            alternatives.append("(?<![^\\W_])" + "".join(t + "[\\W_]+" for t in whole) + last + "[^\\W_]*")
-    if not alternatives:
-        return None
-    return re.compile("|".join(f"({a})" for a in alternatives))
-
-
-def _fold_word(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c)).lower()
+#
+# The same choice FTS5's snippet() makes (the window of SNIPPET_TOKENS words holding the most
+# different query words, then the most matches; a window may open at a sentence), made over
+# a bounded stretch of text from the first match of each field instead of over every match.
 
 
 def long_snippet(texts: Sequence[str | None], pattern: re.Pattern[str] | None) -> str:
-    """A snippet of a long record: about SNIPPET_TOKENS words around the first match in the
-    field where that window holds the most different query words (the first field on a tie).
+    """A snippet of a long record's fields (in index order), built from a bounded window.
 
-    Each field is scanned once, up to its first match; the rest works on a bounded window.
+    Each field is scanned once, up to its first match; everything else works on the words
+    from just before that match to at most LOOK_AHEAD characters after it.
     """
-    best: tuple[int, str, str, int, int] | None = None  # score, text, folded, start, end
+    best: tuple[_Field, int] | None = None
+    best_score = 0
     first_text: str | None = None
     for text in texts:
         if not text:
@@ -264,81 +248,165 @@ def long_snippet(texts: Sequence[str | None], pattern: re.Pattern[str] | None) -
         first_text = first_text or text
         folded = _fold(text)
         hit = pattern.search(folded) if pattern is not None else None
-        if hit is None:
+        if pattern is None or hit is None:
             continue
-        start, end = _window(folded, hit.start(), pattern)
-        score = _score(pattern.finditer(folded, start, end))
-        if best is None or score > best[0]:
-            best = (score, text, folded, start, end)
-    if best is None:
+        field = _Field(text, folded, hit.start(), pattern)
+        for score, start in field.windows():
+            if score > best_score:
+                best, best_score = (field, start), score
+    if best is None:  # no word found here (the tokenizers disagree on some text): the opening words
         if first_text is None:
             return ""
-        folded = _fold(first_text)
-        tokens = list(islice(_TOKEN.finditer(folded), SNIPPET_TOKENS + 1))
-        end = tokens[min(len(tokens), SNIPPET_TOKENS) - 1].end() if tokens else len(first_text)
-        return _render(first_text, folded, 0, end, None)
-    _score_, text, folded, start, end = best
-    return _render(text, folded, start, end, pattern)
+        return _Field(first_text, _fold(first_text), 0, None).render(0)
+    field, start = best
+    return field.render(start)
 
 
-def _score(hits: Iterable[re.Match[str]]) -> int:
-    """FTS5's snippet score: 1000 for each different query word in the window, 1 for a repeat."""
-    seen: set[int] = set()
-    score = 0
-    for hit in hits:
-        group = hit.lastindex or 0
-        score += 1 if group in seen else 1000
-        seen.add(group)
-    return score
+class _Field:
+    """The words and matches of one field around its first match (positions in words, from the
+    first word kept; ``starts_text``/``ends_text`` say whether those are the field's own ends)."""
+
+    def __init__(self, text: str, folded: str, first: int, pattern: re.Pattern[str] | None) -> None:
+        self.text = text
+        self.folded = folded
+        low = max(0, first - LOOK_BACK)
+        spans = [m.span() for m in _TOKEN.finditer(folded, low, first)]
+        if low > 0 and spans and spans[0][0] == low and _TOKEN.match(folded, low - 1):
+            spans = spans[1:]  # cut by the look-back: not a whole word
+        self.starts_text = low == 0
+        # Windows open at matches among the words that start within LOOK_AHEAD characters of
+        # the first match (the "core"); the words after them only close those windows.
+        core: int | None = None
+        self.ends_text = True
+        for m in _TOKEN.finditer(folded, first):
+            if core is None and m.start() >= first + LOOK_AHEAD:
+                core = len(spans)
+            if core is not None and len(spans) >= core + SNIPPET_TOKENS:
+                self.ends_text = False
+                break
+            spans.append(m.span())
+        self.core = len(spans) if core is None else core
+        self.spans = spans
+        starts = [s for s, _e in spans]
+        # Matches as (first word, words covered, query word), in text order.
+        self.hits: list[tuple[int, int, int]] = []
+        if pattern is not None and spans:
+            for m in pattern.finditer(folded, first, spans[-1][1]):
+                at = bisect_left(starts, m.start())
+                self.hits.append((at, bisect_left(starts, m.end()) - at, m.lastindex or 0))
+        # Words that open a sentence: after "." or ":" and white space (FTS5's rule).
+        self.sentences = [0] if self.starts_text else []
+        if spans:
+            for m in _SENTENCE.finditer(folded, spans[0][0], spans[-1][1]):
+                at = bisect_left(starts, m.end())
+                if at < len(starts) and starts[at] == m.end() and (at > 0 or not self.starts_text):
+                    self.sentences.append(at)
+        self.hit_starts = [h[0] for h in self.hits]
+
+    def windows(self) -> Iterator[tuple[int, int]]:
+        """(score, first word) of the windows FTS5 would weigh, in the order it weighs them."""
+        n = SNIPPET_TOKENS
+        for at, _size, _word in self.hits:
+            if at >= self.core:
+                break
+            score, first, last = self._score(at)
+            start = first - int((n - (last - first)) / 2)  # C division: towards zero
+            if self.ends_text and start + n > len(self.spans):
+                start = len(self.spans) - n
+            yield score, max(start, 0)
+            if self.sentences and not (self.ends_text and self.starts_text and len(self.spans) <= n):
+                opening = self.sentences[max(bisect_right(self.sentences, at) - 1, 0)]
+                if opening < at:
+                    bonus = 120 if opening == 0 and self.starts_text else 100
+                    yield self._score(opening)[0] + bonus, opening
+
+    def _score(self, start: int) -> tuple[int, int, int]:
+        """Score of the window from word ``start``: 1000 per different query word, 1 per repeat;
+        with the first word of its first match and the word after its last match."""
+        seen: set[int] = set()
+        score, first, last = 0, -1, 0
+        i = bisect_left(self.hit_starts, start)
+        while i < len(self.hits) and self.hits[i][0] < start + SNIPPET_TOKENS:
+            at, size, word = self.hits[i]
+            score += 1 if word in seen else 1000
+            seen.add(word)
+            first = at if first < 0 else first
+            last = at + size
+            i += 1
+        return score, first, last
+
+    def render(self, start: int) -> str:
+        """The window from word ``start`` with its matches marked, ellipses where text was left out."""
+        if not self.spans:
+            return _shorten(self.text)
+        end = min(start + SNIPPET_TOKENS, len(self.spans)) - 1
+        opens_text = self.starts_text and start == 0
+        pos = 0 if opens_text else self.spans[start][0]
+        parts = [] if opens_text else [ELLIPSIS]
+        for first, last in self._marked(start, end):
+            a, b = self.spans[first][0], self.spans[last][1]
+            parts += [_shorten(self.text[pos:a]), HIT_START, _shorten(self.text[a:b]), HIT_END]
+            pos = b
+        parts.append(_shorten(self.text[pos : self.spans[end][1]]))
+        if self.ends_text and end == len(self.spans) - 1:
+            parts.append(_shorten(self.text[self.spans[end][1] :]))
+        else:
+            parts.append(ELLIPSIS)
+        return "".join(parts)
+
+    def _marked(self, start: int, end: int) -> Iterator[tuple[int, int]]:
+        """Word ranges to mark within ``start``-``end``: overlapping matches joined, as FTS5 does."""
+        current: tuple[int, int] | None = None
+        for at, size, _word in self.hits:
+            last = at + max(size, 1) - 1
+            if current is not None and at <= current[1]:
+                current = (current[0], max(current[1], last))
+                continue
+            if current is not None and current[1] >= start and current[0] <= end:
+                yield max(current[0], start), min(current[1], end)
+            if at > end:
+                return
+            current = (at, last)
+        if current is not None and current[1] >= start and current[0] <= end:
+            yield max(current[0], start), min(current[1], end)
 
 
-def _window(folded: str, at: int, pattern: re.Pattern[str]) -> tuple[int, int]:
-    """Character range of the snippet window for a match starting at ``at``, placed as FTS5 places
-    it: the matches among the next SNIPPET_TOKENS words centred, but never past either end."""
-    after = [m.span() for m in islice(_TOKEN.finditer(folded, at), SNIPPET_TOKENS)]
-    reaches_end = len(after) < SNIPPET_TOKENS or _TOKEN.search(folded, after[-1][1]) is None
-    # Words covered by the matches that start within the first window.
-    last_end = at
-    for hit in pattern.finditer(folded, at, after[-1][1]):
-        last_end = hit.end()
-    covered = sum(1 for s, _e in after if s < last_end)
-    shift = -((SNIPPET_TOKENS - covered) // 2)  # words before the first match
-    if reaches_end:
-        shift = min(shift, len(after) - SNIPPET_TOKENS)
-    before: list[tuple[int, int]] = []
-    if shift < 0:
-        low = max(0, at - _LOOK_BACK)
-        before = [m.span() for m in _TOKEN.finditer(folded, low, at)]
-        if low > 0 and before and before[0][0] == low:
-            before = before[1:]  # cut by the look-back: not a whole word
-        before = before[shift:] if -shift <= len(before) else before
-        # The window starts at the text's first word when it holds the first match anyway
-        # (FTS5 prefers windows that open a sentence, the first one most).
-        if low == 0 and len(before) + len(after) <= SNIPPET_TOKENS:
-            before = [m.span() for m in _TOKEN.finditer(folded, 0, at)]
-    words = before + after
-    keep = words[:SNIPPET_TOKENS] if not before else words[: max(len(before) + 1, SNIPPET_TOKENS)]
-    keep = keep[:SNIPPET_TOKENS] if len(keep) > SNIPPET_TOKENS else keep
-    return keep[0][0], keep[-1][1]
+def _fold(text: str) -> str:
+    """Lower case without accents, as the full-text index compares words; same length as ``text``
+    (a character whose folded form is longer is left as it is), so positions carry over."""
+    if text.isascii():
+        return text.lower()
+    table = {ord(ch): ch.lower() for ch in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+    for ch in set(text):
+        if not ch.isascii():
+            base = _fold_word(ch)
+            if len(base) == 1 and base != ch:
+                table[ord(ch)] = base
+    return text.translate(table)
 
 
-def _render(text: str, folded: str, start: int, end: int, pattern: re.Pattern[str] | None) -> str:
-    """The window ``start``-``end`` of ``text`` with its matches marked, ellipses where text was left out."""
-    opening = "" if _TOKEN.search(folded, 0, start) is None else ELLIPSIS
-    if not opening:
-        start = 0  # FTS5 keeps what comes before the first word
-    parts = [opening]
-    pos = start
-    if pattern is not None:
-        for hit in pattern.finditer(folded, start, end):
-            parts += [_shorten(text[pos : hit.start()]), HIT_START, _shorten(text[hit.start() : hit.end()]), HIT_END]
-            pos = hit.end()
-    parts.append(_shorten(text[pos:end]))
-    if _TOKEN.search(folded, end) is None:
-        parts.append(_shorten(text[end:]))  # the window reaches the last word: the rest follows
-    else:
-        parts.append(ELLIPSIS)
-    return "".join(parts)
+def _fold_word(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c)).lower()
+
+
+def _hit_pattern(match: str) -> re.Pattern[str] | None:
+    """One regular expression finding any of the query's words (each a prefix) in folded text.
+
+    Each word is one that ``fts_query`` quoted; FTS5 splits a word like "U.S." into a phrase,
+    so a match is those words in a row, the last one as a prefix. Group i is query word i.
+    """
+    alternatives: list[str] = []
+    for word in _QUERY_WORD.findall(match):
+        tokens = [re.escape(t) for t in _TOKEN.findall(_fold_word(word))]
+        if tokens:
+            # The first word's letters, then the check that no letter comes before them: a pattern
+            # that opens with letters is found at the speed of a plain substring search.
+            head = tokens[0] + f"(?<![^\\W_]{tokens[0]})"
+            tail = "".join("[\\W_]+" + t for t in tokens[1:])
+            alternatives.append(head + tail + "[^\\W_]*")
+    if not alternatives:
+        return None
+    return re.compile("|".join(f"({a})" for a in alternatives))
 
 
 def _shorten(piece: str) -> str:
@@ -346,7 +414,3 @@ def _shorten(piece: str) -> str:
     if len(piece) <= MAX_PIECE:
         return piece
     return _LONG_RUN.sub(lambda m: m.group()[:MAX_PIECE] + ELLIPSIS, piece)
-
-
-def _unused(*_args: Any) -> None:  # pragma: no cover
-    return None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QUndoGroup
-from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QPushButton, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMenu, QPushButton, QToolBar, QVBoxLayout, QWidget
 
 from db.fields import Kind
 from db.paths import user_log_dir
@@ -39,6 +39,7 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(760, 480)
         self.session: CaseSession | None = None
         self.case_view: CaseView | None = None
+        self.search_dialog: QDialog | None = None
         self.history = History(self)
         self.undo_group = QUndoGroup(self)
         self.actions = ActionRegistry(self)
@@ -180,6 +181,9 @@ class MainWindow(QMainWindow):
             # Hiding moves the focus away while the file is still open, so a field's
             # "editing finished" lands in the file, not on a closed connection.
             self.case_view.hide()
+        if self.search_dialog is not None:
+            self.search_dialog.reject()  # stops its search before the file closes
+            self.search_dialog = None
         self.undo_group.removeStack(old.undo_stack)
         old.close()
         self.session = None

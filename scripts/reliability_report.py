@@ -344,6 +344,11 @@ def headline(item: int, records: list[dict[str, Any]]) -> str:
         return f"{fmt(f['exports'])} exports during {fmt(f['writes_during_exports'])} writes, 0 'database is locked'"
     if item == 10:
         return f"{total('examples'):,} documents, 0 unhandled exceptions"
+    if item == 17:
+        slowest = max((v for f in figures for k, v in f.items() if k.startswith("seconds_")), default=None)
+        ratios = [v for f in figures for k, v in f.items() if k.startswith("ratio_")]
+        text = f"500 kB statement searched in at most {slowest * 1000:.0f} ms" if slowest is not None else ""
+        return text + (f"; 10x text costs {min(ratios)}-{max(ratios)}x" if ratios else "")
     if item == 19:
         return f"{len(figures)} refused fixtures x {fmt(figures[0].get('operations'))} operations, 0 bytes changed"
     return f"{len(figures)} checks recorded"

@@ -81,7 +81,8 @@ def test_ctrl_k_also_opens_search_and_results_are_grouped(qtbot, window):
     dialog = window.search_dialog
     qtbot.waitUntil(dialog.isVisible, timeout=3000)
     dialog.edit.setText("Meta")
-    dialog.run_search()
+    with qtbot.waitSignal(dialog.results_shown, timeout=5000):
+        dialog.run_search()
     groups = [dialog.results.topLevelItem(i).text(0) for i in range(dialog.results.topLevelItemCount())]
     assert groups[0] == "Sources" and "Actors" in groups and "Timeline" in groups
     qtbot.keyClick(dialog.edit, Qt.Key.Key_Down)

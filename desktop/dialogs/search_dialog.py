@@ -1,6 +1,17 @@
-"""Find anything: a search over the whole case, hits grouped by record type."""
+"""Find anything: a search over the whole case, hits grouped by record type.
+
+The search runs on a worker thread (``desktop.tasks``), so typing never waits for it. Each
+query gets a number; an answer that comes back for an older number is dropped, and starting
+a new query stops the one still running. The worker reads through a connection of its own
+from the case file's pool (its own read transaction, no copy of a large file to make); a file
+that has one shared connection (an in-memory copy) is searched through a private copy instead.
+"""
 
 from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -15,12 +26,63 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.casefile import CaseFile
+from db.errors import CaseFileError
 from db.fields import KINDS, Kind
-from db.search import SearchHit, search
+from db.search import SearchHit, SearchStopped, search, shares_one_connection
 
 from ..session import CaseSession
+from ..tasks import Task, TaskCancelled, shared_runner
 
 HitRole = Qt.ItemDataRole.UserRole + 1
+log = logging.getLogger("casefile.search")
+
+
+@dataclass(frozen=True)
+class SearchOutcome:
+    """What one background search found (or why it found nothing), for query number ``generation``."""
+
+    generation: int
+    text: str
+    hits: list[SearchHit] = field(default_factory=list)
+    error: str | None = None
+
+
+class _PrivateCopy:
+    """An in-memory copy of a case file whose only connection the app itself is using; searches
+    take turns on it, and it is closed when the dialog closes."""
+
+    def __init__(self, cf: CaseFile) -> None:
+        self.cf = cf.snapshot()  # on the GUI thread, the thread that uses the original's connection
+        self.lock = threading.Lock()
+
+    def search(self, text: str, stop: threading.Event) -> list[SearchHit]:
+        """Search the copy (on a worker thread), one search at a time."""
+        with self.lock:
+            if self.cf.closed:
+                raise SearchStopped("The dialog was closed.")
+            return search(self.cf, text, stop=stop.is_set)
+
+    def close(self) -> None:
+        """Close the copy once the search using it (already told to stop) lets go of it."""
+        with self.lock:
+            self.cf.close()
+
+
+def find_in_background(
+    cf: CaseFile, copy: _PrivateCopy | None, text: str, generation: int, stop: threading.Event
+) -> SearchOutcome:
+    """Search ``cf`` (or its private copy) for ``text``; runs on a worker thread."""
+    try:
+        hits = copy.search(text, stop) if copy is not None else search(cf, text, stop=stop.is_set)
+    except SearchStopped:
+        raise TaskCancelled("The search was stopped.") from None
+    except CaseFileError as exc:
+        return SearchOutcome(generation, text, error=str(exc))
+    except Exception as exc:  # shown in the dialog rather than lost on the worker thread
+        log.exception("search for %r failed", text)
+        return SearchOutcome(generation, text, error=f"The search failed: {exc}")
+    return SearchOutcome(generation, text, hits)
 
 
 class _SearchEdit(QLineEdit):
@@ -39,10 +101,16 @@ class SearchDialog(QDialog):
     """Type to search; Enter (or a double-click) jumps to the record."""
 
     record_chosen = Signal(object, str)  # Kind, record id
+    results_shown = Signal(str)  # the words whose hits (or failure) the list now shows
 
     def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.task: Task | None = None  # the search running for the words typed, if any
+        self._generation = 0
+        self._stop = threading.Event()
+        self._copy: _PrivateCopy | None = None
+        self._choose_when_shown = False
         self.setWindowTitle("Find in Case")
         self.resize(640, 480)
         self.edit = _SearchEdit(self)
@@ -67,14 +135,52 @@ class SearchDialog(QDialog):
         self.edit.textChanged.connect(lambda _t: self._timer.start())
         self.edit.returnPressed.connect(self.choose_current)
         self.edit.moved.connect(self._move)
-        self.results.itemActivated.connect(lambda _item, _col: self.choose_current())
+        self.results.itemActivated.connect(lambda item, _col: self._choose(item))
 
     def run_search(self) -> None:
-        """Search for the typed words and list the hits by kind."""
+        """Start searching for the typed words in the background; the hits replace the list when
+        they arrive (``results_shown``), and a search still running for older words is stopped."""
         self._timer.stop()
+        self._cancel_running()
         text = self.edit.text()
+        if not text.strip():
+            self._show(SearchOutcome(self._generation, text))
+            return
+        cf = self.session.cf
+        try:
+            if cf.closed:
+                raise CaseFileError("The case file is closed.")
+            if self._copy is None and shares_one_connection(cf):
+                self._copy = _PrivateCopy(cf)
+        except CaseFileError as exc:
+            self._show(SearchOutcome(self._generation, text, error=str(exc)))
+            return
+        self.task = Task(find_in_background, cf, self._copy, text, self._generation, self._stop)
+        self.task.signals.finished.connect(self._arrived)
+        self.status.setText("Searching…")
+        shared_runner().start(self.task)
+
+    def _cancel_running(self) -> None:
+        """Stop the running search and make sure nothing it finds is shown."""
+        self._generation += 1
+        self._stop.set()
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
+        self._stop = threading.Event()
+
+    def _arrived(self, outcome: SearchOutcome) -> None:
+        if outcome.generation != self._generation:
+            return  # the answer to words typed before: a newer search replaced it
+        self.task = None
+        if self.session.cf.closed:
+            outcome = SearchOutcome(outcome.generation, outcome.text, error="The case file is closed.")
+        self._show(outcome)
+
+    def _show(self, outcome: SearchOutcome) -> None:
+        """List the hits by kind (or say why there are none)."""
+        text, hits = outcome.text, outcome.hits
         self.results.clear()
-        hits = search(self.session.cf, text) if text.strip() else []
         groups: dict[Kind, QTreeWidgetItem] = {}
         first: QTreeWidgetItem | None = None
         for hit in hits:
@@ -96,13 +202,21 @@ class SearchDialog(QDialog):
         if first is not None:
             self.results.setCurrentItem(first)
         count = len(hits)
-        self.status.setText("" if not text.strip() else f"{count} match{'es' if count != 1 else ''}")
+        if outcome.error is not None:
+            self.status.setText(outcome.error)
+        else:
+            self.status.setText("" if not text.strip() else f"{count} match{'es' if count != 1 else ''}")
+        self.results_shown.emit(text)
+        if self._choose_when_shown:
+            self._choose_when_shown = False
+            self.choose_current()
 
     def _move(self, step: int) -> None:
-        items = []
+        items: list[QTreeWidgetItem] = []
         for i in range(self.results.topLevelItemCount()):
             group = self.results.topLevelItem(i)
-            items.extend(group.child(j) for j in range(group.childCount()))
+            if group is not None:
+                items.extend(item for j in range(group.childCount()) if (item := group.child(j)) is not None)
         if not items:
             return
         current = self.results.currentItem()
@@ -110,14 +224,31 @@ class SearchDialog(QDialog):
         self.results.setCurrentItem(items[max(0, min(len(items) - 1, pos + step))])
 
     def choose_current(self) -> None:
-        """Jump to the selected hit (runs a pending search first)."""
+        """Jump to the selected hit (once the search for the words typed has answered)."""
         if self._timer.isActive():
             self.run_search()
-        item = self.results.currentItem()
+        if self.task is not None:
+            self._choose_when_shown = True
+            return
+        self._choose(self.results.currentItem())
+
+    def _choose(self, item: QTreeWidgetItem | None) -> None:
         hit = item.data(0, HitRole) if item is not None else None
         if isinstance(hit, SearchHit):
             self.record_chosen.emit(hit.kind, hit.id)
             self.accept()
+
+    def done(self, result: int) -> None:
+        """Closing stops a running search; its answer is dropped and a private copy is closed."""
+        self._timer.stop()
+        self._choose_when_shown = False
+        if self.task is not None:
+            self.status.clear()  # no answer is coming for the list shown
+        self._cancel_running()
+        if self._copy is not None:
+            self._copy.close()
+            self._copy = None
+        super().done(result)
 
     def showEvent(self, event: object) -> None:
         super().showEvent(event)  # type: ignore[arg-type]

@@ -100,6 +100,7 @@ class CaseFile:
         self.read_only_reason: str | None = None  # why it is read-only, for the app's banner
         self.version = version
         self.lock: CaseLock | None = None
+        self.repaired: list[str] = []  # what was repaired when it was opened, to tell the user
         # Full-text tables whose old words linger in index segments until merged (see close).
         self._fts_with_removed_text: set[str] = set()
         self._closed = False
@@ -155,7 +156,14 @@ class CaseFile:
         cf.lock = lock
         cf.read_only_reason = reason
         if not read_only:
-            cf.enable_fts_secure_delete()
+            try:
+                from .stored_values import repair_search_index
+
+                cf.repaired = repair_search_index(p)  # before anything reads the index
+                cf.enable_fts_secure_delete()
+            except BaseException:
+                cf.close()
+                raise
         return cf
 
     @classmethod
@@ -223,7 +231,7 @@ class CaseFile:
             with self.write() as conn:
                 for table in sorted(self._fts_with_removed_text):
                     conn.exec_driver_sql(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
-        except CaseFileError as exc:
+        except (CaseFileError, DatabaseError, sqlite3.DatabaseError) as exc:
             log.warning("could not compact the search index of %s: %s", self.display_name, exc)
         self._fts_with_removed_text.clear()
 
@@ -326,6 +334,7 @@ _DAMAGE_WORDS = (
     "malformed", "not a database", "disk i/o", "corrupt", "too big", "disk is full", "readonly",
     "could not decode to utf-8",  # text that is not valid UTF-8 (Python's sqlite3 says so)
     "invalid fts5 file format",  # a damaged full-text index
+    "vtable constructor failed",  # a full-text index whose settings are damaged
 )  # fmt: skip
 
 

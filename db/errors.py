@@ -80,6 +80,8 @@ def describe_sqlite_error(exc: BaseException) -> str:
         return "the file is busy in another program"
     if "i/o" in text or ("disk" in text and "malformed" not in text):  # "database disk image is malformed"
         return "the disk reported an error"
+    if "vtable constructor failed" in text or "invalid fts5" in text:
+        return "its search index is damaged"
     if "malformed" in text or "corrupt" in text or "not a database" in text or "invalid fts5" in text:
         return "the file is damaged"
     if "too big" in text:

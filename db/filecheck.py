@@ -429,7 +429,11 @@ def _check_contents(p: Path, *, writable: bool, size_checks: bool = True) -> Fil
                 )
             if not schema_differences(actual, header.user_version):  # only our own tables are read
                 try:
-                    misplaced = _misplaced_value(conn, header.user_version)
+                    from .stored_values import stored_value_problem  # values Casefile never writes
+
+                    misplaced = _misplaced_value(conn, header.user_version) or stored_value_problem(
+                        conn, header.user_version
+                    )
                 except sqlite3.DatabaseError as exc:
                     raise RefusedFileError(f"{name} is damaged: {exc}.") from None
                 if misplaced:

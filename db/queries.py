@@ -16,6 +16,7 @@ from .dates import PartialDate, range_keys
 from .errors import CaseFileError
 from .fields import FTS_TABLE_NAMES, KINDS, Kind
 from .records import short_label
+from .stored_values import search_index_errors
 from .values import stored_date, strip_controls
 
 
@@ -50,21 +51,28 @@ _BY_ACTOR = "s_a.name COLLATE NOCASE"
 _BY_SOURCE = "s_s.title COLLATE NOCASE"
 
 
+# A reference to a record that does not exist (a received file can hold one: the open-time
+# checks do not look up every reference) shows as this, where the referenced name would be.
+MISSING = "(missing)"
+
+
 def _name_of(column: str) -> str:
-    return f"(SELECT a.name FROM actor a WHERE a.id = r.{column})"
+    return f"coalesce((SELECT a.name FROM actor a WHERE a.id = r.{column}), iif(r.{column} IS NULL, NULL, '{MISSING}'))"
 
 
 def _source_title(column: str = "source_id") -> str:
-    return f"(SELECT s.title FROM source s WHERE s.id = r.{column})"
+    return (
+        f"coalesce((SELECT s.title FROM source s WHERE s.id = r.{column}), iif(r.{column} IS NULL, NULL, '{MISSING}'))"
+    )
 
 
 _TIMELINE_ACTORS = (
-    "(SELECT group_concat(name, '; ') FROM (SELECT a.name AS name FROM timeline_actor ta "
-    "JOIN actor a ON a.id = ta.actor_id WHERE ta.entry_id = r.id ORDER BY ta.position))"
+    f"(SELECT group_concat(name, '; ') FROM (SELECT coalesce(a.name, '{MISSING}') AS name FROM timeline_actor ta "
+    "LEFT JOIN actor a ON a.id = ta.actor_id WHERE ta.entry_id = r.id ORDER BY ta.position))"
 )
 _PARTIES = (
-    "(SELECT group_concat(name, '; ') FROM (SELECT a.name AS name FROM directive_party dp "
-    "JOIN actor a ON a.id = dp.actor_id WHERE dp.directive_id = r.id ORDER BY dp.position))"
+    f"(SELECT group_concat(name, '; ') FROM (SELECT coalesce(a.name, '{MISSING}') AS name FROM directive_party dp "
+    "LEFT JOIN actor a ON a.id = dp.actor_id WHERE dp.directive_id = r.id ORDER BY dp.position))"
 )
 
 LIST_COLUMNS: dict[Kind, tuple[ListColumn, ...]] = {
@@ -227,7 +235,7 @@ def matching_rowids(cf: CaseFile, kind: Kind, text: str) -> set[int] | None:
             "WHERE a.n IN (SELECT rowid FROM actor_fts WHERE actor_fts MATCH ?))"
         )
     found: set[int] = set()
-    with cf.read() as conn:
+    with search_index_errors(kind), cf.read() as conn:
         raw = conn.connection.driver_connection
         assert raw is not None
         for sql in parts:
@@ -243,7 +251,7 @@ def list_rowids(cf: CaseFile, query: ListQuery) -> array[int]:
     where, params = _where(query)
     join = column(query.kind, query.sort).sort_join if query.sort else ""
     sql = f"SELECT r.n FROM {table} r{join}{where}{_order(query)}"
-    with cf.read() as conn:
+    with search_index_errors(query.kind), cf.read() as conn:
         cursor = conn.connection.driver_connection.execute(sql, params)  # type: ignore[union-attr]
         out = array("q")
         while batch := cursor.fetchmany(8192):
@@ -320,7 +328,7 @@ def choices(cf: CaseFile, kind: Kind, text: str = "", *, limit: int = 50) -> lis
     spec = KINDS[kind]
     title = spec.field(spec.title_field).column
     match = fts_query(text)
-    with cf.read() as conn:
+    with search_index_errors(kind), cf.read() as conn:
         if match is None:
             sql = f"SELECT id, {title} FROM {spec.table} ORDER BY {title} COLLATE NOCASE LIMIT ?"
             rows = conn.exec_driver_sql(sql, (limit,)).all()

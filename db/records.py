@@ -7,9 +7,11 @@ back exactly as they were, so an undo command is one call each way.
 
 from __future__ import annotations
 
+import logging
 import re
 import sqlite3
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +32,7 @@ from .fields import (
 from .values import from_column, normalise, to_columns
 
 Record = dict[str, Any]
+log = logging.getLogger("casefile.records")
 
 
 @dataclass(frozen=True)
@@ -197,8 +200,13 @@ def insert_record(
     *,
     record_id: str | None = None,
     stamps: tuple[str, str] | None = None,
+    drop_missing: bool = False,
 ) -> str:
-    """``add_record`` inside an existing write transaction (also used to restore a deleted record)."""
+    """``add_record`` inside an existing write transaction (also used to restore a deleted record).
+
+    ``drop_missing`` (restoring values the file held): a reference to a record that does not
+    exist is left out instead of refusing the record.
+    """
     spec = KINDS[kind]
     unknown = set(values) - set(spec.by_name) - {"id", "created_at", "updated_at"}
     if unknown:
@@ -210,7 +218,7 @@ def insert_record(
     links: list[tuple[FieldSpec, list[str]]] = []
     for f in spec.fields:
         value = normalise(f, values.get(f.name, f.default))
-        _check_target(conn, f, value)
+        value = _check_target(conn, f, value, dropping=_ids(value) if drop_missing else ())
         if f.type is FieldType.REFS:
             assert isinstance(value, list)
             links.append((f, value))
@@ -235,9 +243,20 @@ def update_record(cf: CaseFile, kind: Kind, record_id: str, changes: dict[str, A
 
 
 def apply_changes(
-    conn: Connection, spec: KindSpec, record_id: str, changes: dict[str, Any], *, updated_at: str
+    conn: Connection,
+    spec: KindSpec,
+    record_id: str,
+    changes: dict[str, Any],
+    *,
+    updated_at: str,
+    drop_missing: bool = False,
 ) -> None:
-    """Write field changes to one record inside an existing transaction."""
+    """Write field changes to one record inside an existing transaction.
+
+    A list of references is written anew, so a reference it held to a record that does not
+    exist (a received file can hold one) is left out rather than refusing the change; with
+    ``drop_missing`` any reference to no record is (restoring values the file held).
+    """
     columns: dict[str, Any] = {}
     for name, value in changes.items():
         try:
@@ -247,7 +266,8 @@ def apply_changes(
         value = normalise(f, value)
         if f.type is FieldType.REF and f.target is spec.kind and value == record_id:
             raise RecordError(f"{f.label}: a record cannot refer to itself.")
-        _check_target(conn, f, value)
+        held = _ids(value) if drop_missing else read_links(conn, f, record_id) if f.type is FieldType.REFS else ()
+        value = _check_target(conn, f, value, dropping=held)
         if f.type is FieldType.REFS:
             assert isinstance(value, list)
             write_links(conn, f, record_id, value)
@@ -276,14 +296,27 @@ def _update_row(conn: Connection, table: str, key: str, value: object, columns: 
     return bool(result.rowcount)
 
 
-def _check_target(conn: Connection, spec: FieldSpec, value: object) -> None:
+def _ids(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)] if value else []
+
+
+def _check_target(conn: Connection, spec: FieldSpec, value: object, *, dropping: Collection[str] = ()) -> object:
+    """``value`` once every record it refers to is known to exist: RecordError for one that does
+    not, unless it is in ``dropping`` (references the file already held), which is left out."""
     if spec.target is None or not value:
-        return
-    ids = value if isinstance(value, list) else [value]
+        return value
     target = KINDS[spec.target]
-    for target_id in ids:
-        if not record_exists(conn, spec.target, str(target_id)):
+    kept: list[str] = []
+    for target_id in _ids(value):
+        if record_exists(conn, spec.target, target_id):
+            kept.append(target_id)
+        elif target_id in dropping:
+            log.warning("%s referred to no existing %s; that reference was left out", spec.label, target.label.lower())
+        else:
             raise RecordError(f"{spec.label}: the {target.label.lower()} no longer exists.")
+    if isinstance(value, list):
+        return kept
+    return kept[0] if kept else None
 
 
 # ----- deleting and restoring -------------------------------------------------------------
@@ -355,11 +388,14 @@ def restore_record(cf: CaseFile, deleted: DeletedRecord) -> None:
     rid = values.pop("id")
     stamps = (values.pop("created_at"), values.pop("updated_at"))
     with cf.write() as conn:
-        insert_record(conn, deleted.kind, values, record_id=rid, stamps=stamps)
+        # What the file held goes back, except a reference to a record that does not exist
+        # (a received file can hold one): the foreign keys would refuse the whole record.
+        insert_record(conn, deleted.kind, values, record_id=rid, stamps=stamps, drop_missing=True)
         # In reverse: a record that referred through two fields (issuer and party) was
         # stamped by the first clearing, so only the first one holds its original updated_at.
         for ref in reversed(deleted.cleared):
-            apply_changes(conn, KINDS[ref.kind], ref.id, {ref.field: ref.old_value}, updated_at=ref.old_updated_at)
+            changes = {ref.field: ref.old_value}
+            apply_changes(conn, KINDS[ref.kind], ref.id, changes, updated_at=ref.old_updated_at, drop_missing=True)
 
 
 # ----- per-case settings ------------------------------------------------------------------
@@ -371,11 +407,47 @@ def get_briefing_options(cf: CaseFile) -> dict[str, Any]:
 
     with cf.read() as conn:
         raw = conn.exec_driver_sql("SELECT briefing_options FROM case_info WHERE n = 1").scalar()
-    try:
-        value = json.loads(raw) if raw else {}
-    except ValueError:
+    value: object = None
+    # A received file can hold anything here. Deep nesting is refused before parsing: Python's
+    # JSON parser recurses once per level, which can overflow a worker thread's small stack.
+    if not raw:
+        value = {}
+    elif isinstance(raw, str) and len(raw) <= _OPTIONS_LIMIT and _nesting(raw) <= _OPTIONS_DEPTH:
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = None
+    if not isinstance(value, dict):
+        log.warning("the briefing options saved in %s could not be read; the defaults are used", cf.display_name)
         return {}
-    return value if isinstance(value, dict) else {}
+    return value
+
+
+# Saved briefing options are a few hundred bytes of JSON two levels deep.
+_OPTIONS_LIMIT = 64 * 1024
+_OPTIONS_DEPTH = 16
+
+
+def _nesting(text: str) -> int:
+    """How deeply JSON text nests arrays and objects (brackets inside strings are not counted)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def set_briefing_options(cf: CaseFile, options: dict[str, Any]) -> None:

@@ -31,6 +31,7 @@ from .errors import CaseFileError
 from .fields import JSON_ORDER, KINDS, Kind
 from .queries import FTS_TABLES, fts_query
 from .records import short_label
+from .stored_values import search_index_errors
 
 # Marks around matched words in snippets; control characters no user text contains after
 # the store's cleaning, so the app can turn them into highlighting safely.
@@ -113,7 +114,8 @@ def search(
             for kind in JSON_ORDER:
                 if check():
                     break
-                hits.extend(_search_kind(conn, kind, match, pattern, limit_per_kind, check))
+                with search_index_errors(kind):
+                    hits.extend(_search_kind(conn, kind, match, pattern, limit_per_kind, check))
         except (DatabaseError, sqlite3.DatabaseError):
             if not halted:
                 raise

@@ -151,11 +151,15 @@ def stored_date(raw: object) -> PartialDate | None:
 
 
 def decode_list(raw: object) -> list[str]:
-    """A stored JSON array of strings (anything else reads as an empty list)."""
+    """A stored JSON array of strings (anything else reads as an empty list).
+
+    The open-time checks (``stored_values``) refuse a file whose lists are anything else, so
+    this only guards values that never passed them.
+    """
     if not isinstance(raw, str) or not raw:
         return []
     try:
         value = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return []
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

@@ -71,6 +71,7 @@ def open_case(path: Path, read_only: bool) -> OpenResult:
                     "the lock was taken over. Nothing in the file was lost.",
                 )
             )
+        result.notices += [("warning", note) for note in cf.repaired]
         risk = location_risk(path)
         if risk is not None:
             result.notices.append(("warning", risk.message(path.name)))

@@ -112,3 +112,25 @@ def test_an_unexpected_error_on_the_command_line_is_one_line_with_the_details_in
         "not the terminal.",
         stderr_lines=len(lines),
     )
+
+
+@pytest.mark.parametrize("dates", [("0001", "2026-06-02"), ("2026-06-02", "9999-12-31"), ("0001-01-01", "9999")])
+def test_dates_at_the_ends_of_the_calendar_export_and_draw(qtbot, sample_path, tmp_path, dates):
+    from db import records
+    from db.fields import Kind
+    from desktop.briefing.options import BriefingOptions
+    from desktop.briefing_export import export_snapshot
+    from tests.gui_helpers import open_window
+
+    with CaseFile.open(sample_path) as cf:
+        for date in dates:
+            records.add_record(cf, Kind.TIMELINE, {"date": date, "title": f"Event on {date}", "key": True})
+        result = export_snapshot(cf, tmp_path / "packet.pdf", BriefingOptions(deterministic=True))
+    assert result.pages > 1
+    window = open_window(qtbot, sample_path)
+    window.case_view.show_page(Kind.TIMELINE)
+    page = window.case_view.current_page()
+    assert page.timeline is not None
+    page.timeline.grab()  # paints the strip, axis ticks included, over a span of up to 9,999 years
+    record(16, "Key events dated in year 1 and year 9999 export in the packet's strip and draw in the app's "
+           "timeline.", dates=" / ".join(dates))  # fmt: skip

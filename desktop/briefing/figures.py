@@ -63,14 +63,15 @@ def _short_date(record: Record) -> str:
 
 def _ticks(first: float, last: float) -> list[tuple[float, str]]:
     """Axis ticks (day number, label) for the span: years, months or days."""
-    start = dt.date.fromordinal(int(first))
-    end = dt.date.fromordinal(max(int(last), int(first) + 1))
+    top = dt.date.max.toordinal()
+    start = dt.date.fromordinal(min(max(int(first), 1), top - 1))  # years 1 and 9999 are dates too
+    end = dt.date.fromordinal(min(max(int(last), start.toordinal() + 1), top))
     days = (end - start).days
     ticks: list[tuple[float, str]] = []
     if days > 3 * 366:
         step = max(1, round(days / 365.25 / 10))
         year = start.year + 1
-        while dt.date(year, 1, 1) <= end:
+        while year <= dt.MAXYEAR and dt.date(year, 1, 1) <= end:
             if year % step == 0:
                 ticks.append((float(dt.date(year, 1, 1).toordinal()), str(year)))
             year += 1
@@ -80,6 +81,8 @@ def _ticks(first: float, last: float) -> list[tuple[float, str]]:
         while True:
             if month > 12:
                 year, month = year + 1, 1
+            if year > dt.MAXYEAR:
+                break
             day = dt.date(year, month, 1)
             if day > end:
                 break
@@ -90,11 +93,10 @@ def _ticks(first: float, last: float) -> list[tuple[float, str]]:
             month += 1
     else:
         step = 1 if days <= 12 else 2 if days <= 24 else 7 if days <= 75 else 14
-        day = start + dt.timedelta(days=1)
-        while day <= end:
-            if day.toordinal() % step == 0 or step == 1:
-                ticks.append((float(day.toordinal()), f"{MONTHS[day.month - 1][:3]} {day.day}"))
-            day += dt.timedelta(days=1)
+        for ordinal in range(start.toordinal() + 1, end.toordinal() + 1):
+            day = dt.date.fromordinal(ordinal)
+            if ordinal % step == 0 or step == 1:
+                ticks.append((float(ordinal), f"{MONTHS[day.month - 1][:3]} {day.day}"))
     return ticks
 
 

@@ -19,6 +19,20 @@ SECTION_TITLES = {
 PAPER_SIZES = ("letter", "a4")
 
 
+def _shown(value: object) -> str:
+    """A stored choice for a message: short text, or what kind of value it is.
+
+    Options come from the case file, which someone else may have made: a value can be a
+    megabyte of text or a list nested a thousand deep, which must not become the message.
+    """
+    if isinstance(value, str):
+        line = " ".join(value.split())
+        return line if len(line) <= 40 else line[:39] + "…"
+    if value is None or isinstance(value, bool | int | float):
+        return str(value)
+    return f"a {type(value).__name__}"
+
+
 @dataclass
 class BriefingOptions:
     """Choices for one export; the cover and contents always come first."""
@@ -38,7 +52,7 @@ class BriefingOptions:
         for name in self.sections:
             if name not in SECTION_IDS:
                 allowed = ", ".join(SECTION_IDS)
-                raise ValueError(f'"{name}" is not a briefing section; use {allowed}')
+                raise ValueError(f'"{_shown(name)}" is not a briefing section; use {allowed}')
         if len(set(self.sections)) != len(self.sections):
             raise ValueError("a section is listed more than once")
         bounds: list[PartialDate | None] = []
@@ -51,14 +65,15 @@ class BriefingOptions:
             try:
                 bounds.append(PartialDate.parse_iso(value))
             except ValueError as exc:
-                raise ValueError(f'{label}: "{value}" is not a usable date ({exc})') from None
+                detail = f" ({exc})" if len(value) <= 40 else ""  # the parser's message quotes the value
+                raise ValueError(f'{label}: "{_shown(value)}" is not a usable date{detail}') from None
         low, high = bounds
         if low is not None and high is not None and low.span()[0] > high.span()[1]:
             raise ValueError(f"date_from ({low.display()}) is after date_to ({high.display()})")
         if not isinstance(self.key_only, bool):
             raise ValueError("key_only must be true or false")
         if self.paper not in PAPER_SIZES:
-            raise ValueError(f'paper must be "letter" or "a4", not "{self.paper}"')
+            raise ValueError(f'paper must be "letter" or "a4", not "{_shown(self.paper)}"')
         if self.marking_override is not None and not isinstance(self.marking_override, str):
             raise ValueError("marking_override must be text")
         if not isinstance(self.deterministic, bool):

@@ -43,9 +43,27 @@ def _export(raw: sqlite3.Connection) -> dict[str, Any]:
         doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "case": case}
         for kind in JSON_ORDER:
             doc[KINDS[kind].json_name] = _export_kind(raw, kind)
+        _drop_dangling_references(doc)
         return doc
     finally:
         raw.row_factory = None
+
+
+def _drop_dangling_references(doc: dict[str, Any]) -> None:
+    """A reference to a record the file does not hold (only a damaged or hand-edited file has one:
+    foreign keys keep them out otherwise) is left out, so the document always imports again."""
+    ids = {kind: {r["id"] for r in doc[KINDS[kind].json_name]} for kind in JSON_ORDER}
+    for kind in JSON_ORDER:
+        spec = KINDS[kind]
+        refs = [f for f in spec.fields if f.target is not None]
+        for record in doc[spec.json_name]:
+            for f in refs:
+                assert f.target is not None
+                value = record.get(f.name)
+                if f.type is FieldType.REFS:
+                    record[f.name] = [v for v in value or [] if v in ids[f.target]]
+                elif value is not None and value not in ids[f.target]:
+                    record[f.name] = None
 
 
 def _export_kind(raw: sqlite3.Connection, kind: Kind) -> list[dict[str, Any]]:

@@ -38,8 +38,9 @@ CRASH_WORKER = Path(__file__).resolve().parent / "crash_worker.py"
 def record(item: int, proves: str, **figures: Any) -> None:
     """Append what this test measured to the report file (when CASEFILE_RELIABILITY_REPORT is set).
 
-    ``item`` is the number of the behaviour (1-19, listed in scripts/reliability_report.py); ``proves`` says in one sentence
-    what passing the test shows; ``figures`` are the numbers it measured.
+    ``item`` is the number of the behaviour (1-19, listed in scripts/reliability_report.py);
+    ``proves`` says in one sentence what passing the test shows; ``figures`` are the numbers it
+    measured.
     """
     target = os.environ.get(REPORT_ENV)
     if not target:

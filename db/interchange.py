@@ -156,6 +156,8 @@ def load_json(path: str | os.PathLike[str]) -> Any:
     """Parse a JSON file; InterchangeError with the line and column if it is not JSON."""
     p = Path(path)
     try:
+        if p.exists() and not p.is_dir() and not p.is_file():  # a named pipe would make the read wait forever
+            raise CaseFileError(f"{p.name} is not a file but a special file (a named pipe, socket or device).")
         data = p.read_bytes()
     except FileNotFoundError:
         raise CaseFileError(f"There is no file at {p}.") from None

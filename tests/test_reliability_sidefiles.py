@@ -383,8 +383,12 @@ def test_a_case_file_that_is_a_named_pipe_is_refused_at_once(tmp_path):
     done = run_cli(["export-json", str(pipe)], cwd=tmp_path, home=tmp_path)
     took = time.perf_counter() - started
     assert done.returncode == 1 and b"special file" in done.stderr
-    record(16, "A .casefile that is a named pipe is refused at once, by the core and the command line, never "
-           "waited on.", seconds=round(took, 3))  # fmt: skip
+    json_pipe = tmp_path / "pipe.json"
+    os.mkfifo(json_pipe)
+    done = run_cli(["import", str(json_pipe), str(tmp_path / "new.casefile")], cwd=tmp_path, home=tmp_path)
+    assert done.returncode == 1 and b"special file" in done.stderr
+    record(16, "A .casefile (or a JSON file to import) that is a named pipe is refused at once, by the core and "
+           "the command line, never waited on.", seconds=round(took, 3))  # fmt: skip
 
 
 # ----- replacing a file someone is editing --------------------------------------------------------

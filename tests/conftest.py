@@ -46,3 +46,14 @@ def empty_cf(tmp_path):
     cf = CaseFile.create(tmp_path / "empty.casefile", title="Empty case")
     yield cf
     cf.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_modal_watcher_outlives_its_test():
+    """A test's pending ``when_modal`` watcher must not answer the next test's dialog."""
+    yield
+    import sys
+
+    helpers = sys.modules.get("tests.gui_helpers")
+    if helpers is not None:
+        helpers.forget_modal_watchers()

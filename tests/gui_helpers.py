@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from desktop.main_window import MainWindow
 from desktop.settings import Settings
@@ -19,33 +19,79 @@ def open_window(qtbot, path: Path | None = None, *, read_only: bool = False) -> 
     window.resize(1200, 800)
     window.show()
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5000)  # shortcuts need an active window
+    qtbot.waitUntil(window.isActiveWindow, timeout=60000)  # shortcuts need an active window
     if path is not None:
         window.documents.open_path(path, read_only=read_only)
-        qtbot.waitUntil(lambda: window.session is not None, timeout=10000)
+        qtbot.waitUntil(lambda: window.session is not None, timeout=60000)
     return window
 
 
-def when_modal(
-    action: Callable[[QWidget], None], *, timeout_ms: int = 20000, kind: type[QWidget] = QWidget
-) -> list[QWidget]:
+class _ModalWatcher(QObject):
+    """Waits for the next modal dialog of one type to show, then answers it from its own event loop."""
+
+    def __init__(self, action: Callable[[QWidget], None], kind: type[QWidget], seen: list[QWidget]) -> None:
+        super().__init__()
+        self.action, self.kind, self.seen = action, kind, seen
+        self.done = False
+
+    def matches(self, widget: object) -> bool:
+        if isinstance(widget, QProgressDialog) and not issubclass(self.kind, QProgressDialog):
+            return False  # "Working…" windows come and go on their own; never the dialog to answer
+        return (
+            not self.done
+            and isinstance(widget, self.kind)
+            and widget.isWindow()
+            and (widget.isModal() or widget.windowModality() != Qt.WindowModality.NonModal)
+        )
+
+    def take(self, widget: QWidget) -> None:
+        self.done = True
+        self.seen.append(widget)
+        _WATCHERS.discard(self)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+        # From the event loop the dialog's exec() runs, once it is up.
+        QTimer.singleShot(0, lambda: self.action(widget))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Show and self.matches(watched):
+            self.take(watched)  # type: ignore[arg-type]
+        return False
+
+    def check_current(self) -> None:
+        widget = QApplication.activeModalWidget()
+        if widget is not None and widget.isVisible() and self.matches(widget):
+            self.take(widget)
+
+
+_WATCHERS: set[_ModalWatcher] = set()
+
+
+def when_modal(action: Callable[[QWidget], None], *, kind: type[QWidget] = QWidget) -> list[QWidget]:
     """Run ``action`` on the next modal dialog of type ``kind`` as soon as it shows (for exec() dialogs).
 
-    Other modal widgets (a progress dialog shown first, say) are passed over. Returns a list that
-    receives the dialog, so the test can check it was seen.
+    Driven by the dialog's own Show event, not by polling on a clock: however slow the machine,
+    the dialog is answered. Progress dialogs (which a slow machine shows before the answer
+    comes) and modal widgets of other types are passed over. Returns a list that receives the
+    dialog, so the test can check it was seen. A watcher still waiting when the test ends is
+    removed (``forget_modal_watchers``, run after each test).
     """
     seen: list[QWidget] = []
-    waited = [0]
-
-    def poll() -> None:
-        widget = QApplication.activeModalWidget()
-        if widget is not None and widget.isVisible() and isinstance(widget, kind):
-            seen.append(widget)
-            action(widget)
-            return
-        waited[0] += 20
-        if waited[0] < timeout_ms:
-            QTimer.singleShot(20, poll)
-
-    QTimer.singleShot(0, poll)
+    watcher = _ModalWatcher(action, kind, seen)
+    _WATCHERS.add(watcher)
+    app = QApplication.instance()
+    assert app is not None, "when_modal needs a QApplication (use the qtbot fixture)"
+    app.installEventFilter(watcher)
+    QTimer.singleShot(0, watcher.check_current)  # a dialog that is already up
     return seen
+
+
+def forget_modal_watchers() -> None:
+    """Remove every watcher whose dialog never came (so none answers a later test's dialog)."""
+    app = QApplication.instance()
+    for watcher in list(_WATCHERS):
+        watcher.done = True
+        if app is not None:
+            app.removeEventFilter(watcher)
+    _WATCHERS.clear()

@@ -24,7 +24,7 @@ def _pdfs(folder) -> list:
 def test_export_briefing_writes_the_packet_beside_the_case_file(qtbot, sample_path):
     window = open_window(qtbot, sample_path)
     qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=30000)
+    qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
     out = window.briefing.last_output
     assert out.parent == sample_path.parent
     assert out.name == "CAISI Voluntary Review - briefing - 2026-06-24.pdf"
@@ -63,10 +63,10 @@ def test_cancel_leaves_no_partial_pdf(qtbot, tmp_path):
     # Press Cancel once the packet is being laid out (the progress dialog's own button).
     progress: list[int] = []
     task.signals.progress.connect(lambda done, _total: progress.append(done))
-    qtbot.waitUntil(lambda: bool(progress), timeout=20000)
+    qtbot.waitUntil(lambda: bool(progress), timeout=60000)
     cancel = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Cancel")
     cancel.click()
-    qtbot.waitUntil(lambda: window.briefing.task is None, timeout=30000)
+    qtbot.waitUntil(lambda: window.briefing.task is None, timeout=60000)
     assert window.briefing.last_output is None
     assert _pdfs(tmp_path) == []
     assert "Cancelled" in window.statusBar().currentMessage()
@@ -100,7 +100,7 @@ def test_briefing_options_are_saved_in_the_case_file_and_used(qtbot, sample_path
     assert saved["sections"][0] == "statements" and "actors" not in saved["sections"]
     assert saved["paper"] == "a4" and saved["marking_override"] == "SENSITIVE"
     window.actions[ActionId.EXPORT_BRIEFING].trigger()
-    qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=30000)
+    qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
     window.briefing.ready_box.reject()
     reader = PdfReader(window.briefing.last_output)
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)

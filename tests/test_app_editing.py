@@ -35,7 +35,7 @@ def _select(window, kind: Kind, record_id: str):
 def _focus_list(window, qtbot) -> None:
     # The offscreen platform has no window manager to reactivate the window after a dialog.
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=60000)
     page = window.case_view.current_page()
     (page.table if page is not None else window.case_view.nav).setFocus()
 
@@ -159,7 +159,7 @@ def test_pick_a_speaker_by_typing(qtbot, window):
     speaker.box.setFocus()
     qtbot.keyClicks(speaker.box, "Kass")
     popup = speaker.box.completer().popup()
-    qtbot.waitUntil(popup.isVisible, timeout=3000)
+    qtbot.waitUntil(popup.isVisible, timeout=60000)
     assert speaker.box.matches()[0][1] == "Ben Kass"
     qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
@@ -200,7 +200,7 @@ def test_link_and_unlink_directive_parties(qtbot, window):
     assert nyt not in before
     parties.box.setFocus()
     qtbot.keyClicks(parties.box, "New York Times")
-    qtbot.waitUntil(lambda: any(rid == nyt for rid, _ in parties.box.matches()), timeout=3000)
+    qtbot.waitUntil(lambda: any(rid == nyt for rid, _ in parties.box.matches()), timeout=60000)
     parties.box.picked.emit(nyt)  # what choosing the completion does
     assert records.get_record(cf, Kind.DIRECTIVE, eo)["parties"] == [*before, nyt]
     assert window.undo_action.text() == "&Undo Link Directive Party"
@@ -288,7 +288,7 @@ def test_quick_edit_in_a_table_cell(qtbot, window):
     qtbot.keyClicks(editor, "Holdout lab")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
     # The view commits a cell edit from the event loop, just after the key press.
-    qtbot.waitUntil(lambda: records.get_record(cf, Kind.ACTOR, record_id)["role"] == "Holdout lab", timeout=3000)
+    qtbot.waitUntil(lambda: records.get_record(cf, Kind.ACTOR, record_id)["role"] == "Holdout lab", timeout=60000)
     assert page.model.index(row, page.model.column_of("role")).data() == "Holdout lab"
 
 
@@ -304,7 +304,7 @@ def test_invalid_date_in_a_cell_is_not_saved(qtbot, window):
     editor = QApplication.focusWidget()
     editor.selectAll()
     qtbot.keyClicks(editor, "Smarch 2026")
-    with qtbot.waitSignal(window.session.error, timeout=3000) as blocker:
+    with qtbot.waitSignal(window.session.error, timeout=60000) as blocker:
         qtbot.keyClick(editor, Qt.Key.Key_Return)
     assert "Smarch 2026" in blocker.args[0]
     assert "Smarch 2026" in window.statusBar().currentMessage()

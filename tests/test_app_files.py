@@ -24,14 +24,14 @@ from tests.gui_helpers import open_window, when_modal
 
 
 def _wait_open(qtbot, window, path) -> None:
-    qtbot.waitUntil(lambda: window.session is not None and window.session.cf.path == path.resolve(), timeout=10000)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.cf.path == path.resolve(), timeout=60000)
 
 
 def test_first_run_creates_and_opens_the_sample_case(qtbot, casefile_home):
     assert not (user_data_dir() / SAMPLE_FILE_NAME).exists()
     window = app_module.create_main_window(None)
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.session is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=60000)
     sample = user_data_dir() / SAMPLE_FILE_NAME
     assert sample.exists()
     assert str(sample).startswith(str(casefile_home))
@@ -57,7 +57,7 @@ def test_last_case_reopens_and_recent_files_are_listed(qtbot, tmp_path):
     assert Settings().last_case() == first.resolve()
     again = app_module.create_main_window(None)
     qtbot.addWidget(again)
-    qtbot.waitUntil(lambda: again.session is not None, timeout=10000)
+    qtbot.waitUntil(lambda: again.session is not None, timeout=60000)
     assert again.session.cf.path == first.resolve()
 
 
@@ -66,7 +66,7 @@ def test_missing_last_case_falls_back_to_the_sample(qtbot, tmp_path):
     Settings().set_last_case(gone)
     window = app_module.create_main_window(None)
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.session is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=60000)
     assert window.session.cf.path.name == SAMPLE_FILE_NAME
     assert "gone.casefile" in window.statusBar().currentMessage()
 
@@ -79,9 +79,9 @@ def test_refused_file_shows_why_and_is_left_untouched(qtbot, tmp_path, sample_pa
     digest = hashlib.sha256(sample_path.read_bytes()).hexdigest()
     window = open_window(qtbot)
     seen = when_modal(lambda box: box.accept())
-    with qtbot.waitSignal(window.documents.failed, timeout=10000) as blocker:
+    with qtbot.waitSignal(window.documents.failed, timeout=60000) as blocker:
         window.documents.open_path(sample_path)
-    qtbot.waitUntil(lambda: bool(seen))
+    qtbot.waitUntil(lambda: bool(seen), timeout=60000)
     assert "trigger" in blocker.args[0] and "wipe" in blocker.args[0]
     assert isinstance(seen[0], QMessageBox)
     assert window.session is None
@@ -93,7 +93,7 @@ def test_not_a_case_file_is_refused_in_plain_words(qtbot, tmp_path):
     bogus.write_text("minutes of the meeting", encoding="utf-8")
     window = open_window(qtbot)
     when_modal(lambda box: box.accept())
-    with qtbot.waitSignal(window.documents.failed, timeout=10000) as blocker:
+    with qtbot.waitSignal(window.documents.failed, timeout=60000) as blocker:
         window.documents.open_path(bogus)
     assert "not an SQLite database" in blocker.args[0]
 
@@ -121,7 +121,7 @@ def test_new_case_save_copy_and_close(qtbot, tmp_path, monkeypatch, sample_path)
     copy = tmp_path / "copy.casefile"
     monkeypatch.setattr(file_dialogs, "ask_new_case", lambda *a, **k: copy)
     window.actions[ActionId.SAVE_COPY].trigger()
-    qtbot.waitUntil(copy.exists, timeout=10000)
+    qtbot.waitUntil(copy.exists, timeout=60000)
     with CaseFile.open(copy, read_only=True) as cf:
         assert len(records.get_case(cf)["title"]) > 0
     new = tmp_path / "new.casefile"
@@ -140,14 +140,14 @@ def test_export_and_import_json_and_export_csv(qtbot, tmp_path, monkeypatch, sam
     out = tmp_path / "case.json"
     monkeypatch.setattr(file_dialogs, "ask_save_json", lambda *a, **k: out)
     window.actions[ActionId.EXPORT_JSON].trigger()
-    qtbot.waitUntil(out.exists, timeout=10000)
+    qtbot.waitUntil(out.exists, timeout=60000)
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["format"] == "casefile" and len(doc["statements"]) == 21
 
     folder = tmp_path / "csv"
     monkeypatch.setattr(file_dialogs, "ask_folder", lambda *a, **k: folder)
     window.actions[ActionId.EXPORT_CSV].trigger()
-    qtbot.waitUntil(lambda: (folder / "timeline.csv").exists(), timeout=10000)
+    qtbot.waitUntil(lambda: (folder / "timeline.csv").exists(), timeout=60000)
     assert (folder / "actors.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
     imported = tmp_path / "imported.casefile"
@@ -176,7 +176,7 @@ def test_bad_json_import_says_where_and_writes_nothing(qtbot, tmp_path, monkeypa
     monkeypatch.setattr(file_dialogs, "ask_open_json", lambda *a, **k: broken)
     monkeypatch.setattr(file_dialogs, "ask_new_case", lambda *a, **k: target)
     when_modal(lambda box: box.accept())
-    with qtbot.waitSignal(window.documents.failed, timeout=10000) as blocker:
+    with qtbot.waitSignal(window.documents.failed, timeout=60000) as blocker:
         window.actions[ActionId.IMPORT_JSON].trigger()
     assert 'statements[0].speaker: no actor with id "metta"' in blocker.args[0]
     assert not target.exists()
@@ -199,8 +199,8 @@ def test_unexpected_error_shows_dialog_with_copy_details_and_is_logged(qtbot, ca
         raise RuntimeError("boom in a slot")
     except RuntimeError as exc:
         errors._handle(RuntimeError, exc, exc.__traceback__)
-    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
-    qtbot.waitUntil(lambda: "boom in a slot" in QGuiApplication.clipboard().text(), timeout=5000)
+    qtbot.waitUntil(lambda: bool(seen), timeout=60000)
+    qtbot.waitUntil(lambda: "boom in a slot" in QGuiApplication.clipboard().text(), timeout=60000)
     assert "Traceback" in QGuiApplication.clipboard().text()
     for handler in logging.getLogger().handlers:
         handler.flush()
@@ -220,10 +220,10 @@ def test_window_geometry_and_splitters_are_remembered(qtbot, sample_path):
     qtbot.addWidget(again)
     again.show()
     again.documents.open_path(sample_path)
-    qtbot.waitUntil(lambda: again.session is not None, timeout=10000)
+    qtbot.waitUntil(lambda: again.session is not None, timeout=60000)
     assert abs(again.width() - 780) <= 2 and abs(again.height() - 560) <= 2
     # Sizes settle once the restored window has been laid out.
-    qtbot.waitUntil(lambda: abs(again.case_view.splitter.sizes()[0] - 200) <= 4, timeout=3000)
+    qtbot.waitUntil(lambda: abs(again.case_view.splitter.sizes()[0] - 200) <= 4, timeout=60000)
 
 
 def test_sample_fixture_is_independent_from_the_user_folder(sample_path, tmp_path):
@@ -257,7 +257,7 @@ def test_preferences_are_saved_and_used(qtbot, tmp_path, sample_path):
     settings.set_last_case(other)
     again = app_module.create_main_window(None)
     qtbot.addWidget(again)
-    qtbot.waitUntil(lambda: again.session is not None, timeout=10000)
+    qtbot.waitUntil(lambda: again.session is not None, timeout=60000)
     assert again.session.cf.path.name == SAMPLE_FILE_NAME
 
 
@@ -293,7 +293,7 @@ def test_a_damaged_read_in_a_view_is_reported_plainly(qtbot, casefile_home):
         raise CaseFileError("sample.casefile could not be read: the file is damaged.")
     except CaseFileError as exc:
         errors._handle(CaseFileError, exc, exc.__traceback__)
-    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    qtbot.waitUntil(lambda: bool(seen), timeout=60000)
     assert window.isVisible()
 
 
@@ -306,7 +306,7 @@ def test_a_file_handed_over_by_the_system_opens(qtbot, tmp_path):
     CaseFile.create(target, title="From Finder").close()
     window = app_module.create_main_window(None)
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: window.session is not None, timeout=10000)  # the sample, on first run
+    qtbot.waitUntil(lambda: window.session is not None, timeout=60000)  # the sample, on first run
     QCoreApplication.sendEvent(QCoreApplication.instance(), QFileOpenEvent(QUrl.fromLocalFile(str(target))))
     _wait_open(qtbot, window, target)
     assert "From Finder" in window.windowTitle()

@@ -35,11 +35,11 @@ def test_filter_as_you_type_and_by_tag(qtbot, window):
     window.actions[ActionId.FILTER].trigger()
     assert page.filter_edit.hasFocus()
     qtbot.keyClicks(page.filter_edit, "spokes")
-    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=3000)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=60000)
     assert set(_names(page)) == {"Francis Brennan", "Ben Kass"}
     assert page.count_label.text() == "2 actors"
     page.filter_edit.clear()
-    qtbot.waitUntil(lambda: page.model.rowCount() == 20, timeout=3000)
+    qtbot.waitUntil(lambda: page.model.rowCount() == 20, timeout=60000)
     page.tag_combo.showPopup()  # the list of tags is read when it opens
     media = page.tag_combo.findData("media")
     assert media > 0
@@ -64,9 +64,9 @@ def test_date_range_filter_on_the_timeline(qtbot, window):
 def test_find_in_case_jumps_to_the_record(qtbot, window):
     qtbot.keySequence(window, QKeySequence.StandardKey.Find)
     dialog = window.search_dialog
-    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    qtbot.waitUntil(dialog.isVisible, timeout=60000)
     qtbot.keyClicks(dialog.edit, "defenders")
-    qtbot.waitUntil(lambda: dialog.results.topLevelItemCount() > 0, timeout=3000)
+    qtbot.waitUntil(lambda: dialog.results.topLevelItemCount() > 0, timeout=60000)
     assert dialog.results.topLevelItem(0).text(0) == "Statements"
     qtbot.keyClick(dialog.edit, Qt.Key.Key_Return)
     assert not dialog.isVisible()
@@ -79,9 +79,9 @@ def test_find_in_case_jumps_to_the_record(qtbot, window):
 def test_ctrl_k_also_opens_search_and_results_are_grouped(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     dialog = window.search_dialog
-    qtbot.waitUntil(dialog.isVisible, timeout=3000)
+    qtbot.waitUntil(dialog.isVisible, timeout=60000)
     dialog.edit.setText("Meta")
-    with qtbot.waitSignal(dialog.results_shown, timeout=5000):
+    with qtbot.waitSignal(dialog.results_shown, timeout=60000):
         dialog.run_search()
     groups = [dialog.results.topLevelItem(i).text(0) for i in range(dialog.results.topLevelItemCount())]
     assert groups[0] == "Sources" and "Actors" in groups and "Timeline" in groups
@@ -131,15 +131,15 @@ def test_clicking_a_timeline_marker_selects_its_entry(qtbot, window):
     window.case_view.show_page(Kind.TIMELINE)
     page = window.case_view.current_page()
     strip = page.timeline
-    qtbot.waitUntil(lambda: strip.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: strip.isVisible(), timeout=60000)
     target_row = 3
     rowid = page.model.rowid_at(target_row)
     # The strip's data is read in the background after the page shows.
-    qtbot.waitUntil(lambda: strip.marker_position(rowid) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: strip.marker_position(rowid) is not None, timeout=60000)
     strip.zoom_to_fit()
     pos = strip.marker_position(rowid)
     assert pos is not None
-    with qtbot.waitSignal(strip.entry_activated, timeout=3000) as blocker:
+    with qtbot.waitSignal(strip.entry_activated, timeout=60000) as blocker:
         qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=pos)
     assert blocker.args == [rowid]
     assert page.table.currentIndex().row() == target_row

@@ -121,8 +121,8 @@ def test_a_backup_that_does_not_verify_is_discarded(sample_path, monkeypatch):
 def test_a_failed_backup_is_shown_in_the_app_and_the_file_still_opens(qtbot, sample_path, monkeypatch):
     _corrupt_after_writing(monkeypatch)
     window = open_window(qtbot, sample_path)
-    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
-    qtbot.waitUntil(lambda: len(window.case_view.banners) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=60000)
+    qtbot.waitUntil(lambda: len(window.case_view.banners) == 1, timeout=60000)
     text = window.case_view.banners[0].text()
     assert text == (
         "The automatic backup of sample.casefile failed: The backup of sample.casefile did not verify and was "
@@ -138,20 +138,20 @@ def test_restore_from_backup_lists_dates_and_restores_the_backed_up_content(qtbo
     with CaseFile.open(sample_path) as cf:
         records.add_record(cf, Kind.ACTOR, {"name": "In the first backup"})
     window = open_window(qtbot, sample_path)  # opening backs up the changed file after the window shows
-    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=60000)
     window.session.add_record(Kind.ACTOR, {"name": "Added after the first backup"})
     window.documents.close_case()
     window.documents.open_path(sample_path)  # changed again: a second backup
-    qtbot.waitUntil(lambda: window.session is not None, timeout=10000)
-    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=60000)
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=60000)
     assert len(list_backups(backup_key(window.session.cf.path))) == 2
     previous = window.documents.backup_task
     window.documents.close_case()
     window.documents.open_path(sample_path)  # unchanged since the last backup: no new copy
-    qtbot.waitUntil(lambda: window.session is not None, timeout=10000)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=60000)
     qtbot.waitUntil(
         lambda: window.documents.backup_task is not previous and window.documents.backup_task.done.is_set(),
-        timeout=15000,
+        timeout=60000,
     )
     cf = window.session.cf
     found = list_backups(backup_key(cf.path))
@@ -171,7 +171,7 @@ def test_restore_from_backup_lists_dates_and_restores_the_backed_up_content(qtbo
 
     seen = when_modal(choose_older)
     window.actions[ActionId.RESTORE_BACKUP].trigger()
-    qtbot.waitUntil(lambda: window.session is not None and window.session.cf.path == target.resolve(), timeout=15000)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.cf.path == target.resolve(), timeout=60000)
     assert seen
     assert [row[0] for row in listed] == [b.made.strftime("%B %d, %Y, %I:%M %p").replace(" 0", " ") for b in found]
     assert all(row[1] == title for row in listed)

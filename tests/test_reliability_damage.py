@@ -362,7 +362,7 @@ def _check_read_only_window(qtbot, path: Path, *, read_only: bool, reason: str) 
         assert window.session.read_only
         banners = window.case_view.banners
         # A widget added to a shown layout is shown on the next pass of the event loop.
-        qtbot.waitUntil(lambda: len(banners) == 1 and banners[0].isVisible(), timeout=5000)
+        qtbot.waitUntil(lambda: len(banners) == 1 and banners[0].isVisible(), timeout=60000)
         assert banners[0].kind == "info"
         text = banners[0].text()
         assert f"{path.name} is open read-only" in text and reason in text and "not change it" in text
@@ -370,7 +370,7 @@ def _check_read_only_window(qtbot, path: Path, *, read_only: bool, reason: str) 
         window.case_view.show_page(Kind.STATEMENT)
         page = window.case_view.current_page()
         page.table.selectRow(0)
-        qtbot.waitUntil(lambda: page.current_id() is not None, timeout=3000)
+        qtbot.waitUntil(lambda: page.current_id() is not None, timeout=60000)
         assert not window.actions[ActionId.NEW_RECORD].isEnabled()
         assert not window.actions[ActionId.DELETE_RECORD].isEnabled()
         assert page.editor.widgets["text"].edit.isReadOnly()
@@ -385,9 +385,9 @@ def test_the_app_says_why_a_damaged_file_was_not_opened(qtbot, sample_bytes, tmp
     path.write_bytes(sample_bytes[: len(sample_bytes) // 2 + 100])
     window = open_window(qtbot)
     seen = when_modal(lambda box: box.accept())
-    with qtbot.waitSignal(window.documents.failed, timeout=10000) as blocker:
+    with qtbot.waitSignal(window.documents.failed, timeout=60000) as blocker:
         window.documents.open_path(path)
-    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    qtbot.waitUntil(lambda: bool(seen), timeout=60000)
     assert blocker.args[0].startswith("cut.casefile was not opened.")
     assert "damaged" in blocker.args[0] and "cut short" in blocker.args[0]
     assert window.session is None
@@ -419,9 +419,9 @@ def test_the_app_says_why_it_cannot_open_a_file_in_a_folder_it_may_not_enter(
     window = open_window(qtbot)
     seen = when_modal(lambda box: box.accept())
     try:
-        with qtbot.waitSignal(window.documents.failed, timeout=10000) as blocker:
+        with qtbot.waitSignal(window.documents.failed, timeout=60000) as blocker:
             window.documents.open_path(path)
-        qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+        qtbot.waitUntil(lambda: bool(seen), timeout=60000)
     finally:
         closed.chmod(0o755)
     assert blocker.args[0] == (

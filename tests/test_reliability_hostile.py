@@ -293,9 +293,9 @@ def test_the_app_shows_why_a_hostile_file_was_refused(qtbot, sample_bytes, tmp_p
     before = sha256(path)
     window = open_window(qtbot)
     seen = when_modal(lambda box: box.accept())
-    with qtbot.waitSignal(window.documents.failed, timeout=10000) as blocker:
+    with qtbot.waitSignal(window.documents.failed, timeout=60000) as blocker:
         window.documents.open_path(path)
-    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    qtbot.waitUntil(lambda: bool(seen), timeout=60000)
     assert "forged.casefile was not opened" in blocker.args[0]
     assert reason in blocker.args[0]
     assert "tampered" in blocker.args[0]

@@ -139,14 +139,14 @@ def test_the_app_warns_about_a_case_file_in_a_sync_folder(qtbot, tmp_path):
     window = open_window(qtbot, path)
     banners = window.case_view.banners
     assert len(banners) == 1 and banners[0].kind == "warning"
-    qtbot.waitUntil(banners[0].isVisible, timeout=5000)
+    qtbot.waitUntil(banners[0].isVisible, timeout=60000)
     assert banners[0].text().startswith("synced.casefile is in a OneDrive folder. Sync services can copy")
     other = tmp_path / "Documents"
     other.mkdir()
     plain = other / "local.casefile"
     CaseFile.create(plain, title="Local case").close()
     window.documents.open_path(plain)
-    qtbot.waitUntil(lambda: window.session is not None and window.session.cf.path == plain.resolve(), timeout=10000)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.cf.path == plain.resolve(), timeout=60000)
     assert window.case_view.banners == []
     record(8, "The app shows the sync-folder warning as a banner, and none for a local folder.",
            folder="a real folder named 'OneDrive - Agency'")  # fmt: skip

@@ -90,7 +90,7 @@ def test_the_app_offers_read_only_and_later_takes_over_the_dead_holders_lock(qtb
     try:
         seen = when_modal(open_read_only)
         window.documents.open_path(sample_path)
-        qtbot.waitUntil(lambda: window.session is not None, timeout=15000)
+        qtbot.waitUntil(lambda: window.session is not None, timeout=60000)
         assert seen and window.session.read_only
         assert f"(process {holder.pid})" in shown[0] and getpass.getuser() in shown[0]
         assert socket.gethostname() in shown[0] and "open it read-only" in shown[0]
@@ -100,10 +100,10 @@ def test_the_app_offers_read_only_and_later_takes_over_the_dead_holders_lock(qtb
         holder.kill()
     window.documents.close_case()
     window.documents.open_path(sample_path)
-    qtbot.waitUntil(lambda: window.session is not None and not window.session.read_only, timeout=15000)
+    qtbot.waitUntil(lambda: window.session is not None and not window.session.read_only, timeout=60000)
     banners = window.case_view.banners
     assert len(banners) == 1
-    qtbot.waitUntil(banners[0].isVisible, timeout=5000)
+    qtbot.waitUntil(banners[0].isVisible, timeout=60000)
     assert (
         f"was left locked by {getpass.getuser()} on {socket.gethostname()} (process {holder.pid})" in banners[0].text()
     )

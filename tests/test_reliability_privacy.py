@@ -127,7 +127,7 @@ def test_replaced_text_and_its_indexed_words_are_gone_from_the_file(kind, sample
 def test_a_statement_deleted_in_the_app_is_gone_once_the_window_closes(qtbot, sample_path):
     rid, text = _add(sample_path, Kind.STATEMENT)
     window = open_window(qtbot, sample_path)
-    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=60000)
     window.case_view.show_record(Kind.STATEMENT, rid)
     window.actions[ActionId.DELETE_RECORD].trigger()
     with pytest.raises(records.RecordError):

@@ -249,7 +249,7 @@ def held(monkeypatch):
 def _dialog(qtbot, window):  # type: ignore[no-untyped-def]
     window.open_search()
     dialog = window.search_dialog
-    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    qtbot.waitUntil(dialog.isVisible, timeout=60000)
     return dialog
 
 
@@ -268,7 +268,7 @@ def test_find_searches_on_a_worker_thread_and_shows_the_hits(qtbot, sample_path,
     shown: list[str] = []
     dialog.results_shown.connect(shown.append)
     dialog.edit.setText("Meta")
-    with qtbot.waitSignal(dialog.results_shown, timeout=10000):
+    with qtbot.waitSignal(dialog.results_shown, timeout=60000):
         dialog.run_search()
         assert dialog.status.text() == "Searching…"  # the call returned before the search finished
     assert held.threads and all(t is not threading.main_thread() for t in held.threads)
@@ -278,7 +278,7 @@ def test_find_searches_on_a_worker_thread_and_shows_the_hits(qtbot, sample_path,
     assert shown == ["Meta"] and dialog.status.text().endswith("matches")
     # Enter while a search is still on its way opens the first hit once it arrives.
     dialog.edit.setText("jailbreak")
-    with qtbot.waitSignal(dialog.record_chosen, timeout=10000) as chosen:
+    with qtbot.waitSignal(dialog.record_chosen, timeout=60000) as chosen:
         dialog.choose_current()
         assert dialog.isVisible()
     assert not dialog.isVisible() and chosen.args[0] in Kind
@@ -298,11 +298,11 @@ def test_a_newer_query_replaces_a_running_one_and_its_late_answer_is_dropped(qtb
     assert first is not None
     assert held.started["Meta"].wait(10)  # the first search is under way, and held
     dialog.edit.setText("jailbreak")
-    with qtbot.waitSignal(dialog.results_shown, timeout=10000):
+    with qtbot.waitSignal(dialog.results_shown, timeout=60000):
         dialog.run_search()
     rows = _shown(dialog)
     assert rows and all("jailbreak" in text.lower() for _group, text in rows)
-    with qtbot.waitSignal(first.signals.finished, timeout=10000) as late:
+    with qtbot.waitSignal(first.signals.finished, timeout=60000) as late:
         release.set()  # now the first search ends, with the hits for "Meta"
     assert late.args[0].text == "Meta" and late.args[0].hits  # it did answer...
     assert _shown(dialog) == rows and shown == ["jailbreak"]  # ...and the answer was dropped
@@ -336,7 +336,7 @@ def test_closing_the_dialog_while_a_search_runs_is_safe(qtbot, sample_path, held
     assert task is not None and held.started["Meta"].wait(10)
     dialog.reject()
     assert not dialog.isVisible() and task.cancelled
-    with qtbot.waitSignal(task.signals.finished, timeout=10000):
+    with qtbot.waitSignal(task.signals.finished, timeout=60000):
         release.set()
     assert shown == [] and _shown(dialog) == []
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
@@ -346,7 +346,7 @@ def test_closing_the_dialog_while_a_search_runs_is_safe(qtbot, sample_path, held
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc")
 def test_closing_the_case_while_a_search_reads_it_leaves_no_connection_open(qtbot, sample_path, monkeypatch, caplog):
     window = open_window(qtbot, sample_path)
-    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=60000)
     dialog = _dialog(qtbot, window)
     path = window.session.cf.path
     # Hold the search inside its read transaction, on its own connection to the file.
@@ -388,7 +388,7 @@ def test_a_file_with_one_shared_connection_is_searched_through_a_private_copy(qt
     assert search_module.shares_one_connection(window.session.cf)
     dialog = _dialog(qtbot, window)
     dialog.edit.setText("hope")
-    with qtbot.waitSignal(dialog.results_shown, timeout=10000):
+    with qtbot.waitSignal(dialog.results_shown, timeout=60000):
         dialog.run_search()
     assert [group for group, _text in _shown(dialog)] == ["Statements"]
     assert held.threads[-1] is not threading.main_thread()

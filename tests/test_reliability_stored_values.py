@@ -265,9 +265,9 @@ def test_the_app_says_why_a_file_with_a_planted_value_was_not_opened(qtbot, samp
     before = sha256(path)
     window = open_window(qtbot)
     seen = when_modal(lambda box: box.accept())
-    with qtbot.waitSignal(window.documents.failed, timeout=10000) as blocker:
+    with qtbot.waitSignal(window.documents.failed, timeout=60000) as blocker:
         window.documents.open_path(path)
-    qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+    qtbot.waitUntil(lambda: bool(seen), timeout=60000)
     assert blocker.args[0].startswith("received.casefile was not opened.")
     assert "timeline_entry.key_event holds 300" in blocker.args[0]
     assert window.session is None and sha256(path) == before

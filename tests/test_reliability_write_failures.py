@@ -54,12 +54,12 @@ def test_an_edit_on_a_full_disk_keeps_the_text_to_retry_and_the_file_intact(qtbo
     window = open_window(qtbot, sample_path)
     # The backup on open reads the file on a pool thread: let it finish so that nothing but this
     # test's edit touches the file while the page limit is in place.
-    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=60000)
     cf = window.session.cf
     window.case_view.show_page(Kind.STATEMENT)
     page = window.case_view.current_page()
     page.table.selectRow(0)
-    qtbot.waitUntil(lambda: page.current_id() is not None, timeout=3000)
+    qtbot.waitUntil(lambda: page.current_id() is not None, timeout=60000)
     statement = page.current_id()
     before_value = records.get_record(cf, Kind.STATEMENT, statement)["venue"]
     with monkeypatch.context() as patch:
@@ -72,7 +72,7 @@ def test_an_edit_on_a_full_disk_keeps_the_text_to_retry_and_the_file_intact(qtbo
         qtbot.keyClick(edit, Qt.Key.Key_Return)
         error = page.editor.error_label
         assert not error.isHidden()  # shown by the failed commit itself, before Enter returns
-        qtbot.waitUntil(error.isVisible, timeout=5000)  # and on screen once Qt has laid it out
+        qtbot.waitUntil(error.isVisible, timeout=60000)  # and on screen once Qt has laid it out
         assert error.text() == (
             "Venue: The change could not be saved: the disk is full. Your text is still in the field; press Enter "
             "there (or leave the field) to try again."
@@ -87,7 +87,7 @@ def test_an_edit_on_a_full_disk_keeps_the_text_to_retry_and_the_file_intact(qtbo
     cf.engine.dispose()  # the disk has room again
     edit.setFocus()
     qtbot.keyClick(edit, Qt.Key.Key_Return)  # the same text, saved this time
-    qtbot.waitUntil(lambda: not page.editor.error_label.isVisible(), timeout=3000)
+    qtbot.waitUntil(lambda: not page.editor.error_label.isVisible(), timeout=60000)
     assert records.get_record(cf, Kind.STATEMENT, statement)["venue"] == TYPED
     assert window.session.undo_stack.count() == 1
     assert integrity(sample_path) == "ok"
@@ -178,7 +178,7 @@ def test_a_really_full_disk(qtbot, sample_path, tmp_path):
         path = small / "case.casefile"
         shutil.copy(sample_path, path)
         window = open_window(qtbot, path)
-        qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
+        qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=60000)
         cf = window.session.cf
         statement = str(next(iter(queries.fetch_rows(cf, Kind.STATEMENT, queries.list_rowids(
             cf, queries.ListQuery(Kind.STATEMENT))).values()))[0])  # fmt: skip
@@ -191,10 +191,10 @@ def test_a_really_full_disk(qtbot, sample_path, tmp_path):
         with pytest.raises(CaseFileError, match=r"^packet\.pdf could not be written: No space left on device\.$"):
             export_snapshot(cf, small / "packet.pdf", BriefingOptions(deterministic=True))
         # The same from the app's File > Export Briefing: a plain warning, no partial PDF.
-        seen = when_modal(lambda box: box.accept(), kind=QMessageBox, timeout_ms=60000)
+        seen = when_modal(lambda box: box.accept(), kind=QMessageBox)
         with qtbot.waitSignal(window.documents.failed, timeout=120000) as blocker:
             window.actions[ActionId.EXPORT_BRIEFING].trigger()
-        qtbot.waitUntil(lambda: bool(seen), timeout=5000)
+        qtbot.waitUntil(lambda: bool(seen), timeout=60000)
         assert "could not be written: No space left on device." in blocker.args[0]
         assert sha256(path) == before and integrity(path) == "ok"
         assert listing(small) == ["case.casefile", "filler.bin", "~lock.case.casefile#"]

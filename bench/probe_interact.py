@@ -101,7 +101,7 @@ def _edits(window: Any, page: Any, spy: Any, samples: int) -> dict[str, Any]:
             settle(spy)
             times.append(clock() - start)
             if not ok:
-                raise RuntimeError(f"edit_record refused the {field} edit")
+                raise RuntimeError(f"edit_record changed nothing for the {field} edit")
         out[field] = times
     out["undo_steps_added"] = session.undo_stack.count() - steps_before
     undo: list[float] = []

@@ -1,7 +1,8 @@
 """Checking a format-1 document before import: every problem with its JSON path, or a plan of rows.
 
 ``check_document`` walks the whole document, converts each value to what the case file
-stores, and collects ``path: problem`` lines (up to ``MAX_ERRORS``); a document with any
+stores by the rule of its field (``values``: the same rules an edit follows, strictly, so a date
+must be ISO), and collects ``path: problem`` lines (up to ``MAX_ERRORS``); a document with any
 problem is refused with all of them, and one with none becomes a ``Plan`` ready to insert.
 Whatever a case file could not hold, or would refuse when opened, is a problem too: text
 with an unpaired surrogate, a number where text or true/false belongs, and a record larger
@@ -20,21 +21,24 @@ from typing import Any
 from .casefile import now_stamp
 from .dates import PartialDate
 from .errors import InterchangeError
-from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldSpec, FieldType, Kind
-from .filecheck import MAX_VALUE_BYTES
+from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from .records import is_uuid, new_id
-from .values import strip_controls
+from .values import (
+    QUICK_CHARS,
+    TOO_LARGE,
+    TOO_LONG,
+    ValueProblem,
+    check_value,
+    json_type,
+    oversize,
+    rule_of,
+    text_bytes,
+    to_columns,
+)
 
 FORMAT = "casefile"
 VERSION = 1
 MAX_ERRORS = 200
-# A record's text, at most four UTF-8 bytes a character, cannot take it past MAX_VALUE_BYTES
-# (the largest record a case file opens) while it has no more characters than this; only a
-# record with more is measured exactly. The margin covers ids, dates, flags and the record header.
-_RECORD_MARGIN = 4096
-_QUICK_CHARS = (MAX_VALUE_BYTES - _RECORD_MARGIN) // 4
-_TOO_LONG = f"longer than the {MAX_VALUE_BYTES // 1_048_576} MB a case file can hold"
-_TOO_LARGE = f"larger than the {MAX_VALUE_BYTES // 1_048_576} MB a case file can hold in one record"
 _TOP_KEYS = {"format", "version", "case", *(KINDS[k].json_name for k in JSON_ORDER)}
 
 
@@ -49,98 +53,26 @@ class Plan:
 
 
 class _Checker:
-    """Walks a document, collecting ``path: problem`` lines and converting values."""
+    """Walks a document, collecting ``path: problem`` lines and resolving ids."""
 
     def __init__(self) -> None:
         self.errors: list[str] = []
         self.ids: dict[str, tuple[Kind, str, str]] = {}  # doc id -> (kind, uuid, path)
         self.uuids: set[str] = set()
-        self.chars = 0  # characters of text in the record being checked (see _QUICK_CHARS)
 
     def error(self, path: str, message: str) -> None:
         if len(self.errors) < MAX_ERRORS:
             self.errors.append(error_line(f"{path}: {message}"))
 
-    def value(self, where: str, name: str, f: FieldSpec, value: Any) -> Any:
-        """Check one field's JSON value; return it in stored form (refs stay document ids).
-
-        ``where.name`` is the field's JSON path; it is only formatted for an error (this runs
-        millions of times for a large document).
-        """
-        t = f.type
-        if value is None:
-            if t is FieldType.BOOL:
-                return False
-            if t is FieldType.CHOICE:
-                return None if f.nullable_choice else f.default
-            return [] if f.is_list else None
-        if t is FieldType.TEXT or t is FieldType.LONG_TEXT:
-            if type(value) is not str:
-                self.error(f"{where}.{name}", f"expected text, found {_json_type(value)}")
-                return None
-            if _UNUSUAL.search(value):
-                if _has_lone_surrogate(value):
-                    self.error(f"{where}.{name}", _SURROGATE_PROBLEM)
-                    return None
-                value = strip_controls(value)
-            self.chars += len(value)
-            return None if not value or value.isspace() else value
-        if t is FieldType.DATE:
-            if type(value) is not str:
-                self.error(f"{where}.{name}", f"expected a date string, found {_json_type(value)}")
-                return None
-            if not value or value.isspace():
-                return None
-            try:
-                return _parse_iso(value)
-            except ValueError as exc:
-                self.error(f"{where}.{name}", str(exc))
-                return None
-        if t is FieldType.BOOL:
-            if type(value) is not bool:
-                self.error(f"{where}.{name}", f"expected true or false, found {_json_type(value)}")
-                return False
-            return value
-        if t is FieldType.CHOICE:
-            if value not in f.choices:
-                if type(value) is str:
-                    self.error(f"{where}.{name}", f'"{value}" is not one of {", ".join(f.choices)}')
-                else:  # never the text of a list or object: it may be huge or nested a thousand deep
-                    self.error(f"{where}.{name}", f"expected one of {', '.join(f.choices)}, found {_json_type(value)}")
-                return f.default
-            return value
-        if t is FieldType.REF:
-            if type(value) is not str:
-                self.error(f"{where}.{name}", f"expected an id string, found {_json_type(value)}")
-                return None
-            return value or None
-        if type(value) is not list:
-            self.error(f"{where}.{name}", f"expected a list, found {_json_type(value)}")
-            return []
-        out: list[str] = []
-        seen: set[str] = set()
-        for i, item in enumerate(value):
-            if type(item) is not str:
-                self.error(f"{where}.{name}[{i}]", f"expected text, found {_json_type(item)}")
-                continue
-            if _UNUSUAL.search(item):
-                if _has_lone_surrogate(item):
-                    self.error(f"{where}.{name}[{i}]", _SURROGATE_PROBLEM)
-                    continue
-                item = strip_controls(item)
-            if t is FieldType.TAGS:
-                item = item.strip()
-            if not item or item.isspace() or (t is not FieldType.LINES and item in seen):
-                continue
-            seen.add(item)
-            out.append(item)
-        return out
-
-    def required(self, field_path: str, record_path: str, name: str, raw: Any) -> None:
-        if raw is None:
-            self.error(record_path, f'missing required field "{name}"')
-        elif isinstance(raw, str) and not strip_controls(raw).strip():  # other values have their own error
-            self.error(field_path, "must not be empty")
+    def refused(self, where: str, name: str, raw: Any, problem: ValueProblem) -> Any:
+        """Report a value its field's rule refused (``where.name`` is the field's JSON path, only
+        formatted here); return what of it can still be checked (the good entries of a list)."""
+        if problem.missing and raw is None:
+            self.error(where, f'missing required field "{name}"')
+        else:
+            for below, message in problem.found:
+                self.error(f"{where}.{name}{below}", message)
+        return problem.partial
 
     def register(self, path: str, kind: Kind, raw_id: Any) -> str | None:
         if type(raw_id) is not str or not raw_id:
@@ -157,14 +89,14 @@ class _Checker:
         self.ids[raw_id] = (kind, rid, f"{path}.id")
         return rid
 
-    def resolve(
-        self, where: str, name: str, target: Kind | None, doc_id: str, position: int | None = None
-    ) -> str | None:
+    def resolve(self, where: str, name: str, target: Kind | None, doc_id: str, given: Any = None) -> str | None:
+        """The record id a reference names; ``given`` is the list it is an entry of, as given."""
         found = self.ids.get(doc_id)
         if found is not None and found[0] is target:
             return found[1]
         assert target is not None
-        path = f"{where}.{name}" if position is None else f"{where}.{name}[{position}]"
+        # The entry's place in the list as given (entries left out or repeated come before it).
+        path = f"{where}.{name}" if given is None else f"{where}.{name}[{given.index(doc_id)}]"
         label = KINDS[target].label.lower()
         if found is None:
             self.error(path, f'no {label} with id "{doc_id}"')
@@ -173,12 +105,6 @@ class _Checker:
         return None
 
 
-# JSON can escape half of a UTF-16 pair ("\ud800"); such text cannot be stored as UTF-8.
-_SURROGATE_PROBLEM = "contains an unpaired surrogate escape (such as \\ud800), which is not a character"
-
-
-# Characters that need a closer look: control characters (dropped) and surrogates (refused).
-_UNUSUAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 # In a message: characters that would break the line, reorder it, or could not be printed or
 # written as UTF-8.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff]")
@@ -205,53 +131,25 @@ def _date_columns(value: PartialDate) -> tuple[str, str]:
     return value.iso, value.sort_key
 
 
-@lru_cache(maxsize=65536)
-def _parse_iso(text: str) -> PartialDate:
-    # A large case repeats the same few thousand dates; PartialDate is immutable.
-    return PartialDate.parse_iso(text)
-
-
-def _has_lone_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
 def _a(noun: str) -> str:
     """The noun with its indefinite article ("an actor", "a source")."""
     return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
 
 
 def check_document(doc: Any) -> Plan:
     """Check a parsed document completely; raise InterchangeError listing every problem."""
     ck = _Checker()
     if not isinstance(doc, dict):
-        raise InterchangeError([f"$: expected a JSON object, found {_json_type(doc)}"])
+        raise InterchangeError([f"$: expected a JSON object, found {json_type(doc)}"])
     fmt = doc.get("format")
     if fmt != FORMAT:
-        found = _json_type(fmt) if isinstance(fmt, list | dict) else json.dumps(fmt, ensure_ascii=False)
+        found = json_type(fmt) if isinstance(fmt, list | dict) else json.dumps(fmt, ensure_ascii=False)
         raise InterchangeError(
             [error_line(f'format: expected "{FORMAT}", found {found}; this is not a Casefile document')]
         )
     version = doc.get("version")
     if type(version) is not int:
-        raise InterchangeError([f"version: expected a whole number, found {_json_type(version)}"])
+        raise InterchangeError([f"version: expected a whole number, found {json_type(version)}"])
     if version > VERSION:
         raise InterchangeError(
             [
@@ -275,12 +173,13 @@ def check_document(doc: Any) -> Plan:
             ck.error(f"case.{key}", "unknown field")
         for f in CASE_FIELDS:
             raw = case_doc.get(f.name)
-            value = ck.value("case", f.name, f, raw)
-            if f.required and value is None:
-                ck.required(f"case.{f.name}", "case", f.name, raw)
-            case[f.name] = value
-        if ck.chars > _QUICK_CHARS:
-            _check_size(ck, "case", list(case.items()))
+            try:
+                case[f.name] = check_value(f, raw)
+            except ValueProblem as problem:
+                case[f.name] = ck.refused("case", f.name, raw, problem)
+        if sum(len(v) for v in case.values() if type(v) is str) > QUICK_CHARS:
+            stored = [(f.name, v) for f in CASE_FIELDS for v in to_columns(f, case[f.name]).values()]
+            _check_size(ck, "case", stored)
 
     lists: dict[Kind, list[Any]] = {}
     for kind in JSON_ORDER:
@@ -289,7 +188,7 @@ def check_document(doc: Any) -> Plan:
         if items is None:
             items = []
         if not isinstance(items, list):
-            ck.error(name, f"expected a list, found {_json_type(items)}")
+            ck.error(name, f"expected a list, found {json_type(items)}")
             items = []
         lists[kind] = items
     # First pass: ids (references may point forwards).
@@ -327,9 +226,9 @@ def _check_records(ck: _Checker, kind: Kind, items: list[Any], ids: list[str | N
     column_fields = [field_of_column.get(column, column) for column in columns]
     # This loop runs for every record of a large case: look things up once, format paths
     # only for errors.
-    fields = [(f.name, f, f.type, f.required, f.target) for f in spec.fields]
+    fields = [(f.name, f, f.type, rule_of(f), f.target) for f in spec.fields]
     links_of = {f.name: plan.links[f.link.table] for f in spec.fields if f.link is not None}
-    value_of, resolve, required = ck.value, ck.resolve, ck.required
+    resolve, refused = ck.resolve, ck.refused
     REF, REFS, DATE, BOOL = FieldType.REF, FieldType.REFS, FieldType.DATE, FieldType.BOOL
     TAGS, LINES = FieldType.TAGS, FieldType.LINES
     rows: list[tuple[Any, ...]] = []
@@ -337,20 +236,21 @@ def _check_records(ck: _Checker, kind: Kind, items: list[Any], ids: list[str | N
     for i, item in enumerate(items):
         path = f"{name}[{i}]"
         if type(item) is not dict:
-            ck.error(path, f"expected an object, found {_json_type(item)}")
+            ck.error(path, f"expected an object, found {json_type(item)}")
             continue
-        ck.chars = 0
+        chars = 0  # of text in the record (see QUICK_CHARS)
         if not known.issuperset(item):
             for key in item:
                 if key not in known:
                     ck.error(f"{path}.{key}", "unknown field")
         rid = ids[i]
         row: list[Any] = [rid]
-        for fname, f, t, is_required, target in fields:
+        for fname, f, t, rule, target in fields:
             raw = item.get(fname)
-            value = value_of(path, fname, f, raw)
-            if value is None and is_required:
-                required(f"{path}.{fname}", path, fname, raw)
+            try:
+                value = rule(f, raw)
+            except ValueProblem as problem:
+                value = refused(path, fname, raw, problem)
             if t is REF:
                 target_id = resolve(path, fname, target, value) if value else None
                 if target_id is not None and target_id == rid:
@@ -359,7 +259,7 @@ def _check_records(ck: _Checker, kind: Kind, items: list[Any], ids: list[str | N
             elif t is REFS:
                 links = links_of[fname]
                 for position, doc_id in enumerate(value):
-                    target_id = resolve(path, fname, target, doc_id, position)
+                    target_id = resolve(path, fname, target, doc_id, raw)
                     if target_id and rid:
                         links.append((rid, target_id, position))
             elif t is DATE:
@@ -369,33 +269,26 @@ def _check_records(ck: _Checker, kind: Kind, items: list[Any], ids: list[str | N
             elif t is TAGS or t is LINES:
                 if value:
                     encoded = _encode_list(value)
-                    ck.chars += len(encoded)
+                    chars += len(encoded)
                     row.append(encoded)
                 else:
                     row.append("[]")
-            else:
+            else:  # text and choices
+                if value:
+                    chars += len(value)
                 row.append(value)
-        if ck.chars > _QUICK_CHARS:
-            _check_size(ck, path, list(zip(column_fields, row, strict=False)))
+        if chars > QUICK_CHARS:
+            _check_size(ck, path, list(zip(column_fields[1:-2], row[1:], strict=True)))  # no id, no stamps
         row += (stamp, stamp)
         append_row(tuple(row))
     plan.rows[kind] = rows
 
 
 def _check_size(ck: _Checker, path: str, values: list[tuple[str, Any]]) -> None:
-    """Refuse a record larger than a case file may hold (``MAX_VALUE_BYTES``: bigger ones are
-    refused when the file is opened), naming its largest field when that alone is too long."""
-    total = _RECORD_MARGIN
-    largest, largest_size = "", 0
-    for field_name, value in values:
-        if type(value) is str:
-            size = len(value.encode("utf-8"))
-            total += size
-            if size > largest_size:
-                largest, largest_size = field_name, size
-    if total <= MAX_VALUE_BYTES:
-        return
-    if largest_size + _RECORD_MARGIN > MAX_VALUE_BYTES:
-        ck.error(f"{path}.{largest}", _TOO_LONG)
-    else:
-        ck.error(path, _TOO_LARGE)
+    """Refuse a record larger than a case file may hold (``values.oversize``: bigger ones are
+    refused when the file is opened), naming its largest field when that alone is too long.
+    ``values`` are (field, stored value) of its columns, the id and stamps left out."""
+    found = oversize((name, text_bytes(value)) for name, value in values)
+    if found is not None:
+        largest, alone = found
+        ck.error(f"{path}.{largest}" if alone else path, TOO_LONG if alone else TOO_LARGE)

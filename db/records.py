@@ -29,7 +29,7 @@ from .fields import (
     KindSpec,
     references_to,
 )
-from .values import from_column, normalise, to_columns
+from .values import from_column, normalise, refuse_oversized, to_columns
 
 Record = dict[str, Any]
 log = logging.getLogger("casefile.records")
@@ -123,6 +123,7 @@ def update_case(cf: CaseFile, changes: dict[str, Any]) -> Record:
         columns.update(to_columns(spec, normalise(spec, changes[spec.name])))
     columns["updated_at"] = now_stamp()
     with cf.write() as conn:
+        refuse_oversized(conn, CASE_FIELDS, columns, "case", ("case_info", "n", 1))
         _update_row(conn, "case_info", "n", 1, columns)
     return {spec.name: old[spec.name] for spec in specs}
 
@@ -224,6 +225,7 @@ def insert_record(
             links.append((f, value))
         else:
             columns.update(to_columns(f, value))
+    refuse_oversized(conn, spec.fields, columns, spec.label.lower())
     names = ", ".join(columns)
     marks = ", ".join("?" for _ in columns)
     conn.exec_driver_sql(f"INSERT INTO {spec.table} ({names}) VALUES ({marks})", tuple(columns.values()))
@@ -273,6 +275,7 @@ def apply_changes(
             write_links(conn, f, record_id, value)
         else:
             columns.update(to_columns(f, value))
+    refuse_oversized(conn, spec.fields, columns, spec.label.lower(), (spec.table, "id", record_id))
     columns["updated_at"] = updated_at
     if not _update_row(conn, spec.table, "id", record_id, columns):
         raise RecordError(f"The {spec.label.lower()} no longer exists.")

@@ -22,6 +22,7 @@ from .briefing.options import BriefingOptions
 if TYPE_CHECKING:
     from .briefing.render import BriefingResult
     from .main_window import MainWindow
+    from .tasks import ProcessJob
 
 
 def load_options(cf: CaseFile) -> BriefingOptions:
@@ -105,13 +106,18 @@ class BriefingExporter:
 
     def __init__(self, window: MainWindow) -> None:
         self.window = window
-        self.task: Any = None
+        self.task: ProcessJob | None = None  # the export running, if any
         self.last_output: Path | None = None
         self.last_result: BriefingResult | None = None
 
     def export(self) -> None:
-        """Write the packet at once beside the case file (or in the last export folder)."""
-        from .tasks import Task
+        """Write the packet at once beside the case file (or in the last export folder).
+
+        It is written in a child process from the case file on disk, a job of the open case:
+        closing the case cancels it (the partial file is removed) before the file closes.
+        """
+        from . import jobs
+        from .tasks import ProcessJob
 
         session = self.window.session
         if session is None or self.task is not None:
@@ -135,20 +141,16 @@ class BriefingExporter:
             self.window.statusBar().showMessage(f"Wrote {out.name} ({result.pages} pages, {seconds:.1f} s)", 15000)
             self._offer_to_open(out, result)
 
-        from . import jobs
-
-        self.task = self.window.documents.run(
+        task = ProcessJob(jobs.export_briefing, cf.path, out, options.to_dict())
+        task.signals.failed.connect(lambda *_a: setattr(self, "task", None))
+        self.task = task
+        self.window.documents.run(
             f"Writing the briefing packet {out.name}…",
-            jobs.export_briefing,
-            cf.path,
-            out,
-            options.to_dict(),
+            task,
             on_done=done,
             cancellable=True,
-            in_process=True,
+            jobs=session.jobs,
         )
-        assert isinstance(self.task, Task)
-        self.task.signals.failed.connect(lambda *_a: setattr(self, "task", None))
 
     def _offer_to_open(self, out: Path, result: BriefingResult) -> None:
         from PySide6.QtCore import QUrl

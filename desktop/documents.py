@@ -1,9 +1,11 @@
 """File commands: new, open, recent, save a copy, import and export, close.
 
-Slow work (checking and opening a file, importing, exporting) runs through the task
-helper with a progress dialog, so the window never freezes. Refusals and failures are
-shown in plain words; nothing half-written is left behind (the core writes new files
-under a temporary name and renames them when complete).
+Slow work runs in the background with a progress dialog, so the window never freezes: work
+on the open case (copies, exports, the backup) on the case's own job service, which closing
+the case cancels and waits for; work that belongs to no open case (checking and opening a
+file, importing, restoring a backup) on this object's. Refusals and failures are shown in
+plain words; nothing half-written is left behind (the core writes new files under a
+temporary name and renames them when complete).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from db.paths import user_data_dir
 
 from . import file_dialogs, jobs
 from .session import CaseSession
-from .tasks import ProcessTask, Task, TaskCancelled, TaskRunner
+from .tasks import Job, JobCancelled, JobService, ProcessJob
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -89,15 +91,14 @@ class PendingOpen(QObject):
 
     def __init__(self, path: Path) -> None:
         super().__init__()
-        from .tasks import shared_runner
-
         self.path = path
         self.result: OpenResult | None = None
         self.error: BaseException | None = None
-        self._task = Task(open_case, path, False)
+        self._jobs = JobService(self, threads=1)
+        self._task = Job(open_case, path, False)
         self._task.signals.finished.connect(self._finished)
         self._task.signals.failed.connect(self._failed)
-        shared_runner().start(self._task)
+        self._jobs.start(self._task)
 
     def _finished(self, result: OpenResult) -> None:
         self.result = result
@@ -132,28 +133,27 @@ class Documents(QObject):
         super().__init__(window)
         self.window = window
         self.settings = window.settings
-        self.tasks = TaskRunner(self)
-        self.active: Task | None = None
+        self.tasks = JobService(self)  # work that belongs to no open case (the window waits for it on quitting)
+        self.active: Job | None = None
+        self.backup_task: Job | None = None
         self.last_error: str | None = None
 
     # ----- running work ------------------------------------------------------------------
     def run(
         self,
         label: str,
-        fn: Callable[..., Any],
-        *args: Any,
+        task: Job,
+        *,
         on_done: Callable[[Any], None],
-        with_progress: bool = False,
         cancellable: bool = False,
         on_failed: Callable[[BaseException], None] | None = None,
-        in_process: bool = False,
-    ) -> Task:
-        """Run ``fn(*args)`` off the GUI thread with a progress dialog; call ``on_done(result)``.
+        jobs: JobService | None = None,
+    ) -> Job:
+        """Start ``task`` with a progress dialog; call ``on_done(result)`` when it ends.
 
-        ``in_process`` runs it in a child process instead (a ``desktop.jobs`` function):
-        for the long jobs that would otherwise hold Python's interpreter lock for seconds.
+        ``jobs`` is the service it belongs to: the open case's for work on the case (closing the
+        case cancels it), this object's by default.
         """
-        task = ProcessTask(fn, *args) if in_process else Task(fn, *args, with_progress=with_progress)
         dialog = QProgressDialog(label, "Cancel" if cancellable else "", 0, 0, self.window)
         dialog.setWindowTitle("Casefile")
         dialog.setWindowModality(Qt.WindowModality.WindowModal)
@@ -181,7 +181,7 @@ class Documents(QObject):
         def failed(exc: BaseException, details: str) -> None:
             close_dialog()
             self.active = None
-            if isinstance(exc, TaskCancelled) or task.cancelled:
+            if isinstance(exc, JobCancelled) or task.cancelled:
                 self.status("Cancelled.")
                 return
             if on_failed is not None:
@@ -193,7 +193,7 @@ class Documents(QObject):
         task.signals.finished.connect(finished)
         task.signals.failed.connect(failed)
         self.active = task
-        return self.tasks.start(task)
+        return (jobs or self.tasks).start(task)
 
     def show_failure(self, exc: BaseException, details: str = "") -> None:
         """Tell the user why something failed (an unexpected error gets the error dialog)."""
@@ -231,13 +231,14 @@ class Documents(QObject):
         self.window.flush()
 
         def done(result: OpenResult) -> None:
-            self.window.set_session(CaseSession(result.cf), notices=result.notices)
+            session = CaseSession(result.cf)
+            self.window.set_session(session, notices=result.notices)
             self.settings.add_recent(path.resolve())
             self.window.update_recent_menu()
             self.status(f"Opened {path.name}" + (" (read-only)" if result.cf.read_only else ""))
             self.opened.emit(self.window.session)
             if not result.cf.read_only:
-                self.start_backup(result.cf)
+                self.start_backup(session)
 
         def refused(exc: BaseException) -> None:
             if isinstance(exc, FileInUseError):
@@ -254,24 +255,29 @@ class Documents(QObject):
         if pending is not None:
             pending.deliver(done, refused)
             return
-        self.run(f"Opening {path.name}…", open_case, path, read_only, on_done=done, on_failed=refused)
+        self.run(f"Opening {path.name}…", Job(open_case, path, read_only), on_done=done, on_failed=refused)
 
-    def start_backup(self, cf: CaseFile) -> Task:
-        """Back the file up in the background if it changed since its last backup (see db.backups)."""
-        from db.backups import backup_if_changed
+    def start_backup(self, session: CaseSession) -> Job:
+        """Back the file up in the background if it changed since its last backup (see db.backups).
 
-        task = Task(lambda: backup_if_changed(cf, keep=self.settings.backups_to_keep()))
+        The copy is read from the open file through a pooled connection of its own, a few pages
+        at a time (``db.copying``), so edits made meanwhile are not held up; closing the case
+        waits for it.
+        """
+        task = Job(_back_up, session.cf, self.settings.backups_to_keep())
 
         def failed(exc: BaseException, _details: str) -> None:
+            if isinstance(exc, JobCancelled) or task.cancelled:
+                return  # the case was closed first
             log.warning("automatic backup failed: %s", exc)
             view = self.window.case_view
-            if view is not None and self.window.session is not None and self.window.session.cf is cf:
-                name = cf.path.name if cf.path else "the case file"
+            if view is not None and self.window.session is session:
+                name = session.cf.path.name if session.cf.path else "the case file"
                 view.add_banner(f"The automatic backup of {name} failed: {exc}", "warning")
 
         task.signals.failed.connect(failed)
         self.backup_task = task
-        return self.tasks.start(task)
+        return session.jobs.start(task)
 
     def _offer_read_only(self, path: Path, exc: FileInUseError) -> None:
         self.last_error = str(exc)
@@ -338,8 +344,9 @@ class Documents(QObject):
         self.window.flush()
         self.run(
             f"Saving a copy to {path.name}…",
-            lambda: session.cf.save_copy(path, overwrite=True),
+            ProcessJob(jobs.save_copy, session.cf.path, path),
             on_done=lambda p: self.status(f"Saved a copy as {p}"),
+            jobs=session.jobs,
         )
 
     def import_json(self) -> None:
@@ -354,13 +361,9 @@ class Documents(QObject):
 
         self.run(
             f"Importing {source.name}…",
-            jobs.import_json,
-            source,
-            target,
-            target.exists(),
+            ProcessJob(jobs.import_json, source, target, target.exists()),
             on_done=lambda summary: self.open_path(summary.path),
             cancellable=True,
-            in_process=True,
         )
 
     def export_json(self) -> None:
@@ -375,11 +378,9 @@ class Documents(QObject):
         self.window.flush()
         self.run(
             f"Exporting {path.name}…",
-            jobs.export_json,
-            session.cf.path,
-            path,
+            ProcessJob(jobs.export_json, session.cf.path, path),
             on_done=lambda p: self.status(f"Exported JSON to {p}"),
-            in_process=True,
+            jobs=session.jobs,
         )
 
     def export_csv(self) -> None:
@@ -405,11 +406,9 @@ class Documents(QObject):
         self.window.flush()
         self.run(
             "Exporting CSV…",
-            jobs.export_csv,
-            session.cf.path,
-            folder,
+            ProcessJob(jobs.export_csv, session.cf.path, folder),
             on_done=lambda paths: self.status(f"Wrote {len(paths)} CSV files to {folder}"),
-            in_process=True,
+            jobs=session.jobs,
         )
 
     def restore_backup(self) -> None:
@@ -443,7 +442,7 @@ class Documents(QObject):
             return
         self.run(
             f"Restoring {target.name}…",
-            lambda: restore_backup(backup, target, overwrite=target.exists()),
+            Job(lambda: restore_backup(backup, target, overwrite=target.exists())),
             on_done=lambda path: self.open_path(path),
         )
 
@@ -453,3 +452,10 @@ class Documents(QObject):
         if not folder and session is not None and session.cf.path is not None:
             folder = str(session.cf.path.parent)
         return str(Path(folder) / name) if folder else name
+
+
+def _back_up(cf: CaseFile, keep: int) -> Any:
+    """The automatic backup (a job on the case's service)."""
+    from db.backups import backup_if_changed
+
+    return backup_if_changed(cf, keep=keep)

@@ -163,8 +163,8 @@ class MainWindow(QMainWindow):
             for kind, text in notices or []:
                 self.case_view.add_banner(text, kind)
             self.history.visit(self.case_view.location())
-            if session.cf.path is not None:
-                self.settings.set_last_case(session.cf.path)
+            if session.path is not None:
+                self.settings.set_last_case(session.path)
         if previous_view is not None:
             previous_view.deleteLater()
         self._update_title()
@@ -213,14 +213,12 @@ class MainWindow(QMainWindow):
 
     def _update_title(self) -> None:
         session = self.session
-        if session is None or session.cf.closed:
+        if session is None or session.closed:
             self.setWindowTitle(APP_NAME)
             self.setWindowFilePath("")
             return
-        from db.records import get_case
-
-        title = get_case(session.cf)["title"]
-        path = session.cf.path
+        title = session.get_case()["title"]
+        path = session.path
         name = path.name if path else "Untitled"
         suffix = " (read-only)" if session.read_only else ""
         self.setWindowTitle(f"{title} — {name}{suffix} — {APP_NAME}")
@@ -321,7 +319,7 @@ class MainWindow(QMainWindow):
         self.documents.tasks.cancel_all()
         self.documents.tasks.wait(10000)
         self.settings.set_bytes_value("geometry", self.saveGeometry())
-        last = self.session.cf.path if self.session is not None else None
+        last = self.session.path if self.session is not None else None
         self._retire_session()
         if last is not None:
             self.settings.set_last_case(last)

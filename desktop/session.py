@@ -1,25 +1,51 @@
 """An open case file in the app: the file, its undo stack, and signals views listen to.
 
+The session is the desktop's only door to the data: views, editors, models and dialogs read
+through its methods and change the file through its edits, never through ``db`` directly.
+The record types they handle (``ListQuery``, ``TimelineMarks``, ``Reference``, ...) are
+importable from here too.
+
 Every change goes through here as an undo command. The first write happens before the
 command is pushed, so a refused or failed edit never lands on the stack and the user
-keeps what they typed to correct or retry.
+keeps what they typed to correct or retry. An edit that is refused raises ``RecordError``,
+one that cannot be written ``WriteError`` (both ``CaseFileError``); the caller tells the
+user with ``report``.
 """
 
 from __future__ import annotations
 
 import logging
+from array import array
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from db import records
+from db import queries, records
 from db.casefile import CaseFile
+from db.dates import PartialDate
 from db.errors import CaseFileError
 from db.fields import CASE_FIELDS_BY_NAME, KINDS, FieldType, Kind
+from db.queries import ListColumn, ListQuery, TimelineMarks
+from db.records import DeletedRecord, Record, Reference, short_label
 from db.values import normalise
 
-from .undo import AddRecordCommand, DeleteRecordCommand, EditCaseCommand, EditRecordCommand
+from .tasks import JobService
+from .undo import AddRecordCommand, DeleteRecordCommand, EditCaseCommand, EditRecordCommand, MacroCommand, UndoStep
+
+__all__ = [
+    "CaseSession",
+    "DeletedRecord",
+    "ListColumn",
+    "ListQuery",
+    "Record",
+    "Reference",
+    "TimelineMarks",
+    "short_label",
+]
 
 log = logging.getLogger("casefile.session")
 
@@ -37,14 +63,28 @@ class CaseSession(QObject):
         self.cf = cf
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(500)
+        self._macro: MacroCommand | None = None
+        self.jobs = JobService(self)  # this case's background work; closing the case stops it
 
     @property
     def read_only(self) -> bool:
         """True when the file is open read-only."""
         return self.cf.read_only
 
+    @property
+    def closed(self) -> bool:
+        """True once the file is closed (views still alive must not read it)."""
+        return self.cf.closed
+
+    @property
+    def path(self) -> Path | None:
+        """Where the file is on disk."""
+        return self.cf.path
+
     def close(self) -> None:
-        """Close the file; the undo stack is emptied (every change is already saved)."""
+        """Stop this case's background jobs, then close the file; the undo stack is emptied
+        (every change is already saved)."""
+        self.jobs.close()  # cancels them and waits until none can touch the file
         self.undo_stack.clear()
         self.cf.close()
 
@@ -54,7 +94,64 @@ class CaseSession(QObject):
             log.exception("unexpected error during an edit", exc_info=exc)
         self.error.emit(str(exc))
 
-    # ----- notifications (called by commands after each write) ---------------------------
+    # ----- reading -----------------------------------------------------------------------
+    def get_case(self) -> Record:
+        """The case's own fields (title, summary, marking, ...)."""
+        return records.get_case(self.cf)
+
+    def get_record(self, kind: Kind, record_id: str) -> Record:
+        """Every field of one record; RecordError if it does not exist."""
+        return records.get_record(self.cf, kind, record_id)
+
+    def find_references(self, kind: Kind, record_id: str) -> list[Reference]:
+        """The records that point at this one."""
+        return records.find_references(self.cf, kind, record_id)
+
+    def counts(self) -> dict[Kind, int]:
+        """Number of records of each kind."""
+        return queries.counts(self.cf)
+
+    def date_span(self) -> tuple[PartialDate | None, PartialDate | None]:
+        """Earliest and latest date of the dated records."""
+        return queries.date_span(self.cf)
+
+    def all_tags(self, kind: Kind | None = None) -> list[str]:
+        """Every tag in use (for one kind, or all), sorted."""
+        return queries.all_tags(self.cf, kind)
+
+    def choices(self, kind: Kind, text: str = "") -> list[tuple[str, str]]:
+        """``(id, label)`` of records whose title matches ``text``, for pickers."""
+        return queries.choices(self.cf, kind, text)
+
+    def labels(self, kind: Kind, ids: Sequence[str]) -> dict[str, str]:
+        """Short titles of these records (ids that no longer exist are left out)."""
+        return queries.labels(self.cf, kind, ids)
+
+    def list_columns(self, kind: Kind) -> tuple[ListColumn, ...]:
+        """The columns a list of ``kind`` shows."""
+        return queries.LIST_COLUMNS[kind]
+
+    def list_rowids(self, query: ListQuery) -> array[int]:
+        """Row numbers of the records ``query`` lists, in display order."""
+        return queries.list_rowids(self.cf, query)
+
+    def matching_rowids(self, kind: Kind, text: str) -> set[int] | None:
+        """Row numbers of the records matching typed words (None when nothing was typed)."""
+        return queries.matching_rowids(self.cf, kind, text)
+
+    def fetch_rows(self, kind: Kind, rowids: Sequence[int]) -> dict[int, tuple[object, ...]]:
+        """``rowid -> (id, list column values...)`` for these rows."""
+        return queries.fetch_rows(self.cf, kind, rowids)
+
+    def rowid_of(self, kind: Kind, record_id: str) -> int | None:
+        """Row number of a record, or None if it does not exist."""
+        return queries.rowid_of(self.cf, kind, record_id)
+
+    def timeline_marks(self) -> TimelineMarks:
+        """Drawing data for the timeline strip (safe to call off the GUI thread)."""
+        return queries.timeline_marks(self.cf)
+
+    # ----- notifications (called after each write) ---------------------------------------
     def notify_changed(self, kind: Kind, ids: list[str], fields: list[str]) -> None:
         """Fields of these records changed."""
         self.records_changed.emit(kind, ids, fields)
@@ -63,82 +160,94 @@ class CaseSession(QObject):
         """Records of ``kind`` were added or removed."""
         self.records_reset.emit(kind)
 
-    # ----- edits -------------------------------------------------------------------------
-    def edit_record(self, kind: Kind, record_id: str, changes: dict[str, Any], text: str | None = None) -> bool:
-        """Change fields of one record as one undoable step; False (and ``error``) if refused."""
-        try:
-            current = records.get_record(self.cf, kind, record_id)
-            if all(_same(current.get(k), v, kind, k) for k, v in changes.items()):
-                return True
-            old = records.update_record(self.cf, kind, record_id, changes)
-        except CaseFileError as exc:
-            self.report(exc)
-            return False
-        self.notify_changed(kind, [record_id], list(changes))
-        if any(KINDS[kind].field(name).type is FieldType.REFS for name in changes):
+    # ----- writes with no undo step (what undo commands do and undo with) ------------------
+    def write_record(self, kind: Kind, record_id: str, values: dict[str, Any]) -> Record:
+        """Store field values and tell the views; return the previous values."""
+        old = records.update_record(self.cf, kind, record_id, values)
+        self.notify_changed(kind, [record_id], list(values))
+        if any(KINDS[kind].field(name).type is FieldType.REFS for name in values):
             self.notify_reset(kind)
-        self.undo_stack.push(EditRecordCommand(self, kind, record_id, changes, old, text))
-        return True
+        return old
 
-    def add_record(self, kind: Kind, values: dict[str, Any] | None = None) -> str | None:
-        """Create a record as one undoable step; return its id, or None (and ``error``) if refused."""
-        values = values or {}
-        try:
-            record_id = records.add_record(self.cf, kind, values)
-        except CaseFileError as exc:
-            self.report(exc)
-            return None
-        self.notify_reset(kind)
-        self.undo_stack.push(AddRecordCommand(self, kind, record_id))
-        return record_id
-
-    def delete_record(self, kind: Kind, record_id: str, *, remove_references: bool = False) -> bool:
-        """Delete a record (and, if asked, the references to it) as one undoable step."""
-        try:
-            deleted = records.delete_record(self.cf, kind, record_id, remove_references=remove_references)
-        except CaseFileError as exc:
-            self.report(exc)
-            return False
+    def remove_record(self, kind: Kind, record_id: str, *, remove_references: bool) -> DeletedRecord:
+        """Delete a record (and, if asked, the references to it) and tell the views; the result restores it."""
+        deleted = records.delete_record(self.cf, kind, record_id, remove_references=remove_references)
         self._notify_deleted(deleted)
-        self.undo_stack.push(DeleteRecordCommand(self, deleted))
-        return True
+        return deleted
 
-    def _notify_deleted(self, deleted: records.DeletedRecord) -> None:
+    def restore_record(self, deleted: DeletedRecord) -> None:
+        """Put a removed record and its references back and tell the views."""
+        records.restore_record(self.cf, deleted)
+        self._notify_deleted(deleted)
+
+    def write_case(self, values: dict[str, Any]) -> Record:
+        """Store case fields and tell the views; return the previous values."""
+        old = records.update_case(self.cf, values)
+        self.case_changed.emit()
+        return old
+
+    def _notify_deleted(self, deleted: DeletedRecord) -> None:
         self.notify_reset(deleted.kind)
         for kind in {ref.kind for ref in deleted.cleared}:
             cleared = [ref for ref in deleted.cleared if ref.kind is kind]
             self.notify_changed(kind, [ref.id for ref in cleared], sorted({ref.field for ref in cleared}))
             self.notify_reset(kind)
 
-    def edit_case(self, changes: dict[str, Any]) -> bool:
-        """Change case fields as one undoable step."""
-        try:
-            current = records.get_case(self.cf)
-            if all(_same_case(current.get(k), v, k) for k, v in changes.items()):
-                return True
-            old = records.update_case(self.cf, changes)
-        except CaseFileError as exc:
-            self.report(exc)
+    # ----- edits (each one undoable step; CaseFileError if refused or not written) --------
+    def edit_record(self, kind: Kind, record_id: str, changes: dict[str, Any], text: str | None = None) -> bool:
+        """Change fields of one record; False (and no step) when it already holds these values."""
+        current = self.get_record(kind, record_id)
+        if all(_same(current.get(k), v, kind, k) for k, v in changes.items()):
             return False
-        self.case_changed.emit()
-        self.undo_stack.push(EditCaseCommand(self, changes, old))
+        old = self.write_record(kind, record_id, changes)
+        self._push(EditRecordCommand(self, kind, record_id, changes, old, text))
         return True
 
-    def macro(self, text: str) -> _Macro:
-        """Group several edits into one undo step: ``with session.macro("Add Actor"): ...``."""
-        return _Macro(self.undo_stack, text)
+    def add_record(self, kind: Kind, values: dict[str, Any] | None = None) -> str:
+        """Create a record; return its id."""
+        record_id = records.add_record(self.cf, kind, values or {})
+        self.notify_reset(kind)
+        self._push(AddRecordCommand(self, kind, record_id))
+        return record_id
 
+    def delete_record(self, kind: Kind, record_id: str, *, remove_references: bool = False) -> None:
+        """Delete a record (and, if asked, the references to it); ReferencedError if others refer to it."""
+        deleted = self.remove_record(kind, record_id, remove_references=remove_references)
+        self._push(DeleteRecordCommand(self, deleted))
 
-class _Macro:
-    def __init__(self, stack: QUndoStack, text: str) -> None:
-        self._stack = stack
-        self._text = text
+    def edit_case(self, changes: dict[str, Any]) -> bool:
+        """Change case fields; False (and no step) when the case already holds these values."""
+        current = self.get_case()
+        if all(_same_case(current.get(k), v, k) for k, v in changes.items()):
+            return False
+        old = self.write_case(changes)
+        self._push(EditCaseCommand(self, changes, old))
+        return True
 
-    def __enter__(self) -> None:
-        self._stack.beginMacro(self._text)
+    @contextmanager
+    def macro(self, text: str) -> Iterator[None]:
+        """Group the edits made inside into one undo step: ``with session.macro("Add Actor"): ...``.
 
-    def __exit__(self, *exc: object) -> None:
-        self._stack.endMacro()
+        An edit that fails raises out of the block; the edits made before it stay in the file
+        and undo together as one step. A block that made no edit leaves no step. A macro
+        opened inside another one joins it.
+        """
+        if self._macro is not None:
+            yield
+            return
+        self._macro = MacroCommand(self, text)
+        try:
+            yield
+        finally:
+            macro, self._macro = self._macro, None
+            if macro.steps:
+                self.undo_stack.push(macro)
+
+    def _push(self, command: UndoStep) -> None:
+        if self._macro is not None:
+            self._macro.add(command)
+        else:
+            self.undo_stack.push(command)
 
 
 def _same(old: Any, new: Any, kind: Kind, name: str) -> bool:

@@ -1,29 +1,48 @@
-"""Undo commands: one per user edit, each calling one db function to do and one to undo.
+"""Undo commands: one per user edit, each calling one write of the session to do and one to undo.
 
 Commands are pushed after their first write has succeeded (see ``CaseSession``), so the
 first ``redo`` Qt calls on push does nothing. If a later undo or redo cannot be written
 (disk full, file gone), the user is told and the command is dropped from the stack; the
 file keeps its last consistent state.
+
+Commands see the open case only through ``UndoTarget``: writes that tell the views what
+changed, and a way to tell the user that one failed.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtGui import QUndoCommand
 
-from db import records
 from db.errors import CaseFileError
 from db.fields import CASE_FIELDS_BY_NAME, KINDS, FieldType, Kind
 
 if TYPE_CHECKING:
-    from .session import CaseSession
+    from .session import DeletedRecord, Record
 
 
-class _Command(QUndoCommand):
-    def __init__(self, session: CaseSession, text: str) -> None:
+class UndoTarget(Protocol):
+    """The writes undo commands make (each one tells the views), and where failures are reported."""
+
+    def write_record(self, kind: Kind, record_id: str, values: dict[str, Any]) -> Record: ...
+
+    def remove_record(self, kind: Kind, record_id: str, *, remove_references: bool) -> DeletedRecord: ...
+
+    def restore_record(self, deleted: DeletedRecord) -> None: ...
+
+    def write_case(self, values: dict[str, Any]) -> Record: ...
+
+    def report(self, exc: BaseException) -> None: ...
+
+
+class UndoStep(QUndoCommand):
+    """One user edit: ``do`` writes it again, ``revert`` takes it back (each may raise CaseFileError)."""
+
+    def __init__(self, target: UndoTarget, text: str) -> None:
         super().__init__(text)
-        self.session = session
+        self.target = target
         self._first = True
 
     def redo(self) -> None:
@@ -35,12 +54,12 @@ class _Command(QUndoCommand):
     def undo(self) -> None:
         self._guard(self.revert)
 
-    def _guard(self, step: Any) -> None:
+    def _guard(self, step: Callable[[], None]) -> None:
         try:
             step()
         except CaseFileError as exc:
             self.setObsolete(True)
-            self.session.report(exc)
+            self.target.report(exc)
 
     def do(self) -> None:
         raise NotImplementedError
@@ -66,81 +85,109 @@ def edit_text(kind: Kind, changes: dict[str, Any], old: dict[str, Any]) -> str:
     return f"Edit {spec.label} {f.label}"
 
 
-class EditRecordCommand(_Command):
+class EditRecordCommand(UndoStep):
     """Changed fields of one record."""
 
     def __init__(
         self,
-        session: CaseSession,
+        target: UndoTarget,
         kind: Kind,
         record_id: str,
         new: dict[str, Any],
         old: dict[str, Any],
         text: str | None = None,
     ) -> None:
-        super().__init__(session, text or edit_text(kind, new, old))
+        super().__init__(target, text or edit_text(kind, new, old))
         self.kind, self.record_id, self.new, self.old = kind, record_id, dict(new), dict(old)
 
-    def _write(self, values: dict[str, Any]) -> None:
-        records.update_record(self.session.cf, self.kind, self.record_id, values)
-        self.session.notify_changed(self.kind, [self.record_id], list(values))
-        if any(KINDS[self.kind].field(n).type is FieldType.REFS for n in values):
-            self.session.notify_reset(self.kind)
-
     def do(self) -> None:
-        self._write(self.new)
+        self.target.write_record(self.kind, self.record_id, self.new)
 
     def revert(self) -> None:
-        self._write(self.old)
+        self.target.write_record(self.kind, self.record_id, self.old)
 
 
-class AddRecordCommand(_Command):
+class AddRecordCommand(UndoStep):
     """A new record."""
 
-    def __init__(self, session: CaseSession, kind: Kind, record_id: str) -> None:
-        super().__init__(session, f"Add {KINDS[kind].label}")
+    def __init__(self, target: UndoTarget, kind: Kind, record_id: str) -> None:
+        super().__init__(target, f"Add {KINDS[kind].label}")
         self.kind, self.record_id = kind, record_id
-        self._deleted: records.DeletedRecord | None = None
+        self._deleted: DeletedRecord | None = None
 
     def do(self) -> None:
         assert self._deleted is not None
-        records.restore_record(self.session.cf, self._deleted)
-        self.session.notify_reset(self.kind)
+        self.target.restore_record(self._deleted)
 
     def revert(self) -> None:
-        self._deleted = records.delete_record(self.session.cf, self.kind, self.record_id, remove_references=True)
-        self.session._notify_deleted(self._deleted)
+        self._deleted = self.target.remove_record(self.kind, self.record_id, remove_references=True)
 
 
-class DeleteRecordCommand(_Command):
+class DeleteRecordCommand(UndoStep):
     """A deleted record, with the references removed along with it."""
 
-    def __init__(self, session: CaseSession, deleted: records.DeletedRecord) -> None:
-        super().__init__(session, f"Delete {KINDS[deleted.kind].label}")
+    def __init__(self, target: UndoTarget, deleted: DeletedRecord) -> None:
+        super().__init__(target, f"Delete {KINDS[deleted.kind].label}")
         self._deleted = deleted
 
     def do(self) -> None:
         d = self._deleted
-        self._deleted = records.delete_record(self.session.cf, d.kind, d.values["id"], remove_references=True)
-        self.session._notify_deleted(self._deleted)
+        self._deleted = self.target.remove_record(d.kind, d.values["id"], remove_references=True)
 
     def revert(self) -> None:
-        records.restore_record(self.session.cf, self._deleted)
-        self.session._notify_deleted(self._deleted)
+        self.target.restore_record(self._deleted)
 
 
-class EditCaseCommand(_Command):
+class EditCaseCommand(UndoStep):
     """Changed case fields (title, summary, marking, ...)."""
 
-    def __init__(self, session: CaseSession, new: dict[str, Any], old: dict[str, Any]) -> None:
+    def __init__(self, target: UndoTarget, new: dict[str, Any], old: dict[str, Any]) -> None:
         label = CASE_FIELDS_BY_NAME[next(iter(new))].label if len(new) == 1 else "Details"
-        super().__init__(session, f"Edit Case {label}")
+        super().__init__(target, f"Edit Case {label}")
         self.new, self.old = dict(new), dict(old)
 
     def do(self) -> None:
-        records.update_case(self.session.cf, self.new)
-        self.session.case_changed.emit()
+        self.target.write_case(self.new)
 
     def revert(self) -> None:
-        records.update_case(self.session.cf, self.old)
-        self.session.case_changed.emit()
+        self.target.write_case(self.old)
+
+
+class MacroCommand(UndoStep):
+    """Several edits made as one user action ("Add Actor as Statement Speaker"): one undo step.
+
+    If one of them cannot be undone or redone, those already undone or redone are put back
+    (as far as the file allows) before the failure is reported, so the file is left as it was
+    before that undo or redo rather than half-way.
+    """
+
+    def __init__(self, target: UndoTarget, text: str) -> None:
+        super().__init__(target, text)
+        self.steps: list[UndoStep] = []
+
+    def add(self, step: UndoStep) -> None:
+        """Record an edit already made as part of this step."""
+        self.steps.append(step)
+
+    def do(self) -> None:
+        _all_or_none(self.steps, lambda s: s.do(), lambda s: s.revert())
+
+    def revert(self) -> None:
+        _all_or_none(self.steps[::-1], lambda s: s.revert(), lambda s: s.do())
+
+
+def _all_or_none(
+    steps: Sequence[UndoStep], forward: Callable[[UndoStep], None], back: Callable[[UndoStep], None]
+) -> None:
+    done: list[UndoStep] = []
+    try:
+        for step in steps:
+            forward(step)
+            done.append(step)
+    except CaseFileError:
+        for step in reversed(done):
+            try:
+                back(step)
+            except CaseFileError:
+                break  # the file refuses every write now: leave it and report the first failure
+        raise

@@ -20,3 +20,9 @@ def counting(steps: int, progress: Callable[[int, int], bool]) -> int:
             raise RuntimeError("stopped")
         time.sleep(0.01)
     return steps
+
+
+def failing(message: str, progress: Callable[[int, int], bool]) -> None:
+    """A job that fails with an error of its own."""
+    progress(0, 1)
+    raise ValueError(message)

@@ -31,7 +31,6 @@ from db.queries import fts_query
 from db.records import add_record
 from db.search import HIT_END, HIT_START, MAX_PIECE, SNIPPET_SCAN_LIMIT, SNIPPET_TOKENS, search
 from desktop.dialogs import search_dialog
-from desktop.tasks import shared_runner
 from tests.core_fixtures import SEED_ARTICLE, make_v1_file
 from tests.gui_helpers import open_window
 
@@ -360,7 +359,7 @@ def test_closing_the_case_while_a_search_reads_it_leaves_no_connection_open(qtbo
         return real_label(text, limit)
 
     monkeypatch.setattr(search_module, "short_label", held_label)
-    assert shared_runner().wait(10000)  # no other background read of the file is under way
+    assert window.session.jobs.wait(10000)  # no other background read of the file is under way
     dialog.edit.setText("Meta")
     dialog.run_search()
     task = dialog.task

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from db import records
 from db.fields import KINDS, Kind
 
-from ..session import CaseSession
+from ..session import CaseSession, short_label
 
 MAX_LISTED = 12
 
@@ -18,18 +17,18 @@ def confirm_delete(parent: QWidget, session: CaseSession, kind: Kind, record_id:
     Returns None to cancel, False to delete a record nothing refers to, True to delete it and
     remove the references to it (both undoable in one step).
     """
-    refs = records.find_references(session.cf, kind, record_id)
+    refs = session.find_references(kind, record_id)
     if not refs:
         return False
     spec = KINDS[kind]
-    title = records.get_record(session.cf, kind, record_id)[spec.title_field] or ""
+    title = session.get_record(kind, record_id)[spec.title_field] or ""
     listed = "\n".join(f"• {ref.describe()}" for ref in refs[:MAX_LISTED])
     if len(refs) > MAX_LISTED:
         listed += f"\n• … and {len(refs) - MAX_LISTED} more"
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(f"Delete {spec.label}")
-    box.setText(f"“{records.short_label(str(title))}” is referred to by {len(refs)} other record(s).")
+    box.setText(f"“{short_label(str(title))}” is referred to by {len(refs)} other record(s).")
     box.setInformativeText(
         f"{listed}\n\nDeleting it also removes these references; the other records stay. You can undo this."
     )

@@ -1,16 +1,19 @@
 """Find anything: a search over the whole case, hits grouped by record type.
 
-The search runs on a worker thread (``desktop.tasks``), so typing never waits for it. Each
-query gets a number; an answer that comes back for an older number is dropped, and starting
-a new query stops the one still running. The worker reads through a connection of its own
-from the case file's pool (its own read transaction, no copy of a large file to make); a file
-that has one shared connection (an in-memory copy) is searched through a private copy instead.
+The search is a job of the open case (``CaseSession.jobs``), so typing never waits for it.
+Each query gets a number; an answer that comes back for an older number is dropped, and
+starting a new query stops the one still running. The worker reads through a connection of
+its own from the case file's pool (its own read transaction, no copy of a large file to make);
+a file that has one shared connection (an in-memory copy) is searched through a private copy
+instead. Closing the case stops the search: closing the dialog cancels it first, and the
+search itself stops, without reading on, once it finds its file closed.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -32,7 +35,7 @@ from db.fields import KINDS, Kind
 from db.search import SearchHit, SearchStopped, search, shares_one_connection
 
 from ..session import CaseSession
-from ..tasks import Task, TaskCancelled, shared_runner
+from ..tasks import Job, JobCancelled
 
 HitRole = Qt.ItemDataRole.UserRole + 1
 log = logging.getLogger("casefile.search")
@@ -56,12 +59,12 @@ class _PrivateCopy:
         self.cf = cf.snapshot()  # on the GUI thread, the thread that uses the original's connection
         self.lock = threading.Lock()
 
-    def search(self, text: str, stop: threading.Event) -> list[SearchHit]:
+    def search(self, text: str, stop: Callable[[], bool]) -> list[SearchHit]:
         """Search the copy (on a worker thread), one search at a time."""
         with self.lock:
             if self.cf.closed:
                 raise SearchStopped("The dialog was closed.")
-            return search(self.cf, text, stop=stop.is_set)
+            return search(self.cf, text, stop=stop)
 
     def close(self) -> None:
         """Close the copy once the search using it (already told to stop) lets go of it."""
@@ -70,16 +73,18 @@ class _PrivateCopy:
 
 
 def find_in_background(
-    cf: CaseFile, copy: _PrivateCopy | None, text: str, generation: int, stop: threading.Event
+    cf: CaseFile, copy: _PrivateCopy | None, text: str, generation: int, stop: Callable[[], bool]
 ) -> SearchOutcome:
-    """Search ``cf`` (or its private copy) for ``text``; runs on a worker thread."""
+    """Search ``cf`` (or its private copy) for ``text``; runs on a worker thread until ``stop()``."""
     try:
-        hits = copy.search(text, stop) if copy is not None else search(cf, text, stop=stop.is_set)
+        hits = copy.search(text, stop) if copy is not None else search(cf, text, stop=stop)
     except SearchStopped:
-        raise TaskCancelled("The search was stopped.") from None
+        raise JobCancelled("The search was stopped.") from None
     except CaseFileError as exc:
         return SearchOutcome(generation, text, error=str(exc))
     except Exception as exc:  # shown in the dialog rather than lost on the worker thread
+        if stop():
+            raise JobCancelled("The search was stopped.") from None  # what it ran into no longer matters
         log.exception("search for %r failed", text)
         return SearchOutcome(generation, text, error=f"The search failed: {exc}")
     return SearchOutcome(generation, text, hits)
@@ -106,9 +111,8 @@ class SearchDialog(QDialog):
     def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.task: Task | None = None  # the search running for the words typed, if any
+        self.task: Job | None = None  # the search running for the words typed, if any
         self._generation = 0
-        self._stop = threading.Event()
         self._copy: _PrivateCopy | None = None
         self._choose_when_shown = False
         self.setWindowTitle("Find in Case")
@@ -155,19 +159,17 @@ class SearchDialog(QDialog):
         except CaseFileError as exc:
             self._show(SearchOutcome(self._generation, text, error=str(exc)))
             return
-        self.task = Task(find_in_background, cf, self._copy, text, self._generation, self._stop)
+        self.task = Job(find_in_background, cf, self._copy, text, self._generation, with_stop=True, stops_on_close=True)
         self.task.signals.finished.connect(self._arrived)
         self.status.setText("Searching…")
-        shared_runner().start(self.task)
+        self.session.jobs.start(self.task)
 
     def _cancel_running(self) -> None:
         """Stop the running search and make sure nothing it finds is shown."""
         self._generation += 1
-        self._stop.set()
         if self.task is not None:
             self.task.cancel()
             self.task = None
-        self._stop = threading.Event()
 
     def _arrived(self, outcome: SearchOutcome) -> None:
         if outcome.generation != self._generation:

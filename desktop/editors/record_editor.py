@@ -13,12 +13,11 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from db import queries, records
 from db.errors import CaseFileError
 from db.fields import KINDS, FieldType, Kind
 
 from ..dialogs.quick_create import QuickCreateDialog
-from ..session import CaseSession
+from ..session import CaseSession, Reference, short_label
 from .field_widgets import FieldWidget, field_widget
 from .ref_widgets import RefField, RefsField
 
@@ -88,21 +87,21 @@ class RecordEditor(QScrollArea):
 
     def _make_widget(self, name: str) -> FieldWidget:
         f = self.spec.field(name)
-        cf = self.session.cf
+        session = self.session
         if f.type in (FieldType.REF, FieldType.REFS):
             target = f.target
             assert target is not None
             cls = RefField if f.type is FieldType.REF else RefsField
             widget: FieldWidget = cls(
                 f,
-                choices=lambda text, t=target: [] if cf.closed else queries.choices(cf, t, text),
-                labels=lambda ids, t=target: {} if cf.closed else queries.labels(cf, t, ids),
+                choices=lambda text, t=target: [] if session.closed else session.choices(t, text),
+                labels=lambda ids, t=target: {} if session.closed else session.labels(t, ids),
                 create=lambda text, n=name: self.create_linked(n, text),
             )
             widget.open_requested.connect(lambda rid, t=target: self.navigate_requested.emit(t, rid))  # type: ignore[attr-defined]
             return widget
         bool_text = {"verbatim": "Verbatim (the exact words)", "key": "Key event"}.get(name)
-        return field_widget(f, all_tags=lambda: [] if cf.closed else queries.all_tags(cf), bool_text=bool_text)
+        return field_widget(f, all_tags=lambda: [] if session.closed else session.all_tags(), bool_text=bool_text)
 
     # ----- loading -----------------------------------------------------------------------
     @property
@@ -118,7 +117,7 @@ class RecordEditor(QScrollArea):
         record = None
         if record_id is not None:
             try:
-                record = records.get_record(self.session.cf, self.kind, record_id)
+                record = self.session.get_record(self.kind, record_id)
             except CaseFileError:
                 self._record_id = None
         shown = record is not None
@@ -142,7 +141,7 @@ class RecordEditor(QScrollArea):
         if self._record_id is None:
             return
         try:
-            record = records.get_record(self.session.cf, self.kind, self._record_id)
+            record = self.session.get_record(self.kind, self._record_id)
         except CaseFileError:
             self.load(None)
             return
@@ -152,7 +151,7 @@ class RecordEditor(QScrollArea):
         self._show_header(record)
 
     def _show_header(self, record: dict[str, Any]) -> None:
-        title = records.short_label(str(record.get(self.spec.title_field) or ""), 120)
+        title = short_label(str(record.get(self.spec.title_field) or ""), 120)
         self.heading.setText(title or f"(untitled {self.spec.label.lower()})")
         self.stamps.setText(
             f"Created {record['created_at'][:10]} · last changed {record['updated_at'][:16].replace('T', ' ')} UTC"
@@ -161,8 +160,8 @@ class RecordEditor(QScrollArea):
 
     def _show_links(self) -> None:
         assert self._record_id is not None
-        refs = records.find_references(self.session.cf, self.kind, self._record_id)
-        groups: dict[tuple[Kind, str], list[records.Reference]] = {}
+        refs = self.session.find_references(self.kind, self._record_id)
+        groups: dict[tuple[Kind, str], list[Reference]] = {}
         for ref in refs:
             groups.setdefault((ref.kind, ref.field), []).append(ref)
         if not groups:
@@ -194,7 +193,7 @@ class RecordEditor(QScrollArea):
             return
         if kind is self.kind:
             try:
-                records.get_record(self.session.cf, self.kind, self._record_id)
+                self.session.get_record(self.kind, self._record_id)
             except CaseFileError:
                 self.load(None)
                 return
@@ -203,24 +202,21 @@ class RecordEditor(QScrollArea):
     # ----- editing -----------------------------------------------------------------------
     def flush(self) -> None:
         """Commit any field the user is still typing in."""
-        if self._record_id is None or self.session.cf.closed:
+        if self._record_id is None or self.session.closed:
             return
         for widget in self.widgets.values():
             widget.flush()
 
     def _commit(self, name: str, value: Any) -> None:
-        if self._record_id is None or self.session.cf.closed:
+        if self._record_id is None or self.session.closed:
             return
-        errors: list[str] = []
-        self.session.error.connect(errors.append)
-        try:
-            ok = self.session.edit_record(self.kind, self._record_id, {name: value})
-        finally:
-            self.session.error.disconnect(errors.append)
         widget = self.widgets[name]
-        if not ok:
+        try:
+            self.session.edit_record(self.kind, self._record_id, {name: value})
+        except CaseFileError as exc:
+            self.session.report(exc)
             # The typed value stays in the field, so the user can correct it or try again.
-            message = errors[-1] if errors else "The change could not be saved."
+            message = str(exc) or "The change could not be saved."
             if widget.spec.type is FieldType.DATE:
                 widget.set_error(message)
                 self.error_label.hide()
@@ -234,7 +230,7 @@ class RecordEditor(QScrollArea):
                 widget.set_value(widget.value())  # a checkbox or list shows what is saved
             return
         self.error_label.hide()
-        widget.set_value(records.get_record(self.session.cf, self.kind, self._record_id)[name])
+        widget.set_value(self.session.get_record(self.kind, self._record_id)[name])
 
     def create_linked(self, name: str, text: str) -> None:
         """Create a record from a reference field's typed text and link it, as one undo step."""
@@ -249,15 +245,19 @@ class RecordEditor(QScrollArea):
         if not accepted:
             return
         record_id = self._record_id
-        with self.session.macro(f"Add {KINDS[target].label} as {self.spec.label} {f.label}"):
-            new_id = self.session.add_record(target, dialog.values())
+        new_id: str | None = None
+        try:
+            with self.session.macro(f"Add {KINDS[target].label} as {self.spec.label} {f.label}"):
+                new_id = self.session.add_record(target, dialog.values())
+                if f.type is FieldType.REFS:
+                    current = self.session.get_record(self.kind, record_id)[name]
+                    self.session.edit_record(self.kind, record_id, {name: [*current, new_id]})
+                else:
+                    self.session.edit_record(self.kind, record_id, {name: new_id})
+        except CaseFileError as exc:
+            self.session.report(exc)
             if new_id is None:
-                return
-            if f.type is FieldType.REFS:
-                current = records.get_record(self.session.cf, self.kind, record_id)[name]
-                self.session.edit_record(self.kind, record_id, {name: [*current, new_id]})
-            else:
-                self.session.edit_record(self.kind, record_id, {name: new_id})
+                return  # nothing was made: the typed text stays in the field to try again
         self._refresh_values()
 
     def focus_first_field(self) -> None:

@@ -15,12 +15,12 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont
 
-from db import queries
 from db.dates import PartialDate
+from db.errors import CaseFileError
 from db.fields import KINDS, FieldType, Kind, choice_label
 from db.values import decode_list
 
-from ..session import CaseSession
+from ..session import CaseSession, ListQuery
 
 PAGE_SIZE = 200
 MAX_PAGES = 50
@@ -56,12 +56,12 @@ class RecordTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.session = session
         self.kind = kind
-        self.columns = queries.LIST_COLUMNS[kind]
+        self.columns = session.list_columns(kind)
         spec = KINDS[kind]
         self._types: list[FieldType | None] = [
             spec.field(c.field).type if c.field and c.field in spec.by_name else None for c in self.columns
         ]
-        self._query = queries.ListQuery(kind)
+        self._query = ListQuery(kind)
         self._rowids: array[int] = array("q")
         # The unfiltered order for the current sort (and tag/date filter): typing in the filter
         # box intersects it with the matching rows instead of sorting again in SQL.
@@ -76,11 +76,11 @@ class RecordTableModel(QAbstractTableModel):
 
     # ----- querying ----------------------------------------------------------------------
     @property
-    def query(self) -> queries.ListQuery:
+    def query(self) -> ListQuery:
         """The current sort and filter."""
         return self._query
 
-    def set_query(self, query: queries.ListQuery) -> None:
+    def set_query(self, query: ListQuery) -> None:
         """Apply a new sort/filter and reload the row list."""
         self._query = query
         self._reset_rows()
@@ -94,7 +94,7 @@ class RecordTableModel(QAbstractTableModel):
     ) -> None:
         """Filter by words (prefix match, speaker/issuer names too), tag and date range."""
         q = self._query
-        self.set_query(queries.ListQuery(q.kind, q.sort, q.descending, text, tag, date_from, date_to))
+        self.set_query(ListQuery(q.kind, q.sort, q.descending, text, tag, date_from, date_to))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sort by a column (in SQL)."""
@@ -108,9 +108,7 @@ class RecordTableModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         kept = [(idx, self._rowids[idx.row()]) for idx in persistent if 0 <= idx.row() < len(self._rowids)]
-        self._query = queries.ListQuery(
-            q.kind, self.columns[column].name, descending, q.text, q.tag, q.date_from, q.date_to
-        )
+        self._query = ListQuery(q.kind, self.columns[column].name, descending, q.text, q.tag, q.date_from, q.date_to)
         self._base = None
         self._reload()
         # Selection and current row follow their records to the new positions.
@@ -132,19 +130,19 @@ class RecordTableModel(QAbstractTableModel):
 
     def _reload(self) -> None:
         self._pages.clear()
-        if self.session.cf.closed:
+        if self.session.closed:
             self._rowids = array("q")
             return
         q = self._query
         if not q.text.strip():
-            self._rowids = queries.list_rowids(self.session.cf, q)
+            self._rowids = self.session.list_rowids(q)
             self._base = ((q.sort, q.descending, q.tag, q.date_from, q.date_to), self._rowids)
             return
         key = (q.sort, q.descending, q.tag, q.date_from, q.date_to)
         if self._base is None or self._base[0] != key:
-            unfiltered = queries.ListQuery(q.kind, q.sort, q.descending, "", q.tag, q.date_from, q.date_to)
-            self._base = (key, queries.list_rowids(self.session.cf, unfiltered))
-        matching = queries.matching_rowids(self.session.cf, self.kind, q.text)
+            unfiltered = ListQuery(q.kind, q.sort, q.descending, "", q.tag, q.date_from, q.date_to)
+            self._base = (key, self.session.list_rowids(unfiltered))
+        matching = self.session.matching_rowids(self.kind, q.text)
         base = self._base[1]
         unfiltered = q.tag is None and q.date_from is None and q.date_to is None
         if matching is None or (unfiltered and len(matching) >= len(base)):
@@ -169,7 +167,7 @@ class RecordTableModel(QAbstractTableModel):
             return
         last = len(self.columns) - 1
         for record_id in ids:
-            rowid = queries.rowid_of(self.session.cf, self.kind, record_id)
+            rowid = self.session.rowid_of(self.kind, record_id)
             row = self.row_of_rowid(rowid) if rowid is not None else None
             if row is None:
                 continue
@@ -186,7 +184,7 @@ class RecordTableModel(QAbstractTableModel):
         page = self._pages.get(page_no)
         if page is None:
             start = page_no * PAGE_SIZE
-            page = queries.fetch_rows(self.session.cf, self.kind, self._rowids[start : start + PAGE_SIZE])
+            page = self.session.fetch_rows(self.kind, self._rowids[start : start + PAGE_SIZE])
             self._pages[page_no] = page
             if len(self._pages) > MAX_PAGES:
                 self._pages.popitem(last=False)
@@ -203,7 +201,7 @@ class RecordTableModel(QAbstractTableModel):
 
     def row_of(self, record_id: str) -> int | None:
         """Row showing the record, or None if it is filtered out or gone."""
-        rowid = queries.rowid_of(self.session.cf, self.kind, record_id)
+        rowid = self.session.rowid_of(self.kind, record_id)
         if rowid is None:
             return None
         try:
@@ -305,4 +303,9 @@ class RecordTableModel(QAbstractTableModel):
             return False
         elif ftype is FieldType.TAGS and isinstance(value, str):
             value = [t.strip() for t in value.split(",") if t.strip()]
-        return self.session.edit_record(self.kind, record_id, {field: value})
+        try:
+            self.session.edit_record(self.kind, record_id, {field: value})
+        except CaseFileError as exc:
+            self.session.report(exc)
+            return False
+        return True

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from db import queries, records
+from db.errors import CaseFileError
 from db.fields import CASE_FIELDS, KINDS, Kind
 
 from ..editors.field_widgets import FieldWidget, field_widget
@@ -75,7 +75,7 @@ class CasePage(QScrollArea):
 
     def reload(self) -> None:
         """Show the stored case details and overview."""
-        case = records.get_case(self.session.cf)
+        case = self.session.get_case()
         for name, widget in self.widgets.items():
             if case[name] != widget.value() or not widget.hasFocus():
                 widget.set_value(case[name])
@@ -83,9 +83,9 @@ class CasePage(QScrollArea):
         self._show_overview()
 
     def _show_overview(self) -> None:
-        if self.session.cf.closed:
+        if self.session.closed:
             return
-        counts = queries.counts(self.session.cf)
+        counts = self.session.counts()
         items = []
         for kind in (Kind.ACTOR, Kind.STATEMENT, Kind.DIRECTIVE, Kind.TIMELINE, Kind.SOURCE):
             spec = KINDS[kind]
@@ -94,20 +94,24 @@ class CasePage(QScrollArea):
                 f'<a href="{kind.value}">{n:,} {html.escape(spec.plural.lower() if n != 1 else spec.label.lower())}</a>'
             )
         self.counts.setText(" · ".join(items))
-        first, last = queries.date_span(self.session.cf)
+        first, last = self.session.date_span()
         if first and last:
             self.span.setText(f"Dates from {first.display()} to {last.display()}")
         else:
             self.span.setText("No dated records yet")
-        path = self.session.cf.path
+        path = self.session.path
         mode = " (read-only)" if self.session.read_only else ""
         self.file_label.setText(f"File: {path}{mode}" if path else "")
 
     def _commit(self, name: str, value: Any) -> None:
-        if self.session.cf.closed:
+        if self.session.closed:
             return
-        if self.session.edit_case({name: value}):
-            self.widgets[name].set_value(records.get_case(self.session.cf)[name])
+        try:
+            self.session.edit_case({name: value})
+        except CaseFileError as exc:
+            self.session.report(exc)
+            return
+        self.widgets[name].set_value(self.session.get_case()[name])
 
     def flush(self) -> None:
         """Commit a field the user is still typing in."""

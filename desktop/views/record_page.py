@@ -21,14 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db import queries, records
 from db.dates import PartialDate
+from db.errors import CaseFileError
 from db.fields import KINDS, Kind
 
 from ..editors.delegates import RecordDelegate
 from ..editors.record_editor import RecordEditor
 from ..models.record_table import RecordTableModel
-from ..session import CaseSession
+from ..session import CaseSession, TimelineMarks
 
 ALL_TAGS = "All tags"
 
@@ -194,7 +194,7 @@ class RecordPage(QWidget):
         self.tag_combo.clear()
         self.tag_combo.addItem(ALL_TAGS, None)
         if "tags" in self.spec.by_name:
-            for tag in queries.all_tags(self.session.cf, self.kind):
+            for tag in self.session.all_tags(self.kind):
                 self.tag_combo.addItem(tag, tag)
         self.tag_combo.setCurrentIndex(max(self.tag_combo.findData(current), 0))
         self.tag_combo.blockSignals(False)
@@ -232,23 +232,23 @@ class RecordPage(QWidget):
 
     def _reload_marks(self, *, keep_view: bool = False) -> None:
         """Read the strip's data off the GUI thread, then show it (the table is usable meanwhile)."""
-        if self.timeline is None or self.session.cf.closed:
+        if self.timeline is None or self.session.closed:
             return
-        from ..tasks import Task, shared_runner
+        from ..tasks import Job
 
         self._marks_generation += 1
         generation = self._marks_generation
-        task = Task(queries.timeline_marks, self.session.cf)
+        task = Job(self.session.timeline_marks)  # a fast read of the live file: closing the case waits for it
 
-        def show(marks: queries.TimelineMarks) -> None:
-            if generation != self._marks_generation or self.timeline is None or self.session.cf.closed:
+        def show(marks: TimelineMarks) -> None:
+            if generation != self._marks_generation or self.timeline is None or self.session.closed:
                 return  # a newer reload is on its way, or the case was closed
             self.timeline.set_marks(marks, keep_view=keep_view)
             self.timeline.set_selected(self._current_rowid())
             self.marks_loaded.emit()
 
         task.signals.finished.connect(show)
-        shared_runner().start(task)
+        self.session.jobs.start(task)
 
     def _current_rowid(self) -> int | None:
         index = self.table.currentIndex()
@@ -315,7 +315,7 @@ class RecordPage(QWidget):
         record_id = self.model.id_at(index.row())
         if spec is None or spec.target is None or record_id is None:
             return
-        value = records.get_record(self.session.cf, self.kind, record_id)[spec.name]
+        value = self.session.get_record(self.kind, record_id)[spec.name]
         target_id = value[0] if isinstance(value, list) and value else value
         if isinstance(target_id, str):
             self.navigate_requested.emit(spec.target, target_id)
@@ -362,11 +362,9 @@ class RecordPage(QWidget):
                 self._reload_marks(keep_view=True)
             elif "title" in fields:
                 for record_id in ids:
-                    rowid = queries.rowid_of(self.session.cf, self.kind, record_id)
+                    rowid = self.session.rowid_of(self.kind, record_id)
                     if rowid is not None:
-                        self.timeline.set_title(
-                            rowid, records.get_record(self.session.cf, self.kind, record_id)["title"]
-                        )
+                        self.timeline.set_title(rowid, self.session.get_record(self.kind, record_id)["title"])
 
     # ----- adding and deleting -----------------------------------------------------------
     def add_record(self) -> str | None:
@@ -380,10 +378,13 @@ class RecordPage(QWidget):
         dialog.deleteLater()
         if not accepted:
             return None
-        record_id = self.session.add_record(self.kind, dialog.values())
-        if record_id is not None:
-            self.select_record(record_id)
-            self.editor.focus_first_field()
+        try:
+            record_id = self.session.add_record(self.kind, dialog.values())
+        except CaseFileError as exc:
+            self.session.report(exc)
+            return None
+        self.select_record(record_id)
+        self.editor.focus_first_field()
         return record_id
 
     def delete_current(self) -> bool:
@@ -397,7 +398,10 @@ class RecordPage(QWidget):
         choice = confirm_delete(self, self.session, self.kind, record_id)
         if choice is None:
             return False
-        if not self.session.delete_record(self.kind, record_id, remove_references=choice):
+        try:
+            self.session.delete_record(self.kind, record_id, remove_references=choice)
+        except CaseFileError as exc:
+            self.session.report(exc)
             return False
         if self.model.rowCount():
             self.table.setCurrentIndex(self.model.index(min(row, self.model.rowCount() - 1), 0))

@@ -10,9 +10,12 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
 from functools import partial
+from typing import TYPE_CHECKING
 
 from db.dates import MONTHS
-from db.queries import TimelineMarks
+
+if TYPE_CHECKING:
+    from ..session import TimelineMarks  # only a type here: the layout stays free of Qt
 
 # Tick steps, finest first: (unit, count, minor step).
 STEPS: tuple[tuple[str, int, tuple[str, int] | None], ...] = (

@@ -35,8 +35,8 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QSizePolicy, QToolTip, QWidget
 
 from db.dates import PartialDate
-from db.queries import TimelineMarks
 
+from ..session import TimelineMarks
 from .timeline_layout import SAMPLE_LABEL, STEPS, UNIT_DAYS, Track, lane_depth, pack_lanes, tick_label, ticks
 
 MAX_LANES = 8  # entries overlapping more than this share lanes (overdrawn)

@@ -70,7 +70,7 @@ def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 def _export_under_way(qtbot, window) -> Job:  # type: ignore[no-untyped-def]
     """Start File > Export Briefing and return its job once the packet is being laid out."""
-    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=60000)
     window.actions[ActionId.EXPORT_BRIEFING].trigger()
     export = window.briefing.task
     assert export is not None
@@ -91,7 +91,7 @@ def test_closing_the_case_cancels_its_briefing_export_and_leaves_no_partial_pdf(
     assert _pdfs(docket.parent) == []
     assert multiprocessing.active_children() == []
     assert window.session is None and session.cf.closed
-    qtbot.waitUntil(lambda: window.briefing.task is None, timeout=10000)
+    qtbot.waitUntil(lambda: window.briefing.task is None, timeout=60000)
     assert window.briefing.last_output is None
     assert window.statusBar().currentMessage() == "Cancelled."
     assert _errors(caplog) == []
@@ -102,10 +102,10 @@ def test_opening_another_case_cancels_the_export_of_the_one_shown(qtbot, docket,
     first = window.session
     export = _export_under_way(qtbot, window)
     window.documents.open_path(sample_path)
-    qtbot.waitUntil(lambda: window.session is not first and window.session is not None, timeout=20000)
+    qtbot.waitUntil(lambda: window.session is not first and window.session is not None, timeout=60000)
     assert export.cancelled and export.done.is_set() and first.cf.closed
     assert _pdfs(docket.parent) == []
-    qtbot.waitUntil(lambda: window.briefing.task is None, timeout=10000)
+    qtbot.waitUntil(lambda: window.briefing.task is None, timeout=60000)
     assert window.briefing.last_output is None
     assert _errors(caplog) == []
 
@@ -115,7 +115,7 @@ def test_closing_the_case_waits_for_a_background_read_and_nothing_reads_the_clos
     qtbot, sample_path, monkeypatch, caplog
 ):
     window = open_window(qtbot, sample_path)
-    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=60000)
     session = window.session
     path = session.cf.path
     inside, release = threading.Event(), threading.Event()
@@ -146,7 +146,7 @@ def test_closing_the_case_waits_for_a_background_read_and_nothing_reads_the_clos
     assert len(reads) == 1 and reads[0][1] is False  # it read while the file was still open...
     assert window.session is None and session.cf.closed  # ...and the file closed after it ended
     assert _open_descriptors(path) == 0  # no connection left open on the closed file
-    qtbot.waitUntil(lambda: bool(answered), timeout=10000)
+    qtbot.waitUntil(lambda: bool(answered), timeout=60000)
     assert shown == []  # the late answer is not drawn on the closed case's strip
     assert _errors(caplog) == []
 

@@ -64,7 +64,7 @@ def _fill_actor(role: str):  # type: ignore[no-untyped-def]
 def _undo(qtbot, window) -> None:  # type: ignore[no-untyped-def]
     # From the list, as a user does it (in a text field Ctrl+Z undoes the typing there).
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=60000)
     page = window.case_view.current_page()
     page.table.setFocus()
     qtbot.keySequence(page.table, QKeySequence.StandardKey.Undo)
@@ -75,7 +75,7 @@ def window(qtbot, sample_path):  # type: ignore[no-untyped-def]
     window = open_window(qtbot, sample_path)
     # The backup on open reads the file on a pool thread: let it finish so that nothing but the
     # test's own edits touch the file while a page limit is in place.
-    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=15000)
+    qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=60000)
     return window
 
 
@@ -83,7 +83,7 @@ def _statement_page(qtbot, window):  # type: ignore[no-untyped-def]
     window.case_view.show_page(Kind.STATEMENT)
     page = window.case_view.current_page()
     page.table.selectRow(0)
-    qtbot.waitUntil(lambda: page.current_id() is not None, timeout=3000)
+    qtbot.waitUntil(lambda: page.current_id() is not None, timeout=60000)
     return page
 
 
@@ -102,7 +102,7 @@ def test_a_speaker_that_cannot_be_created_leaves_no_undo_step(qtbot, window, sam
         _limit_pages(patch, session.cf)
         file_before = _sha256(sample_path)
         seen = when_modal(_fill_actor(LONG_ROLE), kind=QuickCreateDialog)
-        with qtbot.waitSignal(session.error, timeout=5000) as told:
+        with qtbot.waitSignal(session.error, timeout=60000) as told:
             speaker.new_button.click()
         assert seen
         assert "the disk is full" in told.args[0]

@@ -20,13 +20,14 @@ import logging
 import os
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from .casefile import SUFFIX, CaseFile, build_new_file
-from .copying import copy_database
+from .copying import CopyStopped, copy_database
 from .errors import CaseFileError
-from .filecheck import check_connection_uri, check_file, parse_header
+from .filecheck import check_connection_uri, check_file
 from .paths import backups_dir
 
 KEEP = 10
@@ -62,12 +63,6 @@ def backup_key(path: Path) -> str:
     return hashlib.sha256(full.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def change_counter(path: Path) -> int:
-    """SQLite's file change counter: it goes up with every committed change."""
-    with path.open("rb") as handle:
-        return parse_header(handle.read(100)).change_counter
-
-
 _KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
@@ -94,17 +89,24 @@ def list_backups(key: str, root: Path | None = None) -> list[Backup]:
 
 
 def backup_if_changed(
-    cf: CaseFile, *, root: Path | None = None, keep: int = KEEP, now: dt.datetime | None = None
+    cf: CaseFile,
+    *,
+    root: Path | None = None,
+    keep: int = KEEP,
+    now: dt.datetime | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Backup | None:
     """Write a verified backup of ``cf`` if it changed since its newest backup; prune old ones.
 
     Returns the new backup, or None when nothing changed. Raises CaseFileError if the copy
-    cannot be written or does not verify (the bad copy is removed).
+    cannot be written or does not verify (the bad copy is removed). ``stop`` is asked between
+    steps of the copy and before the check: once it says so, the unfinished backup is removed
+    and ``db.copying.CopyStopped`` raised (a case being closed does not wait for its backup).
     """
     if cf.path is None:
         return None
     key = backup_key(cf.path)
-    counter = change_counter(cf.path)
+    counter = cf.change_counter()
     existing = list_backups(key, root)
     if existing and existing[0].change_counter == counter:
         return None
@@ -124,11 +126,14 @@ def backup_if_changed(
     def fill(conn: sqlite3.Connection) -> None:
         raw = cf.raw_connection()
         try:
-            copy_database(raw.driver_connection, conn)
+            copy_database(raw.driver_connection, conn, stop=stop)
         finally:
             raw.close()
 
     build_new_file(target, fill, migrate_schema=False)
+    if stop is not None and stop():
+        target.unlink(missing_ok=True)
+        raise CopyStopped("The backup was stopped.")
     try:
         check_file(target)
     except CaseFileError:

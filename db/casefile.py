@@ -101,6 +101,12 @@ class CaseFile:
         self.version = version
         self.lock: CaseLock | None = None
         self.repaired: list[str] = []  # what was repaired when it was opened, to tell the user
+        # One descriptor on the file for reading its header, kept until the connections are gone:
+        # closing any descriptor of a file drops every POSIX lock the process holds on it, SQLite's
+        # locks of a transaction on another thread included.
+        # (Only a file opened by ``open`` has one: an in-memory copy must never close a descriptor
+        # of the file it was copied from.)
+        self._header_fd: int | None = None
         # Full-text tables whose old words linger in index segments until merged (see close).
         self._fts_with_removed_text: set[str] = set()
         self._closed = False
@@ -128,8 +134,12 @@ class CaseFile:
                 clean_stale_temp_files(p.parent)
         try:
             if report.pending_rollback and not read_only:
-                play_back_journal(p)  # verified in a copy by check_file; now under this editor's lock
+                # Checked again now that this editor holds the lock (the journal or file could have
+                # changed since), then played back.
                 report = check_file(p)
+                if report.pending_rollback:
+                    play_back_journal(p)
+                    report = check_file(p)
             if (report.needs_migration or report.pending_rollback) and read_only:
                 cf = cls._open_private_copy(p, rollback=report.pending_rollback)
                 cf.read_only_reason = reason
@@ -149,6 +159,8 @@ class CaseFile:
 
             cf = cls(p, _make_engine(connect, single=False), read_only=read_only, version=SCHEMA_VERSION)
             opened.append(cf)
+            with suppress(OSError):
+                cf._header_fd = os.open(p, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         except BaseException:
             if lock is not None:
                 lock.release()
@@ -211,10 +223,30 @@ class CaseFile:
             self._purge_removed_words()
             self._closed = True
             self.engine.dispose()
+            if self._header_fd is not None:
+                with suppress(OSError):
+                    os.close(self._header_fd)
+                self._header_fd = None
             if self.lock is not None:
                 if self.path is not None:
                     _remove_dead_journal(self.path)
                 self.lock.release()
+
+    def change_counter(self) -> int:
+        """SQLite's file change counter (it goes up with every committed change), read without
+        opening the file again."""
+        self._check_open()
+        if self._header_fd is None:
+            raise CaseFileError(f"{self.display_name} has no file on disk.")
+        try:
+            if hasattr(os, "pread"):
+                data = os.pread(self._header_fd, 4, 24)
+            else:  # Windows: no POSIX locks to lose there
+                os.lseek(self._header_fd, 24, os.SEEK_SET)
+                data = os.read(self._header_fd, 4)
+        except OSError as exc:
+            raise CaseFileError(f"{self.display_name} could not be read: {exc.strerror or exc}.") from None
+        return int.from_bytes(data, "big")
 
     def note_removed_text(self, fts_table: str) -> None:
         """A record of this index was deleted or changed: its old words must not stay in the file."""
@@ -301,8 +333,14 @@ class CaseFile:
         return self.engine.raw_connection()
 
     # ----- copies ------------------------------------------------------------------------
-    def save_copy(self, target: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-        """Write a complete copy with SQLite's backup API (safe while the file is open)."""
+    def save_copy(
+        self, target: str | os.PathLike[str], *, overwrite: bool = False, stop: Callable[[], bool] | None = None
+    ) -> Path:
+        """Write a complete copy with SQLite's backup API (safe while the file is open).
+
+        ``stop`` is asked between steps of the copy; when it says so, nothing is left at ``target``
+        and ``db.copying.CopyStopped`` is raised.
+        """
         dest = Path(target)
         if dest.exists() and not overwrite:
             raise CaseFileError(f"{dest.name} already exists.")
@@ -312,7 +350,7 @@ class CaseFile:
         def fill(conn: sqlite3.Connection) -> None:
             raw = self.raw_connection()
             try:
-                copy_database(raw.driver_connection, conn)
+                copy_database(raw.driver_connection, conn, stop=stop)
             finally:
                 raw.close()
 
@@ -433,7 +471,7 @@ def _lock_for_replacing(target: Path) -> CaseLock | None:
     if not (target.exists() or any(side_path(target, s).exists() for s in SIDE_SUFFIXES)):
         return None
     try:
-        return acquire_lock(target)
+        return acquire_lock(target, replacing=True)
     except FileInUseError as exc:
         raise FileInUseError(exc.path, exc.owner, replacing=True) from None
     except LockUnavailableError as exc:
@@ -461,7 +499,12 @@ def backup_before_migration(path: Path, report: FileReport, folder: Path) -> Pat
 
 
 def _migrate_in_place(path: Path, backup: Path) -> None:
-    conn = sqlite3.connect(check_connection_uri(path, writable=True), uri=True, isolation_level=None)
+    try:
+        conn = sqlite3.connect(check_connection_uri(path, writable=True), uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise CaseFileError(
+            f"{path.name} could not be upgraded ({describe_sqlite_error(exc)}); it is unchanged."
+        ) from None
     try:
         configure(conn)
         migrate(conn, all_or_nothing=True)

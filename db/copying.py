@@ -28,17 +28,28 @@ class _Restarting(Exception):
     """Raised from the progress callback to abandon a stepwise copy that keeps restarting."""
 
 
+class CopyStopped(Exception):
+    """The copy was stopped between two steps (its ``stop`` said so); the target is incomplete."""
+
+
 def copy_database(
-    source: sqlite3.Connection, target: sqlite3.Connection, *, between_steps: BetweenSteps | None = None
+    source: sqlite3.Connection,
+    target: sqlite3.Connection,
+    *,
+    between_steps: BetweenSteps | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> int:
     """Copy ``source`` into ``target`` (file or ``:memory:``); return how many times it restarted.
 
     ``between_steps`` runs after each step that leaves pages to copy, while the source is not
-    locked: an edit committed there is what the copy lets in.
+    locked: an edit committed there is what the copy lets in. ``stop`` is asked there too;
+    when it says so the copy ends with CopyStopped (a closing case does not wait for a copy).
     """
     seen = {"remaining": -1, "restarts": 0}
 
     def progress(_status: int, remaining: int, _total: int) -> None:
+        if remaining and stop is not None and stop():
+            raise CopyStopped("The copy was stopped.")
         if seen["remaining"] >= 0 and remaining >= seen["remaining"] > 0:
             seen["restarts"] += 1
             if seen["restarts"] > MAX_RESTARTS:

@@ -342,6 +342,8 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
     name = p.name
     require_regular_file(p)
     read_header(p, size_checks=False)  # a missing, unreadable or foreign file: say that first
+    # SQLite opens the file a link points at, and looks for side files beside that: so do we.
+    p = p.resolve()
     problem = side_file_problem(p)
     if problem is not None:
         raise RefusedFileError(f"{name} was not opened: {problem}. The file was not changed.")
@@ -387,7 +389,10 @@ def play_back_journal(path: Path) -> None:
 
     Only the editor that holds the file's lock calls this.
     """
-    conn = sqlite3.connect(check_connection_uri(path, writable=True), uri=True, isolation_level=None)
+    try:
+        conn = sqlite3.connect(check_connection_uri(path, writable=True), uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise CaseFileError(f"{path.name} could not be recovered from an interrupted save: {exc}.") from None
     try:
         conn.execute("PRAGMA trusted_schema = OFF")
         conn.execute("PRAGMA schema_version").fetchone()

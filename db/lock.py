@@ -10,9 +10,8 @@ recognised as stale and taken over. Read-only opens take no lock.
 The lock file's name can be taken by anything someone put in the folder (an archive can hold
 a symbolic link by that name). Casefile writes into it only when it is a regular file with a
 single name, opened without following links; anything else leaves the case read-only, with
-the reason. A case file with several names (hard links) is one file: besides the lock file
-beside the name it was opened by, the editor holds a BSD ``flock`` on the case file itself,
-which every name shares (SQLite's own locks are POSIX locks, which ``flock`` does not touch).
+the reason. A case file with several names (hard links) opens read-only: SQLite names its
+journal after the name it opened, so editors under two names could undo each other's work.
 """
 
 from __future__ import annotations
@@ -177,11 +176,9 @@ class CaseLock:
         handle: IO[bytes],
         owner: LockOwner,
         took_over: LockOwner | None,
-        whole_file: IO[bytes] | None = None,
     ) -> None:
         self.path = path
         self._handle: IO[bytes] | None = handle
-        self._whole_file = whole_file
         self.owner = owner
         self.took_over = took_over  # the stale owner whose lock was taken over, if any
 
@@ -197,10 +194,6 @@ class CaseLock:
                 self.path.unlink()
         with suppress(OSError):
             handle.close()
-        whole, self._whole_file = self._whole_file, None
-        if whole is not None:
-            with suppress(OSError):
-                whole.close()
 
     @property
     def held(self) -> bool:
@@ -256,55 +249,42 @@ def _odd_kind(info: os.stat_result) -> str | None:
     return None
 
 
-def _hold_case_file(case_path: Path) -> IO[bytes] | None:
-    """For a case file with several names: a ``flock`` on the file itself, which every name shares.
+def _refuse_other_names(case_path: Path) -> None:
+    """A case file with other names (hard links) is opened read-only, with the reason.
 
-    Raises FileInUseError when another Casefile holds it under any name. None for a file with one
-    name (the lock file beside it is enough) and where ``flock`` does not exist.
+    SQLite names its journal after the name a file was opened by: a journal left beside one
+    name is invisible to an editor that opened another, and could later be played back over
+    that editor's work. Nor could two editors be kept apart by lock files beside two names.
     """
     try:
-        info = os.stat(case_path)
+        links = os.stat(case_path).st_nlink
     except OSError:
-        return None
-    if info.st_nlink <= 1:
-        return None
-    if sys.platform == "win32":
+        return
+    if links > 1:
         raise LockUnavailableError(
             case_path.name,
-            "it has other names on this disk (hard links), so Casefile cannot tell whether it is being "
-            "edited under another name",
+            f"it has {links - 1} other name{'s' if links > 2 else ''} on this disk (hard links), so edits made "
+            "under one name could be undone by a journal left beside another; save a copy to edit it",
         )
-    import fcntl
-
-    handle = open(case_path, "rb")  # noqa: SIM115 - held open for as long as the case is open
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise FileInUseError(case_path, None, other_name=True) from None
-    return handle
 
 
-def acquire(case_path: Path) -> CaseLock:
-    """Lock ``case_path`` for editing by this process.
+def acquire(case_path: Path, *, replacing: bool = False) -> CaseLock:
+    """Lock ``case_path`` for editing by this process (``replacing``: to move a new file into its place).
 
-    Raises FileInUseError if another live process holds it (under this name or another name
-    of the same file), and LockUnavailableError, with the reason, when no lock can be taken
-    (the file can then still be opened read-only).
+    Raises FileInUseError if another live process holds it, and LockUnavailableError, with the
+    reason, when no lock can be taken (the file can then still be opened read-only).
     """
     path = lock_path(case_path.resolve())
     owner = current_owner()
     if path in _held_here:
         raise FileInUseError(case_path, _held_here[path])
+    if not replacing:
+        _refuse_other_names(case_path.resolve())
+    created = not os.path.lexists(path)
     handle = _open_lock_file(path, case_path.name)
     if not _try_os_lock(handle):
         handle.close()
         raise FileInUseError(case_path, read_owner(path))
-    try:
-        whole = _hold_case_file(case_path.resolve())
-    except BaseException:
-        handle.close()
-        raise
     try:
         handle.seek(0)
         previous = _parse_owner(handle.read(_MAX_OWNER_BYTES + 1))  # through the locked handle: see read_owner
@@ -313,51 +293,45 @@ def acquire(case_path: Path) -> CaseLock:
         handle.write(json.dumps(owner.__dict__).encode("utf-8"))
         handle.flush()
     except OSError as exc:
+        if created:
+            with suppress(OSError):
+                path.unlink()  # ours, and empty or partial: it helps nobody (removed while still locked)
         handle.close()
-        if whole is not None:
-            whole.close()
-        with suppress(OSError):
-            path.unlink()  # an empty or partial lock file helps nobody
         raise LockUnavailableError(
             case_path.name, f"its lock file could not be written ({exc.strerror or exc})"
         ) from None
     _held_here[path] = owner
-    return CaseLock(path, handle, owner, previous if previous and previous != owner else None, whole)
+    return CaseLock(path, handle, owner, previous if previous and previous != owner else None)
 
 
 def held_elsewhere(case_path: Path) -> bool:
     """True while another process holds the editing lock of ``case_path`` (nothing is written).
 
-    A journal beside a file someone is editing belongs to their edit in progress.
+    A journal beside a file someone is editing belongs to their edit in progress. Opened for
+    reading only, so a lock file someone else owns (or one on a read-only share) is still seen.
     """
     path = lock_path(case_path.resolve())
     if path in _held_here:
         return False
     try:
-        fd = os.open(path, os.O_RDWR | _NOFOLLOW | _NONBLOCK | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | getattr(os, "O_BINARY", 0))
     except OSError:
         return False
     try:
         if _odd_kind(os.fstat(fd)) is not None:
             return False
-        with os.fdopen(os.dup(fd), "r+b") as handle:
-            if not _try_os_lock(handle):
-                return True
-            _release_os_lock(handle)
-            return False
+        if sys.platform == "win32":
+            return False  # msvcrt cannot probe without writing; judged by the journal alone
+        import errno
+        import fcntl
+
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB, 1, _LOCK_OFFSET)
+        except OSError as exc:
+            return exc.errno in (errno.EACCES, errno.EAGAIN)
+        fcntl.lockf(fd, fcntl.LOCK_UN, 1, _LOCK_OFFSET)
+        return False
+    except OSError:
+        return False
     finally:
         os.close(fd)
-
-
-def _release_os_lock(handle: IO[bytes]) -> None:
-    with suppress(OSError):
-        if sys.platform == "win32":
-            import msvcrt
-
-            handle.seek(_LOCK_OFFSET)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-            handle.seek(0)
-        else:
-            import fcntl
-
-            fcntl.lockf(handle.fileno(), fcntl.LOCK_UN, 1, _LOCK_OFFSET)

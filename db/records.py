@@ -234,12 +234,18 @@ def insert_record(
     return rid
 
 
-def update_record(cf: CaseFile, kind: Kind, record_id: str, changes: dict[str, Any]) -> Record:
-    """Change some fields of a record; return the previous values of those fields."""
+def update_record(
+    cf: CaseFile, kind: Kind, record_id: str, changes: dict[str, Any], *, restoring: bool = False
+) -> Record:
+    """Change some fields of a record; return the previous values of those fields.
+
+    ``restoring`` (an undo putting back values the file held): a reference among them to a
+    record that no longer exists is left out rather than refused.
+    """
     spec = KINDS[kind]
     with cf.write() as conn:
         old = read_record(conn, kind, record_id)
-        apply_changes(conn, spec, record_id, changes, updated_at=now_stamp())
+        apply_changes(conn, spec, record_id, changes, updated_at=now_stamp(), drop_missing=restoring)
     cf.note_removed_text(spec.fts)
     return {name: old[name] for name in changes}
 

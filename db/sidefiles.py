@@ -66,6 +66,12 @@ def side_file_problem(path: Path) -> str | None:
                 f"{side.name} beside it is {odd}, which SQLite would read or write through; "
                 f"move {side.name} out of the folder to open the case file"
             )
+        if suffix == "-journal" and names_super_journal(side):
+            return (
+                f"{side.name} beside it names another file to delete when it is played back (a "
+                "multi-database journal, which Casefile never writes); move "
+                f"{side.name} out of the folder to open the case file"
+            )
         if suffix == "-wal":
             return (
                 f"{side.name} beside it is a write-ahead log, which Casefile case files never have, and SQLite "
@@ -74,12 +80,32 @@ def side_file_problem(path: Path) -> str | None:
     return None
 
 
+# The last 8 bytes of a rollback journal that names a super-journal (SQLite's journal format).
+_JOURNAL_MAGIC = bytes.fromhex("d9d505f920a163d7")
+
+
+def names_super_journal(journal: Path) -> bool:
+    """True when a journal ends with the name of a super-journal, which SQLite deletes after
+    playing the journal back: a planted name would make it delete any file the user can."""
+    try:
+        with open(journal, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size < 16:
+                return False
+            handle.seek(size - 8)
+            return handle.read(8) == _JOURNAL_MAGIC
+    except OSError:
+        return False
+
+
 def remove_side_files(path: Path) -> None:
     """Remove the side files beside ``path`` (before a new file is moved into its place).
 
-    Raises OSError when one cannot be removed (a folder by that name, no permission).
+    All or nothing as far as can be known beforehand: every side file is looked at first, and
+    the journal goes last. Raises OSError when one cannot be removed (a folder by that name).
     """
-    for suffix in SIDE_SUFFIXES:
+    found = []
+    for suffix in ("-wal", "-shm", "-journal"):
         side = side_path(path, suffix)
         try:
             info = os.lstat(side)
@@ -87,6 +113,8 @@ def remove_side_files(path: Path) -> None:
             continue
         if stat.S_ISDIR(info.st_mode):
             raise IsADirectoryError(f"{side.name} is a folder")
+        found.append(side)
+    for side in found:
         side.unlink()
 
 

@@ -450,11 +450,17 @@ def repair_search_index(path: str | Path) -> list[str]:
     from .filecheck import check_connection_uri
 
     name = Path(path).name
-    conn = sqlite3.connect(check_connection_uri(Path(path), writable=True), uri=True, isolation_level=None)
+    try:
+        conn = sqlite3.connect(check_connection_uri(Path(path), writable=True), uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise CaseFileError(f"{name} could not be opened for editing: {describe_sqlite_error(exc)}.") from None
     failure: str | None = None
     try:
-        configure(conn)
-        damaged = search_index_problems(conn)
+        try:
+            configure(conn)
+            damaged = search_index_problems(conn)
+        except sqlite3.Error as exc:
+            raise CaseFileError(f"{name} could not be opened for editing: {describe_sqlite_error(exc)}.") from None
         if not damaged:
             return []
         try:

@@ -4,8 +4,9 @@ the user's normal permissions, and cleaned up by a later run when a killed proce
 Every file Casefile writes is built under a temporary name in the target's folder and renamed into
 place when complete. The name is hidden (a leading dot), ends in ``.tmp`` (never ``.casefile``,
 so no dialog or command takes it for a case file), and carries the writing process's id. A later
-run removes such files when that process is gone and the file is more than a minute old, so a
-kill at any moment leaves nothing behind for long, and no live writer loses its file.
+run removes such files once nothing has written to them for a minute and their process is gone
+(or after a day, when its id may have been reused), so a kill at any moment leaves nothing
+behind for long, and no live writer loses its file, not even one on another computer.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _alive(pid: int) -> bool:
     if pid == os.getpid():
         return True
     if os.name != "posix":
-        return False  # judged by age alone (STALE_AFTER_S) where no cheap liveness test exists
+        return False  # judged by age alone where no cheap liveness test exists
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -88,9 +89,9 @@ def clean_stale_temp_files(folder: Path, *, now: float | None = None) -> list[Pa
         except OSError:
             continue
         age = moment - info.st_mtime
+        if age < STALE_AFTER_S:
+            continue  # being written now, perhaps by a process this one cannot see (another computer)
         if _alive(int(match["pid"])) and age < 24 * 3600:  # a live writer's (or, after a day, a reused id)
-            continue
-        if os.name != "posix" and age < STALE_AFTER_S:
             continue
         path = Path(entry.path)
         with suppress(OSError):

@@ -176,6 +176,12 @@ class Documents(QObject):
         def finished(result: Any) -> None:
             close_dialog()
             self.active = None
+            if task.cancelled:  # it ended just as it was cancelled: its result is not wanted
+                opened = getattr(result, "cf", None)
+                if isinstance(opened, CaseFile):
+                    opened.close()  # a file opened meanwhile gives its lock back
+                self.status("Cancelled.")
+                return
             on_done(result)
 
         def failed(exc: BaseException, details: str) -> None:
@@ -264,7 +270,7 @@ class Documents(QObject):
         at a time (``db.copying``), so edits made meanwhile are not held up; closing the case
         waits for it.
         """
-        task = Job(_back_up, session.cf, self.settings.backups_to_keep())
+        task = Job(_back_up, session.cf, self.settings.backups_to_keep(), with_stop=True)
 
         def failed(exc: BaseException, _details: str) -> None:
             if isinstance(exc, JobCancelled) or task.cancelled:
@@ -344,7 +350,7 @@ class Documents(QObject):
         self.window.flush()
         self.run(
             f"Saving a copy to {path.name}…",
-            ProcessJob(jobs.save_copy, session.cf.path, path),
+            Job(_save_copy, session.cf, path, with_stop=True),
             on_done=lambda p: self.status(f"Saved a copy as {p}"),
             jobs=session.jobs,
         )
@@ -454,8 +460,14 @@ class Documents(QObject):
         return str(Path(folder) / name) if folder else name
 
 
-def _back_up(cf: CaseFile, keep: int) -> Any:
-    """The automatic backup (a job on the case's service)."""
+def _back_up(cf: CaseFile, keep: int, stop: Callable[[], bool]) -> Any:
+    """The automatic backup (a job on the case's service; closing the case stops it between steps)."""
     from db.backups import backup_if_changed
 
-    return backup_if_changed(cf, keep=keep)
+    return backup_if_changed(cf, keep=keep, stop=stop)
+
+
+def _save_copy(cf: CaseFile, target: Path, stop: Callable[[], bool]) -> Path:
+    """File > Save a Copy (a job on the case's service): the open file copied a few MB at a time,
+    so edits go on meanwhile; closing the case stops it between steps and leaves no file."""
+    return cf.save_copy(target, overwrite=True, stop=stop)

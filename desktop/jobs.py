@@ -66,12 +66,12 @@ def run_child(
             if stop_asked_at is None and cancelled():
                 stop.set()
                 stop_asked_at = time.monotonic()
+            if stop_asked_at is not None and time.monotonic() - stop_asked_at > grace:
+                child.terminate()  # it did not stop when asked (stuck in a write, or still reporting)
+                raise JobCancelled("Cancelled.") from None
             try:
                 message = channel.get(timeout=0.05)
             except queues.Empty:
-                if stop_asked_at is not None and time.monotonic() - stop_asked_at > grace:
-                    child.terminate()  # it did not stop when asked (stuck in a write, say)
-                    raise JobCancelled("Cancelled.") from None
                 if child.is_alive():
                     continue
                 try:
@@ -213,15 +213,6 @@ def export_csv(case_path: Path, folder: Path, progress: Progress) -> list[Path]:
     _started(progress)
     with CaseFile.open(case_path, read_only=True) as cf:
         return write_csv(cf, folder, overwrite=True)
-
-
-def save_copy(case_path: Path, target: Path, progress: Progress) -> Path:
-    """Write a complete copy of the case file with SQLite's backup API."""
-    from db.casefile import CaseFile
-
-    _started(progress)
-    with CaseFile.open(case_path, read_only=True) as cf:
-        return cf.save_copy(target, overwrite=True)
 
 
 def export_briefing(case_path: Path, out: Path, options: dict[str, Any], progress: Progress) -> Any:

@@ -183,6 +183,7 @@ class MainWindow(QMainWindow):
             self.case_view.hide()
         if self.search_dialog is not None:
             self.search_dialog.reject()  # stops its search before the file closes
+            self.search_dialog.deleteLater()
             self.search_dialog = None
         self.undo_group.removeStack(old.undo_stack)
         old.close()
@@ -278,6 +279,8 @@ class MainWindow(QMainWindow):
         from .dialogs.search_dialog import SearchDialog
 
         self.flush()
+        if self.search_dialog is not None:
+            self.search_dialog.deleteLater()  # the last Find, closed: one dialog at a time
         dialog = SearchDialog(self.session, self)
         dialog.record_chosen.connect(self.case_view.show_record)
         self.search_dialog = dialog

@@ -147,6 +147,12 @@ class CaseSession(QObject):
         """Row number of a record, or None if it does not exist."""
         return queries.rowid_of(self.cf, kind, record_id)
 
+    def shares_one_connection(self) -> bool:
+        """True for an in-memory copy, whose single connection the window uses: read it on the GUI thread."""
+        from db.search import shares_one_connection
+
+        return shares_one_connection(self.cf)
+
     def timeline_marks(self) -> TimelineMarks:
         """Drawing data for the timeline strip (safe to call off the GUI thread)."""
         return queries.timeline_marks(self.cf)
@@ -161,9 +167,10 @@ class CaseSession(QObject):
         self.records_reset.emit(kind)
 
     # ----- writes with no undo step (what undo commands do and undo with) ------------------
-    def write_record(self, kind: Kind, record_id: str, values: dict[str, Any]) -> Record:
-        """Store field values and tell the views; return the previous values."""
-        old = records.update_record(self.cf, kind, record_id, values)
+    def write_record(self, kind: Kind, record_id: str, values: dict[str, Any], *, restoring: bool = False) -> Record:
+        """Store field values and tell the views; return the previous values (``restoring``: see
+        ``db.records.update_record``)."""
+        old = records.update_record(self.cf, kind, record_id, values, restoring=restoring)
         self.notify_changed(kind, [record_id], list(values))
         if any(KINDS[kind].field(name).type is FieldType.REFS for name in values):
             self.notify_reset(kind)

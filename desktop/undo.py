@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 class UndoTarget(Protocol):
     """The writes undo commands make (each one tells the views), and where failures are reported."""
 
-    def write_record(self, kind: Kind, record_id: str, values: dict[str, Any]) -> Record: ...
+    def write_record(
+        self, kind: Kind, record_id: str, values: dict[str, Any], *, restoring: bool = False
+    ) -> Record: ...
 
     def remove_record(self, kind: Kind, record_id: str, *, remove_references: bool) -> DeletedRecord: ...
 
@@ -57,7 +59,7 @@ class UndoStep(QUndoCommand):
     def _guard(self, step: Callable[[], None]) -> None:
         try:
             step()
-        except CaseFileError as exc:
+        except Exception as exc:  # the file is as it was: drop the step and say why
             self.setObsolete(True)
             self.target.report(exc)
 
@@ -104,7 +106,7 @@ class EditRecordCommand(UndoStep):
         self.target.write_record(self.kind, self.record_id, self.new)
 
     def revert(self) -> None:
-        self.target.write_record(self.kind, self.record_id, self.old)
+        self.target.write_record(self.kind, self.record_id, self.old, restoring=True)
 
 
 class AddRecordCommand(UndoStep):

@@ -304,3 +304,15 @@ def pdftotext(path: Path) -> str:
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed")
     return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def age_leftovers(folder: Path, seconds: float = 120.0) -> None:
+    """Make every hidden temporary name in ``folder`` look ``seconds`` old (a later run, in a test)."""
+    import time
+
+    from db.tempfiles import is_temp_name
+
+    moment = time.time() - seconds
+    for entry in folder.iterdir():
+        if is_temp_name(entry.name):
+            os.utime(entry, (moment, moment), follow_symlinks=False)

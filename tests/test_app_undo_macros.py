@@ -180,7 +180,7 @@ class _Target:
         self.fail_on: str | None = None
         self.reported: list[str] = []
 
-    def write_record(self, kind, record_id, values):  # type: ignore[no-untyped-def]
+    def write_record(self, kind, record_id, values, *, restoring=False):  # type: ignore[no-untyped-def]
         if record_id == self.fail_on:
             raise WriteError("The change could not be saved: the disk is full.")
         old = {"role": self.values[record_id]}
@@ -205,3 +205,30 @@ def test_an_undo_that_fails_half_way_puts_back_what_it_had_undone(qapp):
     assert target.values == {"a": 1, "b": 1}  # "b" redone: the file is as the user last saw it
     assert target.reported == ["The change could not be saved: the disk is full."]
     assert stack.count() == 0  # the step that cannot be undone is dropped, as a single edit's is
+
+
+def test_undo_of_an_edit_beside_a_reference_to_no_record_still_undoes(qapp, sample_path):
+    """A received file whose statement names a speaker that does not exist: an edit changes the
+    speaker, and its undo puts the statement back as far as it can (no speaker) instead of being
+    refused and dropped from the stack."""
+    import sqlite3
+
+    from desktop.session import CaseSession
+
+    conn = sqlite3.connect(sample_path, isolation_level=None)
+    conn.execute("PRAGMA foreign_keys = OFF")
+    statement = conn.execute("SELECT id FROM statement ORDER BY n LIMIT 1").fetchone()[0]
+    conn.execute("UPDATE statement SET speaker_id = '99999999-9999-4999-8999-999999999999' WHERE id = ?", (statement,))
+    conn.close()
+    actor = None
+    with CaseFile.open(sample_path) as cf:
+        actor = queries.choices(cf, Kind.ACTOR, "")[0][0]
+        session = CaseSession(cf)
+        session.edit_record(Kind.STATEMENT, statement, {"speaker": actor})
+        assert session.undo_stack.count() == 1
+        session.undo_stack.undo()
+        assert session.undo_stack.count() == 1 and session.undo_stack.index() == 0  # undone, and kept
+        assert records.get_record(cf, Kind.STATEMENT, statement)["speaker"] is None  # the missing one stays gone
+        session.undo_stack.redo()
+        assert records.get_record(cf, Kind.STATEMENT, statement)["speaker"] == actor
+        session.close()

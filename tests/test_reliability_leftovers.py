@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from reliability_helpers import REPO_ROOT, child_env, listing, record
+from reliability_helpers import REPO_ROOT, age_leftovers, child_env, listing, record
 
 from db.casefile import CaseFile
 from db.csv_export import CASE_CSV, CSV_NAMES, export_csv, finish_interrupted_export
@@ -109,9 +109,12 @@ def test_a_csv_export_killed_while_writing_a_new_folder_leaves_no_folder(tmp_pat
     assert not target.exists(), listing(target)
     leftovers = listing(parent)
     assert all(is_temp_name(name) for name in leftovers), leftovers  # hidden, and a later run removes them
+    assert clean_stale_temp_files(parent) == []  # too fresh: it could be a live export elsewhere
+    age_leftovers(parent)  # a minute later
     assert clean_stale_temp_files(parent) and listing(parent) == []
 
     _killed_in_csv_export(sample_path, target, "write", count)
+    age_leftovers(parent)
     with CaseFile.open(sample_path, read_only=True) as cf:
         export_csv(cf, target)  # the next export removes what the killed one left, and succeeds
     assert listing(parent) == ["csv"] and listing(target) == SET
@@ -141,6 +144,7 @@ def test_a_csv_export_killed_while_writing_into_an_existing_folder_leaves_the_ol
     assert all(is_temp_name(name) for name in _hidden(folder)), _hidden(folder)
 
     new = _reference_set(sample_path, tmp_path / "reference")
+    age_leftovers(folder)  # the next export, a minute later
     with CaseFile.open(sample_path, read_only=True) as cf:
         export_csv(cf, folder, overwrite=True)
     after = _visible(folder)
@@ -239,6 +243,7 @@ def test_a_killed_pdf_or_json_export_leaves_a_temporary_file_the_next_export_rem
     assert done.returncode == -9, (done.returncode, done.stderr[-2000:])
     (leftover,) = listing(folder)
     assert is_temp_name(leftover) and leftover.startswith(".") and (folder / leftover).stat().st_size > 0
+    age_leftovers(folder)  # the next export, a minute later
 
     with CaseFile.open(sample_path, read_only=True) as cf:
         if target.suffix == ".pdf":

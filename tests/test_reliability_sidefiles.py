@@ -158,29 +158,57 @@ def test_a_full_disk_while_taking_the_lock_opens_read_only_with_the_reason(sampl
 # ----- a case file with two names --------------------------------------------------------------
 
 
-def test_two_names_of_one_file_are_one_file_in_use(sample_path, tmp_path):
+def test_a_case_file_with_two_names_opens_read_only_under_either(sample_path, tmp_path):
     other_name = tmp_path / "other folder" / "same case.casefile"
     other_name.parent.mkdir()
     os.link(sample_path, other_name)
-    holder = Holder(sample_path)  # another process edits it under its first name
-    try:
-        with pytest.raises(FileInUseError, match="under another of its names"):
-            CaseFile.open(other_name)
-        with CaseFile.open(other_name, read_only=True) as cf:  # reading is still allowed
+    before = sha256(sample_path)
+    for name in (sample_path, other_name):  # neither name can edit it: no two editors, no stray journal
+        with CaseFile.open(name) as cf:
+            assert cf.read_only
+            assert cf.read_only_reason is not None and "other name on this disk (hard links)" in cf.read_only_reason
             assert records.get_case(cf)["title"]
-        done = run_cli(["new", "--force", str(other_name)], cwd=tmp_path, home=tmp_path)
-        assert done.returncode == 1 and b"open for editing" in done.stderr
-    finally:
-        holder.kill()
-    with CaseFile.open(other_name) as cf:  # the holder is gone: free again
-        assert not cf.read_only
-        with pytest.raises(FileInUseError):
-            CaseFile.open(sample_path)  # and in this process the first name is now the one in use
+    assert sha256(sample_path) == before and not lock_path(sample_path).exists()
+    done = run_cli(["new", "--force", str(other_name)], cwd=tmp_path, home=tmp_path)  # replacing one name is fine
+    assert done.returncode == 0, done.stderr
+    assert sha256(sample_path) == before  # the other name keeps the file it had
+    with CaseFile.open(other_name) as cf:
+        assert not cf.read_only  # a new file, with one name
     record(
         11,
-        "A case file with two names (a hard link) is one file in use: while one process edits it under one name, "
-        "another cannot edit or replace it under the other.",
+        "A case file with two names (a hard link) opens read-only under either name, with the reason: SQLite "
+        "names its journal after the name it opened, so editors under two names could undo each other's work.",
         names=2,
+    )
+
+
+def test_a_journal_that_names_a_file_to_delete_is_refused(sample_path, tmp_path):
+    victim = tmp_path / "report.docx"
+    victim.write_bytes(VICTIM_TEXT)
+    crashed = _crash_state(sample_path, tmp_path / "crash")
+    journal = Path(f"{crashed}-journal")
+    # SQLite's multi-database journal record: the super-journal's name, its length, a checksum of
+    # its bytes and the journal magic, at the very end of the journal.
+    name = str(victim).encode()
+    journal.write_bytes(
+        journal.read_bytes() + name + len(name).to_bytes(4, "big") + (sum(name) & 0xFFFFFFFF).to_bytes(4, "big")
+        + bytes.fromhex("d9d505f920a163d7")
+    )  # fmt: skip
+    before = _hashes(crashed.parent)
+    for attempt in (
+        lambda: check_file(crashed),
+        lambda: CaseFile.open(crashed),
+        lambda: CaseFile.open(crashed, read_only=True),
+    ):
+        with pytest.raises(RefusedFileError, match="names another file to delete"):
+            attempt()
+    assert victim.read_bytes() == VICTIM_TEXT
+    assert _hashes(crashed.parent) == before
+    record(
+        11,
+        "A hot journal that names a super-journal (a file SQLite deletes after playing the journal back) is "
+        "refused before anything plays it back: the named file survives, the case file and journal unchanged.",
+        victim_unchanged=True,
     )
 
 
@@ -420,3 +448,17 @@ def test_a_file_open_in_another_process_is_not_replaced(sample_path, tmp_path, c
         holder.kill()
     record(13, f"{command} over a case file another process is editing is refused and the file is unchanged.",
            command=command)  # fmt: skip
+
+
+def test_side_files_are_looked_for_beside_the_file_a_link_points_at(sample_path, tmp_path):
+    link = tmp_path / "elsewhere" / "shortcut.casefile"
+    link.parent.mkdir()
+    link.symlink_to(sample_path)
+    _plant_wal(sample_path, sample_path, tmp_path / "wal")  # beside the real file, not beside the link
+    before = _hashes(sample_path.parent)
+    for attempt in (lambda: check_file(link), lambda: CaseFile.open(link), lambda: CaseFile.open(link, read_only=True)):
+        with pytest.raises(RefusedFileError, match="write-ahead log"):
+            attempt()
+    assert _hashes(sample_path.parent) == before
+    record(11, "A case file opened through a symbolic link has the side files beside the real file checked "
+           "(where SQLite looks), so a log there is refused, not applied.")  # fmt: skip

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from reliability_helpers import REPO_ROOT, child_env, listing, record
+from reliability_helpers import REPO_ROOT, age_leftovers, child_env, listing, record
 
 from db.casefile import CaseFile
 from db.errors import CaseFileError
@@ -70,6 +70,10 @@ def test_a_killed_build_leaves_a_temporary_file_the_next_run_removes(tmp_path, s
     kept.write_bytes(sample_path.read_bytes())
     with CaseFile.open(kept):
         pass
+    assert listing(folder) == [name, "kept.casefile"]  # a minute has not passed: it could be a live writer's
+    age_leftovers(folder)
+    with CaseFile.open(kept):
+        pass
     assert listing(folder) == ["kept.casefile"]
     record(
         18,
@@ -88,6 +92,8 @@ def test_a_live_writers_temporary_file_is_never_removed(tmp_path):
     dead.write_bytes(b"left by a killed process")
     other = tmp_path / ".case.casefile.cf1-zz.tmp"  # not our pattern: left alone
     other.write_bytes(b"someone else's")
+    assert clean_stale_temp_files(tmp_path) == []  # all fresh: any could be a writer on another computer
+    age_leftovers(tmp_path)
     removed = clean_stale_temp_files(tmp_path)
     assert removed == [dead]
     assert live.exists() and other.exists() and not dead.exists()

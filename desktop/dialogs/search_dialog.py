@@ -161,6 +161,8 @@ class SearchDialog(QDialog):
             return
         self.task = Job(find_in_background, cf, self._copy, text, self._generation, with_stop=True, stops_on_close=True)
         self.task.signals.finished.connect(self._arrived)
+        generation = self._generation
+        self.task.signals.failed.connect(lambda exc, _details: self._failed(generation, text, exc))
         self.status.setText("Searching…")
         self.session.jobs.start(self.task)
 
@@ -178,6 +180,12 @@ class SearchDialog(QDialog):
         if self.session.cf.closed:
             outcome = SearchOutcome(outcome.generation, outcome.text, error="The case file is closed.")
         self._show(outcome)
+
+    def _failed(self, generation: int, text: str, exc: BaseException) -> None:
+        if generation != self._generation or isinstance(exc, JobCancelled):
+            return  # stopped for newer words, or the dialog closed
+        self.task = None
+        self._show(SearchOutcome(generation, text, error=str(exc)))
 
     def _show(self, outcome: SearchOutcome) -> None:
         """List the hits by kind (or say why there are none)."""

@@ -238,6 +238,14 @@ class RecordPage(QWidget):
 
         self._marks_generation += 1
         generation = self._marks_generation
+        if self.session.shares_one_connection():
+            # An in-memory copy (an older file or a recovered one, read-only) has one connection,
+            # the window's own: read it here rather than from a second thread.
+            marks = self.session.timeline_marks()
+            self.timeline.set_marks(marks, keep_view=keep_view)
+            self.timeline.set_selected(self._current_rowid())
+            self.marks_loaded.emit()
+            return
         task = Job(self.session.timeline_marks)  # a fast read of the live file: closing the case waits for it
 
         def show(marks: TimelineMarks) -> None:

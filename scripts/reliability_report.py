@@ -371,6 +371,21 @@ def headline(item: int, records: list[dict[str, Any]]) -> str:
         return f"{fmt(f['exports'])} exports during {fmt(f['writes_during_exports'])} writes, 0 'database is locked'"
     if item == 10:
         return f"{total('examples'):,} documents, 0 unhandled exceptions"
+    if item == 11:
+        return (f"{len(figures)} cases: links, pipes and folders in side-file names never followed or written; "
+                "logs and foreign journals refused; crash journals verified in a copy")  # fmt: skip
+    if item == 12:
+        return "backups filed by a hash of the file's path: crafted ids steer nothing, copies keep their own"
+    if item == 13:
+        return f"{len(figures)} replacing commands refused while another process edits the file, file unchanged"
+    if item == 14:
+        return f"{len(figures)} CSV-injection forms and JSON edges neutralised or refused with their paths"
+    if item == 15:
+        return f"{len(figures)} kinds of stored value refused at open, repaired, or shown as missing; files unchanged"
+    if item == 16:
+        return f"{len(figures)} odd inputs answered in one plain line, no traceback, nothing half-changed"
+    if item == 18:
+        return f"{len(figures)} kills and permission checks: no partial file, leftovers removed by the next run"
     if item == 17:
         slowest = max((v for f in figures for k, v in f.items() if k.startswith("seconds_")), default=None)
         ratios = [v for f in figures for k, v in f.items() if k.startswith("ratio_")]

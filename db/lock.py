@@ -190,7 +190,7 @@ class CaseLock:
         _held_here.pop(self.path, None)
         # Remove first (while still holding the OS lock) so no one else's fresh lock is deleted.
         with suppress(OSError):
-            if _odd_kind(os.lstat(self.path)) is None:
+            if not_a_plain_file(os.lstat(self.path)) is None:
                 self.path.unlink()
         with suppress(OSError):
             handle.close()
@@ -214,7 +214,7 @@ def _open_lock_file(path: Path, case_name: str) -> IO[bytes]:
     except OSError as exc:
         raise LockUnavailableError(case_name, f"its lock file cannot be checked ({exc.strerror or exc})") from None
     if info is not None:
-        what = _odd_kind(info)
+        what = not_a_plain_file(info)
         if what:
             raise LockUnavailableError(case_name, not_ours.format(what=what))
     try:
@@ -227,7 +227,7 @@ def _open_lock_file(path: Path, case_name: str) -> IO[bytes]:
         raise LockUnavailableError(case_name, f"its lock file could not be made ({exc.strerror or exc})") from None
     handle = os.fdopen(fd, "r+b")
     try:
-        what = _odd_kind(os.fstat(fd))
+        what = not_a_plain_file(os.fstat(fd))
     except OSError:
         what = "something that cannot be read"
     if what:
@@ -236,8 +236,9 @@ def _open_lock_file(path: Path, case_name: str) -> IO[bytes]:
     return handle
 
 
-def _odd_kind(info: os.stat_result) -> str | None:
-    """What a lock file's name holds, when it is not a plain file with one name."""
+def not_a_plain_file(info: os.stat_result) -> str | None:
+    """What a name beside a case file holds (from ``lstat``), when it is not a plain file with one
+    name: Casefile writes into nothing else, and SQLite must not be let near it."""
     if stat.S_ISLNK(info.st_mode):
         return "a link to another file"
     if stat.S_ISDIR(info.st_mode):
@@ -318,7 +319,7 @@ def held_elsewhere(case_path: Path) -> bool:
     except OSError:
         return False
     try:
-        if _odd_kind(os.fstat(fd)) is not None:
+        if not_a_plain_file(os.fstat(fd)) is not None:
             return False
         if sys.platform == "win32":
             return False  # msvcrt cannot probe without writing; judged by the journal alone

@@ -27,24 +27,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from .lock import not_a_plain_file
+
 SIDE_SUFFIXES = ("-journal", "-wal", "-shm")
 
 
 def side_path(path: Path, suffix: str) -> Path:
     """``path`` with SQLite's side-file suffix (``-journal``, ``-wal``, ``-shm``)."""
     return Path(f"{path}{suffix}")
-
-
-def _kind(info: os.stat_result) -> str | None:
-    if stat.S_ISLNK(info.st_mode):
-        return "a link to another file"
-    if stat.S_ISDIR(info.st_mode):
-        return "a folder"
-    if not stat.S_ISREG(info.st_mode):
-        return "a special file"
-    if info.st_nlink > 1:
-        return "a file with other names (a hard link)"
-    return None
 
 
 def side_file_problem(path: Path) -> str | None:
@@ -60,7 +50,7 @@ def side_file_problem(path: Path) -> str | None:
             continue
         except OSError as exc:
             return f"{side.name} beside it cannot be checked ({exc.strerror or exc})"
-        odd = _kind(info)
+        odd = not_a_plain_file(info)
         if odd is not None:
             return (
                 f"{side.name} beside it is {odd}, which SQLite would read or write through; "

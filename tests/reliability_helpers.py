@@ -316,3 +316,21 @@ def age_leftovers(folder: Path, seconds: float = 120.0) -> None:
     for entry in folder.iterdir():
         if is_temp_name(entry.name):
             os.utime(entry, (moment, moment), follow_symlinks=False)
+
+
+def limit_pages(monkeypatch: Any, cf: Any) -> int:
+    """Cap every connection of ``cf`` at the file's current size: the next new page fails with
+    SQLITE_FULL, exactly as on a full disk. Returns the page count."""
+    import db.casefile as casefile_module
+
+    with cf.read() as conn:
+        pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
+    real = casefile_module.configure
+
+    def configure(conn: Any, *, read_only: bool = False) -> None:
+        real(conn, read_only=read_only)
+        conn.execute(f"PRAGMA max_page_count = {pages}")
+
+    monkeypatch.setattr(casefile_module, "configure", configure)
+    cf.engine.dispose()  # connections made from now on carry the limit
+    return pages

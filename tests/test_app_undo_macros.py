@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtGui import QKeySequence, QUndoStack
 from PySide6.QtWidgets import QComboBox
+from reliability_helpers import limit_pages
 
-import db.casefile as casefile_module
 from db import queries, records
 from db.casefile import CaseFile
 from db.errors import RecordError, WriteError
@@ -33,20 +33,6 @@ LONG_ROLE = "Deputy assistant secretary for legislative affairs and intergovernm
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _limit_pages(monkeypatch: pytest.MonkeyPatch, cf: CaseFile) -> None:
-    """Cap every connection of ``cf`` at the file's current size: the next new page fails with SQLITE_FULL."""
-    with cf.read() as conn:
-        pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
-    real = casefile_module.configure
-
-    def configure(conn, *, read_only: bool = False) -> None:  # type: ignore[no-untyped-def]
-        real(conn, read_only=read_only)
-        conn.execute(f"PRAGMA max_page_count = {pages}")
-
-    monkeypatch.setattr(casefile_module, "configure", configure)
-    cf.engine.dispose()  # connections made from now on carry the limit
 
 
 def _fill_actor(role: str):  # type: ignore[no-untyped-def]
@@ -99,7 +85,7 @@ def test_a_speaker_that_cannot_be_created_leaves_no_undo_step(qtbot, window, sam
     speaker = page.editor.widgets["speaker"]
     speaker.box.setText("Pat Example")
     with monkeypatch.context() as patch:
-        _limit_pages(patch, session.cf)
+        limit_pages(patch, session.cf)
         file_before = _sha256(sample_path)
         seen = when_modal(_fill_actor(LONG_ROLE), kind=QuickCreateDialog)
         with qtbot.waitSignal(session.error, timeout=60000) as told:

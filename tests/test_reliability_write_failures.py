@@ -19,11 +19,19 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
-from reliability_helpers import REPO_ROOT, child_env, fill_disk, integrity, listing, record, sha256, tmpfs
+from reliability_helpers import (
+    REPO_ROOT,
+    child_env,
+    fill_disk,
+    integrity,
+    limit_pages,
+    listing,
+    record,
+    sha256,
+    tmpfs,
+)
 
-import db.casefile as casefile_module
 from db import queries, records
-from db.casefile import CaseFile
 from db.errors import CaseFileError, WriteError
 from db.fields import Kind
 from desktop.actions import ActionId
@@ -33,21 +41,6 @@ from tests.gui_helpers import open_window, when_modal
 
 # Long enough that saving it needs a new page of the file (the sample's pages are full enough).
 TYPED = "Hearing room 2141, Rayburn House Office Building, during the markup of the appropriations bill; " * 10
-
-
-def _limit_pages(monkeypatch: pytest.MonkeyPatch, cf: CaseFile) -> int:
-    """Cap every connection of ``cf`` at the file's current size: the next new page fails with SQLITE_FULL."""
-    with cf.read() as conn:
-        pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
-    real = casefile_module.configure
-
-    def configure(conn, *, read_only: bool = False) -> None:  # type: ignore[no-untyped-def]
-        real(conn, read_only=read_only)
-        conn.execute(f"PRAGMA max_page_count = {pages}")
-
-    monkeypatch.setattr(casefile_module, "configure", configure)
-    cf.engine.dispose()  # connections made from now on carry the limit
-    return pages
 
 
 def test_an_edit_on_a_full_disk_keeps_the_text_to_retry_and_the_file_intact(qtbot, sample_path, monkeypatch):
@@ -63,7 +56,7 @@ def test_an_edit_on_a_full_disk_keeps_the_text_to_retry_and_the_file_intact(qtbo
     statement = page.current_id()
     before_value = records.get_record(cf, Kind.STATEMENT, statement)["venue"]
     with monkeypatch.context() as patch:
-        pages = _limit_pages(patch, cf)
+        pages = limit_pages(patch, cf)
         before = sha256(sample_path)
         edit = page.editor.widgets["venue"].edit
         edit.setFocus()

@@ -158,7 +158,7 @@ def _csv_texts(cf: CaseFile) -> dict[str, str]:
         for record in doc[spec.json_name]:
             row: list[Any] = [record["id"]]
             for f in spec.fields:
-                value = record[f.name]
+                value = record.get(f.name)  # absent: a field newer than the document's version
                 if f.type is FieldType.REF:
                     row += [names_by_id.get(value, "") if value else "", value]
                 elif f.type is FieldType.REFS:

@@ -37,7 +37,7 @@ from .values import (
 )
 
 FORMAT = "casefile"
-VERSION = 1
+VERSION = 2  # the newest format version this Casefile reads and writes (docs/json-format.md)
 MAX_ERRORS = 200
 _TOP_KEYS = {"format", "version", "case", *(KINDS[k].json_name for k in JSON_ORDER)}
 
@@ -202,16 +202,20 @@ def check_document(doc: Any) -> Plan:
     plan = Plan(case=case, rows={}, columns={}, links=defaultdict(list))
     stamp = now_stamp()
     for kind in JSON_ORDER:
-        _check_records(ck, kind, lists[kind], record_ids[kind], plan, stamp)
+        _check_records(ck, kind, lists[kind], record_ids[kind], plan, stamp, version)
     if ck.errors:
         raise InterchangeError(ck.errors)
     return plan
 
 
-def _check_records(ck: _Checker, kind: Kind, items: list[Any], ids: list[str | None], plan: Plan, stamp: str) -> None:
+def _check_records(
+    ck: _Checker, kind: Kind, items: list[Any], ids: list[str | None], plan: Plan, stamp: str, version: int
+) -> None:
     spec = KINDS[kind]
     name = spec.json_name
-    known = {"id", *spec.by_name}
+    # A field added in a later version of the format is unknown to a document of an earlier one.
+    known = {"id", *(f.name for f in spec.fields if f.since <= version)}
+    newer = {f.name: f.since for f in spec.fields if f.since > version}
     columns: list[str] = ["id"]
     for f in spec.fields:
         if f.type is FieldType.REFS:
@@ -241,7 +245,9 @@ def _check_records(ck: _Checker, kind: Kind, items: list[Any], ids: list[str | N
         chars = 0  # of text in the record (see QUICK_CHARS)
         if not known.issuperset(item):
             for key in item:
-                if key not in known:
+                if key in newer:
+                    ck.error(f"{path}.{key}", f"not in format version {version} (added in version {newer[key]})")
+                elif key not in known:
                     ck.error(f"{path}.{key}", "unknown field")
         rid = ids[i]
         row: list[Any] = [rid]

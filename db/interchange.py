@@ -32,7 +32,22 @@ def export_document(cf: CaseFile) -> dict[str, Any]:
     with cf.read() as conn:
         raw = conn.connection.driver_connection
         assert isinstance(raw, sqlite3.Connection)
-        return _export(raw)
+        doc = _export(raw)
+    _write_as_oldest_version(doc)
+    return doc
+
+
+def _write_as_oldest_version(doc: dict[str, Any]) -> None:
+    """Mark the document with the oldest format version that holds everything in it, and leave
+    out the fields newer than that: a case that uses nothing new still reads in an older Casefile."""
+    newer = [(kind, f) for kind in JSON_ORDER for f in KINDS[kind].fields if f.since > 1]
+    used = [f.since for kind, f in newer if any(r.get(f.name) for r in doc[KINDS[kind].json_name])]
+    version = max(used, default=1)
+    doc["version"] = version
+    for kind, f in newer:
+        if f.since > version:
+            for record in doc[KINDS[kind].json_name]:
+                record.pop(f.name, None)
 
 
 def _export(raw: sqlite3.Connection) -> dict[str, Any]:

@@ -1,15 +1,33 @@
-"""The tables of a case file, as SQLModel classes.
+"""The records of a case file, declared once: one SQLModel class per record type.
+
+Each class is the only declaration of its record's fields: name, type, label, whether it is
+required, its choices, how the app lists and edits it (see ``db/declare.py``). The JSON and
+CSV formats, validation, the store's reads and writes, the app's tables and editors and the
+packet's labels are all derived from these classes through ``db/fields.py``.
 
 The schema itself is created by the numbered migrations (``db/migrations``), whose SQL is
-frozen once released; these classes describe the current version of it for queries, and a
-test keeps the two in step. Every record has an integer row number ``n`` (stable, used for
-paging and the full-text index) and a UUID ``id`` (what references, the API and JSON use).
+frozen once released; a test keeps these classes and the migrated schema in step. Every
+record has an integer row number ``n`` (stable, used for paging and the full-text index)
+and a UUID ``id`` (what references, the API and JSON use). Columns declared without a field
+helper (``n``, ``id``, date sort keys, timestamps) are bookkeeping, not fields.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from sqlalchemy import Table
 from sqlmodel import Field, SQLModel
+
+from . import declare as d
+from .declare import FieldSpec, Kind, LinkTable, RecordInfo
+
+ACTOR_KINDS = ("person", "company", "government", "organization", "other")
+DIRECTIVE_KINDS = (
+    "executive_order", "export_control", "agreement", "regulation", "legislation", "guidance", "other",
+)  # fmt: skip
+DIRECTIVE_STATUSES = ("proposed", "in_force", "suspended", "rescinded", "expired")
+LOCATOR_EXAMPLE = "p. 4, ¶ 12, slide 7, at 14:05"
 
 
 class CaseInfo(SQLModel, table=True):
@@ -18,12 +36,12 @@ class CaseInfo(SQLModel, table=True):
     __tablename__ = "case_info"
     n: int | None = Field(default=None, primary_key=True)
     id: str = Field(unique=True)
-    title: str
-    subtitle: str | None = None
-    summary: str | None = None
-    marking: str | None = None
-    prepared_by: str | None = None
-    as_of: str | None = None
+    title: str = d.text("Title", required=True)
+    subtitle: str | None = d.text("Subtitle")
+    summary: str | None = d.long_text("Summary")
+    marking: str | None = d.text("Handling marking")
+    prepared_by: str | None = d.text("Prepared by")
+    as_of: str | None = d.date("As of")
     as_of_key: str | None = None
     briefing_options: str | None = None
     created_at: str
@@ -34,17 +52,21 @@ class Source(SQLModel, table=True):
     """A document the case relies on; statements, directives and entries cite it."""
 
     __tablename__ = "source"
+    __record__: ClassVar[RecordInfo] = RecordInfo(
+        Kind.SOURCE, "Source", "Sources", "sources", "title", "published",
+        list_fields=("title", "publisher", "author", "published", "url"),
+    )  # fmt: skip
     n: int | None = Field(default=None, primary_key=True)
     id: str = Field(unique=True)
-    title: str
-    publisher: str | None = None
-    author: str | None = None
-    url: str | None = None
-    published: str | None = None
+    title: str = d.text("Title", required=True, width=40, quick=True)
+    publisher: str | None = d.text("Publisher", quick=True)
+    author: str | None = d.text("Author")
+    url: str | None = d.text("URL", quick=True)
+    published: str | None = d.date("Published")
     published_key: str | None = None
-    accessed: str | None = None
+    accessed: str | None = d.date("Accessed")
     accessed_key: str | None = None
-    notes: str | None = None
+    notes: str | None = d.long_text("Notes")
     created_at: str
     updated_at: str
 
@@ -53,14 +75,18 @@ class Actor(SQLModel, table=True):
     """A person, company, government body or organisation."""
 
     __tablename__ = "actor"
+    __record__: ClassVar[RecordInfo] = RecordInfo(
+        Kind.ACTOR, "Actor", "Actors", "actors", "name", None,
+        list_fields=("name", "kind", "role", "affiliation", "tags"),
+    )  # fmt: skip
     n: int | None = Field(default=None, primary_key=True)
     id: str = Field(unique=True)
-    name: str
-    kind: str = "other"
-    role: str | None = None
-    affiliation_id: str | None = Field(default=None, foreign_key="actor.id")
-    description: str | None = None
-    tags: str = "[]"
+    name: str = d.text("Name", required=True, width=26, quick=True)
+    kind: str = d.choice("Kind", ACTOR_KINDS, default="other", quick=True)
+    role: str | None = d.text("Role or title", quick=True)
+    affiliation_id: str | None = d.ref("Affiliation", Kind.ACTOR)
+    description: str | None = d.long_text("Description")
+    tags: str = d.tags()
     created_at: str
     updated_at: str
 
@@ -69,40 +95,22 @@ class Statement(SQLModel, table=True):
     """Words an actor said or wrote, verbatim or paraphrased."""
 
     __tablename__ = "statement"
+    __record__: ClassVar[RecordInfo] = RecordInfo(
+        Kind.STATEMENT, "Statement", "Statements", "statements", "text", "date",
+        list_fields=("date", "speaker", "text", "venue", "verbatim", "source"),
+    )  # fmt: skip
     n: int | None = Field(default=None, primary_key=True)
     id: str = Field(unique=True)
-    text: str
-    speaker_id: str | None = Field(default=None, foreign_key="actor.id")
-    date: str | None = None
+    speaker_id: str | None = d.ref("Speaker", Kind.ACTOR)
+    text: str = d.long_text("Text", required=True, width=44, quick=True, lines=6)
+    date: str | None = d.date("Date", width=20)
     date_key: str | None = None
-    venue: str | None = None
-    verbatim: bool = False
-    source_id: str | None = Field(default=None, foreign_key="source.id")
-    notes: str | None = None
-    tags: str = "[]"
-    created_at: str
-    updated_at: str
-
-
-class Directive(SQLModel, table=True):
-    """An executive order, export control, agreement, regulation or similar instrument."""
-
-    __tablename__ = "directive"
-    n: int | None = Field(default=None, primary_key=True)
-    id: str = Field(unique=True)
-    identifier: str | None = None
-    title: str
-    kind: str = "other"
-    issuer_id: str | None = Field(default=None, foreign_key="actor.id")
-    issued: str | None = None
-    issued_key: str | None = None
-    effective: str | None = None
-    effective_key: str | None = None
-    status: str | None = None
-    summary: str | None = None
-    provisions: str = "[]"
-    source_id: str | None = Field(default=None, foreign_key="source.id")
-    tags: str = "[]"
+    venue: str | None = d.text("Venue")
+    verbatim: bool = d.flag("Verbatim", check_text="Verbatim (the exact words)", width=11)
+    source_id: str | None = d.ref("Source", Kind.SOURCE)
+    locator: str | None = d.text("Pinpoint", width=10, placeholder=LOCATOR_EXAMPLE, since=2)
+    notes: str | None = d.long_text("Context notes")
+    tags: str = d.tags()
     created_at: str
     updated_at: str
 
@@ -116,21 +124,30 @@ class DirectiveParty(SQLModel, table=True):
     position: int
 
 
-class TimelineEntry(SQLModel, table=True):
-    """Something that happened on a (partial) date."""
+class Directive(SQLModel, table=True):
+    """An executive order, export control, agreement, regulation or similar instrument."""
 
-    __tablename__ = "timeline_entry"
+    __tablename__ = "directive"
+    __record__: ClassVar[RecordInfo] = RecordInfo(
+        Kind.DIRECTIVE, "Directive", "Directives", "directives", "title", "issued",
+        list_fields=("identifier", "title", "kind", "issuer", "issued", "status", "parties"),
+    )  # fmt: skip
     n: int | None = Field(default=None, primary_key=True)
     id: str = Field(unique=True)
-    date: str
-    date_key: str
-    title: str
-    description: str | None = None
-    directive_id: str | None = Field(default=None, foreign_key="directive.id")
-    statement_id: str | None = Field(default=None, foreign_key="statement.id")
-    key_event: bool = False
-    source_id: str | None = Field(default=None, foreign_key="source.id")
-    tags: str = "[]"
+    identifier: str | None = d.text("Identifier", width=12, quick=True)
+    title: str = d.text("Title", required=True, width=40, quick=True)
+    kind: str = d.choice("Kind", DIRECTIVE_KINDS, default="other", quick=True)
+    issuer_id: str | None = d.ref("Issuer", Kind.ACTOR)
+    issued: str | None = d.date("Issued", width=16)
+    issued_key: str | None = None
+    effective: str | None = d.date("Effective")
+    effective_key: str | None = None
+    status: str | None = d.choice("Status", DIRECTIVE_STATUSES, default=None, width=10)
+    summary: str | None = d.long_text("Summary")
+    provisions: str = d.lines("Key provisions")
+    parties: ClassVar[FieldSpec] = d.refs("Parties", Kind.ACTOR, LinkTable("directive_party", "directive_id", "actor_id"))
+    source_id: str | None = d.ref("Source", Kind.SOURCE)
+    tags: str = d.tags()
     created_at: str
     updated_at: str
 
@@ -142,6 +159,35 @@ class TimelineActor(SQLModel, table=True):
     entry_id: str = Field(foreign_key="timeline_entry.id", primary_key=True)
     actor_id: str = Field(foreign_key="actor.id", primary_key=True)
     position: int
+
+
+class TimelineEntry(SQLModel, table=True):
+    """Something that happened on a (partial) date."""
+
+    __tablename__ = "timeline_entry"
+    __record__: ClassVar[RecordInfo] = RecordInfo(
+        Kind.TIMELINE, "Timeline entry", "Timeline", "timeline", "title", "date",
+        list_fields=("date", "title", "actors", "key", "source"),
+        list_labels={"title": "Event", "key": "Key"},
+    )  # fmt: skip
+    n: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
+    date: str = d.date("Date", required=True, width=20, quick=True)
+    date_key: str
+    title: str = d.text("Title", required=True, width=40, quick=True)
+    description: str | None = d.long_text("Description")
+    actors: ClassVar[FieldSpec] = d.refs("Actors", Kind.ACTOR, LinkTable("timeline_actor", "entry_id", "actor_id"))
+    directive_id: str | None = d.ref("Directive", Kind.DIRECTIVE)
+    statement_id: str | None = d.ref("Statement", Kind.STATEMENT)
+    key_event: bool = d.flag("Key event", name="key", width=6)
+    source_id: str | None = d.ref("Source", Kind.SOURCE)
+    locator: str | None = d.text("Pinpoint", width=10, placeholder=LOCATOR_EXAMPLE, since=2)
+    tags: str = d.tags()
+    created_at: str
+    updated_at: str
+
+
+RECORD_CLASSES: tuple[type[SQLModel], ...] = (Source, Actor, Statement, Directive, TimelineEntry)
 
 
 def table(model: type[SQLModel]) -> Table:

@@ -79,8 +79,12 @@ def test_a_missing_json_file_is_a_plain_error(tmp_path):
             ['format: expected "casefile", found null; this is not a Casefile document'],
         ),
         (
-            lambda d: d.update(version=2),
-            ["version: this document is version 2, newer than this version of Casefile reads (1)"],
+            lambda d: d.update(version=3),
+            ["version: this document is version 3, newer than this version of Casefile reads (2)"],
+        ),
+        (
+            lambda d: d["statements"][0].update(locator="p. 4"),
+            ["statements[0].locator: not in format version 1 (added in version 2)"],
         ),
         (lambda d: d.update(version="1"), ["version: expected a whole number, found text"]),
         (lambda d: d.update(version=0), ["version: 0 is not a valid version"]),

@@ -24,6 +24,7 @@ from core_fixtures import table_rows
 from db.casefile import CaseFile
 from db.errors import CaseFileError, InterchangeError
 from db.fields import CASE_FIELDS, KINDS, FieldSpec, FieldType, Kind, choice_label
+from db.document_check import VERSION
 from db.filecheck import MAX_VALUE_BYTES
 from db.interchange import import_document, loads
 from db.records import add_record, get_case, get_record, update_case, update_record
@@ -53,7 +54,7 @@ def _base() -> dict[str, Any]:
     s, a, st, d = (TARGETS[k] for k in (Kind.SOURCE, Kind.ACTOR, Kind.STATEMENT, Kind.DIRECTIVE))
     return {
         "format": "casefile",
-        "version": 1,
+        "version": VERSION,
         "case": {"title": "Case", "subtitle": "Sub", "summary": "Sum", "marking": "M", "prepared_by": "P",
                  "as_of": "2026-06"},
         "sources": [{"id": s[0], "title": "The article"}, {"id": s[1], "title": "Another article"}],
@@ -71,12 +72,12 @@ TEMPLATES: dict[Kind, dict[str, Any]] = {
     Kind.ACTOR: {"name": "Name", "kind": "company", "role": "Role", "affiliation": A1, "description": "About",
                  "tags": ["tag"]},
     Kind.STATEMENT: {"speaker": A1, "text": "Words", "date": "2026-06-02", "venue": "Venue", "verbatim": True,
-                     "source": S1, "notes": "Notes", "tags": ["tag"]},
+                     "source": S1, "locator": "p. 4", "notes": "Notes", "tags": ["tag"]},
     Kind.DIRECTIVE: {"identifier": "EO 1", "title": "Title", "kind": "regulation", "issuer": A1, "issued": "2026",
                      "effective": "2026-07", "status": "proposed", "summary": "Summary", "provisions": ["One."],
                      "parties": [A1], "source": S1, "tags": ["tag"]},
     Kind.TIMELINE: {"date": "2026-06-02", "title": "Title", "description": "About", "actors": [A1],
-                    "directive": D1, "statement": ST1, "key": True, "source": S1, "tags": ["tag"]},
+                    "directive": D1, "statement": ST1, "key": True, "source": S1, "locator": "¶ 12", "tags": ["tag"]},
 }  # fmt: skip
 
 

@@ -63,7 +63,7 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
         key = entry.get("key") is True
         title = one_line(text_of(entry, "title"))
         description = text_of(entry, "description")
-        cite = data.cite(entry.get("source"))
+        cite = markup(data.cite(entry.get("source"), entry.get("locator")))
         extra = ""
         directive = directives.get(entry.get("directive") or "")
         if directive:

@@ -25,22 +25,6 @@ ACTOR_GROUPS = (
     ("person", "People"),
     ("other", "Other"),
 )
-DIRECTIVE_KINDS = {
-    "executive_order": "Executive order",
-    "export_control": "Export control",
-    "agreement": "Agreement",
-    "regulation": "Regulation",
-    "legislation": "Legislation",
-    "guidance": "Guidance",
-    "other": "Other",
-}
-STATUSES = {
-    "proposed": "Proposed",
-    "in_force": "In force",
-    "suspended": "Suspended",
-    "rescinded": "Rescinded",
-    "expired": "Expired",
-}
 
 
 def records(doc: dict[str, Any], key: str) -> list[Record]:
@@ -192,12 +176,16 @@ class CaseData:
         self.source_numbers = numbers
         return sorted(((n, by_id[i]) for i, n in numbers.items()), key=lambda pair: pair[0])
 
-    def cite(self, source_id: object) -> str:
-        """Citation text like "[3]" for a source reference, '' when none."""
-        if not isinstance(source_id, str):
-            return ""
-        number = self.source_numbers.get(source_id)
-        return f"[{number}]" if number else ""
+    def cite(self, source_id: object, locator: object = None) -> str:
+        """Citation text (plain, not markup) like "[3]", or "[3, p. 4]" with a pinpoint, '' when none.
+
+        A pinpoint without a source still prints ("[p. 4]"): it is all the reader has."""
+        number = self.source_numbers.get(source_id) if isinstance(source_id, str) else None
+        pinpoint = " ".join(text_of({"locator": locator}, "locator").split())
+        parts = [str(number)] if number else []
+        if pinpoint:
+            parts.append(pinpoint)
+        return f"[{', '.join(parts)}]" if parts else ""
 
     def citations_in(self, sections: Iterable[str]) -> list[object]:
         """Source references in the order the chosen sections print them."""

@@ -10,13 +10,14 @@ from reportlab.lib.units import inch
 from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from db.dates import PartialDate
+from db.fields import choice_label
 
 from .chronology import actor_tables, chronology_table
 from .context import Ctx
 from .document import ContentsBox, SectionMark
 from .figures import KeyEventStrip, strip_note
 from .lazy import deferred
-from .model import DIRECTIVE_KINDS, STATUSES, Record, display_date, text_of
+from .model import Record, display_date, text_of
 from .styles import HAIRLINE, MARKING
 from .text import escape, one_line
 
@@ -170,11 +171,8 @@ def _directive_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
         kind = text_of(directive, "kind")
         status = text_of(directive, "status")
         facts = [
-            ("Kind", DIRECTIVE_KINDS.get(kind, kind.replace("_", " ").capitalize())),
-            (
-                "Status",
-                STATUSES.get(status, status.replace("_", " ").capitalize()) if status else "Not known",
-            ),
+            ("Kind", choice_label(kind)),
+            ("Status", choice_label(status) if status else "Not known"),
             ("Issuer", data.actor_name(directive.get("issuer"))),
             ("Issued", display_date(directive.get("issued"))),
             ("Effective", display_date(directive.get("effective"))),
@@ -223,8 +221,8 @@ def _attribution(ctx: Ctx, statement: Record) -> tuple[str, str]:
     if venue:
         parts.append(venue)
     raw = ", ".join(p for p in parts if p)
-    cite = data.cite(statement.get("source"))
-    return "— " + ctx.m(raw) + (f" {cite}" if cite else ""), raw
+    cite = data.cite(statement.get("source"), statement.get("locator"))
+    return "— " + ctx.m(raw) + (f" {ctx.m(cite)}" if cite else ""), raw
 
 
 def statements(ctx: Ctx) -> list[Flowable]:

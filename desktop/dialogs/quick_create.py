@@ -8,16 +8,6 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 
 from db.fields import KINDS, FieldType, Kind, choice_label
 
-# The fields worth asking for when creating each kind in passing; the rest can be filled in later.
-QUICK_FIELDS: dict[Kind, tuple[str, ...]] = {
-    Kind.ACTOR: ("name", "kind", "role"),
-    Kind.SOURCE: ("title", "publisher", "url"),
-    Kind.STATEMENT: ("text",),
-    Kind.DIRECTIVE: ("identifier", "title", "kind"),
-    Kind.TIMELINE: ("date", "title"),
-}
-
-
 class QuickCreateDialog(QDialog):
     """Asks for the essential fields of a new record; ``values()`` gives them."""
 
@@ -29,8 +19,8 @@ class QuickCreateDialog(QDialog):
         form = QFormLayout(self)
         form.addRow(QLabel(f"Create a new {spec.label.lower()}; you can add the other details later."))
         self._inputs: dict[str, QLineEdit | QComboBox] = {}
-        for name in QUICK_FIELDS[kind]:
-            f = spec.field(name)
+        # The fields worth asking for when creating a record in passing; the rest can wait.
+        for f in (f for f in spec.fields if f.quick):
             widget: QLineEdit | QComboBox
             if f.type is FieldType.CHOICE:
                 widget = QComboBox(self)
@@ -39,13 +29,13 @@ class QuickCreateDialog(QDialog):
                 widget.setCurrentIndex(max(widget.findData(f.default), 0))
             else:
                 widget = QLineEdit(self)
-                if name == spec.title_field:
+                if f.name == spec.title_field:
                     widget.setText(text)
             widget.setAccessibleName(f.label)
             label = QLabel(f"&{f.label}:", self)
             label.setBuddy(widget)
             form.addRow(label, widget)
-            self._inputs[name] = widget
+            self._inputs[f.name] = widget
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )

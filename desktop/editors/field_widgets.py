@@ -84,6 +84,7 @@ class TextField(FieldWidget):
         self.edit = QLineEdit(self)
         self.edit.setAccessibleName(spec.label)
         self.edit.setClearButtonEnabled(True)
+        self.edit.setPlaceholderText(spec.placeholder)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit)
@@ -325,9 +326,9 @@ class ChoiceField(FieldWidget):
 class BoolField(FieldWidget):
     """Yes or no (verbatim, key event)."""
 
-    def __init__(self, spec: FieldSpec, parent: QWidget | None = None, *, text: str | None = None) -> None:
+    def __init__(self, spec: FieldSpec, parent: QWidget | None = None) -> None:
         super().__init__(spec, parent)
-        self.check = QCheckBox(text or spec.label, self)
+        self.check = QCheckBox(spec.check_text or spec.label, self)
         self.check.setAccessibleName(spec.label)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -347,7 +348,7 @@ def field_widget(spec: FieldSpec, parent: QWidget | None = None, **context: Any)
     if kind is FieldType.TEXT:
         return TextField(spec, parent)
     if kind is FieldType.LONG_TEXT:
-        return LongTextField(spec, parent, lines=6 if spec.name == "text" else 4)
+        return LongTextField(spec, parent, lines=spec.lines)
     if kind is FieldType.LINES:
         return LinesField(spec, parent, lines=5)
     if kind is FieldType.TAGS:
@@ -357,5 +358,5 @@ def field_widget(spec: FieldSpec, parent: QWidget | None = None, **context: Any)
     if kind is FieldType.CHOICE:
         return ChoiceField(spec, parent)
     if kind is FieldType.BOOL:
-        return BoolField(spec, parent, text=context.get("bool_text"))
+        return BoolField(spec, parent)
     raise ValueError(f"no plain widget for {kind}")

@@ -100,8 +100,7 @@ class RecordEditor(QScrollArea):
             )
             widget.open_requested.connect(lambda rid, t=target: self.navigate_requested.emit(t, rid))  # type: ignore[attr-defined]
             return widget
-        bool_text = {"verbatim": "Verbatim (the exact words)", "key": "Key event"}.get(name)
-        return field_widget(f, all_tags=lambda: [] if session.closed else session.all_tags(), bool_text=bool_text)
+        return field_widget(f, all_tags=lambda: [] if session.closed else session.all_tags())
 
     # ----- loading -----------------------------------------------------------------------
     @property

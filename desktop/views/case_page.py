@@ -68,9 +68,9 @@ class CasePage(QScrollArea):
         session.records_changed.connect(self._on_records_changed)
         self.reload()
 
-    def _on_records_changed(self, _kind: Kind, _ids: list[str], fields: list[str]) -> None:
+    def _on_records_changed(self, kind: Kind, _ids: list[str], fields: list[str]) -> None:
         # Only dates change the overview (counts change through records_reset).
-        if {"date", "issued"} & set(fields):
+        if kind.spec.date_field in fields:
             self._show_overview()
 
     def reload(self) -> None:

@@ -165,26 +165,11 @@ class RecordPage(QWidget):
     # ----- helpers -----------------------------------------------------------------------
     def _size_columns(self) -> None:
         width = self.table.fontMetrics().averageCharWidth()
-        widths = {
-            "date": 20,
-            "published": 18,
-            "issued": 16,
-            "kind": 14,
-            "status": 10,
-            "key": 6,
-            "verbatim": 11,
-            "identifier": 12,
-            "speaker": 20,
-            "name": 26,
-            "title": 40,
-            "text": 44,
-            "venue": 18,
-        }
         header = self.table.horizontalHeader()
         header.setStretchLastSection(False)
         stretch = self.spec.title_field
         for i, col in enumerate(self.model.columns):
-            self.table.setColumnWidth(i, width * widths.get(col.name, 18))
+            self.table.setColumnWidth(i, width * (self.spec.field(col.field).width if col.field else 18))
             if col.name == stretch:
                 header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
 

@@ -1,4 +1,4 @@
-"""Checking a format-1 document before import: every problem with its JSON path, or a plan of rows.
+"""Checking a Casefile JSON document before import: every problem with its JSON path, or a plan of rows.
 
 ``check_document`` walks the whole document, converts each value to what the case file
 stores by the rule of its field (``values``: the same rules an edit follows, strictly, so a date

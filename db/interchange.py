@@ -1,4 +1,4 @@
-"""JSON interchange, format 1 (see docs/json-format.md): export, and import into a new file.
+"""JSON interchange (see docs/json-format.md): export, and import into a new file.
 
 Export is deterministic (stable record order, fixed key order, no timestamps), so export,
 import, export gives byte-identical JSON. Import checks the whole document first
@@ -28,7 +28,7 @@ from .values import decode_list
 
 
 def export_document(cf: CaseFile) -> dict[str, Any]:
-    """The whole case file as a format-1 document (plain dicts and lists)."""
+    """The whole case file as a Casefile JSON document (plain dicts and lists)."""
     with cf.read() as conn:
         raw = conn.connection.driver_connection
         assert isinstance(raw, sqlite3.Connection)
@@ -160,7 +160,7 @@ def write_text_atomic(
 
 
 def export_json(cf: CaseFile, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
-    """Write the case as format-1 JSON to ``path``."""
+    """Write the case as Casefile JSON to ``path``."""
     return write_text_atomic(path, dumps(export_document(cf)), overwrite=overwrite)
 
 
@@ -292,7 +292,7 @@ def import_document(
 def import_json(
     source: str | os.PathLike[str], path: str | os.PathLike[str], *, overwrite: bool = False
 ) -> ImportSummary:
-    """Read a format-1 JSON file and write it into a new case file at ``path``."""
+    """Read a Casefile JSON file and write it into a new case file at ``path``."""
     return import_document(load_json(source), path, overwrite=overwrite)
 
 

@@ -14,7 +14,7 @@ SAMPLE_FILE_NAME = "CAISI Voluntary Review.casefile"
 
 
 def sample_document() -> dict[str, Any]:
-    """The sample case as a format-1 JSON document."""
+    """The sample case as a Casefile JSON document."""
     text = resources.files("db").joinpath("sample", "caisi-review.json").read_text(encoding="utf-8")
     doc = json.loads(text)
     assert isinstance(doc, dict)

@@ -148,13 +148,13 @@ def _command_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=cmd_new)
 
-    p = sub.add_parser("import", help="create a case file from format-1 JSON")
+    p = sub.add_parser("import", help="create a case file from Casefile JSON")
     p.add_argument("json", help="the JSON file to read")
     p.add_argument("path", help="the .casefile to create")
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=cmd_import)
 
-    p = sub.add_parser("export-json", help="write a case file as format-1 JSON")
+    p = sub.add_parser("export-json", help="write a case file as Casefile JSON")
     p.add_argument("path", help="the .casefile to read")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
     p.add_argument("--force", action="store_true", help="replace an existing file")

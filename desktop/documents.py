@@ -356,7 +356,7 @@ class Documents(QObject):
         )
 
     def import_json(self) -> None:
-        """File > Import JSON…: create a new case file from a format-1 document, then open it."""
+        """File > Import JSON…: create a new case file from a Casefile JSON document, then open it."""
         source = file_dialogs.ask_open_json(self.window, self.settings.folder("import"))
         if source is None:
             return

@@ -182,7 +182,7 @@ def _started(progress: Progress) -> None:
 
 
 def import_json(source: Path, target: Path, overwrite: bool, progress: Progress) -> Any:
-    """Read a format-1 JSON file into a new case file (all or nothing)."""
+    """Read a Casefile JSON file into a new case file (all or nothing)."""
     from db.interchange import import_document, load_json
 
     _started(progress)
@@ -196,7 +196,7 @@ def import_json(source: Path, target: Path, overwrite: bool, progress: Progress)
 
 
 def export_json(case_path: Path, out: Path, progress: Progress) -> Path:
-    """Write the case as format-1 JSON."""
+    """Write the case as Casefile JSON."""
     from db.casefile import CaseFile
     from db.interchange import export_json as write_json
 

@@ -1,4 +1,4 @@
-"""Case documents (JSON format 1) built in code for the briefing renderer's tests."""
+"""Case documents (Casefile JSON) built in code for the briefing renderer's tests."""
 
 from __future__ import annotations
 

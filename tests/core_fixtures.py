@@ -108,7 +108,7 @@ def run_cli(args: list[str], *, cwd: Path, home: Path) -> subprocess.CompletedPr
 
 
 def minimal_document() -> dict[str, object]:
-    """A small valid format-1 document with one record of each kind and readable ids."""
+    """A small valid Casefile JSON document with one record of each kind and readable ids."""
     return {
         "format": "casefile",
         "version": 1,

@@ -322,3 +322,22 @@ def test_read_only_file_disables_editing(qtbot, sample_path):
     assert not window.actions[ActionId.DELETE_RECORD].isEnabled()
     assert page.editor.widgets["name"].edit.isReadOnly()
     assert not page.model.flags(page.model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
+
+
+@pytest.mark.parametrize("kind", [Kind.STATEMENT, Kind.TIMELINE])
+def test_pinpoint_is_edited_beside_the_source(qtbot, window, kind):
+    cf = window.session.cf
+    record_id = next(iter(_ids_by_title(cf, kind).values()))
+    page = _select(window, kind, record_id)
+    order = list(page.editor.widgets)
+    assert order.index("locator") == order.index("source") + 1
+    edit = page.editor.widgets["locator"].focus_widget()
+    assert isinstance(edit, QLineEdit)
+    assert edit.accessibleName() == "Pinpoint" and "p. 4" in edit.placeholderText()
+    edit.setFocus()
+    qtbot.keyClicks(edit, "p. 4")
+    qtbot.keyClick(edit, Qt.Key.Key_Return)
+    assert records.get_record(cf, kind, record_id)["locator"] == "p. 4"
+    assert window.undo_action.text() == f"&Undo Edit {kind.spec.label} Pinpoint"
+    _undo(qtbot, window)
+    assert records.get_record(cf, kind, record_id)["locator"] is None

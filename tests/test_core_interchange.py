@@ -1,4 +1,4 @@
-"""JSON interchange, format 1: exact round trips, ids, overwriting and progress.
+"""JSON interchange: exact round trips, ids, overwriting and progress.
 
 Refusals are in test_core_interchange_refusals.py.
 """

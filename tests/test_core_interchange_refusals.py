@@ -1,4 +1,4 @@
-"""JSON interchange, format 1: every kind of refusal, each with its JSON path, leaving nothing behind."""
+"""JSON interchange: every kind of refusal, each with its JSON path, leaving nothing behind."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Briefing-packet renderer: a case (JSON format 1) to a marked, paginated PDF (Qt-free).
+"""Briefing-packet renderer: a case (Casefile JSON) to a marked, paginated PDF (Qt-free).
 
 ``render.render_briefing`` is the entry point; ``options.BriefingOptions`` holds the user's
 choices and ``checks.preflight`` lists gaps worth fixing before export. The names below are

@@ -1,6 +1,6 @@
 """The case as the packet reads it: lookups, date filtering, ordering and source numbering.
 
-Works on a JSON format-1 document (a dict). The renderer never trusts the document to be
+Works on a JSON Casefile JSON document (a dict). The renderer never trusts the document to be
 complete: missing lists, null fields, dangling references and unreadable dates all print as
 "nothing known" instead of failing the export.
 """

@@ -142,8 +142,9 @@ def _column(spec: FieldSpec, default: Any = ..., **column: Any) -> Any:
     return Field(default, sa_column_kwargs={"info": {"field": spec}}, **column)
 
 
-def text(label: str, *, required: bool = False, width: int = 18, quick: bool = False, placeholder: str = "",
-         since: int = 1) -> Any:
+def text(
+    label: str, *, required: bool = False, width: int = 18, quick: bool = False, placeholder: str = "", since: int = 1
+) -> Any:
     """One line of text."""
     spec = FieldSpec("", label, FieldType.TEXT, required=required, width=width, quick=quick,
                      placeholder=placeholder, since=since)  # fmt: skip

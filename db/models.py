@@ -145,7 +145,9 @@ class Directive(SQLModel, table=True):
     status: str | None = d.choice("Status", DIRECTIVE_STATUSES, default=None, width=10)
     summary: str | None = d.long_text("Summary")
     provisions: str = d.lines("Key provisions")
-    parties: ClassVar[FieldSpec] = d.refs("Parties", Kind.ACTOR, LinkTable("directive_party", "directive_id", "actor_id"))
+    parties: ClassVar[FieldSpec] = d.refs(
+        "Parties", Kind.ACTOR, LinkTable("directive_party", "directive_id", "actor_id")
+    )
     source_id: str | None = d.ref("Source", Kind.SOURCE)
     tags: str = d.tags()
     created_at: str

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout,
 
 from db.fields import KINDS, FieldType, Kind, choice_label
 
+
 class QuickCreateDialog(QDialog):
     """Asks for the essential fields of a new record; ``values()`` gives them."""
 

@@ -117,7 +117,7 @@ def _import_and_open(window: Any, heart: Heartbeat, phases: dict[str, Any], args
     documents.open_path = open_path
     documents.opened.connect(shown)
     start = (time.monotonic(), heart.stall_offset())
-    window.actions[ActionId.IMPORT_JSON].trigger()
+    window.action_registry[ActionId.IMPORT_JSON].trigger()
     timeout = float(args.get("timeout", 600))
     wait_until(lambda: "open" in marks or bool(documents.last_error), timeout, "the import to finish")
     if "open" not in marks:

@@ -80,7 +80,7 @@ def _app(args: dict[str, Any], marks: dict[str, float], mark: Any) -> dict[str, 
             return
         from desktop.actions import ActionId
 
-        window.actions[ActionId.GO_TIMELINE].trigger()
+        window.action_registry[ActionId.GO_TIMELINE].trigger()
         page = window.case_view.current_page()
         spy = PaintSpy(page.table.viewport())
         spy.after_paint(

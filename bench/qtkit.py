@@ -112,7 +112,7 @@ def show_timeline(window: Any, timeout: float) -> tuple[Any, PaintSpy]:
     """Go > Timeline (the menu action), then wait until its table has painted rows."""
     from desktop.actions import ActionId
 
-    window.actions[ActionId.GO_TIMELINE].trigger()
+    window.action_registry[ActionId.GO_TIMELINE].trigger()
     page = window.case_view.current_page()
     spy = PaintSpy(page.table.viewport())
     painted: list[bool] = []

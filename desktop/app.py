@@ -105,6 +105,7 @@ def create_main_window(path: str | None = None) -> MainWindow:
     settings = Settings()
     if not path and file_opener.pending:
         path = str(file_opener.pending.pop())
+    target: Path | None
     if path:
         target, note = Path(path), None
     else:

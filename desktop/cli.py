@@ -12,8 +12,12 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import APP_NAME, __version__
+
+if TYPE_CHECKING:
+    from db.casefile import CaseFile
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -27,7 +31,7 @@ def _fail(message: str) -> int:
     return EXIT_ERROR
 
 
-def _open(path: str, *, read_only: bool = True):  # type: ignore[no-untyped-def]
+def _open(path: str, *, read_only: bool = True) -> CaseFile:
     from db.casefile import CaseFile
 
     return CaseFile.open(path, read_only=read_only)

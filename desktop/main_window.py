@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QByteArray, Qt, QUrl
 from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent, QUndoGroup
 from PySide6.QtWidgets import QDialog, QLabel, QMainWindow, QMenu, QPushButton, QToolBar, QVBoxLayout, QWidget
 
@@ -42,7 +42,8 @@ class MainWindow(QMainWindow):
         self.search_dialog: QDialog | None = None
         self.history = History(self)
         self.undo_group = QUndoGroup(self)
-        self.actions = ActionRegistry(self)
+        # Not ``actions``: that would hide QWidget.actions().
+        self.action_registry = ActionRegistry(self)
         self.documents = Documents(self)
         from .briefing_export import BriefingExporter
 
@@ -57,7 +58,7 @@ class MainWindow(QMainWindow):
 
     # ----- building ----------------------------------------------------------------------
     def _build_menus(self) -> None:
-        a = self.actions
+        a = self.action_registry
         self.undo_action = self.undo_group.createUndoAction(self, "&Undo")
         self.redo_action = self.undo_group.createRedoAction(self, "&Redo")
         from PySide6.QtGui import QKeySequence
@@ -114,7 +115,7 @@ class MainWindow(QMainWindow):
         self.update_recent_menu()
 
     def _connect_actions(self) -> None:
-        a, d = self.actions, self.documents
+        a, d = self.action_registry, self.documents
         a[ActionId.NEW_CASE].triggered.connect(d.new_case)
         a[ActionId.OPEN].triggered.connect(d.open_dialog)
         a[ActionId.SAVE_COPY].triggered.connect(d.save_copy)
@@ -133,7 +134,7 @@ class MainWindow(QMainWindow):
         a[ActionId.BACK].triggered.connect(lambda: self._travel(self.history.back()))
         a[ActionId.FORWARD].triggered.connect(lambda: self._travel(self.history.forward()))
         for action_id, kind in GO_ACTIONS.items():
-            a[action_id].triggered.connect(lambda _c=False, k=kind: self.case_view and self.case_view.show_page(k))
+            a[action_id].triggered.connect(lambda _c=False, k=kind: self._show_page(k))
         a[ActionId.ABOUT].triggered.connect(self._about)
         a[ActionId.PREFERENCES].triggered.connect(self._preferences)
         a[ActionId.OPEN_LOG_FOLDER].triggered.connect(
@@ -228,14 +229,14 @@ class MainWindow(QMainWindow):
     def _update_actions(self) -> None:
         has_case = self.session is not None
         for action_id in CASE_ACTIONS:
-            self.actions[action_id].setEnabled(has_case)
+            self.action_registry[action_id].setEnabled(has_case)
         on_list = has_case and self.case_view is not None and self.case_view.current_page() is not None
         editable = on_list and not (self.session and self.session.read_only)
-        self.actions[ActionId.NEW_RECORD].setEnabled(bool(editable))
-        self.actions[ActionId.DELETE_RECORD].setEnabled(bool(editable))
-        self.actions[ActionId.FILTER].setEnabled(bool(on_list))
-        self.actions[ActionId.BACK].setEnabled(self.history.can_go_back())
-        self.actions[ActionId.FORWARD].setEnabled(self.history.can_go_forward())
+        self.action_registry[ActionId.NEW_RECORD].setEnabled(bool(editable))
+        self.action_registry[ActionId.DELETE_RECORD].setEnabled(bool(editable))
+        self.action_registry[ActionId.FILTER].setEnabled(bool(on_list))
+        self.action_registry[ActionId.BACK].setEnabled(self.history.can_go_back())
+        self.action_registry[ActionId.FORWARD].setEnabled(self.history.can_go_forward())
 
     def update_recent_menu(self) -> None:
         """Rebuild File > Open Recent from the settings."""
@@ -250,8 +251,12 @@ class MainWindow(QMainWindow):
         if recent:
             self.recent_menu.addSeparator()
             clear = self.recent_menu.addAction("Clear Menu")
-            clear.triggered.connect(lambda: (self.settings.clear_recent(), self.update_recent_menu()))
+            clear.triggered.connect(self._clear_recent)
         self.recent_menu.setEnabled(bool(recent))
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent()
+        self.update_recent_menu()
 
     def _show_edit_error(self, message: str) -> None:
         self.statusBar().showMessage(message, 10000)
@@ -266,6 +271,10 @@ class MainWindow(QMainWindow):
         page = self.case_view.current_page() if self.case_view else None
         if page is not None and page.delete_current():
             self.statusBar().showMessage("Deleted. Undo with Edit > Undo.", 8000)
+
+    def _show_page(self, kind: Kind | None) -> None:
+        if self.case_view is not None:
+            self.case_view.show_page(kind)
 
     def _focus_filter(self) -> None:
         page = self.case_view.current_page() if self.case_view else None
@@ -312,7 +321,7 @@ class MainWindow(QMainWindow):
         for name, value in self.case_view.save_state().items():
             self.settings.set_bytes_value(name, value)
 
-    def _load_view_state(self) -> dict:  # type: ignore[type-arg]
+    def _load_view_state(self) -> dict[str, QByteArray]:
         names = ["split_nav", "split_timeline_strip", *(f"split_{k.value}" for k in Kind)]
         return {n: v for n in names if (v := self.settings.bytes_value(n)) is not None}
 

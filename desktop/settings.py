@@ -25,9 +25,9 @@ class Settings:
     def recent_files(self) -> list[Path]:
         """Recently used case files, most recent first (missing files included; the menu greys them)."""
         value = self._qs.value("files/recent", [])
-        if isinstance(value, str):
-            value = [value]
-        return [Path(v) for v in (value or []) if v]
+        # An INI file gives back a one-entry list as a plain string.
+        entries = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        return [Path(str(v)) for v in entries if v]
 
     def add_recent(self, path: Path) -> None:
         """Put ``path`` at the top of the recent files and remember it as the last case."""

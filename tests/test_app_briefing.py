@@ -56,7 +56,7 @@ def test_cancel_leaves_no_partial_pdf(qtbot, tmp_path):
                 },
             )
     window = open_window(qtbot, path)
-    window.actions[ActionId.EXPORT_BRIEFING].trigger()
+    window.action_registry[ActionId.EXPORT_BRIEFING].trigger()
     task = window.briefing.task
     assert task is not None
     dialog = next(w for w in window.findChildren(QProgressDialog) if w.labelText().startswith("Writing"))
@@ -96,12 +96,12 @@ def test_briefing_options_are_saved_in_the_case_file_and_used(qtbot, sample_path
         dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
 
     seen = when_modal(choose)
-    window.actions[ActionId.BRIEFING_OPTIONS].trigger()
+    window.action_registry[ActionId.BRIEFING_OPTIONS].trigger()
     assert seen
     saved = records.get_briefing_options(window.session.cf)
     assert saved["sections"][0] == "statements" and "actors" not in saved["sections"]
     assert saved["paper"] == "a4" and saved["marking_override"] == "SENSITIVE"
-    window.actions[ActionId.EXPORT_BRIEFING].trigger()
+    window.action_registry[ActionId.EXPORT_BRIEFING].trigger()
     qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
     window.briefing.ready_box.reject()
     reader = PdfReader(window.briefing.last_output)

@@ -90,7 +90,7 @@ def test_add_edit_and_delete_each_kind(qtbot, window, kind):
     page = window.case_view.current_page()
     before = page.model.rowCount()
     seen = when_modal(_fill_quick_create(values))
-    window.actions[ActionId.NEW_RECORD].trigger()
+    window.action_registry[ActionId.NEW_RECORD].trigger()
     assert seen
     assert page.model.rowCount() == before + 1
     new_id = page.current_id()
@@ -114,7 +114,7 @@ def test_add_edit_and_delete_each_kind(qtbot, window, kind):
     label = kind.spec.field(title_field).label
     assert window.undo_action.text() == f"&Undo Edit {kind.spec.label} {label}"
 
-    window.actions[ActionId.DELETE_RECORD].trigger()
+    window.action_registry[ActionId.DELETE_RECORD].trigger()
     assert page.model.rowCount() == before
     with pytest.raises(RecordError):
         records.get_record(cf, kind, new_id)
@@ -227,7 +227,7 @@ def test_delete_with_references_offers_cancel_or_remove(qtbot, window):
         box.button(QMessageBox.StandardButton.Cancel).click()
 
     seen = when_modal(cancel)
-    window.actions[ActionId.DELETE_RECORD].trigger()
+    window.action_registry[ActionId.DELETE_RECORD].trigger()
     assert seen
     assert records.get_record(cf, Kind.ACTOR, brennan)["name"] == "Francis Brennan"
 
@@ -236,7 +236,7 @@ def test_delete_with_references_offers_cancel_or_remove(qtbot, window):
         button.click()
 
     seen = when_modal(remove)
-    window.actions[ActionId.DELETE_RECORD].trigger()
+    window.action_registry[ActionId.DELETE_RECORD].trigger()
     assert seen
     with pytest.raises(RecordError):
         records.get_record(cf, Kind.ACTOR, brennan)
@@ -318,8 +318,8 @@ def test_read_only_file_disables_editing(qtbot, sample_path):
     window.case_view.show_page(Kind.ACTOR)
     page = window.case_view.current_page()
     page.table.selectRow(0)
-    assert not window.actions[ActionId.NEW_RECORD].isEnabled()
-    assert not window.actions[ActionId.DELETE_RECORD].isEnabled()
+    assert not window.action_registry[ActionId.NEW_RECORD].isEnabled()
+    assert not window.action_registry[ActionId.DELETE_RECORD].isEnabled()
     assert page.editor.widgets["name"].edit.isReadOnly()
     assert not page.model.flags(page.model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
 

@@ -120,18 +120,18 @@ def test_new_case_save_copy_and_close(qtbot, tmp_path, monkeypatch, sample_path)
     window = open_window(qtbot, sample_path)
     copy = tmp_path / "copy.casefile"
     monkeypatch.setattr(file_dialogs, "ask_new_case", lambda *a, **k: copy)
-    window.actions[ActionId.SAVE_COPY].trigger()
+    window.action_registry[ActionId.SAVE_COPY].trigger()
     qtbot.waitUntil(copy.exists, timeout=60000)
     with CaseFile.open(copy, read_only=True) as cf:
         assert len(records.get_case(cf)["title"]) > 0
     new = tmp_path / "new.casefile"
     monkeypatch.setattr(file_dialogs, "ask_new_case", lambda *a, **k: new)
-    window.actions[ActionId.NEW_CASE].trigger()
+    window.action_registry[ActionId.NEW_CASE].trigger()
     _wait_open(qtbot, window, new)
     assert "new" in window.windowTitle()
-    window.actions[ActionId.CLOSE].trigger()
+    window.action_registry[ActionId.CLOSE].trigger()
     assert window.session is None
-    assert not window.actions[ActionId.EXPORT_BRIEFING].isEnabled()
+    assert not window.action_registry[ActionId.EXPORT_BRIEFING].isEnabled()
     assert not any(p.name.endswith("-journal") for p in tmp_path.iterdir())
 
 
@@ -139,21 +139,21 @@ def test_export_and_import_json_and_export_csv(qtbot, tmp_path, monkeypatch, sam
     window = open_window(qtbot, sample_path)
     out = tmp_path / "case.json"
     monkeypatch.setattr(file_dialogs, "ask_save_json", lambda *a, **k: out)
-    window.actions[ActionId.EXPORT_JSON].trigger()
+    window.action_registry[ActionId.EXPORT_JSON].trigger()
     qtbot.waitUntil(out.exists, timeout=60000)
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert doc["format"] == "casefile" and len(doc["statements"]) == 21
 
     folder = tmp_path / "csv"
     monkeypatch.setattr(file_dialogs, "ask_folder", lambda *a, **k: folder)
-    window.actions[ActionId.EXPORT_CSV].trigger()
+    window.action_registry[ActionId.EXPORT_CSV].trigger()
     qtbot.waitUntil(lambda: (folder / "timeline.csv").exists(), timeout=60000)
     assert (folder / "actors.csv").read_bytes().startswith(b"\xef\xbb\xbf")
 
     imported = tmp_path / "imported.casefile"
     monkeypatch.setattr(file_dialogs, "ask_open_json", lambda *a, **k: out)
     monkeypatch.setattr(file_dialogs, "ask_new_case", lambda *a, **k: imported)
-    window.actions[ActionId.IMPORT_JSON].trigger()
+    window.action_registry[ActionId.IMPORT_JSON].trigger()
     _wait_open(qtbot, window, imported)
     window.case_view.show_page(Kind.ACTOR)
     assert window.case_view.current_page().model.rowCount() == 20
@@ -177,7 +177,7 @@ def test_bad_json_import_says_where_and_writes_nothing(qtbot, tmp_path, monkeypa
     monkeypatch.setattr(file_dialogs, "ask_new_case", lambda *a, **k: target)
     when_modal(lambda box: box.accept())
     with qtbot.waitSignal(window.documents.failed, timeout=60000) as blocker:
-        window.actions[ActionId.IMPORT_JSON].trigger()
+        window.action_registry[ActionId.IMPORT_JSON].trigger()
     assert 'statements[0].speaker: no actor with id "metta"' in blocker.args[0]
     assert not target.exists()
     assert [p.name for p in tmp_path.iterdir()] == ["broken.json"]
@@ -245,7 +245,7 @@ def test_preferences_are_saved_and_used(qtbot, tmp_path, sample_path):
         dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
 
     seen = when_modal(choose)
-    window.actions[ActionId.PREFERENCES].trigger()
+    window.action_registry[ActionId.PREFERENCES].trigger()
     assert seen
     settings = Settings()
     assert settings.backups_to_keep() == 3 and not settings.reopen_last()

@@ -71,7 +71,7 @@ def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
 def _export_under_way(qtbot, window) -> Job:  # type: ignore[no-untyped-def]
     """Start File > Export Briefing and return its job once the packet is being laid out."""
     qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=60000)
-    window.actions[ActionId.EXPORT_BRIEFING].trigger()
+    window.action_registry[ActionId.EXPORT_BRIEFING].trigger()
     export = window.briefing.task
     assert export is not None
     laid_out: list[int] = []
@@ -85,7 +85,7 @@ def test_closing_the_case_cancels_its_briefing_export_and_leaves_no_partial_pdf(
     session = window.session
     export = _export_under_way(qtbot, window)
     assert len(_pdfs(docket.parent)) == 1  # the packet is being written to its temporary file
-    window.actions[ActionId.CLOSE].trigger()
+    window.action_registry[ActionId.CLOSE].trigger()
     # The close returned only once the child had stopped: it removed its partial file and ended.
     assert export.cancelled and export.done.is_set()
     assert _pdfs(docket.parent) == []
@@ -141,7 +141,7 @@ def test_closing_the_case_waits_for_a_background_read_and_nothing_reads_the_clos
     shown: list[bool] = []
     window.case_view.page(Kind.TIMELINE).marks_loaded.connect(lambda: shown.append(True))
     assert _open_descriptors(path) >= 1  # the read holds a connection of its own
-    window.actions[ActionId.CLOSE].trigger()
+    window.action_registry[ActionId.CLOSE].trigger()
     assert read.cancelled and read.done.is_set()
     assert len(reads) == 1 and reads[0][1] is False  # it read while the file was still open...
     assert window.session is None and session.cf.closed  # ...and the file closed after it ended

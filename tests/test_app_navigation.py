@@ -32,7 +32,7 @@ def _actor_id(cf, name: str) -> str:
 def test_filter_as_you_type_and_by_tag(qtbot, window):
     window.case_view.show_page(Kind.ACTOR)
     page = window.case_view.current_page()
-    window.actions[ActionId.FILTER].trigger()
+    window.action_registry[ActionId.FILTER].trigger()
     assert page.filter_edit.hasFocus()
     qtbot.keyClicks(page.filter_edit, "spokes")
     qtbot.waitUntil(lambda: page.model.rowCount() == 2, timeout=60000)

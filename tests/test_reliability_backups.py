@@ -170,7 +170,7 @@ def test_restore_from_backup_lists_dates_and_restores_the_backed_up_content(qtbo
         dialog.restore_button.click()
 
     seen = when_modal(choose_older)
-    window.actions[ActionId.RESTORE_BACKUP].trigger()
+    window.action_registry[ActionId.RESTORE_BACKUP].trigger()
     qtbot.waitUntil(lambda: window.session is not None and window.session.cf.path == target.resolve(), timeout=60000)
     assert seen
     assert [row[0] for row in listed] == [b.made.strftime("%B %d, %Y, %I:%M %p").replace(" 0", " ") for b in found]

@@ -371,8 +371,8 @@ def _check_read_only_window(qtbot, path: Path, *, read_only: bool, reason: str) 
         page = window.case_view.current_page()
         page.table.selectRow(0)
         qtbot.waitUntil(lambda: page.current_id() is not None, timeout=60000)
-        assert not window.actions[ActionId.NEW_RECORD].isEnabled()
-        assert not window.actions[ActionId.DELETE_RECORD].isEnabled()
+        assert not window.action_registry[ActionId.NEW_RECORD].isEnabled()
+        assert not window.action_registry[ActionId.DELETE_RECORD].isEnabled()
         assert page.editor.widgets["text"].edit.isReadOnly()
         assert not page.model.flags(page.model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
     finally:

@@ -129,7 +129,7 @@ def test_a_statement_deleted_in_the_app_is_gone_once_the_window_closes(qtbot, sa
     window = open_window(qtbot, sample_path)
     qtbot.waitUntil(lambda: window.documents.backup_task.done.is_set(), timeout=60000)
     window.case_view.show_record(Kind.STATEMENT, rid)
-    window.actions[ActionId.DELETE_RECORD].trigger()
+    window.action_registry[ActionId.DELETE_RECORD].trigger()
     with pytest.raises(records.RecordError):
         records.get_record(window.session.cf, Kind.STATEMENT, rid)
     window.close()

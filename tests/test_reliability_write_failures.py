@@ -186,7 +186,7 @@ def test_a_really_full_disk(qtbot, sample_path, tmp_path):
         # The same from the app's File > Export Briefing: a plain warning, no partial PDF.
         seen = when_modal(lambda box: box.accept(), kind=QMessageBox)
         with qtbot.waitSignal(window.documents.failed, timeout=120000) as blocker:
-            window.actions[ActionId.EXPORT_BRIEFING].trigger()
+            window.action_registry[ActionId.EXPORT_BRIEFING].trigger()
         qtbot.waitUntil(lambda: bool(seen), timeout=60000)
         assert "could not be written: No space left on device." in blocker.args[0]
         assert sha256(path) == before and integrity(path) == "ok"

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.dates import PartialDate
-from db.fields import KINDS, FieldType, choice_label
+from db.fields import KINDS, FieldSpec, FieldType, choice_label
 
 from ..models.record_table import FieldRole, RecordTableModel
 
@@ -27,7 +27,7 @@ class RecordDelegate(QStyledItemDelegate):
         super().__init__(model)
         self._model = model
 
-    def _spec(self, index: Index):  # type: ignore[no-untyped-def]
+    def _spec(self, index: Index) -> FieldSpec | None:
         name = index.data(FieldRole)
         spec = KINDS[self._model.kind]
         return spec.field(name) if name in spec.by_name else None

@@ -92,13 +92,13 @@ class RecordEditor(QScrollArea):
             target = f.target
             assert target is not None
             cls = RefField if f.type is FieldType.REF else RefsField
-            widget: FieldWidget = cls(
+            widget: RefField | RefsField = cls(
                 f,
-                choices=lambda text, t=target: [] if session.closed else session.choices(t, text),
-                labels=lambda ids, t=target: {} if session.closed else session.labels(t, ids),
-                create=lambda text, n=name: self.create_linked(n, text),
+                choices=lambda text: [] if session.closed else session.choices(target, text),
+                labels=lambda ids: {} if session.closed else session.labels(target, ids),
+                create=lambda text: self.create_linked(name, text),
             )
-            widget.open_requested.connect(lambda rid, t=target: self.navigate_requested.emit(t, rid))  # type: ignore[attr-defined]
+            widget.open_requested.connect(lambda rid: self.navigate_requested.emit(target, rid))
             return widget
         return field_widget(f, all_tags=lambda: [] if session.closed else session.all_tags())
 

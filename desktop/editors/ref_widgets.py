@@ -50,7 +50,8 @@ class _SearchBox(QLineEdit):
         self._completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self._completer.setMaxVisibleItems(12)
         self.setCompleter(self._completer)
-        self._completer.activated[QModelIndex].connect(self._on_activated)
+        # The stubs do not model picking one overload of a signal.
+        self._completer.activated[QModelIndex].connect(self._on_activated)  # type: ignore[index]
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(120)
@@ -152,7 +153,7 @@ class RefField(_ReferenceField):
         self.box.create_requested.connect(self.create_new)
         self.box.returnPressed.connect(self.box.pick_typed)
         self.box.editingFinished.connect(self._restore_label)
-        self.open_button.clicked.connect(lambda: self._value and self.open_requested.emit(self._value))
+        self.open_button.clicked.connect(self._open_current)
         self.new_button.clicked.connect(lambda: self.create_new(self.box.text().strip()))
         self.clear_button.clicked.connect(lambda: self._commit_if_changed(None))
 
@@ -162,9 +163,15 @@ class RefField(_ReferenceField):
         self.open_button.setEnabled(bool(value))
         self.clear_button.setEnabled(bool(value))
 
+    def _open_current(self) -> None:
+        if self._value:
+            self.open_requested.emit(self._value)
+
     def _restore_label(self) -> None:
         # Leaving the box without picking shows the current reference again.
-        if not self.box.completer().popup().isVisible():
+        completer = self.box.completer()
+        popup = completer.popup() if completer is not None else None
+        if popup is None or not popup.isVisible():
             self._show(self._value)
 
     def _commit_if_changed(self, record_id: str | None) -> None:

@@ -140,8 +140,8 @@ class RecordTableModel(QAbstractTableModel):
             return
         key = (q.sort, q.descending, q.tag, q.date_from, q.date_to)
         if self._base is None or self._base[0] != key:
-            unfiltered = ListQuery(q.kind, q.sort, q.descending, "", q.tag, q.date_from, q.date_to)
-            self._base = (key, self.session.list_rowids(unfiltered))
+            without_text = ListQuery(q.kind, q.sort, q.descending, "", q.tag, q.date_from, q.date_to)
+            self._base = (key, self.session.list_rowids(without_text))
         matching = self.session.matching_rowids(self.kind, q.text)
         base = self._base[1]
         unfiltered = q.tag is None and q.date_from is None and q.date_to is None

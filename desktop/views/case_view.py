@@ -92,6 +92,7 @@ class CaseView(QWidget):
             self.pages[kind] = page
             index = PAGE_ORDER.index(kind)
             placeholder = self.stack.widget(index)
+            assert placeholder is not None  # the stack holds a placeholder for every page not yet built
             self.stack.insertWidget(index, page)
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()

@@ -16,7 +16,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 
-from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFontMetricsF,
@@ -77,6 +77,7 @@ class TimelineView(QGraphicsView):
         self._base: tuple[tuple[object, ...], QPixmap, _Shapes] | None = None
         self._selected: int | None = None
         self._fitted = True
+        self._marks: TimelineMarks  # set_marks sets it (and everything drawn from it)
         self.set_marks(TimelineMarks(array("q"), array("d"), array("d"), array("b"), {}))
 
     def sizeHint(self) -> QSize:
@@ -296,7 +297,7 @@ class TimelineView(QGraphicsView):
         return f"{PartialDate.from_date(day).display()} – {PartialDate.from_date(last).display()}"
 
     # ----- painting ------------------------------------------------------------------------
-    def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
+    def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         # Draw in viewport pixels: undo the scene scale, keep whatever maps the viewport to the device.
         painter.save()
         painter.setWorldTransform(self.viewportTransform().inverted()[0] * painter.worldTransform())
@@ -545,8 +546,12 @@ class TimelineView(QGraphicsView):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, n, k = event.key(), len(self._order), Qt.Key
-        zoom = {k.Key_Plus: self.zoom_in, k.Key_Equal: self.zoom_in, k.Key_Minus: self.zoom_out}
-        zoom[k.Key_0] = self.zoom_to_fit
+        zoom: dict[int, Callable[[], None]] = {
+            k.Key_Plus: self.zoom_in,
+            k.Key_Equal: self.zoom_in,
+            k.Key_Minus: self.zoom_out,
+            k.Key_0: self.zoom_to_fit,
+        }
         current = self._index.get(self._selected) if self._selected is not None else None
         if key in zoom:
             zoom[key]()
@@ -589,7 +594,7 @@ class TimelineView(QGraphicsView):
 
 def _mix(a: QColor, b: QColor, amount: float) -> QColor:
     """``amount`` of a over b, so tints follow light and dark palettes."""
-    pairs = zip(a.getRgbF()[:3], b.getRgbF()[:3], strict=True)
+    pairs = zip((a.redF(), a.greenF(), a.blueF()), (b.redF(), b.greenF(), b.blueF()), strict=True)
     return QColor.fromRgbF(*(x * amount + y * (1 - amount) for x, y in pairs))
 
 

@@ -27,19 +27,28 @@ if TYPE_CHECKING:
 
 def load_options(cf: CaseFile) -> BriefingOptions:
     """The options saved in the case file (defaults for anything missing or unreadable)."""
+    return options_from(records.get_briefing_options(cf))
+
+
+def options_from(stored: dict[str, Any]) -> BriefingOptions:
+    """Briefing options from their stored form (defaults for anything unreadable)."""
     try:
-        return BriefingOptions.from_dict(records.get_briefing_options(cf))
+        return BriefingOptions.from_dict(stored)
     except ValueError:
         return BriefingOptions()
 
 
 def default_output(cf: CaseFile, folder: Path | None = None) -> Path:
     """``<folder or beside the case file>/<Case title> - briefing - <as of>.pdf``."""
+    return output_for(records.get_case(cf), cf.path, folder)
+
+
+def output_for(case: dict[str, Any], case_path: Path | None, folder: Path | None = None) -> Path:
+    """The packet's name for ``case`` (a case record) in ``folder``, else beside the case file."""
     from .briefing.naming import suggested_filename
 
-    case = records.get_case(cf)
     doc = {"case": {**case, "as_of": case["as_of"].iso if case["as_of"] else None}}
-    base = folder or (cf.path.parent if cf.path else Path.cwd())
+    base = folder or (case_path.parent if case_path else Path.cwd())
     return base / suggested_filename(doc)
 
 
@@ -123,12 +132,11 @@ class BriefingExporter:
         if session is None or self.task is not None:
             return
         self.window.flush()
-        cf = session.cf
-        options = load_options(cf)
         folder_text = self.window.settings.folder("briefing")
         folder = Path(folder_text) if folder_text and Path(folder_text).is_dir() else None
         try:
-            out = default_output(cf, folder)
+            options = options_from(session.briefing_options())
+            out = output_for(session.get_case(), session.path, folder)
         except CaseFileError as exc:
             self.window.documents.warn(str(exc))
             return
@@ -141,7 +149,7 @@ class BriefingExporter:
             self.window.statusBar().showMessage(f"Wrote {out.name} ({result.pages} pages, {seconds:.1f} s)", 15000)
             self._offer_to_open(out, result)
 
-        task = ProcessJob(jobs.export_briefing, cf.path, out, options.to_dict())
+        task = ProcessJob(jobs.export_briefing, session.path, out, options.to_dict())
         task.signals.failed.connect(lambda *_a: setattr(self, "task", None))
         self.task = task
         self.window.documents.run(
@@ -188,12 +196,17 @@ class BriefingExporter:
         session = self.window.session
         if session is None:
             return
-        dialog = BriefingOptionsDialog(load_options(session.cf), self.window)
+        try:
+            stored = options_from(session.briefing_options())
+        except CaseFileError as exc:
+            self.window.documents.warn(str(exc))
+            return
+        dialog = BriefingOptionsDialog(stored, self.window)
         dialog.set_folder(self.window.settings.folder("briefing"))
         if dialog.exec() != BriefingOptionsDialog.DialogCode.Accepted:
             return
         try:
-            records.set_briefing_options(session.cf, dialog.options().to_dict())
+            session.set_briefing_options(dialog.options().to_dict())
         except CaseFileError as exc:
             self.window.documents.warn(str(exc))
             return

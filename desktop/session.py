@@ -99,6 +99,14 @@ class CaseSession(QObject):
         """The case's own fields (title, summary, marking, ...)."""
         return records.get_case(self.cf)
 
+    def briefing_options(self) -> dict[str, Any]:
+        """The briefing options stored in the case (their stored form)."""
+        return records.get_briefing_options(self.cf)
+
+    def set_briefing_options(self, options: dict[str, Any]) -> None:
+        """Store the case's briefing options (not an undoable edit: a preference of the case)."""
+        records.set_briefing_options(self.cf, options)
+
     def get_record(self, kind: Kind, record_id: str) -> Record:
         """Every field of one record; RecordError if it does not exist."""
         return records.get_record(self.cf, kind, record_id)

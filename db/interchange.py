@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .casefile import CaseFile, build_new_file
 from .document_check import FORMAT, MAX_ERRORS, VERSION, Plan, check_document, error_line
 from .errors import CaseFileError, InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
+from .sqlite.casefile import CaseFile, build_new_file
 from .tempfiles import clean_stale_temp_files, create_temp_beside
 from .values import decode_list
 

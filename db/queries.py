@@ -11,12 +11,12 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .casefile import CaseFile
 from .dates import PartialDate, range_keys
 from .errors import CaseFileError
 from .fields import FTS_TABLE_NAMES, KINDS, Kind
 from .records import short_label
-from .stored_values import search_index_errors
+from .sqlite.casefile import CaseFile
+from .sqlite.stored_values import search_index_errors
 from .values import stored_date, strip_controls
 
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from .casefile import CaseFile, now_stamp
 from .errors import RecordError, ReferencedError
 from .fields import (
     CASE_FIELDS,
@@ -29,6 +28,7 @@ from .fields import (
     KindSpec,
     references_to,
 )
+from .sqlite.casefile import CaseFile, now_stamp
 from .values import from_column, normalise, refuse_oversized, to_columns
 
 Record = dict[str, Any]

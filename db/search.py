@@ -26,12 +26,12 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import StaticPool
 
-from .casefile import CaseFile
 from .errors import CaseFileError
 from .fields import JSON_ORDER, KINDS, Kind
 from .queries import FTS_TABLES, fts_query
 from .records import short_label
-from .stored_values import search_index_errors
+from .sqlite.casefile import CaseFile
+from .sqlite.stored_values import search_index_errors
 
 # Marks around matched words in snippets; control characters no user text contains after
 # the store's cleaning, so the app can turn them into highlighting safely.

@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING, Any
 from .dates import PartialDate
 from .errors import CaseFileError, RecordError
 from .fields import KINDS, FieldSpec, FieldType
-from .filecheck import MAX_VALUE_BYTES
+from .sqlite.filecheck import MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection

@@ -28,7 +28,7 @@ def _fail(message: str) -> int:
 
 
 def _open(path: str, *, read_only: bool = True):  # type: ignore[no-untyped-def]
-    from db.casefile import CaseFile
+    from db.sqlite.casefile import CaseFile
 
     return CaseFile.open(path, read_only=read_only)
 
@@ -37,8 +37,8 @@ def _open(path: str, *, read_only: bool = True):  # type: ignore[no-untyped-def]
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from db.casefile import CaseFile
     from db.sample import create_sample
+    from db.sqlite.casefile import CaseFile
 
     target = Path(args.path)
     if args.sample:
@@ -84,7 +84,7 @@ def cmd_export_csv(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from db.errors import CaseFileError
-    from db.filecheck import check_file
+    from db.sqlite.filecheck import check_file
 
     try:
         report = check_file(args.path)

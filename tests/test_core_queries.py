@@ -7,7 +7,6 @@ from core_fixtures import plain_connect
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from db.casefile import CaseFile
 from db.dates import PartialDate
 from db.fields import JSON_ORDER, KINDS, Kind
 from db.interchange import export_document
@@ -27,6 +26,7 @@ from db.queries import (
 from db.records import add_record, insert_record, update_record
 from db.sample import sample_document
 from db.search import HIT_END, HIT_START, search
+from db.sqlite.casefile import CaseFile
 
 NOCASE = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 DATE_COLUMNS = {"date", "published", "issued"}

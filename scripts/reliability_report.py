@@ -82,8 +82,8 @@ FOUND = [
     "Side files are removed before a new file moves in, a -wal refuses the file, and a hot journal is played "
     "back in a private copy and checked with integrity_check and foreign_key_check before it may touch the "
     "file (db/sqlite/sidefiles.py, db/sqlite/casefile.py). Measured on the 260 MB benchmark case: check_file "
-    "1.0 s without a journal, 2.6 s with a hot one (integrity_check alone 1.7 s, quick_check 0.2 s); only a file left by a "
-    "crash pays it.",
+    "1.0 s without a journal, 2.6 s with a hot one (integrity_check alone 1.7 s, quick_check 0.2 s); only a "
+    "file left by a crash pays it.",
     "Backups were filed under the case id read from the file: a crafted id wrote backups anywhere and rotated "
     "out files there, and copies of one case shared one rotation. They are filed by a hash of the file's path "
     "(db/sqlite/backups.py).",

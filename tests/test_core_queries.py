@@ -8,10 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from db.dates import PartialDate
-from db.fields import JSON_ORDER, KINDS, Kind
+from db.fields import FTS_TABLE_NAMES, JSON_ORDER, KINDS, Kind
 from db.interchange import export_document
 from db.queries import (
-    FTS_TABLES,
     LIST_COLUMNS,
     ListQuery,
     all_tags,
@@ -393,7 +392,7 @@ def test_the_search_index_follows_edits_and_deletes(empty_cf):
     # The index in the file is consistent with its table (FTS5 raises if it is not).
     conn = plain_connect(empty_cf.path)
     try:
-        for fts in FTS_TABLES.values():
+        for fts in FTS_TABLE_NAMES.values():
             conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')")
     finally:
         conn.close()

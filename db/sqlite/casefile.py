@@ -183,7 +183,7 @@ class CaseFile:
         """Create a new, empty case file at ``path`` and open it."""
         from ..records import insert_case_row
 
-        build_new_file(path, lambda conn: insert_case_row(conn, title=title), overwrite=overwrite)
+        create_file(path, lambda conn: insert_case_row(conn, title=title), overwrite=overwrite)
         return cls.open(path)
 
     @classmethod
@@ -397,6 +397,21 @@ def require_sqlite() -> None:
     if sqlite3.sqlite_version_info < MIN_SQLITE:
         wanted = ".".join(map(str, MIN_SQLITE))
         raise CaseFileError(f"Casefile needs SQLite {wanted} or newer; this system has {sqlite3.sqlite_version}.")
+
+
+def create_file(path: str | os.PathLike[str], write: Callable[[Connection], None], *, overwrite: bool = False) -> Path:
+    """Create a case file with the current schema, filled by ``write`` in one write transaction.
+
+    ``write`` gets a SQLAlchemy connection to the new file, which nobody else can see yet; the
+    file appears at ``path`` only when ``write`` has returned and everything is on disk.
+    """
+
+    def fill(conn: sqlite3.Connection) -> None:
+        engine = _make_engine(lambda: conn, single=True)
+        with engine.connect().execution_options(casefile_begin="IMMEDIATE") as new, new.begin():
+            write(new)
+
+    return build_new_file(path, fill, overwrite=overwrite)
 
 
 def build_new_file(

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.pool import QueuePool, StaticPool
 
 from ..errors import CaseFileError, RefusedFileError, WriteError, describe_sqlite_error
@@ -408,8 +408,13 @@ def create_file(path: str | os.PathLike[str], write: Callable[[Connection], None
 
     def fill(conn: sqlite3.Connection) -> None:
         engine = _make_engine(lambda: conn, single=True)
-        with engine.connect().execution_options(casefile_begin="IMMEDIATE") as new, new.begin():
-            write(new)
+        try:
+            with engine.connect().execution_options(casefile_begin="IMMEDIATE") as new, new.begin():
+                write(new)
+        except DBAPIError as exc:
+            if isinstance(exc.orig, sqlite3.Error):  # a full disk, say: reported as for any new file
+                raise exc.orig from None
+            raise
 
     return build_new_file(path, fill, overwrite=overwrite)
 

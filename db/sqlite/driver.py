@@ -1,16 +1,16 @@
-"""Reads straight off the driver's cursor, where SQLAlchemy's rows would cost too much, and the
-driver's progress handler.
+"""Reads and bulk writes straight through the driver's cursor, where SQLAlchemy's handling of
+each row would cost too much, and the driver's progress handler.
 
-Each function takes a connection from ``CaseFile.read``/``write`` and a ``text()`` statement
-with named binds, so the SQL is the same as what ``Connection.execute`` would run: a store on
-another database gives the same results through its own cursor (or plain ``execute``).
+Each function takes a connection from ``CaseFile.read``/``write``; the reads take a ``text()``
+statement with named binds, so the SQL is the same as what ``Connection.execute`` would run: a
+store on another database gives the same results through its own cursor (or plain ``execute``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from array import array
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -41,6 +41,11 @@ def first_value(conn: Connection, statement: TextClause, params: Mapping[str, An
     """The first column of the first row (None when there is no row)."""
     row = _driver(conn).execute(statement.text, params or {}).fetchone()
     return None if row is None else row[0]
+
+
+def execute_many(conn: Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Run one statement with ``?`` markers once per row of values (bulk writes)."""
+    _driver(conn).executemany(sql, rows)
 
 
 @contextmanager

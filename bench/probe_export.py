@@ -21,7 +21,7 @@ from .measure import emit
 
 
 def _app(args: dict[str, Any]) -> dict[str, Any]:
-    from db.casefile import CaseFile
+    from db.sqlite.casefile import CaseFile
     from desktop.briefing_export import export_snapshot, load_options
 
     with CaseFile.open(args["path"], read_only=True) as cf:

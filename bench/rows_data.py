@@ -167,8 +167,8 @@ def _raw_search(conn: sqlite3.Connection, tables: list[str], text: str, *, ranke
 
 def search_row(ws: Workspace) -> list[Result]:
     """Row 5: db.search.search vs one FTS5 MATCH per table in plain sqlite3."""
-    from db.casefile import CaseFile
     from db.search import search
+    from db.sqlite.casefile import CaseFile
 
     queries = ws.words().queries()
     rounds = max(5, 4 * ws.repeat)

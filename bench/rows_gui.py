@@ -89,7 +89,7 @@ def open_row(ws: Workspace) -> list[Result]:
 
     select()  # warm the page cache as the app's runs found it
     raw = repeat(select, ws.repeat)
-    from db.casefile import CaseFile
+    from db.sqlite.casefile import CaseFile
 
     checks = repeat(lambda: CaseFile.open(ws.case_path).close(), ws.repeat)
     floor = qt.median + raw.median

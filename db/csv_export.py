@@ -38,10 +38,10 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from .casefile import CaseFile
 from .errors import CaseFileError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from .interchange import export_document, write_text_atomic
+from .sqlite.casefile import CaseFile
 from .tempfiles import clean_stale_temp_files, temp_path_beside
 
 CSV_NAMES: dict[Kind, str] = {kind: f"{KINDS[kind].json_name}.csv" for kind in JSON_ORDER}

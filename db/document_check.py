@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from .casefile import now_stamp
 from .dates import PartialDate
 from .errors import InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from .records import is_uuid, new_id
+from .sqlite.casefile import now_stamp
 from .values import (
     QUICK_CHARS,
     TOO_LARGE,

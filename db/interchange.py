@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .casefile import CaseFile, build_new_file
+import sqlalchemy as sa
+from sqlalchemy import Connection, RowMapping
+
 from .document_check import FORMAT, MAX_ERRORS, VERSION, Plan, check_document, error_line
 from .errors import CaseFileError, InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
+from .sqlite.bulk import bulk_load, insert_rows
+from .sqlite.casefile import CaseFile, create_file
 from .tempfiles import clean_stale_temp_files, create_temp_beside
 from .values import decode_list
 
@@ -30,9 +33,12 @@ from .values import decode_list
 def export_document(cf: CaseFile) -> dict[str, Any]:
     """The whole case file as a Casefile JSON document (plain dicts and lists)."""
     with cf.read() as conn:
-        raw = conn.connection.driver_connection
-        assert isinstance(raw, sqlite3.Connection)
-        doc = _export(raw)
+        case_row = conn.execute(sa.text("SELECT * FROM case_info WHERE n = 1")).mappings().one()
+        case = {f.name: case_row[f.column] for f in CASE_FIELDS if f.column}
+        doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "case": case}
+        for kind in JSON_ORDER:
+            doc[KINDS[kind].json_name] = _export_kind(conn, kind)
+    _drop_dangling_references(doc)
     _write_as_oldest_version(doc)
     return doc
 
@@ -48,20 +54,6 @@ def _write_as_oldest_version(doc: dict[str, Any]) -> None:
         if f.since > version:
             for record in doc[KINDS[kind].json_name]:
                 record.pop(f.name, None)
-
-
-def _export(raw: sqlite3.Connection) -> dict[str, Any]:
-    raw.row_factory = sqlite3.Row
-    try:
-        case_row = raw.execute("SELECT * FROM case_info WHERE n = 1").fetchone()
-        case = {f.name: case_row[f.column] for f in CASE_FIELDS if f.column}
-        doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "case": case}
-        for kind in JSON_ORDER:
-            doc[KINDS[kind].json_name] = _export_kind(raw, kind)
-        _drop_dangling_references(doc)
-        return doc
-    finally:
-        raw.row_factory = None
 
 
 def _drop_dangling_references(doc: dict[str, Any]) -> None:
@@ -81,7 +73,7 @@ def _drop_dangling_references(doc: dict[str, Any]) -> None:
                     record[f.name] = None
 
 
-def _export_kind(raw: sqlite3.Connection, kind: Kind) -> list[dict[str, Any]]:
+def _export_kind(conn: Connection, kind: Kind) -> list[dict[str, Any]]:
     spec = KINDS[kind]
     links: dict[str, dict[str, list[str]]] = {}
     for f in spec.fields:
@@ -91,28 +83,29 @@ def _export_kind(raw: sqlite3.Connection, kind: Kind) -> list[dict[str, Any]]:
                 f"SELECT {f.link.owner_column}, {f.link.target_column} FROM {f.link.table} "
                 f"ORDER BY {f.link.owner_column}, position"
             )
-            for owner, target in raw.execute(sql):
+            for owner, target in conn.execute(sa.text(sql)):
                 grouped[owner].append(target)
             links[f.name] = grouped
-    rows = raw.execute(f"SELECT * FROM {spec.table}").fetchall()
+    rows = conn.execute(sa.text(f"SELECT * FROM {spec.table}")).mappings().all()
     records: list[tuple[tuple[str, ...], dict[str, Any]]] = []
     for row in rows:
         record: dict[str, Any] = {"id": row["id"]}
         for f in spec.fields:
+            column = f.column or ""
             if f.type is FieldType.REFS:
                 record[f.name] = links[f.name].get(row["id"], [])
             elif f.type is FieldType.BOOL:
-                record[f.name] = bool(row[f.column])
+                record[f.name] = bool(row[column])
             elif f.type in (FieldType.TAGS, FieldType.LINES):
-                record[f.name] = decode_list(row[f.column])
+                record[f.name] = decode_list(row[column])
             else:
-                record[f.name] = row[f.column]
+                record[f.name] = row[column]
         records.append((_export_order(spec.kind, row), record))
     records.sort(key=lambda item: item[0])
     return [record for _key, record in records]
 
 
-def _export_order(kind: Kind, row: sqlite3.Row) -> tuple[str, ...]:
+def _export_order(kind: Kind, row: RowMapping) -> tuple[str, ...]:
     spec = KINDS[kind]
     title = row[spec.field(spec.title_field).column or ""] or ""
     if spec.date_field and kind is not Kind.SOURCE:  # sources by title (docs/json-format.md)
@@ -285,7 +278,7 @@ def import_document(
     if target.exists() and not overwrite:
         raise CaseFileError(f"{target.name} already exists.")
     plan = check_document(doc)
-    build_new_file(target, lambda conn: _write_plan(conn, plan, progress), overwrite=overwrite)
+    create_file(target, lambda conn: _write_plan(conn, plan, progress), overwrite=overwrite)
     return ImportSummary(target, {kind: len(plan.rows[kind]) for kind in JSON_ORDER})
 
 
@@ -296,31 +289,12 @@ def import_json(
     return import_document(load_json(source), path, overwrite=overwrite)
 
 
-def _write_plan(conn: sqlite3.Connection, plan: Plan, progress: Callable[[int, int], None] | None) -> None:
+def _write_plan(conn: Connection, plan: Plan, progress: Callable[[int, int], None] | None) -> None:
     from .records import insert_case_row
 
     total = sum(len(rows) for rows in plan.rows.values()) + sum(len(v) for v in plan.links.values())
     done = 0
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        # References may point forwards within a list (an actor affiliated with a later one).
-        conn.execute("PRAGMA defer_foreign_keys = ON")
-        # The new file is not visible to anyone yet: index the text in bulk at the end rather
-        # than row by row through the full-text triggers (about ten times faster), then put
-        # the triggers back with exactly the SQL they had, so the schema is unchanged.
-        triggers = conn.execute(
-            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%\\_fts\\_%' ESCAPE '\\' "
-            "ORDER BY rowid"
-        ).fetchall()
-        for name, _sql in triggers:
-            conn.execute(f'DROP TRIGGER "{name}"')
-        # Secondary indexes are likewise built once at the end (one sort instead of 100,000
-        # inserts into each b-tree), with their exact SQL.
-        indexes = conn.execute(
-            "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid"
-        ).fetchall()
-        for name, _sql in indexes:
-            conn.execute(f'DROP INDEX "{name}"')
+    with bulk_load(conn):
         title = plan.case.pop("title")
         insert_case_row(conn, title=title, values=plan.case)
         order: list[tuple[str, list[tuple[Any, ...]], list[str]]] = []
@@ -329,21 +303,8 @@ def _write_plan(conn: sqlite3.Connection, plan: Plan, progress: Callable[[int, i
         order.append(("directive_party", plan.links["directive_party"], ["directive_id", "actor_id", "position"]))
         order.append(("timeline_actor", plan.links["timeline_actor"], ["entry_id", "actor_id", "position"]))
         for table, rows, columns in order:
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
             for start in range(0, len(rows), 5000):
-                conn.executemany(sql, rows[start : start + 5000])
+                insert_rows(conn, table, columns, rows[start : start + 5000])
                 done += len(rows[start : start + 5000])
                 if progress:
                     progress(done, total)
-        for _name, sql in indexes:
-            conn.execute(sql)
-        for kind in JSON_ORDER:
-            fts = KINDS[kind].fts
-            conn.execute(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')")
-        for _name, sql in triggers:
-            conn.execute(sql)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:  # SQLite already rolled back after a full disk or an I/O error
-            conn.execute("ROLLBACK")
-        raise

@@ -5,7 +5,7 @@ required, its choices, how the app lists and edits it (see ``db/declare.py``). T
 CSV formats, validation, the store's reads and writes, the app's tables and editors and the
 packet's labels are all derived from these classes through ``db/fields.py``.
 
-The schema itself is created by the numbered migrations (``db/migrations``), whose SQL is
+The schema itself is created by the numbered migrations (``db/sqlite/migrations``), whose SQL is
 frozen once released; a test keeps these classes and the migrated schema in step. Every
 record has an integer row number ``n`` (stable, used for paging and the full-text index)
 and a UUID ``id`` (what references, the API and JSON use). Columns declared without a field

@@ -11,13 +11,17 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .casefile import CaseFile
+import sqlalchemy as sa
+
 from .dates import PartialDate, range_keys
 from .errors import CaseFileError
-from .fields import FTS_TABLE_NAMES, KINDS, Kind
+from .fields import KINDS, Kind
 from .records import short_label
-from .stored_values import search_index_errors
-from .values import stored_date, strip_controls
+from .sqlite import driver, fts
+from .sqlite.casefile import CaseFile
+from .sqlite.fts import fts_query
+from .sqlite.stored_values import search_index_errors
+from .values import stored_date
 
 
 @dataclass(frozen=True)
@@ -125,7 +129,6 @@ _NAME_FILTERS: dict[Kind, tuple[str, ...]] = {
     Kind.TIMELINE: (),
     Kind.SOURCE: (),
 }
-FTS_TABLES: dict[Kind, str] = FTS_TABLE_NAMES
 
 
 @dataclass(frozen=True)
@@ -141,18 +144,6 @@ class ListQuery:
     date_to: PartialDate | None = None
 
 
-def fts_query(text: str) -> str | None:
-    """An FTS5 query matching every word typed, each as a prefix; None if there are no words.
-
-    User text never reaches FTS5's query syntax: each word is quoted.
-    """
-    # Control characters dropped: a NUL would end FTS5's query string ("unterminated string").
-    words = [w for w in strip_controls(text).replace('"', " ").split() if any(ch.isalnum() for ch in w)]
-    if not words:
-        return None
-    return " ".join(f'"{w}"*' for w in words)
-
-
 def column(kind: Kind, name: str) -> ListColumn:
     """The list column ``name`` of ``kind``."""
     for col in LIST_COLUMNS[kind]:
@@ -161,40 +152,38 @@ def column(kind: Kind, name: str) -> ListColumn:
     raise KeyError(name)
 
 
-def _where(query: ListQuery) -> tuple[str, list[object]]:
+def _where(query: ListQuery) -> tuple[str, dict[str, object]]:
     spec = KINDS[query.kind]
     clauses: list[str] = []
-    params: list[object] = []
+    params: dict[str, object] = {}
     match = fts_query(query.text)
     if query.text.strip() and match is None:
         clauses.append("0")  # only punctuation typed: nothing matches
     elif match is not None:
-        own = f"r.n IN (SELECT rowid FROM {FTS_TABLES[query.kind]} WHERE {FTS_TABLES[query.kind]} MATCH ?)"
-        params.append(match)
-        alternatives = [own]
+        params["match"] = match
+        alternatives = [fts.match_clause(query.kind, "r.n")]
         for ref_column in _NAME_FILTERS[query.kind]:
             alternatives.append(
-                f"r.{ref_column} IN (SELECT a.id FROM actor a WHERE a.n IN "
-                "(SELECT rowid FROM actor_fts WHERE actor_fts MATCH ?))"
+                f"r.{ref_column} IN (SELECT a.id FROM actor a WHERE {fts.match_clause(Kind.ACTOR, 'a.n')})"
             )
-            params.append(match)
         clauses.append("(" + " OR ".join(alternatives) + ")")
     if query.tag:
         if "tags" not in spec.by_name:
             clauses.append("0")
         else:
-            clauses.append("EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value = ?)")
-            params.append(query.tag)
+            clauses.append("EXISTS (SELECT 1 FROM json_each(r.tags) WHERE json_each.value = :tag)")
+            params["tag"] = query.tag
     if (query.date_from or query.date_to) and spec.date_field:
         key = spec.field(spec.date_field).key_column
         lo, hi, prefixes = range_keys(query.date_from, query.date_to)
         if lo is not None:
-            marks = ", ".join("?" for _ in prefixes)
-            clauses.append(f"(r.{key} >= ?" + (f" OR r.{key} IN ({marks}))" if prefixes else ")"))
-            params.extend([lo, *prefixes])
+            marks = ", ".join(f":prefix{i}" for i in range(len(prefixes)))
+            clauses.append(f"(r.{key} >= :low" + (f" OR r.{key} IN ({marks}))" if prefixes else ")"))
+            params["low"] = lo
+            params.update((f"prefix{i}", prefix) for i, prefix in enumerate(prefixes))
         if hi is not None:
-            clauses.append(f"r.{key} <= ?")
-            params.append(hi)
+            clauses.append(f"r.{key} <= :high")
+            params["high"] = hi
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -224,25 +213,8 @@ def matching_rowids(cf: CaseFile, kind: Kind, text: str) -> set[int] | None:
     match = fts_query(text)
     if match is None:
         return set()  # only punctuation typed: nothing matches
-    fts = FTS_TABLES[kind]
-    table = KINDS[kind].table
-    # group_concat hands back one string instead of a Python row per match: for a word in
-    # every record this halves the time of a keystroke.
-    parts = [f"SELECT group_concat(rowid) FROM {fts} WHERE {fts} MATCH ?"]
-    for ref_column in _NAME_FILTERS[kind]:
-        parts.append(
-            f"SELECT group_concat(r.n) FROM {table} r WHERE r.{ref_column} IN (SELECT a.id FROM actor a "
-            "WHERE a.n IN (SELECT rowid FROM actor_fts WHERE actor_fts MATCH ?))"
-        )
-    found: set[int] = set()
     with search_index_errors(kind), cf.read() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        for sql in parts:
-            (text,) = raw.execute(sql, (match,)).fetchone()
-            if text:
-                found.update(map(int, text.split(",")))
-    return found
+        return fts.matching_rowids(conn, kind, match, _NAME_FILTERS[kind])
 
 
 def list_rowids(cf: CaseFile, query: ListQuery) -> array[int]:
@@ -252,11 +224,7 @@ def list_rowids(cf: CaseFile, query: ListQuery) -> array[int]:
     join = column(query.kind, query.sort).sort_join if query.sort else ""
     sql = f"SELECT r.n FROM {table} r{join}{where}{_order(query)}"
     with search_index_errors(query.kind), cf.read() as conn:
-        cursor = conn.connection.driver_connection.execute(sql, params)  # type: ignore[union-attr]
-        out = array("q")
-        while batch := cursor.fetchmany(8192):
-            out.extend(row[0] for row in batch)
-        return out
+        return driver.rowid_array(conn, sa.text(sql), params)
 
 
 def fetch_rows(cf: CaseFile, kind: Kind, rowids: Sequence[int]) -> dict[int, tuple[object, ...]]:
@@ -267,13 +235,11 @@ def fetch_rows(cf: CaseFile, kind: Kind, rowids: Sequence[int]) -> dict[int, tup
     exprs = ", ".join(col.expr for col in LIST_COLUMNS[kind])
     out: dict[int, tuple[object, ...]] = {}
     with cf.read() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
         for start in range(0, len(rowids), 500):
-            chunk = list(rowids[start : start + 500])
-            marks = ", ".join("?" for _ in chunk)
+            chunk = rowids[start : start + 500]
+            marks = ", ".join(f":n{i}" for i in range(len(chunk)))
             sql = f"SELECT r.n, r.id, {exprs} FROM {table} r WHERE r.n IN ({marks})"
-            for row in raw.execute(sql, chunk):
+            for row in driver.rows(conn, sa.text(sql), {f"n{i}": n for i, n in enumerate(chunk)}):
                 out[row[0]] = tuple(row[1:])
     return out
 
@@ -281,7 +247,7 @@ def fetch_rows(cf: CaseFile, kind: Kind, rowids: Sequence[int]) -> dict[int, tup
 def rowid_of(cf: CaseFile, kind: Kind, record_id: str) -> int | None:
     """Row number of a record, or None if it does not exist."""
     with cf.read() as conn:
-        row = conn.exec_driver_sql(f"SELECT n FROM {KINDS[kind].table} WHERE id = ?", (record_id,)).first()
+        row = conn.execute(sa.text(f"SELECT n FROM {KINDS[kind].table} WHERE id = :id"), {"id": record_id}).first()
     return int(row[0]) if row else None
 
 
@@ -289,7 +255,7 @@ def counts(cf: CaseFile) -> dict[Kind, int]:
     """Number of records of each kind."""
     with cf.read() as conn:
         return {
-            kind: int(conn.exec_driver_sql(f"SELECT count(*) FROM {spec.table}").scalar_one())
+            kind: int(conn.execute(sa.text(f"SELECT count(*) FROM {spec.table}")).scalar_one())
             for kind, spec in KINDS.items()
         }
 
@@ -303,9 +269,8 @@ def date_span(cf: CaseFile) -> tuple[PartialDate | None, PartialDate | None]:
     with cf.read() as conn:
         for table, column, key in tables:
             for direction in ("ASC", "DESC"):
-                row = conn.exec_driver_sql(
-                    f"SELECT {key}, {column} FROM {table} WHERE {key} IS NOT NULL ORDER BY {key} {direction} LIMIT 1"
-                ).first()
+                sql = f"SELECT {key}, {column} FROM {table} WHERE {key} IS NOT NULL ORDER BY {key} {direction} LIMIT 1"
+                row = conn.execute(sa.text(sql)).first()
                 if row is not None:
                     found.append((str(row[0]), str(row[1])))
     if not found:
@@ -319,7 +284,7 @@ def all_tags(cf: CaseFile, kind: Kind | None = None) -> list[str]:
     kinds = [kind] if kind else [k for k, spec in KINDS.items() if "tags" in spec.by_name]
     parts = [f"SELECT json_each.value FROM {KINDS[k].table}, json_each({KINDS[k].table}.tags)" for k in kinds]
     with cf.read() as conn:
-        rows = conn.exec_driver_sql(" UNION ".join(parts)).scalars().all()
+        rows = conn.execute(sa.text(" UNION ".join(parts))).scalars().all()
     return sorted({str(r) for r in rows}, key=str.casefold)
 
 
@@ -330,15 +295,14 @@ def choices(cf: CaseFile, kind: Kind, text: str = "", *, limit: int = 50) -> lis
     match = fts_query(text)
     with search_index_errors(kind), cf.read() as conn:
         if match is None:
-            sql = f"SELECT id, {title} FROM {spec.table} ORDER BY {title} COLLATE NOCASE LIMIT ?"
-            rows = conn.exec_driver_sql(sql, (limit,)).all()
+            sql = f"SELECT id, {title} FROM {spec.table} ORDER BY {title} COLLATE NOCASE LIMIT :limit"
+            rows = conn.execute(sa.text(sql), {"limit": limit}).all()
         else:
-            fts = FTS_TABLES[kind]
             sql = (
-                f"SELECT id, {title} FROM {spec.table} WHERE n IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?) "
-                f"ORDER BY {title} COLLATE NOCASE LIMIT ?"
+                f"SELECT id, {title} FROM {spec.table} WHERE {fts.match_clause(kind, 'n')} "
+                f"ORDER BY {title} COLLATE NOCASE LIMIT :limit"
             )
-            rows = conn.exec_driver_sql(sql, (match, limit)).all()
+            rows = conn.execute(sa.text(sql), {"match": match, "limit": limit}).all()
     return [(str(r[0]), short_label(r[1], 80)) for r in rows]
 
 
@@ -349,12 +313,13 @@ def labels(cf: CaseFile, kind: Kind, ids: Sequence[str]) -> dict[str, str]:
     spec = KINDS[kind]
     title = spec.field(spec.title_field).column
     out: dict[str, str] = {}
+    sql = sa.text(f"SELECT id, {title} FROM {spec.table} WHERE id IN :ids").bindparams(
+        sa.bindparam("ids", expanding=True)
+    )
     with cf.read() as conn:
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
-            marks = ", ".join("?" for _ in chunk)
-            sql = f"SELECT id, {title} FROM {spec.table} WHERE id IN ({marks})"
-            out.update((str(r[0]), short_label(r[1], 80)) for r in conn.exec_driver_sql(sql, tuple(chunk)))
+            out.update((str(r[0]), short_label(r[1], 80)) for r in conn.execute(sql, {"ids": chunk}))
     return out
 
 
@@ -403,12 +368,10 @@ def timeline_marks(cf: CaseFile) -> TimelineMarks:
     """Drawing data for the timeline strip (spans computed in SQLite, read in one pass)."""
     sql = f"SELECT n, {_SPAN_START}, {_SPAN_END}, key_event FROM timeline_entry ORDER BY date_key, n"
     with cf.read() as conn:
-        raw = conn.connection.driver_connection
-        assert raw is not None
-        rows = raw.execute(sql).fetchall()
+        rows = driver.rows(conn, sa.text(sql))
         titles = {
             int(n): short_label(title, 80)
-            for n, title in raw.execute("SELECT n, title FROM timeline_entry WHERE key_event = 1")
+            for n, title in conn.execute(sa.text("SELECT n, title FROM timeline_entry WHERE key_event = 1"))
         }
     start = array("d", [r[1] for r in rows])
     end = array("d", [r[1] if r[2] is None else r[2] for r in rows])

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from .casefile import CaseFile, now_stamp
 from .errors import RecordError, ReferencedError
 from .fields import (
     CASE_FIELDS,
@@ -29,6 +28,7 @@ from .fields import (
     KindSpec,
     references_to,
 )
+from .sqlite.casefile import CaseFile, now_stamp
 from .values import from_column, normalise, refuse_oversized, to_columns
 
 Record = dict[str, Any]
@@ -92,23 +92,21 @@ def short_label(text: str | None, limit: int = 60) -> str:
 # ----- the case ---------------------------------------------------------------------------
 
 
-def insert_case_row(conn: sqlite3.Connection, *, title: str, values: dict[str, Any] | None = None) -> None:
-    """Write the single case row of a new file (raw connection, during file creation)."""
+def insert_case_row(conn: Connection, *, title: str, values: dict[str, Any] | None = None) -> None:
+    """Write the single case row of a new file (during file creation)."""
     fields: dict[str, Any] = {"title": title, **(values or {})}
     columns: dict[str, Any] = {}
     for spec in CASE_FIELDS:
         columns.update(to_columns(spec, normalise(spec, fields.get(spec.name))))
     stamp = now_stamp()
     columns.update({"n": 1, "id": new_id(), "created_at": stamp, "updated_at": stamp})
-    names = ", ".join(columns)
-    marks = ", ".join("?" for _ in columns)
-    conn.execute(f"INSERT INTO case_info ({names}) VALUES ({marks})", tuple(columns.values()))
+    _insert_row(conn, "case_info", columns)
 
 
 def get_case(cf: CaseFile) -> Record:
     """The case's fields (title, subtitle, summary, marking, prepared_by, as_of) and stamps."""
     with cf.read() as conn:
-        row = conn.exec_driver_sql("SELECT * FROM case_info WHERE n = 1").mappings().one()
+        row = conn.execute(sa.text("SELECT * FROM case_info WHERE n = 1")).mappings().one()
     out: Record = {spec.name: from_column(spec, row[spec.column]) for spec in CASE_FIELDS if spec.column}
     out.update(id=row["id"], created_at=row["created_at"], updated_at=row["updated_at"])
     return out
@@ -147,7 +145,8 @@ def get_record(cf: CaseFile, kind: Kind, record_id: str) -> Record:
 def read_record(conn: Connection, kind: Kind, record_id: str) -> Record:
     """``get_record`` inside an existing transaction."""
     spec = KINDS[kind]
-    row = conn.exec_driver_sql(f"SELECT * FROM {spec.table} WHERE id = ?", (record_id,)).mappings().one_or_none()
+    sql = sa.text(f"SELECT * FROM {spec.table} WHERE id = :id")
+    row = conn.execute(sql, {"id": record_id}).mappings().one_or_none()
     if row is None:
         raise RecordError(f"The {spec.label.lower()} no longer exists.")
     out: Record = {"id": row["id"], "created_at": row["created_at"], "updated_at": row["updated_at"]}
@@ -163,16 +162,16 @@ def read_record(conn: Connection, kind: Kind, record_id: str) -> Record:
 def record_exists(conn: Connection, kind: Kind, record_id: str) -> bool:
     """True when a record of ``kind`` has this id."""
     table = KINDS[kind].table
-    return conn.exec_driver_sql(f"SELECT 1 FROM {table} WHERE id = ?", (record_id,)).first() is not None
+    return conn.execute(sa.text(f"SELECT 1 FROM {table} WHERE id = :id"), {"id": record_id}).first() is not None
 
 
 def read_links(conn: Connection, spec: FieldSpec, owner_id: str) -> list[str]:
     """Target ids of a link field, in their stored order."""
     link = spec.link
     assert link is not None
-    rows = conn.exec_driver_sql(
-        f"SELECT {link.target_column} FROM {link.table} WHERE {link.owner_column} = ? ORDER BY position",
-        (owner_id,),
+    rows = conn.execute(
+        sa.text(f"SELECT {link.target_column} FROM {link.table} WHERE {link.owner_column} = :owner ORDER BY position"),
+        {"owner": owner_id},
     )
     return [r[0] for r in rows]
 
@@ -181,7 +180,7 @@ def record_title(conn: Connection, kind: Kind, record_id: str) -> str:
     """The short title of a record (name, title or text), or "" if it does not exist."""
     spec = KINDS[kind]
     column = spec.field(spec.title_field).column
-    row = conn.exec_driver_sql(f"SELECT {column} FROM {spec.table} WHERE id = ?", (record_id,)).first()
+    row = conn.execute(sa.text(f"SELECT {column} FROM {spec.table} WHERE id = :id"), {"id": record_id}).first()
     return short_label(row[0]) if row else ""
 
 
@@ -226,9 +225,7 @@ def insert_record(
         else:
             columns.update(to_columns(f, value))
     refuse_oversized(conn, spec.fields, columns, spec.label.lower())
-    names = ", ".join(columns)
-    marks = ", ".join("?" for _ in columns)
-    conn.exec_driver_sql(f"INSERT INTO {spec.table} ({names}) VALUES ({marks})", tuple(columns.values()))
+    _insert_row(conn, spec.table, columns)
     for f, ids in links:
         write_links(conn, f, rid, ids)
     return rid
@@ -291,17 +288,29 @@ def write_links(conn: Connection, spec: FieldSpec, owner_id: str, target_ids: li
     """Replace the links of one record's list field with ``target_ids`` (in that order)."""
     link = spec.link
     assert link is not None
-    conn.exec_driver_sql(f"DELETE FROM {link.table} WHERE {link.owner_column} = ?", (owner_id,))
+    conn.execute(sa.text(f"DELETE FROM {link.table} WHERE {link.owner_column} = :owner"), {"owner": owner_id})
     if target_ids:
-        conn.exec_driver_sql(
-            f"INSERT INTO {link.table} ({link.owner_column}, {link.target_column}, position) VALUES (?, ?, ?)",
-            [(owner_id, target, i) for i, target in enumerate(target_ids)],
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {link.table} ({link.owner_column}, {link.target_column}, position) "
+                "VALUES (:owner, :target, :position)"
+            ),
+            [{"owner": owner_id, "target": target, "position": i} for i, target in enumerate(target_ids)],
         )
 
 
+def _insert_row(conn: Connection, table: str, columns: dict[str, Any]) -> None:
+    """Insert one row; the bind names are the column names."""
+    names = ", ".join(columns)
+    binds = ", ".join(f":{name}" for name in columns)
+    conn.execute(sa.text(f"INSERT INTO {table} ({names}) VALUES ({binds})"), columns)
+
+
 def _update_row(conn: Connection, table: str, key: str, value: object, columns: dict[str, Any]) -> bool:
-    assignments = ", ".join(f"{name} = ?" for name in columns)
-    result = conn.exec_driver_sql(f"UPDATE {table} SET {assignments} WHERE {key} = ?", (*columns.values(), value))
+    assignments = ", ".join(f"{name} = :{name}" for name in columns)
+    result = conn.execute(
+        sa.text(f"UPDATE {table} SET {assignments} WHERE {key} = :row_key"), {**columns, "row_key": value}
+    )
     return bool(result.rowcount)
 
 
@@ -347,11 +356,11 @@ def _references(conn: Connection, kind: Kind, record_id: str) -> list[Reference]
             assert link is not None
             sql = (
                 f"SELECT o.id, o.{title_column} FROM {link.table} l JOIN {owner.table} o "
-                f"ON o.id = l.{link.owner_column} WHERE l.{link.target_column} = ? ORDER BY o.n"
+                f"ON o.id = l.{link.owner_column} WHERE l.{link.target_column} = :target ORDER BY o.n"
             )
         else:
-            sql = f"SELECT id, {title_column} FROM {owner.table} WHERE {f.column} = ? ORDER BY n"
-        for owner_id, title in conn.exec_driver_sql(sql, (record_id,)):
+            sql = f"SELECT id, {title_column} FROM {owner.table} WHERE {f.column} = :target ORDER BY n"
+        for owner_id, title in conn.execute(sa.text(sql), {"target": record_id}):
             if owner_kind is kind and owner_id == record_id:
                 continue  # an actor affiliated with itself is not a reference to keep
             found.append(Reference(owner_kind, owner_id, f.name, short_label(title)))
@@ -374,7 +383,7 @@ def delete_record(cf: CaseFile, kind: Kind, record_id: str, *, remove_references
                 list(refs),
             )
         cleared = [_clear_reference(conn, ref, record_id) for ref in refs]
-        conn.exec_driver_sql(f"DELETE FROM {spec.table} WHERE id = ?", (record_id,))
+        conn.execute(sa.text(f"DELETE FROM {spec.table} WHERE id = :id"), {"id": record_id})
     cf.note_removed_text(spec.fts)
     for ref in cleared:
         cf.note_removed_text(KINDS[ref.kind].fts)
@@ -415,7 +424,7 @@ def get_briefing_options(cf: CaseFile) -> dict[str, Any]:
     import json
 
     with cf.read() as conn:
-        raw = conn.exec_driver_sql("SELECT briefing_options FROM case_info WHERE n = 1").scalar()
+        raw = conn.execute(sa.text("SELECT briefing_options FROM case_info WHERE n = 1")).scalar()
     value: object = None
     # A received file can hold anything here. Deep nesting is refused before parsing: Python's
     # JSON parser recurses once per level, which can overflow a worker thread's small stack.
@@ -465,4 +474,4 @@ def set_briefing_options(cf: CaseFile, options: dict[str, Any]) -> None:
 
     text = json.dumps(options, ensure_ascii=False, sort_keys=True)
     with cf.write() as conn:
-        conn.exec_driver_sql("UPDATE case_info SET briefing_options = ? WHERE n = 1", (text,))
+        conn.execute(sa.text("UPDATE case_info SET briefing_options = :options WHERE n = 1"), {"options": text})

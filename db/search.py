@@ -15,23 +15,23 @@ steps (typing more supersedes a search; closing the file stops it too).
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import StaticPool
 
-from .casefile import CaseFile
 from .errors import CaseFileError
 from .fields import JSON_ORDER, KINDS, Kind
-from .queries import FTS_TABLES, fts_query
 from .records import short_label
-from .stored_values import search_index_errors
+from .sqlite import driver, fts
+from .sqlite.casefile import CaseFile
+from .sqlite.fts import fts_query
+from .sqlite.stored_values import search_index_errors
 
 # Marks around matched words in snippets; control characters no user text contains after
 # the store's cleaning, so the app can turn them into highlighting safely.
@@ -60,6 +60,7 @@ _TOKEN = re.compile(r"[^\W_]+")
 _LONG_RUN = re.compile(rf"[^\W_]{{{MAX_PIECE + 1},}}|[\W_]{{{MAX_PIECE + 1},}}")
 _QUERY_WORD = re.compile(r'"([^"]*)"\*')
 _SENTENCE = re.compile(r"[.:][ \t\n\r]+")
+_SNIPPETS = fts.Snippets(HIT_START, HIT_END, ELLIPSIS, SNIPPET_TOKENS, SNIPPET_SCAN_LIMIT)
 
 
 class SearchStopped(Exception):
@@ -99,7 +100,6 @@ def search(
         if cf.closed:  # closed between the check in read() and taking a connection
             conn.invalidate()
             raise CaseFileError("The case file is closed.")
-        driver: sqlite3.Connection = conn.connection.driver_connection  # type: ignore[assignment]
         halted: list[str] = []
 
         def check() -> int:
@@ -109,18 +109,17 @@ def search(
                 halted.append("stopped")
             return 1 if halted else 0  # non-zero interrupts the running statement
 
-        driver.set_progress_handler(check, _STEPS_PER_CHECK)
         try:
-            for kind in JSON_ORDER:
-                if check():
-                    break
-                with search_index_errors(kind):
-                    hits.extend(_search_kind(conn, kind, match, pattern, limit_per_kind, check))
-        except (DatabaseError, sqlite3.DatabaseError):
+            with driver.checked_every(conn, _STEPS_PER_CHECK, check):
+                for kind in JSON_ORDER:
+                    if check():
+                        break
+                    with search_index_errors(kind):
+                        hits.extend(_search_kind(conn, kind, match, pattern, limit_per_kind, check))
+        except DatabaseError:
             if not halted:
                 raise
         finally:
-            driver.set_progress_handler(None, 0)
             if cf.closed:
                 # Never hand a connection back to the pool of a closed file: close it now.
                 conn.invalidate()
@@ -146,62 +145,25 @@ def _search_kind(
     check: Callable[[], int],
 ) -> list[SearchHit]:
     spec = KINDS[kind]
-    fts = FTS_TABLES[kind]
-    table = spec.table
     # Ranking needs a score for every match: affordable for a few hundred matches, not for
     # tens of thousands of a common word (then the newest records come first).
-    matches = conn.exec_driver_sql(
-        f"SELECT count(*) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH ? LIMIT ?)",
-        (match, RANK_LIMIT + 1),
-    ).scalar_one()
+    matches = fts.count_matches(conn, kind, match, RANK_LIMIT + 1)
     if not matches:
         return []
     ranked = matches <= RANK_LIMIT
-    order = "score" if ranked else f"{fts}.rowid DESC"
-    score = f"bm25({fts})" if ranked else "0.0"
-    columns = _fts_columns(conn, fts)
-    title = spec.field(spec.title_field).column
-    size = " + ".join(f"coalesce(length(r.{c}), 0)" for c in columns)
-    snippet = f"CASE WHEN {size} <= {SNIPPET_SCAN_LIMIT} THEN snippet({fts}, -1, ?, ?, ?, {SNIPPET_TOKENS}) END"
-    marks = (HIT_START, HIT_END, ELLIPSIS)
-    source = f"FROM {fts} JOIN {table} r ON r.n = {fts}.rowid WHERE {fts} MATCH ?"
-    rows: list[tuple[Any, ...]]
-    if not ranked or matches <= limit:
-        # Snippets are made only for the rows listed: newest first needs no sort, and a sort of
-        # no more matches than are listed makes no snippet in vain.
-        rows = [
-            tuple(row)
-            for row in conn.exec_driver_sql(
-                f"SELECT {fts}.rowid, r.id, r.{title}, {snippet}, {score} AS score {source} ORDER BY {order} LIMIT ?",
-                (*marks, match, limit),
-            )
-        ]
-    else:
-        # Sorting by score would make a snippet for every match before keeping the best: rank
-        # first, then make snippets for the best only. The rowid range lets FTS5 skip to them;
-        # the "+" keeps the list out of FTS5's hands, so the match is walked once, not once per hit.
-        top = conn.exec_driver_sql(
-            f"SELECT {fts}.rowid, {score} AS score {source} ORDER BY score LIMIT ?", (match, limit)
-        ).all()
-        rowids = [int(n) for n, _score in top]
-        found = {
-            int(n): (rid, record_title, text)
-            for n, rid, record_title, text in conn.exec_driver_sql(
-                f"SELECT {fts}.rowid, r.id, r.{title}, {snippet} {source} AND {fts}.rowid BETWEEN ? AND ? "
-                f"AND +{fts}.rowid IN ({', '.join('?' * len(rowids))})",
-                (*marks, match, min(rowids), max(rowids), *rowids),
-            )
-        }
-        rows = [(n, *found[int(n)], rank) for n, rank in top if int(n) in found]
+    rows = fts.hit_rows(
+        conn, kind, match, ranked=ranked, sort_all=not ranked or matches <= limit, limit=limit, snippets=_SNIPPETS
+    )
+    columns = ", ".join(fts.indexed_columns(conn, kind))
     hits: list[SearchHit] = []
-    for n, rid, record_title, text, rank in rows:
-        if text is None:  # a long record
+    for n, rid, record_title, snippet, rank in rows:
+        if snippet is None:  # a long record
             if check():
                 return hits
-            fields = conn.exec_driver_sql(f"SELECT {', '.join(columns)} FROM {table} WHERE n = ?", (n,)).one()
-            text = long_snippet(fields, pattern)
+            fields = conn.execute(sa.text(f"SELECT {columns} FROM {spec.table} WHERE n = :n"), {"n": n}).one()
+            snippet = long_snippet(fields, pattern)
         rank = float(rank) if rank is not None else 0.0  # a damaged index can give no rank
-        hits.append(SearchHit(kind, rid, _label(record_title), text, rank))
+        hits.append(SearchHit(kind, rid, _label(record_title), snippet, rank))
     return hits
 
 
@@ -214,18 +176,6 @@ def _label(title: str | None, limit: int = 80) -> str:
         if len(" ".join(head.split())) > limit:
             return short_label(head, limit)
     return short_label(title, limit)
-
-
-_COLUMNS: dict[str, tuple[str, ...]] = {}
-
-
-def _fts_columns(conn: Connection, fts: str) -> tuple[str, ...]:
-    """The indexed fields of a full-text table (the same names as in its record table)."""
-    cached = _COLUMNS.get(fts)
-    if cached is None:
-        cached = tuple(str(row[0]) for row in conn.exec_driver_sql(f"SELECT name FROM pragma_table_info('{fts}')"))
-        _COLUMNS[fts] = cached  # the same in every file: the schema is checked on open
-    return cached
 
 
 # ----- snippets of long records -----------------------------------------------------------

@@ -61,7 +61,7 @@ from typing import TYPE_CHECKING, Any
 from .dates import PartialDate
 from .errors import CaseFileError, RecordError
 from .fields import KINDS, FieldSpec, FieldType
-from .filecheck import MAX_VALUE_BYTES
+from .sqlite.filecheck import MAX_VALUE_BYTES
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -441,7 +441,9 @@ def refuse_oversized(
     if stored is not None and rest:
         table, key, key_value = stored
         lengths = ", ".join(f"length(CAST({column} AS BLOB))" for column in rest)
-        row = conn.exec_driver_sql(f"SELECT {lengths} FROM {table} WHERE {key} = ?", (key_value,)).first()
+        from sqlalchemy import text  # only here: this module is loaded without SQLAlchemy otherwise
+
+        row = conn.execute(text(f"SELECT {lengths} FROM {table} WHERE {key} = :key"), {"key": key_value}).first()
         if row is not None:
             sizes.update(zip(rest, (n or 0 for n in row), strict=True))
     found = oversize((label, sizes.get(column, 0)) for label, column in named)

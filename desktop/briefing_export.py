@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from db import records
-from db.casefile import CaseFile
 from db.errors import CaseFileError
+from db.sqlite.casefile import CaseFile
 
 from .briefing.options import BriefingOptions
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from . import APP_NAME, __version__
 
 if TYPE_CHECKING:
-    from db.casefile import CaseFile
+    from db.sqlite.casefile import CaseFile
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -32,7 +32,7 @@ def _fail(message: str) -> int:
 
 
 def _open(path: str, *, read_only: bool = True) -> CaseFile:
-    from db.casefile import CaseFile
+    from db.sqlite.casefile import CaseFile
 
     return CaseFile.open(path, read_only=read_only)
 
@@ -41,8 +41,8 @@ def _open(path: str, *, read_only: bool = True) -> CaseFile:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from db.casefile import CaseFile
     from db.sample import create_sample
+    from db.sqlite.casefile import CaseFile
 
     target = Path(args.path)
     if args.sample:
@@ -88,7 +88,7 @@ def cmd_export_csv(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from db.errors import CaseFileError
-    from db.filecheck import check_file
+    from db.sqlite.filecheck import check_file
 
     try:
         report = check_file(args.path)

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
-from db.casefile import CaseFile
 from db.errors import CaseFileError
 from db.lock import FileInUseError
 from db.paths import user_data_dir
+from db.sqlite.casefile import CaseFile
 
 from . import file_dialogs, jobs
 from .session import CaseSession
@@ -264,10 +264,10 @@ class Documents(QObject):
         self.run(f"Opening {path.name}…", Job(open_case, path, read_only), on_done=done, on_failed=refused)
 
     def start_backup(self, session: CaseSession) -> Job:
-        """Back the file up in the background if it changed since its last backup (see db.backups).
+        """Back the file up in the background if it changed since its last backup (see db.sqlite.backups).
 
         The copy is read from the open file through a pooled connection of its own, a few pages
-        at a time (``db.copying``), so edits made meanwhile are not held up; closing the case
+        at a time (``db.sqlite.copying``), so edits made meanwhile are not held up; closing the case
         waits for it.
         """
         task = Job(_back_up, session.cf, self.settings.backups_to_keep(), with_stop=True)
@@ -419,7 +419,7 @@ class Documents(QObject):
 
     def restore_backup(self) -> None:
         """File > Restore From Backup…: restore an automatic backup into a new case file and open it."""
-        from db.backups import all_backups, backup_key, list_backups, restore_backup
+        from db.sqlite.backups import all_backups, backup_key, list_backups, restore_backup
 
         from .dialogs.restore_backup import RestoreBackupDialog
 
@@ -462,7 +462,7 @@ class Documents(QObject):
 
 def _back_up(cf: CaseFile, keep: int, stop: Callable[[], bool]) -> Any:
     """The automatic backup (a job on the case's service; closing the case stops it between steps)."""
-    from db.backups import backup_if_changed
+    from db.sqlite.backups import backup_if_changed
 
     return backup_if_changed(cf, keep=keep, stop=stop)
 

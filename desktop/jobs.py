@@ -197,8 +197,8 @@ def import_json(source: Path, target: Path, overwrite: bool, progress: Progress)
 
 def export_json(case_path: Path, out: Path, progress: Progress) -> Path:
     """Write the case as Casefile JSON."""
-    from db.casefile import CaseFile
     from db.interchange import export_json as write_json
+    from db.sqlite.casefile import CaseFile
 
     _started(progress)
     with CaseFile.open(case_path, read_only=True) as cf:
@@ -207,8 +207,8 @@ def export_json(case_path: Path, out: Path, progress: Progress) -> Path:
 
 def export_csv(case_path: Path, folder: Path, progress: Progress) -> list[Path]:
     """Write one CSV file per record type into ``folder``."""
-    from db.casefile import CaseFile
     from db.csv_export import export_csv as write_csv
+    from db.sqlite.casefile import CaseFile
 
     _started(progress)
     with CaseFile.open(case_path, read_only=True) as cf:
@@ -217,7 +217,7 @@ def export_csv(case_path: Path, folder: Path, progress: Progress) -> list[Path]:
 
 def export_briefing(case_path: Path, out: Path, options: dict[str, Any], progress: Progress) -> Any:
     """Write the briefing packet from a snapshot of the case file."""
-    from db.casefile import CaseFile
+    from db.sqlite.casefile import CaseFile
 
     from .briefing.options import BriefingOptions
     from .briefing_export import export_snapshot

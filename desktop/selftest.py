@@ -64,7 +64,7 @@ def check_runtime(_ctx: Context) -> str:
 
 def check_sqlite(_ctx: Context) -> str:
     """The SQLite library is new enough and has FTS5 and the JSON functions."""
-    from db.casefile import MIN_SQLITE
+    from db.sqlite.casefile import MIN_SQLITE
 
     wanted = ".".join(map(str, MIN_SQLITE))
     if sqlite3.sqlite_version_info < MIN_SQLITE:
@@ -87,8 +87,8 @@ def check_sqlite(_ctx: Context) -> str:
 
 def check_migrations(_ctx: Context) -> str:
     """Every migration step is bundled and they build a schema the file checks accept."""
-    from db.filecheck import reference_schema
-    from db.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
+    from db.sqlite.filecheck import reference_schema
+    from db.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
 
     if len(MIGRATIONS) != SCHEMA_VERSION:
         raise CheckFailed(f"{len(MIGRATIONS)} migration steps bundled for schema version {SCHEMA_VERSION}")
@@ -174,7 +174,7 @@ def check_sample(ctx: Context) -> str:
 def check_file_checks(ctx: Context) -> str:
     """The open-time checks pass the sample and refuse a copy with a planted trigger."""
     from db.errors import RefusedFileError
-    from db.filecheck import check_file
+    from db.sqlite.filecheck import check_file
 
     sample = ctx.need_sample()
     report = check_file(sample)
@@ -197,8 +197,8 @@ def check_file_checks(ctx: Context) -> str:
 
 def check_open_and_search(ctx: Context) -> str:
     """The sample opens and full-text search finds records in it."""
-    from db.casefile import CaseFile
     from db.search import search
+    from db.sqlite.casefile import CaseFile
 
     with CaseFile.open(ctx.need_sample(), read_only=True) as cf:
         hits = search(cf, SEARCH_WORD)
@@ -209,7 +209,7 @@ def check_open_and_search(ctx: Context) -> str:
 
 def check_briefing(ctx: Context) -> str:
     """The briefing packet exports to a well-formed PDF, in a child process as the app does it."""
-    from db.casefile import CaseFile
+    from db.sqlite.casefile import CaseFile
 
     from . import jobs
     from .briefing_export import load_options

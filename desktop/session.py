@@ -25,12 +25,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from db import queries, records
-from db.casefile import CaseFile
 from db.dates import PartialDate
 from db.errors import CaseFileError
 from db.fields import CASE_FIELDS_BY_NAME, KINDS, FieldType, Kind
 from db.queries import ListColumn, ListQuery, TimelineMarks
 from db.records import DeletedRecord, Record, Reference, short_label
+from db.sqlite.casefile import CaseFile
 from db.values import normalise
 
 from .tasks import JobService

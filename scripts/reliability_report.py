@@ -59,40 +59,40 @@ FOUND = [
     "read through the locked handle (db/lock.py).",
     'After a kill mid-transaction the file could be refused as damaged ("its header says it holds 81 pages but '
     "the file has only ...\"): the header was compared with the file's size before SQLite rolled the hot journal "
-    "back. The size checks now wait for the rollback (db/filecheck.py).",
+    "back. The size checks now wait for the rollback (db/sqlite/filecheck.py).",
     "A process killed just after starting a transaction left a -journal beside the file that SQLite ignores and "
-    "never deletes (it holds copies of pages); closing the file now removes such a journal (db/casefile.py).",
+    "never deletes (it holds copies of pages); closing the file now removes such a journal (db/sqlite/casefile.py).",
     "A bit flip that turned text into a blob, damaged UTF-8, a damaged full-text index or an unreadable stored "
     "date raised TypeError, AttributeError, UnicodeDecodeError, OperationalError or ValueError instead of a "
     "clear message. Values of the wrong storage class are now refused at open, and the rest are reported as "
-    "damage (db/filecheck.py, db/casefile.py, db/errors.py, db/values.py, db/queries.py, db/search.py).",
+    "damage (db/sqlite/filecheck.py, db/sqlite/casefile.py, db/errors.py, db/values.py, db/queries.py, db/search.py).",
     "An FTS shadow table redefined with a DEFAULT or CHECK was accepted (only its name was compared); its SQL "
-    "is now compared too, allowing only a missing WITHOUT ROWID (db/filecheck.py).",
+    "is now compared too, allowing only a missing WITHOUT ROWID (db/sqlite/filecheck.py).",
     "A file in a folder the user may not enter raised PermissionError (a traceback) in the core and again in the "
-    "app; both now say so plainly (db/filecheck.py, desktop/documents.py).",
+    "app; both now say so plainly (db/sqlite/filecheck.py, desktop/documents.py).",
     "A briefing export that ran out of disk raised OSError (the unexpected-error dialog); it is now a plain "
     'message. A JSON import that hit a full disk reported "cannot rollback - no transaction is active" '
-    "instead of the disk error (db/interchange.py, db/migrations; desktop/briefing_export.py).",
+    "instead of the disk error (db/interchange.py, db/sqlite/migrations; desktop/briefing_export.py).",
     "A symbolic link (or hard link) in the lock file's place made opening a case truncate the file it pointed "
     "to; a named pipe there, or named like the case file, hung the open. The lock file is now opened without "
     "following links and only when it is a plain file with one name; a case file with two names takes a flock "
-    "on the file itself (db/lock.py, db/filecheck.py).",
+    "on the file itself (db/lock.py, db/sqlite/filecheck.py).",
     "import --force, new --force, Save a Copy and Restore left the old file's -journal beside the new one, and "
     "the next open played it into the new file; a -wal beside a case file was applied even by casefile check. "
     "Side files are removed before a new file moves in, a -wal refuses the file, and a hot journal is played "
     "back in a private copy and checked with integrity_check and foreign_key_check before it may touch the "
-    "file (db/sidefiles.py, db/casefile.py). Measured on the 260 MB benchmark case: check_file 1.0 s without a "
-    "journal, 2.6 s with a hot one (integrity_check alone 1.7 s, quick_check 0.2 s); only a file left by a "
-    "crash pays it.",
+    "file (db/sqlite/sidefiles.py, db/sqlite/casefile.py). Measured on the 260 MB benchmark case: check_file "
+    "1.0 s without a journal, 2.6 s with a hot one (integrity_check alone 1.7 s, quick_check 0.2 s); only a "
+    "file left by a crash pays it.",
     "Backups were filed under the case id read from the file: a crafted id wrote backups anywhere and rotated "
     "out files there, and copies of one case shared one rotation. They are filed by a hash of the file's path "
-    "(db/backups.py).",
+    "(db/sqlite/backups.py).",
     "Replacing a case file another Casefile had open went through; it is refused with who has it open.",
     "An upgrade that failed in its last step left the earlier steps committed; the whole upgrade is now one "
     "transaction, and two upgrades in one second no longer collide on the backup's name.",
     "Stored values no version of Casefile writes (nested JSON in a list column, a missing case row, a date "
     "the parser refuses, an unknown kind, a boolean of 7) crashed exports, views and search with unexpected "
-    "errors; they are refused at open (db/stored_values.py), a damaged full-text index is rebuilt from the "
+    "errors; they are refused at open (db/sqlite/stored_values.py), a damaged full-text index is rebuilt from the "
     "records when the file is opened for editing, and a reference to no record shows as (missing).",
     "Searching a 500 kB statement took over a minute (FTS5 snippets compare every match with every other); "
     "snippets are now built from a bounded window and Find runs on a worker thread (db/search.py).",

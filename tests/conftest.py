@@ -31,7 +31,7 @@ def sample_path(tmp_path):
 @pytest.fixture
 def sample_cf(sample_path):
     """The sample case file, open for editing."""
-    from db.casefile import CaseFile
+    from db.sqlite.casefile import CaseFile
 
     cf = CaseFile.open(sample_path)
     yield cf
@@ -41,7 +41,7 @@ def sample_cf(sample_path):
 @pytest.fixture
 def empty_cf(tmp_path):
     """A new empty case file, open for editing."""
-    from db.casefile import CaseFile
+    from db.sqlite.casefile import CaseFile
 
     cf = CaseFile.create(tmp_path / "empty.casefile", title="Empty case")
     yield cf

@@ -45,8 +45,8 @@ def folder_listing(folder: Path) -> list[str]:
 
 def make_v1_file(path: Path, *, title: str = "Old case") -> Path:
     """A case file exactly as version 1 of the schema created it, with a case row and a few records."""
-    from db.filecheck import APPLICATION_ID
-    from db.migrations import migrate
+    from db.sqlite.filecheck import APPLICATION_ID
+    from db.sqlite.migrations import migrate
 
     conn = plain_connect(path)
     try:

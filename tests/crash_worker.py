@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from db.casefile import CaseFile
 from db.fields import Kind
 from db.records import insert_record
+from db.sqlite.casefile import CaseFile
 
 PREFIX = "crash edit "
 ACTOR = "Crash Test Actor"

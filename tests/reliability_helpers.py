@@ -321,7 +321,7 @@ def age_leftovers(folder: Path, seconds: float = 120.0) -> None:
 def limit_pages(monkeypatch: Any, cf: Any) -> int:
     """Cap every connection of ``cf`` at the file's current size: the next new page fails with
     SQLITE_FULL, exactly as on a full disk. Returns the page count."""
-    import db.casefile as casefile_module
+    import db.sqlite.casefile as casefile_module
 
     with cf.read() as conn:
         pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())

@@ -10,8 +10,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QPushButton
 
 from db import records
-from db.casefile import CaseFile
 from db.fields import Kind
+from db.sqlite.casefile import CaseFile
 from desktop.actions import ActionId
 from desktop.dialogs.briefing_options import BriefingOptionsDialog
 from tests.gui_helpers import open_window, when_modal

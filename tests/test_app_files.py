@@ -12,10 +12,10 @@ from PySide6.QtGui import QDropEvent, QGuiApplication
 from PySide6.QtWidgets import QLabel, QMessageBox, QPushButton, QTextBrowser
 
 from db import records
-from db.casefile import CaseFile
 from db.fields import Kind
 from db.paths import user_data_dir, user_log_dir
 from db.sample import SAMPLE_FILE_NAME, create_sample
+from db.sqlite.casefile import CaseFile
 from desktop import app as app_module
 from desktop import file_dialogs
 from desktop.actions import ActionId

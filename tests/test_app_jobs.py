@@ -19,10 +19,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from db import queries
-from db.casefile import CaseFile
 from db.errors import CaseFileError
 from db.fields import Kind
 from db.records import insert_record
+from db.sqlite.casefile import CaseFile
 from desktop.actions import ActionId
 from desktop.tasks import Job, JobCancelled, JobService
 from tests.gui_helpers import open_window

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QComboBox
 from reliability_helpers import limit_pages
 
 from db import queries, records
-from db.casefile import CaseFile
 from db.errors import RecordError, WriteError
 from db.fields import Kind
+from db.sqlite.casefile import CaseFile
 from desktop.dialogs.quick_create import QuickCreateDialog
 from desktop.undo import EditRecordCommand, MacroCommand
 from tests.gui_helpers import open_window, when_modal

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import db.copying as copying
-from db.copying import copy_database
+import db.sqlite.copying as copying
+from db.sqlite.copying import copy_database
 
 ROWS = 4000  # 4000 rows of 8 KB: a 33 MB file, many steps of the stepwise copy
 

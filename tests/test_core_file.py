@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from core_fixtures import folder_listing, make_v1_file, plain_connect, sha256, side_files, table_rows
 
-from db.casefile import CaseFile
 from db.errors import CaseFileError, NewerVersionError, RefusedFileError
 from db.fields import Kind
-from db.filecheck import APPLICATION_ID, check_file
-from db.migrations import SCHEMA_VERSION
 from db.paths import backups_dir
 from db.records import add_record, delete_record, get_record
 from db.sample import create_sample
+from db.sqlite.casefile import CaseFile
+from db.sqlite.filecheck import APPLICATION_ID, check_file
+from db.sqlite.migrations import SCHEMA_VERSION
 from desktop.cli import main as cli_main
 
 

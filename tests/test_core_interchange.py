@@ -13,11 +13,11 @@ from core_fixtures import folder_listing, minimal_document, table_rows
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from db.casefile import CaseFile
 from db.errors import CaseFileError
 from db.fields import JSON_ORDER, KINDS, Kind
 from db.interchange import dumps, export_document, export_json, import_document, import_json, loads
 from db.records import add_record, update_record
+from db.sqlite.casefile import CaseFile
 
 
 def _export_text(path) -> str:

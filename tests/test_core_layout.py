@@ -8,7 +8,7 @@ import sys
 from core_fixtures import REPO_ROOT, cli_env
 
 CORE_MODULES = (
-    "db.casefile",
+    "db.sqlite.casefile",
     "db.records",
     "db.queries",
     "db.search",
@@ -16,8 +16,8 @@ CORE_MODULES = (
     "db.document_check",
     "db.csv_export",
     "db.sample",
-    "db.filecheck",
-    "db.migrations",
+    "db.sqlite.filecheck",
+    "db.sqlite.migrations",
     "db.dates",
     "db.paths",
     "db.errors",
@@ -77,7 +77,7 @@ def test_naming_and_checking_a_packet_does_not_load_reportlab(tmp_path):
     reportlab (a second of imports); only the export job itself does."""
     code = (
         "import sys; from pathlib import Path; "
-        "from db.casefile import CaseFile; from db.interchange import export_document; "
+        "from db.sqlite.casefile import CaseFile; from db.interchange import export_document; "
         "from db.sample import create_sample; "
         "from desktop.briefing import preflight, suggested_filename; "
         "from desktop.briefing_export import default_output, load_options; "

@@ -12,13 +12,13 @@ import pytest
 from briefing_fixtures import pdftotext_pages
 from core_fixtures import make_v1_file, minimal_document, table_rows
 
-from db.casefile import CaseFile
 from db.csv_export import export_csv
 from db.errors import InterchangeError
 from db.fields import KINDS, Kind
 from db.interchange import dumps, export_document, import_document, loads
 from db.records import add_record, get_record, update_record
 from db.search import search
+from db.sqlite.casefile import CaseFile
 from desktop.briefing.options import BriefingOptions
 from desktop.briefing.render import render_briefing
 

@@ -10,12 +10,12 @@ from core_fixtures import make_v1_file, plain_connect, sha256, side_files, table
 from sqlmodel import SQLModel
 
 from db import models
-from db.casefile import CaseFile
 from db.fields import Kind
-from db.filecheck import check_file, reference_schema
-from db.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
 from db.paths import backups_dir
 from db.records import add_record, get_case, get_record, update_case
+from db.sqlite.casefile import CaseFile
+from db.sqlite.filecheck import check_file, reference_schema
+from db.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
 
 MEMBER_IDS = ("22222222-2222-4222-8222-222222222222", "33333333-3333-4333-8333-333333333333")
 
@@ -45,7 +45,7 @@ def test_migrate_runs_each_step_once_and_bumps_user_version():
 
 
 def test_a_failing_step_changes_nothing():
-    from db.migrations import Migration
+    from db.sqlite.migrations import Migration
 
     broken = (*MIGRATIONS[:1], Migration(2, "broken", ("CREATE TABLE half (x)", "THIS IS NOT SQL")))
     conn = sqlite3.connect(":memory:", isolation_level=None)

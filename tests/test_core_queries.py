@@ -7,12 +7,10 @@ from core_fixtures import plain_connect
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from db.casefile import CaseFile
 from db.dates import PartialDate
-from db.fields import JSON_ORDER, KINDS, Kind
+from db.fields import FTS_TABLE_NAMES, JSON_ORDER, KINDS, Kind
 from db.interchange import export_document
 from db.queries import (
-    FTS_TABLES,
     LIST_COLUMNS,
     ListQuery,
     all_tags,
@@ -27,6 +25,7 @@ from db.queries import (
 from db.records import add_record, insert_record, update_record
 from db.sample import sample_document
 from db.search import HIT_END, HIT_START, search
+from db.sqlite.casefile import CaseFile
 
 NOCASE = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 DATE_COLUMNS = {"date", "published", "issued"}
@@ -393,7 +392,7 @@ def test_the_search_index_follows_edits_and_deletes(empty_cf):
     # The index in the file is consistent with its table (FTS5 raises if it is not).
     conn = plain_connect(empty_cf.path)
     try:
-        for fts in FTS_TABLES.values():
+        for fts in FTS_TABLE_NAMES.values():
             conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('integrity-check')")
     finally:
         conn.close()

@@ -7,12 +7,12 @@ import re
 import pytest
 from core_fixtures import SEED_ARTICLE
 
-from db.casefile import CaseFile
 from db.dates import PartialDate
 from db.fields import Kind
 from db.interchange import export_document
 from db.queries import counts
 from db.sample import SAMPLE_FILE_NAME, create_sample, sample_document
+from db.sqlite.casefile import CaseFile
 
 # Copied character for character from the article (curly quotes and apostrophes included).
 BRENNAN_BLOCK = (

@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from core_fixtures import table_rows
 
-from db.casefile import CaseFile
 from db.document_check import VERSION
 from db.errors import CaseFileError, InterchangeError
 from db.fields import CASE_FIELDS, KINDS, FieldSpec, FieldType, Kind, choice_label
-from db.filecheck import MAX_VALUE_BYTES
 from db.interchange import import_document, loads
 from db.records import add_record, get_case, get_record, update_case, update_record
+from db.sqlite.casefile import CaseFile
+from db.sqlite.filecheck import MAX_VALUE_BYTES
 
 # ----- the records the cases refer to -----------------------------------------------------
 

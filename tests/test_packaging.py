@@ -168,9 +168,9 @@ def test_spec_data_files_and_migrations(monkeypatch, tmp_path) -> None:
     assert datas["db/sample/caisi-review.json"] == "db/sample"
     for src in datas:
         assert (ROOT / src).exists(), src
-    steps = sorted(p.stem for p in (ROOT / "db" / "migrations").glob("m[0-9]*.py"))
+    steps = sorted(p.stem for p in (ROOT / "db" / "sqlite" / "migrations").glob("m[0-9]*.py"))
     assert steps, "no migration modules found"
-    assert sorted(analysis["hiddenimports"]) == [f"db.migrations.{s}" for s in steps]
+    assert sorted(analysis["hiddenimports"]) == [f"db.sqlite.migrations.{s}" for s in steps]
     (script,) = calls["Analysis"][0].args[0]
     assert Path(script) == ROOT / "resources" / "packaging" / "casefile_launcher.py"
 

@@ -15,14 +15,14 @@ import time
 import pytest
 from reliability_helpers import listing, record, sha256
 
-import db.backups as backups_module
+import db.sqlite.backups as backups_module
 from db import interchange, records
-from db.backups import KEEP, backup_if_changed, backup_key, case_folder, list_backups
-from db.casefile import CaseFile
 from db.errors import CaseFileError
 from db.fields import Kind
-from db.filecheck import check_file
 from db.paths import backups_dir
+from db.sqlite.backups import KEEP, backup_if_changed, backup_key, case_folder, list_backups
+from db.sqlite.casefile import CaseFile
+from db.sqlite.filecheck import check_file
 from desktop import file_dialogs
 from desktop.actions import ActionId
 from desktop.dialogs.restore_backup import RestoreBackupDialog

@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 from reliability_helpers import CRASH_WORKER, child_env, env_int, listing, read_line, record
 
-from db.casefile import CaseFile
 from db.fields import Kind
-from db.filecheck import has_hot_journal
 from db.lock import lock_path
 from db.records import add_record
+from db.sqlite.casefile import CaseFile
+from db.sqlite.filecheck import has_hot_journal
 
 pytestmark = pytest.mark.skipif(
     sys.platform == "win32", reason="SIGKILL does not exist on Windows (TerminateProcess is not the same test)"

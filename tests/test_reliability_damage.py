@@ -31,11 +31,11 @@ from reliability_helpers import (
 )
 
 from db import interchange, queries, records, search
-from db.casefile import CaseFile
 from db.errors import CaseFileError
 from db.fields import KINDS, Kind
 from db.lock import lock_path
 from db.sample import create_sample
+from db.sqlite.casefile import CaseFile
 from desktop.actions import ActionId
 from desktop.cli import main as cli_main
 from tests.gui_helpers import open_window, when_modal

@@ -15,9 +15,9 @@ import time
 
 from reliability_helpers import env_int, pdftotext, record
 
-from db.casefile import CaseFile
 from db.fields import Kind
 from db.records import add_record, insert_record
+from db.sqlite.casefile import CaseFile
 from desktop.briefing.options import BriefingOptions
 from desktop.briefing_export import export_snapshot
 

@@ -28,10 +28,10 @@ from hypothesis import strategies as st
 from reliability_helpers import env_int, listing, record
 
 from db import interchange, queries
-from db.casefile import CaseFile
 from db.errors import CaseFileError, InterchangeError
 from db.fields import JSON_ORDER, KINDS
 from db.sample import sample_document
+from db.sqlite.casefile import CaseFile
 
 TOTAL = env_int("CASEFILE_FUZZ_EXAMPLES", 200)
 SHARES = {"random JSON": 0.2, "case-shaped": 0.2, "bytes": 0.1, "mutated sample": 0.5}

@@ -22,10 +22,10 @@ import pytest
 from core_fixtures import run_cli
 from reliability_helpers import record, sha256
 
-from db.casefile import CaseFile
 from db.errors import RefusedFileError
-from db.filecheck import MAX_VALUE_BYTES, check_file
 from db.sample import create_sample
+from db.sqlite.casefile import CaseFile
+from db.sqlite.filecheck import MAX_VALUE_BYTES, check_file
 from desktop.cli import main as cli_main
 from tests.gui_helpers import open_window, when_modal
 

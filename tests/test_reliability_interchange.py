@@ -30,13 +30,13 @@ import pytest
 from core_fixtures import folder_listing, minimal_document
 from reliability_helpers import record
 
-from db.casefile import CaseFile
 from db.csv_export import CASE_CSV, CSV_NAMES, export_csv
 from db.errors import InterchangeError
 from db.fields import Kind
-from db.filecheck import MAX_VALUE_BYTES
 from db.interchange import export_document, import_json
 from db.records import add_record, update_case
+from db.sqlite.casefile import CaseFile
+from db.sqlite.filecheck import MAX_VALUE_BYTES
 
 MB = MAX_VALUE_BYTES // 1_048_576
 TOO_LONG = f"longer than the {MB} MB a case file can hold"

@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 from reliability_helpers import REPO_ROOT, age_leftovers, child_env, listing, record
 
-from db.casefile import CaseFile
 from db.csv_export import CASE_CSV, CSV_NAMES, export_csv, finish_interrupted_export
 from db.errors import CaseFileError
 from db.interchange import export_document, export_json, import_json
 from db.records import update_case
+from db.sqlite.casefile import CaseFile
 from db.tempfiles import clean_stale_temp_files, is_temp_name
 from desktop.briefing.options import BriefingOptions
 from desktop.briefing.render import render_briefing
@@ -40,7 +40,7 @@ _KILLED_IN_CSV_EXPORT = """
 import os, signal, sys
 from pathlib import Path
 import db.csv_export as csv_export
-from db.casefile import CaseFile
+from db.sqlite.casefile import CaseFile
 
 case, folder, step, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 # "write": each file of the set written; "move": each file of a complete set moved into place.
@@ -212,7 +212,7 @@ def die_at_the_target(src, dst):
     return real_replace(src, dst)
 
 os.replace = die_at_the_target
-from db.casefile import CaseFile
+from db.sqlite.casefile import CaseFile
 from db.interchange import export_document, export_json
 
 with CaseFile.open(Path(sys.argv[1]), read_only=True) as cf:

@@ -12,8 +12,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 import pytest
 from reliability_helpers import record
 
-from db.casefile import CaseFile
 from db.locations import _windows_remote, filesystem_type, location_risk, read_mounts, sync_service
+from db.sqlite.casefile import CaseFile
 from tests.gui_helpers import open_window
 
 SYNC_PATHS = {

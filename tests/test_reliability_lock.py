@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QMessageBox
 from reliability_helpers import Holder, record, sha256
 
 from db import queries
-from db.casefile import CaseFile
 from db.fields import Kind
 from db.lock import FileInUseError, lock_path, read_owner
+from db.sqlite.casefile import CaseFile
 from tests.gui_helpers import open_window, when_modal
 
 pytestmark = pytest.mark.skipif(

@@ -11,9 +11,9 @@ import pytest
 from core_fixtures import make_v1_file
 from reliability_helpers import listing, record, sha256
 
-import db.casefile as casefile_module
-from db.casefile import CaseFile
+import db.sqlite.casefile as casefile_module
 from db.errors import CaseFileError
+from db.sqlite.casefile import CaseFile
 
 
 def _pages(path: Path) -> int:

@@ -17,8 +17,8 @@ import pytest
 from reliability_helpers import listing, record
 
 from db import records
-from db.casefile import FTS_SECURE_DELETE, CaseFile
 from db.fields import Kind
+from db.sqlite.casefile import FTS_SECURE_DELETE, CaseFile
 from desktop.actions import ActionId
 from tests.gui_helpers import open_window
 

@@ -22,9 +22,9 @@ from reliability_helpers import record, sha256
 from test_reliability_damage import NOT_CASE_FILES
 from test_reliability_hostile import HOSTILE
 
-from db.casefile import CaseFile
 from db.errors import CaseFileError
 from db.sample import create_sample
+from db.sqlite.casefile import CaseFile
 from desktop.cli import main as cli_main
 
 

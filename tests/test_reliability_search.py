@@ -25,11 +25,11 @@ import pytest
 from reliability_helpers import record
 
 from db import search as search_module
-from db.casefile import CaseFile
 from db.fields import Kind
-from db.queries import fts_query
 from db.records import add_record
 from db.search import HIT_END, HIT_START, MAX_PIECE, SNIPPET_SCAN_LIMIT, SNIPPET_TOKENS, search
+from db.sqlite.casefile import CaseFile
+from db.sqlite.fts import fts_query
 from desktop.dialogs import search_dialog
 from tests.core_fixtures import SEED_ARTICLE, make_v1_file
 from tests.gui_helpers import open_window

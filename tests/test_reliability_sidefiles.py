@@ -21,12 +21,12 @@ import pytest
 from reliability_helpers import Holder, integrity, listing, record, sha256
 
 from db import records
-from db.casefile import CaseFile
 from db.errors import CaseFileError, RefusedFileError
 from db.fields import Kind
-from db.filecheck import check_file, has_hot_journal
 from db.interchange import export_document, import_json
 from db.lock import FileInUseError, lock_path
+from db.sqlite.casefile import CaseFile
+from db.sqlite.filecheck import check_file, has_hot_journal
 from tests.core_fixtures import run_cli
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="symbolic links, named pipes and SIGKILL")
@@ -321,7 +321,7 @@ def test_a_new_file_never_inherits_the_old_files_journal(sample_path, tmp_path, 
             records.add_record(cf, Kind.ACTOR, {"name": "Only in the copy"})
             cf.save_copy(crashed, overwrite=True)
     else:
-        from db.backups import backup_if_changed, restore_backup
+        from db.sqlite.backups import backup_if_changed, restore_backup
 
         with CaseFile.open(sample_path) as cf:
             backup = backup_if_changed(cf)

@@ -28,15 +28,16 @@ import pytest
 from core_fixtures import make_v1_file, run_cli
 from reliability_helpers import record, sha256
 
-from db import csv_export, interchange, queries, records, search, stored_values
-from db.casefile import CaseFile
+from db import csv_export, interchange, queries, records, search
 from db.dates import PartialDate
 from db.errors import CaseFileError, RefusedFileError
 from db.fields import KINDS, Kind
-from db.filecheck import check_file
 from db.lock import lock_path
 from db.sample import create_sample
-from db.stored_values import repair_search_index, search_index_problems, stored_value_problem
+from db.sqlite import stored_values
+from db.sqlite.casefile import CaseFile
+from db.sqlite.filecheck import check_file
+from db.sqlite.stored_values import repair_search_index, search_index_problems, stored_value_problem
 from desktop.briefing_export import export_snapshot, load_options
 from desktop.cli import main as cli_main
 from tests.gui_helpers import open_window, when_modal

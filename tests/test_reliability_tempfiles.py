@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from reliability_helpers import REPO_ROOT, age_leftovers, child_env, listing, record
 
-from db.casefile import CaseFile
 from db.errors import CaseFileError
-from db.filecheck import check_file
+from db.sqlite.casefile import CaseFile
+from db.sqlite.filecheck import check_file
 from db.tempfiles import clean_stale_temp_files, is_temp_name
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 _KILLED_WHILE_BUILDING = """
 import os, signal, sys
 from pathlib import Path
-import db.casefile as casefile
+import db.sqlite.casefile as casefile
 from db.sample import create_sample
 
 real_replace = os.replace

@@ -99,7 +99,7 @@ def test_an_edit_on_a_full_disk_keeps_the_text_to_retry_and_the_file_intact(qtbo
 _LIMITED_CHILD = """
 import json, resource, signal, sys
 from pathlib import Path
-from db.casefile import CaseFile
+from db.sqlite.casefile import CaseFile
 from db.errors import CaseFileError
 from db.interchange import export_document, export_json, import_document
 from desktop.briefing.options import BriefingOptions

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import sqlite3
 import sys
 
 from PySide6 import __version__ as pyside_version
@@ -11,6 +10,7 @@ from PySide6.QtCore import qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from db.paths import resource_path
+from db.sqlite import version as sqlite_version
 
 from .. import APP_NAME, __version__
 
@@ -40,7 +40,7 @@ class AboutDialog(QDialog):
             f"<h2>{APP_NAME} {html.escape(__version__)}</h2>"
             "<p>Keep one policy matter in one case file, and print a marked briefing packet in one click.</p>"
             f"<p>Qt {qVersion()} · PySide6 {pyside_version} · Python {sys.version.split()[0]} · "
-            f"SQLite {sqlite3.sqlite_version} · reportlab {reportlab.Version}</p>",
+            f"SQLite {sqlite_version()} · reportlab {reportlab.Version}</p>",
             self,
         )
         heading.setWordWrap(True)

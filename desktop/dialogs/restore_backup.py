@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.backups import Backup
+from db.sqlite.backups import Backup
 
 BackupRole = Qt.ItemDataRole.UserRole + 1
 

@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.casefile import CaseFile
 from db.errors import CaseFileError
 from db.fields import KINDS, Kind
 from db.search import SearchHit, SearchStopped, search, shares_one_connection
+from db.sqlite.casefile import CaseFile
 
 from ..session import CaseSession
 from ..tasks import Job, JobCancelled

@@ -20,12 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.pool import QueuePool, StaticPool
 
+from ..errors import CaseFileError, RefusedFileError, WriteError, describe_sqlite_error
+from ..fields import FTS_TABLE_NAMES
+from ..lock import CaseLock, FileInUseError, LockUnavailableError
+from ..lock import acquire as acquire_lock
+from ..paths import backups_dir
+from ..tempfiles import clean_stale_temp_files, create_temp_beside
 from .copying import copy_database
-from .errors import CaseFileError, RefusedFileError, WriteError, describe_sqlite_error
-from .fields import FTS_TABLE_NAMES
 from .filecheck import (
     APPLICATION_ID,
     MAX_VALUE_BYTES,
@@ -35,12 +39,8 @@ from .filecheck import (
     has_hot_journal,
     play_back_journal,
 )
-from .lock import CaseLock, FileInUseError, LockUnavailableError
-from .lock import acquire as acquire_lock
 from .migrations import SCHEMA_VERSION, migrate
-from .paths import backups_dir
 from .sidefiles import SIDE_SUFFIXES, remove_side_files, rolled_back_copy, side_path
-from .tempfiles import clean_stale_temp_files, create_temp_beside
 
 SUFFIX = ".casefile"
 # FTS5's secure-delete option (removes a deleted row's words from the index at once).
@@ -181,9 +181,9 @@ class CaseFile:
     @classmethod
     def create(cls, path: str | os.PathLike[str], *, title: str = "Untitled case", overwrite: bool = False) -> CaseFile:
         """Create a new, empty case file at ``path`` and open it."""
-        from .records import insert_case_row
+        from ..records import insert_case_row
 
-        build_new_file(path, lambda conn: insert_case_row(conn, title=title), overwrite=overwrite)
+        create_file(path, lambda conn: insert_case_row(conn, title=title), overwrite=overwrite)
         return cls.open(path)
 
     @classmethod
@@ -339,7 +339,7 @@ class CaseFile:
         """Write a complete copy with SQLite's backup API (safe while the file is open).
 
         ``stop`` is asked between steps of the copy; when it says so, nothing is left at ``target``
-        and ``db.copying.CopyStopped`` is raised.
+        and ``db.sqlite.copying.CopyStopped`` is raised.
         """
         dest = Path(target)
         if dest.exists() and not overwrite:
@@ -397,6 +397,26 @@ def require_sqlite() -> None:
     if sqlite3.sqlite_version_info < MIN_SQLITE:
         wanted = ".".join(map(str, MIN_SQLITE))
         raise CaseFileError(f"Casefile needs SQLite {wanted} or newer; this system has {sqlite3.sqlite_version}.")
+
+
+def create_file(path: str | os.PathLike[str], write: Callable[[Connection], None], *, overwrite: bool = False) -> Path:
+    """Create a case file with the current schema, filled by ``write`` in one write transaction.
+
+    ``write`` gets a SQLAlchemy connection to the new file, which nobody else can see yet; the
+    file appears at ``path`` only when ``write`` has returned and everything is on disk.
+    """
+
+    def fill(conn: sqlite3.Connection) -> None:
+        engine = _make_engine(lambda: conn, single=True)
+        try:
+            with engine.connect().execution_options(casefile_begin="IMMEDIATE") as new, new.begin():
+                write(new)
+        except DBAPIError as exc:
+            if isinstance(exc.orig, sqlite3.Error):  # a full disk, say: reported as for any new file
+                raise exc.orig from None
+            raise
+
+    return build_new_file(path, fill, overwrite=overwrite)
 
 
 def build_new_file(

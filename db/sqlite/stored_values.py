@@ -29,8 +29,8 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
-from .errors import CaseFileError, describe_sqlite_error
-from .fields import CASE_FIELDS, KINDS, FieldType, Kind
+from ..errors import CaseFileError, describe_sqlite_error
+from ..fields import CASE_FIELDS, KINDS, FieldType, Kind
 
 log = logging.getLogger("casefile.values")
 

@@ -18,8 +18,8 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
-from .errors import CaseFileError, NewerVersionError, RefusedFileError
-from .lock import held_elsewhere
+from ..errors import CaseFileError, NewerVersionError, RefusedFileError
+from ..lock import held_elsewhere
 from .migrations import MIGRATIONS, SCHEMA_VERSION, migrate
 from .sidefiles import full_check_problem, rolled_back_copy, side_file_problem
 
@@ -334,7 +334,7 @@ def check_file(path: str | os.PathLike[str]) -> FileReport:
     """Run every open-time check on ``path``; raise RefusedFileError/CaseFileError if it fails.
 
     Reads only, whatever lies beside the file: a write-ahead log or a linked side file refuses
-    it (see db.sidefiles), and a hot journal left by a crash is played back into a private copy
+    it (see db.sqlite.sidefiles), and a hot journal left by a crash is played back into a private copy
     and checked there in full; the report then says ``pending_rollback`` and the journal is
     played back into the file itself only when it is opened for editing (``play_back_journal``).
     """

@@ -24,11 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import CaseFileError
+from ..paths import backups_dir
 from .casefile import SUFFIX, CaseFile, build_new_file
 from .copying import CopyStopped, copy_database
-from .errors import CaseFileError
 from .filecheck import check_connection_uri, check_file
-from .paths import backups_dir
 
 KEEP = 10
 _NAME = re.compile(r"^(?P<stamp>\d{4}-\d{2}-\d{2} \d{6}) #(?P<counter>\d+)" + re.escape(SUFFIX) + "$")
@@ -101,7 +101,7 @@ def backup_if_changed(
     Returns the new backup, or None when nothing changed. Raises CaseFileError if the copy
     cannot be written or does not verify (the bad copy is removed). ``stop`` is asked between
     steps of the copy and before the check: once it says so, the unfinished backup is removed
-    and ``db.copying.CopyStopped`` raised (a case being closed does not wait for its backup).
+    and ``db.sqlite.copying.CopyStopped`` raised (a case being closed does not wait for its backup).
     """
     if cf.path is None:
         return None

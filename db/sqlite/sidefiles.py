@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from .lock import not_a_plain_file
+from ..lock import not_a_plain_file
 
 SIDE_SUFFIXES = ("-journal", "-wal", "-shm")
 

@@ -1,0 +1,58 @@
+"""Filling a new case file in bulk (JSON import): the schema's indexes and full-text triggers
+are set aside while the rows go in, and built once at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from ..fields import JSON_ORDER, KINDS
+from . import driver
+
+
+@contextmanager
+def bulk_load(conn: Connection) -> Iterator[None]:
+    """Around the inserts into a new file nobody can see yet, inside its write transaction.
+
+    References may point forwards within the rows (an actor affiliated with a later one), so
+    foreign keys are checked at commit. The full-text index is filled in bulk at the end rather
+    than row by row through its triggers (about ten times faster), and secondary indexes are
+    built once (one sort instead of 100,000 inserts into each b-tree); both are put back with
+    exactly the SQL they had, so the schema is unchanged.
+    """
+    conn.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
+    triggers = conn.execute(
+        sa.text(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%\\_fts\\_%' ESCAPE '\\' "
+            "ORDER BY rowid"
+        )
+    ).all()
+    for name, _sql in triggers:
+        conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
+    indexes = conn.execute(
+        sa.text("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid")
+    ).all()
+    for name, _sql in indexes:
+        conn.execute(sa.text(f'DROP INDEX "{name}"'))
+    yield
+    for _name, sql in indexes:
+        conn.exec_driver_sql(sql)
+    for kind in JSON_ORDER:
+        fts = KINDS[kind].fts
+        conn.execute(sa.text(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')"))
+    for _name, sql in triggers:
+        conn.exec_driver_sql(sql)
+
+
+def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows given as value tuples in ``columns`` order.
+
+    Straight through the driver's ``executemany``: SQLAlchemy's handling of each row's
+    parameters made a 100,000-record import 40% slower.
+    """
+    marks = ", ".join("?" for _ in columns)
+    driver.execute_many(conn, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)

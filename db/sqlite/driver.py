@@ -1,0 +1,60 @@
+"""Reads and bulk writes straight through the driver's cursor, where SQLAlchemy's handling of
+each row would cost too much, and the driver's progress handler.
+
+Each function takes a connection from ``CaseFile.read``/``write``; the reads take a ``text()``
+statement with named binds, so the SQL is the same as what ``Connection.execute`` would run: a
+store on another database gives the same results through its own cursor (or plain ``execute``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, TextClause
+
+
+def _driver(conn: Connection) -> sqlite3.Connection:
+    raw = conn.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
+
+
+def rowid_array(conn: Connection, statement: TextClause, params: Mapping[str, Any] | None = None) -> array[int]:
+    """The first column of every row as an ``array`` of machine integers (no Python object per row)."""
+    cursor = _driver(conn).execute(statement.text, params or {})
+    out = array("q")
+    while batch := cursor.fetchmany(8192):
+        out.extend(row[0] for row in batch)
+    return out
+
+
+def rows(conn: Connection, statement: TextClause, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+    """Every row as a plain tuple."""
+    return _driver(conn).execute(statement.text, params or {}).fetchall()
+
+
+def first_value(conn: Connection, statement: TextClause, params: Mapping[str, Any] | None = None) -> Any:
+    """The first column of the first row (None when there is no row)."""
+    row = _driver(conn).execute(statement.text, params or {}).fetchone()
+    return None if row is None else row[0]
+
+
+def execute_many(conn: Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """Run one statement with ``?`` markers once per row of values (bulk writes)."""
+    _driver(conn).executemany(sql, rows)
+
+
+@contextmanager
+def checked_every(conn: Connection, steps: int, check: Callable[[], int]) -> Iterator[None]:
+    """Call ``check`` every ``steps`` virtual machine steps of the statements run on ``conn``;
+    when it returns non-zero the running statement ends with an "interrupted" error."""
+    driver = _driver(conn)
+    driver.set_progress_handler(check, steps)
+    try:
+        yield
+    finally:
+        driver.set_progress_handler(None, 0)

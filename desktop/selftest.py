@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import platform
 import shutil
-import sqlite3
 import sys
 import tempfile
 import time
@@ -64,40 +63,23 @@ def check_runtime(_ctx: Context) -> str:
 
 def check_sqlite(_ctx: Context) -> str:
     """The SQLite library is new enough and has FTS5 and the JSON functions."""
-    from db.sqlite.casefile import MIN_SQLITE
+    from db.sqlite import probe
 
-    wanted = ".".join(map(str, MIN_SQLITE))
-    if sqlite3.sqlite_version_info < MIN_SQLITE:
-        raise CheckFailed(f"SQLite {sqlite3.sqlite_version} is older than the {wanted} Casefile needs")
-    conn = sqlite3.connect(":memory:")
     try:
-        conn.execute("CREATE VIRTUAL TABLE probe USING fts5(body)")
-        conn.execute("INSERT INTO probe(body) VALUES ('voluntary pre-release review')")
-        hits = conn.execute("SELECT count(*) FROM probe WHERE probe MATCH 'review'").fetchone()[0]
-        if hits != 1:
-            raise CheckFailed(f"FTS5 search found {hits} rows, expected 1")
-        if conn.execute("SELECT json_extract('{\"a\": [1, 2]}', '$.a[1]')").fetchone()[0] != 2:
-            raise CheckFailed("the JSON functions give a wrong answer")
-    except sqlite3.OperationalError as exc:
-        raise CheckFailed(f"SQLite {sqlite3.sqlite_version} lacks FTS5 or JSON: {exc}") from None
-    finally:
-        conn.close()
-    return f"SQLite {sqlite3.sqlite_version} (needs {wanted}+), FTS5 and JSON work"
+        return probe.library()
+    except probe.ProbeFailed as exc:
+        raise CheckFailed(str(exc)) from None
 
 
 def check_migrations(_ctx: Context) -> str:
     """Every migration step is bundled and they build a schema the file checks accept."""
     from db.sqlite.filecheck import reference_schema
-    from db.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
+    from db.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
+    from db.sqlite.probe import fresh_schema
 
     if len(MIGRATIONS) != SCHEMA_VERSION:
         raise CheckFailed(f"{len(MIGRATIONS)} migration steps bundled for schema version {SCHEMA_VERSION}")
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    try:
-        done = migrate(conn)
-        objects = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0]
-    finally:
-        conn.close()
+    done, objects = fresh_schema()
     if done != list(range(1, SCHEMA_VERSION + 1)):
         raise CheckFailed(f"steps run on a new file: {done}")
     if not reference_schema(SCHEMA_VERSION):
@@ -175,17 +157,13 @@ def check_file_checks(ctx: Context) -> str:
     """The open-time checks pass the sample and refuse a copy with a planted trigger."""
     from db.errors import RefusedFileError
     from db.sqlite.filecheck import check_file
+    from db.sqlite.probe import plant_trigger
 
     sample = ctx.need_sample()
     report = check_file(sample)
     planted = ctx.folder / "planted.casefile"
     shutil.copyfile(sample, planted)
-    conn = sqlite3.connect(planted)
-    try:
-        conn.execute("CREATE TRIGGER planted AFTER INSERT ON actor BEGIN SELECT 1; END")
-        conn.commit()
-    finally:
-        conn.close()
+    plant_trigger(planted)
     try:
         check_file(planted)
     except RefusedFileError:

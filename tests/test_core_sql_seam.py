@@ -21,13 +21,6 @@ SCANNED = (REPO_ROOT / "db", REPO_ROOT / "desktop")
 # Names that mean raw driver access when they appear in code (not in comments or docstrings).
 RAW_NAMES = {"sqlite3", "driver_connection", "exec_driver_sql"}
 
-# Files outside the seam allowed to use the names above, each with the reason.
-ALLOWED: dict[str, str] = {
-    "desktop/selftest.py": (
-        "the self-test probes the installed SQLite library itself (version, FTS5, JSON functions) and "
-        "plants a trigger in a raw copy of the sample to see the file checks refuse it"
-    ),
-}
 
 _SQL_WORDS = re.compile(r"\b(SELECT|INSERT INTO|UPDATE|DELETE FROM|WHERE|VALUES|MATCH|LIMIT|ORDER BY)\b")
 # A "?" as a bind marker: not a regular expression's "(?P<", "(?<", "(?:", "(?=", "(?!" or "(?#".
@@ -96,16 +89,8 @@ def test_no_raw_sqlite_or_bind_markers_outside_the_seam() -> None:
     for path in _sources():
         name = path.relative_to(REPO_ROOT).as_posix()
         source = path.read_text(encoding="utf-8")
-        if name in ALLOWED:
-            continue
         names = _raw_names(source)
         if names:
             problems.append(f"{name} uses {', '.join(sorted(names))}")
         problems.extend(f"{name}:{entry}" for entry in _placeholders(ast.parse(source)))
     assert problems == []
-
-
-def test_every_allowed_exception_is_still_needed() -> None:
-    for name in ALLOWED:
-        source = (REPO_ROOT / name).read_text(encoding="utf-8")
-        assert _raw_names(source), f"{name} no longer needs its exception"

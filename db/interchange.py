@@ -21,6 +21,7 @@ from .casefile import CaseFile, build_new_file
 from .document_check import FORMAT, MAX_ERRORS, VERSION, Plan, check_document, error_line
 from .errors import CaseFileError, InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
+from .migrations.m0004_sort_names import fill_statements as fill_sort_names
 from .tempfiles import clean_stale_temp_files, create_temp_beside
 from .values import decode_list
 
@@ -292,10 +293,11 @@ def _write_plan(conn: sqlite3.Connection, plan: Plan, progress: Callable[[int, i
         conn.execute("PRAGMA defer_foreign_keys = ON")
         # The new file is not visible to anyone yet: index the text in bulk at the end rather
         # than row by row through the full-text triggers (about ten times faster), then put
-        # the triggers back with exactly the SQL they had, so the schema is unchanged.
+        # the triggers back with exactly the SQL they had, so the schema is unchanged. The
+        # stored sort names are likewise filled at the end, one statement per column.
         triggers = conn.execute(
-            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%\\_fts\\_%' ESCAPE '\\' "
-            "ORDER BY rowid"
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND (name LIKE '%\\_fts\\_%' ESCAPE '\\' "
+            "OR name LIKE 'sort\\_%' ESCAPE '\\') ORDER BY rowid"
         ).fetchall()
         for name, _sql in triggers:
             conn.execute(f'DROP TRIGGER "{name}"')
@@ -320,6 +322,8 @@ def _write_plan(conn: sqlite3.Connection, plan: Plan, progress: Callable[[int, i
                 done += len(rows[start : start + 5000])
                 if progress:
                     progress(done, total)
+        for sql in fill_sort_names():
+            conn.execute(sql)
         for _name, sql in indexes:
             conn.execute(sql)
         for kind in JSON_ORDER:

@@ -63,6 +63,7 @@ class Actor(SQLModel, table=True):
     tags: str = "[]"
     created_at: str
     updated_at: str
+    affiliation_sort: str | None = None  # derived: the name shown, kept by triggers for sorting
 
 
 class Statement(SQLModel, table=True):
@@ -82,6 +83,8 @@ class Statement(SQLModel, table=True):
     tags: str = "[]"
     created_at: str
     updated_at: str
+    speaker_sort: str | None = None  # derived: the name shown, kept by triggers for sorting
+    source_sort: str | None = None  # derived: the name shown, kept by triggers for sorting
 
 
 class Directive(SQLModel, table=True):
@@ -105,6 +108,8 @@ class Directive(SQLModel, table=True):
     tags: str = "[]"
     created_at: str
     updated_at: str
+    issuer_sort: str | None = None  # derived: the name shown, kept by triggers for sorting
+    parties_sort: str | None = None  # derived: the name shown, kept by triggers for sorting
 
 
 class DirectiveParty(SQLModel, table=True):
@@ -133,6 +138,8 @@ class TimelineEntry(SQLModel, table=True):
     tags: str = "[]"
     created_at: str
     updated_at: str
+    source_sort: str | None = None  # derived: the name shown, kept by triggers for sorting
+    actors_sort: str | None = None  # derived: the name shown, kept by triggers for sorting
 
 
 class TimelineActor(SQLModel, table=True):

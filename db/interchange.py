@@ -294,7 +294,7 @@ def _write_plan(conn: sqlite3.Connection, plan: Plan, progress: Callable[[int, i
         # The new file is not visible to anyone yet: index the text in bulk at the end rather
         # than row by row through the full-text triggers (about ten times faster), then put
         # the triggers back with exactly the SQL they had, so the schema is unchanged. The
-        # stored sort names are likewise filled at the end, one statement per column.
+        # stored sort names are likewise filled at the end, one statement per table.
         triggers = conn.execute(
             "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND (name LIKE '%\\_fts\\_%' ESCAPE '\\' "
             "OR name LIKE 'sort\\_%' ESCAPE '\\') ORDER BY rowid"

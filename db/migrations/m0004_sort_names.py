@@ -120,14 +120,20 @@ def _columns() -> list[str]:
 
 def fill_statements() -> list[str]:
     """Statements computing the stored sort names of rows written while the triggers were absent
-    (the rows this migration finds, and a bulk import); rows without a reference keep NULL."""
-    out: list[str] = []
+    (the rows this migration finds, and a bulk import): one per table, as rewriting the rows is
+    most of the cost; rows without a reference keep NULL."""
+    columns: dict[str, list[tuple[str, str, str]]] = {}  # table -> (sort column, value, row has one)
     for table, ref, sort, target, name, _index in _SINGLE:
-        out.append(f"UPDATE {table} SET {sort} = {_name(target, name, f'{table}.{ref}')} WHERE {ref} IS NOT NULL")
+        columns.setdefault(table, []).append((sort, _name(target, name, f"{table}.{ref}"), f"{ref} IS NOT NULL"))
     for table, sort, link, owner, _index in _LISTS:
-        out.append(
-            f"UPDATE {table} SET {sort} = {_names(link, owner, f'{table}.id')} WHERE id IN (SELECT {owner} FROM {link})"
+        columns.setdefault(table, []).append(
+            (sort, _names(link, owner, f"{table}.id"), f"id IN (SELECT {owner} FROM {link})")
         )
+    out: list[str] = []
+    for table, sets in columns.items():
+        assignments = ", ".join(f"{sort} = {value}" for sort, value, _where in sets)
+        where = " OR ".join(where for _sort, _value, where in sets)
+        out.append(f"UPDATE {table} SET {assignments} WHERE {where}")
     return out
 
 

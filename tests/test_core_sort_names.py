@@ -8,6 +8,7 @@ dropping it and watching the same writes go wrong.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -35,7 +36,9 @@ STORED = [
     if col.sort.split()[0].endswith("_sort")
 ]
 SORT_TRIGGERS = sorted(
-    name for name, (kind, _table, _sql) in reference_schema(SCHEMA_VERSION).items() if kind == "trigger" and name.startswith("sort_")
+    name
+    for name, (kind, _table, _sql) in reference_schema(SCHEMA_VERSION).items()
+    if kind == "trigger" and name.startswith("sort_")
 )
 
 
@@ -178,8 +181,8 @@ def user_writes(case: Case) -> list[tuple[str, Callable[[], object]]]:
         delete("source deleted", Kind.SOURCE, case.s1),
         restore("source deleted"),
         # new records with references
-        ("timeline entry added", lambda: add_record(cf, Kind.TIMELINE, {"date": "2025", "title": "Five",
-                                                                     "actors": [case.zeta, case.kim], "source": case.s2})),
+        ("timeline entry added", lambda: add_record(cf, Kind.TIMELINE, {
+            "date": "2025", "title": "Five", "actors": [case.zeta, case.kim], "source": case.s2})),
         ("statement added", lambda: add_record(cf, Kind.STATEMENT, {"text": "Yes.", "speaker": case.kim,
                                                                    "source": case.s1})),
         ("directive added", lambda: add_record(cf, Kind.DIRECTIVE, {"title": "Order four", "issuer": case.zeta,
@@ -194,49 +197,68 @@ def user_writes(case: Case) -> list[tuple[str, Callable[[], object]]]:
     return steps
 
 
+def _insert(table: str, **values: str) -> str:
+    """An INSERT of one row with the given text values (and fixed stamps, for a record)."""
+    if table not in ("timeline_actor", "directive_party"):
+        values.update(created_at="2024-01-01T00:00:00.000Z", updated_at="2024-01-01T00:00:00.000Z")
+    quoted = ", ".join(f"'{v}'" for v in values.values())
+    return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({quoted})"
+
+
 def outside_writes(case: Case) -> list[tuple[str, str]]:
-    """Writes only a file changed outside Casefile holds (foreign keys off): a linked record
-    deleted while still referred to (shown as "(missing)") and put back, link rows moved
-    with UPDATE, and links written before the record that owns them."""
+    """Writes only a file changed outside Casefile holds (foreign keys off): linked records
+    deleted while still referred to (shown as "(missing)") and put back, records inserted
+    with references, link rows moved with UPDATE, and links written before their owner."""
     return [
-        ("actor deleted while referred to", f"DELETE FROM actor WHERE id = '{case.anthropic}'"),
-        ("source deleted while referred to", f"DELETE FROM source WHERE id = '{case.s2}'"),
-        ("actor back", f"INSERT INTO actor (id, name, created_at, updated_at) VALUES ('{case.anthropic}', 'Back', "
-                       "'2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z')"),
-        ("source back", f"INSERT INTO source (id, title, created_at, updated_at) VALUES ('{case.s2}', 'again', "
-                        "'2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z')"),
-        ("actor deleted again", f"DELETE FROM actor WHERE id = '{case.zeta}'"),
-        ("actor back again", f"INSERT INTO actor (id, name, created_at, updated_at) VALUES ('{case.zeta}', 'zed', "
-                             "'2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z')"),
-        ("actor moved", f"UPDATE timeline_actor SET position = 1 - position WHERE entry_id = '{case.t2}'"),
-        ("party moved", f"UPDATE directive_party SET position = 1 - position WHERE directive_id = '{case.d1}'"),
-        ("links before their entry", "INSERT INTO timeline_actor (entry_id, actor_id, position) VALUES "
-                                     f"('e-new', '{case.kim}', 0)"),
-        ("entry after its links", "INSERT INTO timeline_entry (id, date, date_key, title, created_at, updated_at) "
-                                  "VALUES ('e-new', '2030', '2030', 'Later', '2024', '2024')"),
-        ("links before their directive", "INSERT INTO directive_party (directive_id, actor_id, position) VALUES "
-                                         f"('d-new', '{case.lee}', 0)"),
-        ("directive after its links", "INSERT INTO directive (id, title, created_at, updated_at) "
-                                      "VALUES ('d-new', 'Later', '2024', '2024')"),
+        ("actor deleted while referred to", f"DELETE FROM actor WHERE id = '{case.meta}'"),
+        ("party deleted while referred to", f"DELETE FROM actor WHERE id = '{case.anthropic}'"),
+        ("source deleted while referred to", f"DELETE FROM source WHERE id = '{case.s1}'"),
+        ("actor back", _insert("actor", id=case.meta, name="Back")),
+        ("party back", _insert("actor", id=case.anthropic, name="again")),
+        ("source back", _insert("source", id=case.s1, title="again")),
+        ("actor inserted with an affiliation", _insert("actor", id="a-new", name="Nu", affiliation_id=case.zeta)),
+        ("statement inserted with references",
+         _insert("statement", id="s-new", text="Said", speaker_id=case.kim, source_id=case.s2)),
+        ("directive inserted with an issuer", _insert("directive", id="d-0", title="Order", issuer_id=case.kim)),
+        ("entry inserted with a source",
+         _insert("timeline_entry", id="e-0", date="2031", date_key="2031", title="Then", source_id=case.s2)),
+        ("actors moved", f"UPDATE timeline_actor SET position = 1 - position WHERE entry_id = '{case.t1}'"),
+        ("parties moved", f"UPDATE directive_party SET position = 1 - position WHERE directive_id = '{case.d1}'"),
+        ("links before their entry", _insert("timeline_actor", entry_id="e-new", actor_id=case.kim, position="0")),
+        ("entry after its links", _insert("timeline_entry", id="e-new", date="2030", date_key="2030", title="Later")),
+        ("links before their directive",
+         _insert("directive_party", directive_id="d-new", actor_id=case.lee, position="0")),
+        ("directive after its links", _insert("directive", id="d-new", title="Later")),
     ]  # fmt: skip
 
 
-def _run(path: Path, *, drop: str | None = None) -> None:
-    """Make every write on a new small case at ``path``, checking the sorts after each one."""
-    with CaseFile.create(path, title="Sorts") as cf:
-        case = Case(cf)
-        check(cf)
-        if drop is not None:
-            with cf.write() as conn:
-                conn.exec_driver_sql(f'DROP TRIGGER "{drop}"')
-        for label, write in user_writes(case):
-            write()
-            try:
-                check(cf)
-            except AssertionError as exc:
-                raise AssertionError(f"after {label}: {exc}") from exc
-    conn = plain_connect(path)
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Case]:
+    """The small case, made once; each test works on a copy."""
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.casefile"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CASEFILE_HOME", str(folder / "home"))
+        with CaseFile.create(path, title="Sorts") as cf:
+            case = Case(cf)
+            check(cf)
+    return path, case
+
+
+def _run(template: tuple[Path, Case], folder: Path, *, drop: str | None = None) -> None:
+    """Make every write on a copy of the small case, checking the sorts after each one.
+
+    The writes from outside Casefile go to a second copy (they break what Casefile keeps
+    true), and come first: with ``drop``, most triggers fail there, quickly.
+    """
+    source, case = template
+    path, outside = folder / "sorts.casefile", folder / "outside.casefile"
+    shutil.copyfile(source, path)
+    shutil.copyfile(source, outside)
+    conn = plain_connect(outside)
     try:
+        if drop is not None:
+            conn.execute(f'DROP TRIGGER "{drop}"')
         for label, sql in outside_writes(case):
             conn.execute(sql)
             try:
@@ -245,16 +267,27 @@ def _run(path: Path, *, drop: str | None = None) -> None:
                 raise AssertionError(f"after {label}: {exc}") from exc
     finally:
         conn.close()
+    with CaseFile.open(path) as cf:
+        case.cf = cf
+        if drop is not None:
+            with cf.write() as write:
+                write.exec_driver_sql(f'DROP TRIGGER "{drop}"')
+        for label, step in user_writes(case):
+            step()
+            try:
+                check(cf)
+            except AssertionError as exc:
+                raise AssertionError(f"after {label}: {exc}") from exc
 
 
-def test_each_write_keeps_the_sorts_by_linked_names_in_the_shown_order(tmp_path):
-    _run(tmp_path / "sorts.casefile")
+def test_each_write_keeps_the_sorts_by_linked_names_in_the_shown_order(template, tmp_path):
+    _run(template, tmp_path)
 
 
 @pytest.mark.parametrize("trigger", SORT_TRIGGERS)
-def test_without_any_one_trigger_a_sort_goes_wrong(tmp_path, trigger):
-    with pytest.raises(AssertionError):
-        _run(tmp_path / "sorts.casefile", drop=trigger)
+def test_without_any_one_trigger_a_sort_goes_wrong(template, tmp_path, trigger):
+    with pytest.raises(AssertionError, match=r"^after "):
+        _run(template, tmp_path, drop=trigger)
 
 
 def test_the_stored_names_cover_every_linked_name_column():
@@ -297,32 +330,32 @@ def _uuid(name: str) -> str:
 
 def _version_3_file(path: Path) -> None:
     """A file as version 3 of the schema left it, with references, links and a missing actor."""
-    conn = plain_connect(path)
     u = _uuid
+    rows = [_insert("case_info", n="1", id=u("c"), title="Old")]
+    rows += [_insert("actor", id=u(f"a{i}"), name=name) for i, name in enumerate(["Meta", "anthropic", "Zeta"])]
+    rows.append(f"UPDATE actor SET affiliation_id = '{u('a0')}' WHERE id = '{u('a2')}'")
+    rows += [_insert("source", id=u(f"s{i}"), title=title) for i, title in enumerate(["beta", "Alpha"])]
+    for i, refs in enumerate([{"speaker_id": "a1", "source_id": "s0"}, {"speaker_id": "a0"}, {"source_id": "s1"}]):
+        rows.append(_insert("statement", id=u(f"st{i}"), text="Said", **{k: u(v) for k, v in refs.items()}))
+    rows.append(_insert("directive", id=u("d0"), title="Order", issuer_id=u("a2")))
+    rows += [
+        _insert("directive_party", directive_id=u("d0"), actor_id=u(a), position=str(i))
+        for i, a in enumerate(["a1", "a0"])
+    ]
+    for i, (source, actors) in enumerate([("s0", ["a0", "a1"]), ("s1", ["a1", "gone"]), (None, []), ("s0", ["a1"])]):
+        refs = {"source_id": u(source)} if source else {}
+        rows.append(_insert("timeline_entry", id=u(f"t{i}"), date="2024", date_key="2024", title="Entry", **refs))
+        rows += [
+            _insert("timeline_actor", entry_id=u(f"t{i}"), actor_id=u(a), position=str(p)) for p, a in enumerate(actors)
+        ]
+    conn = plain_connect(path)
     try:
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         migrate(conn, target=3)
-        stamp = "'2024-08-01T12:00:00.000Z'"
-        conn.execute(f"INSERT INTO case_info (n, id, title, created_at, updated_at) VALUES (1, ?, 'Old', {stamp}, {stamp})", (u("c"),))
-        for i, name in enumerate(["Meta", "anthropic", "Zeta"]):
-            conn.execute(f"INSERT INTO actor (id, name, created_at, updated_at) VALUES (?, ?, {stamp}, {stamp})", (u(f"a{i}"), name))
-        conn.execute("UPDATE actor SET affiliation_id = ? WHERE id = ?", (u("a0"), u("a2")))
-        for i, title in enumerate(["beta", "Alpha"]):
-            conn.execute(f"INSERT INTO source (id, title, created_at, updated_at) VALUES (?, ?, {stamp}, {stamp})", (u(f"s{i}"), title))
-        for i, (speaker, source) in enumerate([("a1", "s0"), ("a0", None), (None, "s1")]):
-            conn.execute("INSERT INTO statement (id, text, speaker_id, source_id, created_at, updated_at) "
-                         f"VALUES (?, 'Said', ?, ?, {stamp}, {stamp})",
-                         (u(f"st{i}"), speaker and u(speaker), source and u(source)))
-        conn.execute(f"INSERT INTO directive (id, title, issuer_id, created_at, updated_at) VALUES (?, 'Order', ?, {stamp}, {stamp})",
-                     (u("d0"), u("a2")))
-        conn.execute("INSERT INTO directive_party VALUES (?, ?, 0), (?, ?, 1)", (u("d0"), u("a1"), u("d0"), u("a0")))
-        for i, (source, actors) in enumerate([("s0", ["a0", "a1"]), ("s1", ["a1", "gone"]), (None, []), ("s0", ["a1"])]):
-            conn.execute("INSERT INTO timeline_entry (id, date, date_key, title, source_id, created_at, updated_at) "
-                         f"VALUES (?, '2024', '2024', 'Entry', ?, {stamp}, {stamp})", (u(f"t{i}"), source and u(source)))
-            for position, actor in enumerate(actors):
-                conn.execute("INSERT INTO timeline_actor VALUES (?, ?, ?)", (u(f"t{i}"), u(actor), position))
+        for sql in rows:
+            conn.execute(sql)
     finally:
-        conn.close()  # fmt: skip
+        conn.close()
 
 
 def test_a_version_3_file_is_upgraded_with_its_sort_names(tmp_path):
@@ -332,6 +365,10 @@ def test_a_version_3_file_is_upgraded_with_its_sort_names(tmp_path):
         assert cf.version == SCHEMA_VERSION
         check(cf)
         shown = _shown(cf, Kind.TIMELINE, "actors")
-        assert sorted(v for v in shown.values() if v) == ["Meta; anthropic", "anthropic", f"anthropic; {queries.MISSING}"]
+        assert sorted(v for v in shown.values() if v) == [
+            "Meta; anthropic",
+            "anthropic",
+            f"anthropic; {queries.MISSING}",
+        ]
         update_record(cf, Kind.ACTOR, _uuid("a1"), {"name": "Brennan"})
         check(cf)

@@ -21,7 +21,8 @@ from .casefile import CaseFile, build_new_file
 from .document_check import FORMAT, MAX_ERRORS, VERSION, Plan, check_document, error_line
 from .errors import CaseFileError, InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
-from .migrations.m0004_sort_names import fill_statements as fill_sort_names
+from .migrations.m0004_sort_names import LISTED_NAMES, NAMES
+from .queries import MISSING
 from .tempfiles import clean_stale_temp_files, create_temp_beside
 from .values import decode_list
 
@@ -294,7 +295,7 @@ def _write_plan(conn: sqlite3.Connection, plan: Plan, progress: Callable[[int, i
         # The new file is not visible to anyone yet: index the text in bulk at the end rather
         # than row by row through the full-text triggers (about ten times faster), then put
         # the triggers back with exactly the SQL they had, so the schema is unchanged. The
-        # stored sort names are likewise filled at the end, one statement per table.
+        # stored sort names are written with the rows (``_add_sort_names``) instead.
         triggers = conn.execute(
             "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND (name LIKE '%\\_fts\\_%' ESCAPE '\\' "
             "OR name LIKE 'sort\\_%' ESCAPE '\\') ORDER BY rowid"
@@ -310,6 +311,7 @@ def _write_plan(conn: sqlite3.Connection, plan: Plan, progress: Callable[[int, i
             conn.execute(f'DROP INDEX "{name}"')
         title = plan.case.pop("title")
         insert_case_row(conn, title=title, values=plan.case)
+        _add_sort_names(plan)
         order: list[tuple[str, list[tuple[Any, ...]], list[str]]] = []
         for kind in JSON_ORDER:
             order.append((KINDS[kind].table, plan.rows[kind], plan.columns[kind]))
@@ -322,8 +324,6 @@ def _write_plan(conn: sqlite3.Connection, plan: Plan, progress: Callable[[int, i
                 done += len(rows[start : start + 5000])
                 if progress:
                     progress(done, total)
-        for sql in fill_sort_names():
-            conn.execute(sql)
         for _name, sql in indexes:
             conn.execute(sql)
         for kind in JSON_ORDER:
@@ -336,3 +336,38 @@ def _write_plan(conn: sqlite3.Connection, plan: Plan, progress: Callable[[int, i
         if conn.in_transaction:  # SQLite already rolled back after a full disk or an I/O error
             conn.execute("ROLLBACK")
         raise
+
+
+def _add_sort_names(plan: Plan) -> None:
+    """Put the stored sort names into the planned rows, as the triggers would have (the name a
+    list column shows, see migration 4). Written with each row: filling them in afterwards
+    would rewrite, and split, nearly every page of the freshly written tables."""
+    kind_of = {KINDS[kind].table: kind for kind in JSON_ORDER}
+
+    def names(table: str, column: str) -> dict[str, str]:
+        kind = kind_of[table]
+        at_id, at_name = plan.columns[kind].index("id"), plan.columns[kind].index(column)
+        return {row[at_id]: row[at_name] for row in plan.rows[kind]}
+
+    added: dict[Kind, list[tuple[str, list[str | None]]]] = defaultdict(list)
+    for table, ref, sort, target, name, _index in NAMES:
+        kind = kind_of[table]
+        named, at = names(target, name), plan.columns[kind].index(ref)
+        values = [None if row[at] is None else named.get(row[at], MISSING) for row in plan.rows[kind]]
+        added[kind].append((sort, values))
+    actors = names("actor", "name")
+    for table, sort, link, _owner, _index in LISTED_NAMES:
+        kind = kind_of[table]
+        linked: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for owner_id, actor_id, position in plan.links[link]:
+            linked[owner_id].append((position, actors.get(actor_id, MISSING)))
+        at = plan.columns[kind].index("id")
+        values = [
+            "; ".join(n for _p, n in sorted(linked[row[at]])) if row[at] in linked else None for row in plan.rows[kind]
+        ]
+        added[kind].append((sort, values))
+    for kind, columns in added.items():
+        plan.columns[kind] = [*plan.columns[kind], *(sort for sort, _values in columns)]
+        plan.rows[kind] = [
+            (*row, *extra) for row, *extra in zip(plan.rows[kind], *(values for _s, values in columns), strict=True)
+        ]

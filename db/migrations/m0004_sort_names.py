@@ -22,7 +22,7 @@ DESCRIPTION = "stored, indexed sort names for columns showing a linked record's 
 _MISSING = "'(missing)'"
 
 # (table, reference column, sort column, linked table, linked name column, index name)
-_SINGLE = [
+NAMES = [
     ("actor", "affiliation_id", "affiliation_sort", "actor", "name", "actor_affiliation_sort"),
     ("statement", "speaker_id", "speaker_sort", "actor", "name", "statement_speaker_sort"),
     ("statement", "source_id", "source_sort", "source", "title", "statement_source_sort"),
@@ -31,7 +31,7 @@ _SINGLE = [
 ]
 
 # (table, sort column, link table, owner column, index name); the links point at actors.
-_LISTS = [
+LISTED_NAMES = [
     ("directive", "parties_sort", "directive_party", "directive_id", "directive_parties_sort"),
     ("timeline_entry", "actors_sort", "timeline_actor", "entry_id", "timeline_actors_sort"),
 ]
@@ -52,7 +52,7 @@ def _names(link: str, owner: str, ref: str) -> str:
 
 def _single_statements() -> list[str]:
     out: list[str] = []
-    for table, ref, sort, target, name, _index in _SINGLE:
+    for table, ref, sort, target, name, _index in NAMES:
         prefix = f"sort_{table}_{sort}"
         out.append(
             f"CREATE TRIGGER {prefix}_insert AFTER INSERT ON {table} "
@@ -80,7 +80,7 @@ def _single_statements() -> list[str]:
 
 def _list_statements() -> list[str]:
     out: list[str] = []
-    for table, sort, link, owner, _index in _LISTS:
+    for table, sort, link, owner, _index in LISTED_NAMES:
         prefix = f"sort_{table}_{sort}"
         of_row = f"UPDATE {table} SET {sort} = {_names(link, owner, f'{table}.id')}"
         out.append(
@@ -113,19 +113,18 @@ def _list_statements() -> list[str]:
 
 
 def _columns() -> list[str]:
-    return [f"ALTER TABLE {table} ADD COLUMN {sort} TEXT" for table, _r, sort, *_ in _SINGLE] + [
-        f"ALTER TABLE {table} ADD COLUMN {sort} TEXT" for table, sort, *_ in _LISTS
+    return [f"ALTER TABLE {table} ADD COLUMN {sort} TEXT" for table, _r, sort, *_ in NAMES] + [
+        f"ALTER TABLE {table} ADD COLUMN {sort} TEXT" for table, sort, *_ in LISTED_NAMES
     ]
 
 
 def fill_statements() -> list[str]:
-    """Statements computing the stored sort names of rows written while the triggers were absent
-    (the rows this migration finds, and a bulk import): one per table, as rewriting the rows is
-    most of the cost; rows without a reference keep NULL."""
+    """Statements computing the stored sort names of the rows this migration finds: one per
+    table, as rewriting the rows is most of the cost; rows without a reference keep NULL."""
     columns: dict[str, list[tuple[str, str, str]]] = {}  # table -> (sort column, value, row has one)
-    for table, ref, sort, target, name, _index in _SINGLE:
+    for table, ref, sort, target, name, _index in NAMES:
         columns.setdefault(table, []).append((sort, _name(target, name, f"{table}.{ref}"), f"{ref} IS NOT NULL"))
-    for table, sort, link, owner, _index in _LISTS:
+    for table, sort, link, owner, _index in LISTED_NAMES:
         columns.setdefault(table, []).append(
             (sort, _names(link, owner, f"{table}.id"), f"id IN (SELECT {owner} FROM {link})")
         )
@@ -140,9 +139,9 @@ def fill_statements() -> list[str]:
 # Sorting by one of these walks its index: ``ORDER BY <sort> COLLATE NOCASE, n`` (every index
 # ends with the row number ``n``, so the tie-break needs no sort either).
 def _indexes() -> list[str]:
-    return [
-        f"CREATE INDEX {index} ON {table} ({sort} COLLATE NOCASE)" for table, _r, sort, _t, _n, index in _SINGLE
-    ] + [f"CREATE INDEX {index} ON {table} ({sort} COLLATE NOCASE)" for table, sort, _l, _o, index in _LISTS]
+    return [f"CREATE INDEX {index} ON {table} ({sort} COLLATE NOCASE)" for table, _r, sort, _t, _n, index in NAMES] + [
+        f"CREATE INDEX {index} ON {table} ({sort} COLLATE NOCASE)" for table, sort, _l, _o, index in LISTED_NAMES
+    ]
 
 
 # The existing rows are filled before the triggers and indexes exist (one pass, no index

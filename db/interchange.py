@@ -22,8 +22,10 @@ from sqlalchemy import Connection, RowMapping
 from .document_check import FORMAT, MAX_ERRORS, VERSION, Plan, check_document, error_line
 from .errors import CaseFileError, InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
+from .queries import MISSING
 from .sqlite.bulk import bulk_load, insert_rows
 from .sqlite.casefile import CaseFile, create_file
+from .sqlite.migrations.m0005_sort_names import LISTED_NAMES, NAMES
 from .tempfiles import clean_stale_temp_files, create_temp_beside
 from .values import decode_list
 
@@ -297,6 +299,7 @@ def _write_plan(conn: Connection, plan: Plan, progress: Callable[[int, int], Non
     with bulk_load(conn):
         title = plan.case.pop("title")
         insert_case_row(conn, title=title, values=plan.case)
+        _add_sort_names(plan)
         order: list[tuple[str, list[tuple[Any, ...]], list[str]]] = []
         for kind in JSON_ORDER:
             order.append((KINDS[kind].table, plan.rows[kind], plan.columns[kind]))
@@ -308,3 +311,38 @@ def _write_plan(conn: Connection, plan: Plan, progress: Callable[[int, int], Non
                 done += len(rows[start : start + 5000])
                 if progress:
                     progress(done, total)
+
+
+def _add_sort_names(plan: Plan) -> None:
+    """Put the stored sort names into the planned rows, as the triggers would have (the name a
+    list column shows, see migration 5). Written with each row: filling them in afterwards
+    would rewrite, and split, nearly every page of the freshly written tables."""
+    kind_of = {KINDS[kind].table: kind for kind in JSON_ORDER}
+
+    def names(table: str, column: str) -> dict[str, str]:
+        kind = kind_of[table]
+        at_id, at_name = plan.columns[kind].index("id"), plan.columns[kind].index(column)
+        return {row[at_id]: row[at_name] for row in plan.rows[kind]}
+
+    added: dict[Kind, list[tuple[str, list[str | None]]]] = defaultdict(list)
+    for table, ref, sort, target, name, _index in NAMES:
+        kind = kind_of[table]
+        named, at = names(target, name), plan.columns[kind].index(ref)
+        values = [None if row[at] is None else named.get(row[at], MISSING) for row in plan.rows[kind]]
+        added[kind].append((sort, values))
+    actors = names("actor", "name")
+    for table, sort, link, _owner, _index in LISTED_NAMES:
+        kind = kind_of[table]
+        linked: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        for owner_id, actor_id, position in plan.links[link]:
+            linked[owner_id].append((position, actors.get(actor_id, MISSING)))
+        at = plan.columns[kind].index("id")
+        values = [
+            "; ".join(n for _p, n in sorted(linked[row[at]])) if row[at] in linked else None for row in plan.rows[kind]
+        ]
+        added[kind].append((sort, values))
+    for kind, columns in added.items():
+        plan.columns[kind] = [*plan.columns[kind], *(sort for sort, _values in columns)]
+        plan.rows[kind] = [
+            (*row, *extra) for row, *extra in zip(plan.rows[kind], *(values for _s, values in columns), strict=True)
+        ]

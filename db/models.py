@@ -89,6 +89,8 @@ class Actor(SQLModel, table=True):
     tags: str = d.tags()
     created_at: str
     updated_at: str
+    affiliation_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+    affiliation_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
 
 
 class Statement(SQLModel, table=True):
@@ -113,6 +115,10 @@ class Statement(SQLModel, table=True):
     tags: str = d.tags()
     created_at: str
     updated_at: str
+    speaker_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+    source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+    speaker_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+    source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
 
 
 class DirectiveParty(SQLModel, table=True):
@@ -152,6 +158,10 @@ class Directive(SQLModel, table=True):
     tags: str = d.tags()
     created_at: str
     updated_at: str
+    issuer_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+    parties_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+    issuer_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+    parties_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
 
 
 class TimelineActor(SQLModel, table=True):
@@ -187,6 +197,10 @@ class TimelineEntry(SQLModel, table=True):
     tags: str = d.tags()
     created_at: str
     updated_at: str
+    source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+    actors_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+    source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+    actors_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
 
 
 RECORD_CLASSES: tuple[type[SQLModel], ...] = (Source, Actor, Statement, Directive, TimelineEntry)

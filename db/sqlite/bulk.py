@@ -22,13 +22,14 @@ def bulk_load(conn: Connection) -> Iterator[None]:
     foreign keys are checked at commit. The full-text index is filled in bulk at the end rather
     than row by row through its triggers (about ten times faster), and secondary indexes are
     built once (one sort instead of 100,000 inserts into each b-tree); both are put back with
-    exactly the SQL they had, so the schema is unchanged.
+    exactly the SQL they had, so the schema is unchanged. The triggers that keep the stored
+    sort names (migration 5) are left out too: the caller writes those names with the rows.
     """
     conn.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
     triggers = conn.execute(
         sa.text(
-            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%\\_fts\\_%' ESCAPE '\\' "
-            "ORDER BY rowid"
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND (name LIKE '%\\_fts\\_%' ESCAPE '\\' "
+            "OR name LIKE 'sort\\_%' ESCAPE '\\') ORDER BY rowid"
         )
     ).all()
     for name, _sql in triggers:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from . import m0001_initial, m0002_briefing_options, m0003_prefix_search, m0004_locator
+from . import m0001_initial, m0002_briefing_options, m0003_prefix_search, m0004_locator, m0005_sort_names
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,14 @@ class Migration:
 
 MIGRATIONS: tuple[Migration, ...] = tuple(
     Migration(m.VERSION, m.DESCRIPTION, tuple(m.STATEMENTS))
-    for m in (m0001_initial, m0002_briefing_options, m0003_prefix_search, m0004_locator)
+    for m in (
+        m0001_initial,
+        m0002_briefing_options,
+        m0003_prefix_search,
+        m0004_locator,
+        m0005_sort_names,
+        m0005_sort_names,
+    )
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be numbered 1..N"
 

@@ -90,7 +90,6 @@ class Actor(SQLModel, table=True):
     created_at: str
     updated_at: str
     affiliation_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
-    affiliation_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
 
 
 class Statement(SQLModel, table=True):
@@ -115,8 +114,6 @@ class Statement(SQLModel, table=True):
     tags: str = d.tags()
     created_at: str
     updated_at: str
-    speaker_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
-    source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
     speaker_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
     source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
 
@@ -160,8 +157,6 @@ class Directive(SQLModel, table=True):
     updated_at: str
     issuer_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
     parties_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
-    issuer_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
-    parties_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
 
 
 class TimelineActor(SQLModel, table=True):
@@ -197,8 +192,6 @@ class TimelineEntry(SQLModel, table=True):
     tags: str = d.tags()
     created_at: str
     updated_at: str
-    source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
-    actors_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
     source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
     actors_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
 

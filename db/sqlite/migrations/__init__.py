@@ -33,7 +33,6 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
         m0003_prefix_search,
         m0004_locator,
         m0005_sort_names,
-        m0005_sort_names,
     )
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be numbered 1..N"

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from .dates import PartialDate, range_keys
 from .errors import CaseFileError
-from .fields import KINDS, Kind
+from .fields import KINDS, FieldSpec, FieldType, Kind, KindSpec
 from .records import short_label
 from .sqlite import driver, fts
 from .sqlite.casefile import CaseFile
@@ -47,73 +47,55 @@ def _by_stored(column: str) -> str:
 MISSING = "(missing)"
 
 
-def _name_of(column: str) -> str:
-    return f"coalesce((SELECT a.name FROM actor a WHERE a.id = r.{column}), iif(r.{column} IS NULL, NULL, '{MISSING}'))"
-
-
-def _source_title(column: str = "source_id") -> str:
+def _linked_name(f: FieldSpec) -> str:
+    """The name (or title) of the record a reference field points at."""
+    assert f.target is not None
+    target = KINDS[f.target]
+    title = target.field(target.title_field).column
     return (
-        f"coalesce((SELECT s.title FROM source s WHERE s.id = r.{column}), iif(r.{column} IS NULL, NULL, '{MISSING}'))"
+        f"coalesce((SELECT t.{title} FROM {target.table} t WHERE t.id = r.{f.column}), "
+        f"iif(r.{f.column} IS NULL, NULL, '{MISSING}'))"
     )
 
 
-_TIMELINE_ACTORS = (
-    f"(SELECT group_concat(name, '; ') FROM (SELECT coalesce(a.name, '{MISSING}') AS name FROM timeline_actor ta "
-    "LEFT JOIN actor a ON a.id = ta.actor_id WHERE ta.entry_id = r.id ORDER BY ta.position))"
-)
-_PARTIES = (
-    f"(SELECT group_concat(name, '; ') FROM (SELECT coalesce(a.name, '{MISSING}') AS name FROM directive_party dp "
-    "LEFT JOIN actor a ON a.id = dp.actor_id WHERE dp.directive_id = r.id ORDER BY dp.position))"
-)
+def _linked_names(f: FieldSpec) -> str:
+    """The names of the records a list-of-references field points at, in order, joined by "; "."""
+    assert f.target is not None and f.link is not None
+    target, link = KINDS[f.target], f.link
+    title = target.field(target.title_field).column
+    return (
+        f"(SELECT group_concat(name, '; ') FROM (SELECT coalesce(t.{title}, '{MISSING}') AS name "
+        f"FROM {link.table} l LEFT JOIN {target.table} t ON t.id = l.{link.target_column} "
+        f"WHERE l.{link.owner_column} = r.id ORDER BY l.position))"
+    )
+
+
+def _list_column(spec: KindSpec, f: FieldSpec) -> ListColumn:
+    """The list column showing field ``f``: what it shows and how it sorts follow from its type."""
+    value = f"r.{f.column}"
+    if f.type is FieldType.REF:
+        expr, sort = _linked_name(f), _by_stored(f.name)
+    elif f.type is FieldType.REFS:
+        expr, sort = _linked_names(f), _by_stored(f.name)
+    elif f.type is FieldType.DATE:
+        expr, sort = value, f"r.{f.key_column}"
+    elif f.type is FieldType.LONG_TEXT:
+        expr, sort = f"substr({value}, 1, 300)", f"{value} COLLATE NOCASE"
+    elif f.type is FieldType.TEXT:
+        expr, sort = value, f"{value} COLLATE NOCASE"
+    else:  # yes/no, choices and tags sort by their stored form
+        expr, sort = value, value
+    return ListColumn(f.name, spec.list_label(f.name), expr, sort, f.name)
+
 
 LIST_COLUMNS: dict[Kind, tuple[ListColumn, ...]] = {
-    Kind.SOURCE: (
-        ListColumn("title", "Title", "r.title", "r.title COLLATE NOCASE", "title"),
-        ListColumn("publisher", "Publisher", "r.publisher", "r.publisher COLLATE NOCASE", "publisher"),
-        ListColumn("author", "Author", "r.author", "r.author COLLATE NOCASE", "author"),
-        ListColumn("published", "Published", "r.published", "r.published_key", "published"),
-        ListColumn("url", "URL", "r.url", "r.url", "url"),
-    ),
-    Kind.ACTOR: (
-        ListColumn("name", "Name", "r.name", "r.name COLLATE NOCASE", "name"),
-        ListColumn("kind", "Kind", "r.kind", "r.kind", "kind"),
-        ListColumn("role", "Role or title", "r.role", "r.role COLLATE NOCASE", "role"),
-        ListColumn("affiliation", "Affiliation", _name_of("affiliation_id"), _by_stored("affiliation"), "affiliation"),
-        ListColumn("tags", "Tags", "r.tags", "r.tags", "tags"),
-    ),
-    Kind.STATEMENT: (
-        ListColumn("date", "Date", "r.date", "r.date_key", "date"),
-        ListColumn("speaker", "Speaker", _name_of("speaker_id"), _by_stored("speaker"), "speaker"),
-        ListColumn("text", "Text", "substr(r.text, 1, 300)", "r.text COLLATE NOCASE", "text"),
-        ListColumn("venue", "Venue", "r.venue", "r.venue COLLATE NOCASE", "venue"),
-        ListColumn("verbatim", "Verbatim", "r.verbatim", "r.verbatim", "verbatim"),
-        ListColumn("source", "Source", _source_title(), _by_stored("source"), "source"),
-    ),
-    Kind.DIRECTIVE: (
-        ListColumn("identifier", "Identifier", "r.identifier", "r.identifier COLLATE NOCASE", "identifier"),
-        ListColumn("title", "Title", "r.title", "r.title COLLATE NOCASE", "title"),
-        ListColumn("kind", "Kind", "r.kind", "r.kind", "kind"),
-        ListColumn("issuer", "Issuer", _name_of("issuer_id"), _by_stored("issuer"), "issuer"),
-        ListColumn("issued", "Issued", "r.issued", "r.issued_key", "issued"),
-        ListColumn("status", "Status", "r.status", "r.status", "status"),
-        ListColumn("parties", "Parties", _PARTIES, _by_stored("parties"), "parties"),
-    ),
-    Kind.TIMELINE: (
-        ListColumn("date", "Date", "r.date", "r.date_key", "date"),
-        ListColumn("title", "Event", "r.title", "r.title COLLATE NOCASE", "title"),
-        ListColumn("actors", "Actors", _TIMELINE_ACTORS, _by_stored("actors"), "actors"),
-        ListColumn("key", "Key", "r.key_event", "r.key_event", "key"),
-        ListColumn("source", "Source", _source_title(), _by_stored("source"), "source"),
-    ),
-}  # fmt: skip
+    kind: tuple(_list_column(spec, spec.field(name)) for name in spec.list_fields) for kind, spec in KINDS.items()
+}
 
 # Referenced actors whose names a text filter also searches (a statement by "Brennan").
 _NAME_FILTERS: dict[Kind, tuple[str, ...]] = {
-    Kind.ACTOR: ("affiliation_id",),
-    Kind.STATEMENT: ("speaker_id",),
-    Kind.DIRECTIVE: ("issuer_id",),
-    Kind.TIMELINE: (),
-    Kind.SOURCE: (),
+    kind: tuple(f.column for f in spec.fields if f.type is FieldType.REF and f.target is Kind.ACTOR and f.column)
+    for kind, spec in KINDS.items()
 }
 
 
@@ -246,10 +228,11 @@ def counts(cf: CaseFile) -> dict[Kind, int]:
 
 
 def date_span(cf: CaseFile) -> tuple[PartialDate | None, PartialDate | None]:
-    """Earliest and latest dated statement, directive or timeline entry."""
+    """Earliest and latest dated statement, directive or timeline entry (a source's date is
+    when it was published, not something that happened in the matter)."""
     # Each table's first and last date come straight off its date index (no sort).
-    tables = (("timeline_entry", "date", "date_key"), ("statement", "date", "date_key"),
-              ("directive", "issued", "issued_key"))  # fmt: skip
+    dated = [(spec, spec.field(spec.date_field)) for spec in KINDS.values() if spec.date_field]
+    tables = [(spec.table, f.column, f.key_column) for spec, f in dated if spec.kind is not Kind.SOURCE]
     found: list[tuple[str, str]] = []
     with cf.read() as conn:
         for table, column, key in tables:

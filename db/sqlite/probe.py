@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from .casefile import MIN_SQLITE
+from . import casefile
 from .migrations import migrate
 
 
@@ -16,8 +16,9 @@ class ProbeFailed(Exception):
 
 def library() -> str:
     """Check the SQLite library is new enough and has FTS5 and the JSON functions; describe it."""
-    wanted = ".".join(map(str, MIN_SQLITE))
-    if sqlite3.sqlite_version_info < MIN_SQLITE:
+    least = casefile.MIN_SQLITE
+    wanted = ".".join(map(str, least))
+    if sqlite3.sqlite_version_info < least:
         raise ProbeFailed(f"SQLite {sqlite3.sqlite_version} is older than the {wanted} Casefile needs")
     conn = sqlite3.connect(":memory:")
     try:

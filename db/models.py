@@ -27,7 +27,7 @@ DIRECTIVE_KINDS = (
     "executive_order", "export_control", "agreement", "regulation", "legislation", "guidance", "other",
 )  # fmt: skip
 DIRECTIVE_STATUSES = ("proposed", "in_force", "suspended", "rescinded", "expired")
-LOCATOR_EXAMPLE = "p. 4, ¶ 12, slide 7, at 14:05"
+LOCATOR_EXAMPLE = "e.g. p. 4 · ¶ 12 · slide 7 · at 14:05"
 
 
 class CaseInfo(SQLModel, table=True):

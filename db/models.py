@@ -38,7 +38,7 @@ class CaseInfo(SQLModel, table=True):
     id: str = Field(unique=True)
     title: str = d.text("Title", required=True)
     subtitle: str | None = d.text("Subtitle")
-    summary: str | None = d.long_text("Summary")
+    summary: str | None = d.long_text("Summary", lines=9)
     marking: str | None = d.text("Handling marking")
     prepared_by: str | None = d.text("Prepared by")
     as_of: str | None = d.date("As of")

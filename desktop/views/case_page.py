@@ -36,8 +36,6 @@ class CasePage(QScrollArea):
         self.widgets: dict[str, FieldWidget] = {}
         for f in CASE_FIELDS:
             widget = field_widget(f, details)
-            if f.name == "summary":
-                widget.setMinimumHeight(widget.fontMetrics().lineSpacing() * 10)
             widget.committed.connect(lambda value, name=f.name: self._commit(name, value))
             label = QLabel(f"&{f.label}:", details)
             label.setBuddy(widget.focus_widget())

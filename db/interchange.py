@@ -24,8 +24,9 @@ from .errors import CaseFileError, InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from .queries import MISSING
 from .sqlite.bulk import bulk_load, insert_rows
-from .sqlite.casefile import CaseFile, create_file
+from .sqlite.casefile import CaseFile
 from .sqlite.migrations.m0005_sort_names import LISTED_NAMES, NAMES
+from .sqlite.newfile import create_file
 from .tempfiles import clean_stale_temp_files, create_temp_beside
 from .values import decode_list
 

@@ -18,7 +18,8 @@ from reliability_helpers import listing, record
 
 from db import records
 from db.fields import Kind
-from db.sqlite.casefile import FTS_SECURE_DELETE, CaseFile
+from db.sqlite.casefile import CaseFile
+from db.sqlite.connections import FTS_SECURE_DELETE
 from desktop.actions import ActionId
 from tests.gui_helpers import open_window
 

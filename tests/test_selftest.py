@@ -74,7 +74,7 @@ def test_module_entry_point_exit_status(casefile_home: Path) -> None:
 
 
 def test_old_sqlite_fails_its_check_and_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("db.sqlite.casefile.MIN_SQLITE", (99, 0, 0))
+    monkeypatch.setattr("db.sqlite.connections.MIN_SQLITE", (99, 0, 0))
     status, lines = run_captured()
     assert status == 1
     sqlite_line = next(line for line in lines if line.split(":")[0].endswith(" sqlite"))

@@ -26,9 +26,10 @@ from pathlib import Path
 
 from ..errors import CaseFileError
 from ..paths import backups_dir
-from .casefile import SUFFIX, CaseFile, build_new_file
+from .casefile import CaseFile
 from .copying import CopyStopped, copy_database
 from .filecheck import check_connection_uri, check_file
+from .newfile import SUFFIX, build_new_file
 
 KEEP = 10
 _NAME = re.compile(r"^(?P<stamp>\d{4}-\d{2}-\d{2} \d{6}) #(?P<counter>\d+)" + re.escape(SUFFIX) + "$")

@@ -1,11 +1,8 @@
 """A case file on disk: create, check and open, migrate, copy, snapshot, close.
 
-One matter, one SQLite file. Every connection gets the same settings: rollback journal
-(a case file is a document that is copied and emailed, and WAL leaves side files and does
-not work on network shares), foreign keys on, secure delete on (deleted text must not
-linger in a file that gets emailed), untrusted schema off. New files are built beside the
-target under a temporary name and renamed into place only when complete, so no reader
-ever sees a half-written case file.
+One matter, one SQLite file, open as a ``CaseFile``: a pool of connections with the settings
+of ``connections``, the editing lock, and the upgrade of an older file in place after a
+verified backup. New files are written by ``newfile``.
 """
 
 from __future__ import annotations
@@ -19,75 +16,40 @@ from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
-from sqlalchemy.pool import QueuePool, StaticPool
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DatabaseError, OperationalError
 
-from ..errors import CaseFileError, RefusedFileError, WriteError, describe_sqlite_error
+from ..errors import CaseFileError, WriteError, describe_sqlite_error
 from ..fields import FTS_TABLE_NAMES
-from ..lock import CaseLock, FileInUseError, LockUnavailableError
+from ..lock import CaseLock, LockUnavailableError
 from ..lock import acquire as acquire_lock
 from ..paths import backups_dir
-from ..tempfiles import clean_stale_temp_files, create_temp_beside
+from ..tempfiles import clean_stale_temp_files
+from .connections import (
+    FTS_SECURE_DELETE,
+    configure,
+    configure_memory,
+    is_damage,
+    make_engine,
+    require_sqlite,
+)
 from .copying import copy_database
 from .filecheck import (
-    APPLICATION_ID,
-    MAX_VALUE_BYTES,
-    FileReport,
     check_connection_uri,
     check_file,
     has_hot_journal,
     play_back_journal,
 )
 from .migrations import SCHEMA_VERSION, migrate
-from .sidefiles import SIDE_SUFFIXES, remove_side_files, rolled_back_copy, side_path
+from .newfile import backup_before_migration, build_new_file, create_file
+from .sidefiles import rolled_back_copy
 
-SUFFIX = ".casefile"
-# FTS5's secure-delete option (removes a deleted row's words from the index at once).
-FTS_SECURE_DELETE = sqlite3.sqlite_version_info >= (3, 42, 0)
 log = logging.getLogger("casefile.file")
-MIN_SQLITE = (3, 37, 0)
-BUSY_TIMEOUT_MS = 5000
 
 
 def now_stamp() -> str:
     """UTC timestamp text used for ``created_at``/``updated_at``."""
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def configure(conn: sqlite3.Connection, *, read_only: bool = False) -> None:
-    """Apply the case-file connection settings to a raw sqlite3 connection."""
-    conn.isolation_level = None
-    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
-    # Our own full-text triggers write to FTS5 tables, which SQLite does not mark innocuous:
-    # with trusted_schema OFF every insert, update and delete fails ("unsafe use of virtual
-    # table"). Writable connections therefore trust the schema; that is safe because
-    # check_file has compared every object in it with what our migrations create.
-    conn.execute(f"PRAGMA trusted_schema = {'OFF' if read_only else 'ON'}")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA secure_delete = ON")
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    if read_only:
-        conn.execute("PRAGMA query_only = ON")
-    else:
-        conn.execute("PRAGMA journal_mode = DELETE")
-        conn.execute("PRAGMA synchronous = FULL")
-
-
-def _make_engine(creator: Callable[[], sqlite3.Connection], *, single: bool) -> Engine:
-    engine = create_engine(
-        "sqlite://",
-        creator=creator,
-        poolclass=StaticPool if single else QueuePool,
-        **({} if single else {"pool_size": 2, "max_overflow": 4}),
-    )
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get("casefile_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
-
-    return engine
 
 
 class CaseFile:
@@ -157,7 +119,7 @@ class CaseFile:
                 configure(conn, read_only=read_only)
                 return conn
 
-            cf = cls(p, _make_engine(connect, single=False), read_only=read_only, version=SCHEMA_VERSION)
+            cf = cls(p, make_engine(connect, single=False), read_only=read_only, version=SCHEMA_VERSION)
             opened.append(cf)
             with suppress(OSError):
                 cf._header_fd = os.open(p, os.O_RDONLY | getattr(os, "O_BINARY", 0))
@@ -190,7 +152,7 @@ class CaseFile:
     def from_connection(cls, conn: sqlite3.Connection, *, read_only: bool, path: Path | None = None) -> CaseFile:
         """Wrap an already-checked in-memory connection (snapshots and migrated copies)."""
         configure_memory(conn, read_only=read_only)
-        return cls(path, _make_engine(lambda: conn, single=True), read_only=read_only, version=SCHEMA_VERSION)
+        return cls(path, make_engine(lambda: conn, single=True), read_only=read_only, version=SCHEMA_VERSION)
 
     @classmethod
     def _open_private_copy(cls, path: Path, *, rollback: bool) -> CaseFile:
@@ -368,156 +330,6 @@ class CaseFile:
         return CaseFile.from_connection(memory, read_only=True, path=self.path)
 
 
-_DAMAGE_WORDS = (
-    "malformed", "not a database", "disk i/o", "corrupt", "too big", "disk is full", "readonly",
-    "could not decode to utf-8",  # text that is not valid UTF-8 (Python's sqlite3 says so)
-    "invalid fts5 file format",  # a damaged full-text index
-    "vtable constructor failed",  # a full-text index whose settings are damaged
-)  # fmt: skip
-
-
-def is_damage(exc: BaseException) -> bool:
-    """True for SQLite errors that come from the file or the disk, not from a bug in our SQL."""
-    text = str(getattr(exc, "orig", None) or exc).lower()
-    return any(word in text for word in _DAMAGE_WORDS)
-
-
-def configure_memory(conn: sqlite3.Connection, *, read_only: bool) -> None:
-    """Connection settings for in-memory copies (no journal settings apply)."""
-    conn.isolation_level = None
-    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES)
-    conn.execute("PRAGMA trusted_schema = OFF")
-    conn.execute("PRAGMA foreign_keys = ON")
-    if read_only:
-        conn.execute("PRAGMA query_only = ON")
-
-
-def require_sqlite() -> None:
-    """Refuse to run on an SQLite library too old for the schema (FTS5, JSON functions)."""
-    if sqlite3.sqlite_version_info < MIN_SQLITE:
-        wanted = ".".join(map(str, MIN_SQLITE))
-        raise CaseFileError(f"Casefile needs SQLite {wanted} or newer; this system has {sqlite3.sqlite_version}.")
-
-
-def create_file(path: str | os.PathLike[str], write: Callable[[Connection], None], *, overwrite: bool = False) -> Path:
-    """Create a case file with the current schema, filled by ``write`` in one write transaction.
-
-    ``write`` gets a SQLAlchemy connection to the new file, which nobody else can see yet; the
-    file appears at ``path`` only when ``write`` has returned and everything is on disk.
-    """
-
-    def fill(conn: sqlite3.Connection) -> None:
-        engine = _make_engine(lambda: conn, single=True)
-        try:
-            with engine.connect().execution_options(casefile_begin="IMMEDIATE") as new, new.begin():
-                write(new)
-        except DBAPIError as exc:
-            if isinstance(exc.orig, sqlite3.Error):  # a full disk, say: reported as for any new file
-                raise exc.orig from None
-            raise
-
-    return build_new_file(path, fill, overwrite=overwrite)
-
-
-def build_new_file(
-    path: str | os.PathLike[str],
-    fill: Callable[[sqlite3.Connection], None],
-    *,
-    overwrite: bool = False,
-    migrate_schema: bool = True,
-) -> Path:
-    """Create a case file by filling a temporary file and renaming it into place.
-
-    ``fill`` receives an autocommit connection with the current schema (or, with
-    ``migrate_schema=False``, an empty database it must fill itself, as a backup does).
-    On any error the temporary file is removed and ``path`` is untouched.
-    """
-    require_sqlite()
-    target = Path(path)
-    if target.is_dir():
-        raise CaseFileError(f"{target.name} is a folder.")
-    if target.exists() and not overwrite:
-        raise CaseFileError(f"{target.name} already exists.")
-    if not target.parent.is_dir():
-        raise CaseFileError(f"The folder {target.parent} does not exist.")
-    clean_stale_temp_files(target.parent)
-    lock: CaseLock | None = None
-    try:
-        # Made here, with the user's normal permissions (SQLite would create it 0644 less the umask).
-        fd, tmp = create_temp_beside(target)
-        os.close(fd)
-    except OSError as exc:
-        raise CaseFileError(f"{target.name} could not be written: {exc.strerror or exc}.") from None
-    try:
-        conn = sqlite3.connect(tmp, isolation_level=None)
-        try:
-            if migrate_schema:
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                conn.execute("PRAGMA journal_mode = DELETE")
-                conn.execute("PRAGMA foreign_keys = ON")
-                conn.execute("PRAGMA secure_delete = ON")
-                migrate(conn)
-            fill(conn)
-            if not migrate_schema:
-                conn.execute("PRAGMA journal_mode = DELETE")
-            _fsync_path(tmp)
-        finally:
-            conn.close()
-        lock = _lock_for_replacing(target)
-        # The old file's journal or log must not be played into the new one at its next open.
-        remove_side_files(target)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    except sqlite3.Error as exc:
-        _remove_quietly(tmp)
-        raise CaseFileError(f"{target.name} could not be written: {exc}.") from None
-    except OSError as exc:
-        _remove_quietly(tmp)
-        raise CaseFileError(f"{target.name} could not be written: {exc.strerror or exc}.") from None
-    except BaseException:
-        _remove_quietly(tmp)
-        raise
-    finally:
-        if lock is not None:
-            lock.release()
-    return target
-
-
-def _lock_for_replacing(target: Path) -> CaseLock | None:
-    """Take the editing lock of a case file about to be replaced (FileInUseError while it is open).
-
-    None when there is nothing there to replace.
-    """
-    if not (target.exists() or any(side_path(target, s).exists() for s in SIDE_SUFFIXES)):
-        return None
-    try:
-        return acquire_lock(target, replacing=True)
-    except FileInUseError as exc:
-        raise FileInUseError(exc.path, exc.owner, replacing=True) from None
-    except LockUnavailableError as exc:
-        raise CaseFileError(f"{target.name} was not replaced: {exc.reason}.") from None
-
-
-def backup_before_migration(path: Path, report: FileReport, folder: Path) -> Path:
-    """Copy ``path`` with the backup API into ``folder`` and verify the copy; return its path."""
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H%M%S")
-    base = f"{path.stem} - before upgrade to v{SCHEMA_VERSION} - {stamp}"
-    target = folder / f"{base}{SUFFIX}"
-    n = 1
-    while target.exists():  # a second try within the same second
-        n += 1
-        target = folder / f"{base} ({n}){SUFFIX}"
-    source = sqlite3.connect(check_connection_uri(path, writable=False), uri=True)
-    try:
-        build_new_file(target, source.backup, migrate_schema=False)
-    finally:
-        source.close()
-    verified = check_file(target)
-    if verified.version != report.version:
-        raise RefusedFileError(f"The backup of {path.name} could not be verified, so the file was not upgraded.")
-    return target
-
-
 def _migrate_in_place(path: Path, backup: Path) -> None:
     try:
         conn = sqlite3.connect(check_connection_uri(path, writable=True), uri=True, isolation_level=None)
@@ -537,21 +349,6 @@ def _migrate_in_place(path: Path, backup: Path) -> None:
         conn.close()
 
 
-def _fsync_path(path: Path) -> None:
-    with suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    _fsync_path(folder)
-
-
 def _remove_dead_journal(path: Path) -> None:
     """Remove a journal that SQLite itself ignores, so no side file stays beside a closed case file.
 
@@ -565,9 +362,3 @@ def _remove_dead_journal(path: Path) -> None:
     if journal.exists() and not has_hot_journal(path):
         with suppress(OSError):
             journal.unlink()
-
-
-def _remove_quietly(path: Path) -> None:
-    for candidate in (path, Path(f"{path}-journal")):
-        with suppress(OSError):
-            candidate.unlink()

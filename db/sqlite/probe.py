@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from . import casefile
+from . import connections
 from .migrations import migrate
 
 
@@ -16,7 +16,7 @@ class ProbeFailed(Exception):
 
 def library() -> str:
     """Check the SQLite library is new enough and has FTS5 and the JSON functions; describe it."""
-    least = casefile.MIN_SQLITE
+    least = connections.MIN_SQLITE
     wanted = ".".join(map(str, least))
     if sqlite3.sqlite_version_info < least:
         raise ProbeFailed(f"SQLite {sqlite3.sqlite_version} is older than the {wanted} Casefile needs")

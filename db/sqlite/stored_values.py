@@ -446,7 +446,7 @@ def repair_search_index(path: str | Path) -> list[str]:
     (a full disk, say) the file is left as it was and the sentence says so. The caller must
     hold the file's lock, and call this before anything else uses the full-text indexes.
     """
-    from .casefile import configure  # casefile imports the file checks, which import this module
+    from .connections import configure  # connections import the file checks, which import this module
     from .filecheck import check_connection_uri
 
     name = Path(path).name

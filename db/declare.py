@@ -12,8 +12,6 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Field
-
 if TYPE_CHECKING:
     from .fields import KindSpec
 
@@ -139,6 +137,8 @@ class RecordInfo:
 
 
 def _column(spec: FieldSpec, default: Any = ..., **column: Any) -> Any:
+    from sqlmodel import Field  # only the declarations need SQLModel (see db/fields.py)
+
     return Field(default, sa_column_kwargs={"info": {"field": spec}}, **column)
 
 

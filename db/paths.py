@@ -55,6 +55,16 @@ def user_log_dir() -> Path:
     return _ensure(Path(platformdirs.user_log_dir(APP_DIR_NAME, appauthor=False)))
 
 
+def user_cache_dir() -> Path:
+    """Per-user folder for data derived at run time (deleting it loses nothing); created on first use."""
+    home = _home_override()
+    if home is not None:
+        return _ensure(home / "cache")
+    import platformdirs
+
+    return _ensure(Path(platformdirs.user_cache_dir(APP_DIR_NAME, appauthor=False)))
+
+
 def backups_dir() -> Path:
     """Folder for automatic and pre-migration backups of case files."""
     return _ensure(user_data_dir() / "backups")

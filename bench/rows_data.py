@@ -58,13 +58,22 @@ class RawCopy:
     def _is_fts_trigger(self, kind: str, sql: str) -> bool:
         return kind == "trigger" and any(v in sql for v in self.virtual)
 
+    @staticmethod
+    def _is_sort_name_trigger(kind: str, name: str) -> bool:
+        return kind == "trigger" and name.startswith("sort_")
+
     def create_schema(self, path: Path, *, fts_triggers: bool) -> None:
-        """An empty file with the same schema (untimed); without the full-text triggers if asked."""
+        """An empty file with the same schema (untimed); without the full-text triggers if asked.
+
+        Never with the triggers that keep the stored sort names: the rows read back already hold
+        them, and the app's import writes them with the rows too."""
         conn = sqlite3.connect(path, isolation_level=None)
         try:
             conn.execute(f"PRAGMA application_id = {int(self.pragmas['application_id'])}")
             conn.execute("PRAGMA journal_mode = DELETE")
-            for kind, _name, sql in self.schema:
+            for kind, name, sql in self.schema:
+                if self._is_sort_name_trigger(kind, name):
+                    continue
                 if fts_triggers or not self._is_fts_trigger(kind, sql):
                     conn.execute(sql)
             conn.execute(f"PRAGMA user_version = {int(self.pragmas['user_version'])}")

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 
 # Before any QApplication exists: render offscreen, no display needed.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Before any Casefile module is imported: what they write at import (the cache of the field
+# declarations) goes to a folder of this run, never to the real user folders.
+if "CASEFILE_HOME" not in os.environ:
+    _SESSION_HOME = tempfile.mkdtemp(prefix="casefile-tests-")
+    os.environ["CASEFILE_HOME"] = _SESSION_HOME
+    atexit.register(shutil.rmtree, _SESSION_HOME, True)
 
 import pytest
 

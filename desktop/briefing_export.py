@@ -52,6 +52,16 @@ def output_for(case: dict[str, Any], case_path: Path | None, folder: Path | None
     return base / suggested_filename(doc)
 
 
+def unused_name(path: Path) -> Path:
+    """``path`` if nothing is there, else the first free "NAME (2).pdf", "NAME (3).pdf", ...: an
+    export from the app never replaces an earlier packet (one may be open, printed or sent)."""
+    candidate, n = path, 1
+    while candidate.exists() or candidate.is_symlink():
+        n += 1
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+    return candidate
+
+
 def export_snapshot(cf: CaseFile, out: Path, options: BriefingOptions, progress: Any = None) -> BriefingResult:
     """Render the packet from a consistent in-memory snapshot of ``cf`` (safe on a worker thread)."""
     from db.interchange import export_document
@@ -136,7 +146,7 @@ class BriefingExporter:
         folder = Path(folder_text) if folder_text and Path(folder_text).is_dir() else None
         try:
             options = options_from(session.briefing_options())
-            out = output_for(session.get_case(), session.path, folder)
+            out = unused_name(output_for(session.get_case(), session.path, folder))
         except CaseFileError as exc:
             self.window.documents.warn(str(exc))
             return

@@ -141,3 +141,19 @@ def test_cli_export_flags(tmp_path, sample_path, flag):
     assert out.exists() and out.read_bytes().startswith(b"%PDF")
     assert main(["export", str(sample_path), "-o", str(out), flag]) == 1  # no silent overwrite
     assert main(["export", str(sample_path), "-o", str(out), flag, "--force"]) == 0
+
+
+def test_a_second_export_never_replaces_the_first_packet(qtbot, sample_path):
+    window = open_window(qtbot, sample_path)
+    written = []
+    for _ in range(3):
+        window.briefing.last_output = None
+        window.action_registry[ActionId.EXPORT_BRIEFING].trigger()
+        qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
+        written.append(window.briefing.last_output)
+        window.briefing.ready_box.reject()
+    stem = "CAISI Voluntary Review - briefing - 2026-06-24"
+    assert [p.name for p in written] == [f"{stem}.pdf", f"{stem} (2).pdf", f"{stem} (3).pdf"]
+    first = written[0].read_bytes()
+    assert first.startswith(b"%PDF") and all(p.read_bytes().startswith(b"%PDF") for p in written)
+    assert written[0].stat().st_size > 0 and len(_pdfs(sample_path.parent)) == 3

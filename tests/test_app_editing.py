@@ -341,3 +341,37 @@ def test_pinpoint_is_edited_beside_the_source(qtbot, window, kind):
     assert window.undo_action.text() == f"&Undo Edit {kind.spec.label} Pinpoint"
     _undo(qtbot, window)
     assert records.get_record(cf, kind, record_id)["locator"] is None
+
+
+def test_a_new_record_with_a_value_it_cannot_hold_stays_open_with_the_reason(qtbot, window):
+    window.case_view.show_page(Kind.TIMELINE)
+    page = window.case_view.current_page()
+    before = page.model.rowCount()
+    seen_while_open: list[tuple[bool, str, str, bool]] = []
+
+    def fill(dialog) -> None:
+        assert isinstance(dialog, QuickCreateDialog)
+        dialog.input("title").setText("Hearing on the directive")
+        dialog.input("date").setText("late June 2026")
+        ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+        ok.click()
+        seen_while_open.append(
+            (
+                dialog.isVisible(),
+                dialog.error_label.text(),
+                dialog.input("title").text(),
+                dialog.focusWidget() is dialog.input("date"),  # the refused field takes the focus
+            )
+        )
+        dialog.input("date").setText("June 24, 2026")
+        ok.click()
+
+    seen = when_modal(fill)
+    window.action_registry[ActionId.NEW_RECORD].trigger()
+    assert seen
+    (visible, reason, title, focused) = seen_while_open[0]
+    assert visible and title == "Hearing on the directive" and focused
+    assert reason.startswith('Date: Cannot read "late June 2026" as a date.')
+    assert page.model.rowCount() == before + 1
+    stored = records.get_record(window.session.cf, Kind.TIMELINE, page.current_id())
+    assert stored["title"] == "Hearing on the directive" and stored["date"] == PartialDate.parse("June 24, 2026")

@@ -6,7 +6,9 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QWidget
 
+from db.errors import RecordError
 from db.fields import KINDS, FieldType, Kind, choice_label
+from db.values import normalise
 
 
 class QuickCreateDialog(QDialog):
@@ -37,6 +39,13 @@ class QuickCreateDialog(QDialog):
             label.setBuddy(widget)
             form.addRow(label, widget)
             self._inputs[f.name] = widget
+        # Why the dialog did not close: shown under the fields, the refused field focused.
+        self.error_label = QLabel(self)
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #d32f2f;")
+        self.error_label.setAccessibleName("Problem")
+        self.error_label.hide()
+        form.addRow(self.error_label)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -47,6 +56,25 @@ class QuickCreateDialog(QDialog):
         if isinstance(title_input, QLineEdit):
             title_input.textChanged.connect(self._update_ok)
         self._update_ok()
+
+    def accept(self) -> None:
+        """Close only when every value can be stored, by the rules an edit uses; otherwise say
+        which field and why, and keep everything typed."""
+        spec = KINDS[self.kind]
+        for name, value in self.values().items():
+            f = spec.field(name)
+            try:
+                normalise(f, value)
+            except RecordError as exc:
+                self.error_label.setText(str(exc))
+                self.error_label.show()
+                widget = self._inputs[name]
+                widget.setFocus()
+                if isinstance(widget, QLineEdit):
+                    widget.selectAll()
+                return
+        self.error_label.hide()
+        super().accept()
 
     def _update_ok(self) -> None:
         title = self._inputs[KINDS[self.kind].title_field]

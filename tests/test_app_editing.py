@@ -375,3 +375,53 @@ def test_a_new_record_with_a_value_it_cannot_hold_stays_open_with_the_reason(qtb
     assert page.model.rowCount() == before + 1
     stored = records.get_record(window.session.cf, Kind.TIMELINE, page.current_id())
     assert stored["title"] == "Hearing on the directive" and stored["date"] == PartialDate.parse("June 24, 2026")
+
+
+def _click_row(qtbot, page, row: int) -> None:
+    rect = page.table.visualRect(page.model.index(row, 0))
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+@pytest.mark.parametrize(("field", "typed"), [("date", "late June 2026"), ("title", "")])
+def test_input_that_was_not_saved_is_kept_or_dropped_as_asked_never_silently(qtbot, window, field, typed):
+    cf = window.session.cf
+    window.case_view.show_page(Kind.TIMELINE)
+    page = window.case_view.current_page()
+    page.table.selectRow(0)
+    first = page.current_id()
+    stored = records.get_record(cf, Kind.TIMELINE, first)[field]
+    edit = page.editor.widgets[field].focus_widget()
+    edit.setFocus()
+    edit.selectAll()
+    if typed:
+        qtbot.keyClicks(edit, typed)
+    else:
+        qtbot.keyClick(edit, Qt.Key.Key_Delete)
+    qtbot.keyClick(edit, Qt.Key.Key_Return)  # refused: the reason shows, the text stays
+
+    asked: list[tuple[str, str]] = []
+
+    def answer(label: str):
+        def click(box) -> None:
+            assert isinstance(box, QMessageBox)
+            asked.append((box.text(), box.informativeText()))
+            next(b for b in box.buttons() if b.text() == label).click()
+
+        return click
+
+    when_modal(answer("Keep Editing"), kind=QMessageBox)
+    _click_row(qtbot, page, 1)
+    assert asked and asked[0][0].startswith("What you typed in ")
+    assert ("late June 2026" in asked[0][1]) if typed else ("required" in asked[0][1])
+    assert page.current_id() == first and page.editor.record_id == first
+    assert page.editor.widgets[field].focus_widget().text() == typed  # still there to correct
+    assert records.get_record(cf, Kind.TIMELINE, first)[field] == stored
+
+    when_modal(answer("Discard Change"), kind=QMessageBox)
+    _click_row(qtbot, page, 1)
+    assert len(asked) == 2
+    second = page.current_id()
+    assert second != first and page.editor.record_id == second
+    assert records.get_record(cf, Kind.TIMELINE, first)[field] == stored
+    page.table.selectRow(0)  # back on the first record, nothing asked: the change was dropped
+    assert len(asked) == 2 and page.current_id() == first

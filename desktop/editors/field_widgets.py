@@ -60,6 +60,11 @@ class FieldWidget(QWidget):
     def flush(self) -> None:
         """Commit a pending change (before the panel switches to another record)."""
 
+    def unsaved(self) -> bool:
+        """True while the field holds input that differs from what is stored (typed and not yet
+        committed, or refused when it was)."""
+        return False
+
     def set_read_only(self, read_only: bool) -> None:
         """Allow or forbid edits."""
         self.setEnabled(not read_only)
@@ -98,6 +103,9 @@ class TextField(FieldWidget):
         text = self.edit.text()
         if text != (self._value or ""):
             self._commit(text)
+
+    def unsaved(self) -> bool:
+        return self.edit.text() != (self._value or "")
 
     def set_read_only(self, read_only: bool) -> None:
         self.edit.setReadOnly(read_only)
@@ -156,8 +164,11 @@ class LongTextField(FieldWidget):
         return self.edit.toPlainText()
 
     def flush(self) -> None:
-        if self.edit.toPlainText() != self._text_of(self._value):
+        if self.unsaved():
             self._commit(self._parsed())
+
+    def unsaved(self) -> bool:
+        return self.edit.toPlainText() != self._text_of(self._value)
 
     def set_read_only(self, read_only: bool) -> None:
         self.edit.setReadOnly(read_only)
@@ -198,10 +209,15 @@ class TagsField(TextField):
         self._model.setStringList([])
         self.edit.setText(", ".join(value or []))
 
+    def _tags(self) -> list[str]:
+        return [t.strip() for t in self.edit.text().split(",") if t.strip()]
+
     def flush(self) -> None:
-        tags = [t.strip() for t in self.edit.text().split(",") if t.strip()]
-        if tags != list(self._value or []):
-            self._commit(tags)
+        if self.unsaved():
+            self._commit(self._tags())
+
+    def unsaved(self) -> bool:
+        return self._tags() != list(self._value or [])
 
 
 class _LastItemCompleter(QCompleter):
@@ -289,6 +305,14 @@ class DateField(FieldWidget):
     def has_error(self) -> bool:
         """True while the field shows a refused value."""
         return not self.error_label.isHidden()
+
+    def error_text(self) -> str:
+        """Why the shown value was refused ('' when it was not)."""
+        return self.error_label.text() if self.has_error() else ""
+
+    def unsaved(self) -> bool:
+        value, error = self.parse()
+        return error is not None or value != self._value
 
     def set_read_only(self, read_only: bool) -> None:
         self.edit.setReadOnly(read_only)

@@ -18,7 +18,7 @@ from db.fields import KINDS, FieldType, Kind
 
 from ..dialogs.quick_create import QuickCreateDialog
 from ..session import CaseSession, Reference, short_label
-from .field_widgets import FieldWidget, field_widget
+from .field_widgets import DateField, FieldWidget, field_widget
 from .ref_widgets import RefField, RefsField
 
 MAX_LINKS_PER_GROUP = 50
@@ -59,6 +59,7 @@ class RecordEditor(QScrollArea):
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         outer.addLayout(self.form)
         self.widgets: dict[str, FieldWidget] = {}
+        self._refused: dict[str, str] = {}  # field name -> why its last commit was refused
         for f in self.spec.fields:
             widget = self._make_widget(f.name)
             widget.committed.connect(lambda value, name=f.name: self._commit(name, value))
@@ -112,6 +113,7 @@ class RecordEditor(QScrollArea):
         """Show ``record_id`` (None: nothing selected). Pending edits are committed first."""
         if record_id != self._record_id:
             self.flush()
+            self._refused.clear()
         self._record_id = record_id
         record = None
         if record_id is not None:
@@ -206,6 +208,26 @@ class RecordEditor(QScrollArea):
         for widget in self.widgets.values():
             widget.flush()
 
+    def unsaved_field(self) -> FieldWidget | None:
+        """Commit what can be; then the first field still holding input that could not be saved."""
+        if self._record_id is None or self.session.closed or self.session.read_only:
+            return None
+        self.flush()
+        return next((w for w in self.widgets.values() if w.unsaved()), None)
+
+    def refusal(self, widget: FieldWidget) -> str:
+        """Why ``widget``'s input was not saved, as shown in the panel."""
+        if isinstance(widget, DateField) and widget.error_text():
+            return f"{widget.spec.label}: {widget.error_text()}"
+        return self._refused.get(widget.spec.name) or f"{widget.spec.label} could not be saved."
+
+    def discard_unsaved(self) -> None:
+        """Put back the stored value of every field holding input that was not saved."""
+        for widget in self.widgets.values():
+            if widget.unsaved():
+                widget.set_value(widget.value())
+        self.error_label.hide()
+
     def _commit(self, name: str, value: Any) -> None:
         if self._record_id is None or self.session.closed:
             return
@@ -216,6 +238,7 @@ class RecordEditor(QScrollArea):
             self.session.report(exc)
             # The typed value stays in the field, so the user can correct it or try again.
             message = str(exc) or "The change could not be saved."
+            self._refused[name] = message
             if widget.spec.type is FieldType.DATE:
                 widget.set_error(message)
                 self.error_label.hide()
@@ -229,6 +252,7 @@ class RecordEditor(QScrollArea):
                 widget.set_value(widget.value())  # a checkbox or list shows what is saved
             return
         self.error_label.hide()
+        self._refused.pop(name, None)
         widget.set_value(self.session.get_record(self.kind, self._record_id)[name])
 
     def create_linked(self, name: str, text: str) -> None:

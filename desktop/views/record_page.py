@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QSplitter,
     QTableView,
     QToolButton,
@@ -57,6 +58,7 @@ class RecordPage(QWidget):
         self.kind = kind
         self.spec = KINDS[kind]
         self.model = RecordTableModel(session, kind, self)
+        self._holding_row = False  # putting the selection back after "Keep Editing"
 
         # Filter bar.
         self.filter_edit = QLineEdit(self)
@@ -294,12 +296,47 @@ class RecordPage(QWidget):
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         return True
 
-    def _on_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+    def _on_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if self._holding_row:
+            return
         record_id = self.model.id_at(current.row()) if current.isValid() else None
+        if record_id != self.editor.record_id and not self._may_leave_record(previous):
+            return
         self.editor.load(record_id)
         if self.timeline is not None:
             self.timeline.set_selected(self.model.rowid_at(current.row()) if current.isValid() else None)
         self.current_changed.emit(self.kind, record_id)
+
+    def _may_leave_record(self, previous: QModelIndex) -> bool:
+        """Before the editor shows another record: typed input it could not save is kept or
+        dropped as the user says, never dropped silently. False keeps the record selected."""
+        widget = self.editor.unsaved_field()
+        if widget is None:
+            return True
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Change Not Saved")
+        box.setText(f"What you typed in {widget.spec.label} was not saved.")
+        box.setInformativeText(self.editor.refusal(widget))
+        keep = box.addButton("Keep Editing", QMessageBox.ButtonRole.RejectRole)
+        box.addButton("Discard Change", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        if box.clickedButton() is keep:
+            if previous.isValid():
+                self._holding_row = True
+                try:
+                    self.table.selectionModel().setCurrentIndex(
+                        previous,
+                        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+                    )
+                finally:
+                    self._holding_row = False
+            widget.focus_widget().setFocus(Qt.FocusReason.OtherFocusReason)
+            return False
+        self.editor.discard_unsaved()
+        return True
 
     def _follow_cell(self, index: QModelIndex) -> None:
         """Double-clicking a speaker, issuer, affiliation, source or actors cell opens that record."""

@@ -68,6 +68,7 @@ class QuickCreateDialog(QDialog):
             except RecordError as exc:
                 self.error_label.setText(str(exc))
                 self.error_label.show()
+                self.adjustSize()  # room for the whole reason
                 widget = self._inputs[name]
                 widget.setFocus()
                 if isinstance(widget, QLineEdit):

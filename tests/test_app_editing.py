@@ -322,6 +322,15 @@ def test_read_only_file_disables_editing(qtbot, sample_path):
     assert not window.action_registry[ActionId.DELETE_RECORD].isEnabled()
     assert page.editor.widgets["name"].edit.isReadOnly()
     assert not page.model.flags(page.model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
+    # No clear button offers to empty a field that cannot change.
+    for kind in Kind:
+        window.case_view.show_page(kind)
+        page = window.case_view.current_page()
+        page.table.selectRow(0)
+        for name, widget in page.editor.widgets.items():
+            edit = widget.focus_widget()
+            if isinstance(edit, QLineEdit):
+                assert edit.isReadOnly() and not edit.isClearButtonEnabled(), (kind, name)
 
 
 @pytest.mark.parametrize("kind", [Kind.STATEMENT, Kind.TIMELINE])
@@ -425,3 +434,44 @@ def test_input_that_was_not_saved_is_kept_or_dropped_as_asked_never_silently(qtb
     assert records.get_record(cf, Kind.TIMELINE, first)[field] == stored
     page.table.selectRow(0)  # back on the first record, nothing asked: the change was dropped
     assert len(asked) == 2 and page.current_id() == first
+
+
+def test_every_label_reads_as_written(qtbot, window, settings_dialogs):
+    """No form shows a literal "&" (a mnemonic with nothing to focus), an "a" before a vowel,
+    or a window title in sentence case."""
+    from PySide6.QtWidgets import QLabel
+
+    pages = []
+    for kind in Kind:
+        window.case_view.show_page(kind)
+        page = window.case_view.current_page()
+        pages.append(page)
+        assert page.new_button.text() == f"New {kind.spec.label.title()}…"
+    for widget in [*pages, *settings_dialogs]:
+        for label in widget.findChildren(QLabel):
+            text = label.text()
+            if "&" in text.replace("&&", "") and not text.lstrip().startswith("<"):
+                assert label.buddy() is not None, f"{text!r} shows its ampersand"
+            assert " a actor" not in text and " a a" not in text.lower()
+    timeline = pages[list(Kind).index(Kind.TIMELINE)]
+    assert timeline.editor.placeholder.text().startswith("Select a timeline entry")
+    actors = pages[list(Kind).index(Kind.ACTOR)]
+    assert actors.editor.placeholder.text().startswith("Select an actor")
+    titles = []
+    when_modal(lambda dialog: (titles.append(dialog.windowTitle()), dialog.reject()))
+    window.case_view.show_page(Kind.TIMELINE)
+    window.action_registry[ActionId.NEW_RECORD].trigger()
+    assert titles == ["New Timeline Entry"]
+
+
+@pytest.fixture
+def settings_dialogs(qtbot):
+    from desktop.briefing.options import BriefingOptions
+    from desktop.dialogs.briefing_options import BriefingOptionsDialog
+    from desktop.dialogs.preferences import PreferencesDialog
+    from desktop.settings import Settings
+
+    dialogs = [BriefingOptionsDialog(BriefingOptions()), PreferencesDialog(Settings())]
+    for dialog in dialogs:
+        qtbot.addWidget(dialog)
+    return dialogs

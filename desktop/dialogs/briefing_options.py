@@ -94,14 +94,14 @@ class BriefingOptionsDialog(QDialog):
         self.error.setWordWrap(True)
 
         form = QFormLayout()
-        form.addRow("&Sections:", order)
+        form.addRow(_buddy_label("&Sections:", self.sections), order)
         form.addRow("&From:", self.date_from)
         form.addRow("&To:", self.date_to)
         form.addRow("", self.key_only)
         form.addRow("&Paper:", self.paper)
         form.addRow("&Marking:", self.marking)
         form.addRow("", self.deterministic)
-        form.addRow("Export &folder:", folder_row)
+        form.addRow(_buddy_label("Export &folder:", self.folder_edit), folder_row)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -168,3 +168,11 @@ class BriefingOptionsDialog(QDialog):
             marking_override=self.marking.text().strip() or None,
             deterministic=self.deterministic.isChecked(),
         )
+
+
+def _buddy_label(text: str, buddy: QWidget) -> QLabel:
+    """A form label whose mnemonic focuses ``buddy`` (a row holding a layout gets no buddy of
+    its own, and its label would show the "&")."""
+    label = QLabel(text, buddy.parentWidget())
+    label.setBuddy(buddy)
+    return label

@@ -54,7 +54,9 @@ class PreferencesDialog(QDialog):
         form.addRow(self.reopen)
         form.addRow("Automatic &backups to keep:", self.keep)
         form.addRow("", where)
-        form.addRow("Briefing packets &folder:", folder_row)
+        folder_label = QLabel("Briefing packets &folder:", self)
+        folder_label.setBuddy(self.folder)  # a row holding a layout gets no buddy of its own
+        form.addRow(folder_label, folder_row)
         form.addRow(buttons)
 
     def _browse(self) -> None:

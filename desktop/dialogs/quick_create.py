@@ -18,7 +18,7 @@ class QuickCreateDialog(QDialog):
         super().__init__(parent)
         self.kind = kind
         spec = KINDS[kind]
-        self.setWindowTitle(f"New {spec.label}")
+        self.setWindowTitle(f"New {spec.label.title()}")  # title case, as every window title
         form = QFormLayout(self)
         form.addRow(QLabel(f"Create a new {spec.label.lower()}; you can add the other details later."))
         self._inputs: dict[str, QLineEdit | QComboBox] = {}

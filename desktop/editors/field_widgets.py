@@ -109,6 +109,7 @@ class TextField(FieldWidget):
 
     def set_read_only(self, read_only: bool) -> None:
         self.edit.setReadOnly(read_only)
+        self.edit.setClearButtonEnabled(not read_only)  # no clear button on text that cannot change
 
     def focus_widget(self) -> QWidget:
         return self.edit

@@ -78,7 +78,9 @@ class RecordEditor(QScrollArea):
         self.stamps.setEnabled(False)
         outer.addWidget(self.stamps)
         outer.addStretch(1)
-        self.placeholder = QLabel(f"Select a {self.spec.label.lower()} to see and edit it.", body)
+        noun = self.spec.label.lower()
+        article = "an" if noun[0] in "aeiou" else "a"
+        self.placeholder = QLabel(f"Select {article} {noun} to see and edit it.", body)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setEnabled(False)
         outer.addWidget(self.placeholder)

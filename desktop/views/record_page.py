@@ -81,7 +81,7 @@ class RecordPage(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setAccessibleName("Number of records shown")
         self.new_button = QToolButton(self)
-        self.new_button.setText(f"New {self.spec.label}…")
+        self.new_button.setText(f"New {self.spec.label.title()}…")
         self.new_button.setAccessibleName(f"New {self.spec.label.lower()}")
         bar = QHBoxLayout()
         bar.addWidget(self.filter_edit, 3)

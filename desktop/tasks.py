@@ -180,10 +180,15 @@ class JobService(QObject):
 
     def cancel_all(self) -> None:
         """Ask every job to stop; the ones still waiting for a thread never start."""
-        for job in self.running():
-            job.cancel()
+        jobs = self.running()
+        # The waiting ones come off the queue before any running job is told to stop: a job that
+        # stops frees its thread, which would otherwise start the next waiting job first.
+        for job in jobs:
             if self._pool.tryTake(job):
+                job.cancel()
                 job.refuse(JobCancelled("Cancelled."))
+        for job in jobs:
+            job.cancel()
 
     def wait(self, msecs: int = -1) -> bool:
         """Wait until every job has ended (``msecs`` at most, -1 for no limit); False if one has not."""

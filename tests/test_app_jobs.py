@@ -162,13 +162,19 @@ def test_a_closed_job_service_runs_nothing_more(qtbot):
         ran.append("held")
 
     first, waiting = Job(held), Job(ran.append, "waiting")
-    first.signals.stop_requested.connect(release.set, Qt.ConnectionType.DirectConnection)
+    # When the running job is asked to stop, the waiting one must already be off the queue:
+    # the thread the running job frees would otherwise start it.
+    waiting_ended_first: list[bool] = []
+    first.signals.stop_requested.connect(
+        lambda: (waiting_ended_first.append(waiting.done.is_set()), release.set()), Qt.ConnectionType.DirectConnection
+    )
     refused: list[BaseException] = []
     waiting.signals.failed.connect(lambda exc, _details: refused.append(exc))
     service.start(first)
     service.start(waiting)  # no free thread: it waits its turn
     assert inside.wait(10)
     service.close()
+    assert waiting_ended_first == [True]
     assert first.done.is_set() and waiting.done.is_set()
     assert ran == ["held"]  # the job still waiting for a thread never ran
     assert len(refused) == 1 and isinstance(refused[0], JobCancelled)

@@ -20,7 +20,7 @@ from .records import short_label
 from .sqlite import driver, fts
 from .sqlite.casefile import CaseFile
 from .sqlite.fts import fts_query
-from .sqlite.stored_values import search_index_errors
+from .sqlite.search_index import search_index_errors
 from .values import stored_date
 
 

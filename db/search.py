@@ -31,7 +31,7 @@ from .records import short_label
 from .sqlite import driver, fts
 from .sqlite.casefile import CaseFile
 from .sqlite.fts import fts_query
-from .sqlite.stored_values import search_index_errors
+from .sqlite.search_index import search_index_errors
 
 # Marks around matched words in snippets; control characters no user text contains after
 # the store's cleaning, so the app can turn them into highlighting safely.

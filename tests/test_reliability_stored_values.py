@@ -34,10 +34,11 @@ from db.errors import CaseFileError, RefusedFileError
 from db.fields import KINDS, Kind
 from db.lock import lock_path
 from db.sample import create_sample
-from db.sqlite import stored_values
+from db.sqlite import search_index
 from db.sqlite.casefile import CaseFile
 from db.sqlite.filecheck import check_file
-from db.sqlite.stored_values import repair_search_index, search_index_problems, stored_value_problem
+from db.sqlite.search_index import repair_search_index, search_index_problems
+from db.sqlite.stored_values import stored_value_problem
 from desktop.briefing_export import export_snapshot, load_options
 from desktop.cli import main as cli_main
 from tests.gui_helpers import open_window, when_modal
@@ -435,7 +436,7 @@ def test_a_search_index_that_cannot_be_rebuilt_is_left_as_it_was_and_said_so(sam
         conn.execute("DELETE FROM statement_fts_data")  # half done when the disk fills up
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(stored_values, "rebuild_search_index", disk_full)
+    monkeypatch.setattr(search_index, "rebuild_search_index", disk_full)
     notes = repair_search_index(path)
     assert notes == [
         "The search index of the statements was damaged (its structure records are missing) and could not "

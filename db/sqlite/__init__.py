@@ -2,9 +2,9 @@
 
 A case file here is one SQLite file. This package opens, checks, migrates, copies and backs
 up such files (``casefile``, ``connections``, ``newfile``, ``filecheck``, ``sidefiles``,
-``stored_values``, ``migrations``, ``copying``, ``backups``, the self-test's ``probe``), runs
-the full-text index (FTS5: ``fts``) and reads large result sets straight off the driver's
-cursor where speed needs it (``driver``). It is the only place
+``stored_values``, ``search_index``, ``migrations``, ``copying``, ``backups``, the
+self-test's ``probe``), runs the full-text index (FTS5: ``fts``) and reads large result sets
+straight off the driver's cursor where speed needs it (``driver``). It is the only place
 in the core that touches the ``sqlite3`` module or a raw driver connection.
 
 Everything else in ``db`` speaks SQLAlchemy (``text()`` with named binds, or Core over the

@@ -131,7 +131,7 @@ class CaseFile:
         cf.read_only_reason = reason
         if not read_only:
             try:
-                from .stored_values import repair_search_index
+                from .search_index import repair_search_index
 
                 cf.repaired = repair_search_index(p)  # before anything reads the index
                 cf.enable_fts_secure_delete()

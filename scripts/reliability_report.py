@@ -93,7 +93,8 @@ FOUND = [
     "Stored values no version of Casefile writes (nested JSON in a list column, a missing case row, a date "
     "the parser refuses, an unknown kind, a boolean of 7) crashed exports, views and search with unexpected "
     "errors; they are refused at open (db/sqlite/stored_values.py), a damaged full-text index is rebuilt from the "
-    "records when the file is opened for editing (db/sqlite/search_index.py), and a reference to no record shows as (missing).",
+    "records when the file is opened for editing (db/sqlite/search_index.py), and a reference to no record "
+    "shows as (missing).",
     "Searching a 500 kB statement took over a minute (FTS5 snippets compare every match with every other); "
     "snippets are now built from a bounded window and Find runs on a worker thread (db/search.py).",
     "CSV export missed formulas behind spaces, a BOM, zero-width or full-width characters; JSON import let a "

@@ -291,13 +291,13 @@ def _refs(f: FieldSpec, value: Any) -> list[str]:
     return out
 
 
-def _tags(f: FieldSpec, value: Any) -> list[str]:
-    if type(value) is not list:
-        value = _entries(f, value)
-    out: list[str] = []
-    seen: set[str] = set()
+def _text_entries(f: FieldSpec, value: Any) -> tuple[list[Any] | tuple[Any, ...], list[str], bool]:
+    """A list value's entries, the text ones with control characters removed, and whether any
+    entry was not text (or not valid text)."""
+    entries = value if type(value) is list else _entries(f, value)
+    texts: list[str] = []
     bad = False
-    for item in value:
+    for item in entries:
         if type(item) is not str:
             bad = True
             continue
@@ -306,33 +306,23 @@ def _tags(f: FieldSpec, value: Any) -> list[str]:
                 bad = True
                 continue
             item = strip_controls(item)
-        item = item.strip()
-        if item and item not in seen:
-            seen.add(item)
-            out.append(item)
+        texts.append(item)
+    return entries, texts, bad
+
+
+def _tags(f: FieldSpec, value: Any) -> list[str]:
+    entries, texts, bad = _text_entries(f, value)
+    out = list(dict.fromkeys(tag for tag in (item.strip() for item in texts) if tag))  # in order, once each
     if bad:
-        raise _bad_entries(f, value, out, "text")
+        raise _bad_entries(f, entries, out, "text")
     return out
 
 
 def _lines(f: FieldSpec, value: Any) -> list[str]:
-    if type(value) is not list:
-        value = _entries(f, value)
-    out: list[str] = []
-    bad = False
-    for item in value:
-        if type(item) is not str:
-            bad = True
-            continue
-        if _UNUSUAL.search(item):
-            if not _utf8(item):
-                bad = True
-                continue
-            item = strip_controls(item)
-        if item and not item.isspace():
-            out.append(item)
+    entries, texts, bad = _text_entries(f, value)
+    out = [item for item in texts if item and not item.isspace()]
     if bad:
-        raise _bad_entries(f, value, out, "text")
+        raise _bad_entries(f, entries, out, "text")
     return out
 
 

@@ -153,3 +153,36 @@ def minimal_document() -> dict[str, object]:
             },
         ],
     }
+
+
+def make_docket(path: Path, entries: int = 4000) -> Path:
+    """A case whose packet takes a few seconds to lay out (``entries`` timeline entries)."""
+    from db.fields import Kind
+    from db.records import insert_record
+    from db.sqlite.casefile import CaseFile
+
+    CaseFile.create(path, title="A long docket").close()
+    with CaseFile.open(path) as cf, cf.write() as conn:
+        for i in range(entries):
+            insert_record(
+                conn,
+                Kind.TIMELINE,
+                {
+                    "date": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    "title": f"Filing {i} in the docket",
+                    "description": "A routine filing that the chronology lists. " * 4,
+                },
+            )
+    return path
+
+
+def open_descriptors(path: Path) -> int:
+    """How many file descriptors of this process are open on ``path`` (Linux)."""
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            if os.readlink(f"/proc/self/fd/{fd}") == str(path):
+                count += 1
+        except OSError:
+            continue
+    return count

@@ -5,13 +5,12 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from core_fixtures import make_docket
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QPushButton
 
 from db import records
-from db.fields import Kind
-from db.sqlite.casefile import CaseFile
 from desktop.actions import ActionId
 from desktop.dialogs.briefing_options import BriefingOptionsDialog
 from tests.gui_helpers import open_window, when_modal
@@ -40,21 +39,7 @@ def test_export_briefing_writes_the_packet_beside_the_case_file(qtbot, sample_pa
 
 
 def test_cancel_leaves_no_partial_pdf(qtbot, tmp_path):
-    path = tmp_path / "big.casefile"
-    CaseFile.create(path, title="A long docket").close()
-    with CaseFile.open(path) as cf, cf.write() as conn:
-        from db.records import insert_record
-
-        for i in range(4000):
-            insert_record(
-                conn,
-                Kind.TIMELINE,
-                {
-                    "date": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
-                    "title": f"Filing {i} in the docket",
-                    "description": "A routine filing that the chronology lists. " * 4,
-                },
-            )
+    path = make_docket(tmp_path / "big.casefile")
     window = open_window(qtbot, path)
     window.action_registry[ActionId.EXPORT_BRIEFING].trigger()
     task = window.briefing.task

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import threading
 from pathlib import Path
 
 import pytest
+from core_fixtures import make_docket, open_descriptors
 from PySide6.QtCore import Qt
 
 from db import queries
 from db.errors import CaseFileError
 from db.fields import Kind
-from db.records import insert_record
 from db.sqlite.casefile import CaseFile
 from desktop.actions import ActionId
 from desktop.tasks import Job, JobCancelled, JobService
@@ -31,37 +30,12 @@ from tests.gui_helpers import open_window
 @pytest.fixture
 def docket(tmp_path: Path) -> Path:
     """A case whose packet takes a few seconds to lay out (4,000 timeline entries)."""
-    path = tmp_path / "docket.casefile"
-    CaseFile.create(path, title="A long docket").close()
-    with CaseFile.open(path) as cf, cf.write() as conn:
-        for i in range(4000):
-            insert_record(
-                conn,
-                Kind.TIMELINE,
-                {
-                    "date": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
-                    "title": f"Filing {i} in the docket",
-                    "description": "A routine filing that the chronology lists. " * 4,
-                },
-            )
-    return path
+    return make_docket(tmp_path / "docket.casefile")
 
 
 def _pdfs(folder: Path) -> list[str]:
     """PDFs in ``folder``, finished or partial (the renderer's temporary file)."""
     return sorted(p.name for p in folder.iterdir() if p.suffix in (".pdf", ".tmp"))
-
-
-def _open_descriptors(path: Path) -> int:
-    """How many file descriptors of this process are open on ``path``."""
-    count = 0
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            if os.readlink(f"/proc/self/fd/{fd}") == str(path):
-                count += 1
-        except OSError:
-            continue
-    return count
 
 
 def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -140,12 +114,12 @@ def test_closing_the_case_waits_for_a_background_read_and_nothing_reads_the_clos
     read.signals.finished.connect(answered.append)
     shown: list[bool] = []
     window.case_view.page(Kind.TIMELINE).marks_loaded.connect(lambda: shown.append(True))
-    assert _open_descriptors(path) >= 1  # the read holds a connection of its own
+    assert open_descriptors(path) >= 1  # the read holds a connection of its own
     window.action_registry[ActionId.CLOSE].trigger()
     assert read.cancelled and read.done.is_set()
     assert len(reads) == 1 and reads[0][1] is False  # it read while the file was still open...
     assert window.session is None and session.cf.closed  # ...and the file closed after it ended
-    assert _open_descriptors(path) == 0  # no connection left open on the closed file
+    assert open_descriptors(path) == 0  # no connection left open on the closed file
     qtbot.waitUntil(lambda: bool(answered), timeout=60000)
     assert shown == []  # the late answer is not drawn on the closed case's strip
     assert _errors(caplog) == []

@@ -15,7 +15,6 @@ leaves no error, and no connection to the closed file stays open.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
@@ -31,7 +30,7 @@ from db.search import HIT_END, HIT_START, MAX_PIECE, SNIPPET_SCAN_LIMIT, SNIPPET
 from db.sqlite.casefile import CaseFile
 from db.sqlite.fts import fts_query
 from desktop.dialogs import search_dialog
-from tests.core_fixtures import SEED_ARTICLE, make_v1_file
+from tests.core_fixtures import SEED_ARTICLE, make_v1_file, open_descriptors
 from tests.gui_helpers import open_window
 
 RARE = "zebraword"  # once, near the end of the long statement
@@ -311,18 +310,6 @@ def test_a_newer_query_replaces_a_running_one_and_its_late_answer_is_dropped(qtb
            shown_hits=len(rows))  # fmt: skip
 
 
-def _open_descriptors(path: Path) -> int:
-    """How many file descriptors of this process are open on ``path``."""
-    count = 0
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            if os.readlink(f"/proc/self/fd/{fd}") == str(path):
-                count += 1
-        except OSError:
-            continue
-    return count
-
-
 def test_closing_the_dialog_while_a_search_runs_is_safe(qtbot, sample_path, held, caplog):
     window = open_window(qtbot, sample_path)
     dialog = _dialog(qtbot, window)
@@ -365,7 +352,7 @@ def test_closing_the_case_while_a_search_reads_it_leaves_no_connection_open(qtbo
     task = dialog.task
     try:
         assert inside.wait(10)
-        assert _open_descriptors(path) >= 1
+        assert open_descriptors(path) >= 1
         window.documents.close_case()  # closes the Find dialog first, which stops its search
         assert window.session is None and dialog.session.cf.closed
         assert not dialog.isVisible() and window.search_dialog is None
@@ -373,7 +360,7 @@ def test_closing_the_case_while_a_search_reads_it_leaves_no_connection_open(qtbo
         release.set()
     assert task is not None and task.done.wait(10)
     assert _shown(dialog) == []  # the late answer is dropped
-    assert _open_descriptors(path) == 0  # the search's connection was closed, not put back in a pool
+    assert open_descriptors(path) == 0  # the search's connection was closed, not put back in a pool
     assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
     record(17, "Closing the case while a search is reading it closes Find and stops the search, and leaves no "
            "connection to the file open.", descriptors_left=0)  # fmt: skip

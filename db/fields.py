@@ -119,8 +119,9 @@ CACHE_VERSION = 1
 
 
 def declarations_key() -> str | None:
-    """A digest of the source that declares the fields and reads them, or None when it cannot be
-    read: a frozen build, whose executable is then the key (a new build is a new executable)."""
+    """A digest of the source that declares the fields and reads them. A frozen build has no
+    source: there the executable's name, size and time stand for it (a new build is a new
+    executable). None when neither can be read (nothing is then cached)."""
     digest = hashlib.sha256(f"{CACHE_VERSION} {sys.version}".encode())
     try:
         for name in _DECLARING:

@@ -14,6 +14,8 @@ from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import QApplication, QStyle
 
+from .icons import app_icon
+
 SK = QKeySequence.StandardKey
 
 
@@ -56,36 +58,36 @@ class ActionSpec:
     shortcuts: tuple[SK | str, ...] = ()
     tip: str = ""
     role: QAction.MenuRole = QAction.MenuRole.NoRole
-    icon: QStyle.StandardPixmap | None = None
+    icon: str | QStyle.StandardPixmap | None = None  # a name in resources/icons/ui, or a style icon
 
 
 SP = QStyle.StandardPixmap
 ROLE = QAction.MenuRole
 
 SPECS: dict[ActionId, ActionSpec] = {
-    ActionId.NEW_CASE: ActionSpec("&New Case…", (SK.New,), "Create a new, empty case file", icon=SP.SP_FileIcon),
-    ActionId.OPEN: ActionSpec("&Open…", (SK.Open,), "Open a case file", icon=SP.SP_DialogOpenButton),
+    ActionId.NEW_CASE: ActionSpec("&New Case…", (SK.New,), "Create a new, empty case file", icon="new-case"),
+    ActionId.OPEN: ActionSpec("&Open…", (SK.Open,), "Open a case file", icon="open"),
     ActionId.SAVE_COPY: ActionSpec("Save a &Copy…", (SK.SaveAs,), "Write a complete copy of this case file"),
     ActionId.IMPORT_JSON: ActionSpec("&Import JSON…", (), "Create a new case file from a JSON document"),
     ActionId.EXPORT_JSON: ActionSpec("Export &JSON…", (), "Write this case as a JSON document"),
     ActionId.EXPORT_CSV: ActionSpec("Export C&SV…", (), "Write one spreadsheet file per record type"),
     ActionId.EXPORT_BRIEFING: ActionSpec(
         "Export &Briefing", ("Ctrl+E",), "Write the briefing packet PDF beside the case file",
-        icon=SP.SP_DialogSaveButton,
+        icon="export-briefing",
     ),
     ActionId.BRIEFING_OPTIONS: ActionSpec("Briefing &Options…", (), "Choose what the briefing packet holds"),
     ActionId.RESTORE_BACKUP: ActionSpec("&Restore From Backup…", (), "Open one of the automatic backups"),
     ActionId.CLOSE: ActionSpec("&Close", (SK.Close,), "Close this case file"),
     ActionId.QUIT: ActionSpec("&Quit", (SK.Quit,), "Quit Casefile", ROLE.QuitRole),
     ActionId.NEW_RECORD: ActionSpec("&New Record…", ("Ctrl+Shift+N", "Ins"), "Add a record to this list",
-                                    icon=SP.SP_FileIcon),
+                                    icon="new-record"),
     ActionId.DELETE_RECORD: ActionSpec("&Delete Record…", (SK.Delete,), "Delete the selected record",
-                                       icon=SP.SP_TrashIcon),
+                                       icon="delete-record"),
     ActionId.FIND: ActionSpec("&Find in Case…", (SK.Find, "Ctrl+K"), "Search the whole case",
-                              icon=SP.SP_FileDialogContentsView),
+                              icon="find"),
     ActionId.FILTER: ActionSpec("Filter &List", ("Ctrl+L",), "Filter the current list"),
-    ActionId.BACK: ActionSpec("&Back", (SK.Back,), "Go back", icon=SP.SP_ArrowBack),
-    ActionId.FORWARD: ActionSpec("&Forward", (SK.Forward,), "Go forward", icon=SP.SP_ArrowForward),
+    ActionId.BACK: ActionSpec("&Back", (SK.Back,), "Go back", icon="back"),
+    ActionId.FORWARD: ActionSpec("&Forward", (SK.Forward,), "Go forward", icon="forward"),
     ActionId.GO_CASE: ActionSpec("&Case", ("Ctrl+1",)),
     ActionId.GO_ACTORS: ActionSpec("&Actors", ("Ctrl+2",)),
     ActionId.GO_STATEMENTS: ActionSpec("&Statements", ("Ctrl+3",)),
@@ -121,7 +123,9 @@ class ActionRegistry(QObject):
                 shortcut_text = keys[0].toString(QKeySequence.SequenceFormat.NativeText) if keys else ""
                 action.setToolTip(f"{spec.tip} ({shortcut_text})" if shortcut_text else spec.tip)
             action.setMenuRole(spec.role)
-            if spec.icon is not None:
+            if isinstance(spec.icon, str):
+                action.setIcon(app_icon(spec.icon))
+            elif spec.icon is not None:
                 action.setIcon(QIcon(style.standardIcon(spec.icon)))
             self._actions[action_id] = action
 

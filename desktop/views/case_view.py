@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, Qt, Signal
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from db.fields import KINDS, Kind
+from db.fields import Kind
 
 from ..navigation import History, Location
 from ..session import CaseSession
 from .banner import Banner
 from .case_page import CasePage
 from .record_page import RecordPage
+from .section_list import SectionList
 
 PAGE_ORDER: tuple[Kind | None, ...] = (
     None,
@@ -33,10 +34,9 @@ class CaseView(QWidget):
         self.session = session
         self.history = history
         self._restoring = False
-        self.nav = QListWidget(self)
-        self.nav.setAccessibleName("Sections")
-        self.nav.setMaximumWidth(240)
-        self.nav.setMinimumWidth(110)
+        self.nav = SectionList(session, PAGE_ORDER, self)
+        self.nav.setMaximumWidth(260)
+        self.nav.setMinimumWidth(140)
         self.stack = QStackedWidget(self)
         self.case_page = CasePage(session, self)
         # Record pages are built the first time they are shown: opening a large case reads
@@ -44,7 +44,6 @@ class CaseView(QWidget):
         self.pages: dict[Kind, RecordPage] = {}
         self._saved_state: dict[str, QByteArray] = {}
         for kind in PAGE_ORDER:
-            QListWidgetItem("Case" if kind is None else KINDS[kind].plural, self.nav)
             self.stack.addWidget(self.case_page if kind is None else QWidget(self.stack))
         self.case_page.navigate_requested.connect(lambda kind: self.show_page(kind))
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -53,7 +52,7 @@ class CaseView(QWidget):
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(0, False)
-        self.splitter.setSizes([150, 1200])
+        self.splitter.setSizes([190, 1200])
         self.banners: list[Banner] = []
         self._banner_box = QVBoxLayout()
         self._banner_box.setContentsMargins(6, 6, 6, 0)

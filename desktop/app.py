@@ -21,6 +21,7 @@ from db.paths import resource_path, user_data_dir
 
 from . import APP_ID, APP_NAME, ORG_NAME, __version__
 from .errors import install_excepthook, setup_logging
+from .theme import follow_system_scheme
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -29,9 +30,11 @@ log = logging.getLogger("casefile.app")
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
-    """The QApplication with the app's names, icon and bundled fonts (reused if one exists)."""
+    """The QApplication with the app's names, icon, bundled fonts and the system's light or dark scheme
+    (an existing one is reused and made to follow the scheme)."""
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
+        follow_system_scheme(existing)
         return existing
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     QCoreApplication.setOrganizationName(ORG_NAME)
@@ -43,6 +46,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     register_fonts()
+    follow_system_scheme(app)
     app.installEventFilter(file_opener)
     return app
 

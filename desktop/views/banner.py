@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+
+from ..theme import is_dark
 
 _COLOURS = {
     "info": ("#e3f2fd", "#0d47a1", "#90caf9"),
     "warning": ("#fff8e1", "#5d4037", "#ffcc80"),
+}
+_DARK_COLOURS = {
+    "info": ("#1c2d44", "#d3e5ff", "#36598a"),
+    "warning": ("#3b3016", "#ffe6ad", "#6e5724"),
 }
 
 
@@ -16,13 +23,10 @@ class Banner(QFrame):
 
     def __init__(self, text: str, kind: str = "info", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        background, ink, border = _COLOURS.get(kind, _COLOURS["info"])
         self.kind = kind
         self.setObjectName(f"banner_{kind}")
-        self.setStyleSheet(
-            f"#banner_{kind} {{ background: {background}; border: 1px solid {border}; border-radius: 3px; }}"
-            f"#banner_{kind} QLabel {{ color: {ink}; }}"
-        )
+        self._dark: bool | None = None
+        self._tint()
         self.label = QLabel(text, self)
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -37,6 +41,22 @@ class Banner(QFrame):
         layout.setContentsMargins(10, 6, 6, 6)
         layout.addWidget(self.label, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+
+    def _tint(self) -> None:
+        dark = is_dark(QGuiApplication.palette())
+        if dark == self._dark:
+            return  # the style sheet below changes the palette too: only a new scheme re-tints
+        self._dark = dark
+        background, ink, border = (_DARK_COLOURS if dark else _COLOURS).get(self.kind, _COLOURS["info"])
+        self.setStyleSheet(
+            f"#banner_{self.kind} {{ background: {background}; border: 1px solid {border}; border-radius: 3px; }}"
+            f"#banner_{self.kind} QLabel, #banner_{self.kind} QToolButton {{ color: {ink}; }}"
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._tint()
 
     def text(self) -> str:
         """The message shown."""

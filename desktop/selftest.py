@@ -112,17 +112,20 @@ def check_fonts(_ctx: Context) -> str:
 
 
 def check_resources(_ctx: Context) -> str:
-    """The window icon and the third-party licences ship with the app."""
+    """The window icon, the toolbar and sidebar icons and the third-party licences ship with the app."""
     from db.paths import resource_path
 
     icon = resource_path("icons", "casefile.png")
     if not icon.is_file() or not icon.read_bytes().startswith(b"\x89PNG"):
         raise CheckFailed(f"the app icon {icon} is missing or not a PNG")
+    toolbar_icons = list(resource_path("icons", "ui").glob("*.svg"))
+    if not toolbar_icons:
+        raise CheckFailed(f"the toolbar and sidebar icons are missing from {resource_path('icons', 'ui')}")
     notices = resource_path("licenses", "THIRD-PARTY-NOTICES.md")
     if not notices.is_file():
         raise CheckFailed(f"the third-party notices {notices} are missing")
     count = len(list(resource_path("licenses").glob("*")))
-    return f"icon and {count} licence files present"
+    return f"icon, {len(toolbar_icons)} toolbar and sidebar icons and {count} licence files present"
 
 
 def check_time_zones(_ctx: Context) -> str:

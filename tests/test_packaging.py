@@ -164,6 +164,7 @@ def test_spec_data_files_and_migrations(monkeypatch, tmp_path) -> None:
     datas = dict((Path(src).relative_to(ROOT).as_posix(), dest) for src, dest in analysis["datas"])
     assert datas["resources/fonts"] == "resources/fonts"
     assert datas["resources/icons/casefile.png"] == "resources/icons"
+    assert datas["resources/icons/ui"] == "resources/icons/ui"
     assert datas["resources/licenses"] == "resources/licenses"
     assert datas["db/sample/caisi-review.json"] == "db/sample"
     for src in datas:

@@ -45,7 +45,7 @@ QT_PLUGIN_RULES: dict[str, set[str] | None] = {
     # The GTK theme drags in GTK's whole stack (cairo, pango, gdk-pixbuf, atk); Qt's own
     # Fusion style and the XDG desktop portal remain.
     "platformthemes": {"qxdgdesktopportal"},
-    # The app shows PNG icons (built into QtGui); SVG stays for freedesktop icon themes.
+    # The toolbar and sidebar icons are SVGs drawn by this plugin (it also serves icon themes).
     "imageformats": {"qsvg"},
     # evdev/tslib/TUIO input for kiosks; TUIO pulls in QtNetwork.
     "generic": None,

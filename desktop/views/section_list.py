@@ -134,8 +134,11 @@ class SectionList(QListWidget):
         for row, kind in enumerate(self.kinds):
             item = self.item(row)
             if item is not None and kind is not None:
+                text = f"{counts.get(kind, 0):,} {KINDS[kind].plural.lower()}"
                 item.setData(COUNT_ROLE, counts.get(kind, 0))
-                item.setToolTip(f"{counts.get(kind, 0):,} {KINDS[kind].plural.lower()}")
+                item.setToolTip(text)
+                # Screen readers hear the count the row shows, not only its name.
+                item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{KINDS[kind].plural}, {text}")
 
     def count_shown(self, kind: Kind) -> int | None:
         """The count the row for ``kind`` shows."""

@@ -79,10 +79,8 @@ class SectionDelegate(QStyledItemDelegate):
         text_role = QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.WindowText
         count = index.data(COUNT_ROLE)
         if count is not None:
-            muted = palette.color(group, text_role)
-            if not selected:
-                muted = palette.color(group, QPalette.ColorRole.PlaceholderText)
-            painter.setPen(muted)
+            # Muted beside the name, as mail and notes sidebars show counts; plain on the selection.
+            painter.setPen(palette.color(group, text_role if selected else QPalette.ColorRole.PlaceholderText))
             painter.drawText(inner, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), f"{count:,}")
         name_rect = inner.adjusted(ICON_SIZE + GAP, 0, -self._count_width(index, option), 0)
         name = option.fontMetrics.elidedText(

@@ -15,8 +15,16 @@ from __future__ import annotations
 from contextlib import suppress
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMainWindow, QPlainTextEdit, QWidget
+from PySide6.QtGui import QKeyEvent, QKeySequence, QTextCursor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QWidget,
+)
 
 from db.fields import KINDS
 
@@ -90,7 +98,7 @@ class UndoFocus(QObject):
             name = next((n for n in widgets if n in change.fields), None)
             if name is not None:
                 view.case_page.ensureWidgetVisible(widgets[name])
-                widgets[name].focus_widget().setFocus(Qt.FocusReason.ShortcutFocusReason)
+                _focus(widgets[name].focus_widget())
             return None
         page = view.page(change.kind)
         record_id = change.record_id
@@ -102,7 +110,7 @@ class UndoFocus(QObject):
                 if name is not None:
                     widget = editor.widgets[name]
                     editor.ensureWidgetVisible(widget)
-                    widget.focus_widget().setFocus(Qt.FocusReason.ShortcutFocusReason)
+                    _focus(widget.focus_widget())
                 return "cleared the filter to show it" if hidden else None
         # Read before showing the page: a list given the focus with nothing selected selects its first row.
         selected = page.current_id()
@@ -116,6 +124,21 @@ class UndoFocus(QObject):
         return None
 
 
+def _focus(widget: QWidget) -> None:
+    widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
+    # The value is selected so the eye finds what changed (a page switch may have given the
+    # field the focus already, and then focusing it again selects nothing); selected from the
+    # end back, so a long value shows its start.
+    if isinstance(widget, QLineEdit):
+        length = len(widget.text())
+        widget.setSelection(length, -length)
+    elif isinstance(widget, QPlainTextEdit):
+        cursor = widget.textCursor()
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        cursor.movePosition(QTextCursor.MoveOperation.Start, QTextCursor.MoveMode.KeepAnchor)
+        widget.setTextCursor(cursor)
+
+
 class _CaseUndoKeys(QObject):
     """Hands Ctrl+Z and Ctrl+Shift+Z to the window's Undo and Redo when the focused text field
     has nothing of its own to undo or redo (a text field otherwise claims them even then)."""
@@ -125,8 +148,14 @@ class _CaseUndoKeys(QObject):
         self.window = window
 
     def watch(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if isinstance(new, QLineEdit | QPlainTextEdit | QComboBox) and self.window.isAncestorOf(new):
-            new.installEventFilter(self)  # installing again only moves it to the front
+        if not isinstance(new, QLineEdit | QPlainTextEdit | QComboBox) or not self.window.isAncestorOf(new):
+            return
+        parent = new.parentWidget()
+        while parent is not None and parent is not self.window:
+            if isinstance(parent, QAbstractItemView):
+                return  # a list cell being edited: undoing the case under it would close it mid-edit
+            parent = parent.parentWidget()
+        new.installEventFilter(self)  # installing again only moves it to the front
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() != QEvent.Type.ShortcutOverride or not isinstance(event, QKeyEvent):

@@ -94,7 +94,7 @@ def test_undo_and_redo_of_a_field_edit_return_to_its_record_and_field(qtbot, win
     assert window.case_view.location() == Location(Kind.STATEMENT, statement)
     assert statements.editor.record_id == statement
     assert _focused(window) is text
-    assert text.toPlainText() == original
+    assert text.textCursor().selectedText().replace("\u2029", "\n") == original  # picked out
     assert _status(window) == "Undid Edit Statement Text"
 
     # The jump is a visit like any other: Back returns to the actor the user was on.
@@ -156,7 +156,7 @@ def test_a_case_field_undo_goes_to_the_case_page(qtbot, window):
     assert records.get_case(cf)["marking"] == "FOR INTERNAL USE ONLY"
     assert window.case_view.current_kind() is None
     assert _focused(window) is marking
-    assert marking.text() == "FOR INTERNAL USE ONLY"
+    assert marking.selectedText() == "FOR INTERNAL USE ONLY"  # the restored value, picked out
     assert _status(window) == "Undid Edit Case Handling marking"
 
     _go(qtbot, window, Kind.SOURCE)
@@ -344,3 +344,21 @@ def test_undo_of_a_speaker_made_on_the_spot_goes_to_the_statement(qtbot, window)
     assert _focused(window) is speaker.box
     assert speaker.box.text() == "Pat Example"
     assert _status(window) == "Redid Add Actor as Statement Speaker"
+
+
+def test_ctrl_z_in_a_list_cell_being_edited_leaves_the_case_alone(qtbot, window):
+    """A cell editor is the list's, not a field of the case: Ctrl+Z there never undoes a step
+    of the case under it (that would close the cell mid-edit)."""
+    cf = window.session.cf
+    actors = _go(qtbot, window, Kind.ACTOR)
+    actor = _click_row(qtbot, actors, 0)
+    _type_into(qtbot, actors.editor.widgets["role"].focus_widget(), "Changed in the panel")
+    stack = window.session.undo_stack
+    assert stack.canUndo()
+    actors.table.setFocus()
+    qtbot.keyClick(actors.table, Qt.Key.Key_F2)
+    cell = _focused(window)
+    assert isinstance(cell, QLineEdit) and actors.table.isAncestorOf(cell)
+    _undo(qtbot, window)
+    assert stack.canUndo()
+    assert records.get_record(cf, Kind.ACTOR, actor)["role"] == "Changed in the panel"

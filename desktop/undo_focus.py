@@ -103,15 +103,15 @@ class UndoFocus(QObject):
         page = view.page(change.kind)
         record_id = change.record_id
         if not change.removed and record_id is not None:
-            hidden = page.model.row_of(record_id) is None
-            if view.show_record(change.kind, record_id):
+            query = page.model.query
+            if view.show_record(change.kind, record_id):  # clears a filter that hides the record
                 editor = page.editor
                 name = next((f.name for f in KINDS[change.kind].fields if f.name in change.fields), None)
                 if name is not None:
                     widget = editor.widgets[name]
                     editor.ensureWidgetVisible(widget)
                     _focus(widget.focus_widget())
-                return "cleared the filter to show it" if hidden else None
+                return "cleared the filter to show it" if page.model.query != query else None
         # Read before showing the page: a list given the focus with nothing selected selects its first row.
         selected = page.current_id()
         view.show_page(change.kind)

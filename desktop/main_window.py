@@ -17,6 +17,7 @@ from .documents import Documents
 from .navigation import History
 from .session import CaseSession
 from .settings import Settings
+from .undo_focus import UndoFocus
 from .views.case_view import CaseView
 
 GO_ACTIONS = {
@@ -42,6 +43,7 @@ class MainWindow(QMainWindow):
         self.search_dialog: QDialog | None = None
         self.history = History(self)
         self.undo_group = QUndoGroup(self)
+        self.undo_focus = UndoFocus(self)
         # Not ``actions``: that would hide QWidget.actions().
         self.action_registry = ActionRegistry(self)
         self.documents = Documents(self)
@@ -166,6 +168,7 @@ class MainWindow(QMainWindow):
             self.history.visit(self.case_view.location())
             if session.path is not None:
                 self.settings.set_last_case(session.path)
+        self.undo_focus.follow(session, self.case_view)
         if previous_view is not None:
             previous_view.deleteLater()
         self._update_title()

@@ -57,6 +57,8 @@ class CaseSession(QObject):
     records_reset = Signal(object)  # Kind whose set of records changed (add, delete)
     case_changed = Signal()
     error = Signal(str)  # a change was refused or could not be written
+    step_starting = Signal(object, bool)  # UndoStep about to be undone (True) or redone (False)
+    step_finished = Signal(object, bool)  # UndoStep undone (True) or redone (False)
 
     def __init__(self, cf: CaseFile, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +95,10 @@ class CaseSession(QObject):
         if not isinstance(exc, CaseFileError):
             log.exception("unexpected error during an edit", exc_info=exc)
         self.error.emit(str(exc))
+
+    def announce(self, step: UndoStep, *, undo: bool, finished: bool) -> None:
+        """Tell the window an undo or redo is about to change the file, or has."""
+        (self.step_finished if finished else self.step_starting).emit(step, undo)
 
     # ----- reading -----------------------------------------------------------------------
     def get_case(self) -> Record:

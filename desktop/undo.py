@@ -6,12 +6,14 @@ first ``redo`` Qt calls on push does nothing. If a later undo or redo cannot be 
 file keeps its last consistent state.
 
 Commands see the open case only through ``UndoTarget``: writes that tell the views what
-changed, and a way to tell the user that one failed.
+changed, a way to tell the user that one failed, and an announcement before and after each
+undo or redo so the window can show the user where it landed (``Change``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtGui import QUndoCommand
@@ -38,6 +40,19 @@ class UndoTarget(Protocol):
 
     def report(self, exc: BaseException) -> None: ...
 
+    def announce(self, step: UndoStep, *, undo: bool, finished: bool) -> None: ...
+
+
+@dataclass(frozen=True)
+class Change:
+    """Where an undo or redo leaves the user: a record (or the case, when ``kind`` is None),
+    the fields it changed, and whether it took the record out of the file."""
+
+    kind: Kind | None
+    record_id: str | None = None
+    fields: tuple[str, ...] = ()
+    removed: bool = False
+
 
 class UndoStep(QUndoCommand):
     """One user edit: ``do`` writes it again, ``revert`` takes it back (each may raise CaseFileError)."""
@@ -51,17 +66,24 @@ class UndoStep(QUndoCommand):
         if self._first:
             self._first = False
             return
-        self._guard(self.do)
+        self._guard(self.do, undo=False)
 
     def undo(self) -> None:
-        self._guard(self.revert)
+        self._guard(self.revert, undo=True)
 
-    def _guard(self, step: Callable[[], None]) -> None:
+    def _guard(self, step: Callable[[], None], *, undo: bool) -> None:
+        self.target.announce(self, undo=undo, finished=False)
         try:
             step()
         except Exception as exc:  # the file is as it was: drop the step and say why
             self.setObsolete(True)
             self.target.report(exc)
+            return
+        self.target.announce(self, undo=undo, finished=True)
+
+    def change(self, undo: bool) -> Change:
+        """What undoing (``undo``) or redoing this step changes."""
+        raise NotImplementedError
 
     def do(self) -> None:
         raise NotImplementedError
@@ -108,6 +130,9 @@ class EditRecordCommand(UndoStep):
     def revert(self) -> None:
         self.target.write_record(self.kind, self.record_id, self.old, restoring=True)
 
+    def change(self, undo: bool) -> Change:
+        return Change(self.kind, self.record_id, tuple(self.new))
+
 
 class AddRecordCommand(UndoStep):
     """A new record."""
@@ -124,6 +149,9 @@ class AddRecordCommand(UndoStep):
     def revert(self) -> None:
         self._deleted = self.target.remove_record(self.kind, self.record_id, remove_references=True)
 
+    def change(self, undo: bool) -> Change:
+        return Change(self.kind, self.record_id, removed=undo)
+
 
 class DeleteRecordCommand(UndoStep):
     """A deleted record, with the references removed along with it."""
@@ -139,6 +167,9 @@ class DeleteRecordCommand(UndoStep):
     def revert(self) -> None:
         self.target.restore_record(self._deleted)
 
+    def change(self, undo: bool) -> Change:
+        return Change(self._deleted.kind, self._deleted.values["id"], removed=not undo)
+
 
 class EditCaseCommand(UndoStep):
     """Changed case fields (title, summary, marking, ...)."""
@@ -153,6 +184,9 @@ class EditCaseCommand(UndoStep):
 
     def revert(self) -> None:
         self.target.write_case(self.old)
+
+    def change(self, undo: bool) -> Change:
+        return Change(None, fields=tuple(self.new))
 
 
 class MacroCommand(UndoStep):
@@ -176,6 +210,12 @@ class MacroCommand(UndoStep):
 
     def revert(self) -> None:
         _all_or_none(self.steps[::-1], lambda s: s.revert(), lambda s: s.do())
+
+    def change(self, undo: bool) -> Change:
+        # The edit the action was for ("... as Statement Speaker"): the records it added or
+        # removed on the way are reachable from there.
+        edits = [s for s in self.steps if isinstance(s, EditRecordCommand | EditCaseCommand)]
+        return (edits or self.steps)[-1].change(undo)
 
 
 def _all_or_none(

@@ -176,6 +176,9 @@ class _Target:
     def report(self, exc: BaseException) -> None:
         self.reported.append(str(exc))
 
+    def announce(self, step, *, undo, finished):  # type: ignore[no-untyped-def]
+        pass
+
 
 def test_an_undo_that_fails_half_way_puts_back_what_it_had_undone(qapp):
     target = _Target()

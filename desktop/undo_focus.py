@@ -126,17 +126,18 @@ class UndoFocus(QObject):
 
 def _focus(widget: QWidget) -> None:
     widget.setFocus(Qt.FocusReason.ShortcutFocusReason)
-    # The value is selected so the eye finds what changed (a page switch may have given the
-    # field the focus already, and then focusing it again selects nothing); selected from the
-    # end back, so a long value shows its start.
+    # A one-line value is selected so the eye finds what changed (a page switch may have given
+    # the field the focus already, and then focusing it again selects nothing); selected from
+    # the end back, so a long value shows its start. A long text is not selected: a keystroke
+    # would replace a whole quotation. Its cursor goes to the start instead.
     if isinstance(widget, QLineEdit):
         length = len(widget.text())
         widget.setSelection(length, -length)
     elif isinstance(widget, QPlainTextEdit):
         cursor = widget.textCursor()
-        cursor.movePosition(QTextCursor.MoveOperation.End)
-        cursor.movePosition(QTextCursor.MoveOperation.Start, QTextCursor.MoveMode.KeepAnchor)
+        cursor.movePosition(QTextCursor.MoveOperation.Start)
         widget.setTextCursor(cursor)
+        widget.ensureCursorVisible()
 
 
 class _CaseUndoKeys(QObject):

@@ -104,3 +104,47 @@ def test_an_added_or_edited_date_moves_the_row_to_its_sorted_place(qtbot, window
     keys = _date_keys(window, page)
     assert keys == sorted(keys), "the edited statement stayed where it was"
     assert _shown_and_current(page, statement)
+
+
+# ----- flags toggle on the row being worked on ----------------------------------------------
+def _check_box_center(page, index):
+    from PySide6.QtWidgets import QStyle, QStyleOptionViewItem
+
+    option = QStyleOptionViewItem()
+    option.rect = page.table.visualRect(index)
+    page.table.itemDelegate().initStyleOption(option, index)
+    option.widget = page.table
+    rect = page.table.style().subElementRect(QStyle.SubElement.SE_ItemViewItemCheckIndicator, option, page.table)
+    assert rect.isValid() and option.rect.contains(rect)
+    return rect.center()
+
+
+def test_a_flag_toggles_only_on_the_selected_row(qtbot, window):
+    cf = window.session.cf
+    page = _page(window, Kind.STATEMENT)
+    page.select_record(page.model.id_at(0))
+    page.table.setFocus()
+    row = 3
+    statement = page.model.id_at(row)
+    before = records.get_record(cf, Kind.STATEMENT, statement)["verbatim"]
+    index = page.model.index(row, page.model.column_of("verbatim"))
+    viewport = page.table.viewport()
+
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=_check_box_center(page, index))
+    assert page.current_id() == statement, "the click did not select the row"
+    assert page.table.selectionModel().isRowSelected(row)
+    assert records.get_record(cf, Kind.STATEMENT, statement)["verbatim"] == before, "a click to select flipped it"
+    assert page.model.data(index, Qt.ItemDataRole.CheckStateRole) == (
+        Qt.CheckState.Checked if before else Qt.CheckState.Unchecked
+    )
+
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=_check_box_center(page, index))
+    assert records.get_record(cf, Kind.STATEMENT, statement)["verbatim"] == (not before)
+    assert page.current_id() == statement
+
+    assert page.table.currentIndex().column() == index.column()
+    qtbot.keyClick(page.table, Qt.Key.Key_Space)
+    assert records.get_record(cf, Kind.STATEMENT, statement)["verbatim"] == before
+    assert page.model.data(index, Qt.ItemDataRole.CheckStateRole) == (
+        Qt.CheckState.Checked if before else Qt.CheckState.Unchecked
+    )

@@ -4,7 +4,7 @@ bar that fits a small window, sort order kept through edits, and flags that togg
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication
 
 from db import records
@@ -148,3 +148,176 @@ def test_a_flag_toggles_only_on_the_selected_row(qtbot, window):
     assert page.model.data(index, Qt.ItemDataRole.CheckStateRole) == (
         Qt.CheckState.Checked if before else Qt.CheckState.Unchecked
     )
+
+
+# ----- columns at the default window size ---------------------------------------------------
+def _settled(page) -> bool:
+    """The columns fill the list exactly (the main text column has taken the free width)."""
+    table = page.table
+    total = sum(table.columnWidth(i) for i in range(page.model.columnCount()))
+    return table.isVisible() and abs(total - table.viewport().width()) <= 1
+
+
+def _fits(page, column: str, texts: list[str]) -> bool:
+    col = page.model.column_of(column)
+    width = page.table.columnWidth(col)
+    metrics = page.table.fontMetrics()
+    return all(metrics.horizontalAdvance(t) + 8 <= width for t in texts)
+
+
+def test_at_the_default_size_the_main_text_gets_the_width_and_short_values_show_in_full(qtbot, window):
+    window.resize(1280, 800)
+    for kind, main in ((Kind.STATEMENT, "text"), (Kind.DIRECTIVE, "title"), (Kind.TIMELINE, "title")):
+        page = _page(window, kind)
+        qtbot.waitUntil(lambda p=page: _settled(p))
+        table = page.table
+        widths = [table.columnWidth(i) for i in range(page.model.columnCount())]
+        main_width = widths[page.model.column_of(main)]
+        assert main_width == max(widths), f"{kind.value}: the {main} column is not the widest: {widths}"
+        assert main_width >= 0.3 * table.viewport().width(), f"{kind.value}: {main} only {main_width}px"
+        editor_width = page.splitter.sizes()[1]
+        assert 280 <= editor_width <= 400, f"{kind.value}: the empty editor takes {editor_width}px"
+        assert page.splitter.sizes()[0] >= 2 * editor_width
+
+        for i, col in enumerate(page.model.columns):
+            caption = str(page.model.headerData(i, Qt.Orientation.Horizontal))
+            assert table.horizontalHeader().fontMetrics().horizontalAdvance(caption) + 8 <= widths[i], caption
+            ftype = page.model.field_type(i)
+            if ftype is None or ftype.name not in ("DATE", "CHOICE"):
+                continue
+            values = [str(page.model.index(r, i).data() or "") for r in range(page.model.rowCount())]
+            # Dates show their day in full (a time after it may be cut), choices in full, and the
+            # column is not much wider than its longest value or caption.
+            days = [",".join(v.split(",")[:2]) for v in values]
+            assert _fits(page, col.name, days), f"{kind.value}.{col.name} cuts {days}"
+            longest = max(table.fontMetrics().horizontalAdvance(v) for v in [*days, ""])
+            caption_width = table.horizontalHeader().fontMetrics().horizontalAdvance(caption)
+            assert widths[i] <= max(longest, caption_width) + 60, f"{kind.value}.{col.name} is {widths[i]}px"
+
+
+# ----- the filter bar at 800 x 600 ----------------------------------------------------------
+def _shows_whole(edit, text: str) -> bool:
+    """Whether ``text`` typed in ``edit`` shows without scrolling (the clear button showing too)."""
+    edit.blockSignals(True)
+    try:
+        edit.setText(text)
+        edit.end(False)
+        edit.repaint()
+        right = edit.cursorRect().center().x()
+        edit.home(False)
+        edit.repaint()
+        left = edit.cursorRect().center().x()
+        edit.setText("")
+    finally:
+        edit.blockSignals(False)
+    return right - left >= edit.fontMetrics().horizontalAdvance(text) - 1
+
+
+def test_at_800_by_600_the_filter_bar_fits(qtbot, window):
+    window.resize(800, 600)
+    qtbot.waitUntil(lambda: window.width() == 800 and window.height() == 600)
+    for kind in (Kind.STATEMENT, Kind.DIRECTIVE, Kind.TIMELINE, Kind.ACTOR, Kind.SOURCE):
+        page = _page(window, kind)
+        qtbot.waitUntil(lambda p=page: _settled(p) or p.table.horizontalScrollBar().maximum() > 0)
+        bar = [page.filter_edit, page.tag_combo, page.from_edit, page.to_edit, page.new_button, page.count_label]
+        for widget in bar:
+            if not widget.isVisible():
+                continue
+            name = widget.accessibleName()
+            assert widget.width() >= widget.minimumSizeHint().width(), f"{kind.value}: {name} squeezed"
+            if widget not in (page.filter_edit, page.from_edit, page.to_edit):
+                assert widget.width() >= widget.sizeHint().width(), f"{kind.value}: {name} cut"
+            right = widget.mapTo(page, widget.rect().topRight()).x()
+            assert right <= page.width(), f"{kind.value}: {name} runs off the page"
+        for edit in (page.filter_edit, page.from_edit, page.to_edit):
+            if edit.isVisible():
+                assert _shows_whole(edit, edit.placeholderText()), f"{kind.value}: {edit.placeholderText()!r} cut"
+        assert page.filter_edit.width() >= 100
+        if page.from_edit.isVisible():
+            assert _shows_whole(page.from_edit, "June 12, 2026")
+        assert page.filter_edit.accessibleName() == f"Filter {kind.spec.plural.lower()}"
+
+
+# ----- one, two or three lines per row ------------------------------------------------------
+def _reopen(qtbot, window, path):
+    window.close()
+    return open_window(qtbot, path)
+
+
+def _row_lines_shown(page) -> int:
+    return round((page.table.rowHeight(0) - 8) / page.table.fontMetrics().lineSpacing())
+
+
+def test_rows_show_the_lines_chosen_in_the_view_menu_in_every_list_and_next_time(qtbot, window, sample_path):
+    from desktop.settings import Settings
+
+    statements = _page(window, Kind.STATEMENT)
+    assert _row_lines_shown(statements) == 1 and not statements.table.wordWrap()
+    three = window.action_registry[ActionId.ROW_LINES_3]
+    assert three.text().replace("&", "") == "Three Lines"
+    assert three in window.view_menu.row_lines_menu.actions()
+    three.trigger()
+    assert three.isChecked() and not window.action_registry[ActionId.ROW_LINES_1].isChecked()
+    assert statements.table.wordWrap()
+    assert _row_lines_shown(statements) == 3
+    # A long statement now shows more of its words: its cell is three lines tall.
+    text_col = statements.model.column_of("text")
+    assert statements.table.visualRect(statements.model.index(0, text_col)).height() >= (
+        3 * statements.table.fontMetrics().lineSpacing()
+    )
+    directives = _page(window, Kind.DIRECTIVE)  # a list first shown after the choice
+    assert directives.table.wordWrap() and _row_lines_shown(directives) == 3
+    assert Settings().row_lines() == 3
+
+    again = _reopen(qtbot, window, sample_path)
+    assert again.action_registry[ActionId.ROW_LINES_3].isChecked()
+    timeline = _page(again, Kind.TIMELINE)
+    assert _row_lines_shown(timeline) == 3
+    again.action_registry[ActionId.ROW_LINES_2].trigger()
+    assert _row_lines_shown(timeline) == 2 and _row_lines_shown(_page(again, Kind.STATEMENT)) == 2
+    again.action_registry[ActionId.ROW_LINES_1].trigger()
+    assert _row_lines_shown(timeline) == 1 and not timeline.table.wordWrap()
+    assert Settings().row_lines() == 1
+
+
+# ----- the editor pane ----------------------------------------------------------------------
+def test_the_editor_pane_hides_and_shows_and_its_state_is_remembered(qtbot, window, sample_path):
+    from PySide6.QtGui import QKeySequence
+
+    show_editor = window.action_registry[ActionId.SHOW_EDITOR]
+    statements = _page(window, Kind.STATEMENT)
+    assert show_editor.isChecked() and statements.editor_shown()
+    table_before = statements.table.width()
+    statements.table.setFocus()
+    qtbot.keySequence(statements.table, QKeySequence("Ctrl+Shift+E"))
+    qtbot.waitUntil(lambda: statements.splitter.sizes()[1] == 0)
+    assert not show_editor.isChecked()
+    qtbot.waitUntil(lambda: statements.table.width() > table_before + 200)
+
+    directives = _page(window, Kind.DIRECTIVE)
+    assert show_editor.isChecked(), "the menu shows the state of the page shown"
+    total = sum(directives.splitter.sizes())
+    directives.splitter.setSizes([total - 430, 430])
+    qtbot.waitUntil(lambda: abs(directives.splitter.sizes()[1] - 430) <= 2)
+
+    again = _reopen(qtbot, window, sample_path)
+    statements = _page(again, Kind.STATEMENT)
+    qtbot.waitUntil(lambda: statements.table.isVisible() and statements.splitter.sizes()[1] == 0)
+    assert not again.action_registry[ActionId.SHOW_EDITOR].isChecked()
+    directives = _page(again, Kind.DIRECTIVE)
+    qtbot.waitUntil(lambda: abs(directives.splitter.sizes()[1] - 430) <= 4)
+    assert again.action_registry[ActionId.SHOW_EDITOR].isChecked()
+
+    # Dragging the handle to the edge collapses it too, and the menu follows.
+    handle = directives.splitter.handle(1)
+    start = handle.rect().center()
+    qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(handle, pos=QPoint(start.x() + 600, start.y()))
+    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=QPoint(start.x() + 600, start.y()))
+    qtbot.waitUntil(lambda: directives.splitter.sizes()[1] == 0)
+    assert not again.action_registry[ActionId.SHOW_EDITOR].isChecked()
+
+    statements = _page(again, Kind.STATEMENT)
+    again.action_registry[ActionId.SHOW_EDITOR].trigger()
+    qtbot.waitUntil(lambda: statements.splitter.sizes()[1] >= 280)
+    assert again.action_registry[ActionId.SHOW_EDITOR].isChecked()

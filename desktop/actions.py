@@ -46,6 +46,11 @@ class ActionId(enum.Enum):
     PREFERENCES = enum.auto()
     ABOUT = enum.auto()
     OPEN_LOG_FOLDER = enum.auto()
+    # View: how record lists look.
+    SHOW_EDITOR = enum.auto()
+    ROW_LINES_1 = enum.auto()
+    ROW_LINES_2 = enum.auto()
+    ROW_LINES_3 = enum.auto()
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,7 @@ class ActionSpec:
     tip: str = ""
     role: QAction.MenuRole = QAction.MenuRole.NoRole
     icon: QStyle.StandardPixmap | None = None
+    checkable: bool = False
 
 
 SP = QStyle.StandardPixmap
@@ -96,6 +102,11 @@ SPECS: dict[ActionId, ActionSpec] = {
                                      ROLE.PreferencesRole),
     ActionId.ABOUT: ActionSpec("&About Casefile", (), "Version and licences", ROLE.AboutRole),
     ActionId.OPEN_LOG_FOLDER: ActionSpec("Open &Log Folder", (), "Show the folder with Casefile's log"),
+    ActionId.SHOW_EDITOR: ActionSpec("Show &Editor Pane", ("Ctrl+Shift+E",), "Show or hide the editor beside the list",
+                                     checkable=True),
+    ActionId.ROW_LINES_1: ActionSpec("&One Line", (), "Show one line of text in each row", checkable=True),
+    ActionId.ROW_LINES_2: ActionSpec("&Two Lines", (), "Show up to two lines of text in each row", checkable=True),
+    ActionId.ROW_LINES_3: ActionSpec("T&hree Lines", (), "Show up to three lines of text in each row", checkable=True),
 }  # fmt: skip
 
 
@@ -121,6 +132,7 @@ class ActionRegistry(QObject):
                 shortcut_text = keys[0].toString(QKeySequence.SequenceFormat.NativeText) if keys else ""
                 action.setToolTip(f"{spec.tip} ({shortcut_text})" if shortcut_text else spec.tip)
             action.setMenuRole(spec.role)
+            action.setCheckable(spec.checkable)
             if spec.icon is not None:
                 action.setIcon(QIcon(style.standardIcon(spec.icon)))
             self._actions[action_id] = action

@@ -321,3 +321,17 @@ def test_the_editor_pane_hides_and_shows_and_its_state_is_remembered(qtbot, wind
     again.action_registry[ActionId.SHOW_EDITOR].trigger()
     qtbot.waitUntil(lambda: statements.splitter.sizes()[1] >= 280)
     assert again.action_registry[ActionId.SHOW_EDITOR].isChecked()
+
+
+def test_columns_of_a_list_that_was_empty_widen_for_what_is_added(qtbot, tmp_path):
+    from db.sqlite.casefile import CaseFile
+
+    path = tmp_path / "new.casefile"
+    CaseFile.create(path, title="New matter").close()
+    window = open_window(qtbot, path)
+    window.resize(1280, 800)
+    page = _page(window, Kind.TIMELINE)
+    assert page.model.rowCount() == 0
+    window.session.add_record(Kind.TIMELINE, {"date": "September 30, 2026", "title": "Hearing on the directive"})
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1 and _settled(page))
+    assert _fits(page, "date", ["September 30, 2026"])

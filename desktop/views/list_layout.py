@@ -94,7 +94,17 @@ class ColumnFitter(QObject):
         header.sectionResized.connect(self._on_section_resized)
         self.natural = natural_widths(table, model, spec)
         table.viewport().installEventFilter(self)
+        model.modelReset.connect(self._grow)
         self.fit()
+
+    def _grow(self) -> None:
+        # Records added to a list that was empty (or filtered) may be wider than those measured
+        # first; columns only widen, so filtering does not make them jump about.
+        widths = natural_widths(self.table, self.model, self.spec)
+        grown = [max(old, new) for old, new in zip(self.natural, widths, strict=True)]
+        if grown != self.natural:
+            self.natural = grown
+            self.fit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize:

@@ -48,6 +48,11 @@ class ActionId(enum.Enum):
     PREFERENCES = enum.auto()
     ABOUT = enum.auto()
     OPEN_LOG_FOLDER = enum.auto()
+    # View: how record lists look.
+    SHOW_EDITOR = enum.auto()
+    ROW_LINES_1 = enum.auto()
+    ROW_LINES_2 = enum.auto()
+    ROW_LINES_3 = enum.auto()
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class ActionSpec:
     tip: str = ""
     role: QAction.MenuRole = QAction.MenuRole.NoRole
     icon: str | QStyle.StandardPixmap | None = None  # a name in resources/icons/ui, or a style icon
+    checkable: bool = False
 
 
 SP = QStyle.StandardPixmap
@@ -98,6 +104,11 @@ SPECS: dict[ActionId, ActionSpec] = {
                                      ROLE.PreferencesRole),
     ActionId.ABOUT: ActionSpec("&About Casefile", (), "Version and licences", ROLE.AboutRole),
     ActionId.OPEN_LOG_FOLDER: ActionSpec("Open &Log Folder", (), "Show the folder with Casefile's log"),
+    ActionId.SHOW_EDITOR: ActionSpec("Show &Editor Pane", ("Ctrl+Shift+E",), "Show or hide the editor beside the list",
+                                     checkable=True),
+    ActionId.ROW_LINES_1: ActionSpec("&One Line", (), "Show one line of text in each row", checkable=True),
+    ActionId.ROW_LINES_2: ActionSpec("&Two Lines", (), "Show up to two lines of text in each row", checkable=True),
+    ActionId.ROW_LINES_3: ActionSpec("T&hree Lines", (), "Show up to three lines of text in each row", checkable=True),
 }  # fmt: skip
 
 
@@ -123,6 +134,7 @@ class ActionRegistry(QObject):
                 shortcut_text = keys[0].toString(QKeySequence.SequenceFormat.NativeText) if keys else ""
                 action.setToolTip(f"{spec.tip} ({shortcut_text})" if shortcut_text else spec.tip)
             action.setMenuRole(spec.role)
+            action.setCheckable(spec.checkable)
             if isinstance(spec.icon, str):
                 action.setIcon(app_icon(spec.icon))
             elif spec.icon is not None:

@@ -19,6 +19,7 @@ from .session import CaseSession
 from .settings import Settings
 from .undo_focus import UndoFocus
 from .views.case_view import CaseView
+from .views.view_menu import ViewMenu
 
 GO_ACTIONS = {
     ActionId.GO_CASE: None, ActionId.GO_ACTORS: Kind.ACTOR, ActionId.GO_STATEMENTS: Kind.STATEMENT,
@@ -94,6 +95,9 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addAction(a[ActionId.PREFERENCES])
 
+        self.view_menu = ViewMenu(a, self.settings, self)
+        bar.addMenu(self.view_menu.menu)
+
         go_menu = bar.addMenu("&Go")
         go_menu.addActions([a[ActionId.BACK], a[ActionId.FORWARD]])
         go_menu.addSeparator()
@@ -153,6 +157,7 @@ class MainWindow(QMainWindow):
         previous_view = self.case_view
         if session is None:
             self.case_view = None
+            self.view_menu.attach(None)
             self.setCentralWidget(self._start_screen())
         else:
             self.undo_group.addStack(session.undo_stack)
@@ -163,6 +168,7 @@ class MainWindow(QMainWindow):
             session.case_changed.connect(self._update_title)
             self.setCentralWidget(self.case_view)
             self.case_view.restore_state(self._load_view_state())
+            self.view_menu.attach(self.case_view)
             for kind, text in notices or []:
                 self.case_view.add_banner(text, kind)
             self.history.visit(self.case_view.location())

@@ -86,6 +86,19 @@ class Settings:
         """Choose how many automatic backups to keep."""
         self._qs.setValue("prefs/backups_keep", int(value))
 
+    # ----- how lists look ------------------------------------------------------------------
+    def row_lines(self) -> int:
+        """Lines of text each row of a list shows (1, 2 or 3)."""
+        try:
+            value = int(str(self._qs.value("view/row_lines", 1)))
+        except ValueError:
+            return 1
+        return value if value in (1, 2, 3) else 1
+
+    def set_row_lines(self, lines: int) -> None:
+        """Choose how many lines of text each row of a list shows."""
+        self._qs.setValue("view/row_lines", int(lines))
+
     # ----- window state ------------------------------------------------------------------
     def bytes_value(self, key: str) -> QByteArray | None:
         """A saved geometry/state blob, if any."""

@@ -1,9 +1,11 @@
-"""Quick edits in table cells: the right editor for dates and choices."""
+"""Quick edits in table cells: the right editor for dates and choices, and flags that toggle
+only on the row being worked on."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QLineEdit,
     QStyledItemDelegate,
@@ -26,11 +28,31 @@ class RecordDelegate(QStyledItemDelegate):
     def __init__(self, model: RecordTableModel) -> None:
         super().__init__(model)
         self._model = model
+        self._armed: QPersistentModelIndex | None = None  # the flag a press on the current row may toggle
 
     def _spec(self, index: Index) -> FieldSpec | None:
         name = index.data(FieldRole)
         spec = KINDS[self._model.kind]
         return spec.field(name) if name in spec.by_name else None
+
+    def editorEvent(self, event: QEvent, model: QAbstractItemModel, option: QStyleOptionViewItem, index: Index) -> bool:
+        """A click on a flag toggles it only on the row already selected: a click meant to pick a
+        row must not change, say, whether a statement is quoted as the speaker's exact words."""
+        if not index.flags() & Qt.ItemFlag.ItemIsUserCheckable:
+            return super().editorEvent(event, model, option, index)
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress:
+            if not _on_current_row(option.widget, index):
+                self._armed = None
+                return False  # the view selects the row
+            self._armed = QPersistentModelIndex(index)
+        elif kind == QEvent.Type.MouseButtonDblClick:
+            self._armed = None  # a double click counts as the one click it began with
+        elif kind == QEvent.Type.MouseButtonRelease:
+            armed, self._armed = self._armed, None
+            if armed is None or armed != QPersistentModelIndex(index):
+                return False
+        return super().editorEvent(event, model, option, index)
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: Index) -> QWidget:
         spec = self._spec(index)
@@ -73,3 +95,12 @@ class RecordDelegate(QStyledItemDelegate):
             model.setData(index, text, Qt.ItemDataRole.EditRole)
             return
         super().setModelData(editor, model, index)
+
+
+def _on_current_row(view: object, index: Index) -> bool:
+    """Whether ``index`` is on the view's current, selected row (before the click moves it)."""
+    if not isinstance(view, QAbstractItemView):
+        return True
+    selection = view.selectionModel()
+    current = view.currentIndex()
+    return current.isValid() and current.row() == index.row() and selection.isRowSelected(index.row())

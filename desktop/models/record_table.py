@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from array import array
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
@@ -105,17 +106,50 @@ class RecordTableModel(QAbstractTableModel):
         if self._sorted_as == (column, descending):
             return  # the view asks twice per header click (indicator change and sortByColumn)
         self._sorted_as = (column, descending)
+        self._query = ListQuery(q.kind, self.columns[column].name, descending, q.text, q.tag, q.date_from, q.date_to)
+        self._base = None
+        self._relayout(self._reload)
+
+    def _relayout(self, reorder: Callable[[], None]) -> None:
+        """Run ``reorder`` (which replaces the row list) as a layout change: the selection and
+        the current row follow their records to their new positions."""
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         kept = [(idx, self._rowids[idx.row()]) for idx in persistent if 0 <= idx.row() < len(self._rowids)]
-        self._query = ListQuery(q.kind, self.columns[column].name, descending, q.text, q.tag, q.date_from, q.date_to)
-        self._base = None
-        self._reload()
-        # Selection and current row follow their records to the new positions.
+        reorder()
         for idx, rowid in kept:
             row = self.row_of_rowid(rowid)
             self.changePersistentIndex(idx, self.index(row, idx.column()) if row is not None else QModelIndex())
         self.layoutChanged.emit()
+
+    def sorted_by(self) -> str | None:
+        """The field the rows are ordered by (the kind's date or title when no column was chosen)."""
+        q = self._query
+        if q.sort is None:
+            spec = KINDS[self.kind]
+            return spec.date_field or spec.title_field
+        return self.columns[self.column_of(q.sort)].field
+
+    def _keep_sorted(self) -> None:
+        """Put rows back in sorted order after an edit of the field they are sorted by.
+
+        The rows shown stay the same: a record edited so that it no longer matches the filter
+        stays in the list (it vanishing while being edited would lose the user's place)."""
+        q = self._query
+        order = self.session.list_rowids(ListQuery(q.kind, q.sort, q.descending))
+        filtered = bool(q.text.strip()) or q.tag is not None or q.date_from is not None or q.date_to is not None
+        if filtered:
+            shown = set(self._rowids)
+            order = array("q", filter(shown.__contains__, order))
+        if order == self._rowids:
+            return
+
+        def reorder() -> None:
+            self._rowids = order
+            self._pages.clear()
+            self._base = None if filtered else ((q.sort, q.descending, None, None, None), order)
+
+        self._relayout(reorder)
 
     def refresh(self) -> None:
         """Reload the row list (after records were added or removed)."""
@@ -173,6 +207,8 @@ class RecordTableModel(QAbstractTableModel):
                 continue
             self._pages.pop(row // PAGE_SIZE, None)  # read that page again, with the new values
             self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+        if self.sorted_by() in fields:
+            self._keep_sorted()
 
     def _emit_all_changed(self) -> None:
         if self._rowids:

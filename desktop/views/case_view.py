@@ -43,6 +43,7 @@ class CaseView(QWidget):
         # only what the first page needs.
         self.pages: dict[Kind, RecordPage] = {}
         self._saved_state: dict[str, QByteArray] = {}
+        self.row_lines = 1
         for kind in PAGE_ORDER:
             self.stack.addWidget(self.case_page if kind is None else QWidget(self.stack))
         self.case_page.navigate_requested.connect(lambda kind: self.show_page(kind))
@@ -96,7 +97,14 @@ class CaseView(QWidget):
             self.stack.removeWidget(placeholder)
             placeholder.deleteLater()
             self._restore_page_state(page)
+            page.set_row_lines(self.row_lines)
         return page
+
+    def set_row_lines(self, lines: int) -> None:
+        """Show one, two or three lines of text in every list's rows."""
+        self.row_lines = lines
+        for page in self.pages.values():
+            page.set_row_lines(lines)
 
     def location(self) -> Location:
         """The page and record shown."""

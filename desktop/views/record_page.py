@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -30,8 +29,12 @@ from ..editors.delegates import RecordDelegate
 from ..editors.record_editor import RecordEditor
 from ..models.record_table import RecordTableModel
 from ..session import CaseSession, TimelineMarks
+from .list_layout import ColumnFitter, apply_row_lines
 
 ALL_TAGS = "All tags"
+EDITOR_WIDTH = 360
+EDITOR_MIN_WIDTH = 280
+LIST_MIN_WIDTH = 320
 
 
 class _TagCombo(QComboBox):
@@ -51,6 +54,7 @@ class RecordPage(QWidget):
     navigate_requested = Signal(object, str)  # Kind, record id
     current_changed = Signal(object, object)  # Kind, record id or None
     marks_loaded = Signal()  # the timeline strip has its data
+    editor_shown_changed = Signal(bool)
 
     def __init__(self, session: CaseSession, kind: Kind, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,38 +64,46 @@ class RecordPage(QWidget):
         self.model = RecordTableModel(session, kind, self)
         self._holding_row = False  # putting the selection back after "Keep Editing"
 
-        # Filter bar.
+        # Filter bar: short captions, so it fits the smallest window (the longer wording is in
+        # the accessible names and tips).
+        plural = self.spec.plural.lower() if kind is not Kind.TIMELINE else "timeline entries"
         self.filter_edit = QLineEdit(self)
-        self.filter_edit.setPlaceholderText(f"Filter {self.spec.plural.lower()}: type words to match")
+        self.filter_edit.setPlaceholderText("Filter")
+        self.filter_edit.setToolTip(f"Show the {plural} with these words (names of speakers and issuers too)")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setAccessibleName(f"Filter {self.spec.plural.lower()}")
+        self.filter_edit.setMinimumWidth(self.filter_edit.fontMetrics().horizontalAdvance("Filter") * 2 + 30)
         self.tag_combo = _TagCombo(self)
         self.tag_combo.about_to_show.connect(self._fill_tags)
         self.tag_combo.setAccessibleName("Filter by tag")
-        self.tag_combo.setMinimumContentsLength(12)
+        self.tag_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.tag_combo.setMinimumContentsLength(len(ALL_TAGS))
         self.tag_combo.addItem(ALL_TAGS, None)
         self.from_edit = QLineEdit(self)
         self.to_edit = QLineEdit(self)
         for edit, word in ((self.from_edit, "From"), (self.to_edit, "To")):
             edit.setPlaceholderText(f"{word} date")
             edit.setAccessibleName(f"{word} date")
-            edit.setMaximumWidth(130)
+            edit.setToolTip(f"{word} date, as you would write it: June 2, 2026, Aug 2024, 2026")
             edit.setClearButtonEnabled(True)
+            # Room for a typed day ("June 12, 2026") beside the clear button.
+            edit.setFixedWidth(edit.fontMetrics().horizontalAdvance("June 12, 2026") + 38)
             edit.setVisible(self.spec.date_field is not None)
         self.count_label = QLabel(self)
         self.count_label.setAccessibleName("Number of records shown")
+        self.count_label.setEnabled(False)  # quiet, secondary text
         self.new_button = QToolButton(self)
         self.new_button.setText(f"New {self.spec.label.title()}…")
         self.new_button.setAccessibleName(f"New {self.spec.label.lower()}")
+        self.new_button.setToolTip(f"Add a {self.spec.label.lower()} to this list")
         bar = QHBoxLayout()
-        bar.addWidget(self.filter_edit, 3)
+        bar.addWidget(self.filter_edit, 1)
         if "tags" in self.spec.by_name:
-            bar.addWidget(self.tag_combo, 1)
+            bar.addWidget(self.tag_combo)
         else:
             self.tag_combo.hide()
         bar.addWidget(self.from_edit)
         bar.addWidget(self.to_edit)
-        bar.addWidget(self.count_label)
         bar.addWidget(self.new_button)
 
         # Table.
@@ -109,21 +121,32 @@ class RecordPage(QWidget):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.setAccessibleName(f"{self.spec.plural} list")
-        self._size_columns()
+        self.columns = ColumnFitter(self.table, self.model, self.spec)
+        self.row_lines = 1
+        apply_row_lines(self.table, self.row_lines)
 
+        # The list with its count under it, then the editor: the list gets the width.
+        list_pane = QWidget(self)
+        list_box = QVBoxLayout(list_pane)
+        list_box.setContentsMargins(0, 0, 0, 0)
+        list_box.setSpacing(2)
+        list_box.addWidget(self.table, 1)
+        list_box.addWidget(self.count_label)
+        list_pane.setMinimumWidth(LIST_MIN_WIDTH)
         self.editor = RecordEditor(session, kind, self)
-        self.editor.setMinimumWidth(320)
+        self.editor.setMinimumWidth(EDITOR_MIN_WIDTH)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName(f"split_{kind.value}")
-        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(list_pane)
         self.splitter.addWidget(self.editor)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setCollapsible(0, False)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 0)
+        self.splitter.setSizes([100000, EDITOR_WIDTH])
+        self._editor_width = EDITOR_WIDTH  # the width to come back to after hiding the editor
+        self.splitter.splitterMoved.connect(lambda _pos, _i: self.editor_shown_changed.emit(self.editor_shown()))
 
         self.timeline = None
         self._marks_generation = 0
@@ -165,16 +188,6 @@ class RecordPage(QWidget):
         self._update_count()
 
     # ----- helpers -----------------------------------------------------------------------
-    def _size_columns(self) -> None:
-        width = self.table.fontMetrics().averageCharWidth()
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        stretch = self.spec.title_field
-        for i, col in enumerate(self.model.columns):
-            self.table.setColumnWidth(i, width * (self.spec.field(col.field).width if col.field else 18))
-            if col.name == stretch:
-                header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch)
-
     def _fill_tags(self) -> None:
         current = self.tag_combo.currentData()
         self.tag_combo.blockSignals(True)
@@ -414,6 +427,7 @@ class RecordPage(QWidget):
             self.session.report(exc)
             return None
         self.select_record(record_id)
+        self.set_editor_shown(True)  # the new record's first field takes the typing
         self.editor.focus_first_field()
         return record_id
 
@@ -437,6 +451,32 @@ class RecordPage(QWidget):
             self.table.setCurrentIndex(self.model.index(min(row, self.model.rowCount() - 1), 0))
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         return True
+
+    # ----- view options ----------------------------------------------------------------------
+    def set_row_lines(self, lines: int) -> None:
+        """Show one, two or three lines of text per row."""
+        self.row_lines = lines
+        apply_row_lines(self.table, lines)
+
+    def editor_shown(self) -> bool:
+        """Whether the editor pane has any width (it may be collapsed by its handle too)."""
+        return self.splitter.sizes()[1] > 0
+
+    def set_editor_shown(self, shown: bool) -> None:
+        """Show the editor pane at its last width, or hide it and give the list the width."""
+        if shown == self.editor_shown():
+            return
+        sizes = self.splitter.sizes()
+        total = sum(sizes)
+        if shown:
+            width = max(self._editor_width, EDITOR_MIN_WIDTH)
+            self.splitter.setSizes([max(total - width, 0), width])
+        else:
+            if self.editor.isAncestorOf(self.focusWidget()):
+                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+            self._editor_width = sizes[1]
+            self.splitter.setSizes([total, 0])
+        self.editor_shown_changed.emit(self.editor_shown())
 
     # ----- state ---------------------------------------------------------------------------
     def splitters(self) -> list[QSplitter]:

@@ -53,7 +53,8 @@ class CaseView(QWidget):
         self.splitter.addWidget(self.stack)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(0, False)
-        self.splitter.setSizes([190, 1200])
+        # As wide as the widest section's name and count, and no wider: the lists need the room.
+        self.splitter.setSizes([self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + 4, 1200])
         self.banners: list[Banner] = []
         self._banner_box = QVBoxLayout()
         self._banner_box.setContentsMargins(6, 6, 6, 0)

@@ -238,6 +238,23 @@ def test_at_800_by_600_the_filter_bar_fits(qtbot, window):
         assert page.filter_edit.accessibleName() == f"Filter {kind.spec.plural.lower()}"
 
 
+@pytest.mark.parametrize("size", [(1280, 800), (800, 600)])
+def test_the_editor_pane_shows_every_field_whole_at_any_window_size(qtbot, window, size):
+    window.resize(*size)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == size)
+    for kind in (Kind.STATEMENT, Kind.DIRECTIVE, Kind.TIMELINE, Kind.ACTOR, Kind.SOURCE):
+        page = _page(window, kind)
+        page.select_record(page.model.id_at(0))
+        editor = page.editor
+        qtbot.waitUntil(lambda e=editor: e.record_id is not None)
+        body = editor.widget()
+        assert body.minimumSizeHint().width() <= editor.viewport().width(), f"{kind.value}: the editor is too wide"
+        qtbot.waitUntil(lambda e=editor, b=body: b.width() <= e.viewport().width())
+        for name, field in editor.widgets.items():
+            right = field.mapTo(body, field.rect().topRight()).x()
+            assert right <= editor.viewport().width(), f"{kind.value}: {name} runs out of the pane"
+
+
 # ----- one, two or three lines per row ------------------------------------------------------
 def _reopen(qtbot, window, path):
     window.close()

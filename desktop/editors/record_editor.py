@@ -57,6 +57,8 @@ class RecordEditor(QScrollArea):
         outer.addWidget(self.error_label)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        # A narrow pane puts a label above its field rather than pushing the field out of sight.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         outer.addLayout(self.form)
         self.widgets: dict[str, FieldWidget] = {}
         self._refused: dict[str, str] = {}  # field name -> why its last commit was refused
@@ -75,6 +77,7 @@ class RecordEditor(QScrollArea):
         self.links.linkActivated.connect(self._follow_link)
         outer.addWidget(self.links)
         self.stamps = QLabel(body)
+        self.stamps.setWordWrap(True)  # a narrow pane wraps it rather than growing wide for it
         self.stamps.setEnabled(False)
         outer.addWidget(self.stamps)
         outer.addStretch(1)

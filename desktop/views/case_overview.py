@@ -15,7 +15,6 @@ from db.dates import PartialDate
 from db.errors import CaseFileError
 from db.fields import KINDS, Kind
 from db.overview import Change, FrontPage, Gap, KeyEvent
-from db.records import short_label
 
 from ..session import CaseSession
 from ..tasks import Job, JobCancelled
@@ -52,8 +51,19 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{html.escape(href)}" style="text-decoration:none">{html.escape(text)}</a>'
 
 
+def _excerpt(text: str, limit: int) -> str:
+    """One line of at most about ``limit`` characters, cut between words."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[:limit]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.(") + "…"
+
+
 def _quoted(kind: Kind, label: str, limit: int) -> str:
-    text = short_label(label, limit)
+    text = _excerpt(label, limit)
     return f"“{text}”" if kind is Kind.STATEMENT else text
 
 
@@ -63,7 +73,7 @@ def gap_lines(gap: Gap) -> list[tuple[str, str]]:
         return [(CASE_LINK, "The case has no handling marking")]
     spec = KINDS[gap.kind]
     lines = [
-        (f"{gap.kind.value}:{rid}", f"{spec.label} “{short_label(label, 48)}” has {gap.problem}")
+        (f"{gap.kind.value}:{rid}", f"{spec.label} “{_excerpt(label, 48)}” has {gap.problem}")
         for rid, label in gap.records
     ]
     more = gap.total - len(gap.records)
@@ -135,6 +145,7 @@ class _Section(QWidget):
             item = self.grid.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
+                widget.hide()
                 widget.deleteLater()
 
     def show_empty(self, text: str | None = None) -> None:

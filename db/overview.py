@@ -69,7 +69,12 @@ def _missing(column: str, table: str) -> str:
 _GAP_RULES: tuple[tuple[Kind, str, str, str], ...] = (
     (Kind.STATEMENT, "no speaker", _missing("speaker_id", "actor"), "r.text"),
     (Kind.STATEMENT, "no source", _missing("source_id", "source"), "r.text"),
-    (Kind.DIRECTIVE, "no issued date", "(r.issued IS NULL OR r.issued = '')", "coalesce(nullif(r.identifier, ''), r.title)"),
+    (
+        Kind.DIRECTIVE,
+        "no issued date",
+        "(r.issued IS NULL OR r.issued = '')",
+        "coalesce(nullif(r.identifier, ''), r.title)",
+    ),
     (Kind.DIRECTIVE, "no source", _missing("source_id", "source"), "coalesce(nullif(r.identifier, ''), r.title)"),
     (Kind.TIMELINE, "no source", _missing("source_id", "source"), "r.title"),
 )
@@ -80,9 +85,7 @@ def front_page(cf: CaseFile, *, key_limit: int = 12, gap_limit: int = 3, recent_
     each), and the ``recent_limit`` records changed last, newest first (safe off the GUI thread)."""
     with cf.read() as conn:
         rows = conn.execute(
-            sa.text(
-                "SELECT id, date, title FROM timeline_entry WHERE key_event = 1 ORDER BY date_key, n LIMIT :limit"
-            ),
+            sa.text("SELECT id, date, title FROM timeline_entry WHERE key_event = 1 ORDER BY date_key, n LIMIT :limit"),
             {"limit": key_limit},
         ).all()
         key_total = int(conn.execute(sa.text("SELECT count(*) FROM timeline_entry WHERE key_event = 1")).scalar_one())
@@ -104,7 +107,7 @@ def front_page(cf: CaseFile, *, key_limit: int = 12, gap_limit: int = 3, recent_
 
         # Each table's newest first, then the newest of those: one short read per table.
         parts = []
-        for i, (kind, spec) in enumerate(KINDS.items()):
+        for i, spec in enumerate(KINDS.values()):
             title = spec.field(spec.title_field).column
             parts.append(
                 f"SELECT * FROM (SELECT {i} AS k, id, {title} AS label, updated_at, n FROM {spec.table} "

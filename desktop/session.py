@@ -27,8 +27,8 @@ from PySide6.QtGui import QUndoStack
 from db import overview, queries, records
 from db.dates import PartialDate
 from db.errors import CaseFileError
-from db.overview import FrontPage
 from db.fields import CASE_FIELDS_BY_NAME, KINDS, FieldType, Kind
+from db.overview import FrontPage
 from db.queries import ListColumn, ListQuery, TimelineMarks
 from db.records import DeletedRecord, Record, Reference, short_label
 from db.sqlite.casefile import CaseFile

@@ -113,7 +113,7 @@ def front_page(cf: CaseFile, *, key_limit: int = 12, gap_limit: int = 3, recent_
                 f"SELECT * FROM (SELECT {i} AS k, id, {title} AS label, updated_at, n FROM {spec.table} "
                 f"ORDER BY updated_at DESC, n DESC LIMIT :limit)"
             )
-        sql = " UNION ALL ".join(parts) + " ORDER BY updated_at DESC, k, n DESC LIMIT :limit"
+        sql = " UNION ALL ".join(parts) + " ORDER BY updated_at DESC, k DESC, n DESC LIMIT :limit"
         kinds = list(KINDS)
         recent = tuple(
             Change(kinds[int(r[0])], str(r[1]), short_label(r[2], 120), str(r[3]))

@@ -159,14 +159,26 @@ def test_a_case_with_no_marking_is_flagged_until_one_is_typed(qtbot, tmp_path):
 
 def test_two_columns_when_wide_one_under_the_other_when_narrow(qtbot, window):
     page = window.case_view.case_page
+    body = page.widget()
+
+    def top_left(widget) -> QPoint:
+        return widget.mapTo(body, QPoint(0, 0))
+
+    def beside() -> bool:
+        return top_left(page.overview).x() > top_left(page.widgets["title"]).x() + page.widgets["title"].width()
+
+    def under() -> bool:
+        return top_left(page.overview).y() > top_left(page.widgets["as_of"]).y()
+
     window.resize(1280, 800)
     qtbot.waitUntil(lambda: page.columns.direction() is QBoxLayout.Direction.LeftToRight, timeout=WAIT)
-    assert page.overview.x() > page.widgets["title"].width()
+    qtbot.waitUntil(beside, timeout=WAIT)
     window.resize(800, 600)
     qtbot.waitUntil(lambda: page.columns.direction() is QBoxLayout.Direction.TopToBottom, timeout=WAIT)
-    qtbot.waitUntil(lambda: page.widget().width() <= page.viewport().width(), timeout=WAIT)
+    qtbot.waitUntil(under, timeout=WAIT)
+    assert not beside()
+    assert body.width() <= page.viewport().width()
     assert page.horizontalScrollBar().maximum() == 0  # nothing cut off at the side
-    assert page.overview.y() > page.widgets["as_of"].y()
 
 
 def test_the_gaps_are_the_ones_the_packet_checks_warn_about(sample_cf):

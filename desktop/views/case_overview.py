@@ -8,7 +8,7 @@ import html
 import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QColor, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from db.dates import PartialDate
@@ -38,11 +38,44 @@ def heading(text: str, parent: QWidget) -> QLabel:
     return label
 
 
-def _muted(text: str, parent: QWidget) -> QLabel:
+def muted(text: str, parent: QWidget) -> QLabel:
+    """Secondary text (a date, a time, a file name): the text colour part way to the background,
+    so it recedes in light and dark themes alike and stays readable (disabled text is too faint)."""
     label = QLabel(text, parent)
-    label.setEnabled(False)  # the palette's disabled text: secondary, in light and dark themes
+    palette = label.palette()
+    ink, paper = palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window)
+    mixed = QColor(*(round(a * 0.6 + b * 0.4) for a, b in zip(ink.getRgb()[:3], paper.getRgb()[:3], strict=True)))
+    palette.setColor(QPalette.ColorRole.WindowText, mixed)
+    label.setPalette(palette)
     label.setWordWrap(True)
     return label
+
+
+class _LinkLabel(QLabel):
+    """One line's link; an eliding one stays on one line and cuts its text to the width it has."""
+
+    def __init__(self, href: str, text: str, parent: QWidget, *, elide: bool) -> None:
+        super().__init__(parent)
+        self.href, self.full_text, self.elide = href, text, elide
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setWordWrap(not elide)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.setAccessibleName(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.elide:
+            self._fit()
+
+    def _fit(self) -> None:
+        text = self.full_text
+        if self.elide and self.width() > 0:
+            text = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, self.width())
+            self.setToolTip(self.full_text if text != self.full_text else "")
+        self.setText(_link(self.href, text))
 
 
 def _link(href: str, text: str) -> str:
@@ -150,28 +183,23 @@ class _Section(QWidget):
 
     def show_empty(self, text: str | None = None) -> None:
         self.clear()
-        self.grid.addWidget(_muted(text or self.empty_text, self.body), 0, 0, 1, 2)
+        self.grid.addWidget(muted(text or self.empty_text, self.body), 0, 0, 1, 2)
 
-    def add_line(self, href: str, text: str, *, aside: str = "", note: str = "") -> QLabel:
-        """One line: ``note`` (rich text, a date) on the left, ``text`` linked, ``aside`` (a time) on the right."""
+    def add_line(self, href: str, text: str, *, aside: str = "", note: str = "", elide: bool = False) -> QLabel:
+        """One line: ``note`` (rich text, a date) on the left, ``text`` linked (wrapped, or cut to one
+        line), ``aside`` (a time) on the right."""
         row = self.grid.rowCount()
         if note:
-            left = _muted(note, self.body)
+            left = muted(note, self.body)
             left.setTextFormat(Qt.TextFormat.RichText)
             left.setWordWrap(False)
             left.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
             self.grid.addWidget(left, row, 0)
-        label = QLabel(_link(href, text), self.body)
-        label.setTextFormat(Qt.TextFormat.RichText)
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        label.setAccessibleName(text)
+        label = _LinkLabel(href, text, self.body, elide=elide)
         label.linkActivated.connect(self.link_activated)
         self.grid.addWidget(label, row, 1 if note else 0, 1, 1 if note else 2)
         if aside:
-            right = _muted(aside, self.body)
+            right = muted(aside, self.body)
             right.setWordWrap(False)
             right.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
             self.grid.addWidget(right, row, 2)
@@ -313,9 +341,10 @@ class CaseOverview(QWidget):
         for change in changes:
             section.add_line(
                 f"{change.kind.value}:{change.id}",
-                _quoted(change.kind, change.label, 46),
+                _quoted(change.kind, change.label, 120),
                 note=html.escape(KINDS[change.kind].label),
                 aside=when(change.updated_at, now),
+                elide=True,
             )
 
     def _follow(self, href: str) -> None:

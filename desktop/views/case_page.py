@@ -16,10 +16,10 @@ from db.fields import CASE_FIELDS, KINDS, Kind
 
 from ..editors.field_widgets import FieldWidget, field_widget
 from ..session import CaseSession
-from .case_overview import CaseOverview, heading
+from .case_overview import CaseOverview, heading, muted
 
 # Below this width (of the page's viewport) the overview goes under the case details.
-TWO_COLUMNS_MIN_WIDTH = 860
+TWO_COLUMNS_MIN_WIDTH = 780
 
 
 class CasePage(QScrollArea):
@@ -62,12 +62,11 @@ class CasePage(QScrollArea):
         self.counts.setTextFormat(Qt.TextFormat.RichText)
         self.counts.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.counts.setAccessibleName("Record counts")
+        self.counts.setWordWrap(True)
         self.counts.linkActivated.connect(lambda kind: self.navigate_requested.emit(Kind(kind)))
         self.span = QLabel(left)
         self.span.setAccessibleName("Date span")
-        self.file_label = QLabel(left)
-        self.file_label.setWordWrap(True)
-        self.file_label.setEnabled(False)
+        self.file_label = muted("", left)
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.counts)
         layout.addWidget(self.span)
@@ -78,8 +77,8 @@ class CasePage(QScrollArea):
         self.overview.record_requested.connect(self.record_requested)
         self.overview.page_requested.connect(self.navigate_requested)
         self.overview.marking_requested.connect(self._edit_marking)
-        self.columns.addWidget(left, 5)
-        self.columns.addWidget(self.overview, 4)
+        self.columns.addWidget(left, 1)
+        self.columns.addWidget(self.overview, 1)
 
         session.case_changed.connect(self.reload)
         session.records_reset.connect(lambda _kind: self._show_overview())
@@ -109,7 +108,8 @@ class CasePage(QScrollArea):
             spec = KINDS[kind]
             n = counts[kind]
             plural = "timeline entries" if kind is Kind.TIMELINE else spec.plural.lower()
-            items.append(f'<a href="{kind.value}">{n:,} {html.escape(plural if n != 1 else spec.label.lower())}</a>')
+            noun = html.escape(plural if n != 1 else spec.label.lower()).replace(" ", "&nbsp;")
+            items.append(f'<a href="{kind.value}">{n:,}&nbsp;{noun}</a>')  # wrap between counts only
         self.counts.setText(" · ".join(items))
         first, last = self.session.date_span()
         if first and last:

@@ -44,7 +44,11 @@ def muted(text: str, parent: QWidget) -> QLabel:
     label = QLabel(text, parent)
     palette = label.palette()
     ink, paper = palette.color(QPalette.ColorRole.WindowText), palette.color(QPalette.ColorRole.Window)
-    mixed = QColor(*(round(a * 0.6 + b * 0.4) for a, b in zip(ink.getRgb()[:3], paper.getRgb()[:3], strict=True)))
+    mixed = QColor.fromRgbF(
+        ink.redF() * 0.6 + paper.redF() * 0.4,
+        ink.greenF() * 0.6 + paper.greenF() * 0.4,
+        ink.blueF() * 0.6 + paper.blueF() * 0.4,
+    )
     palette.setColor(QPalette.ColorRole.WindowText, mixed)
     label.setPalette(palette)
     label.setWordWrap(True)

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QBoxLayout, QLabel
+from PySide6.QtWidgets import QApplication, QBoxLayout, QLabel
 
 from db import queries, records
 from db.dates import PartialDate
@@ -214,3 +214,20 @@ def test_change_times_read_naturally_in_local_time():
     assert when(stamp(now - dt.timedelta(days=3)), now) == "Sunday 3:00 p.m."
     assert when(stamp(now - dt.timedelta(days=30)), now) == "May 25"
     assert when(stamp(now - dt.timedelta(days=400)), now) == "May 20, 2025"
+
+
+def test_a_line_opens_from_the_keyboard(qtbot, window):
+    links = _overview(window).key_events.links
+    # Tab from the last field of the case, through the counts' links, to the first key event.
+    window.case_view.case_page.widgets["as_of"].focus_widget().setFocus()
+    for _ in range(12):
+        if links[0].hasFocus():
+            break
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert links[0].hasFocus()
+    qtbot.keyClick(links[0], Qt.Key.Key_Tab)  # one press per line
+    assert links[1].hasFocus()
+    qtbot.keyClick(links[1], Qt.Key.Key_Return)
+    assert window.case_view.current_kind() is Kind.TIMELINE
+    record = records.get_record(window.session.cf, Kind.TIMELINE, window.case_view.current_page().current_id())
+    assert record["title"] == links[1].accessibleName()

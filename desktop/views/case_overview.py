@@ -8,7 +8,7 @@ import html
 import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette, QResizeEvent, QShowEvent
+from PySide6.QtGui import QColor, QFocusEvent, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from db.dates import PartialDate
@@ -68,6 +68,13 @@ class _LinkLabel(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.setAccessibleName(text)
         self._fit()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        # A label reached by Tab has focus but no link selected, so Return would do nothing and
+        # every line would take two presses of Tab: select its link at once.
+        if event.reason() in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason):
+            self.focusNextPrevChild(event.reason() is Qt.FocusReason.TabFocusReason)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -242,9 +249,15 @@ class CaseOverview(QWidget):
         self._stale = True  # read when first shown
         self._reading = False
         self._again = False
-        session.records_changed.connect(lambda *_args: self.schedule())
-        session.records_reset.connect(lambda *_args: self.schedule())
+        session.records_changed.connect(self._on_records_changed)
+        session.records_reset.connect(self._on_records_reset)
         session.case_changed.connect(self.schedule)
+
+    def _on_records_changed(self, _kind: Kind, _ids: list[str], _fields: list[str]) -> None:
+        self.schedule()
+
+    def _on_records_reset(self, _kind: Kind) -> None:
+        self.schedule()
 
     # ----- when to read ------------------------------------------------------------------
     def schedule(self) -> None:

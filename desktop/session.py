@@ -24,10 +24,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from db import queries, records
+from db import overview, queries, records
 from db.dates import PartialDate
 from db.errors import CaseFileError
 from db.fields import CASE_FIELDS_BY_NAME, KINDS, FieldType, Kind
+from db.overview import FrontPage
 from db.queries import ListColumn, ListQuery, TimelineMarks
 from db.records import DeletedRecord, Record, Reference, short_label
 from db.sqlite.casefile import CaseFile
@@ -170,6 +171,10 @@ class CaseSession(QObject):
     def timeline_marks(self) -> TimelineMarks:
         """Drawing data for the timeline strip (safe to call off the GUI thread)."""
         return queries.timeline_marks(self.cf)
+
+    def front_page(self) -> FrontPage:
+        """Key events, gaps to close before export, records changed last (safe off the GUI thread)."""
+        return overview.front_page(self.cf)
 
     # ----- notifications (called after each write) ---------------------------------------
     def notify_changed(self, kind: Kind, ids: list[str], fields: list[str]) -> None:

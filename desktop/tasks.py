@@ -12,9 +12,10 @@ Jobs get paths, plain values or snapshots, never live objects shared with the GU
 never write to the open case file (all edits happen on the GUI thread through the undo stack,
 so writes are serialised). A long job runs in a child process (``ProcessJob``, which opens
 the case file by path; see ``desktop.jobs``). The exceptions are reads that must be fast on a
-large case: Find, the timeline strip, and the backup copy taken on open each read the live
-file through a pooled connection of their own (``CaseFile.read`` and ``raw_connection`` are
-safe per connection). That is why closing waits for them.
+large case: Find, the timeline strip, the Case page's front-page lists and the backup copy
+taken on open each read the live file through a pooled connection of their own
+(``CaseFile.read`` and ``raw_connection`` are safe per connection). That is why closing waits
+for them.
 
 Cancelling a job tells it to stop at its next check (a child process through its progress
 callback, a thread job through the ``stop`` it is given); a job not yet started never starts.

@@ -1,4 +1,6 @@
-"""The Case page: the case's own details, and an overview of what the file holds."""
+"""The Case page, the case's front page: its own details and what the file holds beside key
+events, what to check before the packet goes out and recent changes (two columns when there is
+room, one under the other when there is not)."""
 
 from __future__ import annotations
 
@@ -6,19 +8,25 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFormLayout, QFrame, QGroupBox, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtGui import QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from db.errors import CaseFileError
 from db.fields import CASE_FIELDS, KINDS, Kind
 
 from ..editors.field_widgets import FieldWidget, field_widget
 from ..session import CaseSession
+from .case_overview import CaseOverview, heading, muted
+
+# Below this width (of the page's viewport) the overview goes under the case details.
+TWO_COLUMNS_MIN_WIDTH = 780
 
 
 class CasePage(QScrollArea):
     """Edit title, subtitle, summary, marking, prepared by and as-of date; see counts and span."""
 
     navigate_requested = Signal(object)  # Kind of the list to show
+    record_requested = Signal(object, str)  # Kind, record id to show on its page
 
     def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -27,39 +35,50 @@ class CasePage(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget(self)
         self.setWidget(body)
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(16, 12, 16, 12)
+        self.columns = QBoxLayout(QBoxLayout.Direction.LeftToRight, body)
+        self.columns.setContentsMargins(20, 16, 20, 16)
+        self.columns.setSpacing(32)
 
-        details = QGroupBox("Case", body)
-        form = QFormLayout(details)
+        left = QWidget(body)
+        layout = QVBoxLayout(left)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(8)
+        layout.addWidget(heading("Case", left))
+        form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.widgets: dict[str, FieldWidget] = {}
         for f in CASE_FIELDS:
-            widget = field_widget(f, details)
+            widget = field_widget(f, left)
             widget.committed.connect(lambda value, name=f.name: self._commit(name, value))
-            label = QLabel(f"&{f.label}:", details)
+            label = QLabel(f"&{f.label}:", left)
             label.setBuddy(widget.focus_widget())
             form.addRow(label, widget)
             self.widgets[f.name] = widget
-        layout.addWidget(details)
+        layout.addLayout(form)
 
-        overview = QGroupBox("What this case file holds", body)
-        overview_layout = QVBoxLayout(overview)
-        self.counts = QLabel(overview)
+        layout.addSpacing(14)
+        layout.addWidget(heading("What this case file holds", left))
+        self.counts = QLabel(left)
         self.counts.setTextFormat(Qt.TextFormat.RichText)
         self.counts.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.counts.setAccessibleName("Record counts")
+        self.counts.setWordWrap(True)
         self.counts.linkActivated.connect(lambda kind: self.navigate_requested.emit(Kind(kind)))
-        self.span = QLabel(overview)
+        self.span = QLabel(left)
         self.span.setAccessibleName("Date span")
-        self.file_label = QLabel(overview)
-        self.file_label.setWordWrap(True)
+        self.file_label = muted("", left)
         self.file_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        overview_layout.addWidget(self.counts)
-        overview_layout.addWidget(self.span)
-        overview_layout.addWidget(self.file_label)
-        layout.addWidget(overview)
+        layout.addWidget(self.counts)
+        layout.addWidget(self.span)
+        layout.addWidget(self.file_label)
         layout.addStretch(1)
+
+        self.overview = CaseOverview(session, body)
+        self.overview.record_requested.connect(self.record_requested)
+        self.overview.page_requested.connect(self.navigate_requested)
+        self.overview.marking_requested.connect(self._edit_marking)
+        self.columns.addWidget(left, 1)
+        self.columns.addWidget(self.overview, 1)
 
         session.case_changed.connect(self.reload)
         session.records_reset.connect(lambda _kind: self._show_overview())
@@ -88,9 +107,9 @@ class CasePage(QScrollArea):
         for kind in (Kind.ACTOR, Kind.STATEMENT, Kind.DIRECTIVE, Kind.TIMELINE, Kind.SOURCE):
             spec = KINDS[kind]
             n = counts[kind]
-            items.append(
-                f'<a href="{kind.value}">{n:,} {html.escape(spec.plural.lower() if n != 1 else spec.label.lower())}</a>'
-            )
+            plural = "timeline entries" if kind is Kind.TIMELINE else spec.plural.lower()
+            noun = html.escape(plural if n != 1 else spec.label.lower()).replace(" ", "&nbsp;")
+            items.append(f'<a href="{kind.value}">{n:,}&nbsp;{noun}</a>')  # wrap between counts only
         self.counts.setText(" · ".join(items))
         first, last = self.session.date_span()
         if first and last:
@@ -110,6 +129,18 @@ class CasePage(QScrollArea):
             self.session.report(exc)
             return
         self.widgets[name].set_value(self.session.get_case()[name])
+
+    def _edit_marking(self) -> None:
+        widget = self.widgets["marking"]
+        self.ensureWidgetVisible(widget)
+        widget.focus_widget().setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        wide = self.viewport().width() >= TWO_COLUMNS_MIN_WIDTH
+        direction = QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        if self.columns.direction() != direction:
+            self.columns.setDirection(direction)
 
     def flush(self) -> None:
         """Commit a field the user is still typing in."""

@@ -47,6 +47,7 @@ class CaseView(QWidget):
         for kind in PAGE_ORDER:
             self.stack.addWidget(self.case_page if kind is None else QWidget(self.stack))
         self.case_page.navigate_requested.connect(lambda kind: self.show_page(kind))
+        self.case_page.record_requested.connect(self.show_record)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("split_nav")
         self.splitter.addWidget(self.nav)

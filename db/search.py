@@ -10,6 +10,10 @@ found in one pass over each of its fields.
 ``search`` may run on a worker thread: it reads through a connection of its own from the
 case file's pool, inside one read transaction, and ``stop`` interrupts it between SQLite
 steps (typing more supersedes a search; closing the file stops it too).
+
+Lists (tags, key provisions) are stored, and indexed, as JSON text; a snippet shows them as
+words, never as JSON. The case's own fields have no full-text index: they are one row,
+searched here with the same word rule (``search_case``).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -26,12 +31,13 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import StaticPool
 
 from .errors import CaseFileError
-from .fields import JSON_ORDER, KINDS, Kind
-from .records import short_label
+from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
+from .records import get_case, short_label
 from .sqlite import driver, fts
 from .sqlite.casefile import CaseFile
 from .sqlite.fts import fts_query
 from .sqlite.search_index import search_index_errors
+from .values import decode_list
 
 # Marks around matched words in snippets; control characters no user text contains after
 # the store's cleaning, so the app can turn them into highlighting safely.
@@ -61,6 +67,10 @@ _LONG_RUN = re.compile(rf"[^\W_]{{{MAX_PIECE + 1},}}|[\W_]{{{MAX_PIECE + 1},}}")
 _QUERY_WORD = re.compile(r'"([^"]*)"\*')
 _SENTENCE = re.compile(r"[.:][ \t\n\r]+")
 _SNIPPETS = fts.Snippets(HIT_START, HIT_END, ELLIPSIS, SNIPPET_TOKENS, SNIPPET_SCAN_LIMIT)
+# How a list reads in a snippet: tags as words, provisions (often whole sentences) apart.
+_LIST_JOINS = {FieldType.TAGS: ", ", FieldType.LINES: " · "}
+# Characters of the JSON text of a list that FTS5's snippet copies and words never need.
+_JSON_SIGNS = ('"', "[", "]", "\\")
 
 
 class SearchStopped(Exception):
@@ -76,6 +86,20 @@ class SearchHit:
     title: str
     snippet: str
     rank: float
+    marked_title: str | None = None  # the title with the matched words marked
+
+    def plain_snippet(self) -> str:
+        """The snippet without highlight marks."""
+        return self.snippet.replace(HIT_START, "").replace(HIT_END, "")
+
+
+@dataclass(frozen=True)
+class CaseHit:
+    """A match in one of the case's own fields: the field's name and label, and a snippet."""
+
+    field: str
+    label: str
+    snippet: str
 
     def plain_snippet(self) -> str:
         """The snippet without highlight marks."""
@@ -130,6 +154,53 @@ def search(
     return hits
 
 
+def search_case(cf: CaseFile, text: str) -> list[CaseHit]:
+    """The case's own text fields (title, summary, ...) that match, when the case as a whole
+    holds every word typed (as prefixes, as a record must), in the order of the Case page.
+
+    One row read and a scan of its text: no index is needed, and none is kept.
+    """
+    match = fts_query(text)
+    pattern = _hit_pattern(match) if match is not None else None
+    if pattern is None:
+        return []
+    found: list[tuple[str, str, str]] = []
+    words: set[int | None] = set()
+    for spec, value in zip(CASE_FIELDS, _case_texts(cf), strict=True):
+        if value is None:
+            continue
+        matched = {m.lastindex for m in pattern.finditer(_fold(value))}
+        if matched:
+            found.append((spec.name, spec.label, value))
+            words |= matched
+    if len(words) < pattern.groups:
+        return []
+    return [CaseHit(name, label, long_snippet([value], pattern)) for name, label, value in found]
+
+
+def _case_texts(cf: CaseFile) -> list[str | None]:
+    """The text of each case field (None for a date, or a field left empty)."""
+    case = get_case(cf)
+    texts: list[str | None] = []
+    for spec in CASE_FIELDS:
+        value = case.get(spec.name)
+        is_text = spec.type in (FieldType.TEXT, FieldType.LONG_TEXT) and isinstance(value, str)
+        texts.append(value if is_text and value else None)
+    return texts
+
+
+def mark_words(text: str, pattern: re.Pattern[str] | None) -> str:
+    """``text`` with each word the query matches marked (HIT_START and HIT_END around it)."""
+    if pattern is None:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for m in pattern.finditer(_fold(text)):
+        parts += [text[pos : m.start()], HIT_START, text[m.start() : m.end()], HIT_END]
+        pos = m.end()
+    return "".join(parts) + text[pos:] if parts else text
+
+
 def shares_one_connection(cf: CaseFile) -> bool:
     """True for in-memory case files (a migrated read-only copy, a snapshot): they have a single
     connection, which a search on another thread must not use while the app does."""
@@ -154,17 +225,71 @@ def _search_kind(
     rows = fts.hit_rows(
         conn, kind, match, ranked=ranked, sort_all=not ranked or matches <= limit, limit=limit, snippets=_SNIPPETS
     )
-    columns = ", ".join(fts.indexed_columns(conn, kind))
+    indexed = fts.indexed_columns(conn, kind)
+    columns = ", ".join(indexed)
+    lists = _list_columns(kind, indexed)
+    in_lists = _list_snippets(conn, kind, lists, rows, pattern) if lists else {}
     hits: list[SearchHit] = []
     for n, rid, record_title, snippet, rank in rows:
         if snippet is None:  # a long record
             if check():
                 return hits
             fields = conn.execute(sa.text(f"SELECT {columns} FROM {spec.table} WHERE n = :n"), {"n": n}).one()
-            snippet = long_snippet(fields, pattern)
+            snippet = long_snippet(_as_words(fields, indexed, lists), pattern)
+        snippet = in_lists.get(n, snippet)
         rank = float(rank) if rank is not None else 0.0  # a damaged index can give no rank
-        hits.append(SearchHit(kind, rid, _label(record_title), snippet, rank))
+        label = _label(record_title)
+        hits.append(SearchHit(kind, rid, label, snippet, rank, mark_words(label, pattern)))
     return hits
+
+
+def _list_columns(kind: Kind, indexed: Sequence[str]) -> dict[str, FieldType]:
+    """The indexed columns of ``kind`` that hold a list, with the list's type."""
+    types = {f.column: f.type for f in KINDS[kind].fields if f.type in _LIST_JOINS}
+    return {column: types[column] for column in indexed if column in types}
+
+
+def _list_text(raw: object, kind: FieldType) -> str:
+    """A stored list as a snippet shows it: its entries as words."""
+    return _LIST_JOINS[kind].join(decode_list(raw))
+
+
+def _as_words(fields: Sequence[str | None], indexed: Sequence[str], lists: dict[str, FieldType]) -> list[str | None]:
+    """A record's indexed fields with each list read as words."""
+    return [
+        _list_text(value, lists[column]) if column in lists else value
+        for column, value in zip(indexed, fields, strict=True)
+    ]
+
+
+def _list_snippets(
+    conn: Connection,
+    kind: Kind,
+    lists: dict[str, FieldType],
+    rows: Sequence[tuple[Any, ...]],
+    pattern: re.Pattern[str] | None,
+) -> dict[object, str]:
+    """Snippets remade as words for the rows whose FTS5 snippet was cut from a list's JSON text.
+
+    FTS5 copies the text between words as stored, so only a snippet showing JSON's quotes,
+    brackets or escapes needs a look: it came from a list when its text (less the ellipses
+    FTS5 adds) is part of one. The window is then chosen again, as FTS5 does, in the words.
+    """
+    suspects: dict[int, str] = {}
+    for row in rows:
+        n, snippet = row[0], row[3]
+        if isinstance(snippet, str) and any(sign in snippet for sign in _JSON_SIGNS):
+            plain = snippet.replace(HIT_START, "").replace(HIT_END, "")
+            suspects[int(n)] = plain.removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
+    if not suspects:
+        return {}
+    remade: dict[object, str] = {}
+    for n, values in fts.stored_values(conn, kind, list(lists), list(suspects)).items():
+        for list_type, raw in zip(lists.values(), values, strict=True):
+            if isinstance(raw, str) and suspects[n] in raw:
+                remade[n] = long_snippet([_list_text(raw, list_type)], pattern)
+                break
+    return remade
 
 
 def _label(title: str | None, limit: int = 80) -> str:

@@ -79,6 +79,22 @@ def indexed_columns(conn: Connection, kind: Kind) -> tuple[str, ...]:
     return cached
 
 
+def stored_values(
+    conn: Connection, kind: Kind, columns: Sequence[str], rowids: Sequence[int]
+) -> dict[int, tuple[Any, ...]]:
+    """The stored values of ``columns`` (indexed columns of ``kind``) of the records numbered ``rowids``."""
+    spec = KINDS[kind]
+    unknown = set(columns) - set(indexed_columns(conn, kind))
+    if unknown:  # names go into the SQL: only the table's own columns may
+        raise ValueError(f"not indexed columns of {spec.table}: {sorted(unknown)}")
+    if not rowids:
+        return {}
+    sql = text(f"SELECT n, {', '.join(columns)} FROM {spec.table} WHERE n IN :rowids").bindparams(
+        bindparam("rowids", expanding=True)
+    )
+    return {int(row[0]): tuple(row[1:]) for row in conn.execute(sql, {"rowids": list(rowids)})}
+
+
 @dataclass(frozen=True)
 class Snippets:
     """How snippets are made: the marks around matched words and for text left out, the words

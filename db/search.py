@@ -156,26 +156,28 @@ def search(
 
 def search_case(cf: CaseFile, text: str) -> list[CaseHit]:
     """The case's own text fields (title, summary, ...) that match, when the case as a whole
-    holds every word typed (as prefixes, as a record must), in the order of the Case page.
+    holds every word typed (as prefixes, as a record must).
 
+    The fields holding the most of the words come first, then in the order of the Case page.
     One row read and a scan of its text: no index is needed, and none is kept.
     """
     match = fts_query(text)
     pattern = _hit_pattern(match) if match is not None else None
     if pattern is None:
         return []
-    found: list[tuple[str, str, str]] = []
+    found: list[tuple[int, str, str, str]] = []
     words: set[int | None] = set()
     for spec, value in zip(CASE_FIELDS, _case_texts(cf), strict=True):
         if value is None:
             continue
         matched = {m.lastindex for m in pattern.finditer(_fold(value))}
         if matched:
-            found.append((spec.name, spec.label, value))
+            found.append((-len(matched), spec.name, spec.label, value))
             words |= matched
     if len(words) < pattern.groups:
         return []
-    return [CaseHit(name, label, long_snippet([value], pattern)) for name, label, value in found]
+    found.sort(key=lambda hit: hit[0])  # stable: page order among fields holding as many words
+    return [CaseHit(name, label, long_snippet([value], pattern)) for _n, name, label, value in found]
 
 
 def _case_texts(cf: CaseFile) -> list[str | None]:

@@ -32,7 +32,7 @@ from sqlalchemy.pool import StaticPool
 
 from .errors import CaseFileError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
-from .records import get_case, short_label
+from .records import short_label
 from .sqlite import driver, fts
 from .sqlite.casefile import CaseFile
 from .sqlite.fts import fts_query
@@ -182,12 +182,21 @@ def search_case(cf: CaseFile, text: str) -> list[CaseHit]:
 
 def _case_texts(cf: CaseFile) -> list[str | None]:
     """The text of each case field (None for a date, or a field left empty)."""
-    case = get_case(cf)
+    columns = [
+        spec.column for spec in CASE_FIELDS if spec.column and spec.type in (FieldType.TEXT, FieldType.LONG_TEXT)
+    ]
+    with cf.read() as conn:
+        try:
+            if cf.closed:  # closed between the check in read() and taking a connection
+                raise CaseFileError("The case file is closed.")
+            values = dict(zip(columns, fts.case_values(conn, columns), strict=True))
+        finally:
+            if cf.closed:
+                conn.invalidate()  # never handed back to the pool of a closed file
     texts: list[str | None] = []
     for spec in CASE_FIELDS:
-        value = case.get(spec.name)
-        is_text = spec.type in (FieldType.TEXT, FieldType.LONG_TEXT) and isinstance(value, str)
-        texts.append(value if is_text and value else None)
+        value = values.get(spec.column or "")
+        texts.append(value if isinstance(value, str) and value else None)
     return texts
 
 
@@ -238,7 +247,7 @@ def _search_kind(
                 return hits
             fields = conn.execute(sa.text(f"SELECT {columns} FROM {spec.table} WHERE n = :n"), {"n": n}).one()
             snippet = long_snippet(_as_words(fields, indexed, lists), pattern)
-        snippet = in_lists.get(n, snippet)
+        snippet = in_lists.get(int(n), snippet)
         rank = float(rank) if rank is not None else 0.0  # a damaged index can give no rank
         label = _label(record_title)
         hits.append(SearchHit(kind, rid, label, snippet, rank, mark_words(label, pattern)))
@@ -270,7 +279,7 @@ def _list_snippets(
     lists: dict[str, FieldType],
     rows: Sequence[tuple[Any, ...]],
     pattern: re.Pattern[str] | None,
-) -> dict[object, str]:
+) -> dict[int, str]:
     """Snippets remade as words for the rows whose FTS5 snippet was cut from a list's JSON text.
 
     FTS5 copies the text between words as stored, so only a snippet showing JSON's quotes,
@@ -285,7 +294,7 @@ def _list_snippets(
             suspects[int(n)] = plain.removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
     if not suspects:
         return {}
-    remade: dict[object, str] = {}
+    remade: dict[int, str] = {}
     for n, values in fts.stored_values(conn, kind, list(lists), list(suspects)).items():
         for list_type, raw in zip(lists.values(), values, strict=True):
             if isinstance(raw, str) and suspects[n] in raw:

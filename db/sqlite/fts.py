@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from ..fields import FTS_TABLE_NAMES, KINDS, Kind
+from ..fields import CASE_FIELDS, FTS_TABLE_NAMES, KINDS, Kind
 from ..values import strip_controls
 from . import driver
 
@@ -93,6 +93,16 @@ def stored_values(
         bindparam("rowids", expanding=True)
     )
     return {int(row[0]): tuple(row[1:]) for row in conn.execute(sql, {"rowids": list(rowids)})}
+
+
+def case_values(conn: Connection, columns: Sequence[str]) -> tuple[Any, ...]:
+    """The case's own ``columns``: it has no full-text index (one row, searched as it is read)."""
+    known = {f.column for f in CASE_FIELDS}
+    if not set(columns) <= known:  # names go into the SQL: only the table's own columns may
+        raise ValueError(f"not columns of case_info: {sorted(set(columns) - known)}")
+    if not columns:
+        return ()
+    return tuple(conn.execute(text(f"SELECT {', '.join(columns)} FROM case_info WHERE n = 1")).one())
 
 
 @dataclass(frozen=True)

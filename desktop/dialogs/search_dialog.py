@@ -85,7 +85,8 @@ class _PrivateCopy:
         with self.lock:
             if self.cf.closed:
                 raise SearchStopped("The dialog was closed.")
-            return search_case(self.cf, text), search(self.cf, text, stop=stop)
+            hits = search(self.cf, text, stop=stop)
+            return search_case(self.cf, text), hits
 
     def close(self) -> None:
         """Close the copy once the search using it (already told to stop) lets go of it."""
@@ -101,7 +102,8 @@ def find_in_background(
         if copy is not None:
             case_hits, hits = copy.search(text, stop)
         else:
-            case_hits, hits = search_case(cf, text), search(cf, text, stop=stop)
+            hits = search(cf, text, stop=stop)
+            case_hits = search_case(cf, text)
     except SearchStopped:
         raise JobCancelled("The search was stopped.") from None
     except CaseFileError as exc:

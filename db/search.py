@@ -21,9 +21,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -71,6 +70,12 @@ _SNIPPETS = fts.Snippets(HIT_START, HIT_END, ELLIPSIS, SNIPPET_TOKENS, SNIPPET_S
 _LIST_JOINS = {FieldType.TAGS: ", ", FieldType.LINES: " · "}
 # Characters of the JSON text of a list that FTS5's snippet copies and words never need.
 _JSON_SIGNS = ('"', "[", "]", "\\")
+# The pieces of a JSON list of strings: an escape, the quotes and comma between two strings,
+# a bracket or quote at either end (dropped), and text.
+_JSON_PIECE = re.compile(
+    r'\\(?P<escape>u[0-9a-fA-F]{4}|.)|(?P<between>"\s*,\s*")|^\[\s*"|"\s*\]$|"|(?P<text>[^\\"]+)', re.DOTALL
+)
+_JSON_ESCAPES = {"n": " ", "t": " ", "r": " ", "b": " ", "f": " ", "/": "/", '"': '"', "\\": "\\"}
 
 
 class SearchStopped(Exception):
@@ -233,21 +238,22 @@ def _search_kind(
     if not matches:
         return []
     ranked = matches <= RANK_LIMIT
-    rows = fts.hit_rows(
-        conn, kind, match, ranked=ranked, sort_all=not ranked or matches <= limit, limit=limit, snippets=_SNIPPETS
-    )
     indexed = fts.indexed_columns(conn, kind)
     columns = ", ".join(indexed)
     lists = _list_columns(kind, indexed)
-    in_lists = _list_snippets(conn, kind, lists, rows, pattern) if lists else {}
+    rows = fts.hit_rows(
+        conn, kind, match, ranked=ranked, sort_all=not ranked or matches <= limit, limit=limit, snippets=_SNIPPETS,
+        also=list(lists),
+    )  # fmt: skip
     hits: list[SearchHit] = []
-    for n, rid, record_title, snippet, rank in rows:
+    for n, rid, record_title, snippet, rank, *stored_lists in rows:
         if snippet is None:  # a long record
             if check():
                 return hits
             fields = conn.execute(sa.text(f"SELECT {columns} FROM {spec.table} WHERE n = :n"), {"n": n}).one()
             snippet = long_snippet(_as_words(fields, indexed, lists), pattern)
-        snippet = in_lists.get(int(n), snippet)
+        elif any(sign in snippet for sign in _JSON_SIGNS):
+            snippet = _list_snippet(snippet, zip(lists.values(), stored_lists, strict=True))
         rank = float(rank) if rank is not None else 0.0  # a damaged index can give no rank
         label = _label(record_title)
         hits.append(SearchHit(kind, rid, label, snippet, rank, mark_words(label, pattern)))
@@ -273,34 +279,42 @@ def _as_words(fields: Sequence[str | None], indexed: Sequence[str], lists: dict[
     ]
 
 
-def _list_snippets(
-    conn: Connection,
-    kind: Kind,
-    lists: dict[str, FieldType],
-    rows: Sequence[tuple[Any, ...]],
-    pattern: re.Pattern[str] | None,
-) -> dict[int, str]:
-    """Snippets remade as words for the rows whose FTS5 snippet was cut from a list's JSON text.
+def _list_snippet(snippet: str, stored_lists: Iterable[tuple[FieldType, object]]) -> str:
+    """``snippet`` read as words if FTS5 cut it from the JSON text of one of the record's lists.
 
     FTS5 copies the text between words as stored, so only a snippet showing JSON's quotes,
-    brackets or escapes needs a look: it came from a list when its text (less the ellipses
-    FTS5 adds) is part of one. The window is then chosen again, as FTS5 does, in the words.
+    brackets or escapes needs a look: it came from a list when its text, less the marks and the
+    ellipses FTS5 adds, is part of that list's stored text.
     """
-    suspects: dict[int, str] = {}
-    for row in rows:
-        n, snippet = row[0], row[3]
-        if isinstance(snippet, str) and any(sign in snippet for sign in _JSON_SIGNS):
-            plain = snippet.replace(HIT_START, "").replace(HIT_END, "")
-            suspects[int(n)] = plain.removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
-    if not suspects:
-        return {}
-    remade: dict[int, str] = {}
-    for n, values in fts.stored_values(conn, kind, list(lists), list(suspects)).items():
-        for list_type, raw in zip(lists.values(), values, strict=True):
-            if isinstance(raw, str) and suspects[n] in raw:
-                remade[n] = long_snippet([_list_text(raw, list_type)], pattern)
-                break
-    return remade
+    core = snippet.replace(HIT_START, "").replace(HIT_END, "").removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
+    for list_type, raw in stored_lists:
+        if isinstance(raw, str) and core in raw:
+            return _json_words(snippet, _LIST_JOINS[list_type])
+    return snippet
+
+
+def _json_words(snippet: str, joiner: str) -> str:
+    """A snippet cut from a JSON list of strings, as the strings' text joined by ``joiner``.
+
+    The window opens at a word, so inside a string, or at the list's opening bracket; marks and
+    ellipses pass through, escapes are decoded, and quotes, commas between strings and brackets
+    give way to ``joiner``.
+    """
+    out: list[str] = []
+    for m in _JSON_PIECE.finditer(snippet):
+        escape, between, text = m.group("escape"), m.group("between"), m.group("text")
+        if escape is not None:
+            out.append(_JSON_ESCAPES.get(escape, escape) if len(escape) == 1 else _unicode_escape(escape))
+        elif between is not None:
+            out.append(joiner)
+        elif text is not None:
+            out.append(text)
+    return "".join(out)
+
+
+def _unicode_escape(escape: str) -> str:
+    char = chr(int(escape[1:], 16))
+    return char if char.isprintable() else " "
 
 
 def _label(title: str | None, limit: int = 80) -> str:

@@ -65,3 +65,12 @@ def test_the_case_fields_are_searched_with_the_same_word_rule(empty_cf):
     # Dates are not words of the case.
     update_case(empty_cf, {"as_of": "2026-06-24"})
     assert searching.search_case(empty_cf, "2026") == []
+
+
+def test_a_window_inside_a_long_list_keeps_its_ellipses_and_reads_as_words(empty_cf):
+    tags = [f"tag{i}" for i in range(30)] + ["needle"] + [f"more{i}" for i in range(30)]
+    add_record(empty_cf, Kind.ACTOR, {"name": "Many tags", "tags": tags})
+    hit = _only(empty_cf, "needle", Kind.ACTOR)
+    assert hit.snippet.startswith("…") and hit.snippet.endswith("…")
+    assert f", {HIT_START}needle{HIT_END}, more0, " in hit.snippet
+    assert '"' not in hit.snippet and "[" not in hit.snippet

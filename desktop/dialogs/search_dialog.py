@@ -21,11 +21,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
     QKeyEvent,
+    QLinearGradient,
     QPainter,
     QPalette,
     QShowEvent,
@@ -58,6 +59,7 @@ HitRole = Qt.ItemDataRole.UserRole + 1
 MarkupRole = Qt.ItemDataRole.UserRole + 2  # the row as rich text, matched words in bold
 CASE_GROUP = "Case"
 Index = QModelIndex | QPersistentModelIndex
+_FADE = 32  # pixels over which a row too long to show fades out
 log = logging.getLogger("casefile.search")
 
 
@@ -165,9 +167,7 @@ class HitDelegate(QStyledItemDelegate):
         doc.setHtml(row_html(title, snippet, text, quiet))
         return doc
 
-    def paint(
-        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
-    ) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         if index.data(MarkupRole) is None:
             super().paint(painter, option, index)
             return
@@ -184,6 +184,17 @@ class HitDelegate(QStyledItemDelegate):
         painter.setClipRect(rect.translated(-rect.topLeft()))
         doc.documentLayout().draw(painter, QAbstractTextDocumentLayout.PaintContext())
         painter.restore()
+        if doc.idealWidth() > rect.width():
+            # Too long for the row: the last words fade out rather than a letter being cut in half.
+            selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+            ground = opt.palette.color(QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base)
+            clear = QColor(ground)
+            clear.setAlpha(0)
+            band = QRect(rect.right() - _FADE, rect.top(), _FADE + 1, rect.height())
+            fade = QLinearGradient(band.left(), 0, band.right(), 0)
+            fade.setColorAt(0, clear)
+            fade.setColorAt(1, ground)
+            painter.fillRect(band, fade)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         if index.data(MarkupRole) is None:

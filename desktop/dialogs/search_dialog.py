@@ -25,6 +25,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt,
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
+    QFont,
     QKeyEvent,
     QLinearGradient,
     QPainter,
@@ -340,9 +341,16 @@ class SearchDialog(QDialog):
     def _group(self, heading: str) -> QTreeWidgetItem:
         group = QTreeWidgetItem(self.results, [heading])
         group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        # Set apart from the hits, whose matched words are bold too: smaller and quieter.
         font = group.font(0)
         font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 108)
         group.setFont(0, font)
+        palette = self.results.palette()
+        group.setForeground(
+            0, _mix(palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base), 0.4)
+        )
         group.setExpanded(True)
         return group
 

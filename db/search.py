@@ -10,6 +10,10 @@ found in one pass over each of its fields.
 ``search`` may run on a worker thread: it reads through a connection of its own from the
 case file's pool, inside one read transaction, and ``stop`` interrupts it between SQLite
 steps (typing more supersedes a search; closing the file stops it too).
+
+Lists (tags, key provisions) are stored, and indexed, as JSON text; a snippet shows them as
+words, never as JSON. The case's own fields have no full-text index: they are one row,
+searched here with the same word rule (``search_case``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -26,12 +30,13 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.pool import StaticPool
 
 from .errors import CaseFileError
-from .fields import JSON_ORDER, KINDS, Kind
+from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from .records import short_label
 from .sqlite import driver, fts
 from .sqlite.casefile import CaseFile
 from .sqlite.fts import fts_query
 from .sqlite.search_index import search_index_errors
+from .values import decode_list
 
 # Marks around matched words in snippets; control characters no user text contains after
 # the store's cleaning, so the app can turn them into highlighting safely.
@@ -61,6 +66,16 @@ _LONG_RUN = re.compile(rf"[^\W_]{{{MAX_PIECE + 1},}}|[\W_]{{{MAX_PIECE + 1},}}")
 _QUERY_WORD = re.compile(r'"([^"]*)"\*')
 _SENTENCE = re.compile(r"[.:][ \t\n\r]+")
 _SNIPPETS = fts.Snippets(HIT_START, HIT_END, ELLIPSIS, SNIPPET_TOKENS, SNIPPET_SCAN_LIMIT)
+# How a list reads in a snippet: tags as words, provisions (often whole sentences) apart.
+_LIST_JOINS = {FieldType.TAGS: ", ", FieldType.LINES: " · "}
+# Characters of the JSON text of a list that FTS5's snippet copies and words never need.
+_JSON_SIGNS = ('"', "[", "]", "\\")
+# The pieces of a JSON list of strings: an escape, the quotes and comma between two strings,
+# a bracket or quote at either end (dropped), and text.
+_JSON_PIECE = re.compile(
+    r'\\(?P<escape>u[0-9a-fA-F]{4}|.)|(?P<between>"\s*,\s*")|^\[\s*"|"\s*\]$|"|(?P<text>[^\\"]+)', re.DOTALL
+)
+_JSON_ESCAPES = {"n": " ", "t": " ", "r": " ", "b": " ", "f": " ", "/": "/", '"': '"', "\\": "\\"}
 
 
 class SearchStopped(Exception):
@@ -76,6 +91,20 @@ class SearchHit:
     title: str
     snippet: str
     rank: float
+    marked_title: str | None = None  # the title with the matched words marked
+
+    def plain_snippet(self) -> str:
+        """The snippet without highlight marks."""
+        return self.snippet.replace(HIT_START, "").replace(HIT_END, "")
+
+
+@dataclass(frozen=True)
+class CaseHit:
+    """A match in one of the case's own fields: the field's name and label, and a snippet."""
+
+    field: str
+    label: str
+    snippet: str
 
     def plain_snippet(self) -> str:
         """The snippet without highlight marks."""
@@ -130,6 +159,64 @@ def search(
     return hits
 
 
+def search_case(cf: CaseFile, text: str) -> list[CaseHit]:
+    """The case's own text fields (title, summary, ...) that match, when the case as a whole
+    holds every word typed (as prefixes, as a record must).
+
+    The fields holding the most of the words come first, then in the order of the Case page.
+    One row read and a scan of its text: no index is needed, and none is kept.
+    """
+    match = fts_query(text)
+    pattern = _hit_pattern(match) if match is not None else None
+    if pattern is None:
+        return []
+    found: list[tuple[int, str, str, str]] = []
+    words: set[int | None] = set()
+    for spec, value in zip(CASE_FIELDS, _case_texts(cf), strict=True):
+        if value is None:
+            continue
+        matched = {m.lastindex for m in pattern.finditer(_fold(value))}
+        if matched:
+            found.append((-len(matched), spec.name, spec.label, value))
+            words |= matched
+    if len(words) < pattern.groups:
+        return []
+    found.sort(key=lambda hit: hit[0])  # stable: page order among fields holding as many words
+    return [CaseHit(name, label, long_snippet([value], pattern)) for _n, name, label, value in found]
+
+
+def _case_texts(cf: CaseFile) -> list[str | None]:
+    """The text of each case field (None for a date, or a field left empty)."""
+    columns = [
+        spec.column for spec in CASE_FIELDS if spec.column and spec.type in (FieldType.TEXT, FieldType.LONG_TEXT)
+    ]
+    with cf.read() as conn:
+        try:
+            if cf.closed:  # closed between the check in read() and taking a connection
+                raise CaseFileError("The case file is closed.")
+            values = dict(zip(columns, fts.case_values(conn, columns), strict=True))
+        finally:
+            if cf.closed:
+                conn.invalidate()  # never handed back to the pool of a closed file
+    texts: list[str | None] = []
+    for spec in CASE_FIELDS:
+        value = values.get(spec.column or "")
+        texts.append(value if isinstance(value, str) and value else None)
+    return texts
+
+
+def mark_words(text: str, pattern: re.Pattern[str] | None) -> str:
+    """``text`` with each word the query matches marked (HIT_START and HIT_END around it)."""
+    if pattern is None:
+        return text
+    parts: list[str] = []
+    pos = 0
+    for m in pattern.finditer(_fold(text)):
+        parts += [text[pos : m.start()], HIT_START, text[m.start() : m.end()], HIT_END]
+        pos = m.end()
+    return "".join(parts) + text[pos:] if parts else text
+
+
 def shares_one_connection(cf: CaseFile) -> bool:
     """True for in-memory case files (a migrated read-only copy, a snapshot): they have a single
     connection, which a search on another thread must not use while the app does."""
@@ -151,20 +238,83 @@ def _search_kind(
     if not matches:
         return []
     ranked = matches <= RANK_LIMIT
+    indexed = fts.indexed_columns(conn, kind)
+    columns = ", ".join(indexed)
+    lists = _list_columns(kind, indexed)
     rows = fts.hit_rows(
-        conn, kind, match, ranked=ranked, sort_all=not ranked or matches <= limit, limit=limit, snippets=_SNIPPETS
-    )
-    columns = ", ".join(fts.indexed_columns(conn, kind))
+        conn, kind, match, ranked=ranked, sort_all=not ranked or matches <= limit, limit=limit, snippets=_SNIPPETS,
+        also=list(lists),
+    )  # fmt: skip
     hits: list[SearchHit] = []
-    for n, rid, record_title, snippet, rank in rows:
+    for n, rid, record_title, snippet, rank, *stored_lists in rows:
         if snippet is None:  # a long record
             if check():
                 return hits
             fields = conn.execute(sa.text(f"SELECT {columns} FROM {spec.table} WHERE n = :n"), {"n": n}).one()
-            snippet = long_snippet(fields, pattern)
+            snippet = long_snippet(_as_words(fields, indexed, lists), pattern)
+        elif any(sign in snippet for sign in _JSON_SIGNS):
+            snippet = _list_snippet(snippet, zip(lists.values(), stored_lists, strict=True))
         rank = float(rank) if rank is not None else 0.0  # a damaged index can give no rank
-        hits.append(SearchHit(kind, rid, _label(record_title), snippet, rank))
+        label = _label(record_title)
+        hits.append(SearchHit(kind, rid, label, snippet, rank, mark_words(label, pattern)))
     return hits
+
+
+def _list_columns(kind: Kind, indexed: Sequence[str]) -> dict[str, FieldType]:
+    """The indexed columns of ``kind`` that hold a list, with the list's type."""
+    types = {f.column: f.type for f in KINDS[kind].fields if f.type in _LIST_JOINS}
+    return {column: types[column] for column in indexed if column in types}
+
+
+def _list_text(raw: object, kind: FieldType) -> str:
+    """A stored list as a snippet shows it: its entries as words."""
+    return _LIST_JOINS[kind].join(decode_list(raw))
+
+
+def _as_words(fields: Sequence[str | None], indexed: Sequence[str], lists: dict[str, FieldType]) -> list[str | None]:
+    """A record's indexed fields with each list read as words."""
+    return [
+        _list_text(value, lists[column]) if column in lists else value
+        for column, value in zip(indexed, fields, strict=True)
+    ]
+
+
+def _list_snippet(snippet: str, stored_lists: Iterable[tuple[FieldType, object]]) -> str:
+    """``snippet`` read as words if FTS5 cut it from the JSON text of one of the record's lists.
+
+    FTS5 copies the text between words as stored, so only a snippet showing JSON's quotes,
+    brackets or escapes needs a look: it came from a list when its text, less the marks and the
+    ellipses FTS5 adds, is part of that list's stored text.
+    """
+    core = snippet.replace(HIT_START, "").replace(HIT_END, "").removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
+    for list_type, raw in stored_lists:
+        if isinstance(raw, str) and core in raw:
+            return _json_words(snippet, _LIST_JOINS[list_type])
+    return snippet
+
+
+def _json_words(snippet: str, joiner: str) -> str:
+    """A snippet cut from a JSON list of strings, as the strings' text joined by ``joiner``.
+
+    The window opens at a word, so inside a string, or at the list's opening bracket; marks and
+    ellipses pass through, escapes are decoded, and quotes, commas between strings and brackets
+    give way to ``joiner``.
+    """
+    out: list[str] = []
+    for m in _JSON_PIECE.finditer(snippet):
+        escape, between, text = m.group("escape"), m.group("between"), m.group("text")
+        if escape is not None:
+            out.append(_JSON_ESCAPES.get(escape, escape) if len(escape) == 1 else _unicode_escape(escape))
+        elif between is not None:
+            out.append(joiner)
+        elif text is not None:
+            out.append(text)
+    return "".join(out)
+
+
+def _unicode_escape(escape: str) -> str:
+    char = chr(int(escape[1:], 16))
+    return char if char.isprintable() else " "
 
 
 def _label(title: str | None, limit: int = 80) -> str:

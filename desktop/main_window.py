@@ -301,8 +301,14 @@ class MainWindow(QMainWindow):
             self.search_dialog.deleteLater()  # the last Find, closed: one dialog at a time
         dialog = SearchDialog(self.session, self)
         dialog.record_chosen.connect(self.case_view.show_record)
+        dialog.case_chosen.connect(self._show_case_field)
         self.search_dialog = dialog
         dialog.open()
+
+    def _show_case_field(self, name: str) -> None:
+        if self.case_view is not None:
+            self.case_view.show_page(None)
+            self.case_view.case_page.widgets[name].focus_widget().setFocus()
 
     def _travel(self, location: object) -> None:
         from .navigation import Location

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
-from ..fields import FTS_TABLE_NAMES, KINDS, Kind
+from ..fields import CASE_FIELDS, FTS_TABLE_NAMES, KINDS, Kind
 from ..values import strip_controls
 from . import driver
 
@@ -79,6 +79,16 @@ def indexed_columns(conn: Connection, kind: Kind) -> tuple[str, ...]:
     return cached
 
 
+def case_values(conn: Connection, columns: Sequence[str]) -> tuple[Any, ...]:
+    """The case's own ``columns``: it has no full-text index (one row, searched as it is read)."""
+    known = {f.column for f in CASE_FIELDS}
+    if not set(columns) <= known:  # names go into the SQL: only the table's own columns may
+        raise ValueError(f"not columns of case_info: {sorted(set(columns) - known)}")
+    if not columns:
+        return ()
+    return tuple(conn.execute(text(f"SELECT {', '.join(columns)} FROM case_info WHERE n = 1")).one())
+
+
 @dataclass(frozen=True)
 class Snippets:
     """How snippets are made: the marks around matched words and for text left out, the words
@@ -100,8 +110,10 @@ def hit_rows(
     sort_all: bool,
     limit: int,
     snippets: Snippets,
+    also: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
-    """``(rowid, id, title, snippet, score)`` of at most ``limit`` matching records of ``kind``.
+    """``(rowid, id, title, snippet, score, *also)`` of at most ``limit`` matching records of ``kind``,
+    ``also`` naming indexed columns whose stored values are wanted too.
 
     Best first when ``ranked`` (by ``bm25``), else newest first with a score of 0. ``sort_all``
     says there are no more matches than ``limit`` (or no ranking), so sorting every match costs
@@ -111,7 +123,11 @@ def hit_rows(
     spec = KINDS[kind]
     fts = FTS_TABLE_NAMES[kind]
     title = spec.field(spec.title_field).column
-    size = " + ".join(f"coalesce(length(r.{c}), 0)" for c in indexed_columns(conn, kind))
+    indexed = indexed_columns(conn, kind)
+    if not set(also) <= set(indexed):  # names go into the SQL: only the table's own columns may
+        raise ValueError(f"not indexed columns of {spec.table}: {sorted(set(also) - set(indexed))}")
+    extra = "".join(f", r.{c}" for c in also)
+    size = " + ".join(f"coalesce(length(r.{c}), 0)" for c in indexed)
     snippet = (
         f"CASE WHEN {size} <= {snippets.scan_limit} "
         f"THEN snippet({fts}, -1, :hit_start, :hit_end, :ellipsis, {snippets.tokens}) END"
@@ -123,7 +139,10 @@ def hit_rows(
     if sort_all:
         # Snippets are made only for the rows listed: newest first needs no sort, and a sort of
         # no more matches than are listed makes no snippet in vain.
-        sql = f"SELECT {fts}.rowid, r.id, r.{title}, {snippet}, {score} AS score {source} ORDER BY {order} LIMIT :limit"
+        sql = (
+            f"SELECT {fts}.rowid, r.id, r.{title}, {snippet}, {score} AS score{extra} {source} "
+            f"ORDER BY {order} LIMIT :limit"
+        )
         return [tuple(row) for row in conn.execute(text(sql), {**marks, "match": match, "limit": limit})]
     # Sorting by score would make a snippet for every match before keeping the best: rank
     # first, then make snippets for the best only. The rowid range lets FTS5 skip to them;
@@ -134,9 +153,9 @@ def hit_rows(
     ).all()
     rowids = [int(n) for n, _score in top]
     chosen = text(
-        f"SELECT {fts}.rowid, r.id, r.{title}, {snippet} {source} AND {fts}.rowid BETWEEN :low AND :high "
+        f"SELECT {fts}.rowid, r.id, r.{title}, {snippet}{extra} {source} AND {fts}.rowid BETWEEN :low AND :high "
         f"AND +{fts}.rowid IN :rowids"
     ).bindparams(bindparam("rowids", expanding=True))
     params = {**marks, "match": match, "low": min(rowids), "high": max(rowids), "rowids": rowids}
-    found = {int(n): (rid, record_title, text_) for n, rid, record_title, text_ in conn.execute(chosen, params)}
-    return [(n, *found[int(n)], rank) for n, rank in top if int(n) in found]
+    found = {int(row[0]): tuple(row[1:]) for row in conn.execute(chosen, params)}
+    return [(n, *found[int(n)][:3], rank, *found[int(n)][3:]) for n, rank in top if int(n) in found]

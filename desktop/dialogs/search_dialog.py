@@ -7,22 +7,41 @@ its own from the case file's pool (its own read transaction, no copy of a large 
 a file that has one shared connection (an in-memory copy) is searched through a private copy
 instead. Closing the case stops the search: closing the dialog cancels it first, and the
 search itself stops, without reading on, once it finds its file closed.
+
+The case's own fields are searched too and listed last, under "Case": the records are what a
+search is usually for, and Enter takes the first hit. Matched words are shown in bold; the
+record text is escaped, so whatever a user typed prints as typed.
 """
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QFont,
+    QKeyEvent,
+    QLinearGradient,
+    QPainter,
+    QPalette,
+    QShowEvent,
+    QTextDocument,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QLabel,
     QLineEdit,
+    QStyle,
     QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -30,14 +49,18 @@ from PySide6.QtWidgets import (
 )
 
 from db.errors import CaseFileError
-from db.fields import KINDS, Kind
-from db.search import SearchHit, SearchStopped, search, shares_one_connection
+from db.fields import KINDS
+from db.search import HIT_END, HIT_START, CaseHit, SearchHit, SearchStopped, search, search_case, shares_one_connection
 from db.sqlite.casefile import CaseFile
 
 from ..session import CaseSession
 from ..tasks import Job, JobCancelled
 
 HitRole = Qt.ItemDataRole.UserRole + 1
+MarkupRole = Qt.ItemDataRole.UserRole + 2  # the row as rich text, matched words in bold
+CASE_GROUP = "Case"
+Index = QModelIndex | QPersistentModelIndex
+_FADE = 32  # pixels over which a row too long to show fades out
 log = logging.getLogger("casefile.search")
 
 
@@ -49,6 +72,7 @@ class SearchOutcome:
     text: str
     hits: list[SearchHit] = field(default_factory=list)
     error: str | None = None
+    case_hits: list[CaseHit] = field(default_factory=list)
 
 
 class _PrivateCopy:
@@ -59,12 +83,13 @@ class _PrivateCopy:
         self.cf = cf.snapshot()  # on the GUI thread, the thread that uses the original's connection
         self.lock = threading.Lock()
 
-    def search(self, text: str, stop: Callable[[], bool]) -> list[SearchHit]:
+    def search(self, text: str, stop: Callable[[], bool]) -> tuple[list[CaseHit], list[SearchHit]]:
         """Search the copy (on a worker thread), one search at a time."""
         with self.lock:
             if self.cf.closed:
                 raise SearchStopped("The dialog was closed.")
-            return search(self.cf, text, stop=stop)
+            hits = search(self.cf, text, stop=stop)
+            return search_case(self.cf, text), hits
 
     def close(self) -> None:
         """Close the copy once the search using it (already told to stop) lets go of it."""
@@ -77,7 +102,11 @@ def find_in_background(
 ) -> SearchOutcome:
     """Search ``cf`` (or its private copy) for ``text``; runs on a worker thread until ``stop()``."""
     try:
-        hits = copy.search(text, stop) if copy is not None else search(cf, text, stop=stop)
+        if copy is not None:
+            case_hits, hits = copy.search(text, stop)
+        else:
+            hits = search(cf, text, stop=stop)
+            case_hits = search_case(cf, text)
     except SearchStopped:
         raise JobCancelled("The search was stopped.") from None
     except CaseFileError as exc:
@@ -87,7 +116,92 @@ def find_in_background(
             raise JobCancelled("The search was stopped.") from None  # what it ran into no longer matters
         log.exception("search for %r failed", text)
         return SearchOutcome(generation, text, error=f"The search failed: {exc}")
-    return SearchOutcome(generation, text, hits)
+    return SearchOutcome(generation, text, hits, case_hits=case_hits)
+
+
+def markup(text: str) -> str:
+    """Rich text of a snippet or title: the text escaped, its marked words in bold."""
+    escaped = html.escape(" ".join(text.split()), quote=False)
+    return escaped.replace(HIT_START, "<b>").replace(HIT_END, "</b>")
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace(HIT_START, "").replace(HIT_END, "").split())
+
+
+def row_html(title: str, snippet: str, text: QColor, quiet: QColor) -> str:
+    """A result row: the title, and under it the snippet in a quieter colour when it says more."""
+    head = f'<div style="color: {text.name()}">{markup(title)}</div>'
+    if not _plain(snippet) or _plain(snippet) == _plain(title):
+        return head
+    return f'{head}<div style="margin-left: 12px; color: {quiet.name()}">{markup(snippet)}</div>'
+
+
+def _mix(a: QColor, b: QColor, share_of_b: float) -> QColor:
+    """A colour between ``a`` and ``b``: quieter text that still reads in light and dark themes."""
+    keep = 1 - share_of_b
+    return QColor.fromRgbF(
+        a.redF() * keep + b.redF() * share_of_b,
+        a.greenF() * keep + b.greenF() * share_of_b,
+        a.blueF() * keep + b.blueF() * share_of_b,
+    )
+
+
+class HitDelegate(QStyledItemDelegate):
+    """Paints a hit from its marked title and snippet (``MarkupRole``); headings paint as usual."""
+
+    def document(self, option: QStyleOptionViewItem, index: Index) -> QTextDocument:
+        """The row's text laid out as it is painted."""
+        title, snippet = index.data(MarkupRole)
+        palette: QPalette = option.palette
+        if option.state & QStyle.StateFlag.State_Selected:
+            text = quiet = palette.color(QPalette.ColorRole.HighlightedText)
+        else:
+            text, base = palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base)
+            quiet = _mix(text, base, 0.4)
+        doc = QTextDocument()
+        doc.setDocumentMargin(2)
+        doc.setDefaultFont(option.font)
+        text_option = QTextOption()
+        text_option.setWrapMode(QTextOption.WrapMode.NoWrap)
+        doc.setDefaultTextOption(text_option)
+        doc.setHtml(row_html(title, snippet, text, quiet))
+        return doc
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        if index.data(MarkupRole) is None:
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        widget = opt.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, widget)
+        doc = self.document(opt, index)
+        rect = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget)
+        painter.save()
+        painter.translate(rect.topLeft())
+        painter.setClipRect(rect.translated(-rect.topLeft()))
+        doc.documentLayout().draw(painter, QAbstractTextDocumentLayout.PaintContext())
+        painter.restore()
+        if doc.idealWidth() > rect.width():
+            # Too long for the row: the last words fade out rather than a letter being cut in half.
+            selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+            ground = opt.palette.color(QPalette.ColorRole.Highlight if selected else QPalette.ColorRole.Base)
+            clear = QColor(ground)
+            clear.setAlpha(0)
+            band = QRect(rect.right() - _FADE, rect.top(), _FADE + 1, rect.height())
+            fade = QLinearGradient(band.left(), 0, band.right(), 0)
+            fade.setColorAt(0, clear)
+            fade.setColorAt(1, ground)
+            painter.fillRect(band, fade)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        if index.data(MarkupRole) is None:
+            return super().sizeHint(option, index)
+        doc = self.document(option, index)
+        return QSize(int(doc.idealWidth()), int(doc.size().height()))
 
 
 class _SearchEdit(QLineEdit):
@@ -106,6 +220,7 @@ class SearchDialog(QDialog):
     """Type to search; Enter (or a double-click) jumps to the record."""
 
     record_chosen = Signal(object, str)  # Kind, record id
+    case_chosen = Signal(str)  # the name of the case field that matched
     results_shown = Signal(str)  # the words whose hits (or failure) the list now shows
 
     def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
@@ -118,13 +233,13 @@ class SearchDialog(QDialog):
         self.setWindowTitle("Find in Case")
         self.resize(640, 480)
         self.edit = _SearchEdit(self)
-        self.edit.setPlaceholderText("Search actors, statements, directives, timeline and sources")
+        self.edit.setPlaceholderText("Search the case, its actors, statements, directives, timeline and sources")
         self.edit.setAccessibleName("Search text")
         self.edit.setClearButtonEnabled(True)
         self.results = QTreeWidget(self)
         self.results.setHeaderHidden(True)
         self.results.setAccessibleName("Search results")
-        self.results.setItemDelegate(QStyledItemDelegate(self.results))
+        self.results.setItemDelegate(HitDelegate(self.results))
         self.results.setRootIsDecorated(False)
         self.results.setUniformRowHeights(False)
         self.status = QLabel(self)
@@ -188,30 +303,32 @@ class SearchDialog(QDialog):
         self._show(SearchOutcome(generation, text, error=str(exc)))
 
     def _show(self, outcome: SearchOutcome) -> None:
-        """List the hits by kind (or say why there are none)."""
+        """List the hits by kind, the case's own fields last (or say why there are none)."""
         text, hits = outcome.text, outcome.hits
         self.results.clear()
-        groups: dict[Kind, QTreeWidgetItem] = {}
+        groups: dict[str, QTreeWidgetItem] = {}
         first: QTreeWidgetItem | None = None
-        for hit in hits:
-            group = groups.get(hit.kind)
+        found: list[tuple[str, SearchHit | CaseHit, str, str]] = [
+            (KINDS[hit.kind].plural, hit, hit.marked_title or hit.title, hit.snippet) for hit in hits
+        ]
+        found += [(CASE_GROUP, hit, hit.label, hit.snippet) for hit in outcome.case_hits]
+        for heading, hit, title, snippet in found:
+            group = groups.get(heading)
             if group is None:
-                group = QTreeWidgetItem(self.results, [KINDS[hit.kind].plural])
-                group.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                font = group.font(0)
-                font.setBold(True)
-                group.setFont(0, font)
-                group.setExpanded(True)
-                groups[hit.kind] = group
-            plain = " ".join(hit.plain_snippet().split())
-            item = QTreeWidgetItem(group, [f"{hit.title}\n    {plain}" if plain and plain != hit.title else hit.title])
+                group = self._group(heading)
+                groups[heading] = group
+            plain_title, plain = _plain(title), _plain(snippet)
+            item = QTreeWidgetItem(
+                group, [f"{plain_title}\n    {plain}" if plain and plain != plain_title else plain_title]
+            )
             item.setData(0, HitRole, hit)
+            item.setData(0, MarkupRole, (title, snippet))
             item.setToolTip(0, plain)
             if first is None:
                 first = item
         if first is not None:
             self.results.setCurrentItem(first)
-        count = len(hits)
+        count = len(found)
         if outcome.error is not None:
             self.status.setText(outcome.error)
         else:
@@ -220,6 +337,22 @@ class SearchDialog(QDialog):
         if self._choose_when_shown:
             self._choose_when_shown = False
             self.choose_current()
+
+    def _group(self, heading: str) -> QTreeWidgetItem:
+        group = QTreeWidgetItem(self.results, [heading])
+        group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        # Set apart from the hits, whose matched words are bold too: smaller and quieter.
+        font = group.font(0)
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 0.85)
+        font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 108)
+        group.setFont(0, font)
+        palette = self.results.palette()
+        group.setForeground(
+            0, _mix(palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base), 0.4)
+        )
+        group.setExpanded(True)
+        return group
 
     def _move(self, step: int) -> None:
         items: list[QTreeWidgetItem] = []
@@ -246,6 +379,9 @@ class SearchDialog(QDialog):
         hit = item.data(0, HitRole) if item is not None else None
         if isinstance(hit, SearchHit):
             self.record_chosen.emit(hit.kind, hit.id)
+            self.accept()
+        elif isinstance(hit, CaseHit):
+            self.case_chosen.emit(hit.field)
             self.accept()
 
     def done(self, result: int) -> None:

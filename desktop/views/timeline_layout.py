@@ -1,4 +1,11 @@
-"""The timeline strip's geometry, free of Qt: entries in lanes, and the axis's ticks and labels."""
+"""The timeline strip's geometry, free of Qt: entries in lanes, and the axis's ticks and labels.
+
+The axis is date-true and simply linear: x is proportional to time everywhere, with no breaks
+that squeeze an empty stretch, so a distance on the strip always means the same span of time.
+A long empty stretch is left to the zoom (Zoom In, Fit) to deal with. Ticks fall on calendar
+boundaries (whole years, quarters, months, Mondays, days, hours) at the finest step whose
+labels all fit between their ticks.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +15,7 @@ import math
 import operator
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -27,7 +34,8 @@ STEPS: tuple[tuple[str, int, tuple[str, int] | None], ...] = (
     ("year", 1000, ("year", 100)),
 )  # fmt: skip
 UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "month": 30.44, "year": 365.25}
-SAMPLE_LABEL = {"hour": "12 p.m.", "day": "Sep 30", "month": "Sep 2026", "year": "2026"}
+SHORTEST_DAYS = {"hour": 1 / 24, "day": 1.0, "month": 28.0, "year": 365.0}  # a step's shortest length
+TICK_LABEL_GAP = 10.0  # least room between one tick's label and the next tick
 
 
 class Track:
@@ -94,13 +102,40 @@ def ticks(unit: str, count: int, first: float, last: float) -> Iterator[float]:
         month += months
 
 
-def tick_label(unit: str, day: float) -> str:
+def tick_label(unit: str, day: float, before: float | None = None) -> str:
+    """A tick's label, naming the larger unit only where it changes since the tick ``before``
+    (None: the first label in view, which names it too): "Jan 2026", "Apr", ...; "Jun 1", "8"."""
     d = dt.date.fromordinal(int(day))
+    p = dt.date.fromordinal(int(before)) if before is not None else None
+    month = MONTHS[d.month - 1][:3]
     if unit == "year":
         return str(d.year)
     if unit == "month":
-        return f"{MONTHS[d.month - 1][:3]} {d.year}"
+        return f"{month} {d.year}" if p is None or p.year != d.year else month
     hour = round((day - int(day)) * 24)
     if unit == "hour" and hour:
-        return f"{hour % 12 or 12} {'a.m.' if hour < 12 else 'p.m.'}"
-    return f"{MONTHS[d.month - 1][:3]} {d.day}"
+        text = f"{hour % 12 or 12} {'a.m.' if hour < 12 else 'p.m.'}"
+        return f"{month} {d.day}, {text}" if p is None else text
+    return f"{month} {d.day}" if p is None or (p.year, p.month) != (d.year, d.month) else str(d.day)
+
+
+def axis_ticks(
+    first: float, last: float, x_of: Callable[[float], float], measure: Callable[[str], float], width: float
+) -> tuple[tuple[str, int, tuple[str, int] | None], list[tuple[float, float, str]]]:
+    """The finest step whose labels each fit before the next tick, and its ticks in view as
+    (day, x, label); a label that would run past the right edge is left empty."""
+    for step in STEPS:
+        unit, count, _ = step
+        if (last - first) / (UNIT_DAYS[unit] * count) > width / 12:
+            continue  # ticks closer than the narrowest label: not worth measuring
+        days = [d for d in ticks(unit, count, first, last) if x_of(d) >= 0]
+        labels = [tick_label(unit, d, days[k - 1] if k else None) for k, d in enumerate(days)]
+        xs = [x_of(d) for d in days]
+        widths = [measure(label) for label in labels]
+        apart = all(xs[k + 1] - xs[k] >= widths[k] + TICK_LABEL_GAP for k in range(len(xs) - 1))
+        # With one tick or none in view, the step's shortest length must hold its widest label.
+        room = SHORTEST_DAYS[unit] * count * (x_of(first + 1) - x_of(first))
+        if apart and (len(xs) > 1 or room >= max(widths, default=0) + TICK_LABEL_GAP):
+            shown = [label if x + 3 + w <= width - 2 else "" for x, label, w in zip(xs, labels, widths, strict=True)]
+            return step, list(zip(days, xs, shown, strict=True))
+    return STEPS[-1], []

@@ -6,6 +6,10 @@ column at a time, so its cost follows the width of the view, not the number of e
 many more entries are in view than the lanes can show apart, the lanes give way to a
 histogram of how many entries are under way at each date, with key events and the selection
 still drawn on top. Everything is drawn in viewport pixels, so text and pens never stretch.
+
+While few entries are in view every one of them is labelled (``timeline_labels`` finds room,
+shortening labels where they crowd); with more, only key events are, where they fit. The axis
+is linear in time (``timeline_layout``); Zoom In, Zoom Out and Fit sit beside the strip.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Callable, Iterator
 from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QFont,
     QFontMetricsF,
     QHelpEvent,
     QKeyEvent,
@@ -34,10 +39,12 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QSizePolicy, QToolTip, QWidget
 
-from db.dates import PartialDate
+from db.dates import MONTHS, PartialDate
 
 from ..session import TimelineMarks
-from .timeline_layout import SAMPLE_LABEL, STEPS, UNIT_DAYS, Track, lane_depth, pack_lanes, tick_label, ticks
+from .timeline_labels import Want, place_labels
+from .timeline_layout import UNIT_DAYS, Track, axis_ticks, lane_depth, pack_lanes, ticks
+from .timeline_zoom import ZoomBar
 
 MAX_LANES = 8  # entries overlapping more than this share lanes (overdrawn)
 MAX_PX_PER_DAY = 2400.0  # zoom limit: about an hour per 100 px
@@ -45,12 +52,15 @@ MAX_SCENE_PX = 2.0e9  # scroll bars hold ints; keep the zoomed width below that
 CROWDED = 1 / 8  # entries in view per lane pixel above which a histogram replaces the lanes
 HIT_SLOP = 4.0
 POINT_PAD = 1 / 288  # five minutes: the least room a point takes in its lane
-AXIS_H, LABEL_ROWS, LABEL_MAX_W = 22, 2, 200.0
+AXIS_H, LABEL_MAX_W, LABEL_SHORT_W = 22, 200.0, 110.0
+MAX_LABEL_ROWS = 4
+LABEL_ALL = 40  # with at most this many entries in view, every one gets a label
 Role = QPalette.ColorRole
 
 # Shapes to draw: rectangles of lone spans, crowded spans and days; points; the points' radius.
 _Shapes = tuple[list[QRectF], list[QRectF], list[QRectF], list[QPointF], float]
 _Walks = list[tuple[Iterator[int], float]]  # entries to draw, each group on one y
+_Label = tuple[int, QRectF, str, float]  # entry, rectangle, text, leader x
 
 
 class TimelineView(QGraphicsView):
@@ -69,9 +79,11 @@ class TimelineView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumHeight(140)
+        self.zoom_bar = ZoomBar(self, self.zoom_in, self.zoom_out, self.zoom_to_fit)
+        self.setViewportMargins(0, 0, self.zoom_bar.sizeHint().width(), 0)
         self._title_lookup: Callable[[int], str] | None = None
         self._titles: dict[int, str] = {}  # titles looked up so far (the lookup may read the database)
-        self._label_cache: dict[tuple[str, str], tuple[str, float]] = {}
+        self._label_cache: dict[tuple[str, str, float], tuple[str, float]] = {}
         # The axis and the entries' marks, drawn once per view (size, zoom, scroll, marks) and
         # reused while only the labels, key events or selection change (an edit, a click).
         self._base: tuple[tuple[object, ...], QPixmap, _Shapes] | None = None
@@ -99,6 +111,9 @@ class TimelineView(QGraphicsView):
         self._titles = {}
         # Date order is start order except for zoned times (ordered by instant): sort to be sure.
         self._order = sorted(range(n), key=start.__getitem__)
+        self._rank = array("q", bytes(8 * n))  # each entry's place in date order, its number
+        for place, i in enumerate(self._order):
+            self._rank[i] = place
         self._starts, self._ends = array("d", (start[i] for i in self._order)), array("d", sorted(end))
         first = self._starts[0] if n else float(dt.date.today().toordinal())
         last = self._ends[-1] if n else first + 1
@@ -126,16 +141,17 @@ class TimelineView(QGraphicsView):
                 self._key_rows[short].add(i, s, e)
                 self._keys.add(i, s, e)
         self._origin = math.floor(first)  # scene x counts days from here, so scroll values stay small
+        # More room after the last entry than before the first: the latest entries are the ones
+        # most often crowded together, and their labels hang to the right of their leaders.
         margin = max((last - first) * 0.02, 0.5)
-        self.scene().setSceneRect(first - margin - self._origin, 0, last - first + 2 * margin, 1)
+        self.scene().setSceneRect(first - margin - self._origin, 0, last - first + 5 * margin, 1)
         if self._selected not in self._index:
             self._selected = None
         self.zoom_to_fit()
         if kept is not None:
             scale, middle = kept
             least, most = self.zoom_limits()
-            self.setTransform(QTransform.fromScale(min(max(scale, least), most), 1))
-            self._fitted = False
+            self._set_scale(min(max(scale, least), most))
             bar = self.horizontalScrollBar()
             bar.setValue(bar.value() + round(self._x_of(middle) - self.viewport().width() / 2))
 
@@ -185,17 +201,24 @@ class TimelineView(QGraphicsView):
 
     def zoom_to_fit(self) -> None:
         """Show the whole span of entries."""
-        self.setTransform(QTransform.fromScale(self.zoom_limits()[0], 1))
-        self._fitted = True
+        self._set_scale(self.zoom_limits()[0])
         self.viewport().update()
+
+    def visible_span(self) -> tuple[float, float]:
+        """First and last day (ordinals, fractions for times of day) the view shows."""
+        return self._day_at(0), self._day_at(self.viewport().width())
+
+    def _set_scale(self, scale: float) -> None:
+        least, most = self.zoom_limits()
+        self.setTransform(QTransform.fromScale(scale, 1))
+        self._fitted = scale <= least * 1.0001  # a fitted view refits when resized
+        self.zoom_bar.set_enabled(scale < most * 0.9999, not self._fitted)
 
     def _zoom(self, factor: float, anchor: float) -> None:
         """Scale by ``factor`` keeping the day under viewport x ``anchor`` in place."""
         least, most = self.zoom_limits()
         day = self._day_at(anchor)
-        scale = min(max(self.scale_x() * factor, least), most)
-        self.setTransform(QTransform.fromScale(scale, 1))
-        self._fitted = scale <= least * 1.0001  # a fitted view refits when resized
+        self._set_scale(min(max(self.scale_x() * factor, least), most))
         bar = self.horizontalScrollBar()
         bar.setValue(bar.value() + round(self._x_of(day) - anchor))
         self.viewport().update()
@@ -221,8 +244,13 @@ class TimelineView(QGraphicsView):
         """Axis y, top of the marks, lane pitch and label row height, for the viewport height."""
         axis_y = self.viewport().height() - AXIS_H
         label_h = QFontMetricsF(self.font()).height() + 4
-        top = 3 + LABEL_ROWS * label_h + 6
+        top = 3 + self._label_rows() * label_h + 6
         return axis_y, top, min(16.0, max(4.0, (axis_y - 4 - top) / self._lane_count)), label_h
+
+    def _label_rows(self) -> int:
+        """As many label rows as leave the lanes about 8 pixels each (two rows at least)."""
+        room = self.viewport().height() - AXIS_H - 4 - 9 - 8 * self._lane_count
+        return min(max(int(room // (QFontMetricsF(self.font()).height() + 4)), 2), MAX_LABEL_ROWS)
 
     def _crowded(self) -> bool:
         """Whether the entries in view are too many to show apart in lanes."""
@@ -243,10 +271,11 @@ class TimelineView(QGraphicsView):
         return QPoint(round(sum(self._extent(i)) / 2), round(self._marker_y(i, self._crowded())))
 
     def _hit(self, x: float, y: float) -> int | None:
-        """Index of the entry whose marker is within HIT_SLOP of (x, y); the narrowest wins a tie."""
+        """Index of the entry whose marker is within HIT_SLOP of (x, y); the nearest lane, then the
+        narrowest, wins a tie."""
         crowded, (_, top, pitch, _) = self._crowded(), self._rows()
         near, far = self._day_at(x - HIT_SLOP - 6), self._day_at(x + HIT_SLOP + 6)
-        best: tuple[float, float, int] | None = None
+        best: tuple[float, float, float, int] | None = None
         for track in self._key_rows if crowded else self._tracks[0] + self._tracks[1]:
             lo = bisect_right(track.reach, near)
             for j in range(lo, min(lo + 256, len(track.idx))):  # in a busy pixel any entry will do
@@ -255,13 +284,15 @@ class TimelineView(QGraphicsView):
                     break  # (a track's entries share one y)
                 x0, x1 = self._extent(i)
                 off = max(abs(x - (x0 + x1) / 2) - max((x1 - x0) / 2, 1.5 if x1 > x0 else 4.0), 0.0)
-                if off <= HIT_SLOP and (best is None or (off, x1 - x0) < best[:2]):
-                    best = (off, x1 - x0, i)
+                # Nearest wins, then the nearer lane (lanes are close when the labels take room).
+                hit = (off, round(abs(y - self._marker_y(i, crowded))), x1 - x0, i)
+                if off <= HIT_SLOP and (best is None or hit[:3] < best[:3]):
+                    best = hit
         if best is None and crowded and y > top + 12:  # on the histogram: an entry starting there
             j = bisect_left(self._starts, self._day_at(x - HIT_SLOP))
             if j < len(self._order) and self._x_of(self._starts[j]) <= x + HIT_SLOP:
                 return self._order[j]
-        return None if best is None else best[2]
+        return None if best is None else best[3]
 
     def _reveal(self, i: int) -> None:
         x0, x1 = self._extent(i)
@@ -425,62 +456,129 @@ class TimelineView(QGraphicsView):
         p.setBrush(ink)
         p.drawRects([QRectF(k * 3, bottom, 3, -max(math.sqrt(n) * unit, 1.5)) for k, n in enumerate(counts) if n])
 
-    def _paint_axis(self, p: QPainter, width: int, axis_y: float, ink: QColor, grid: QColor) -> None:
-        """Baseline, ticks and labels at the finest step whose labels fit, with faint grid lines."""
+    def _axis_font(self) -> QFont:
         font = self.font()
         font.setPointSizeF(font.pointSizeF() * 0.9)
+        return font
+
+    def axis_ticks(self) -> list[tuple[float, float, str, QRectF]]:
+        """The labelled axis as drawn: (day, x, label, label rectangle) for each tick in view,
+        the label empty (and its rectangle null) where it would run past the right edge."""
+        fm = QFontMetricsF(self._axis_font())
+        axis_y, width = self.viewport().height() - AXIS_H, self.viewport().width()
+        _, shown = axis_ticks(self._day_at(0), self._day_at(width), self._x_of, fm.horizontalAdvance, width)
+
+        def rect(x: float, label: str) -> QRectF:
+            return QRectF(round(x) + 3.5, axis_y + 3, fm.horizontalAdvance(label), fm.height()) if label else QRectF()
+
+        return [(day, x, label, rect(x, label)) for day, x, label in shown]
+
+    def _paint_axis(self, p: QPainter, width: int, axis_y: float, ink: QColor, grid: QColor) -> None:
+        """Baseline, ticks and labels at the finest calendar step whose labels fit, with faint grid lines."""
+        font = self._axis_font()
         p.setFont(font)
         fm, scale = QFontMetricsF(font), self.scale_x()
-        fits = [s for s in STEPS if UNIT_DAYS[s[0]] * s[1] * scale >= fm.horizontalAdvance(SAMPLE_LABEL[s[0]]) + 14]
-        unit, count, minor = fits[0] if fits else STEPS[-1]
         first, last = self._day_at(0), self._day_at(width)
-        tick_lines, grid_lines, right = [QLineF(0, axis_y + 0.5, width, axis_y + 0.5)], [], 0.0
+        (_, _, minor), shown = axis_ticks(first, last, self._x_of, fm.horizontalAdvance, width)
+        tick_lines, grid_lines = [QLineF(0, axis_y + 0.5, width, axis_y + 0.5)], []
         if minor and UNIT_DAYS[minor[0]] * minor[1] * scale >= 5:
             xs = (round(self._x_of(day)) + 0.5 for day in ticks(*minor, first, last))
             tick_lines += [QLineF(x, axis_y, x, axis_y + 3) for x in xs]
         p.setPen(ink)
-        for day in ticks(unit, count, first, last):
-            x = round(self._x_of(day)) + 0.5
+        for _, x, label in shown:
+            x = round(x) + 0.5
             grid_lines.append(QLineF(x, 3, x, axis_y))
             tick_lines.append(QLineF(x, axis_y, x, axis_y + 6))
-            if x + 3 >= right:  # a label that would overlap the one before is left out
-                label = tick_label(unit, day)
+            if label:
                 p.drawText(QPointF(x + 3, axis_y + 3 + fm.ascent()), label)
-                right = x + 3 + fm.horizontalAdvance(label) + 8
         for lines, colour in ((grid_lines, grid), (tick_lines, ink)):
             if lines:
                 p.setPen(_pen(colour, 1))
                 p.drawLines(lines)
         p.setFont(self.font())
 
-    def _elided_label(self, fm: QFontMetricsF, text: str) -> tuple[str, float]:
-        """A title cut to the label width, and the label's width (measuring text is the slow part
+    def _elided_label(self, fm: QFontMetricsF, text: str, most: float = LABEL_MAX_W) -> tuple[str, float]:
+        """A title cut to ``most`` pixels, and the label's width (measuring text is the slow part
         of painting, and the same titles are painted on every repaint)."""
-        key = (self.font().key(), text)
+        key = (self.font().key(), text, most)
         found = self._label_cache.get(key)
         if found is None:
             if len(self._label_cache) > 20_000:
                 self._label_cache.clear()
-            label = fm.elidedText(text, Qt.TextElideMode.ElideRight, LABEL_MAX_W)
+            label = fm.elidedText(text, Qt.TextElideMode.ElideRight, most)
             found = self._label_cache[key] = (label, fm.horizontalAdvance(label) + 8)
         return found
 
-    def _paint_labels(self, p: QPainter, crowded: bool) -> None:
-        """Titles of key events above the marks, left to right, wherever one fits without overlap.
+    def label_rects(self) -> dict[int, QRectF]:
+        """Rowid to the viewport rectangle of its label, for every label the strip shows now."""
+        return {self._marks.rowids[i]: rect for i, rect, _, _ in self._label_layout()}
+
+    def _label_layout(self) -> list[_Label]:
+        """Every entry in view labelled while there are few, else the key events where they fit."""
+        if not self._order:
+            return []
+        width = self.viewport().width()
+        first, last = self._day_at(0), self._day_at(width)
+        in_view = bisect_right(self._starts, last) - bisect_left(self._ends, first)
+        if in_view > LABEL_ALL:
+            return self._key_labels()
+        fm, label_h, rows = QFontMetricsF(self.font()), self._rows()[3], self._label_rows()
+        shown: list[int] = []
+        for j in range(bisect_right(self._starts, last) - 1, -1, -1):  # latest first: few to look at
+            if self._marks.end[i := self._order[j]] >= first:
+                shown.append(i)
+                if len(shown) == in_view:
+                    break
+        shown.reverse()
+        chosen = self._index.get(self._selected) if self._selected is not None else None
+        texts: list[list[tuple[str, float]]] = []
+        wants: list[Want] = []
+        for i in shown:
+            x0, x1 = self._extent(i)
+            options = self._label_options(fm, i)
+            texts.append(options)
+            wants.append(Want((max(x0, 0) + min(x1, width)) / 2, tuple(w for _, w in options)))
+        placed = place_labels(wants, rows, width, shown.index(chosen) if chosen in shown else None)
+        return [
+            (i, QRectF(p.left, 3 + p.row * label_h, p.width, label_h - 2), texts[k][p.choice][0], want.anchor)
+            for k, (i, p, want) in enumerate(zip(shown, placed, wants, strict=True))
+            if p is not None
+        ]
+
+    def _label_options(self, fm: QFontMetricsF, i: int) -> list[tuple[str, float]]:
+        """An entry's labels, longest first: its title, the title cut short, its date, its number."""
+        title = self._title(i)
+        options = [self._elided_label(fm, title, LABEL_MAX_W)] if title else []
+        if title and options[0][1] > LABEL_SHORT_W + 8:
+            options.append(self._elided_label(fm, title, LABEL_SHORT_W))
+        for short in (self._short_date(i), str(self._rank[i] + 1)):
+            label = self._elided_label(fm, short)
+            if not options or label[1] < options[-1][1]:
+                options.append(label)
+        return options
+
+    def _short_date(self, i: int) -> str:
+        """The entry's date in few letters: "Jun 12" for a day or a time, "May 2026", "2025"."""
+        s, e = self._marks.start[i], self._marks.end[i]
+        day = dt.date.fromordinal(int(s))
+        month = MONTHS[day.month - 1][:3]
+        if e - s <= 1:
+            return f"{month} {day.day}"
+        return str(day.year) if (day.month, day.day) == (1, 1) and e - s >= 365 else f"{month} {day.year}"
+
+    def _key_labels(self) -> list[_Label]:
+        """Titles of key events, left to right, wherever one fits without overlap.
 
         The selected entry's label goes first so it always shows. Skipping with bisect past
         where no label can start keeps the work proportional to the labels drawn.
         """
-        pal, fm, width, label_h = (
-            self.palette(),
-            QFontMetricsF(self.font()),
-            self.viewport().width(),
-            self._rows()[3],
-        )
+        fm, width, label_h = QFontMetricsF(self.font()), self.viewport().width(), self._rows()[3]
+        n_rows = self._label_rows()
         first, last = self._day_at(-8), self._day_at(width + 8)
         chosen = self._index.get(self._selected) if self._selected is not None else None
-        rows: list[list[tuple[float, float]]] = [[] for _ in range(LABEL_ROWS)]  # labels placed
-        rights = [-math.inf] * LABEL_ROWS  # the right end of each row's rightmost label
+        rows: list[list[tuple[float, float]]] = [[] for _ in range(n_rows)]  # labels placed
+        rights = [-math.inf] * n_rows  # the right end of each row's rightmost label
+        out: list[_Label] = []
 
         def free(row: int, x0: float, x1: float) -> bool:
             # The labels that could overlap are the latest placed: look at those first.
@@ -489,20 +587,13 @@ class TimelineView(QGraphicsView):
         def place(i: int, label: str, w: float, selected: bool = False) -> bool:
             x0, x1 = self._extent(i)
             anchor = round(min(max(x0 if x1 > x0 else x1, 2.0), width - 2.0)) + 0.5
-            left = min(anchor - 0.5, width - w - 2)
-            row = 0 if selected else next((r for r in range(LABEL_ROWS) if free(r, left, left + w)), None)
+            left = max(min(anchor - 0.5, width - w - 2), 2.0)
+            row = 0 if selected else next((r for r in range(n_rows) if free(r, left, left + w)), None)
             if row is None or len(label) < 4:
                 return False
             rows[row].append((left, left + w))
             rights[row] = max(rights[row], left + w)
-            rect = QRectF(left, 3 + row * label_h, w, label_h - 2)
-            colour = pal.color(Role.Highlight if selected else Role.Accent)
-            p.setPen(_pen(colour, 1))
-            p.drawLine(QPointF(anchor, rect.bottom()), QPointF(anchor, self._marker_y(i, crowded)))
-            p.setBrush(colour if selected else pal.color(Role.Base))
-            p.drawRoundedRect(rect, 3, 3)
-            p.setPen(pal.color(Role.HighlightedText if selected else Role.Text))
-            p.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, label)
+            out.append((i, QRectF(left, 3 + row * label_h, w, label_h - 2), label, anchor))
             return True
 
         if chosen is not None and self._extent(chosen)[1] >= 0 and self._extent(chosen)[0] <= width:
@@ -514,17 +605,50 @@ class TimelineView(QGraphicsView):
         j = bisect_right(keys.reach, first)
         while j < len(keys.idx) and keys.start[j] <= last:
             i, x = keys.idx[j], max(self._x_of(keys.start[j]), 2.0)
-            if i != chosen and any(free(row, x, x) for row in range(LABEL_ROWS)):  # else skip measuring
+            if i != chosen and any(free(row, x, x) for row in range(n_rows)):  # else skip measuring
                 label, w = self._elided_label(fm, self._marks.titles.get(self._marks.rowids[i], ""))
                 pushed = x > width - w - 2.5
                 if not (pushed and w >= no_room_from) and not place(i, label, w) and pushed:
                     no_room_from = w
             edge = min(rights)
             j = max(j + 1, bisect_right(keys.start, self._day_at(edge + 6), j + 1))
+        return out
+
+    def _paint_labels(self, p: QPainter, crowded: bool) -> None:
+        """Leaders first, then the labels over them: key events' in the accent colour, the
+        selected entry's filled, the rest in greys."""
+        pal = self.palette()
+        text, base, accent = pal.color(Role.Text), pal.color(Role.Base), pal.color(Role.Accent)
+        labels = self._label_layout()
+        chosen = self._index.get(self._selected) if self._selected is not None else None
+
+        def ink(i: int) -> QColor:
+            if i == chosen:
+                return pal.color(Role.Highlight)
+            return accent if self._marks.key[i] else _mix(text, base, 0.4)
+
+        for i, rect, _, anchor in labels:
+            x = round(anchor) + 0.5
+            p.setPen(_pen(ink(i), 1))
+            p.drawLine(QPointF(x, rect.bottom()), QPointF(x, self._marker_y(i, crowded)))
+        for i, rect, label, _ in labels:
+            p.setPen(_pen(ink(i), 1))
+            p.setBrush(ink(i) if i == chosen else base)
+            p.drawRoundedRect(rect, 3, 3)
+            if i == chosen:
+                p.setPen(pal.color(Role.HighlightedText))
+            else:
+                p.setPen(text if self._marks.key[i] else _mix(text, base, 0.75))
+            p.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, label)
 
     # ----- input ---------------------------------------------------------------------------
+    def _at(self, x: float, y: float) -> int | None:
+        """Index of the entry whose label or marker is at (x, y)."""
+        labelled = next((i for i, rect, _, _ in self._label_layout() if rect.contains(x, y)), None)
+        return labelled if labelled is not None else self._hit(x, y)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        i = self._hit(event.position().x(), event.position().y())
+        i = self._at(event.position().x(), event.position().y())
         if event.button() == Qt.MouseButton.LeftButton and i is not None:
             self._activate(i, reveal=False)
             event.accept()
@@ -544,14 +668,23 @@ class TimelineView(QGraphicsView):
             self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - step)
         event.accept()
 
+    def _zoom_keys(self) -> dict[int, Callable[[], None]]:
+        """Keys that zoom, with Ctrl or without: +, =, - and 0."""
+        k = Qt.Key
+        zoom_in, zoom_out, fit = self.zoom_in, self.zoom_out, self.zoom_to_fit
+        return {k.Key_Plus: zoom_in, k.Key_Equal: zoom_in, k.Key_Minus: zoom_out, k.Key_0: fit}
+
+    def event(self, event: QEvent) -> bool:
+        # Ctrl++, Ctrl+- and Ctrl+0 zoom the strip while it has the focus, whatever the window binds them to.
+        overrides = event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+        if overrides and event.key() in self._zoom_keys():  # type: ignore[attr-defined]
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, n, k = event.key(), len(self._order), Qt.Key
-        zoom: dict[int, Callable[[], None]] = {
-            k.Key_Plus: self.zoom_in,
-            k.Key_Equal: self.zoom_in,
-            k.Key_Minus: self.zoom_out,
-            k.Key_0: self.zoom_to_fit,
-        }
+        zoom = self._zoom_keys()
         current = self._index.get(self._selected) if self._selected is not None else None
         if key in zoom:
             zoom[key]()
@@ -570,7 +703,7 @@ class TimelineView(QGraphicsView):
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            i = self._hit(event.pos().x(), event.pos().y())
+            i = self._at(event.pos().x(), event.pos().y())
             if i is None:
                 QToolTip.hideText()
             else:
@@ -581,6 +714,8 @@ class TimelineView(QGraphicsView):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        area, width = self.contentsRect(), self.zoom_bar.sizeHint().width()
+        self.zoom_bar.setGeometry(area.right() + 1 - width, area.top(), width, self.viewport().height())
         if self._fitted:
             self.zoom_to_fit()
 

@@ -3,10 +3,12 @@
 Each label hangs over its entry's marker on a vertical leader, so a label always spans its
 anchor's x. Three rules keep the picture readable: labels in one row keep a gap apart, no
 label sits in front of another label's leader (entries at one date share one leader, their
-labels hanging off it one below another), and no label runs past either edge of the view. An entry offers labels from longest to shortest (its title, a cut title, its date, its
-number); when the entries in view cannot all have their longest, the ones crowding an
-entry that got nothing are shortened a step at a time until every entry has a label or
-nothing shorter is left.
+labels hanging off it one below another), and no label runs past either edge of the view.
+An entry offers labels from longest to shortest (its title, a cut title, its date, its
+number); when the entries in view cannot all have their longest, the widest label crowding
+an entry that got nothing is shortened a step, and so on until every entry has a label or
+nothing shorter is left. An entry still without one then gets its shortest label wherever it
+misses the other labels, even in front of a leader.
 """
 
 from __future__ import annotations

@@ -157,12 +157,10 @@ class TimelineView(QGraphicsView):
 
     def set_title(self, rowid: int, title: str) -> None:
         """Show a changed title (after an edit) without rebuilding the strip."""
-        shown = rowid in self._marks.titles or rowid == self._selected
         if rowid in self._marks.titles:
             self._marks.titles[rowid] = title
         self._titles.pop(rowid, None)
-        if shown:  # only key events and the selected entry show their title
-            self.viewport().update()
+        self.viewport().update()  # while few entries are in view, any of them may show its title
 
     def set_title_lookup(self, fn: Callable[[int], str] | None) -> None:
         """Give a function from rowid to title, for tooltips and the selected entry's label."""
@@ -302,13 +300,14 @@ class TimelineView(QGraphicsView):
             bar.setValue(bar.value() + round((x0 + x1 - width) / 2))
 
     # ----- text ----------------------------------------------------------------------------
-    def _title(self, i: int) -> str:
+    def _title(self, i: int, *, full: bool = False) -> str:
+        """The entry's title; key events' come with the marks, cut short, unless ``full`` (a tooltip)."""
         rowid = self._marks.rowids[i]
-        if rowid in self._marks.titles:
+        if rowid in self._marks.titles and not (full and self._title_lookup):
             return self._marks.titles[rowid]
         if rowid not in self._titles:
             self._titles[rowid] = self._title_lookup(rowid) if self._title_lookup else ""
-        return self._titles[rowid]
+        return self._titles[rowid] or self._marks.titles.get(rowid, "")
 
     def _date_text(self, i: int) -> str:
         """The entry's date as people read it, rebuilt from its span (a time loses its zone)."""
@@ -707,7 +706,7 @@ class TimelineView(QGraphicsView):
             if i is None:
                 QToolTip.hideText()
             else:
-                title, when = self._title(i), self._date_text(i)
+                title, when = self._title(i, full=True), self._date_text(i)
                 QToolTip.showText(event.globalPos(), f"{title}\n{when}" if title else when, self.viewport())
             return True
         return super().viewportEvent(event)

@@ -51,13 +51,17 @@ def place_labels(wants: list[Want], rows: int, width: float, first: int | None =
         if failed is None:
             return placed
         # Shorten the widest label in the reach of the entry that got nothing, then try again.
-        reach, a = max(wants[failed].widths), wants[failed].anchor
-        crowding = [
-            (p.width, i)
-            for i, p in enumerate(placed)
-            if p is not None and i != first and caps[i] < len(wants[i].widths) - 1
-            and p.left < a + reach and p.left + p.width > a - reach
-        ]  # fmt: skip
+        # Labels right next to it first; only if none of those can give way, any within its reach.
+        a = wants[failed].anchor
+        for reach in (wants[failed].widths[-1] + GAP, max(wants[failed].widths)):
+            crowding = [
+                (p.width, i)
+                for i, p in enumerate(placed)
+                if p is not None and i != first and caps[i] < len(wants[i].widths) - 1
+                and p.left < a + reach and p.left + p.width > a - reach
+            ]  # fmt: skip
+            if crowding:
+                break
         if not crowding:
             return _squeeze_in(wants, placed, rows, width)
         i = max(crowding)[1]

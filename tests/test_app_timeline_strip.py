@@ -70,16 +70,28 @@ def test_at_fit_every_entry_has_a_label_and_none_collide(qtbot, page):
     assert not any(ra.intersects(rb) for ra, rb in itertools.combinations(labels.values(), 2))
 
 
+def segment_of(strip: TimelineView, day: float) -> int:
+    """Which of the axis's segments holds a day (the first and last reach on past the view)."""
+    segments = strip.axis_segments()
+    found = [k for k, (first, last, *_) in enumerate(segments) if first <= day <= last]
+    assert found, f"day {day} falls in a break"
+    return found[0]
+
+
 def check_axis(strip: TimelineView) -> list[tuple[float, float, str, QRectF]]:
-    """The ticks in view are linear in time, labelled without overlap inside the view, and drawn."""
+    """The ticks in view are linear in time within each segment, at one scale in every segment,
+    labelled without overlap inside the view and clear of the breaks, and drawn."""
     ticks = strip.axis_ticks()
     assert len(ticks) >= 3
     scale = strip.scale_x()
-    for (d0, x0, *_), (d1, x1, *_) in itertools.pairwise(ticks):
-        assert (x1 - x0) / (d1 - d0) == pytest.approx(scale, rel=1e-9)
-    # The same holds for any two ticks, not only neighbours: one scale across the view.
-    (d0, x0, *_), (d1, x1, *_) = ticks[0], ticks[-1]
-    assert (x1 - x0) / (d1 - d0) == pytest.approx(scale, rel=1e-9)
+    for first, last, x0, x1 in strip.axis_segments():
+        assert (x1 - x0) / (last - first) == pytest.approx(scale, rel=1e-9)
+    by_segment = itertools.groupby(ticks, key=lambda tick: segment_of(strip, tick[0]))
+    for _, group in by_segment:
+        for (d0, x0, *_), (d1, x1, *_) in itertools.combinations(list(group), 2):
+            assert (x1 - x0) / (d1 - d0) == pytest.approx(scale, rel=1e-9)
+    for _, _, b0, b1 in strip.axis_breaks():
+        assert not any(b0 <= x <= b1 or rect.intersects(QRectF(b0, 0, b1 - b0, 9999)) for _, x, _, rect in ticks)
     view = QRectF(strip.viewport().rect())
     rects = [rect for _, _, label, rect in ticks if label]
     assert len(rects) >= len(ticks) - 1  # at most the last, at the right edge, goes unlabelled
@@ -96,12 +108,18 @@ def check_axis(strip: TimelineView) -> list[tuple[float, float, str, QRectF]]:
 def test_axis_is_date_true_with_calendar_ticks(qtbot, page):
     strip = page.timeline
     ticks = check_axis(strip)
-    # At fit, about two years: ticks on the first of every third month.
+    # At fit, the months with entries: ticks on the first of every month (or every third),
+    # one step throughout, with the months cut out between the segments left out.
     dates = [dt.date.fromordinal(int(day)) for day, *_ in ticks]
     assert all(d.day == 1 for d in dates)
-    months = [d.year * 12 + d.month for d in dates]
-    steps = {b - a for a, b in itertools.pairwise(months)}
-    assert len(steps) == 1 and steps.pop() in (1, 3, 6)
+    steps = set()
+    for _, group in itertools.groupby(dates, key=lambda d: segment_of(strip, d.toordinal())):
+        months = [d.year * 12 + d.month for d in group]
+        steps |= {b - a for a, b in itertools.pairwise(months)}
+    assert len(steps) == 1 and steps.pop() in (1, 3)
+    # The first tick after a break names its year: the break may have skipped one.
+    labels = [label for _, _, label, _ in ticks]
+    assert "Aug 2024" in labels and "Apr 2026" in labels
     # Zoomed into June 2026: ticks at a finer calendar step, still linear and apart.
     june = page.model.rowid_at(3)
     strip.set_selected(june)
@@ -129,15 +147,16 @@ def test_zoom_buttons_and_keys_change_the_span_and_fit_shows_all(qtbot, page):
         width = strip.viewport().width()
         return all(0 <= strip.marker_position(r).x() < width for r in rowids(page))
 
-    whole = span()
+    # Zooming scales the segments; the breaks between them keep their width.
+    whole, fitted = span(), strip.scale_x()
     assert all_in_view() and not zoom_out.isEnabled() and not fit.isEnabled()
     QTest.mouseClick(zoom_in, Qt.MouseButton.LeftButton)
-    assert span() == pytest.approx(whole / 1.5)
+    assert strip.scale_x() == pytest.approx(fitted * 1.5) and span() < whole
     QTest.mouseClick(zoom_in, Qt.MouseButton.LeftButton)
-    assert span() == pytest.approx(whole / 2.25)
+    assert strip.scale_x() == pytest.approx(fitted * 2.25)
     assert zoom_out.isEnabled() and fit.isEnabled()
     QTest.mouseClick(zoom_out, Qt.MouseButton.LeftButton)
-    assert span() == pytest.approx(whole / 1.5)
+    assert strip.scale_x() == pytest.approx(fitted * 1.5)
     for _ in range(3):
         QTest.mouseClick(zoom_in, Qt.MouseButton.LeftButton)
     assert not all_in_view()
@@ -149,12 +168,94 @@ def test_zoom_buttons_and_keys_change_the_span_and_fit_shows_all(qtbot, page):
     QTest.mouseClick(zoom_in, Qt.MouseButton.LeftButton)
     assert strip.hasFocus()
     QTest.keyClick(strip, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
-    assert span() == pytest.approx(whole / 2.25)
+    assert strip.scale_x() == pytest.approx(fitted * 2.25)
     QTest.keyClick(strip, Qt.Key.Key_Minus, Qt.KeyboardModifier.ControlModifier)
-    assert span() == pytest.approx(whole / 1.5)
+    assert strip.scale_x() == pytest.approx(fitted * 1.5)
     QTest.keyClick(strip, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     assert span() == pytest.approx(whole) and all_in_view()
     # Zoomed in to the limit, Zoom In greys out.
     for _ in range(40):
         strip.zoom_in()
     assert not zoom_in.isEnabled() and zoom_out.isEnabled()
+
+
+def is_title(text: str, title: str) -> bool:
+    """Whether a label shows title text (the title, or its start cut short), not a date or a number."""
+    shown = text.removesuffix("…").rstrip()
+    return len(shown) >= 4 and title.startswith(shown)
+
+
+def check_labels(strip: TimelineView, entries: list[int]) -> dict[int, QRectF]:
+    """Every entry labelled, each label inside the view and clear of every other."""
+    view = QRectF(strip.viewport().rect())
+    labels = strip.label_rects()
+    assert set(labels) == set(entries), f"entries without a label: {set(entries) - set(labels)}"
+    for rowid, rect in labels.items():
+        assert not rect.isEmpty() and view.contains(rect), f"label of entry {rowid} runs out of the view: {rect}"
+    for (a, ra), (b, rb) in itertools.combinations(labels.items(), 2):
+        assert not ra.intersects(rb), f"labels of entries {a} and {b} overlap: {ra} {rb}"
+    return labels
+
+
+def test_at_fit_most_entries_show_their_title(qtbot, page):
+    strip = page.timeline
+    entries = rowids(page)
+    check_labels(strip, entries)
+    texts = strip.label_texts()
+    titled = [rowid for rowid in entries if is_title(texts[rowid], title_of(page, rowid))]
+    assert len(titled) >= 7, f"only {len(titled)} of 10 labels show a title: {sorted(texts.values())}"
+    # June 2026's seven entries, three weeks, are among them: the empty months before are cut out.
+    june = [rowid for rowid in entries if page.model.index(page.model.row_of_rowid(rowid), 0).data().startswith("June")]
+    assert len(june) == 7 and sum(rowid in titled for rowid in june) >= 4
+
+
+def test_a_small_window_still_labels_every_entry(qtbot, page):
+    window = page.window()
+    window.resize(800, 600)
+    strip = page.timeline
+    qtbot.waitUntil(lambda: strip.viewport().width() < 800, timeout=60000)
+    entries = rowids(page)
+    labels = check_labels(strip, entries)
+    assert all(strip.label_texts()[rowid] for rowid in labels)
+    assert all(0 <= strip.marker_position(rowid).x() < strip.viewport().width() for rowid in entries)
+
+
+def test_the_empty_months_are_cut_out_and_drawn_as_a_break(qtbot, page):
+    strip = page.timeline
+    breaks, segments = strip.axis_breaks(), strip.axis_segments()
+    assert len(breaks) == 1 and len(segments) == 2
+    (first, last, b0, b1) = breaks[0]
+    # The break is where nothing happens: from after August 2024 to before April 2026.
+    assert dt.date(2024, 9, 1).toordinal() <= first and last <= dt.date(2026, 4, 1).toordinal()
+    assert last - first > 365
+    assert all(segment_of(strip, strip._marks.start[i]) is not None for i in range(10))
+    # 19 months in a few pixels, while each segment keeps the one scale of the axis.
+    assert 10 <= b1 - b0 <= 40
+    scale = strip.scale_x()
+    for (f0, l0, x0, x1), (f1, _, y0, _) in itertools.pairwise(segments):
+        assert (x1 - x0) / (l0 - f0) == pytest.approx(scale, rel=1e-9)
+        assert y0 - x1 == pytest.approx(b1 - b0)  # the next segment starts where the break ends
+    # Markers are where their dates put them: June 2 to June 23 is 21 days at that scale.
+    june_2, june_23 = rowids(page)[3], rowids(page)[7]
+    apart = strip.marker_position(june_23).x() - strip.marker_position(june_2).x()
+    assert apart == pytest.approx(21 * scale, abs=1.5)
+    # Drawn: the baseline stops for the break, and its slashes cross the axis.
+    image = strip.viewport().grab().toImage()
+    axis_y = strip.viewport().height() - 22
+    base = strip.palette().color(QPalette.ColorRole.Base)
+    middle = round((b0 + b1) / 2)
+    assert image.pixelColor(middle, axis_y) == base, "the baseline runs on through the break"
+    assert image.pixelColor(round(b0) - 6, axis_y) != base, "no baseline before the break"
+    slashes = [
+        image.pixelColor(x, y) != image.pixelColor(middle, axis_y)
+        for x in range(round(b0), round(b1))
+        for y in range(axis_y - 4, axis_y + 5)
+    ]
+    assert sum(slashes) >= 10, "no slashes drawn across the axis"
+    # Zoomed in, the break keeps its width; Fit brings back the same view.
+    strip.zoom_in()
+    strip.zoom_in()
+    ((_, _, z0, z1),) = strip.axis_breaks()
+    assert z1 - z0 == pytest.approx(b1 - b0)
+    strip.zoom_to_fit()
+    assert strip.axis_breaks()[0][2:] == pytest.approx((b0, b1))

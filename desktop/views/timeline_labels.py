@@ -4,11 +4,12 @@ Each label hangs over its entry's marker on a vertical leader, so a label always
 anchor's x. Three rules keep the picture readable: labels in one row keep a gap apart, no
 label sits in front of another label's leader (entries at one date share one leader, their
 labels hanging off it one below another), and no label runs past either edge of the view.
-An entry offers labels from longest to shortest (its title, a cut title, its date, its
-number); when the entries in view cannot all have their longest, the widest label crowding
-an entry that got nothing is shortened a step, and so on until every entry has a label or
-nothing shorter is left. An entry still without one then gets its shortest label wherever it
-misses the other labels, even in front of a leader.
+An entry offers labels from longest to shortest (its title, the title cut shorter and
+shorter, its date, its number). Every entry first gets the widest label all of them can have
+at once under one limit on width; then entries are widened one at a time (key events first)
+wherever that takes no room another label needs. When not even the shortest labels all fit,
+an entry without one gets its shortest label wherever it misses the other labels, even in
+front of a leader.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from dataclasses import dataclass
 GAP = 6.0  # least room between two labels in a row
 EDGE = 2.0  # least room between a label and the view's edge
 LEADER_ROOM = 3.0  # least room between a leader and a label it passes
-SHARED = 1.5  # leaders closer than this are drawn as one line
+SHARED = 4.0  # leaders closer than this are drawn as one line
+MAX_TRIALS = 60  # layouts tried while widening labels one at a time, to bound the work per view
 
 
 @dataclass(frozen=True)
@@ -40,32 +42,53 @@ class Placed:
     width: float
 
 
-def place_labels(wants: list[Want], rows: int, width: float, first: int | None = None) -> list[Placed | None]:
-    """Labels for entries in x order; ``first`` (the selected entry) goes first, longest, top row.
+def place_labels(
+    wants: list[Want], rows: int, width: float, first: int | None = None, key: list[bool] | None = None
+) -> list[Placed | None]:
+    """Labels for entries in x order; ``first`` (the selected entry) goes first, longest, top row;
+    ``key`` marks the entries whose labels are widened first.
 
     Returns one placement per entry, None where not even its shortest label fits.
     """
-    caps = [0] * len(wants)  # the longest label each entry may still use
-    while True:
-        placed, failed = _greedy(wants, caps, rows, width, first)
+    if not wants:
+        return []
+    # The widest labels every entry can have at once: one limit on width for all, the widest
+    # that still labels every entry (found by bisection over the widths on offer).
+    limits = sorted({w for want in wants for w in want.widths})
+    lo, hi = 0, len(limits) - 1
+    placed, failed = _greedy(wants, _caps(wants, limits[0], first), rows, width, first)
+    if failed is not None:
+        return _squeeze_in(wants, placed, rows, width)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        trial, failed = _greedy(wants, _caps(wants, limits[mid], first), rows, width, first)
         if failed is None:
-            return placed
-        # Shorten the widest label in the reach of the entry that got nothing, then try again.
-        # Labels right next to it first; only if none of those can give way, any within its reach.
-        a = wants[failed].anchor
-        for reach in (wants[failed].widths[-1] + GAP, max(wants[failed].widths)):
-            crowding = [
-                (p.width, i)
-                for i, p in enumerate(placed)
-                if p is not None and i != first and caps[i] < len(wants[i].widths) - 1
-                and p.left < a + reach and p.left + p.width > a - reach
-            ]  # fmt: skip
-            if crowding:
+            lo, placed = mid, trial
+        else:
+            hi = mid - 1
+    # Then widen one entry at a time, key events first, wherever no other label has to give way.
+    order = sorted(range(len(wants)), key=lambda i: (not (key and key[i]), i))
+    caps = [p.choice for p in placed]  # type: ignore[union-attr]
+    trials = MAX_TRIALS
+    for i in order:
+        for choice in range(caps[i]):
+            if trials == 0:
+                return placed
+            trials -= 1
+            trial, failed = _greedy(wants, [*caps[:i], choice, *caps[i + 1 :]], rows, width, first)
+            if failed is None and all(t.choice <= c for t, c in zip(trial, caps, strict=True)):  # type: ignore[union-attr]
+                caps, placed = [t.choice for t in trial], trial  # type: ignore[union-attr]
                 break
-        if not crowding:
-            return _squeeze_in(wants, placed, rows, width)
-        i = max(crowding)[1]
-        caps[i] = max(caps[i], placed[i].choice) + 1  # type: ignore[union-attr]
+    return placed
+
+
+def _caps(wants: list[Want], most: float, first: int | None) -> list[int]:
+    """Each entry's widest label no wider than ``most`` (its shortest if none is), the selected
+    entry's longest."""
+    caps = [next((k for k, w in enumerate(want.widths) if w <= most), len(want.widths) - 1) for want in wants]
+    if first is not None:
+        caps[first] = 0
+    return caps
 
 
 def _squeeze_in(wants: list[Want], placed: list[Placed | None], rows: int, width: float) -> list[Placed | None]:

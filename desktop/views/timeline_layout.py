@@ -1,16 +1,15 @@
 """The timeline strip's geometry, free of Qt: entries in lanes, and the axis's ticks and labels.
 
-The axis is date-true and simply linear: x is proportional to time everywhere, with no breaks
-that squeeze an empty stretch, so a distance on the strip always means the same span of time.
-A long empty stretch is left to the zoom (Zoom In, Fit) to deal with. Ticks fall on calendar
-boundaries (whole years, quarters, months, Mondays, days, hours) at the finest step whose
-labels all fit between their ticks.
+Ticks fall on calendar boundaries (whole years, quarters, months, Mondays, days, hours) at
+the finest step whose labels all fit between their ticks, in each piece of time the axis
+shows (``timeline_axis`` cuts long empty stretches out; no tick falls in a break).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 import math
 import operator
 from array import array
@@ -103,8 +102,9 @@ def ticks(unit: str, count: int, first: float, last: float) -> Iterator[float]:
 
 
 def tick_label(unit: str, day: float, before: float | None = None) -> str:
-    """A tick's label, naming the larger unit only where it changes since the tick ``before``
-    (None: the first label in view, which names it too): "Jan 2026", "Apr", ...; "Jun 1", "8"."""
+    """A tick's label, naming the larger units only where they change since the tick ``before``
+    (None: the first tick in view or after a break, which names the year too): "Jan 2026",
+    "Apr", ...; "Jun 1, 2026", "8", "Jul 6"."""
     d = dt.date.fromordinal(int(day))
     p = dt.date.fromordinal(int(before)) if before is not None else None
     month = MONTHS[d.month - 1][:3]
@@ -115,27 +115,46 @@ def tick_label(unit: str, day: float, before: float | None = None) -> str:
     hour = round((day - int(day)) * 24)
     if unit == "hour" and hour:
         text = f"{hour % 12 or 12} {'a.m.' if hour < 12 else 'p.m.'}"
-        return f"{month} {d.day}, {text}" if p is None else text
-    return f"{month} {d.day}" if p is None or (p.year, p.month) != (d.year, d.month) else str(d.day)
+        return f"{month} {d.day}, {d.year}, {text}" if p is None else text
+    if p is None or p.year != d.year:
+        return f"{month} {d.day}, {d.year}"
+    return f"{month} {d.day}" if p.month != d.month else str(d.day)
 
 
 def axis_ticks(
-    first: float, last: float, x_of: Callable[[float], float], measure: Callable[[str], float], width: float
+    pieces: list[tuple[float, float]],
+    x_of: Callable[[float], float],
+    measure: Callable[[str], float],
+    width: float,
+    scale: float,
+    walls: list[float],
 ) -> tuple[tuple[str, int, tuple[str, int] | None], list[tuple[float, float, str]]]:
     """The finest step whose labels each fit before the next tick, and its ticks in view as
-    (day, x, label); a label that would run past the right edge is left empty."""
+    (day, x, label), over ``pieces`` of time drawn at ``scale`` pixels per day.
+
+    Ticks stay inside their piece (a break has none), the first label of each piece names the
+    year, and a label that would run into a wall (a break, the right edge) is left empty.
+    """
+    total = sum(last - first for first, last in pieces)
+    walls = sorted([*walls, width])
     for step in STEPS:
         unit, count, _ = step
-        if (last - first) / (UNIT_DAYS[unit] * count) > width / 12:
+        if total / (UNIT_DAYS[unit] * count) > width / 12:
             continue  # ticks closer than the narrowest label: not worth measuring
-        days = [d for d in ticks(unit, count, first, last) if x_of(d) >= 0]
-        labels = [tick_label(unit, d, days[k - 1] if k else None) for k, d in enumerate(days)]
-        xs = [x_of(d) for d in days]
-        widths = [measure(label) for label in labels]
-        apart = all(xs[k + 1] - xs[k] >= widths[k] + TICK_LABEL_GAP for k in range(len(xs) - 1))
+        found: list[tuple[float, float, str, float]] = []
+        apart = True
+        for first, last in pieces:
+            days = [d for d in ticks(unit, count, first, last) if d >= first and x_of(d) >= 0]
+            labels = [tick_label(unit, d, days[k - 1] if k else None) for k, d in enumerate(days)]
+            piece = [(d, x_of(d), label, measure(label)) for d, label in zip(days, labels, strict=True)]
+            apart = apart and all(b[1] - a[1] >= a[3] + TICK_LABEL_GAP for a, b in itertools.pairwise(piece))
+            found += piece
         # With one tick or none in view, the step's shortest length must hold its widest label.
-        room = SHORTEST_DAYS[unit] * count * (x_of(first + 1) - x_of(first))
-        if apart and (len(xs) > 1 or room >= max(widths, default=0) + TICK_LABEL_GAP):
-            shown = [label if x + 3 + w <= width - 2 else "" for x, label, w in zip(xs, labels, widths, strict=True)]
-            return step, list(zip(days, xs, shown, strict=True))
+        room = SHORTEST_DAYS[unit] * count * scale
+        if apart and (len(found) > 1 or room >= max((w for *_, w in found), default=0) + TICK_LABEL_GAP):
+            shown = []
+            for day, x, label, w in found:
+                wall = walls[bisect_right(walls, x)] if x < walls[-1] else x
+                shown.append((day, x, label if x + 3 + w <= wall - 2 else ""))
+            return step, shown
     return STEPS[-1], []

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QSizePolicy, QToolT
 from db.dates import MONTHS, PartialDate
 
 from ..session import TimelineMarks
+from .timeline_axis import BREAK_PX, TimeAxis
 from .timeline_labels import Want, place_labels
 from .timeline_layout import UNIT_DAYS, Track, axis_ticks, lane_depth, pack_lanes, ticks
 from .timeline_zoom import ZoomBar
@@ -52,8 +53,11 @@ MAX_SCENE_PX = 2.0e9  # scroll bars hold ints; keep the zoomed width below that
 CROWDED = 1 / 8  # entries in view per lane pixel above which a histogram replaces the lanes
 HIT_SLOP = 4.0
 POINT_PAD = 1 / 288  # five minutes: the least room a point takes in its lane
-AXIS_H, LABEL_MAX_W, LABEL_SHORT_W = 22, 200.0, 110.0
+AXIS_H, LABEL_MAX_W = 22, 200.0
+LABEL_CUTS = (140.0, 96.0, 64.0)  # narrower widths a title is cut to where labels crowd
+LEAST_WORD = 4  # letters a cut title keeps at least, or it is no use as a title
 MAX_LABEL_ROWS = 4
+BREAK_INSET = 7.0  # where a break's slashes cross the axis, in from its ends
 LABEL_ALL = 40  # with at most this many entries in view, every one gets a label
 Role = QPalette.ColorRole
 
@@ -88,6 +92,9 @@ class TimelineView(QGraphicsView):
         # reused while only the labels, key events or selection change (an edit, a click).
         self._base: tuple[tuple[object, ...], QPixmap, _Shapes] | None = None
         self._selected: int | None = None
+        # The labels as last laid out, with what they depend on; titles bump the version.
+        self._labels: tuple[tuple[object, ...], list[_Label]] | None = None
+        self._text_version = 0
         self._fitted = True
         self._marks: TimelineMarks  # set_marks sets it (and everything drawn from it)
         self.set_marks(TimelineMarks(array("q"), array("d"), array("d"), array("b"), {}))
@@ -107,6 +114,7 @@ class TimelineView(QGraphicsView):
             kept = (self.scale_x(), self._day_at(self.viewport().width() / 2))
         self._marks, n, start, end = marks, len(marks), marks.start, marks.end
         self._base = None
+        self._text_version += 1
         self._index = {rowid: i for i, rowid in enumerate(marks.rowids)}
         self._titles = {}
         # Date order is start order except for zoned times (ordered by instant): sort to be sure.
@@ -140,11 +148,10 @@ class TimelineView(QGraphicsView):
                 self._tracks[2 + short][lane].add(i, s, e)
                 self._key_rows[short].add(i, s, e)
                 self._keys.add(i, s, e)
-        self._origin = math.floor(first)  # scene x counts days from here, so scroll values stay small
-        # More room after the last entry than before the first: the latest entries are the ones
-        # most often crowded together, and their labels hang to the right of their leaders.
-        margin = max((last - first) * 0.02, 0.5)
-        self.scene().setSceneRect(first - margin - self._origin, 0, last - first + 5 * margin, 1)
+        # Long empty stretches cut out; more room after the last entry than before the first,
+        # since the latest entries are most often crowded together and their labels hang right.
+        ends = array("d", (end[i] for i in self._order))
+        self._axis = TimeAxis.for_entries(self._starts, ends) if n else TimeAxis([(first - 0.5, last + 0.5)])
         if self._selected not in self._index:
             self._selected = None
         self.zoom_to_fit()
@@ -160,11 +167,13 @@ class TimelineView(QGraphicsView):
         if rowid in self._marks.titles:
             self._marks.titles[rowid] = title
         self._titles.pop(rowid, None)
+        self._text_version += 1
         self.viewport().update()  # while few entries are in view, any of them may show its title
 
     def set_title_lookup(self, fn: Callable[[int], str] | None) -> None:
         """Give a function from rowid to title, for tooltips and the selected entry's label."""
         self._title_lookup, self._titles = fn, {}
+        self._text_version += 1
         self.viewport().update()
 
     def set_selected(self, rowid: int | None) -> None:
@@ -185,9 +194,9 @@ class TimelineView(QGraphicsView):
 
     def zoom_limits(self) -> tuple[float, float]:
         """Smallest (the whole span fits) and largest horizontal scale, in pixels per day."""
-        width = self.scene().sceneRect().width()
-        most = min(MAX_PX_PER_DAY, MAX_SCENE_PX / width)
-        return min(max(self.viewport().width() - 2, 10) / width, most), most
+        axis = self._axis
+        most = min(MAX_PX_PER_DAY, (MAX_SCENE_PX - axis.width(0)) / axis.days)
+        return min(max(axis.fit(self.viewport().width() - 2), 10 / axis.days), most), most
 
     def zoom_in(self) -> None:
         """Zoom in about the selected entry if it is in view, else the middle."""
@@ -208,6 +217,8 @@ class TimelineView(QGraphicsView):
 
     def _set_scale(self, scale: float) -> None:
         least, most = self.zoom_limits()
+        # Scene x is the axis's pixels over the scale: the breaks' fixed pixels change its width.
+        self.scene().setSceneRect(0, 0, self._axis.width(scale) / scale, 1)
         self.setTransform(QTransform.fromScale(scale, 1))
         self._fitted = scale <= least * 1.0001  # a fitted view refits when resized
         self.zoom_bar.set_enabled(scale < most * 0.9999, not self._fitted)
@@ -228,11 +239,11 @@ class TimelineView(QGraphicsView):
     # ----- geometry ------------------------------------------------------------------------
     def _x_of(self, day: float) -> float:
         t = self.viewportTransform()
-        return (day - self._origin) * t.m11() + t.dx()
+        return self._axis.x(day, t.m11()) + t.dx()
 
     def _day_at(self, x: float) -> float:
         t = self.viewportTransform()
-        return self._origin + (x - t.dx()) / t.m11()
+        return self._axis.day(x - t.dx(), t.m11())
 
     def _extent(self, i: int) -> tuple[float, float]:
         """Left and right viewport x of entry i's span (a point has both the same)."""
@@ -460,29 +471,47 @@ class TimelineView(QGraphicsView):
         font.setPointSizeF(font.pointSizeF() * 0.9)
         return font
 
+    def axis_segments(self) -> list[tuple[float, float, float, float]]:
+        """The stretches of time drawn linearly, as (first day, last day, left x, right x)."""
+        return [(g.first, g.last, self._x_of(g.first), self._x_of(g.last)) for g in self._axis.segments]
+
+    def axis_breaks(self) -> list[tuple[float, float, float, float]]:
+        """The empty stretches cut out of the axis, as (first day, last day, left x, right x)."""
+        return [(a, b, self._x_of(a), self._x_of(b)) for a, b in self._axis.breaks()]
+
     def axis_ticks(self) -> list[tuple[float, float, str, QRectF]]:
         """The labelled axis as drawn: (day, x, label, label rectangle) for each tick in view,
-        the label empty (and its rectangle null) where it would run past the right edge."""
+        the label empty (and its rectangle null) where it would run into a break or past the edge."""
         fm = QFontMetricsF(self._axis_font())
-        axis_y, width = self.viewport().height() - AXIS_H, self.viewport().width()
-        _, shown = axis_ticks(self._day_at(0), self._day_at(width), self._x_of, fm.horizontalAdvance, width)
+        axis_y = self.viewport().height() - AXIS_H
+        _, shown = self._ticks(fm)
 
         def rect(x: float, label: str) -> QRectF:
             return QRectF(round(x) + 3.5, axis_y + 3, fm.horizontalAdvance(label), fm.height()) if label else QRectF()
 
         return [(day, x, label, rect(x, label)) for day, x, label in shown]
 
+    def _ticks(self, fm: QFontMetricsF) -> tuple[tuple[str, int, tuple[str, int] | None], list[tuple[float, float, str]]]:
+        width = self.viewport().width()
+        pieces = self._axis.pieces(self._day_at(0), self._day_at(width))
+        walls = [x0 for _, _, x0, _ in self.axis_breaks()]
+        return axis_ticks(pieces, self._x_of, fm.horizontalAdvance, width, self.scale_x(), walls)
+
     def _paint_axis(self, p: QPainter, width: int, axis_y: float, ink: QColor, grid: QColor) -> None:
-        """Baseline, ticks and labels at the finest calendar step whose labels fit, with faint grid lines."""
+        """Baseline broken where time is cut out, ticks and labels at the finest calendar step
+        whose labels fit, with faint grid lines."""
         font = self._axis_font()
         p.setFont(font)
         fm, scale = QFontMetricsF(font), self.scale_x()
-        first, last = self._day_at(0), self._day_at(width)
-        (_, _, minor), shown = axis_ticks(first, last, self._x_of, fm.horizontalAdvance, width)
-        tick_lines, grid_lines = [QLineF(0, axis_y + 0.5, width, axis_y + 0.5)], []
+        (_, _, minor), shown = self._ticks(fm)
+        breaks = [(x0, x1) for _, _, x0, x1 in self.axis_breaks() if x1 >= 0 and x0 <= width]
+        edges = [0.0, *(x for x0, x1 in breaks for x in (x0 + BREAK_INSET, x1 - BREAK_INSET)), float(width)]
+        tick_lines = [QLineF(a, axis_y + 0.5, b, axis_y + 0.5) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+        grid_lines = []
         if minor and UNIT_DAYS[minor[0]] * minor[1] * scale >= 5:
-            xs = (round(self._x_of(day)) + 0.5 for day in ticks(*minor, first, last))
-            tick_lines += [QLineF(x, axis_y, x, axis_y + 3) for x in xs]
+            for first, last in self._axis.pieces(self._day_at(0), self._day_at(width)):
+                xs = (round(self._x_of(day)) + 0.5 for day in ticks(*minor, first, last))
+                tick_lines += [QLineF(x, axis_y, x, axis_y + 3) for x in xs]
         p.setPen(ink)
         for _, x, label in shown:
             x = round(x) + 0.5
@@ -494,6 +523,8 @@ class TimelineView(QGraphicsView):
             if lines:
                 p.setPen(_pen(colour, 1))
                 p.drawLines(lines)
+        for x0, x1 in breaks:
+            _paint_break(p, x0, x1, axis_y, ink, _mix(ink, grid, 0.45))
         p.setFont(self.font())
 
     def _elided_label(self, fm: QFontMetricsF, text: str, most: float = LABEL_MAX_W) -> tuple[str, float]:
@@ -512,7 +543,20 @@ class TimelineView(QGraphicsView):
         """Rowid to the viewport rectangle of its label, for every label the strip shows now."""
         return {self._marks.rowids[i]: rect for i, rect, _, _ in self._label_layout()}
 
+    def label_texts(self) -> dict[int, str]:
+        """Rowid to the text of its label, for every label the strip shows now."""
+        return {self._marks.rowids[i]: text for i, _, text, _ in self._label_layout()}
+
     def _label_layout(self) -> list[_Label]:
+        """The labels for the view as it is, worked out once per view: painting, hovering and
+        clicking all ask for them, and finding room for every label takes a few layouts."""
+        t, size = self.viewportTransform(), self.viewport().size()
+        key = (size.width(), size.height(), t.m11(), t.dx(), self._selected, self.font().key(), self._text_version)
+        if self._labels is None or self._labels[0] != key:
+            self._labels = (key, self._lay_out_labels())
+        return self._labels[1]
+
+    def _lay_out_labels(self) -> list[_Label]:
         """Every entry in view labelled while there are few, else the key events where they fit."""
         if not self._order:
             return []
@@ -528,7 +572,7 @@ class TimelineView(QGraphicsView):
                 shown.append(i)
                 if len(shown) == in_view:
                     break
-        shown.reverse()
+        shown.sort(key=lambda i: sum(self._extent(i)))  # labels are placed in the order of their anchors
         chosen = self._index.get(self._selected) if self._selected is not None else None
         texts: list[list[tuple[str, float]]] = []
         wants: list[Want] = []
@@ -537,7 +581,8 @@ class TimelineView(QGraphicsView):
             options = self._label_options(fm, i)
             texts.append(options)
             wants.append(Want((max(x0, 0) + min(x1, width)) / 2, tuple(w for _, w in options)))
-        placed = place_labels(wants, rows, width, shown.index(chosen) if chosen in shown else None)
+        key = [bool(self._marks.key[i]) for i in shown]
+        placed = place_labels(wants, rows, width, shown.index(chosen) if chosen in shown else None, key)
         return [
             (i, QRectF(p.left, 3 + p.row * label_h, p.width, label_h - 2), texts[k][p.choice][0], want.anchor)
             for k, (i, p, want) in enumerate(zip(shown, placed, wants, strict=True))
@@ -548,8 +593,10 @@ class TimelineView(QGraphicsView):
         """An entry's labels, longest first: its title, the title cut short, its date, its number."""
         title = self._title(i)
         options = [self._elided_label(fm, title, LABEL_MAX_W)] if title else []
-        if title and options[0][1] > LABEL_SHORT_W + 8:
-            options.append(self._elided_label(fm, title, LABEL_SHORT_W))
+        for cut in LABEL_CUTS if title else ():
+            label = self._elided_label(fm, title, cut)
+            if label[1] < options[-1][1] - 8 and len(label[0].rstrip("…").strip()) >= LEAST_WORD:
+                options.append(label)
         for short in (self._short_date(i), str(self._rank[i] + 1)):
             label = self._elided_label(fm, short)
             if not options or label[1] < options[-1][1]:
@@ -724,6 +771,16 @@ class TimelineView(QGraphicsView):
             self._reveal(i)
         self.viewport().update()
         self.entry_activated.emit(self._selected)
+
+
+def _paint_break(p: QPainter, x0: float, x1: float, axis_y: float, ink: QColor, edge: QColor) -> None:
+    """A break: the strip torn top to bottom along two zigzags, and a double slash on the axis."""
+    for x in (x0 + BREAK_INSET, x1 - BREAK_INSET):
+        zigzag = [QPointF(x + (1.5 if k % 2 else -1.5), y) for k, y in enumerate(range(3, round(axis_y) - 5, 4))]
+        p.setPen(_pen(edge, 1))
+        p.drawPolyline(QPolygonF(zigzag))
+        p.setPen(_pen(ink, 1.2))
+        p.drawLine(QPointF(x - 2.5, axis_y + 5), QPointF(x + 2.5, axis_y - 4))
 
 
 def _mix(a: QColor, b: QColor, amount: float) -> QColor:

@@ -232,7 +232,7 @@ def test_the_empty_months_are_cut_out_and_drawn_as_a_break(qtbot, page):
     # 19 months in a few pixels, while each segment keeps the one scale of the axis.
     assert 10 <= b1 - b0 <= 40
     scale = strip.scale_x()
-    for (f0, l0, x0, x1), (f1, _, y0, _) in itertools.pairwise(segments):
+    for (f0, l0, x0, x1), (_, _, y0, _) in itertools.pairwise(segments):
         assert (x1 - x0) / (l0 - f0) == pytest.approx(scale, rel=1e-9)
         assert y0 - x1 == pytest.approx(b1 - b0)  # the next segment starts where the break ends
     # Markers are where their dates put them: June 2 to June 23 is 21 days at that scale.

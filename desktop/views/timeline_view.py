@@ -7,20 +7,21 @@ many more entries are in view than the lanes can show apart, the lanes give way 
 histogram of how many entries are under way at each date, with key events and the selection
 still drawn on top. Everything is drawn in viewport pixels, so text and pens never stretch.
 
-While few entries are in view every one of them is labelled (``timeline_labels`` finds room,
-shortening labels where they crowd); with more, only key events are, where they fit. The axis
-is linear in time (``timeline_layout``); Zoom In, Zoom Out and Fit sit beside the strip.
+While few entries are in view every one of them is labelled (``timeline_strip_labels``);
+with more, only key events are, where they fit. The axis is linear in time within segments,
+with long empty stretches cut out as breaks (``timeline_axis``); drawing is in
+``timeline_paint``, what labels say in ``timeline_text``. Zoom In, Zoom Out and Fit sit
+beside the strip (``timeline_zoom``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -30,21 +31,19 @@ from PySide6.QtGui import (
     QMouseEvent,
     QPainter,
     QPalette,
-    QPen,
     QPixmap,
-    QPolygonF,
     QResizeEvent,
     QTransform,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QSizePolicy, QToolTip, QWidget
 
-from db.dates import MONTHS, PartialDate
-
 from ..session import TimelineMarks
-from .timeline_axis import BREAK_PX, TimeAxis
-from .timeline_labels import Want, place_labels
+from .timeline_axis import TimeAxis
 from .timeline_layout import UNIT_DAYS, Track, axis_ticks, lane_depth, pack_lanes, ticks
+from .timeline_paint import Shapes, Walks, draw, mix, paint_axis, paint_histogram, pen, shapes
+from .timeline_strip_labels import Label, lay_out_labels, paint_labels
+from .timeline_text import EntryTexts
 from .timeline_zoom import ZoomBar
 
 MAX_LANES = 8  # entries overlapping more than this share lanes (overdrawn)
@@ -53,18 +52,9 @@ MAX_SCENE_PX = 2.0e9  # scroll bars hold ints; keep the zoomed width below that
 CROWDED = 1 / 8  # entries in view per lane pixel above which a histogram replaces the lanes
 HIT_SLOP = 4.0
 POINT_PAD = 1 / 288  # five minutes: the least room a point takes in its lane
-AXIS_H, LABEL_MAX_W = 22, 200.0
-LABEL_CUTS = (140.0, 96.0, 64.0)  # narrower widths a title is cut to where labels crowd
-LEAST_WORD = 4  # letters a cut title keeps at least, or it is no use as a title
+AXIS_H = 22
 MAX_LABEL_ROWS = 4
-BREAK_INSET = 7.0  # where a break's slashes cross the axis, in from its ends
-LABEL_ALL = 40  # with at most this many entries in view, every one gets a label
 Role = QPalette.ColorRole
-
-# Shapes to draw: rectangles of lone spans, crowded spans and days; points; the points' radius.
-_Shapes = tuple[list[QRectF], list[QRectF], list[QRectF], list[QPointF], float]
-_Walks = list[tuple[Iterator[int], float]]  # entries to draw, each group on one y
-_Label = tuple[int, QRectF, str, float]  # entry, rectangle, text, leader x
 
 
 class TimelineView(QGraphicsView):
@@ -85,15 +75,13 @@ class TimelineView(QGraphicsView):
         self.setMinimumHeight(140)
         self.zoom_bar = ZoomBar(self, self.zoom_in, self.zoom_out, self.zoom_to_fit)
         self.setViewportMargins(0, 0, self.zoom_bar.sizeHint().width(), 0)
-        self._title_lookup: Callable[[int], str] | None = None
-        self._titles: dict[int, str] = {}  # titles looked up so far (the lookup may read the database)
-        self._label_cache: dict[tuple[str, str, float], tuple[str, float]] = {}
+        self._texts = EntryTexts()
         # The axis and the entries' marks, drawn once per view (size, zoom, scroll, marks) and
         # reused while only the labels, key events or selection change (an edit, a click).
-        self._base: tuple[tuple[object, ...], QPixmap, _Shapes] | None = None
+        self._base: tuple[tuple[object, ...], QPixmap, Shapes] | None = None
         self._selected: int | None = None
         # The labels as last laid out, with what they depend on; titles bump the version.
-        self._labels: tuple[tuple[object, ...], list[_Label]] | None = None
+        self._labels: tuple[tuple[object, ...], list[Label]] | None = None
         self._text_version = 0
         self._fitted = True
         self._marks: TimelineMarks  # set_marks sets it (and everything drawn from it)
@@ -116,12 +104,12 @@ class TimelineView(QGraphicsView):
         self._base = None
         self._text_version += 1
         self._index = {rowid: i for i, rowid in enumerate(marks.rowids)}
-        self._titles = {}
         # Date order is start order except for zoned times (ordered by instant): sort to be sure.
         self._order = sorted(range(n), key=start.__getitem__)
         self._rank = array("q", bytes(8 * n))  # each entry's place in date order, its number
         for place, i in enumerate(self._order):
             self._rank[i] = place
+        self._texts.reset(marks, self._rank)
         self._starts, self._ends = array("d", (start[i] for i in self._order)), array("d", sorted(end))
         first = self._starts[0] if n else float(dt.date.today().toordinal())
         last = self._ends[-1] if n else first + 1
@@ -164,15 +152,13 @@ class TimelineView(QGraphicsView):
 
     def set_title(self, rowid: int, title: str) -> None:
         """Show a changed title (after an edit) without rebuilding the strip."""
-        if rowid in self._marks.titles:
-            self._marks.titles[rowid] = title
-        self._titles.pop(rowid, None)
+        self._texts.set_title(rowid, title)
         self._text_version += 1
         self.viewport().update()  # while few entries are in view, any of them may show its title
 
     def set_title_lookup(self, fn: Callable[[int], str] | None) -> None:
         """Give a function from rowid to title, for tooltips and the selected entry's label."""
-        self._title_lookup, self._titles = fn, {}
+        self._texts.set_lookup(fn)
         self._text_version += 1
         self.viewport().update()
 
@@ -311,32 +297,6 @@ class TimelineView(QGraphicsView):
             bar.setValue(bar.value() + round((x0 + x1 - width) / 2))
 
     # ----- text ----------------------------------------------------------------------------
-    def _title(self, i: int, *, full: bool = False) -> str:
-        """The entry's title; key events' come with the marks, cut short, unless ``full`` (a tooltip)."""
-        rowid = self._marks.rowids[i]
-        if rowid in self._marks.titles and not (full and self._title_lookup):
-            return self._marks.titles[rowid]
-        if rowid not in self._titles:
-            self._titles[rowid] = self._title_lookup(rowid) if self._title_lookup else ""
-        return self._titles[rowid] or self._marks.titles.get(rowid, "")
-
-    def _date_text(self, i: int) -> str:
-        """The entry's date as people read it, rebuilt from its span (a time loses its zone)."""
-        s, e = self._marks.start[i], self._marks.end[i]
-        day = dt.date.fromordinal(int(s))
-        if s == e:
-            minute = min(round((s - int(s)) * 1440), 1439)
-            return PartialDate(day.year, day.month, day.day, minute // 60, minute % 60).display()
-        last = dt.date.fromordinal(int(e) - 1)
-        if day == last:
-            return PartialDate.from_date(day).display()
-        if day.day == 1 and (last + dt.timedelta(days=1)).day == 1:
-            if (day.month, last.month, day.year) == (1, 12, last.year):
-                return str(day.year)
-            if (day.year, day.month) == (last.year, last.month):
-                return PartialDate(day.year, day.month).display()
-        return f"{PartialDate.from_date(day).display()} – {PartialDate.from_date(last).display()}"
-
     # ----- painting ------------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         # Draw in viewport pixels: undo the scene scale, keep whatever maps the viewport to the device.
@@ -375,96 +335,39 @@ class TimelineView(QGraphicsView):
         p.setFont(self.font())
         keys = self._base[2]
         selected = self._index.get(self._selected) if self._selected is not None else None
-        self._paint_labels(p, crowded)
+        paint_labels(self, p, self._label_layout(), crowded)
         # Key events over the rest, taller, in the accent colour; then the selection over all.
-        self._draw(p, keys, accent, _mix(accent, base, 0.45))
+        draw(p, keys, accent, mix(accent, base, 0.45))
         if selected is not None:
             x, y = round(sum(self._extent(selected)) / 2) + 0.5, self._marker_y(selected, crowded)
             highlight = pal.color(Role.Highlight)
-            p.setPen(_pen(_mix(highlight, base, 0.5), 1))
+            p.setPen(pen(mix(highlight, base, 0.5), 1))
             p.drawLine(QPointF(x, y), QPointF(x, axis_y))
-            shapes = self._shapes([(iter((selected,)), y)], key_h + 2, 7.0, 7)
-            self._draw(p, shapes, highlight, highlight, _pen(text, 1.5))
+            shapes = _shapes_of(self, [(iter((selected,)), y)], key_h + 2, 7.0, 7)
+            draw(p, shapes, highlight, highlight, pen(text, 1.5))
 
-    def _paint_base(self, p: QPainter, width: int, crowded: bool, bar_h: float, key_h: float) -> _Shapes:
+    def _paint_base(self, p: QPainter, width: int, crowded: bool, bar_h: float, key_h: float) -> Shapes:
         """The axis and every entry's mark but the key events'; returns the key events' shapes."""
         pal = self.palette()
         text, base = pal.color(Role.Text), pal.color(Role.Base)
         axis_y, top, pitch, _ = self._rows()
-        self._paint_axis(p, width, axis_y, _mix(text, base, 0.55), _mix(text, base, 0.1))
+        self._paint_axis(p, width, axis_y, mix(text, base, 0.55), mix(text, base, 0.1))
         first, last, per_px = self._day_at(-8), self._day_at(width + 8), 1 / self.scale_x()
         lanes = [axis_y - 4 - (lane + 0.5) * pitch for lane in range(MAX_LANES)]
 
-        def walks(kinds: list[list[Track]]) -> _Walks:
+        def walks(kinds: list[list[Track]]) -> Walks:
             return [(t.walk(first, last, per_px), y) for ts in kinds for t, y in zip(ts, lanes, strict=True)]
 
         if crowded:
-            self._paint_histogram(p, width, top + 12, axis_y - 1, _mix(text, base, 0.35))
-            return self._shapes([(t.walk(first, last, per_px), top + 5) for t in self._key_rows], key_h, 0, 3)
-        plain = self._shapes(walks(self._tracks[:2]), bar_h, min(bar_h / 2 + 1.5, 4.5), 3)
-        self._draw(p, plain, _mix(text, base, 0.5), _mix(text, base, 0.2))
-        return self._shapes(walks(self._tracks[2:]), key_h, 6.0, 4)
-
-    def _shapes(self, tracks: _Walks, bar_h: float, r: float, least: float) -> _Shapes:
-        """Rectangles and diamond centres (of radius r; 0 draws points as ticks) for entries.
-
-        Marks that touch in one track merge into one rectangle, so a busy lane costs a
-        rectangle per run, not per entry; no mark is narrower than ``least`` pixels.
-        """
-        start, end, half = self._marks.start, self._marks.end, bar_h / 2
-        lone: list[QRectF] = []
-        crowd: list[QRectF] = []
-        days: list[QRectF] = []
-        points: list[QPointF] = []
-        for entries, y in tracks:
-            runs: list[list[float]] = []  # x0, x1, entries, is a span
-            for i in entries:
-                x0, x1 = self._x_of(start[i]), self._x_of(end[i])
-                if x0 == x1 and r:
-                    points.append(QPointF(x0, y))
-                    continue
-                if x1 - x0 < least:  # keep a day visible when zoomed far out
-                    x0, x1 = (x0 + x1 - least) / 2, (x0 + x1 + least) / 2
-                elif x1 - x0 > 5:  # a pixel of air between neighbouring days
-                    x1 -= 1
-                if runs and x0 <= runs[-1][1] + 0.5:
-                    runs[-1][1:3] = [max(runs[-1][1], x1), runs[-1][2] + 1]
-                else:
-                    runs.append([x0, x1, 1, end[i] - start[i] > 1.5])
-            for x0, x1, count, span in runs:
-                rect = QRectF(x0, y - half, x1 - x0, bar_h)
-                (days if not span else lone if count == 1 else crowd).append(rect)
-        return lone, crowd, days, points, r
-
-    def _draw(self, p: QPainter, shapes: _Shapes, fill: QColor, tint: QColor, edge: QPen | None = None) -> None:
-        """Spans light (a lone one outlined so its ends show), days solid, points as diamonds."""
-        lone, crowd, days, points, r = shapes
-        for rects, pen, brush in ((lone, _pen(fill, 1), tint), (crowd, None, tint), (days, None, fill)):
-            if rects:
-                p.setPen(edge or pen or Qt.PenStyle.NoPen)
-                p.setBrush(brush)
-                p.drawRects(rects)
-        if points and edge:
-            p.setBrush(fill)
-            p.drawPolygon(QPolygonF([points[0] + QPointF(dx, dy) for dx, dy in ((-r, 0), (0, -r), (r, 0), (0, r))]))
-        elif points:  # every diamond in one call: square points of a thick pen, turned 45 degrees
-            p.save()
-            p.rotate(45)
-            p.setPen(QPen(fill, r * math.sqrt(2), Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap))
-            c = math.sqrt(0.5)
-            p.drawPoints(QPolygonF([QPointF((q.x() + q.y()) * c, (q.y() - q.x()) * c) for q in points]))
-            p.restore()
-
-    def _paint_histogram(self, p: QPainter, width: int, top: float, bottom: float, ink: QColor) -> None:
-        """How many entries are under way in each 3-pixel column, as bars on a square-root scale."""
-        counts = [
-            bisect_right(self._starts, self._day_at(x + 3)) - bisect_left(self._ends, self._day_at(x))
-            for x in range(0, width, 3)
-        ]
-        unit = (bottom - top) / math.sqrt(max(max(counts), 1))
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(ink)
-        p.drawRects([QRectF(k * 3, bottom, 3, -max(math.sqrt(n) * unit, 1.5)) for k, n in enumerate(counts) if n])
+            counts = [
+                bisect_right(self._starts, self._day_at(x + 3)) - bisect_left(self._ends, self._day_at(x))
+                for x in range(0, width, 3)
+            ]
+            paint_histogram(p, counts, top + 12, axis_y - 1, mix(text, base, 0.35))
+            return _shapes_of(self, [(t.walk(first, last, per_px), top + 5) for t in self._key_rows], key_h, 0, 3)
+        plain = _shapes_of(self, walks(self._tracks[:2]), bar_h, min(bar_h / 2 + 1.5, 4.5), 3)
+        draw(p, plain, mix(text, base, 0.5), mix(text, base, 0.2))
+        return _shapes_of(self, walks(self._tracks[2:]), key_h, 6.0, 4)
 
     def _axis_font(self) -> QFont:
         font = self.font()
@@ -491,53 +394,25 @@ class TimelineView(QGraphicsView):
 
         return [(day, x, label, rect(x, label)) for day, x, label in shown]
 
-    def _ticks(self, fm: QFontMetricsF) -> tuple[tuple[str, int, tuple[str, int] | None], list[tuple[float, float, str]]]:
+    def _ticks(
+        self, fm: QFontMetricsF
+    ) -> tuple[tuple[str, int, tuple[str, int] | None], list[tuple[float, float, str]]]:
         width = self.viewport().width()
         pieces = self._axis.pieces(self._day_at(0), self._day_at(width))
         walls = [x0 for _, _, x0, _ in self.axis_breaks()]
         return axis_ticks(pieces, self._x_of, fm.horizontalAdvance, width, self.scale_x(), walls)
 
     def _paint_axis(self, p: QPainter, width: int, axis_y: float, ink: QColor, grid: QColor) -> None:
-        """Baseline broken where time is cut out, ticks and labels at the finest calendar step
-        whose labels fit, with faint grid lines."""
-        font = self._axis_font()
-        p.setFont(font)
-        fm, scale = QFontMetricsF(font), self.scale_x()
-        (_, _, minor), shown = self._ticks(fm)
-        breaks = [(x0, x1) for _, _, x0, x1 in self.axis_breaks() if x1 >= 0 and x0 <= width]
-        edges = [0.0, *(x for x0, x1 in breaks for x in (x0 + BREAK_INSET, x1 - BREAK_INSET)), float(width)]
-        tick_lines = [QLineF(a, axis_y + 0.5, b, axis_y + 0.5) for a, b in zip(edges[::2], edges[1::2], strict=True)]
-        grid_lines = []
-        if minor and UNIT_DAYS[minor[0]] * minor[1] * scale >= 5:
+        """The axis at the finest calendar step whose labels fit, broken where time is cut out."""
+        p.setFont(self._axis_font())
+        (_, _, minor), shown = self._ticks(QFontMetricsF(p.font()))
+        minor_xs: list[float] = []
+        if minor and UNIT_DAYS[minor[0]] * minor[1] * self.scale_x() >= 5:
             for first, last in self._axis.pieces(self._day_at(0), self._day_at(width)):
-                xs = (round(self._x_of(day)) + 0.5 for day in ticks(*minor, first, last))
-                tick_lines += [QLineF(x, axis_y, x, axis_y + 3) for x in xs]
-        p.setPen(ink)
-        for _, x, label in shown:
-            x = round(x) + 0.5
-            grid_lines.append(QLineF(x, 3, x, axis_y))
-            tick_lines.append(QLineF(x, axis_y, x, axis_y + 6))
-            if label:
-                p.drawText(QPointF(x + 3, axis_y + 3 + fm.ascent()), label)
-        for lines, colour in ((grid_lines, grid), (tick_lines, ink)):
-            if lines:
-                p.setPen(_pen(colour, 1))
-                p.drawLines(lines)
-        for x0, x1 in breaks:
-            _paint_break(p, x0, x1, axis_y, ink, _mix(ink, grid, 0.45))
+                minor_xs += map(self._x_of, ticks(*minor, first, last))
+        breaks = [(x0, x1) for _, _, x0, x1 in self.axis_breaks() if x1 >= 0 and x0 <= width]
+        paint_axis(p, width, axis_y, shown, minor_xs, breaks, ink, grid)
         p.setFont(self.font())
-
-    def _elided_label(self, fm: QFontMetricsF, text: str, most: float = LABEL_MAX_W) -> tuple[str, float]:
-        """A title cut to ``most`` pixels, and the label's width (measuring text is the slow part
-        of painting, and the same titles are painted on every repaint)."""
-        key = (self.font().key(), text, most)
-        found = self._label_cache.get(key)
-        if found is None:
-            if len(self._label_cache) > 20_000:
-                self._label_cache.clear()
-            label = fm.elidedText(text, Qt.TextElideMode.ElideRight, most)
-            found = self._label_cache[key] = (label, fm.horizontalAdvance(label) + 8)
-        return found
 
     def label_rects(self) -> dict[int, QRectF]:
         """Rowid to the viewport rectangle of its label, for every label the strip shows now."""
@@ -547,145 +422,15 @@ class TimelineView(QGraphicsView):
         """Rowid to the text of its label, for every label the strip shows now."""
         return {self._marks.rowids[i]: text for i, _, text, _ in self._label_layout()}
 
-    def _label_layout(self) -> list[_Label]:
+    def _label_layout(self) -> list[Label]:
         """The labels for the view as it is, worked out once per view: painting, hovering and
         clicking all ask for them, and finding room for every label takes a few layouts."""
         t, size = self.viewportTransform(), self.viewport().size()
         key = (size.width(), size.height(), t.m11(), t.dx(), self._selected, self.font().key(), self._text_version)
         if self._labels is None or self._labels[0] != key:
-            self._labels = (key, self._lay_out_labels())
+            self._texts.use_font(self.font())
+            self._labels = (key, lay_out_labels(self))
         return self._labels[1]
-
-    def _lay_out_labels(self) -> list[_Label]:
-        """Every entry in view labelled while there are few, else the key events where they fit."""
-        if not self._order:
-            return []
-        width = self.viewport().width()
-        first, last = self._day_at(0), self._day_at(width)
-        in_view = bisect_right(self._starts, last) - bisect_left(self._ends, first)
-        if in_view > LABEL_ALL:
-            return self._key_labels()
-        fm, label_h, rows = QFontMetricsF(self.font()), self._rows()[3], self._label_rows()
-        shown: list[int] = []
-        for j in range(bisect_right(self._starts, last) - 1, -1, -1):  # latest first: few to look at
-            if self._marks.end[i := self._order[j]] >= first:
-                shown.append(i)
-                if len(shown) == in_view:
-                    break
-        shown.sort(key=lambda i: sum(self._extent(i)))  # labels are placed in the order of their anchors
-        chosen = self._index.get(self._selected) if self._selected is not None else None
-        texts: list[list[tuple[str, float]]] = []
-        wants: list[Want] = []
-        for i in shown:
-            x0, x1 = self._extent(i)
-            options = self._label_options(fm, i)
-            texts.append(options)
-            wants.append(Want((max(x0, 0) + min(x1, width)) / 2, tuple(w for _, w in options)))
-        key = [bool(self._marks.key[i]) for i in shown]
-        placed = place_labels(wants, rows, width, shown.index(chosen) if chosen in shown else None, key)
-        return [
-            (i, QRectF(p.left, 3 + p.row * label_h, p.width, label_h - 2), texts[k][p.choice][0], want.anchor)
-            for k, (i, p, want) in enumerate(zip(shown, placed, wants, strict=True))
-            if p is not None
-        ]
-
-    def _label_options(self, fm: QFontMetricsF, i: int) -> list[tuple[str, float]]:
-        """An entry's labels, longest first: its title, the title cut short, its date, its number."""
-        title = self._title(i)
-        options = [self._elided_label(fm, title, LABEL_MAX_W)] if title else []
-        for cut in LABEL_CUTS if title else ():
-            label = self._elided_label(fm, title, cut)
-            if label[1] < options[-1][1] - 8 and len(label[0].rstrip("…").strip()) >= LEAST_WORD:
-                options.append(label)
-        for short in (self._short_date(i), str(self._rank[i] + 1)):
-            label = self._elided_label(fm, short)
-            if not options or label[1] < options[-1][1]:
-                options.append(label)
-        return options
-
-    def _short_date(self, i: int) -> str:
-        """The entry's date in few letters: "Jun 12" for a day or a time, "May 2026", "2025"."""
-        s, e = self._marks.start[i], self._marks.end[i]
-        day = dt.date.fromordinal(int(s))
-        month = MONTHS[day.month - 1][:3]
-        if e - s <= 1:
-            return f"{month} {day.day}"
-        return str(day.year) if (day.month, day.day) == (1, 1) and e - s >= 365 else f"{month} {day.year}"
-
-    def _key_labels(self) -> list[_Label]:
-        """Titles of key events, left to right, wherever one fits without overlap.
-
-        The selected entry's label goes first so it always shows. Skipping with bisect past
-        where no label can start keeps the work proportional to the labels drawn.
-        """
-        fm, width, label_h = QFontMetricsF(self.font()), self.viewport().width(), self._rows()[3]
-        n_rows = self._label_rows()
-        first, last = self._day_at(-8), self._day_at(width + 8)
-        chosen = self._index.get(self._selected) if self._selected is not None else None
-        rows: list[list[tuple[float, float]]] = [[] for _ in range(n_rows)]  # labels placed
-        rights = [-math.inf] * n_rows  # the right end of each row's rightmost label
-        out: list[_Label] = []
-
-        def free(row: int, x0: float, x1: float) -> bool:
-            # The labels that could overlap are the latest placed: look at those first.
-            return all(x1 + 6 < left or x0 > right + 6 for left, right in reversed(rows[row]))
-
-        def place(i: int, label: str, w: float, selected: bool = False) -> bool:
-            x0, x1 = self._extent(i)
-            anchor = round(min(max(x0 if x1 > x0 else x1, 2.0), width - 2.0)) + 0.5
-            left = max(min(anchor - 0.5, width - w - 2), 2.0)
-            row = 0 if selected else next((r for r in range(n_rows) if free(r, left, left + w)), None)
-            if row is None or len(label) < 4:
-                return False
-            rows[row].append((left, left + w))
-            rights[row] = max(rights[row], left + w)
-            out.append((i, QRectF(left, 3 + row * label_h, w, label_h - 2), label, anchor))
-            return True
-
-        if chosen is not None and self._extent(chosen)[1] >= 0 and self._extent(chosen)[0] <= width:
-            place(chosen, *self._elided_label(fm, self._title(chosen) or self._date_text(chosen)), selected=True)
-        # Near the right edge labels are pushed left to stay in view, so they all start at
-        # ``width - w - 2``: once one of width w has no room there, no wider one has either.
-        no_room_from = math.inf
-        keys = self._keys
-        j = bisect_right(keys.reach, first)
-        while j < len(keys.idx) and keys.start[j] <= last:
-            i, x = keys.idx[j], max(self._x_of(keys.start[j]), 2.0)
-            if i != chosen and any(free(row, x, x) for row in range(n_rows)):  # else skip measuring
-                label, w = self._elided_label(fm, self._marks.titles.get(self._marks.rowids[i], ""))
-                pushed = x > width - w - 2.5
-                if not (pushed and w >= no_room_from) and not place(i, label, w) and pushed:
-                    no_room_from = w
-            edge = min(rights)
-            j = max(j + 1, bisect_right(keys.start, self._day_at(edge + 6), j + 1))
-        return out
-
-    def _paint_labels(self, p: QPainter, crowded: bool) -> None:
-        """Leaders first, then the labels over them: key events' in the accent colour, the
-        selected entry's filled, the rest in greys."""
-        pal = self.palette()
-        text, base, accent = pal.color(Role.Text), pal.color(Role.Base), pal.color(Role.Accent)
-        labels = self._label_layout()
-        chosen = self._index.get(self._selected) if self._selected is not None else None
-
-        def ink(i: int) -> QColor:
-            if i == chosen:
-                return pal.color(Role.Highlight)
-            return accent if self._marks.key[i] else _mix(text, base, 0.4)
-
-        for i, rect, _, anchor in labels:
-            x = round(anchor) + 0.5
-            p.setPen(_pen(ink(i), 1))
-            p.drawLine(QPointF(x, rect.bottom()), QPointF(x, self._marker_y(i, crowded)))
-        for i, rect, label, _ in labels:
-            p.setPen(_pen(ink(i), 1))
-            p.setBrush(ink(i) if i == chosen else base)
-            p.drawRoundedRect(rect, 3, 3)
-            if i == chosen:
-                p.setPen(pal.color(Role.HighlightedText))
-            else:
-                p.setPen(text if self._marks.key[i] else _mix(text, base, 0.75))
-            p.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, label)
 
     # ----- input ---------------------------------------------------------------------------
     def _at(self, x: float, y: float) -> int | None:
@@ -753,7 +498,7 @@ class TimelineView(QGraphicsView):
             if i is None:
                 QToolTip.hideText()
             else:
-                title, when = self._title(i, full=True), self._date_text(i)
+                title, when = self._texts.title(i, full=True), self._texts.date_text(i)
                 QToolTip.showText(event.globalPos(), f"{title}\n{when}" if title else when, self.viewport())
             return True
         return super().viewportEvent(event)
@@ -773,23 +518,5 @@ class TimelineView(QGraphicsView):
         self.entry_activated.emit(self._selected)
 
 
-def _paint_break(p: QPainter, x0: float, x1: float, axis_y: float, ink: QColor, edge: QColor) -> None:
-    """A break: the strip torn top to bottom along two zigzags, and a double slash on the axis."""
-    for x in (x0 + BREAK_INSET, x1 - BREAK_INSET):
-        zigzag = [QPointF(x + (1.5 if k % 2 else -1.5), y) for k, y in enumerate(range(3, round(axis_y) - 5, 4))]
-        p.setPen(_pen(edge, 1))
-        p.drawPolyline(QPolygonF(zigzag))
-        p.setPen(_pen(ink, 1.2))
-        p.drawLine(QPointF(x - 2.5, axis_y + 5), QPointF(x + 2.5, axis_y - 4))
-
-
-def _mix(a: QColor, b: QColor, amount: float) -> QColor:
-    """``amount`` of a over b, so tints follow light and dark palettes."""
-    pairs = zip((a.redF(), a.greenF(), a.blueF()), (b.redF(), b.greenF(), b.blueF()), strict=True)
-    return QColor.fromRgbF(*(x * amount + y * (1 - amount) for x, y in pairs))
-
-
-def _pen(colour: QColor, width: float) -> QPen:
-    pen = QPen(colour, width)
-    pen.setCosmetic(True)
-    return pen
+def _shapes_of(view: TimelineView, tracks: Walks, bar_h: float, r: float, least: float) -> Shapes:
+    return shapes(tracks, view._x_of, view._marks.start, view._marks.end, bar_h, r, least)

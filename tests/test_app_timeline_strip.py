@@ -259,3 +259,29 @@ def test_the_empty_months_are_cut_out_and_drawn_as_a_break(qtbot, page):
     assert z1 - z0 == pytest.approx(b1 - b0)
     strip.zoom_to_fit()
     assert strip.axis_breaks()[0][2:] == pytest.approx((b0, b1))
+
+
+def inks(button: QToolButton) -> set[tuple[int, int, int]]:
+    """The opaque colours of a button's icon as drawn."""
+    image = button.icon().pixmap(16, 16).toImage()
+    pixels = (image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height()))
+    return {c.getRgb()[:3] for c in pixels if c.alpha() == 255}
+
+
+def test_zoom_icons_follow_a_palette_change_and_a_hairline_sets_them_apart(qtbot, page):
+    strip = page.timeline
+    bar = strip.zoom_bar
+    buttons = [bar.zoom_in_button, bar.zoom_out_button, bar.fit_button]
+    dark = strip.palette()
+    for role, colour in ((QPalette.ColorRole.ButtonText, "#f2f2f2"), (QPalette.ColorRole.Button, "#202020")):
+        dark.setColor(role, colour)
+    dark.setColor(QPalette.ColorRole.Window, "#202020")
+    dark.setColor(QPalette.ColorRole.Mid, "#5a5a5a")
+    assert all((0xF2, 0xF2, 0xF2) not in inks(b) for b in buttons)
+    strip.setPalette(dark)  # as a switch to dark mode does
+    assert all((0xF2, 0xF2, 0xF2) in inks(b) for b in buttons), "icons still drawn in the old colour"
+    # The column's left edge is a line in the palette's Mid colour, top to bottom.
+    image = bar.grab().toImage()
+    assert all(image.pixelColor(0, y).name() == "#5a5a5a" for y in range(0, image.height(), 7))
+    assert image.pixelColor(1, image.height() - 2).name() != "#5a5a5a"
+    assert bar.geometry().left() >= strip.viewport().geometry().right()

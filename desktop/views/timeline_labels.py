@@ -61,8 +61,10 @@ def place_labels(
         return _squeeze_in(wants, placed, rows, width)
     while lo < hi:
         mid = (lo + hi + 1) // 2
-        trial, failed = _greedy(wants, _caps(wants, limits[mid], first), rows, width, first)
-        if failed is None:
+        caps = _caps(wants, limits[mid], first)
+        trial, failed = _greedy(wants, caps, rows, width, first)
+        # Every entry at the limit, none pushed to a shorter label by those before it.
+        if failed is None and all(t.choice == c for t, c in zip(trial, caps, strict=True)):  # type: ignore[union-attr]
             lo, placed = mid, trial
         else:
             hi = mid - 1

@@ -1,14 +1,20 @@
-"""The timeline strip's geometry, free of Qt: entries in lanes, and the axis's ticks and labels."""
+"""The timeline strip's geometry, free of Qt: entries in lanes, and the axis's ticks and labels.
+
+Ticks fall on calendar boundaries (whole years, quarters, months, Mondays, days, hours) at
+the finest step whose labels all fit between their ticks, in each piece of time the axis
+shows (``timeline_axis`` cuts long empty stretches out; no tick falls in a break).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 import math
 import operator
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -27,7 +33,8 @@ STEPS: tuple[tuple[str, int, tuple[str, int] | None], ...] = (
     ("year", 1000, ("year", 100)),
 )  # fmt: skip
 UNIT_DAYS = {"hour": 1 / 24, "day": 1.0, "month": 30.44, "year": 365.25}
-SAMPLE_LABEL = {"hour": "12 p.m.", "day": "Sep 30", "month": "Sep 2026", "year": "2026"}
+SHORTEST_DAYS = {"hour": 1 / 24, "day": 1.0, "month": 28.0, "year": 365.0}  # a step's shortest length
+TICK_LABEL_GAP = 10.0  # least room between one tick's label and the next tick
 
 
 class Track:
@@ -94,13 +101,60 @@ def ticks(unit: str, count: int, first: float, last: float) -> Iterator[float]:
         month += months
 
 
-def tick_label(unit: str, day: float) -> str:
+def tick_label(unit: str, day: float, before: float | None = None) -> str:
+    """A tick's label, naming the larger units only where they change since the tick ``before``
+    (None: the first tick in view or after a break, which names the year too): "Jan 2026",
+    "Apr", ...; "Jun 1, 2026", "8", "Jul 6"."""
     d = dt.date.fromordinal(int(day))
+    p = dt.date.fromordinal(int(before)) if before is not None else None
+    month = MONTHS[d.month - 1][:3]
     if unit == "year":
         return str(d.year)
     if unit == "month":
-        return f"{MONTHS[d.month - 1][:3]} {d.year}"
+        return f"{month} {d.year}" if p is None or p.year != d.year else month
     hour = round((day - int(day)) * 24)
     if unit == "hour" and hour:
-        return f"{hour % 12 or 12} {'a.m.' if hour < 12 else 'p.m.'}"
-    return f"{MONTHS[d.month - 1][:3]} {d.day}"
+        text = f"{hour % 12 or 12} {'a.m.' if hour < 12 else 'p.m.'}"
+        return f"{month} {d.day}, {d.year}, {text}" if p is None else text
+    if p is None or p.year != d.year:
+        return f"{month} {d.day}, {d.year}"
+    return f"{month} {d.day}" if p.month != d.month else str(d.day)
+
+
+def axis_ticks(
+    pieces: list[tuple[float, float]],
+    x_of: Callable[[float], float],
+    measure: Callable[[str], float],
+    width: float,
+    scale: float,
+    walls: list[float],
+) -> tuple[tuple[str, int, tuple[str, int] | None], list[tuple[float, float, str]]]:
+    """The finest step whose labels each fit before the next tick, and its ticks in view as
+    (day, x, label), over ``pieces`` of time drawn at ``scale`` pixels per day.
+
+    Ticks stay inside their piece (a break has none), the first label of each piece names the
+    year, and a label that would run into a wall (a break, the right edge) is left empty.
+    """
+    total = sum(last - first for first, last in pieces)
+    walls = sorted([*walls, width])
+    for step in STEPS:
+        unit, count, _ = step
+        if total / (UNIT_DAYS[unit] * count) > width / 12:
+            continue  # ticks closer than the narrowest label: not worth measuring
+        found: list[tuple[float, float, str, float]] = []
+        apart = True
+        for first, last in pieces:
+            days = [d for d in ticks(unit, count, first, last) if d >= first and x_of(d) >= 0]
+            labels = [tick_label(unit, d, days[k - 1] if k else None) for k, d in enumerate(days)]
+            piece = [(d, x_of(d), label, measure(label)) for d, label in zip(days, labels, strict=True)]
+            apart = apart and all(b[1] - a[1] >= a[3] + TICK_LABEL_GAP for a, b in itertools.pairwise(piece))
+            found += piece
+        # With one tick or none in view, the step's shortest length must hold its widest label.
+        room = SHORTEST_DAYS[unit] * count * scale
+        if apart and (len(found) > 1 or room >= max((w for *_, w in found), default=0) + TICK_LABEL_GAP):
+            shown = []
+            for day, x, label, w in found:
+                wall = walls[bisect_right(walls, x)] if x < walls[-1] else x
+                shown.append((day, x, label if x + 3 + w <= wall - 2 else ""))
+            return step, shown
+    return STEPS[-1], []

@@ -6,38 +6,45 @@ column at a time, so its cost follows the width of the view, not the number of e
 many more entries are in view than the lanes can show apart, the lanes give way to a
 histogram of how many entries are under way at each date, with key events and the selection
 still drawn on top. Everything is drawn in viewport pixels, so text and pens never stretch.
+
+While few entries are in view every one of them is labelled (``timeline_strip_labels``);
+with more, only key events are, where they fit. The axis is linear in time within segments,
+with long empty stretches cut out as breaks (``timeline_axis``); drawing is in
+``timeline_paint``, what labels say in ``timeline_text``. Zoom In, Zoom Out and Fit sit
+beside the strip (``timeline_zoom``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QFont,
     QFontMetricsF,
     QHelpEvent,
     QKeyEvent,
     QMouseEvent,
     QPainter,
     QPalette,
-    QPen,
     QPixmap,
-    QPolygonF,
     QResizeEvent,
     QTransform,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QSizePolicy, QToolTip, QWidget
 
-from db.dates import PartialDate
-
 from ..session import TimelineMarks
-from .timeline_layout import SAMPLE_LABEL, STEPS, UNIT_DAYS, Track, lane_depth, pack_lanes, tick_label, ticks
+from .timeline_axis import TimeAxis
+from .timeline_layout import UNIT_DAYS, Track, axis_ticks, lane_depth, pack_lanes, ticks
+from .timeline_paint import Shapes, Walks, draw, mix, paint_axis, paint_histogram, pen, shapes
+from .timeline_strip_labels import Label, lay_out_labels, paint_labels
+from .timeline_text import EntryTexts
+from .timeline_zoom import ZoomBar
 
 MAX_LANES = 8  # entries overlapping more than this share lanes (overdrawn)
 MAX_PX_PER_DAY = 2400.0  # zoom limit: about an hour per 100 px
@@ -45,12 +52,9 @@ MAX_SCENE_PX = 2.0e9  # scroll bars hold ints; keep the zoomed width below that
 CROWDED = 1 / 8  # entries in view per lane pixel above which a histogram replaces the lanes
 HIT_SLOP = 4.0
 POINT_PAD = 1 / 288  # five minutes: the least room a point takes in its lane
-AXIS_H, LABEL_ROWS, LABEL_MAX_W = 22, 2, 200.0
+AXIS_H = 22
+MAX_LABEL_ROWS = 4
 Role = QPalette.ColorRole
-
-# Shapes to draw: rectangles of lone spans, crowded spans and days; points; the points' radius.
-_Shapes = tuple[list[QRectF], list[QRectF], list[QRectF], list[QPointF], float]
-_Walks = list[tuple[Iterator[int], float]]  # entries to draw, each group on one y
 
 
 class TimelineView(QGraphicsView):
@@ -69,13 +73,16 @@ class TimelineView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setMinimumHeight(140)
-        self._title_lookup: Callable[[int], str] | None = None
-        self._titles: dict[int, str] = {}  # titles looked up so far (the lookup may read the database)
-        self._label_cache: dict[tuple[str, str], tuple[str, float]] = {}
+        self.zoom_bar = ZoomBar(self, self.zoom_in, self.zoom_out, self.zoom_to_fit)
+        self.setViewportMargins(0, 0, self.zoom_bar.sizeHint().width(), 0)
+        self._texts = EntryTexts()
         # The axis and the entries' marks, drawn once per view (size, zoom, scroll, marks) and
         # reused while only the labels, key events or selection change (an edit, a click).
-        self._base: tuple[tuple[object, ...], QPixmap, _Shapes] | None = None
+        self._base: tuple[tuple[object, ...], QPixmap, Shapes] | None = None
         self._selected: int | None = None
+        # The labels as last laid out, with what they depend on; titles bump the version.
+        self._labels: tuple[tuple[object, ...], list[Label]] | None = None
+        self._text_version = 0
         self._fitted = True
         self._marks: TimelineMarks  # set_marks sets it (and everything drawn from it)
         self.set_marks(TimelineMarks(array("q"), array("d"), array("d"), array("b"), {}))
@@ -95,10 +102,14 @@ class TimelineView(QGraphicsView):
             kept = (self.scale_x(), self._day_at(self.viewport().width() / 2))
         self._marks, n, start, end = marks, len(marks), marks.start, marks.end
         self._base = None
+        self._text_version += 1
         self._index = {rowid: i for i, rowid in enumerate(marks.rowids)}
-        self._titles = {}
         # Date order is start order except for zoned times (ordered by instant): sort to be sure.
         self._order = sorted(range(n), key=start.__getitem__)
+        self._rank = array("q", bytes(8 * n))  # each entry's place in date order, its number
+        for place, i in enumerate(self._order):
+            self._rank[i] = place
+        self._texts.reset(marks, self._rank)
         self._starts, self._ends = array("d", (start[i] for i in self._order)), array("d", sorted(end))
         first = self._starts[0] if n else float(dt.date.today().toordinal())
         last = self._ends[-1] if n else first + 1
@@ -125,32 +136,30 @@ class TimelineView(QGraphicsView):
                 self._tracks[2 + short][lane].add(i, s, e)
                 self._key_rows[short].add(i, s, e)
                 self._keys.add(i, s, e)
-        self._origin = math.floor(first)  # scene x counts days from here, so scroll values stay small
-        margin = max((last - first) * 0.02, 0.5)
-        self.scene().setSceneRect(first - margin - self._origin, 0, last - first + 2 * margin, 1)
+        # Long empty stretches cut out; more room after the last entry than before the first,
+        # since the latest entries are most often crowded together and their labels hang right.
+        ends = array("d", (end[i] for i in self._order))
+        self._axis = TimeAxis.for_entries(self._starts, ends) if n else TimeAxis([(first - 0.5, last + 0.5)])
         if self._selected not in self._index:
             self._selected = None
         self.zoom_to_fit()
         if kept is not None:
             scale, middle = kept
             least, most = self.zoom_limits()
-            self.setTransform(QTransform.fromScale(min(max(scale, least), most), 1))
-            self._fitted = False
+            self._set_scale(min(max(scale, least), most))
             bar = self.horizontalScrollBar()
             bar.setValue(bar.value() + round(self._x_of(middle) - self.viewport().width() / 2))
 
     def set_title(self, rowid: int, title: str) -> None:
         """Show a changed title (after an edit) without rebuilding the strip."""
-        shown = rowid in self._marks.titles or rowid == self._selected
-        if rowid in self._marks.titles:
-            self._marks.titles[rowid] = title
-        self._titles.pop(rowid, None)
-        if shown:  # only key events and the selected entry show their title
-            self.viewport().update()
+        self._texts.set_title(rowid, title)
+        self._text_version += 1
+        self.viewport().update()  # while few entries are in view, any of them may show its title
 
     def set_title_lookup(self, fn: Callable[[int], str] | None) -> None:
         """Give a function from rowid to title, for tooltips and the selected entry's label."""
-        self._title_lookup, self._titles = fn, {}
+        self._texts.set_lookup(fn)
+        self._text_version += 1
         self.viewport().update()
 
     def set_selected(self, rowid: int | None) -> None:
@@ -171,9 +180,9 @@ class TimelineView(QGraphicsView):
 
     def zoom_limits(self) -> tuple[float, float]:
         """Smallest (the whole span fits) and largest horizontal scale, in pixels per day."""
-        width = self.scene().sceneRect().width()
-        most = min(MAX_PX_PER_DAY, MAX_SCENE_PX / width)
-        return min(max(self.viewport().width() - 2, 10) / width, most), most
+        axis = self._axis
+        most = min(MAX_PX_PER_DAY, (MAX_SCENE_PX - axis.width(0)) / axis.days)
+        return min(max(axis.fit(self.viewport().width() - 2), 10 / axis.days), most), most
 
     def zoom_in(self) -> None:
         """Zoom in about the selected entry if it is in view, else the middle."""
@@ -185,17 +194,26 @@ class TimelineView(QGraphicsView):
 
     def zoom_to_fit(self) -> None:
         """Show the whole span of entries."""
-        self.setTransform(QTransform.fromScale(self.zoom_limits()[0], 1))
-        self._fitted = True
+        self._set_scale(self.zoom_limits()[0])
         self.viewport().update()
+
+    def visible_span(self) -> tuple[float, float]:
+        """First and last day (ordinals, fractions for times of day) the view shows."""
+        return self._day_at(0), self._day_at(self.viewport().width())
+
+    def _set_scale(self, scale: float) -> None:
+        least, most = self.zoom_limits()
+        # Scene x is the axis's pixels over the scale: the breaks' fixed pixels change its width.
+        self.scene().setSceneRect(0, 0, self._axis.width(scale) / scale, 1)
+        self.setTransform(QTransform.fromScale(scale, 1))
+        self._fitted = scale <= least * 1.0001  # a fitted view refits when resized
+        self.zoom_bar.set_enabled(scale < most * 0.9999, not self._fitted)
 
     def _zoom(self, factor: float, anchor: float) -> None:
         """Scale by ``factor`` keeping the day under viewport x ``anchor`` in place."""
         least, most = self.zoom_limits()
         day = self._day_at(anchor)
-        scale = min(max(self.scale_x() * factor, least), most)
-        self.setTransform(QTransform.fromScale(scale, 1))
-        self._fitted = scale <= least * 1.0001  # a fitted view refits when resized
+        self._set_scale(min(max(self.scale_x() * factor, least), most))
         bar = self.horizontalScrollBar()
         bar.setValue(bar.value() + round(self._x_of(day) - anchor))
         self.viewport().update()
@@ -207,11 +225,11 @@ class TimelineView(QGraphicsView):
     # ----- geometry ------------------------------------------------------------------------
     def _x_of(self, day: float) -> float:
         t = self.viewportTransform()
-        return (day - self._origin) * t.m11() + t.dx()
+        return self._axis.x(day, t.m11()) + t.dx()
 
     def _day_at(self, x: float) -> float:
         t = self.viewportTransform()
-        return self._origin + (x - t.dx()) / t.m11()
+        return self._axis.day(x - t.dx(), t.m11())
 
     def _extent(self, i: int) -> tuple[float, float]:
         """Left and right viewport x of entry i's span (a point has both the same)."""
@@ -221,8 +239,13 @@ class TimelineView(QGraphicsView):
         """Axis y, top of the marks, lane pitch and label row height, for the viewport height."""
         axis_y = self.viewport().height() - AXIS_H
         label_h = QFontMetricsF(self.font()).height() + 4
-        top = 3 + LABEL_ROWS * label_h + 6
+        top = 3 + self._label_rows() * label_h + 6
         return axis_y, top, min(16.0, max(4.0, (axis_y - 4 - top) / self._lane_count)), label_h
+
+    def _label_rows(self) -> int:
+        """As many label rows as leave the lanes about 8 pixels each (two rows at least)."""
+        room = self.viewport().height() - AXIS_H - 4 - 9 - 8 * self._lane_count
+        return min(max(int(room // (QFontMetricsF(self.font()).height() + 4)), 2), MAX_LABEL_ROWS)
 
     def _crowded(self) -> bool:
         """Whether the entries in view are too many to show apart in lanes."""
@@ -243,10 +266,11 @@ class TimelineView(QGraphicsView):
         return QPoint(round(sum(self._extent(i)) / 2), round(self._marker_y(i, self._crowded())))
 
     def _hit(self, x: float, y: float) -> int | None:
-        """Index of the entry whose marker is within HIT_SLOP of (x, y); the narrowest wins a tie."""
+        """Index of the entry whose marker is within HIT_SLOP of (x, y); the nearest lane, then the
+        narrowest, wins a tie."""
         crowded, (_, top, pitch, _) = self._crowded(), self._rows()
         near, far = self._day_at(x - HIT_SLOP - 6), self._day_at(x + HIT_SLOP + 6)
-        best: tuple[float, float, int] | None = None
+        best: tuple[float, float, float, int] | None = None
         for track in self._key_rows if crowded else self._tracks[0] + self._tracks[1]:
             lo = bisect_right(track.reach, near)
             for j in range(lo, min(lo + 256, len(track.idx))):  # in a busy pixel any entry will do
@@ -255,13 +279,15 @@ class TimelineView(QGraphicsView):
                     break  # (a track's entries share one y)
                 x0, x1 = self._extent(i)
                 off = max(abs(x - (x0 + x1) / 2) - max((x1 - x0) / 2, 1.5 if x1 > x0 else 4.0), 0.0)
-                if off <= HIT_SLOP and (best is None or (off, x1 - x0) < best[:2]):
-                    best = (off, x1 - x0, i)
+                # Nearest wins, then the nearer lane (lanes are close when the labels take room).
+                hit = (off, round(abs(y - self._marker_y(i, crowded))), x1 - x0, i)
+                if off <= HIT_SLOP and (best is None or hit[:3] < best[:3]):
+                    best = hit
         if best is None and crowded and y > top + 12:  # on the histogram: an entry starting there
             j = bisect_left(self._starts, self._day_at(x - HIT_SLOP))
             if j < len(self._order) and self._x_of(self._starts[j]) <= x + HIT_SLOP:
                 return self._order[j]
-        return None if best is None else best[2]
+        return None if best is None else best[3]
 
     def _reveal(self, i: int) -> None:
         x0, x1 = self._extent(i)
@@ -271,31 +297,6 @@ class TimelineView(QGraphicsView):
             bar.setValue(bar.value() + round((x0 + x1 - width) / 2))
 
     # ----- text ----------------------------------------------------------------------------
-    def _title(self, i: int) -> str:
-        rowid = self._marks.rowids[i]
-        if rowid in self._marks.titles:
-            return self._marks.titles[rowid]
-        if rowid not in self._titles:
-            self._titles[rowid] = self._title_lookup(rowid) if self._title_lookup else ""
-        return self._titles[rowid]
-
-    def _date_text(self, i: int) -> str:
-        """The entry's date as people read it, rebuilt from its span (a time loses its zone)."""
-        s, e = self._marks.start[i], self._marks.end[i]
-        day = dt.date.fromordinal(int(s))
-        if s == e:
-            minute = min(round((s - int(s)) * 1440), 1439)
-            return PartialDate(day.year, day.month, day.day, minute // 60, minute % 60).display()
-        last = dt.date.fromordinal(int(e) - 1)
-        if day == last:
-            return PartialDate.from_date(day).display()
-        if day.day == 1 and (last + dt.timedelta(days=1)).day == 1:
-            if (day.month, last.month, day.year) == (1, 12, last.year):
-                return str(day.year)
-            if (day.year, day.month) == (last.year, last.month):
-                return PartialDate(day.year, day.month).display()
-        return f"{PartialDate.from_date(day).display()} – {PartialDate.from_date(last).display()}"
-
     # ----- painting ------------------------------------------------------------------------
     def drawBackground(self, painter: QPainter, rect: QRectF | QRect) -> None:
         # Draw in viewport pixels: undo the scene scale, keep whatever maps the viewport to the device.
@@ -334,197 +335,111 @@ class TimelineView(QGraphicsView):
         p.setFont(self.font())
         keys = self._base[2]
         selected = self._index.get(self._selected) if self._selected is not None else None
-        self._paint_labels(p, crowded)
+        paint_labels(self, p, self._label_layout(), crowded)
         # Key events over the rest, taller, in the accent colour; then the selection over all.
-        self._draw(p, keys, accent, _mix(accent, base, 0.45))
+        draw(p, keys, accent, mix(accent, base, 0.45))
         if selected is not None:
             x, y = round(sum(self._extent(selected)) / 2) + 0.5, self._marker_y(selected, crowded)
             highlight = pal.color(Role.Highlight)
-            p.setPen(_pen(_mix(highlight, base, 0.5), 1))
+            p.setPen(pen(mix(highlight, base, 0.5), 1))
             p.drawLine(QPointF(x, y), QPointF(x, axis_y))
-            shapes = self._shapes([(iter((selected,)), y)], key_h + 2, 7.0, 7)
-            self._draw(p, shapes, highlight, highlight, _pen(text, 1.5))
+            shapes = _shapes_of(self, [(iter((selected,)), y)], key_h + 2, 7.0, 7)
+            draw(p, shapes, highlight, highlight, pen(text, 1.5))
 
-    def _paint_base(self, p: QPainter, width: int, crowded: bool, bar_h: float, key_h: float) -> _Shapes:
+    def _paint_base(self, p: QPainter, width: int, crowded: bool, bar_h: float, key_h: float) -> Shapes:
         """The axis and every entry's mark but the key events'; returns the key events' shapes."""
         pal = self.palette()
         text, base = pal.color(Role.Text), pal.color(Role.Base)
         axis_y, top, pitch, _ = self._rows()
-        self._paint_axis(p, width, axis_y, _mix(text, base, 0.55), _mix(text, base, 0.1))
+        self._paint_axis(p, width, axis_y, mix(text, base, 0.55), mix(text, base, 0.1))
         first, last, per_px = self._day_at(-8), self._day_at(width + 8), 1 / self.scale_x()
         lanes = [axis_y - 4 - (lane + 0.5) * pitch for lane in range(MAX_LANES)]
 
-        def walks(kinds: list[list[Track]]) -> _Walks:
+        def walks(kinds: list[list[Track]]) -> Walks:
             return [(t.walk(first, last, per_px), y) for ts in kinds for t, y in zip(ts, lanes, strict=True)]
 
         if crowded:
-            self._paint_histogram(p, width, top + 12, axis_y - 1, _mix(text, base, 0.35))
-            return self._shapes([(t.walk(first, last, per_px), top + 5) for t in self._key_rows], key_h, 0, 3)
-        plain = self._shapes(walks(self._tracks[:2]), bar_h, min(bar_h / 2 + 1.5, 4.5), 3)
-        self._draw(p, plain, _mix(text, base, 0.5), _mix(text, base, 0.2))
-        return self._shapes(walks(self._tracks[2:]), key_h, 6.0, 4)
+            counts = [
+                bisect_right(self._starts, self._day_at(x + 3)) - bisect_left(self._ends, self._day_at(x))
+                for x in range(0, width, 3)
+            ]
+            paint_histogram(p, counts, top + 12, axis_y - 1, mix(text, base, 0.35))
+            return _shapes_of(self, [(t.walk(first, last, per_px), top + 5) for t in self._key_rows], key_h, 0, 3)
+        plain = _shapes_of(self, walks(self._tracks[:2]), bar_h, min(bar_h / 2 + 1.5, 4.5), 3)
+        draw(p, plain, mix(text, base, 0.5), mix(text, base, 0.2))
+        return _shapes_of(self, walks(self._tracks[2:]), key_h, 6.0, 4)
 
-    def _shapes(self, tracks: _Walks, bar_h: float, r: float, least: float) -> _Shapes:
-        """Rectangles and diamond centres (of radius r; 0 draws points as ticks) for entries.
-
-        Marks that touch in one track merge into one rectangle, so a busy lane costs a
-        rectangle per run, not per entry; no mark is narrower than ``least`` pixels.
-        """
-        start, end, half = self._marks.start, self._marks.end, bar_h / 2
-        lone: list[QRectF] = []
-        crowd: list[QRectF] = []
-        days: list[QRectF] = []
-        points: list[QPointF] = []
-        for entries, y in tracks:
-            runs: list[list[float]] = []  # x0, x1, entries, is a span
-            for i in entries:
-                x0, x1 = self._x_of(start[i]), self._x_of(end[i])
-                if x0 == x1 and r:
-                    points.append(QPointF(x0, y))
-                    continue
-                if x1 - x0 < least:  # keep a day visible when zoomed far out
-                    x0, x1 = (x0 + x1 - least) / 2, (x0 + x1 + least) / 2
-                elif x1 - x0 > 5:  # a pixel of air between neighbouring days
-                    x1 -= 1
-                if runs and x0 <= runs[-1][1] + 0.5:
-                    runs[-1][1:3] = [max(runs[-1][1], x1), runs[-1][2] + 1]
-                else:
-                    runs.append([x0, x1, 1, end[i] - start[i] > 1.5])
-            for x0, x1, count, span in runs:
-                rect = QRectF(x0, y - half, x1 - x0, bar_h)
-                (days if not span else lone if count == 1 else crowd).append(rect)
-        return lone, crowd, days, points, r
-
-    def _draw(self, p: QPainter, shapes: _Shapes, fill: QColor, tint: QColor, edge: QPen | None = None) -> None:
-        """Spans light (a lone one outlined so its ends show), days solid, points as diamonds."""
-        lone, crowd, days, points, r = shapes
-        for rects, pen, brush in ((lone, _pen(fill, 1), tint), (crowd, None, tint), (days, None, fill)):
-            if rects:
-                p.setPen(edge or pen or Qt.PenStyle.NoPen)
-                p.setBrush(brush)
-                p.drawRects(rects)
-        if points and edge:
-            p.setBrush(fill)
-            p.drawPolygon(QPolygonF([points[0] + QPointF(dx, dy) for dx, dy in ((-r, 0), (0, -r), (r, 0), (0, r))]))
-        elif points:  # every diamond in one call: square points of a thick pen, turned 45 degrees
-            p.save()
-            p.rotate(45)
-            p.setPen(QPen(fill, r * math.sqrt(2), Qt.PenStyle.SolidLine, Qt.PenCapStyle.SquareCap))
-            c = math.sqrt(0.5)
-            p.drawPoints(QPolygonF([QPointF((q.x() + q.y()) * c, (q.y() - q.x()) * c) for q in points]))
-            p.restore()
-
-    def _paint_histogram(self, p: QPainter, width: int, top: float, bottom: float, ink: QColor) -> None:
-        """How many entries are under way in each 3-pixel column, as bars on a square-root scale."""
-        counts = [
-            bisect_right(self._starts, self._day_at(x + 3)) - bisect_left(self._ends, self._day_at(x))
-            for x in range(0, width, 3)
-        ]
-        unit = (bottom - top) / math.sqrt(max(max(counts), 1))
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(ink)
-        p.drawRects([QRectF(k * 3, bottom, 3, -max(math.sqrt(n) * unit, 1.5)) for k, n in enumerate(counts) if n])
-
-    def _paint_axis(self, p: QPainter, width: int, axis_y: float, ink: QColor, grid: QColor) -> None:
-        """Baseline, ticks and labels at the finest step whose labels fit, with faint grid lines."""
+    def _axis_font(self) -> QFont:
         font = self.font()
         font.setPointSizeF(font.pointSizeF() * 0.9)
-        p.setFont(font)
-        fm, scale = QFontMetricsF(font), self.scale_x()
-        fits = [s for s in STEPS if UNIT_DAYS[s[0]] * s[1] * scale >= fm.horizontalAdvance(SAMPLE_LABEL[s[0]]) + 14]
-        unit, count, minor = fits[0] if fits else STEPS[-1]
-        first, last = self._day_at(0), self._day_at(width)
-        tick_lines, grid_lines, right = [QLineF(0, axis_y + 0.5, width, axis_y + 0.5)], [], 0.0
-        if minor and UNIT_DAYS[minor[0]] * minor[1] * scale >= 5:
-            xs = (round(self._x_of(day)) + 0.5 for day in ticks(*minor, first, last))
-            tick_lines += [QLineF(x, axis_y, x, axis_y + 3) for x in xs]
-        p.setPen(ink)
-        for day in ticks(unit, count, first, last):
-            x = round(self._x_of(day)) + 0.5
-            grid_lines.append(QLineF(x, 3, x, axis_y))
-            tick_lines.append(QLineF(x, axis_y, x, axis_y + 6))
-            if x + 3 >= right:  # a label that would overlap the one before is left out
-                label = tick_label(unit, day)
-                p.drawText(QPointF(x + 3, axis_y + 3 + fm.ascent()), label)
-                right = x + 3 + fm.horizontalAdvance(label) + 8
-        for lines, colour in ((grid_lines, grid), (tick_lines, ink)):
-            if lines:
-                p.setPen(_pen(colour, 1))
-                p.drawLines(lines)
+        return font
+
+    def axis_segments(self) -> list[tuple[float, float, float, float]]:
+        """The stretches of time drawn linearly, as (first day, last day, left x, right x)."""
+        return [(g.first, g.last, self._x_of(g.first), self._x_of(g.last)) for g in self._axis.segments]
+
+    def axis_breaks(self) -> list[tuple[float, float, float, float]]:
+        """The empty stretches cut out of the axis, as (first day, last day, left x, right x)."""
+        return [(a, b, self._x_of(a), self._x_of(b)) for a, b in self._axis.breaks()]
+
+    def axis_ticks(self) -> list[tuple[float, float, str, QRectF]]:
+        """The labelled axis as drawn: (day, x, label, label rectangle) for each tick in view,
+        the label empty (and its rectangle null) where it would run into a break or past the edge."""
+        fm = QFontMetricsF(self._axis_font())
+        axis_y = self.viewport().height() - AXIS_H
+        _, shown = self._ticks(fm)
+
+        def rect(x: float, label: str) -> QRectF:
+            return QRectF(round(x) + 3.5, axis_y + 3, fm.horizontalAdvance(label), fm.height()) if label else QRectF()
+
+        return [(day, x, label, rect(x, label)) for day, x, label in shown]
+
+    def _ticks(
+        self, fm: QFontMetricsF
+    ) -> tuple[tuple[str, int, tuple[str, int] | None], list[tuple[float, float, str]]]:
+        width = self.viewport().width()
+        pieces = self._axis.pieces(self._day_at(0), self._day_at(width))
+        walls = [x0 for _, _, x0, _ in self.axis_breaks()]
+        return axis_ticks(pieces, self._x_of, fm.horizontalAdvance, width, self.scale_x(), walls)
+
+    def _paint_axis(self, p: QPainter, width: int, axis_y: float, ink: QColor, grid: QColor) -> None:
+        """The axis at the finest calendar step whose labels fit, broken where time is cut out."""
+        p.setFont(self._axis_font())
+        (_, _, minor), shown = self._ticks(QFontMetricsF(p.font()))
+        minor_xs: list[float] = []
+        if minor and UNIT_DAYS[minor[0]] * minor[1] * self.scale_x() >= 5:
+            for first, last in self._axis.pieces(self._day_at(0), self._day_at(width)):
+                minor_xs += map(self._x_of, ticks(*minor, first, last))
+        breaks = [(x0, x1) for _, _, x0, x1 in self.axis_breaks() if x1 >= 0 and x0 <= width]
+        paint_axis(p, width, axis_y, shown, minor_xs, breaks, ink, grid)
         p.setFont(self.font())
 
-    def _elided_label(self, fm: QFontMetricsF, text: str) -> tuple[str, float]:
-        """A title cut to the label width, and the label's width (measuring text is the slow part
-        of painting, and the same titles are painted on every repaint)."""
-        key = (self.font().key(), text)
-        found = self._label_cache.get(key)
-        if found is None:
-            if len(self._label_cache) > 20_000:
-                self._label_cache.clear()
-            label = fm.elidedText(text, Qt.TextElideMode.ElideRight, LABEL_MAX_W)
-            found = self._label_cache[key] = (label, fm.horizontalAdvance(label) + 8)
-        return found
+    def label_rects(self) -> dict[int, QRectF]:
+        """Rowid to the viewport rectangle of its label, for every label the strip shows now."""
+        return {self._marks.rowids[i]: rect for i, rect, _, _ in self._label_layout()}
 
-    def _paint_labels(self, p: QPainter, crowded: bool) -> None:
-        """Titles of key events above the marks, left to right, wherever one fits without overlap.
+    def label_texts(self) -> dict[int, str]:
+        """Rowid to the text of its label, for every label the strip shows now."""
+        return {self._marks.rowids[i]: text for i, _, text, _ in self._label_layout()}
 
-        The selected entry's label goes first so it always shows. Skipping with bisect past
-        where no label can start keeps the work proportional to the labels drawn.
-        """
-        pal, fm, width, label_h = (
-            self.palette(),
-            QFontMetricsF(self.font()),
-            self.viewport().width(),
-            self._rows()[3],
-        )
-        first, last = self._day_at(-8), self._day_at(width + 8)
-        chosen = self._index.get(self._selected) if self._selected is not None else None
-        rows: list[list[tuple[float, float]]] = [[] for _ in range(LABEL_ROWS)]  # labels placed
-        rights = [-math.inf] * LABEL_ROWS  # the right end of each row's rightmost label
-
-        def free(row: int, x0: float, x1: float) -> bool:
-            # The labels that could overlap are the latest placed: look at those first.
-            return all(x1 + 6 < left or x0 > right + 6 for left, right in reversed(rows[row]))
-
-        def place(i: int, label: str, w: float, selected: bool = False) -> bool:
-            x0, x1 = self._extent(i)
-            anchor = round(min(max(x0 if x1 > x0 else x1, 2.0), width - 2.0)) + 0.5
-            left = min(anchor - 0.5, width - w - 2)
-            row = 0 if selected else next((r for r in range(LABEL_ROWS) if free(r, left, left + w)), None)
-            if row is None or len(label) < 4:
-                return False
-            rows[row].append((left, left + w))
-            rights[row] = max(rights[row], left + w)
-            rect = QRectF(left, 3 + row * label_h, w, label_h - 2)
-            colour = pal.color(Role.Highlight if selected else Role.Accent)
-            p.setPen(_pen(colour, 1))
-            p.drawLine(QPointF(anchor, rect.bottom()), QPointF(anchor, self._marker_y(i, crowded)))
-            p.setBrush(colour if selected else pal.color(Role.Base))
-            p.drawRoundedRect(rect, 3, 3)
-            p.setPen(pal.color(Role.HighlightedText if selected else Role.Text))
-            p.drawText(rect.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignVCenter, label)
-            return True
-
-        if chosen is not None and self._extent(chosen)[1] >= 0 and self._extent(chosen)[0] <= width:
-            place(chosen, *self._elided_label(fm, self._title(chosen) or self._date_text(chosen)), selected=True)
-        # Near the right edge labels are pushed left to stay in view, so they all start at
-        # ``width - w - 2``: once one of width w has no room there, no wider one has either.
-        no_room_from = math.inf
-        keys = self._keys
-        j = bisect_right(keys.reach, first)
-        while j < len(keys.idx) and keys.start[j] <= last:
-            i, x = keys.idx[j], max(self._x_of(keys.start[j]), 2.0)
-            if i != chosen and any(free(row, x, x) for row in range(LABEL_ROWS)):  # else skip measuring
-                label, w = self._elided_label(fm, self._marks.titles.get(self._marks.rowids[i], ""))
-                pushed = x > width - w - 2.5
-                if not (pushed and w >= no_room_from) and not place(i, label, w) and pushed:
-                    no_room_from = w
-            edge = min(rights)
-            j = max(j + 1, bisect_right(keys.start, self._day_at(edge + 6), j + 1))
+    def _label_layout(self) -> list[Label]:
+        """The labels for the view as it is, worked out once per view: painting, hovering and
+        clicking all ask for them, and finding room for every label takes a few layouts."""
+        t, size = self.viewportTransform(), self.viewport().size()
+        key = (size.width(), size.height(), t.m11(), t.dx(), self._selected, self.font().key(), self._text_version)
+        if self._labels is None or self._labels[0] != key:
+            self._texts.use_font(self.font())
+            self._labels = (key, lay_out_labels(self))
+        return self._labels[1]
 
     # ----- input ---------------------------------------------------------------------------
+    def _at(self, x: float, y: float) -> int | None:
+        """Index of the entry whose label or marker is at (x, y)."""
+        labelled = next((i for i, rect, _, _ in self._label_layout() if rect.contains(x, y)), None)
+        return labelled if labelled is not None else self._hit(x, y)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        i = self._hit(event.position().x(), event.position().y())
+        i = self._at(event.position().x(), event.position().y())
         if event.button() == Qt.MouseButton.LeftButton and i is not None:
             self._activate(i, reveal=False)
             event.accept()
@@ -544,14 +459,23 @@ class TimelineView(QGraphicsView):
             self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - step)
         event.accept()
 
+    def _zoom_keys(self) -> dict[int, Callable[[], None]]:
+        """Keys that zoom, with Ctrl or without: +, =, - and 0."""
+        k = Qt.Key
+        zoom_in, zoom_out, fit = self.zoom_in, self.zoom_out, self.zoom_to_fit
+        return {k.Key_Plus: zoom_in, k.Key_Equal: zoom_in, k.Key_Minus: zoom_out, k.Key_0: fit}
+
+    def event(self, event: QEvent) -> bool:
+        # Ctrl++, Ctrl+- and Ctrl+0 zoom the strip while it has the focus, whatever the window binds them to.
+        overrides = event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+        if overrides and event.key() in self._zoom_keys():  # type: ignore[attr-defined]
+            event.accept()
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, n, k = event.key(), len(self._order), Qt.Key
-        zoom: dict[int, Callable[[], None]] = {
-            k.Key_Plus: self.zoom_in,
-            k.Key_Equal: self.zoom_in,
-            k.Key_Minus: self.zoom_out,
-            k.Key_0: self.zoom_to_fit,
-        }
+        zoom = self._zoom_keys()
         current = self._index.get(self._selected) if self._selected is not None else None
         if key in zoom:
             zoom[key]()
@@ -570,17 +494,19 @@ class TimelineView(QGraphicsView):
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            i = self._hit(event.pos().x(), event.pos().y())
+            i = self._at(event.pos().x(), event.pos().y())
             if i is None:
                 QToolTip.hideText()
             else:
-                title, when = self._title(i), self._date_text(i)
+                title, when = self._texts.title(i, full=True), self._texts.date_text(i)
                 QToolTip.showText(event.globalPos(), f"{title}\n{when}" if title else when, self.viewport())
             return True
         return super().viewportEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        area, width = self.contentsRect(), self.zoom_bar.sizeHint().width()
+        self.zoom_bar.setGeometry(area.right() + 1 - width, area.top(), width, self.viewport().height())
         if self._fitted:
             self.zoom_to_fit()
 
@@ -592,13 +518,5 @@ class TimelineView(QGraphicsView):
         self.entry_activated.emit(self._selected)
 
 
-def _mix(a: QColor, b: QColor, amount: float) -> QColor:
-    """``amount`` of a over b, so tints follow light and dark palettes."""
-    pairs = zip((a.redF(), a.greenF(), a.blueF()), (b.redF(), b.greenF(), b.blueF()), strict=True)
-    return QColor.fromRgbF(*(x * amount + y * (1 - amount) for x, y in pairs))
-
-
-def _pen(colour: QColor, width: float) -> QPen:
-    pen = QPen(colour, width)
-    pen.setCosmetic(True)
-    return pen
+def _shapes_of(view: TimelineView, tracks: Walks, bar_h: float, r: float, least: float) -> Shapes:
+    return shapes(tracks, view._x_of, view._marks.start, view._marks.end, bar_h, r, least)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 log = logging.getLogger("casefile.theme")
 
@@ -68,6 +68,37 @@ def dark_palette() -> QPalette:
 def is_dark(palette: QPalette) -> bool:
     """True when ``palette`` draws light text on a dark window."""
     return palette.color(Role.Window).lightness() < palette.color(Role.WindowText).lightness()
+
+
+def error_colour(palette: QPalette) -> QColor:
+    """A red for error text and borders that reads on the palette's window and fields (4.5:1 or
+    better on both light and dark)."""
+    return QColor("#ff8a80") if is_dark(palette) else QColor("#b3261e")
+
+
+def show_as_error(label: QWidget) -> None:
+    """Draw ``label``'s text in the error red of its palette, now and after each palette change."""
+    label.installEventFilter(_ERROR_TEXT)
+    _ERROR_TEXT.recolour(label)
+
+
+class _ErrorText(QObject):
+    """Keeps error labels red against whichever palette they are shown on."""
+
+    def recolour(self, widget: QWidget) -> None:
+        palette = widget.palette()
+        colour = error_colour(QApplication.palette())
+        if palette.color(Role.WindowText) != colour:
+            palette.setColor(Role.WindowText, colour)
+            widget.setPalette(palette)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ApplicationPaletteChange and isinstance(watched, QWidget):
+            self.recolour(watched)
+        return False
+
+
+_ERROR_TEXT = _ErrorText()
 
 
 def system_scheme() -> Qt.ColorScheme:

@@ -1,4 +1,5 @@
-"""Render the main window on each page for the sample case, offscreen, into docs/screenshots/.
+"""Render the main window on each page for the sample case, offscreen, into docs/screenshots/:
+every page at 1280x800, then a small window (800x600) and the dark colour scheme.
 
 Usage: python scripts/screenshots.py [OUTDIR]
 """
@@ -33,19 +34,22 @@ def main() -> int:
 
     from PySide6.QtTest import QTest
 
+    from PySide6.QtCore import Qt
+
     from db import queries
     from db.fields import Kind
     from db.sample import create_sample
     from desktop.app import make_application
     from desktop.main_window import MainWindow
     from desktop.settings import Settings
+    from desktop.theme import follow_system_scheme
 
     app = make_application()
     app.setStyle("Fusion")
     path = home / "CAISI Voluntary Review.casefile"
     create_sample(path)
     window = MainWindow(Settings())
-    window.resize(1440, 900)
+    window.resize(1280, 800)
     window.show()
     window.documents.open_path(path)
     deadline = time.monotonic() + 20
@@ -65,6 +69,17 @@ def main() -> int:
                 window.case_view.show_record(kind, found[0])
         QTest.qWait(150)
         target = out / f"{i}-{name}.png"
+        window.grab().save(str(target))
+        print(target)
+
+    extras = [("7-statements-800x600", (800, 600), Kind.STATEMENT, False), ("8-dark", (1280, 800), Kind.TIMELINE, True)]
+    for name, size, kind, dark in extras:
+        if dark:
+            follow_system_scheme(app).apply(Qt.ColorScheme.Dark)
+        window.resize(*size)
+        window.case_view.show_page(kind)
+        QTest.qWait(250)
+        target = out / f"{name}.png"
         window.grab().save(str(target))
         print(target)
     window.close()

@@ -47,6 +47,7 @@ class ActionId(enum.Enum):
     GO_SOURCES = enum.auto()
     PREFERENCES = enum.auto()
     ABOUT = enum.auto()
+    KEYBOARD_SHORTCUTS = enum.auto()
     OPEN_LOG_FOLDER = enum.auto()
     # View: how record lists look.
     SHOW_EDITOR = enum.auto()
@@ -103,6 +104,7 @@ SPECS: dict[ActionId, ActionSpec] = {
     ActionId.PREFERENCES: ActionSpec("&Preferences…", (SK.Preferences,), "Start-up, backups and folders",
                                      ROLE.PreferencesRole),
     ActionId.ABOUT: ActionSpec("&About Casefile", (), "Version and licences", ROLE.AboutRole),
+    ActionId.KEYBOARD_SHORTCUTS: ActionSpec("&Keyboard Shortcuts", ("Ctrl+/",), "Every key Casefile answers to"),
     ActionId.OPEN_LOG_FOLDER: ActionSpec("Open &Log Folder", (), "Show the folder with Casefile's log"),
     ActionId.SHOW_EDITOR: ActionSpec("Show &Editor Pane", ("Ctrl+Shift+E",), "Show or hide the editor beside the list",
                                      checkable=True),

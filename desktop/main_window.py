@@ -13,6 +13,7 @@ from db.paths import user_log_dir
 
 from . import APP_NAME
 from .actions import ActionId, ActionRegistry
+from .dialogs.shortcuts import show_shortcuts
 from .documents import Documents
 from .navigation import History
 from .session import CaseSession
@@ -104,7 +105,8 @@ class MainWindow(QMainWindow):
         go_menu.addActions([a[action_id] for action_id in GO_ACTIONS])
 
         help_menu = bar.addMenu("&Help")
-        help_menu.addActions([a[ActionId.OPEN_LOG_FOLDER], a[ActionId.ABOUT]])
+        help_menu.addActions([a[ActionId.KEYBOARD_SHORTCUTS], a[ActionId.OPEN_LOG_FOLDER], a[ActionId.ABOUT]])
+        a[ActionId.KEYBOARD_SHORTCUTS].triggered.connect(lambda: show_shortcuts(self))
 
         toolbar = QToolBar("Main", self)
         toolbar.setObjectName("main_toolbar")

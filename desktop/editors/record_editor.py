@@ -11,6 +11,7 @@ import html
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from db.errors import CaseFileError
@@ -28,6 +29,7 @@ class RecordEditor(QScrollArea):
     """Edits one record of ``kind``; shows nothing when no record is selected."""
 
     navigate_requested = Signal(object, str)  # Kind, record id
+    leave_requested = Signal()  # Escape: the keyboard goes back to the list
 
     def __init__(self, session: CaseSession, kind: Kind, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -37,6 +39,8 @@ class RecordEditor(QScrollArea):
         self._record_id: str | None = None
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        # Tab goes from the list straight to the first field, not to the panel around them.
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         body = QWidget(self)
         self.setWidget(body)
         outer = QVBoxLayout(body)
@@ -287,6 +291,28 @@ class RecordEditor(QScrollArea):
             if new_id is None:
                 return  # nothing was made: the typed text stays in the field to try again
         self._refresh_values()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Escape in any field: save what can be saved and hand the keyboard back to the list.
+
+        Input that cannot be saved stays in its field, marked with the reason; the record stays
+        selected, and choosing another one asks first, as it does after a click.
+        """
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            self.flush()
+            self.leave_requested.emit()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def focus_first_editable(self) -> None:
+        """Put the keyboard focus in the topmost field that takes it (Enter in the list)."""
+        for widget in self.widgets.values():
+            target = widget.focus_widget()
+            if target.isVisibleTo(self) and target.isEnabled() and target.focusPolicy() != Qt.FocusPolicy.NoFocus:
+                target.setFocus(Qt.FocusReason.TabFocusReason)
+                self.ensureWidgetVisible(target)
+                return
 
     def focus_first_field(self) -> None:
         """Put the keyboard focus in the first field (after adding a record)."""

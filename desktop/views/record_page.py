@@ -29,6 +29,7 @@ from ..editors.delegates import RecordDelegate
 from ..editors.record_editor import RecordEditor
 from ..models.record_table import RecordTableModel
 from ..session import CaseSession, TimelineMarks
+from .keyboard import PageKeys
 from .list_layout import ColumnFitter, apply_row_lines
 
 ALL_TAGS = "All tags"
@@ -186,6 +187,7 @@ class RecordPage(QWidget):
         session.records_reset.connect(self._on_records_reset)
         session.records_changed.connect(self._on_records_changed)
         self._update_count()
+        self.keys = PageKeys(self)
 
     # ----- helpers -----------------------------------------------------------------------
     def _fill_tags(self) -> None:
@@ -270,6 +272,12 @@ class RecordPage(QWidget):
         self.model.set_filter(self.filter_edit.text(), self.tag_combo.currentData(), date_from, date_to)
         if keep is not None:
             self.select_record(keep, clear_filter=False)
+
+    def apply_typed_filter(self) -> None:
+        """Apply filter text still waiting for the pause in typing."""
+        if self._filter_timer.isActive():
+            self._filter_timer.stop()
+            self.apply_filter()
 
     def clear_filter(self) -> None:
         """Show every record."""

@@ -18,6 +18,7 @@ from tests.gui_helpers import open_window, when_modal
 README = Path(__file__).resolve().parent.parent / "README.md"
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
 NO_MODIFIER = Qt.KeyboardModifier.NoModifier
+SHOTS = Path("/tmp")
 
 
 @pytest.fixture
@@ -133,13 +134,13 @@ def test_the_focused_list_shows_it_has_the_keyboard(qtbot, window, tmp_path):
     row = page.table.currentIndex().row()
     highlight = QApplication.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight)
     focused_row, focused_frame = _row_pixel(page, row), _frame_pixel(page)
-    window.grab().save(str(tmp_path / "list-focused.png"))
+    window.grab().save(str(SHOTS / "list-focused.png"))
 
     _press(qtbot, Qt.Key.Key_L, CTRL)  # Filter List: the keyboard goes to the filter box
     assert page.filter_edit.hasFocus()
     assert page.table.currentIndex().row() == row  # still selected
     unfocused_row, unfocused_frame = _row_pixel(page, row), _frame_pixel(page)
-    window.grab().save(str(tmp_path / "list-unfocused.png"))
+    window.grab().save(str(SHOTS / "list-unfocused.png"))
 
     assert focused_row == highlight
     assert unfocused_row != focused_row, "the selection looks the same whether or not the list has the keyboard"
@@ -162,7 +163,10 @@ def test_down_from_the_filter_enter_to_the_editor_and_escape_back(qtbot, window)
     record_id = page.current_id()
     assert record_id == page.model.id_at(0) and page.editor.record_id == record_id
 
+    _press(qtbot, Qt.Key.Key_E, CTRL | SHIFT)  # View > Show Editor Pane: put the editor away
+    assert not page.editor_shown()
     _press(qtbot, Qt.Key.Key_Return)
+    assert page.editor_shown()  # editing in the panel brings it back
     assert page.table.state() != QAbstractItemView.State.EditingState  # no cell edit started
     assert _focus() is page.editor.widgets["speaker"].focus_widget()
     _press(qtbot, Qt.Key.Key_Escape)
@@ -261,7 +265,7 @@ def _readme_rows() -> dict[str, str]:
     rows: dict[str, str] = {}
     for line in text[start:end].splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("|") and len(cells) == 3 and not set(cells[0]) <= {"-", ":"}:
+        if line.startswith("|") and len(cells) == 3 and not set(cells[0]) <= {"-", ":"} and cells[0] != "Where":
             rows[cells[1]] = cells[2]
     return rows
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QRect, Qt
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QRect, Qt, QTimer
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget
 
@@ -81,7 +81,9 @@ class PageKeys(QObject):
         if watched is page.table and plain and page.table.state() != QAbstractItemView.State.EditingState:
             index = page.table.currentIndex()
             if key in ENTER_KEYS and index.isValid():
-                # Never an inline edit (macOS would start one on Return): the panel has every field.
+                # Never an inline edit (macOS would start one on Return): the panel has every field,
+                # so it comes back if View > Show Editor Pane had put it away.
+                page.set_editor_shown(True)
                 page.editor.focus_first_editable()
                 return True
             if key == Qt.Key.Key_F2 and index.isValid():
@@ -106,27 +108,29 @@ class FocusIndicator(QObject):
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._on_focus_changed)
         view.installEventFilter(self)
-        self._show(False)
+        self._show(False, force=True)
 
     def _on_focus_changed(self, _old: QWidget | None, now: QWidget | None) -> None:
         # A cell being edited in the list still counts as the list having the keyboard.
         self._show(now is not None and (now is self.view or self.view.isAncestorOf(now)))
 
-    def _show(self, focused: bool) -> None:
-        if focused == self.focused and self.view.property("keyboardFocus") is not None:
+    def _show(self, focused: bool, *, force: bool = False) -> None:
+        if focused == self.focused and not force:
             return
         self.focused = focused
         self.view.setProperty("keyboardFocus", focused)
-        parent = self.view.parentWidget()
-        palette = QPalette(parent.palette() if parent is not None else QApplication.palette())
+        # Only the two roles changed are set: every other colour still follows the app's
+        # palette (light and dark).
+        palette = QPalette()
         if not focused:
+            parent = self.view.parentWidget()
+            inherited = parent.palette() if parent is not None else QApplication.palette(self.view)
             for group in (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive):
-                highlight = palette.color(group, QPalette.ColorRole.Highlight)
-                base = palette.color(group, QPalette.ColorRole.Base)
+                highlight = inherited.color(group, QPalette.ColorRole.Highlight)
+                base = inherited.color(group, QPalette.ColorRole.Base)
                 palette.setColor(group, QPalette.ColorRole.Highlight, _mix(highlight, base, 0.28))
-                palette.setColor(
-                    group, QPalette.ColorRole.HighlightedText, palette.color(group, QPalette.ColorRole.Text)
-                )
+                text = inherited.color(group, QPalette.ColorRole.Text)
+                palette.setColor(group, QPalette.ColorRole.HighlightedText, text)
         self.view.setPalette(palette)
         self.ring.setVisible(focused)
         if focused:
@@ -134,8 +138,12 @@ class FocusIndicator(QObject):
             self.ring.raise_()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.view and event.type() == QEvent.Type.Resize:
-            self.ring.setGeometry(self.view.rect())
+        if watched is self.view:
+            if event.type() == QEvent.Type.Resize:
+                self.ring.setGeometry(self.view.rect())
+            elif event.type() == QEvent.Type.ApplicationPaletteChange:
+                # The pale selection is worked out from the palette: again once every widget has the new one.
+                QTimer.singleShot(0, self, lambda: self._show(self.focused, force=True))
         return False
 
 

@@ -286,6 +286,9 @@ class MainWindow(QMainWindow):
     def _show_page(self, kind: Kind | None) -> None:
         if self.case_view is not None:
             self.case_view.show_page(kind)
+            page = self.case_view.current_page()
+            if page is not None:
+                page.keys.focus_list(select_first=False)  # Go keys land where the arrow keys work
 
     def _focus_filter(self) -> None:
         page = self.case_view.current_page() if self.case_view else None

@@ -18,7 +18,6 @@ from tests.gui_helpers import open_window, when_modal
 README = Path(__file__).resolve().parent.parent / "README.md"
 CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
 NO_MODIFIER = Qt.KeyboardModifier.NoModifier
-SHOTS = Path("/tmp")
 
 
 @pytest.fixture
@@ -110,6 +109,17 @@ def test_on_the_timeline_tab_reaches_the_strip_before_the_list(qtbot, window):
     assert _focus() is page.editor.widgets["date"].focus_widget()
 
 
+def test_the_go_keys_give_the_list_the_keyboard(qtbot, window):
+    page = _statements_page(qtbot, window)
+    assert page.table.hasFocus()
+    row = page.table.currentIndex().row()
+    _press(qtbot, Qt.Key.Key_Down)
+    assert page.table.currentIndex().row() == row + 1
+    _press(qtbot, Qt.Key.Key_2, CTRL)
+    actors = window.case_view.current_page()
+    assert actors.kind is Kind.ACTOR and actors.table.hasFocus()
+
+
 # ----- a list that shows it has the keyboard ------------------------------------------------
 
 
@@ -125,7 +135,7 @@ def _frame_pixel(page) -> QColor:
     return image.pixelColor(0, image.height() // 2)
 
 
-def test_the_focused_list_shows_it_has_the_keyboard(qtbot, window, tmp_path):
+def test_the_focused_list_shows_it_has_the_keyboard(qtbot, window):
     page = _statements_page(qtbot, window)
     page.table.setFocus()
     qtbot.waitUntil(page.table.hasFocus, timeout=60000)
@@ -134,13 +144,11 @@ def test_the_focused_list_shows_it_has_the_keyboard(qtbot, window, tmp_path):
     row = page.table.currentIndex().row()
     highlight = QApplication.palette().color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight)
     focused_row, focused_frame = _row_pixel(page, row), _frame_pixel(page)
-    window.grab().save(str(SHOTS / "list-focused.png"))
 
     _press(qtbot, Qt.Key.Key_L, CTRL)  # Filter List: the keyboard goes to the filter box
     assert page.filter_edit.hasFocus()
     assert page.table.currentIndex().row() == row  # still selected
     unfocused_row, unfocused_frame = _row_pixel(page, row), _frame_pixel(page)
-    window.grab().save(str(SHOTS / "list-unfocused.png"))
 
     assert focused_row == highlight
     assert unfocused_row != focused_row, "the selection looks the same whether or not the list has the keyboard"

@@ -56,10 +56,10 @@ class PageKeys(QObject):
         page.editor.leave_requested.connect(self.focus_list)
         self.indicator = FocusIndicator(table)
 
-    def focus_list(self) -> None:
-        """Give the list the keyboard; its first row becomes current if none is."""
+    def focus_list(self, *, select_first: bool = True) -> None:
+        """Give the list the keyboard; with ``select_first``, its first row becomes current if none is."""
         page = self.page
-        if not page.table.currentIndex().isValid() and page.model.rowCount():
+        if select_first and not page.table.currentIndex().isValid() and page.model.rowCount():
             page.table.selectionModel().setCurrentIndex(
                 page.model.index(0, 0),
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,

@@ -156,6 +156,31 @@ def test_the_focused_list_shows_it_has_the_keyboard(qtbot, window):
     assert unfocused_frame != focused_frame, "no ring shows the list has the keyboard"
 
 
+def test_the_pale_selection_follows_a_switch_to_dark(qtbot, window):
+    from desktop.theme import dark_palette
+
+    app = QApplication.instance()
+    original = QPalette(app.palette())
+    page = _statements_page(qtbot, window)
+    _press(qtbot, Qt.Key.Key_L, CTRL)
+    active, highlight = QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight
+    light_pale = page.table.palette().color(active, highlight)
+    dark = dark_palette()
+    try:
+        app.setPalette(dark)
+        qtbot.waitUntil(lambda: page.table.palette().color(active, highlight) != light_pale, timeout=60000)
+        pale = page.table.palette().color(active, highlight)
+        assert pale != dark.color(active, highlight)
+        assert page.table.palette().color(active, QPalette.ColorRole.Base) == dark.color(
+            active, QPalette.ColorRole.Base
+        )
+        _press(qtbot, Qt.Key.Key_Down)
+        assert page.table.hasFocus()
+        assert page.table.palette().color(active, highlight) == dark.color(active, highlight)
+    finally:
+        app.setPalette(original)
+
+
 # ----- Down into the list, Enter to the editor, Escape back --------------------------------
 
 
@@ -360,11 +385,14 @@ def test_the_main_tasks_with_keys_alone(qtbot, window, sample_path):
     assert kass is not None and records.get_record(cf, Kind.ACTOR, kass)["name"] == "Ben Kass"
 
     # Export the briefing packet; close the "ready" note with Escape.
+    assert not list(sample_path.parent.glob("*.pdf"))
     _press(qtbot, Qt.Key.Key_E, CTRL)
+    # Written in the background; the packet is on disk once the export says it is done.
     qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=180000)
     pdf = window.briefing.last_output
-    assert pdf.parent == sample_path.parent and pdf.read_bytes().startswith(b"%PDF")
+    assert list(sample_path.parent.glob("*.pdf")) == [pdf]
+    assert pdf.read_bytes().startswith(b"%PDF")
     box = window.briefing.ready_box
-    qtbot.waitUntil(box.isVisible, timeout=60000)
-    qtbot.keyClick(QApplication.focusWidget() or box, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: box.isVisible() and box.isAncestorOf(QApplication.focusWidget()), timeout=60000)
+    _press(qtbot, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not box.isVisible(), timeout=60000)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QRect, Qt, QTimer
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QRect, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget
 
@@ -104,6 +104,7 @@ class FocusIndicator(QObject):
         self.view = view
         self.ring = _Ring(view)
         self.focused = False
+        self._applying = False
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         app.focusChanged.connect(self._on_focus_changed)
@@ -118,7 +119,6 @@ class FocusIndicator(QObject):
         if focused == self.focused and not force:
             return
         self.focused = focused
-        self.view.setProperty("keyboardFocus", focused)
         # Only the two roles changed are set: every other colour still follows the app's
         # palette (light and dark).
         palette = QPalette()
@@ -131,7 +131,11 @@ class FocusIndicator(QObject):
                 palette.setColor(group, QPalette.ColorRole.Highlight, _mix(highlight, base, 0.28))
                 text = inherited.color(group, QPalette.ColorRole.Text)
                 palette.setColor(group, QPalette.ColorRole.HighlightedText, text)
-        self.view.setPalette(palette)
+        self._applying = True  # setting the palette sends a PaletteChange of its own
+        try:
+            self.view.setPalette(palette)
+        finally:
+            self._applying = False
         self.ring.setVisible(focused)
         if focused:
             self.ring.setGeometry(self.view.rect())
@@ -141,9 +145,8 @@ class FocusIndicator(QObject):
         if watched is self.view:
             if event.type() == QEvent.Type.Resize:
                 self.ring.setGeometry(self.view.rect())
-            elif event.type() == QEvent.Type.ApplicationPaletteChange:
-                # The pale selection is worked out from the palette: again once every widget has the new one.
-                QTimer.singleShot(0, self, lambda: self._show(self.focused, force=True))
+            elif event.type() == QEvent.Type.PaletteChange and not self._applying and not self.focused:
+                self._show(False, force=True)  # light to dark: the pale selection is worked out again
         return False
 
 

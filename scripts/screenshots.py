@@ -32,9 +32,8 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="casefile-shots-"))
     os.environ["CASEFILE_HOME"] = str(home)
 
-    from PySide6.QtTest import QTest
-
     from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
 
     from db import queries
     from db.fields import Kind

@@ -9,8 +9,10 @@ below, and a light one puts the original style and the system's palette back.
 from __future__ import annotations
 
 import logging
+import weakref
 
-from PySide6.QtCore import QEvent, QObject, Qt
+import shiboken6
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -76,29 +78,59 @@ def error_colour(palette: QPalette) -> QColor:
     return QColor("#ff8a80") if is_dark(palette) else QColor("#b3261e")
 
 
+def set_refused(edit: QWidget, refused: bool) -> None:
+    """Give a line edit the red border of a refused value (or take it away); the red follows
+    the palette, light or dark, as it changes."""
+    edit.setProperty("refused", refused)
+    _ERRORS.watch(edit)
+
+
 def show_as_error(label: QWidget) -> None:
     """Draw ``label``'s text in the error red of its palette, now and after each palette change."""
-    label.installEventFilter(_ERROR_TEXT)
-    _ERROR_TEXT.recolour(label)
+    label.setProperty("errorText", True)
+    _ERRORS.watch(label)
 
 
-class _ErrorText(QObject):
-    """Keeps error labels red against whichever palette they are shown on."""
+class _Errors(QObject):
+    """Keeps error text and refused values' borders red against whichever palette is in use.
+
+    Told by the application's palette signal: a widget with a style sheet (a red border) is
+    not sent the palette-change events."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.widgets: weakref.WeakSet[QWidget] = weakref.WeakSet()
+        self.connected = False
+
+    def watch(self, widget: QWidget) -> None:
+        app = QApplication.instance()
+        if not self.connected and isinstance(app, QApplication):
+            app.paletteChanged.connect(self.recolour_all)
+            self.connected = True
+        self.widgets.add(widget)
+        self.recolour(widget)
+
+    def recolour_all(self) -> None:
+        for widget in list(self.widgets):
+            if shiboken6.isValid(widget):  # the Python side can outlive a deleted widget
+                self.recolour(widget)
+            else:
+                self.widgets.discard(widget)
 
     def recolour(self, widget: QWidget) -> None:
-        palette = widget.palette()
         colour = error_colour(QApplication.palette())
-        if palette.color(Role.WindowText) != colour:
-            palette.setColor(Role.WindowText, colour)
-            widget.setPalette(palette)
+        if widget.property("errorText"):
+            palette = widget.palette()
+            if palette.color(Role.WindowText) != colour:
+                palette.setColor(Role.WindowText, colour)
+                widget.setPalette(palette)
+        else:
+            sheet = f"QLineEdit {{ border: 2px solid {colour.name()}; }}" if widget.property("refused") else ""
+            if widget.styleSheet() != sheet:
+                widget.setStyleSheet(sheet)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ApplicationPaletteChange and isinstance(watched, QWidget):
-            self.recolour(watched)
-        return False
 
-
-_ERROR_TEXT = _ErrorText()
+_ERRORS = _Errors()
 
 
 def system_scheme() -> Qt.ColorScheme:

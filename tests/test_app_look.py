@@ -187,3 +187,48 @@ def test_dark_scheme_at_start(qtbot, qapp, monkeypatch):
         follower.apply(Qt.ColorScheme.Light)
         follower.setParent(None)
     assert not theme.is_dark(qapp.palette())
+
+
+def _contrast(a: QColor, b: QColor) -> float:
+    def luminance(c: QColor) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_a_refused_value_reads_red_on_light_and_on_dark(qtbot, window, system_scheme):
+    from PySide6.QtTest import QTest
+
+    window.case_view.show_page(Kind.STATEMENT)
+    page = window.case_view.current_page()
+    page.select_record(page.model.id_at(0))
+    field = page.editor.widgets["date"]
+    edit = field.focus_widget()
+    edit.setFocus()
+    edit.selectAll()
+    QTest.keyClicks(edit, "late June 2026")
+    QTest.keyClick(edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(field.error_label.isVisible)
+
+    for scheme in (Qt.ColorScheme.Light, Qt.ColorScheme.Dark):
+        system_scheme(scheme)
+        dark = scheme == Qt.ColorScheme.Dark
+        qtbot.waitUntil(lambda d=dark: (window.palette().color(QPalette.ColorRole.Window).lightness() < 70) == d)
+        qtbot.waitUntil(
+            lambda: (
+                _contrast(
+                    field.error_label.palette().color(QPalette.ColorRole.WindowText),
+                    window.palette().color(QPalette.ColorRole.Window),
+                )
+                >= 4.5
+            )
+        )
+        text = field.error_label.palette().color(QPalette.ColorRole.WindowText)
+        assert text.red() > text.green() + 60, f"the reason is not red on {scheme.name}: {text.name()}"
+        qtbot.waitUntil(lambda: "solid" in edit.styleSheet())
+        border = QColor(edit.styleSheet().split("solid ")[1].rstrip("; }"))
+        assert _contrast(border, window.palette().color(QPalette.ColorRole.Base)) >= 3, "the border does not show"

@@ -24,6 +24,7 @@ from db.dates import PartialDate
 
 from ..briefing.options import SECTION_IDS, BriefingOptions
 from ..file_dialogs import ask_folder
+from ..theme import show_as_error
 
 SECTION_LABELS = {
     "summary": "Summary and key events at a glance",
@@ -90,7 +91,7 @@ class BriefingOptionsDialog(QDialog):
         folder_row.addWidget(self.folder_edit, 1)
         folder_row.addWidget(browse)
         self.error = QLabel(self)
-        self.error.setStyleSheet("color: #d32f2f;")
+        show_as_error(self.error)
         self.error.setWordWrap(True)
 
         form = QFormLayout()

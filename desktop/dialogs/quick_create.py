@@ -10,6 +10,8 @@ from db.errors import RecordError
 from db.fields import KINDS, FieldType, Kind, choice_label
 from db.values import normalise
 
+from ..theme import show_as_error
+
 
 class QuickCreateDialog(QDialog):
     """Asks for the essential fields of a new record; ``values()`` gives them."""
@@ -42,7 +44,7 @@ class QuickCreateDialog(QDialog):
         # Why the dialog did not close: shown under the fields, the refused field focused.
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #d32f2f;")
+        show_as_error(self.error_label)
         self.error_label.setAccessibleName("Problem")
         self.error_label.hide()
         form.addRow(self.error_label)

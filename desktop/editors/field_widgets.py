@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from db.dates import EXAMPLES, PartialDate
 from db.fields import FieldSpec, FieldType, choice_label
 
+from ..theme import set_refused, show_as_error
+
 
 class FieldWidget(QWidget):
     """Base: a labelled editor for one field."""
@@ -250,7 +252,7 @@ class DateField(FieldWidget):
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
         self.error_label.setObjectName("fieldError")
-        self.error_label.setStyleSheet("color: #d32f2f;")
+        show_as_error(self.error_label)
         self.error_label.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -295,12 +297,12 @@ class DateField(FieldWidget):
         if message:
             self.error_label.setText(message)
             self.error_label.show()
-            self.edit.setStyleSheet("QLineEdit { border: 2px solid #c62828; }")
+            set_refused(self.edit, True)
             self.edit.setAccessibleDescription(message)
         else:
             self.error_label.hide()
             self.error_label.clear()
-            self.edit.setStyleSheet("")
+            set_refused(self.edit, False)
             self.edit.setAccessibleDescription("")
 
     def has_error(self) -> bool:

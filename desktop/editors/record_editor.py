@@ -19,6 +19,7 @@ from db.fields import KINDS, FieldType, Kind
 
 from ..dialogs.quick_create import QuickCreateDialog
 from ..session import CaseSession, Reference, short_label
+from ..theme import show_as_error
 from .field_widgets import DateField, FieldWidget, field_widget
 from .ref_widgets import RefField, RefsField
 
@@ -55,7 +56,7 @@ class RecordEditor(QScrollArea):
         outer.addWidget(self.heading)
         self.error_label = QLabel(body)
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #d32f2f;")
+        show_as_error(self.error_label)
         self.error_label.setAccessibleName("Problem saving")
         self.error_label.hide()
         outer.addWidget(self.error_label)

@@ -29,6 +29,7 @@ from ..editors.delegates import RecordDelegate
 from ..editors.record_editor import RecordEditor
 from ..models.record_table import RecordTableModel
 from ..session import CaseSession, TimelineMarks
+from ..theme import set_refused
 from .keyboard import PageKeys
 from .list_layout import ColumnFitter, apply_row_lines
 
@@ -209,13 +210,13 @@ class RecordPage(QWidget):
             if text:
                 try:
                     value = PartialDate.parse(text)
-                    edit.setStyleSheet("")
+                    set_refused(edit, False)
                     edit.setToolTip(value.display())
                 except ValueError as exc:
-                    edit.setStyleSheet("QLineEdit { border: 2px solid #c62828; }")
+                    set_refused(edit, True)
                     edit.setToolTip(str(exc))
             else:
-                edit.setStyleSheet("")
+                set_refused(edit, False)
             out.append(value)
         return out[0], out[1]
 

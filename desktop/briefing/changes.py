@@ -37,10 +37,12 @@ PACKET_ORDER: tuple[tuple[str, str, str], ...] = (
 )
 STATUSES: tuple[Status, ...] = ("added", "changed", "removed")
 _KIND_OF = {spec.json_name: kind for kind, spec in KINDS.items()}
-_TOKEN = re.compile(r"\s+|\w+(?:['’]\w+)*|[^\w\s]")
+# A word or punctuation mark with the whitespace after it: whitespace alone is never a token
+# to match, which keeps the diff fast (thousands of identical spaces make it quadratic).
+_TOKEN = re.compile(r"(?:\w+(?:['’]\w+)*|[^\w\s])\s*|\s+")
 # Past this many token pairs a word diff is slow (it is quadratic at worst): the texts are
 # first lined up by paragraph and only paragraphs that differ are diffed word by word.
-_WORD_DIFF_LIMIT = 4_000_000
+_WORD_DIFF_LIMIT = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -246,7 +248,8 @@ def compare(base: dict[str, Any], current: dict[str, Any]) -> Changes:
     assert isinstance(old_case, dict) and isinstance(new_case, dict)
     case_fields = _field_changes(CASE_FIELDS, old_case, new_case, old_lookup, new_lookup)
     if case_fields:
-        out.append(RecordChange(CASE, CASE, "changed", "Case details", case_fields))
+        title = one_line(text_of(new_case, "title")) or "Case details"
+        out.append(RecordChange(CASE, CASE, "changed", title, case_fields))
     return Changes(tuple(out))
 
 
@@ -254,8 +257,101 @@ def compare(base: dict[str, Any], current: dict[str, Any]) -> Changes:
 
 
 def tokens(text: str) -> list[str]:
-    """Words, punctuation marks and runs of whitespace, which joined give ``text`` back."""
+    """Words and punctuation marks with their following whitespace; joined, ``text`` again."""
     return _TOKEN.findall(text)
+
+
+Run = tuple[SegmentKind, list[str]]  # a redline run as tokens
+
+
+def _key(token: str) -> str:
+    """What a token is compared by: a word at the end of a line is the same word."""
+    return token.rstrip() or token
+
+
+def _diff(old: list[str], new: list[str]) -> list[Run]:
+    matcher = difflib.SequenceMatcher(None, [_key(t) for t in old], [_key(t) for t in new], autojunk=False)
+    out: list[Run] = []
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(("same", new[b0:b1]))
+        else:
+            out += [("removed", old[a0:a1]), ("added", new[b0:b1])]
+    return out
+
+
+def _by_line(old: list[str], new: list[str]) -> list[Run]:
+    """A diff of texts too long to diff word by word: lines first, then words within changed ones."""
+    old_lines, new_lines = _lines(old), _lines(new)
+    keys = ["".join(line) for line in old_lines], ["".join(line) for line in new_lines]
+    matcher = difflib.SequenceMatcher(None, *keys, autojunk=False)
+    out: list[Run] = []
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        before = [t for line in old_lines[a0:a1] for t in line]
+        after = [t for line in new_lines[b0:b1] for t in line]
+        if op == "equal":
+            out.append(("same", after))
+        elif len(before) * len(after) <= _WORD_DIFF_LIMIT:
+            out += _diff(before, after)
+        else:
+            out += [("removed", before), ("added", after)]
+    return out
+
+
+def _lines(text_tokens: list[str]) -> list[list[str]]:
+    lines: list[list[str]] = [[]]
+    for token in text_tokens:
+        lines[-1].append(token)
+        if "\n" in token:
+            lines.append([])
+    return [line for line in lines if line]
+
+
+def _slide(runs: list[Run]) -> list[Run]:
+    """Move each pure insertion or deletion as far on as it goes, so it ends at a word's end
+    the way a reader would mark it ("days. ⟨Third.⟩", not "days⟨. Third⟩.")."""
+    runs = [r for r in runs if r[1]]
+    for index in range(1, len(runs) - 1):
+        before, (kind, moved), after = runs[index - 1], runs[index], runs[index + 1]
+        if kind == "same" or before[0] != "same" or after[0] != "same":
+            continue
+        moved, following, preceding = list(moved), list(after[1]), list(before[1])
+        while following and _key(moved[0]) == _key(following[0]):
+            preceding.append(moved.pop(0) if kind == "added" else following[0])
+            moved.append(following.pop(0))
+        runs[index - 1], runs[index], runs[index + 1] = ("same", preceding), (kind, moved), ("same", following)
+    return runs
+
+
+def redline(old: str, new: str) -> list[Segment]:
+    """The word-level redline from ``old`` to ``new``: same, removed and added runs in order.
+
+    Within each change the removed words come first, then the added ones, so "quick fox" to
+    "slow dog" reads as one struck phrase and one new one rather than interleaved pairs.
+    """
+    old_tokens, new_tokens = tokens(old), tokens(new)
+    shorter = min(len(old_tokens), len(new_tokens))
+    head = 0
+    while head < shorter and _key(old_tokens[head]) == _key(new_tokens[head]):
+        head += 1
+    tail = 0
+    while tail < shorter - head and _key(old_tokens[-1 - tail]) == _key(new_tokens[-1 - tail]):
+        tail += 1
+    old_mid, new_mid = old_tokens[head : len(old_tokens) - tail], new_tokens[head : len(new_tokens) - tail]
+    small = len(old_mid) * len(new_mid) <= _WORD_DIFF_LIMIT
+    middle = _diff(old_mid, new_mid) if small else _by_line(old_mid, new_mid)
+    runs = _slide([("same", new_tokens[:head]), *middle, ("same", new_tokens[len(new_tokens) - tail :])])
+    ordered: list[Segment] = []
+    change: list[Run] = []
+    for kind, run in [*runs, ("same", [])]:
+        if kind != "same":
+            change.append((kind, run))
+            continue
+        for wanted in ("removed", "added"):
+            ordered.append((wanted, "".join(t for k, r in change if k == wanted for t in r)))
+        ordered.append(("same", "".join(run)))
+        change = []
+    return _joined(ordered)
 
 
 def _joined(segments: Iterable[Segment]) -> list[Segment]:
@@ -271,105 +367,16 @@ def _joined(segments: Iterable[Segment]) -> list[Segment]:
     return out
 
 
-def _diff(old: list[str], new: list[str]) -> list[Segment]:
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    out: list[Segment] = []
-    for op, a0, a1, b0, b1 in matcher.get_opcodes():
-        if op == "equal":
-            out.append(("same", "".join(old[a0:a1])))
-        else:
-            out.append(("removed", "".join(old[a0:a1])))
-            out.append(("added", "".join(new[b0:b1])))
-    return out
-
-
-def _by_paragraph(old: str, new: str) -> list[Segment]:
-    """A diff of long texts: paragraphs lined up first, then words within those that differ."""
-    old_pars, new_pars = old.split("\n"), new.split("\n")
-    matcher = difflib.SequenceMatcher(None, old_pars, new_pars, autojunk=False)
-    out: list[Segment] = []
-    for op, a0, a1, b0, b1 in matcher.get_opcodes():
-        before, after = "\n".join(old_pars[a0:a1]), "\n".join(new_pars[b0:b1])
-        if a0 and out:
-            out.append(("same", "\n"))
-        if op == "equal":
-            out.append(("same", before))
-            continue
-        old_tokens, new_tokens = tokens(before), tokens(after)
-        if len(old_tokens) * len(new_tokens) <= _WORD_DIFF_LIMIT:
-            out += _diff(old_tokens, new_tokens)
-        else:
-            out += [("removed", before), ("added", after)]
-    return out
-
-
-def redline(old: str, new: str) -> list[Segment]:
-    """The word-level redline from ``old`` to ``new``: same, removed and added runs in order.
-
-    Whitespace alone between two changes goes with them, so "quick fox" to "slow dog" reads
-    as one struck phrase and one added phrase rather than two interleaved pairs.
-    """
-    old_tokens, new_tokens = tokens(old), tokens(new)
-    head = 0
-    while head < min(len(old_tokens), len(new_tokens)) and old_tokens[head] == new_tokens[head]:
-        head += 1
-    tail = 0
-    while (
-        tail < min(len(old_tokens), len(new_tokens)) - head and old_tokens[-1 - tail] == new_tokens[-1 - tail]
-    ):
-        tail += 1
-    old_mid, new_mid = old_tokens[head : len(old_tokens) - tail], new_tokens[head : len(new_tokens) - tail]
-    if len(old_mid) * len(new_mid) <= _WORD_DIFF_LIMIT:
-        middle = _diff(old_mid, new_mid)
-    else:
-        middle = _by_paragraph("".join(old_mid), "".join(new_mid))
-    raw = [("same", "".join(old_tokens[:head])), *middle, ("same", "".join(old_tokens[len(old_tokens) - tail :]))]
-    return _absorb_spaces(_joined(raw))
-
-
-def _absorb_spaces(segments: list[Segment]) -> list[Segment]:
-    out: list[Segment] = []
-    index = 0
-    while index < len(segments):
-        kind, text = segments[index]
-        between = 0 < index < len(segments) - 1 and kind == "same" and text.isspace() and "\n" not in text
-        if between and segments[index - 1][0] != "same" and segments[index + 1][0] != "same":
-            out.append(("removed", text))
-            out.append(("added", text))
-        else:
-            out.append((kind, text))
-        index += 1
-    # Removed runs before added ones within a change, so each reads as one struck then one new phrase.
-    ordered: list[Segment] = []
-    run: list[Segment] = []
-    for segment in [*out, ("same", "")]:
-        if segment[0] == "same":
-            ordered += [("removed", "".join(t for k, t in run if k == "removed"))]
-            ordered += [("added", "".join(t for k, t in run if k == "added"))]
-            ordered.append(segment)
-            run = []
-        else:
-            run.append(segment)
-    return _joined(ordered)
-
-
 def condensed(segments: list[Segment], context: int = 15, limit: int = 400) -> list[Segment]:
     """The redline with long unchanged runs cut to ``context`` words either side of a change.
 
-    A cut run is a "skipped" segment ("…"). Past ``limit`` words of changes the rest is left
-    out: the field as it now reads is in its section.
+    A cut run is a "skipped" segment ("…"). Past ``limit`` words shown the rest is left out
+    (also a "skipped" segment): the field as it now reads is in its own section.
     """
     out: list[Segment] = []
-    shown = 0
     last = len(segments) - 1
     for index, (kind, text) in enumerate(segments):
         if kind != "same":
-            words = len(text.split())
-            if shown + words > limit:
-                kept = " ".join(text.split()[: max(0, limit - shown)])
-                out += [(kind, kept), ("skipped", "…")] if kept else [("skipped", "…")]
-                return _joined(out)
-            shown += words
             out.append((kind, text))
             continue
         parts = re.split(r"(\s+)", text)  # words at even places, spaces at odd ones
@@ -379,11 +386,25 @@ def condensed(segments: list[Segment], context: int = 15, limit: int = 400) -> l
         if words <= keep_head + keep_tail + 4:
             out.append((kind, text))
             continue
-        head = "".join(parts[: 2 * keep_head]) if keep_head else ""
-        tail = "".join(parts[len(parts) - 2 * keep_tail :]) if keep_tail else ""
-        if head:
-            out.append(("same", head))
+        if keep_head:
+            out.append(("same", "".join(parts[: 2 * keep_head])))
         out.append(("skipped", "…"))
-        if tail:
-            out.append(("same", tail))
-    return _joined(out)
+        if keep_tail:
+            out.append(("same", "".join(parts[len(parts) - 2 * keep_tail :])))
+    return _within(_joined(out), limit)
+
+
+def _within(segments: list[Segment], limit: int) -> list[Segment]:
+    out: list[Segment] = []
+    shown = 0
+    for kind, text in segments:
+        words = text.split()
+        if kind != "skipped" and shown + len(words) > limit:
+            kept = re.match(rf"\s*(?:\S+\s+){{{max(0, limit - shown)}}}", text)
+            if kept and kept.group().strip():
+                out.append((kind, kept.group().rstrip() + " "))
+            out.append(("skipped", "…"))
+            return _joined(out)
+        shown += len(words) if kind != "skipped" else 0
+        out.append((kind, text))
+    return out

@@ -61,6 +61,7 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
     directives, statements = data.directives, data.statements
     for entry in data.timeline:
         key = entry.get("key") is True
+        marked = ctx.marked("timeline", entry.get("id"))
         title = one_line(text_of(entry, "title"))
         description = text_of(entry, "description")
         cite = markup(data.cite(entry.get("source"), entry.get("locator")))
@@ -96,7 +97,7 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
                 event or "",
                 ctx.para(markup(actor), cell, actor) if actor else "",
             ]
-            yield Row(cells, key, 1 if index == 0 else 0)
+            yield Row(cells, key, 1 if index == 0 else 0, marked)
 
 
 def actor_tables(ctx: Ctx) -> list[Flowable]:
@@ -128,6 +129,7 @@ def _actor_rows(ctx: Ctx, members: list[Record]) -> Iterator[Row]:
     styles, data = ctx.styles, ctx.data
     bold = ctx.fonts.bold
     for actor in members:
+        marked = ctx.marked("actors", actor.get("id"))
         name = one_line(text_of(actor, "name"))
         role = one_line(text_of(actor, "role"))
         affiliation = data.actor_name(actor.get("affiliation"))
@@ -142,4 +144,4 @@ def _actor_rows(ctx: Ctx, members: list[Record]) -> Iterator[Row]:
                 ctx.para(ctx.text.markup(r), styles.cell, r) if r else "",
                 ctx.para(ctx.text.markup(d), styles.cell, d) if d else "",
             ]
-            yield Row(cells, units=1 if index == 0 else 0)
+            yield Row(cells, units=1 if index == 0 else 0, marked=marked)

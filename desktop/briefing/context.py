@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from reportlab.lib.styles import ParagraphStyle
 
+from .changes import Changes, EditionBase
 from .fonts import FontSet
 from .model import CaseData
 from .options import BriefingOptions
@@ -24,6 +25,12 @@ class Ctx:
     geometry: PageGeometry
     options: BriefingOptions
     fonts: FontSet
+    since: EditionBase | None = None  # the edition the packet shows changes since, if any
+    changes: Changes | None = None
+
+    def marked(self, kind: str, record_id: object) -> bool:
+        """Whether a record gets a change bar: added or changed since the edition compared with."""
+        return self.changes is not None and self.changes.marks(kind, record_id)
 
     def m(self, text: str | None, face: str | None = None) -> str:
         """Escaped, font-run markup for user text on one line."""

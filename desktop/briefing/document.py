@@ -22,6 +22,7 @@ from reportlab.pdfbase.pdfdoc import PDFArray, PDFBase85Encode, PDFName, PDFStre
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
+from .changebars import ChangeBars, bars_of
 from .styles import HAIRLINE, HEADING, INK, MUTED, RULE, PageGeometry, Para
 
 FormDrawing = Callable[[Canvas], None]
@@ -62,6 +63,7 @@ class PacketCanvas(Canvas):  # type: ignore[misc]
         self._furniture = furniture
         self._late_forms: dict[str, tuple[Box, FormDrawing]] = {}
         self.pages_written = 0
+        self.change_bars = ChangeBars()
 
     def late_form(self, name: str, box: Box, drawing: FormDrawing) -> None:
         """Draw the form ``name`` here; ``drawing`` draws its content at ``save``.
@@ -72,6 +74,7 @@ class PacketCanvas(Canvas):  # type: ignore[misc]
         self.doForm(name)
 
     def showPage(self) -> None:
+        self.change_bars.flush(self)  # a record running on to the next page: its bar so far
         self._draw_page_number()
         Canvas.showPage(self)
         self._compress_finished_page()
@@ -275,6 +278,23 @@ def _entry_end(mark: SectionMark, font: str, leaders_from: float) -> FormDrawing
     return draw
 
 
+class PacketFrame(Frame):  # type: ignore[misc]
+    """The text frame; while a change bar is open it reports where each flowable landed."""
+
+    def add(self, flowable: Flowable, canv: Canvas, trySplit: int = 0) -> int:
+        bars = bars_of(canv)
+        if bars is None or not bars.open:
+            return int(Frame.add(self, flowable, canv, trySplit=trySplit))
+        before = self._y
+        space = 0.0 if self._atTop else flowable.getSpaceBefore()
+        if self._oASpace:  # the frame overlaps this space with the previous one's space after
+            space = max(space - self._prevASpace, 0)
+        added = int(Frame.add(self, flowable, canv, trySplit=trySplit))
+        if added and bars.open and self._y < before:
+            bars.extend(self._x1, self._y + flowable.getSpaceAfter(), before - space)
+        return added
+
+
 class PacketDoc(BaseDocTemplate):  # type: ignore[misc]
     """Cover and body page templates, progress reporting and cancellation."""
 
@@ -300,7 +320,7 @@ class PacketDoc(BaseDocTemplate):  # type: ignore[misc]
         )
         self.furniture = furniture
         self.on_progress = on_progress
-        frame = Frame(
+        frame = PacketFrame(
             geometry.left, geometry.bottom, geometry.frame_width, geometry.frame_height,
             leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="text",
         )  # fmt: skip

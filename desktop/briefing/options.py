@@ -44,6 +44,9 @@ class BriefingOptions:
     paper: str = "letter"
     marking_override: str | None = None
     deterministic: bool = False
+    # Which edition the packet shows changes since: "last", an edition's number, or none.
+    # Resolving it to that edition's document is the exporter's part; the renderer is given it.
+    changes_since: str | int | None = "last"
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad choice."""
@@ -78,6 +81,9 @@ class BriefingOptions:
             raise ValueError("marking_override must be text")
         if not isinstance(self.deterministic, bool):
             raise ValueError("deterministic must be true or false")
+        since = self.changes_since
+        if not (since is None or since == "last" or (type(since) is int and since >= 1)):
+            raise ValueError(f'changes_since must be "last", an edition number or null, not "{_shown(since)}"')
 
     def date_bounds(self) -> tuple[PartialDate | None, PartialDate | None]:
         """The date range as partial dates (None where open)."""
@@ -95,6 +101,7 @@ class BriefingOptions:
             "paper": self.paper,
             "marking_override": self.marking_override,
             "deterministic": self.deterministic,
+            "changes_since": self.changes_since,
         }
 
     @classmethod
@@ -115,7 +122,7 @@ class BriefingOptions:
             if key in d:
                 value = d[key]
                 setattr(options, key, value if value != "" else None)
-        for key in ("key_only", "paper", "deterministic"):
+        for key in ("key_only", "paper", "deterministic", "changes_since"):
             if key in d:
                 setattr(options, key, d[key])
         options.validate()

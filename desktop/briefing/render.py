@@ -17,7 +17,8 @@ from reportlab.platypus import CondPageBreak, Flowable, NextPageTemplate, PageBr
 import desktop
 from db.tempfiles import clean_stale_temp_files, create_temp_beside
 
-from . import sections
+from . import changes_section, sections
+from .changes import EditionBase, compare
 from .checks import preflight
 from .context import Ctx
 from .document import Furniture, PacketCanvas, PacketDoc, SectionHeading, SectionMark
@@ -54,6 +55,7 @@ def _story(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Fl
         "directives": partial(sections.directives, ctx),
         "statements": partial(sections.statements, ctx),
         "sources": partial(sections.sources, ctx, numbered),
+        "changes": partial(changes_section.section, ctx),
     }
     for index, mark in enumerate(marks):
         if index:
@@ -78,6 +80,7 @@ def render_briefing(
     *,
     progress: Progress | None = None,
     app_version: str = desktop.__version__,
+    since: EditionBase | None = None,
 ) -> BriefingResult:
     """Write the briefing packet for ``doc`` to ``out_path``; all or nothing.
 
@@ -85,6 +88,9 @@ def render_briefing(
     cancels the export with ExportCancelled. The PDF is written to a temporary file beside
     ``out_path`` and renamed into place only when complete, so a failure or cancel leaves
     any existing file untouched and no partial file behind.
+
+    With ``since`` (an earlier edition), page one counts what changed since it, a "Changes
+    since edition N" section follows the summary, and change bars mark the records changed.
     """
     options = options or BriefingOptions()
     options.validate()
@@ -94,7 +100,8 @@ def render_briefing(
     text = TextPrep(fonts)
     geometry = PageGeometry.for_paper(options.paper)
     data = CaseData.build(doc if isinstance(doc, dict) else {}, options)
-    ctx = Ctx(data, styles, text, geometry, options, fonts)
+    changes = compare(since.doc, doc if isinstance(doc, dict) else {}) if since is not None else None
+    ctx = Ctx(data, styles, text, geometry, options, fonts, since, changes)
     today = None if options.deterministic else dt.date.today()
 
     case = data.case
@@ -110,6 +117,9 @@ def render_briefing(
     fitted_title = fit_one_line(title, header_width, fonts.regular, 8)
     header = ctx.para(ctx.m(fitted_title), styles.header, fitted_title)
     marks = [SectionMark(key, SECTION_TITLES[key]) for key in options.sections]
+    if since is not None:
+        at = marks.index(next(m for m in marks if m.key == "summary")) + 1 if "summary" in options.sections else 0
+        marks.insert(at, SectionMark("changes", f"Changes since edition {since.number}"))
     furniture = Furniture(geometry, fonts.regular, marking, header, header_width, header_right)
 
     story = _story(ctx, marks, today)

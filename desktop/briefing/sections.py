@@ -12,6 +12,8 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from db.dates import PartialDate
 from db.fields import choice_label
 
+from . import changes_section
+from .changebars import barred
 from .chronology import actor_tables, chronology_table
 from .context import Ctx
 from .document import ContentsBox, SectionMark
@@ -46,6 +48,7 @@ def cover(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Flo
     prepared = one_line(text_of(case, "prepared_by"))
     if prepared:
         flow.append(ctx.para(f"Prepared by {ctx.m(prepared)}", styles.cover_meta, prepared))
+    flow += changes_section.cover_line(ctx)
     scope: list[str] = []
     if data.window.active:
         scope.append(f"Covers {data.window.describe()}; undated records are included.")
@@ -199,8 +202,7 @@ def _directive_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
         if parties:
             names = "; ".join(parties)
             flow.append(ctx.para(f"<b>Parties:</b> {ctx.m(names)}", styles.small, names))
-        flow.append(Spacer(1, 6))
-        yield flow
+        yield [*barred(flow, ctx.marked("directives", directive.get("id"))), Spacer(1, 6)]
 
 
 def _attribution(ctx: Ctx, statement: Record) -> tuple[str, str]:
@@ -248,6 +250,7 @@ def _statement_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
         block: list[Flowable] = [*body, ctx.para(attribution, style, raw)]
         if notes.strip():
             block += ctx.long_text(notes, styles.context, first="<b>Context:</b> ")
+        block = barred(block, ctx.marked("statements", statement.get("id")))
         yield [KeepTogether(block)] if len(text) + len(notes) < 1200 else block
 
 
@@ -304,4 +307,5 @@ def _source_blocks(ctx: Ctx, numbered: list[tuple[int, Record]]) -> Iterator[lis
         entry = ctx.para(line, styles.source, raw)
         entry.bulletText = f"[{number}]"
         notes = text_of(source, "notes")
-        yield [entry, *ctx.long_text(notes, styles.source_note)] if notes.strip() else [entry]
+        block = [entry, *ctx.long_text(notes, styles.source_note)] if notes.strip() else [entry]
+        yield barred(block, ctx.marked("sources", source.get("id")))

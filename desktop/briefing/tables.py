@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 from reportlab.platypus import Flowable, Table, TableStyle
 
+from .changebars import BarredTable
 from .styles import HAIRLINE, HEADER_SHADE
 
 PAD_X = 4.0
@@ -32,6 +34,7 @@ class Row(NamedTuple):
     cells: list[Any]
     emphasis: bool = False
     units: int = 1  # records it completes (0 for a record's continuation rows)
+    marked: bool = False  # changed since the edition compared with: a change bar beside it
 
 
 def _cell_height(cell: Any, width: float, leading: float) -> float:
@@ -77,6 +80,7 @@ class RowStore:
         self._rows: Iterator[Row] = iter(rows)
         self._cells: list[list[Any] | None] = []  # made rows; None once drawn
         self._emphasis: list[bool] = []
+        self._marked: list[bool] = []
         self._prefix: list[float] = [0.0]  # cumulative row heights
         self._units: list[int] = [0]  # cumulative progress units
         self._released = 0  # rows before this index have been let go
@@ -107,6 +111,7 @@ class RowStore:
             return False
         self._cells.append(row.cells)
         self._emphasis.append(row.emphasis)
+        self._marked.append(row.marked)
         self._prefix.append(self._prefix[-1] + self._row_height(row.cells))
         self._units.append(self._units[-1] + row.units)
         return True
@@ -193,7 +198,8 @@ class RowStore:
             for offset, flag in enumerate(self._emphasis[start:stop], start=1):
                 if flag:
                     commands.extend(self.emphasis_style(offset))
-        table = Table(
+        marked = tuple(i for i, flag in enumerate(self._marked[start:stop], start=1) if flag)
+        table = (partial(BarredTable, marked_rows=marked) if marked else Table)(
             data,
             colWidths=self.col_widths,
             repeatRows=1,

@@ -81,11 +81,12 @@ class BarStart(_Marker):
 class BarEnd(_Marker):
     """Ends the change bar ``BarStart`` began."""
 
-    def draw(self) -> None:
-        bars = bars_of(self.canv)
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        # Here, not in draw: the bar's extent is in page coordinates, and draw runs translated.
+        bars = bars_of(canvas)
         if bars is not None:
             bars.open = False
-            bars.flush(self.canv)
+            bars.flush(canvas)
 
 
 def barred(flow: list[Flowable], marked: bool) -> list[Flowable]:

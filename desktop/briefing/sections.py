@@ -250,8 +250,8 @@ def _statement_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
         block: list[Flowable] = [*body, ctx.para(attribution, style, raw)]
         if notes.strip():
             block += ctx.long_text(notes, styles.context, first="<b>Context:</b> ")
-        block = barred(block, ctx.marked("statements", statement.get("id")))
-        yield [KeepTogether(block)] if len(text) + len(notes) < 1200 else block
+        flow = [KeepTogether(block)] if len(text) + len(notes) < 1200 else block
+        yield barred(flow, ctx.marked("statements", statement.get("id")))
 
 
 def _link(ctx: Ctx, url: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QWidget
 
 _COLOURS = {
     "info": ("#e3f2fd", "#0d47a1", "#90caf9"),
@@ -37,6 +37,13 @@ class Banner(QFrame):
         layout.setContentsMargins(10, 6, 6, 6)
         layout.addWidget(self.label, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+
+    def add_button(self, text: str) -> QPushButton:
+        """A button after the text, before the close button (the caller connects it)."""
+        button, layout = QPushButton(text, self), self.layout()
+        assert isinstance(layout, QHBoxLayout)
+        layout.insertWidget(layout.count() - 1, button, 0, Qt.AlignmentFlag.AlignVCenter)
+        return button
 
     def text(self) -> str:
         """The message shown."""

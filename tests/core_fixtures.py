@@ -161,7 +161,11 @@ def make_docket(path: Path, entries: int = 4000) -> Path:
     from db.records import insert_record
     from db.sqlite.casefile import CaseFile
 
+    from db.records import update_case
+
     CaseFile.create(path, title="A long docket").close()
+    with CaseFile.open(path) as cf:
+        update_case(cf, {"marking": "FOR INTERNAL USE ONLY"})  # an unmarked packet is asked about first
     with CaseFile.open(path) as cf, cf.write() as conn:
         for i in range(entries):
             insert_record(

@@ -258,6 +258,8 @@ class BriefingExporter:
 
     def _offer_to_open(self, out: Path, result: BriefingResult) -> None:
         """A banner over the case with Open and Show in Folder: it waits, the staffer goes on working."""
+        from PySide6.QtCore import Qt
+
         view = self.window.case_view
         if view is None:
             return
@@ -269,6 +271,7 @@ class BriefingExporter:
             text += f"\nWorth checking before it goes out:\n{listed}{more}"
         banner = view.add_banner(text, "warning" if result.warnings else "info")
         banner.setAccessibleName("Briefing packet written")
+        banner.label.setTextFormat(Qt.TextFormat.PlainText)  # titles and quotes are never markup
         if len(result.warnings) > 3:
             banner.label.setToolTip("\n".join(result.warnings))
         banner.add_button("Open").clicked.connect(lambda: self.open_packet(out))

@@ -158,10 +158,8 @@ def minimal_document() -> dict[str, object]:
 def make_docket(path: Path, entries: int = 4000) -> Path:
     """A case whose packet takes a few seconds to lay out (``entries`` timeline entries)."""
     from db.fields import Kind
-    from db.records import insert_record
+    from db.records import insert_record, update_case
     from db.sqlite.casefile import CaseFile
-
-    from db.records import update_case
 
     CaseFile.create(path, title="A long docket").close()
     with CaseFile.open(path) as cf:

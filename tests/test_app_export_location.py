@@ -125,6 +125,7 @@ def test_after_an_export_a_banner_opens_the_packet_and_shows_its_folder(qtbot, s
     assert QApplication.activeModalWidget() is None  # nothing stands between the staffer and the case
     assert out.name in banner.text() and str(out.parent) in banner.text()
     assert f"{window.briefing.last_result.pages} pages" in banner.text()
+    assert banner.label.textFormat() == Qt.TextFormat.PlainText  # quoted warnings are never markup
     qtbot.mouseClick(_button(banner, "Open"), Qt.MouseButton.LeftButton)
     assert opened == [QUrl.fromLocalFile(str(out))]
     qtbot.mouseClick(_button(banner, "Show in Folder"), Qt.MouseButton.LeftButton)

@@ -82,7 +82,11 @@ class BriefingOptionsDialog(QDialog):
         self.deterministic = QCheckBox("&Identical file every time (fixed timestamps)", self)
         self.deterministic.setChecked(options.deterministic)
         self.folder_edit = QLineEdit(self)
-        self.folder_edit.setPlaceholderText("beside the case file, or in Documents/Casefile Briefings")
+        self.folder_edit.setPlaceholderText("beside the case file or in Documents")
+        self.folder_edit.setToolTip(
+            "Empty: beside the case file, or in Documents/Casefile Briefings when that folder is "
+            "Casefile's own or cannot be written"
+        )
         self.folder_edit.setAccessibleName("Export folder")
         browse = QPushButton("&Browse…", self)
         browse.clicked.connect(self._browse)

@@ -96,8 +96,10 @@ UNMARKED = "the packet has no handling marking (set one in the case's Handling m
 
 def marking_in_force(case: dict[str, Any], options: BriefingOptions) -> str:
     """The handling marking the packet will print: the options' override when set, else the case's."""
+    from .briefing.plain import one_line
+
     text = options.marking_override if options.marking_override is not None else case.get("marking")
-    return " ".join(str(text or "").split())
+    return one_line(text)
 
 
 def unused_name(path: Path) -> Path:

@@ -278,6 +278,7 @@ class BriefingExporter:
             banner.label.setToolTip("\n".join(result.warnings))
         banner.add_button("Open").clicked.connect(lambda: self.open_packet(out))
         banner.add_button("Show in Folder").clicked.connect(lambda: self.show_packet(out))
+        banner.show()  # at once, not when the layout gets round to it: the offer is there as the status says so
         self.ready_banner = banner
 
     def _drop_ready_banner(self) -> None:

@@ -33,7 +33,7 @@ def test_export_briefing_writes_the_packet_beside_the_case_file(qtbot, sample_pa
     # The staffer is offered to open it for printing, without a dialog in the way.
     banner = window.briefing.ready_banner
     assert banner is not None and banner.isVisible()
-    assert {b.text() for b in banner.findChildren(QPushButton)} == {"Open", "Show in Folder"}
+    assert {b.text().replace("&", "") for b in banner.findChildren(QPushButton)} == {"Open", "Show in Folder"}
     assert "no issued date" in banner.text()  # the pre-export checks are listed
 
 

@@ -1,8 +1,8 @@
 """Where things live: user data, backups, logs, settings and bundled resources.
 
-The one place that knows about platform folders. ``CASEFILE_HOME`` moves every per-user
-folder under one directory (tests and development use it); resources resolve both from a
-source checkout and from inside a PyInstaller bundle (``sys._MEIPASS``).
+The one place that knows about platform folders, the user's Documents folder among them.
+``CASEFILE_HOME`` moves every per-user folder under one directory (tests and development use
+it); resources resolve both from a source checkout and from inside a PyInstaller bundle (``sys._MEIPASS``).
 """
 
 from __future__ import annotations
@@ -68,6 +68,29 @@ def user_cache_dir() -> Path:
 def backups_dir() -> Path:
     """Folder for automatic and pre-migration backups of case files."""
     return _ensure(user_data_dir() / "backups")
+
+
+BRIEFINGS_DIR_NAME = "Casefile Briefings"
+
+
+def documents_dir() -> Path:
+    """The user's Documents folder (not created: it is the user's, not ours)."""
+    home = _home_override()
+    if home is not None:
+        return home / "Documents"
+    import platformdirs
+
+    return Path(platformdirs.user_documents_dir())
+
+
+def briefings_dir(documents: Path | None = None) -> Path:
+    """Documents/Casefile Briefings: where packets go when the case file's folder is no place
+    for them (the app's own data folder, a folder the user cannot write); created on first use.
+
+    ``documents`` is the Documents folder as the desktop reports it; ``CASEFILE_HOME`` overrides it.
+    """
+    base = documents_dir() if documents is None or _home_override() is not None else documents
+    return _ensure(base / BRIEFINGS_DIR_NAME)
 
 
 def bundle_root() -> Path:

@@ -1,5 +1,10 @@
 """One-click briefing packet: from the app (File > Export Briefing) and the CLI (``casefile export``).
 
+The app writes a packet where the staffer will find it: the folder chosen in Briefing
+Options, else beside the case file, unless that is the app's own hidden data folder (where
+the sample case lives) or a folder they cannot write, then in Documents/Casefile Briefings.
+The CLI writes beside the case file unless told otherwise.
+
 The export reads a snapshot of the case file (SQLite backup into memory), so edits made
 while it runs neither wait for it nor change what it prints. The options are stored in
 the case file: the same packet can be produced again next week.
@@ -9,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from db import records
 from db.errors import CaseFileError
+from db.paths import briefings_dir, user_data_dir
 from db.sqlite.casefile import CaseFile
 
 from .briefing.options import BriefingOptions
@@ -23,6 +30,7 @@ if TYPE_CHECKING:
     from .briefing.render import BriefingResult
     from .main_window import MainWindow
     from .tasks import ProcessJob
+    from .views.banner import Banner
 
 
 def load_options(cf: CaseFile) -> BriefingOptions:
@@ -50,6 +58,48 @@ def output_for(case: dict[str, Any], case_path: Path | None, folder: Path | None
     doc = {"case": {**case, "as_of": case["as_of"].iso if case["as_of"] else None}}
     base = folder or (case_path.parent if case_path else Path.cwd())
     return base / suggested_filename(doc)
+
+
+def folder_writable(folder: Path) -> bool:
+    """Whether the user may create files in ``folder``."""
+    return folder.is_dir() and os.access(folder, os.W_OK)
+
+
+def _inside(folder: Path, parent: Path) -> bool:
+    try:
+        return folder.resolve().is_relative_to(parent.resolve())
+    except OSError:
+        return False
+
+
+def packet_folder(case_path: Path | None, chosen: Path | None = None, documents: Path | None = None) -> Path:
+    """Where the app writes a packet: ``chosen`` (Briefing Options) when it is a folder; else the
+    case file's folder when the user can write there and it is not the app's data folder (out of
+    sight: nobody would find a packet there); else Documents/Casefile Briefings, created if needed.
+
+    ``documents`` is the Documents folder as the desktop reports it.
+    """
+    if chosen is not None and chosen.is_dir():
+        return chosen
+    if case_path is not None:
+        folder = case_path.parent
+        if folder_writable(folder) and not _inside(folder, user_data_dir()):
+            return folder
+    try:
+        return briefings_dir(documents)
+    except OSError as exc:
+        raise CaseFileError(f"The folder for briefing packets could not be made: {exc.strerror or exc}.") from None
+
+
+UNMARKED = "the packet has no handling marking (set one in the case's Handling marking field or in Briefing Options)"
+
+
+def marking_in_force(case: dict[str, Any], options: BriefingOptions) -> str:
+    """The handling marking the packet will print: the options' override when set, else the case's."""
+    from .briefing.plain import one_line
+
+    text = options.marking_override if options.marking_override is not None else case.get("marking")
+    return one_line(text)
 
 
 def unused_name(path: Path) -> Path:
@@ -104,7 +154,10 @@ def export_from_cli(args: argparse.Namespace) -> int:
             raise CaseFileError(f"{out} already exists (use --force to replace it).")
         if out.is_dir():
             raise CaseFileError(f"{out} is a folder.")
+        unmarked = not marking_in_force(records.get_case(cf), options)
         result = export_snapshot(cf, out, options)
+    if unmarked:
+        print(f"warning: {UNMARKED}", file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"Wrote {out} ({result.pages} pages).")
@@ -123,9 +176,10 @@ class BriefingExporter:
         self.task: ProcessJob | None = None  # the export running, if any
         self.last_output: Path | None = None
         self.last_result: BriefingResult | None = None
+        self.ready_banner: Banner | None = None  # the offer to open the last packet
 
     def export(self) -> None:
-        """Write the packet at once beside the case file (or in the last export folder).
+        """Write the packet at once where the staffer will find it (see ``packet_folder``).
 
         It is written in a child process from the case file on disk, a job of the open case:
         closing the case cancels it (the partial file is removed) before the file closes.
@@ -137,11 +191,24 @@ class BriefingExporter:
         if session is None or self.task is not None:
             return
         self.window.flush()
-        folder_text = self.window.settings.folder("briefing")
-        folder = Path(folder_text) if folder_text and Path(folder_text).is_dir() else None
         try:
             options = options_from(session.briefing_options())
-            out = unused_name(output_for(session.get_case(), session.path, folder))
+            case = session.get_case()
+        except CaseFileError as exc:
+            self.window.documents.warn(str(exc))
+            return
+        if not marking_in_force(case, options):
+            answer = self._ask_unmarked()
+            if answer == "set":
+                if self.edit_options(focus_marking=True):
+                    self.export()
+                return
+            if answer != "export":
+                return
+        folder_text = self.window.settings.folder("briefing")
+        try:
+            folder = packet_folder(session.path, Path(folder_text) if folder_text else None, _documents_location())
+            out = unused_name(output_for(case, session.path, folder))
         except CaseFileError as exc:
             self.window.documents.warn(str(exc))
             return
@@ -166,57 +233,120 @@ class BriefingExporter:
             jobs=session.jobs,
         )
 
-    def _offer_to_open(self, out: Path, result: BriefingResult) -> None:
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
+    def _ask_unmarked(self) -> str:
+        """Whether to export a packet with no handling marking: "export", "set" or "cancel"."""
         from PySide6.QtWidgets import QMessageBox
 
         box = QMessageBox(self.window)
-        box.setWindowTitle("Briefing Packet Ready")
-        box.setIcon(QMessageBox.Icon.Information if not result.warnings else QMessageBox.Icon.Warning)
-        box.setText(f"The briefing packet was written to {out.name} ({result.pages} pages).")
-        details = f"Folder: {out.parent}"
-        if result.warnings:
-            listed = "\n".join(f"• {w}" for w in result.warnings[:15])
-            more = f"\n• … and {len(result.warnings) - 15} more" if len(result.warnings) > 15 else ""
-            details += f"\n\nWorth checking before it goes out:\n{listed}{more}"
-        box.setInformativeText(details)
-        open_button = box.addButton("Open PDF", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton(QMessageBox.StandardButton.Close)
-        box.setDefaultButton(open_button)
-        self.ready_box = box
-        box.finished.connect(
-            lambda _r: box.clickedButton() is open_button and QDesktopServices.openUrl(QUrl.fromLocalFile(str(out)))
+        box.setWindowTitle("No Handling Marking")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setText("This packet has no handling marking.")
+        box.setInformativeText(
+            "Nothing would print at the top and bottom of its pages. Set a marking such as "
+            "“FOR INTERNAL USE ONLY” before it goes out, or export it unmarked."
         )
-        box.open()
+        unmarked = box.addButton("Export Unmarked", QMessageBox.ButtonRole.AcceptRole)
+        set_marking = box.addButton("Set Marking…", QMessageBox.ButtonRole.ActionRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(set_marking)
+        box.exec()
+        clicked = box.clickedButton()
+        box.deleteLater()
+        return "export" if clicked is unmarked else "set" if clicked is set_marking else "cancel"
+
+    def _offer_to_open(self, out: Path, result: BriefingResult) -> None:
+        """A banner over the case with Open and Show in Folder: it waits, the staffer goes on working."""
+        from PySide6.QtCore import Qt
+
+        view = self.window.case_view
+        if view is None:
+            return
+        self._drop_ready_banner()
+        text = f"Wrote {out.name} ({result.pages} pages) in {out.parent}."
+        if result.warnings:
+            listed = "\n".join(f"• {w}" for w in result.warnings[:3])
+            more = f"\n• … and {len(result.warnings) - 3} more" if len(result.warnings) > 3 else ""
+            text += f"\nWorth checking before it goes out:\n{listed}{more}"
+        banner = view.add_banner(text, "warning" if result.warnings else "info")
+        banner.setAccessibleName("Briefing packet written")
+        banner.label.setTextFormat(Qt.TextFormat.PlainText)  # titles and quotes are never markup
+        if len(result.warnings) > 3:
+            banner.label.setToolTip("\n".join(result.warnings))
+        banner.add_button("Open").clicked.connect(lambda: self.open_packet(out))
+        banner.add_button("Show in Folder").clicked.connect(lambda: self.show_packet(out))
+        banner.show()  # at once, not when the layout gets round to it: the offer is there as the status says so
+        self.ready_banner = banner
+
+    def _drop_ready_banner(self) -> None:
+        old, self.ready_banner = self.ready_banner, None
+        view = self.window.case_view
+        if old is None or view is None or old not in view.banners:
+            return  # it went with the case it was shown over
+        view.banners.remove(old)
+        old.hide()
+        old.deleteLater()
+
+    def open_packet(self, out: Path) -> None:
+        """Open the packet in the PDF viewer; say where it is when there is none."""
+        from .reveal import open_file
+
+        if not open_file(out):
+            self.window.documents.warn(
+                f"No app to open PDF files was found on this computer. The packet is saved at:\n\n{out}",
+                "Cannot Open Packet",
+            )
+
+    def show_packet(self, out: Path) -> None:
+        """Show the packet's folder (the packet selected where the file manager can do it)."""
+        from .reveal import show_in_folder
+
+        if not show_in_folder(out):
+            self.window.documents.warn(
+                f"The folder could not be shown. The packet is saved at:\n\n{out}", "Cannot Show Folder"
+            )
 
     def cancel(self) -> None:
         """Stop a running export (the partial file is removed by the renderer)."""
         if self.task is not None:
             self.task.cancel()
 
-    def edit_options(self) -> None:
-        """Briefing Options…: edit and save the options stored in the case file."""
+    def edit_options(self, *, focus_marking: bool = False) -> bool:
+        """Briefing Options…: edit and save the options stored in the case file (True when saved)."""
         from .dialogs.briefing_options import BriefingOptionsDialog
 
         session = self.window.session
         if session is None:
-            return
+            return False
         try:
             stored = options_from(session.briefing_options())
         except CaseFileError as exc:
             self.window.documents.warn(str(exc))
-            return
+            return False
         dialog = BriefingOptionsDialog(stored, self.window)
         dialog.set_folder(self.window.settings.folder("briefing"))
-        if dialog.exec() != BriefingOptionsDialog.DialogCode.Accepted:
-            return
+        if focus_marking:
+            dialog.marking.setFocus()
+        accepted = dialog.exec() == BriefingOptionsDialog.DialogCode.Accepted
+        dialog.deleteLater()
+        if not accepted:
+            return False
         try:
             session.set_briefing_options(dialog.options().to_dict())
         except CaseFileError as exc:
             self.window.documents.warn(str(exc))
-            return
+            return False
         folder = dialog.folder()
         if folder:
             self.window.settings.set_folder("briefing", Path(folder))
+        else:
+            self.window.settings.clear_folder("briefing")
         self.window.statusBar().showMessage("Briefing options saved in the case file.", 8000)
+        return True
+
+
+def _documents_location() -> Path | None:
+    """The Documents folder as the desktop reports it (None when it reports none)."""
+    from PySide6.QtCore import QStandardPaths
+
+    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(found) if found else None

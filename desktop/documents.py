@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox, QProgressDialog
 
 from db.errors import CaseFileError
+from db.filenames import copy_name, json_name, restored_name
 from db.lock import FileInUseError
 from db.paths import user_data_dir
 from db.sqlite.casefile import CaseFile
@@ -342,9 +343,7 @@ class Documents(QObject):
         session = self.session
         if session is None:
             return
-        path = file_dialogs.ask_new_case(
-            self.window, self._beside(f"{session.cf.display_name} copy.casefile"), "Save a Copy"
-        )
+        path = file_dialogs.ask_new_case(self.window, self._beside(copy_name(session.cf.display_name)), "Save a Copy")
         if path is None:
             return
         self.window.flush()
@@ -377,7 +376,7 @@ class Documents(QObject):
         session = self.session
         if session is None:
             return
-        path = file_dialogs.ask_save_json(self.window, self._beside(f"{session.cf.display_name}.json", "export"))
+        path = file_dialogs.ask_save_json(self.window, self._beside(json_name(session.cf.display_name), "export"))
         if path is None:
             return
         self.settings.set_folder("export", path.parent)
@@ -440,9 +439,7 @@ class Documents(QObject):
         dialog.deleteLater()
         if not accepted or backup is None:
             return
-        from .briefing.naming import safe_stem
-
-        name = f"{safe_stem(backup.title(), 'Restored case')} (restored {backup.made:%Y-%m-%d}).casefile"
+        name = restored_name(backup.title(), backup.made)
         target = file_dialogs.ask_new_case(self.window, self._beside(name), "Restore Backup As")
         if target is None:
             return

@@ -158,10 +158,12 @@ def minimal_document() -> dict[str, object]:
 def make_docket(path: Path, entries: int = 4000) -> Path:
     """A case whose packet takes a few seconds to lay out (``entries`` timeline entries)."""
     from db.fields import Kind
-    from db.records import insert_record
+    from db.records import insert_record, update_case
     from db.sqlite.casefile import CaseFile
 
     CaseFile.create(path, title="A long docket").close()
+    with CaseFile.open(path) as cf:
+        update_case(cf, {"marking": "FOR INTERNAL USE ONLY"})  # an unmarked packet is asked about first
     with CaseFile.open(path) as cf, cf.write() as conn:
         for i in range(entries):
             insert_record(

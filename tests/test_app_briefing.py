@@ -8,7 +8,7 @@ import pytest
 from core_fixtures import make_docket
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QPushButton
+from PySide6.QtWidgets import QProgressDialog, QPushButton
 
 from db import records
 from desktop.actions import ActionId
@@ -30,12 +30,11 @@ def test_export_briefing_writes_the_packet_beside_the_case_file(qtbot, sample_pa
     reader = PdfReader(out)
     assert len(reader.pages) == window.briefing.last_result.pages > 5
     assert "FOR INTERNAL USE ONLY" in reader.pages[0].extract_text()
-    # The staffer is offered to open it for printing.
-    box = window.briefing.ready_box
-    assert isinstance(box, QMessageBox) and box.isVisible()
-    assert any(b.text() == "Open PDF" for b in box.buttons())
-    assert "no issued date" in box.informativeText()  # the pre-export checks are listed
-    box.reject()
+    # The staffer is offered to open it for printing, without a dialog in the way.
+    banner = window.briefing.ready_banner
+    assert banner is not None and banner.isVisible()
+    assert {b.text() for b in banner.findChildren(QPushButton)} == {"Open", "Show in Folder"}
+    assert "no issued date" in banner.text()  # the pre-export checks are listed
 
 
 def test_cancel_leaves_no_partial_pdf(qtbot, tmp_path):
@@ -88,7 +87,6 @@ def test_briefing_options_are_saved_in_the_case_file_and_used(qtbot, sample_path
     assert saved["paper"] == "a4" and saved["marking_override"] == "SENSITIVE"
     window.action_registry[ActionId.EXPORT_BRIEFING].trigger()
     qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
-    window.briefing.ready_box.reject()
     reader = PdfReader(window.briefing.last_output)
     width, height = float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)
     assert (round(width), round(height)) == (595, 842)
@@ -136,7 +134,6 @@ def test_a_second_export_never_replaces_the_first_packet(qtbot, sample_path):
         window.action_registry[ActionId.EXPORT_BRIEFING].trigger()
         qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
         written.append(window.briefing.last_output)
-        window.briefing.ready_box.reject()
     stem = "CAISI Voluntary Review - briefing - 2026-06-24"
     assert [p.name for p in written] == [f"{stem}.pdf", f"{stem} (2).pdf", f"{stem} (3).pdf"]
     first = written[0].read_bytes()

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from ..errors import CaseFileError, RefusedFileError
+from ..filenames import migration_backup_stem
 from ..lock import CaseLock, FileInUseError, LockUnavailableError
 from ..lock import acquire as acquire_lock
 from ..tempfiles import clean_stale_temp_files, create_temp_beside
@@ -129,8 +130,7 @@ def _lock_for_replacing(target: Path) -> CaseLock | None:
 
 def backup_before_migration(path: Path, report: FileReport, folder: Path) -> Path:
     """Copy ``path`` with the backup API into ``folder`` and verify the copy; return its path."""
-    stamp = dt.datetime.now().strftime("%Y-%m-%d %H%M%S")
-    base = f"{path.stem} - before upgrade to v{SCHEMA_VERSION} - {stamp}"
+    base = migration_backup_stem(path.stem, SCHEMA_VERSION, dt.datetime.now())
     target = folder / f"{base}{SUFFIX}"
     n = 1
     while target.exists():  # a second try within the same second

@@ -83,7 +83,11 @@ class BriefingOptionsDialog(QDialog):
         self.deterministic = QCheckBox("&Identical file every time (fixed timestamps)", self)
         self.deterministic.setChecked(options.deterministic)
         self.folder_edit = QLineEdit(self)
-        self.folder_edit.setPlaceholderText("beside the case file")
+        self.folder_edit.setPlaceholderText("beside the case file or in Documents")
+        self.folder_edit.setToolTip(
+            "Empty: beside the case file, or in Documents/Casefile Briefings when that folder is "
+            "Casefile's own or cannot be written"
+        )
         self.folder_edit.setAccessibleName("Export folder")
         browse = QPushButton("&Browse…", self)
         browse.clicked.connect(self._browse)
@@ -137,7 +141,7 @@ class BriefingOptionsDialog(QDialog):
         self.folder_edit.setText(folder)
 
     def folder(self) -> str:
-        """The export folder chosen ("" = beside the case file)."""
+        """The export folder chosen ("" = the app chooses: see ``briefing_export.packet_folder``)."""
         return self.folder_edit.text().strip()
 
     def _validate(self) -> None:

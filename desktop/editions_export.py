@@ -133,7 +133,7 @@ def made_display(edition: Edition) -> str:
 
 
 def options_summary(options: dict[str, Any]) -> str:
-    """An edition's options in a few words: "Letter; all sections; changes since 2"."""
+    """An edition's options in a few words: "Letter; all sections; changes since edition 2"."""
     parts: list[str] = []
     paper = options.get("paper")
     parts.append("A4" if paper == "a4" else "Letter")
@@ -157,7 +157,7 @@ def options_summary(options: dict[str, Any]) -> str:
         parts.append(f"marked {' '.join(marking.split())[:40]}")
     since = options.get("changes_since")
     if type(since) is int:
-        parts.append(f"changes since {since}")
+        parts.append(f"changes since edition {since}")
     return "; ".join(parts)
 
 

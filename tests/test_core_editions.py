@@ -79,7 +79,7 @@ def test_each_cli_export_is_kept_as_a_numbered_edition(tmp_path, sample_path, ca
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["Edition", "Made", "By", "Pages", "Options"]
     assert re.match(rf"\s*1  \d{{4}}-\d\d-\d\d \d\d:\d\d  {re.escape(who)}\s+{pages}  Letter; all sections$", lines[1])
-    assert lines[2].endswith("Letter; all sections; changes since 1")
+    assert lines[2].endswith("Letter; all sections; changes since edition 1")
 
 
 def test_an_edition_written_again_is_the_same_file(tmp_path, sample_path, capsys):

@@ -44,7 +44,7 @@ class EditionsDialog(QDialog):
     def __init__(self, read_only: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Briefing Editions")
-        self.resize(760, 400)
+        self.resize(760, 380)
         self.read_only = read_only
         intro = QLabel(
             "Every briefing packet exported is kept here as an edition. Export Again writes the same "
@@ -59,6 +59,9 @@ class EditionsDialog(QDialog):
         self.tree.setAlternatingRowColors(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.setAccessibleName("Editions")
+        header = self.tree.headerItem()
+        for column in (0, 3):  # numbers stand centred under their headings, clear of the next column
+            header.setTextAlignment(column, Qt.AlignmentFlag.AlignCenter)
         self.tree.itemDoubleClicked.connect(lambda _item, _column: self._export_again())
         self.tree.currentItemChanged.connect(lambda *_a: self._update_buttons())
         self.empty = QLabel("No editions yet. Export a briefing packet (File > Export Briefing) and it is kept here.")
@@ -99,7 +102,7 @@ class EditionsDialog(QDialog):
             item.setData(0, NumberRole, edition.number)
             item.setToolTip(0, f"SHA-256 {edition.pdf_sha256}\nMade by Casefile {edition.app_version}")
             for column in (0, 3):
-                item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setTextAlignment(column, Qt.AlignmentFlag.AlignCenter)
             self.tree.addTopLevelItem(item)
             if edition.number == current:
                 self.tree.setCurrentItem(item)
@@ -108,6 +111,7 @@ class EditionsDialog(QDialog):
             self.tree.setCurrentItem(first)
         for column in range(len(COLUMNS) - 1):
             self.tree.resizeColumnToContents(column)
+            self.tree.setColumnWidth(column, self.tree.columnWidth(column) + 18)  # room between columns
         self.tree.setVisible(bool(editions))
         self.empty.setVisible(not editions)
         self._update_buttons()

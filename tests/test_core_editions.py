@@ -139,9 +139,10 @@ def test_without_editions_the_list_says_so(sample_path, capsys):
 
 
 def test_deterministic_exports_are_not_kept(tmp_path, sample_path, capsys):
-    _export(sample_path, tmp_path / "a.pdf", "--deterministic")
-    assert "Kept as" not in capsys.readouterr().out
-    assert _kept(sample_path) == []
+    _export(sample_path, tmp_path / "a.pdf")
+    _export(sample_path, tmp_path / "b.pdf", "--deterministic")
+    assert capsys.readouterr().out.count("Kept as") == 1
+    assert [row[0] for row in _kept(sample_path)] == [1]
 
 
 def test_a_locked_case_still_gets_its_packet(tmp_path, sample_path):

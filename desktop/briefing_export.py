@@ -272,8 +272,9 @@ class BriefingExporter:
         banner.label.setTextFormat(Qt.TextFormat.PlainText)  # titles and quotes are never markup
         if len(result.warnings) > 3:
             banner.label.setToolTip("\n".join(result.warnings))
-        banner.add_button("Open").clicked.connect(lambda: self.open_packet(out))
-        banner.add_button("Show in Folder").clicked.connect(lambda: self.show_packet(out))
+        # Mnemonics (Alt+O, Alt+D): the keyboard reaches them without leaving the list it is in.
+        banner.add_button("&Open").clicked.connect(lambda: self.open_packet(out))
+        banner.add_button("Show in Fol&der").clicked.connect(lambda: self.show_packet(out))
         banner.show()  # at once, not when the layout gets round to it: the offer is there as the status says so
         self.ready_banner = banner
 

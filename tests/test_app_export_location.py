@@ -37,14 +37,14 @@ def _export(qtbot, window) -> Path:  # type: ignore[no-untyped-def]
 def _ready_banner(window):  # type: ignore[no-untyped-def]
     """The visible banner over the case that offers to open the packet (None if there is none)."""
     for banner in window.case_view.banners:
-        texts = {b.text() for b in banner.findChildren(QPushButton)}
+        texts = {b.text().replace("&", "") for b in banner.findChildren(QPushButton)}
         if banner.isVisible() and "Open" in texts:
             return banner
     return None
 
 
 def _button(banner, text: str) -> QPushButton:  # type: ignore[no-untyped-def]
-    return next(b for b in banner.findChildren(QPushButton) if b.text() == text)
+    return next(b for b in banner.findChildren(QPushButton) if b.text().replace("&", "") == text)
 
 
 def _pdfs(folder: Path) -> list[Path]:

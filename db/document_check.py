@@ -37,9 +37,9 @@ from .values import (
 )
 
 FORMAT = "casefile"
-VERSION = 2  # the newest format version this Casefile reads and writes (docs/json-format.md)
+VERSION = 3  # the newest format version this Casefile reads and writes (docs/json-format.md)
 MAX_ERRORS = 200
-_TOP_KEYS = {"format", "version", "case", *(KINDS[k].json_name for k in JSON_ORDER)}
+_TOP_KEYS = {"format", "version", "case", "briefing", *(KINDS[k].json_name for k in JSON_ORDER)}
 
 
 @dataclass
@@ -50,6 +50,7 @@ class Plan:
     rows: dict[Kind, list[tuple[Any, ...]]]
     columns: dict[Kind, list[str]]
     links: dict[str, list[tuple[str, str, int]]]
+    briefing: Any = None  # db.editions_json.BriefingPlan: the briefing options and editions
 
 
 class _Checker:
@@ -203,6 +204,9 @@ def check_document(doc: Any) -> Plan:
     stamp = now_stamp()
     for kind in JSON_ORDER:
         _check_records(ck, kind, lists[kind], record_ids[kind], plan, stamp, version)
+    from .editions_json import check_part
+
+    plan.briefing = check_part(doc.get("briefing"), version, ck.error)
     if ck.errors:
         raise InterchangeError(ck.errors)
     return plan

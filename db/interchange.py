@@ -33,16 +33,23 @@ from .values import decode_list
 # ----- export -----------------------------------------------------------------------------
 
 
-def export_document(cf: CaseFile) -> dict[str, Any]:
-    """The whole case file as a Casefile JSON document (plain dicts and lists)."""
+def export_document(cf: CaseFile, *, editions: bool = True) -> dict[str, Any]:
+    """The whole case file as a Casefile JSON document (plain dicts and lists); ``editions=False``
+    leaves out the briefing options and editions (what a packet prints)."""
+    from .editions_json import SINCE, export_part
+
     with cf.read() as conn:
         case_row = conn.execute(sa.text("SELECT * FROM case_info WHERE n = 1")).mappings().one()
         case = {f.name: case_row[f.column] for f in CASE_FIELDS if f.column}
         doc: dict[str, Any] = {"format": FORMAT, "version": VERSION, "case": case}
         for kind in JSON_ORDER:
             doc[KINDS[kind].json_name] = _export_kind(conn, kind)
+        briefing = export_part(conn) if editions else None
     _drop_dangling_references(doc)
     _write_as_oldest_version(doc)
+    if briefing is not None:
+        doc["briefing"] = briefing
+        doc["version"] = max(doc["version"], SINCE)
     return doc
 
 
@@ -312,6 +319,10 @@ def _write_plan(conn: Connection, plan: Plan, progress: Callable[[int, int], Non
                 done += len(rows[start : start + 5000])
                 if progress:
                     progress(done, total)
+        if plan.briefing is not None:
+            from .editions_json import write_part
+
+            write_part(conn, plan.briefing)
 
 
 def _add_sort_names(plan: Plan) -> None:

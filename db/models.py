@@ -44,6 +44,7 @@ class CaseInfo(SQLModel, table=True):
     as_of: str | None = d.date("As of")
     as_of_key: str | None = None
     briefing_options: str | None = None
+    last_edition: int | None = None  # the highest edition number given (see Edition)
     created_at: str
     updated_at: str
 
@@ -194,6 +195,20 @@ class TimelineEntry(SQLModel, table=True):
     updated_at: str
     source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
     actors_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+
+
+class Edition(SQLModel, table=True):
+    """A briefing packet as exported: kept so it can be written again and compared with (db/editions.py)."""
+
+    __tablename__ = "edition"
+    number: int | None = Field(default=None, primary_key=True)
+    made: str  # ISO 8601 with the local UTC offset
+    made_by: str
+    pages: int
+    options: str  # JSON
+    content: bytes  # the Casefile JSON document printed, zlib-compressed
+    pdf_sha256: str
+    app_version: str
 
 
 RECORD_CLASSES: tuple[type[SQLModel], ...] = (Source, Actor, Statement, Directive, TimelineEntry)

@@ -30,6 +30,7 @@ class ActionId(enum.Enum):
     EXPORT_CSV = enum.auto()
     EXPORT_BRIEFING = enum.auto()
     BRIEFING_OPTIONS = enum.auto()
+    BRIEFING_EDITIONS = enum.auto()
     RESTORE_BACKUP = enum.auto()
     CLOSE = enum.auto()
     QUIT = enum.auto()
@@ -83,6 +84,7 @@ SPECS: dict[ActionId, ActionSpec] = {
         icon="export-briefing",
     ),
     ActionId.BRIEFING_OPTIONS: ActionSpec("Briefing &Options…", (), "Choose what the briefing packet holds"),
+    ActionId.BRIEFING_EDITIONS: ActionSpec("Briefing E&ditions…", (), "The packets exported, kept as editions"),
     ActionId.RESTORE_BACKUP: ActionSpec("&Restore From Backup…", (), "Open one of the automatic backups"),
     ActionId.CLOSE: ActionSpec("&Close", (SK.Close,), "Close this case file"),
     ActionId.QUIT: ActionSpec("&Quit", (SK.Quit,), "Quit Casefile", ROLE.QuitRole),

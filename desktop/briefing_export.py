@@ -113,20 +113,11 @@ def unused_name(path: Path) -> Path:
 
 
 def export_snapshot(cf: CaseFile, out: Path, options: BriefingOptions, progress: Any = None) -> BriefingResult:
-    """Render the packet from a consistent in-memory snapshot of ``cf`` (safe on a worker thread)."""
-    from db.interchange import export_document
+    """Render the packet from a consistent in-memory snapshot of ``cf`` (safe on a worker thread);
+    the result carries the edition to keep (see ``editions_export.render_edition``)."""
+    from .editions_export import render_edition
 
-    from .briefing.render import render_briefing
-
-    snapshot = cf.snapshot()
-    try:
-        doc = export_document(snapshot)
-    finally:
-        snapshot.close()
-    try:
-        return render_briefing(doc, out, options, progress=progress)
-    except OSError as exc:  # a full disk, a size limit, a folder that went away: the renderer left nothing
-        raise CaseFileError(f"{out.name} could not be written: {exc.strerror or exc}.") from None
+    return render_edition(cf, out, options, progress)
 
 
 # ----- command line -----------------------------------------------------------------------
@@ -135,6 +126,8 @@ def export_snapshot(cf: CaseFile, out: Path, options: BriefingOptions, progress:
 def export_from_cli(args: argparse.Namespace) -> int:
     """``casefile export PATH -o OUT.pdf [--paper] [--from] [--to] [--key-only] [--deterministic]``."""
     from db.dates import PartialDate
+
+    from .editions_cli import keep_edition
 
     with CaseFile.open(args.path, read_only=True) as cf:
         options = load_options(cf)
@@ -151,6 +144,7 @@ def export_from_cli(args: argparse.Namespace) -> int:
             options.key_only = True
         if args.deterministic:
             options.deterministic = True
+        options.changes_since = getattr(args, "changes_since", options.changes_since)
         try:
             options.validate()
         except ValueError as exc:
@@ -167,6 +161,7 @@ def export_from_cli(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"Wrote {out} ({result.pages} pages).")
+    keep_edition(args.path, result, skip=args.deterministic)
     return 0
 
 
@@ -224,6 +219,7 @@ class BriefingExporter:
             self.last_output, self.last_result = out, result
             seconds = (dt.datetime.now() - started).total_seconds()
             self.window.statusBar().showMessage(f"Wrote {out.name} ({result.pages} pages, {seconds:.1f} s)", 15000)
+            self.window.editions.keep(result)
             self._offer_to_open(out, result)
 
         task = ProcessJob(jobs.export_briefing, session.path, out, options.to_dict())

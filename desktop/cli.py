@@ -127,7 +127,10 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_export_pdf(args: argparse.Namespace) -> int:
     from .briefing_export import export_from_cli
+    from .editions_cli import cmd_export_edition
 
+    if args.edition is not None:
+        return cmd_export_edition(args)
     return export_from_cli(args)
 
 
@@ -141,6 +144,8 @@ def cmd_self_test(_args: argparse.Namespace) -> int:
 
 
 def _command_parser() -> argparse.ArgumentParser:
+    from . import editions_cli
+
     parser = argparse.ArgumentParser(prog="casefile", description=f"{APP_NAME} command-line tools.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -186,13 +191,19 @@ def _command_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="date_from", metavar="DATE", help="earliest date to include")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="latest date to include")
     p.add_argument("--key-only", action="store_true", help="chronology of key events only")
-    p.add_argument("--deterministic", action="store_true", help="byte-identical output for the same case")
+    p.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="byte-identical output for the same case (fixed timestamps); the packet is not kept as an edition",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing PDF")
+    editions_cli.add_export_arguments(p)
     p.set_defaults(func=cmd_export_pdf)
+    editions_cli.add_parser(sub)
     return parser
 
 
-COMMANDS = ("new", "import", "export-json", "export-csv", "check", "search", "export")
+COMMANDS = ("new", "import", "export-json", "export-csv", "check", "search", "export", "editions")
 
 
 def _app_parser() -> argparse.ArgumentParser:

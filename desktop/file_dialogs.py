@@ -48,7 +48,7 @@ def ask_folder(parent: QWidget | None, title: str, folder: str) -> Path | None:
     return Path(name) if name else None
 
 
-def ask_save_pdf(parent: QWidget | None, suggested: str) -> Path | None:
+def ask_save_pdf(parent: QWidget | None, suggested: str, title: str = "Export Briefing") -> Path | None:
     """Choose where to write a PDF."""
-    name, _ = QFileDialog.getSaveFileName(parent, "Export Briefing", suggested, PDF_FILTER)
+    name, _ = QFileDialog.getSaveFileName(parent, title, suggested, PDF_FILTER)
     return _with_suffix(name, ".pdf")

@@ -216,7 +216,8 @@ def export_csv(case_path: Path, folder: Path, progress: Progress) -> list[Path]:
 
 
 def export_briefing(case_path: Path, out: Path, options: dict[str, Any], progress: Progress) -> Any:
-    """Write the briefing packet from a snapshot of the case file."""
+    """Write the briefing packet from a snapshot of the case file; the result carries the edition
+    for the app to keep (``editions_export.ExportedPacket``), as a job never writes the open file."""
     from db.sqlite.casefile import CaseFile
 
     from .briefing.options import BriefingOptions
@@ -225,3 +226,14 @@ def export_briefing(case_path: Path, out: Path, options: dict[str, Any], progres
     _started(progress)
     with CaseFile.open(case_path, read_only=True) as cf:
         return export_snapshot(cf, out, BriefingOptions.from_dict(options), progress=progress)
+
+
+def export_edition(case_path: Path, number: int, out: Path, progress: Progress) -> Any:
+    """Write a kept edition of the case file again, from what was stored."""
+    from db.sqlite.casefile import CaseFile
+
+    from .editions_export import rewrite_edition
+
+    _started(progress)
+    with CaseFile.open(case_path, read_only=True) as cf:
+        return rewrite_edition(cf, number, out, progress=progress)

@@ -28,7 +28,7 @@ GO_ACTIONS = {
 }  # fmt: skip
 CASE_ACTIONS = (
     ActionId.SAVE_COPY, ActionId.EXPORT_JSON, ActionId.EXPORT_CSV, ActionId.EXPORT_BRIEFING,
-    ActionId.BRIEFING_OPTIONS, ActionId.CLOSE, ActionId.FIND, ActionId.FILTER, *GO_ACTIONS,
+    ActionId.BRIEFING_OPTIONS, ActionId.BRIEFING_EDITIONS, ActionId.CLOSE, ActionId.FIND, ActionId.FILTER, *GO_ACTIONS,
 )  # fmt: skip
 
 
@@ -52,6 +52,9 @@ class MainWindow(QMainWindow):
         from .briefing_export import BriefingExporter
 
         self.briefing = BriefingExporter(self)
+        from .editions_app import EditionsCommands
+
+        self.editions = EditionsCommands(self)
         self._build_menus()
         self._connect_actions()
         self.statusBar()
@@ -81,7 +84,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addActions([a[ActionId.IMPORT_JSON], a[ActionId.EXPORT_JSON], a[ActionId.EXPORT_CSV]])
         file_menu.addSeparator()
-        file_menu.addActions([a[ActionId.EXPORT_BRIEFING], a[ActionId.BRIEFING_OPTIONS]])
+        file_menu.addActions([a[ActionId.EXPORT_BRIEFING], a[ActionId.BRIEFING_OPTIONS], a[ActionId.BRIEFING_EDITIONS]])
         file_menu.addSeparator()
         file_menu.addAction(a[ActionId.RESTORE_BACKUP])
         file_menu.addSeparator()
@@ -132,6 +135,7 @@ class MainWindow(QMainWindow):
         a[ActionId.EXPORT_CSV].triggered.connect(d.export_csv)
         a[ActionId.EXPORT_BRIEFING].triggered.connect(self.briefing.export)
         a[ActionId.BRIEFING_OPTIONS].triggered.connect(self.briefing.edit_options)
+        a[ActionId.BRIEFING_EDITIONS].triggered.connect(self.editions.show)
         a[ActionId.RESTORE_BACKUP].triggered.connect(d.restore_backup)
         a[ActionId.CLOSE].triggered.connect(d.close_case)
         a[ActionId.QUIT].triggered.connect(self.close)

@@ -24,8 +24,9 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from db import overview, queries, records
+from db import editions, overview, queries, records
 from db.dates import PartialDate
+from db.editions import Edition, NewEdition
 from db.errors import CaseFileError
 from db.fields import CASE_FIELDS_BY_NAME, KINDS, FieldType, Kind
 from db.overview import FrontPage
@@ -60,6 +61,7 @@ class CaseSession(QObject):
     error = Signal(str)  # a change was refused or could not be written
     step_starting = Signal(object, bool)  # UndoStep about to be undone (True) or redone (False)
     step_finished = Signal(object, bool)  # UndoStep undone (True) or redone (False)
+    editions_changed = Signal()  # an edition was kept or deleted
 
     def __init__(self, cf: CaseFile, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -113,6 +115,21 @@ class CaseSession(QObject):
     def set_briefing_options(self, options: dict[str, Any]) -> None:
         """Store the case's briefing options (not an undoable edit: a preference of the case)."""
         records.set_briefing_options(self.cf, options)
+
+    def editions(self) -> list[Edition]:
+        """The briefing packets kept as editions, oldest first."""
+        return editions.list_editions(self.cf)
+
+    def record_edition(self, new: NewEdition) -> int:
+        """Keep a packet just exported as the next edition (not undoable: a record of what was sent)."""
+        number = editions.record(self.cf, new)
+        self.editions_changed.emit()
+        return number
+
+    def delete_edition(self, number: int) -> None:
+        """Delete an edition and what it printed, for good (no undo: that is the point)."""
+        editions.delete(self.cf, number)
+        self.editions_changed.emit()
 
     def get_record(self, kind: Kind, record_id: str) -> Record:
         """Every field of one record; RecordError if it does not exist."""

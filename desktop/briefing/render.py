@@ -25,6 +25,7 @@ from .document import Furniture, PacketCanvas, PacketDoc, SectionHeading, Sectio
 from .fonts import load_fonts
 from .model import CaseData, display_date, text_of
 from .options import SECTION_TITLES, BriefingOptions
+from .stamp import fix_time
 from .styles import PageGeometry, Styles
 from .text import TextPrep, fit_one_line, one_line
 
@@ -78,6 +79,7 @@ def render_briefing(
     out_path: str | os.PathLike[str],
     options: BriefingOptions | None = None,
     *,
+    made: dt.datetime | None = None,
     progress: Progress | None = None,
     app_version: str = desktop.__version__,
     since: EditionBase | None = None,
@@ -91,6 +93,8 @@ def render_briefing(
 
     With ``since`` (an earlier edition), page one counts what changed since it, a "Changes
     since edition N" section follows the summary, and change bars mark the records changed.
+    With ``made`` (an edition's time, with its UTC offset) the packet carries that time, not the
+    clock's: written again with the same ``made``, it is the same file byte for byte.
     """
     options = options or BriefingOptions()
     options.validate()
@@ -102,7 +106,7 @@ def render_briefing(
     data = CaseData.build(doc if isinstance(doc, dict) else {}, options)
     changes = compare(since.doc, doc if isinstance(doc, dict) else {}) if since is not None else None
     ctx = Ctx(data, styles, text, geometry, options, fonts, since, changes)
-    today = None if options.deterministic else dt.date.today()
+    today = None if options.deterministic else made.date() if made else dt.date.today()
 
     case = data.case
     title = one_line(text_of(case, "title")) or "Untitled case"
@@ -149,6 +153,8 @@ def render_briefing(
 
     def make_canvas(*args: Any, **kwargs: Any) -> PacketCanvas:
         canvas = PacketCanvas(*args, furniture=furniture, **kwargs)
+        if made is not None and not options.deterministic:
+            fix_time(canvas, made)
         canvases.append(canvas)
         return canvas
 

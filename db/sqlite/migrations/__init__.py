@@ -13,7 +13,14 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from . import m0001_initial, m0002_briefing_options, m0003_prefix_search, m0004_locator, m0005_sort_names
+from . import (
+    m0001_initial,
+    m0002_briefing_options,
+    m0003_prefix_search,
+    m0004_locator,
+    m0005_sort_names,
+    m0006_editions,
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
         m0003_prefix_search,
         m0004_locator,
         m0005_sort_names,
+        m0006_editions,
     )
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be numbered 1..N"

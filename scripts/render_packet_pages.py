@@ -68,7 +68,8 @@ def render_changes(doc: dict, out_dir: Path) -> None:
         subprocess.run(["pdftoppm", "-png", "-r", "80", str(pdf), str(Path(tmp) / "changes")], check=True)
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
         pages = text.split("\f")
-        keep = [i for i, page in enumerate(pages, start=1) if i == 1 or "Changes since edition" in page]
+        start = next(i for i, page in enumerate(pages, start=1) if i > 1 and "Changes since edition" in page)
+        keep = [1, start, start + 1]  # the cover, and the section (about two pages for a week's work)
         barred = [i for i, page in enumerate(pages, start=1) if "Meta signs the CAISI agreement" in page]
         keep += [i for i in barred if i not in keep][:1]
         for image in sorted(Path(tmp).glob("changes-*.png")):

@@ -84,8 +84,8 @@ class BriefingOptionsDialog(QDialog):
         self.changes_since = QComboBox(self)
         self.changes_since.setAccessibleName("Show changes since")
         self.changes_since.setToolTip(
-            "The packet lists what was added, changed and removed since this edition, "
-            "and marks changed records in the margin"
+            "The packet lists what was added, changed and removed since this edition and marks "
+            "changed records in the margin. The last edition is always the newest packet kept."
         )
         _fill_changes_since(self.changes_since, editions, options.changes_since)
         self.changes_since.currentIndexChanged.connect(self._validate)
@@ -199,8 +199,7 @@ class BriefingOptionsDialog(QDialog):
         if type(since) is int and since not in self._kept:
             # Refused here rather than at export, where it would stop the packet being written.
             return (
-                f"Edition {since} is no longer kept in this case file: "
-                "choose another edition to show changes since, or no changes section."
+                f"Edition {since} is no longer kept in this case file: choose another edition, or no changes section."
             )
         return ""
 
@@ -214,7 +213,10 @@ def _fill_changes_since(combo: QComboBox, editions: Sequence[Edition], chosen: o
     else:
         combo.addItem("No editions yet: the first packet starts the record", "last")
     for edition in newest_first:
-        combo.addItem(f"Edition {edition.number} of {_made_day(edition)} ({edition.made_by})", edition.number)
+        who = " ".join(edition.made_by.split())
+        # The name comes from whoever made the file: a long one must not widen the dialog.
+        who = f" ({who if len(who) <= 40 else who[:39] + '…'})" if who else ""
+        combo.addItem(f"Edition {edition.number} of {_made_day(edition)}{who}", edition.number)
     combo.addItem("No changes section", None)
     if type(chosen) is int and combo.findData(chosen) < 0:
         # An edition since deleted: shown for what it is, so the choice is not changed unseen.

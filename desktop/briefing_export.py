@@ -320,10 +320,11 @@ class BriefingExporter:
             return False
         try:
             stored = options_from(session.briefing_options())
+            kept = session.editions()
         except CaseFileError as exc:
             self.window.documents.warn(str(exc))
             return False
-        dialog = BriefingOptionsDialog(stored, self.window)
+        dialog = BriefingOptionsDialog(stored, self.window, editions=kept)
         dialog.set_folder(self.window.settings.folder("briefing"))
         if focus_marking:
             dialog.marking.setFocus()

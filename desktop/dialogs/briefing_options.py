@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from db.dates import PartialDate
+from db.editions import Edition
 
 from ..briefing.options import SECTION_IDS, BriefingOptions
 from ..file_dialogs import ask_folder
@@ -39,9 +43,14 @@ SECTION_LABELS = {
 class BriefingOptionsDialog(QDialog):
     """Edits a BriefingOptions; ``options()`` returns the result (valid when accepted)."""
 
-    def __init__(self, options: BriefingOptions, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, options: BriefingOptions, parent: QWidget | None = None, *, editions: Sequence[Edition] = ()
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Briefing Options")
+        # Saved back with every choice the dialog does not show, so saving never resets one.
+        self._stored = dataclasses.replace(options, sections=list(options.sections))
+        self._kept = {edition.number for edition in editions}
         self.sections = QListWidget(self)
         self.sections.setAccessibleName("Sections, in order")
         self.sections.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
@@ -72,6 +81,14 @@ class BriefingOptionsDialog(QDialog):
             edit.textChanged.connect(self._validate)
         self.key_only = QCheckBox("Chronology shows &key events only", self)
         self.key_only.setChecked(options.key_only)
+        self.changes_since = QComboBox(self)
+        self.changes_since.setAccessibleName("Show changes since")
+        self.changes_since.setToolTip(
+            "The packet lists what was added, changed and removed since this edition and marks "
+            "changed records in the margin. The last edition is always the newest packet kept."
+        )
+        _fill_changes_since(self.changes_since, editions, options.changes_since)
+        self.changes_since.currentIndexChanged.connect(self._validate)
         self.paper = QComboBox(self)
         self.paper.addItem("US Letter", "letter")
         self.paper.addItem("A4", "a4")
@@ -103,6 +120,7 @@ class BriefingOptionsDialog(QDialog):
         form.addRow("&From:", self.date_from)
         form.addRow("&To:", self.date_to)
         form.addRow("", self.key_only)
+        form.addRow(_buddy_label("Show &changes since:", self.changes_since), self.changes_since)
         form.addRow("&Paper:", self.paper)
         form.addRow("&Marking:", self.marking)
         form.addRow("", self.deterministic)
@@ -147,7 +165,7 @@ class BriefingOptionsDialog(QDialog):
     def _validate(self) -> None:
         try:
             self.options().validate()
-            message = ""
+            message = self._changes_since_problem()
         except ValueError as exc:
             message = str(exc)
         self.error.setText(message)
@@ -164,7 +182,8 @@ class BriefingOptionsDialog(QDialog):
         for edit in (self.date_from, self.date_to):
             text = edit.text().strip()
             dates.append(PartialDate.parse(text).iso if text else None)
-        return BriefingOptions(
+        return dataclasses.replace(
+            self._stored,
             sections=sections,
             date_from=dates[0],
             date_to=dates[1],
@@ -172,7 +191,49 @@ class BriefingOptionsDialog(QDialog):
             paper=str(self.paper.currentData()),
             marking_override=self.marking.text().strip() or None,
             deterministic=self.deterministic.isChecked(),
+            changes_since=self.changes_since.currentData(),
         )
+
+    def _changes_since_problem(self) -> str:
+        since = self.changes_since.currentData()
+        if type(since) is int and since not in self._kept:
+            # Refused here rather than at export, where it would stop the packet being written.
+            return (
+                f"Edition {since} is no longer kept in this case file: choose another edition, or no changes section."
+            )
+        return ""
+
+
+def _fill_changes_since(combo: QComboBox, editions: Sequence[Edition], chosen: object) -> None:
+    """The editions a packet can show changes since, newest first, with ``chosen`` selected."""
+    newest_first = sorted(editions, key=lambda e: e.number, reverse=True)
+    if newest_first:
+        last = newest_first[0]
+        combo.addItem(f"The last edition ({last.number}, {_made_day(last)})", "last")
+    else:
+        combo.addItem("No editions yet: the first packet starts the record", "last")
+    for edition in newest_first:
+        who = " ".join(edition.made_by.split())
+        # The name comes from whoever made the file: a long one must not widen the dialog.
+        who = f" ({who if len(who) <= 40 else who[:39] + '…'})" if who else ""
+        combo.addItem(f"Edition {edition.number} of {_made_day(edition)}{who}", edition.number)
+    combo.addItem("No changes section", None)
+    if type(chosen) is int and combo.findData(chosen) < 0:
+        # An edition since deleted: shown for what it is, so the choice is not changed unseen.
+        combo.insertItem(1, f"Edition {chosen} (no longer kept)", chosen)
+    # findData cannot find None, and would take 1 for True: look for the exact value.
+    found = next((i for i in range(combo.count()) if _same(combo.itemData(i), chosen)), 0)
+    combo.setCurrentIndex(found)
+
+
+def _same(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _made_day(edition: Edition) -> str:
+    """The day an edition was made, as the packet prints dates ("June 24, 2026")."""
+    when = edition.made_at()
+    return PartialDate.from_date(when.date()).display() if when is not None else edition.made
 
 
 def _buddy_label(text: str, buddy: QWidget) -> QLabel:

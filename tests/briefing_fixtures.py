@@ -1,10 +1,12 @@
-"""Case documents (Casefile JSON) built in code for the briefing renderer's tests."""
+"""Case documents (Casefile JSON) built in code for the briefing renderer's tests, and the
+reading of packets back: their text, outline and change bars."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -297,3 +299,106 @@ def body_text(path: Path, furniture: tuple[str, ...]) -> str:
                 continue
             lines.append(stripped)
     return norm(" ".join(lines))
+
+
+def outline(path: Path) -> dict[str, int]:
+    """The packet's outline: each section's title and the page (from 1) it starts on."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    return {item.title: reader.get_destination_page_number(item) + 1 for item in reader.outline}
+
+
+def section_text(path: Path, title: str) -> str:
+    """The text of a section's pages, from its heading to the next section's heading."""
+    starts_at = outline(path)
+    starts = sorted(starts_at.values())
+    first = starts_at[title]
+    later = [p for p in starts if p > first]
+    texts = page_texts(path)
+    pages = texts[first - 1 : later[0]] if later else texts[first - 1 :]
+    text = norm(" ".join(pages))
+    text = text[text.index(title) :]
+    following = [t for t, p in starts_at.items() if later and p == later[0]]
+    return text[: text.rindex(following[0])] if following and following[0] in text else text
+
+
+# ----- change bars ---------------------------------------------------------------------------
+
+Bar = tuple[float, float]  # bottom, top in page coordinates
+
+
+def page_marks(page: Any) -> tuple[list[Bar], list[tuple[float, str, str]]]:
+    """The change bars on a page (bottom, top) and its text runs (baseline y, text, font)."""
+    from desktop.briefing.changebars import BAR_OFFSET, BAR_WIDTH
+    from desktop.briefing.styles import PageGeometry
+
+    left = PageGeometry.for_paper("letter").left
+    bars: list[Bar] = []
+    runs: list[tuple[float, str, str]] = []
+
+    def operand(op: bytes, args: list[Any], cm: list[float], tm: list[float]) -> None:
+        if op == b"re":
+            x, y, w, h = (float(a) for a in args)
+            page_x, page_y = cm[0] * x + cm[2] * y + cm[4], cm[1] * x + cm[3] * y + cm[5]
+            if abs(w - BAR_WIDTH) < 0.01 and abs(page_x - (left - BAR_OFFSET)) < 0.5:
+                bars.append((page_y, page_y + h))
+
+    def text(chunk: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        if chunk.strip():
+            face = str(font.get("/BaseFont", "")) if font else ""
+            runs.append((tm[4] * cm[1] + tm[5] * cm[3] + cm[5], chunk.strip().lstrip("“"), face))
+
+    page.extract_text(visitor_operand_before=operand, visitor_text=text)
+    return bars, runs
+
+
+def first_lines(doc: dict[str, Any]) -> dict[tuple[str, str], tuple[str, str]]:
+    """Each record's section, and the start of the first line it prints there."""
+    out: dict[tuple[str, str], tuple[str, str]] = {}
+    for entry in doc["timeline"]:
+        out[("timeline", entry["id"])] = ("Chronology", entry["title"][:24])
+    for actor in doc["actors"]:
+        out[("actors", actor["id"])] = ("Actors", actor["name"][:12])
+    for directive in doc["directives"]:
+        out[("directives", directive["id"])] = ("Directives", (directive.get("identifier") or directive["title"])[:24])
+    for statement in doc["statements"]:
+        out[("statements", statement["id"])] = ("Statements", statement["text"][:24])
+    for source in doc["sources"]:  # after the author, in quotation marks
+        out[("sources", source["id"])] = ("Sources", source["title"][:24])
+    return out
+
+
+@dataclass(frozen=True)
+class PacketBars:
+    """Where a packet's change bars are: beside which record, and every one drawn."""
+
+    beside: dict[tuple[str, str], list[tuple[int, Bar]]]  # (kind, id): bars beside its first line
+    drawn: set[tuple[int, Bar]]  # (page, bar) of every bar in the packet
+    main_from: int  # the page the main sections (the chronology) start on
+
+
+def packet_bars(path: Path, doc: dict[str, Any]) -> PacketBars:
+    """The bars beside each record of ``doc`` where the packet's main sections print it."""
+    from pypdf import PdfReader
+
+    starts_at = outline(path)
+    starts = sorted(starts_at.values())
+    pages = [page_marks(page) for page in PdfReader(str(path)).pages]
+    beside: dict[tuple[str, str], list[tuple[int, Bar]]] = {}
+    for (kind, record_id), (section, start) in first_lines(doc).items():
+        first = starts_at[section]
+        last = min([p for p in starts if p > first] or [len(pages) + 1])
+        found = [
+            (number, y)
+            for number in range(first, last + 1)
+            if number <= len(pages)
+            for y, chunk, face in pages[number - 1][1]
+            if (start in chunk if kind == "sources" else chunk.startswith(start[: len(chunk)]))
+            and len(chunk) >= min(len(start), 8) and (kind not in ("actors", "timeline") or "Bold" in face)
+        ]  # fmt: skip
+        assert found, f"{record_id} not found in {section}"
+        number, y = found[0]
+        beside[(kind, record_id)] = [(number, bar) for bar in pages[number - 1][0] if bar[0] <= y <= bar[1]]
+    drawn = {(n, bar) for n, (bars, _) in enumerate(pages, start=1) for bar in bars}
+    return PacketBars(beside, drawn, starts_at["Chronology"])

@@ -15,14 +15,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from briefing_fixtures import SAMPLE_JSON, norm, page_texts, small_case
+from briefing_fixtures import (
+    SAMPLE_JSON,
+    norm,
+    outline,
+    packet_bars,
+    page_marks,
+    page_texts,
+    section_text,
+    small_case,
+)
 from pypdf import PdfReader
 
-from desktop.briefing.changebars import BAR_OFFSET, BAR_WIDTH
 from desktop.briefing.changes import EditionBase, compare, condensed, counts_line, redline
 from desktop.briefing.options import BriefingOptions
 from desktop.briefing.render import render_briefing
-from desktop.briefing.styles import PageGeometry
 
 MADE = "2026-06-24T09:15:00-04:00"
 ADDED_STATEMENT = "We have signed the agreement and will send our next model to CAISI first."
@@ -86,25 +93,6 @@ def packet(tmp_path_factory: pytest.TempPathFactory, docs: tuple[dict[str, Any],
     path = tmp_path_factory.mktemp("changes") / "packet.pdf"
     render_briefing(current, path, BriefingOptions(deterministic=True), since=EditionBase(3, MADE, base))
     return path
-
-
-def _outline(path: Path) -> dict[str, int]:
-    reader = PdfReader(str(path))
-    return {item.title: reader.get_destination_page_number(item) + 1 for item in reader.outline}
-
-
-def _section_text(path: Path, title: str) -> str:
-    """The text of a section's pages, from its heading to the next section's heading."""
-    outline = _outline(path)
-    starts = sorted(outline.values())
-    first = outline[title]
-    later = [p for p in starts if p > first]
-    texts = page_texts(path)
-    pages = texts[first - 1 : later[0]] if later else texts[first - 1 :]
-    text = norm(" ".join(pages))
-    text = text[text.index(title) :]
-    following = [t for t, p in outline.items() if later and p == later[0]]
-    return text[: text.rindex(following[0])] if following and following[0] in text else text
 
 
 # ----- the comparison ------------------------------------------------------------------------------
@@ -213,17 +201,17 @@ def test_page_one_carries_the_counts_line(packet: Path) -> None:
 
 
 def test_changes_section_is_in_the_contents_and_outline_after_the_summary(packet: Path) -> None:
-    outline = _outline(packet)
-    assert list(outline)[:3] == ["Summary", "Changes since edition 3", "Chronology"]
+    starts = outline(packet)
+    assert list(starts)[:3] == ["Summary", "Changes since edition 3", "Chronology"]
     cover = norm(page_texts(packet)[0]).replace(" .", "")
     entry = re.search(r"2\.\s+Changes since edition 3[ .]*?(\d+)", cover)
-    assert entry is not None and int(entry.group(1)) == outline["Changes since edition 3"]
-    lines = [line.strip() for line in page_texts(packet)[outline["Changes since edition 3"] - 1].splitlines()]
+    assert entry is not None and int(entry.group(1)) == starts["Changes since edition 3"]
+    lines = [line.strip() for line in page_texts(packet)[starts["Changes since edition 3"] - 1].splitlines()]
     assert "Changes since edition 3" in lines
 
 
 def test_every_changed_field_shows_its_old_and_new_words(packet: Path, docs) -> None:
-    text = _section_text(packet, "Changes since edition 3")
+    text = section_text(packet, "Changes since edition 3")
     changes = compare(*docs)
     checked = 0
     for change in changes.records:
@@ -240,7 +228,7 @@ def test_every_changed_field_shows_its_old_and_new_words(packet: Path, docs) -> 
 
 
 def test_added_and_removed_records_are_listed(packet: Path) -> None:
-    text = _section_text(packet, "Changes since edition 3")
+    text = section_text(packet, "Changes since edition 3")
     assert "ADDED June 30, 2026: Meta signs the CAISI agreement" in text
     assert "ADDED Jane Doe" in text and "ADDED Meta signs CAISI agreement" in text
     assert "ADDED Meta: “We have signed the agreement and will send our next model" in text
@@ -252,77 +240,19 @@ def test_added_and_removed_records_are_listed(packet: Path) -> None:
 # ----- change bars -------------------------------------------------------------------------------
 
 
-def _page_marks(page: Any) -> tuple[list[tuple[float, float]], list[tuple[float, str, str]]]:
-    """The change bars on a page (bottom, top) and its text runs (baseline y, text, font)."""
-    left = PageGeometry.for_paper("letter").left
-    bars: list[tuple[float, float]] = []
-    runs: list[tuple[float, str, str]] = []
-
-    def operand(op: bytes, args: list[Any], cm: list[float], tm: list[float]) -> None:
-        if op == b"re":
-            x, y, w, h = (float(a) for a in args)
-            page_x, page_y = cm[0] * x + cm[2] * y + cm[4], cm[1] * x + cm[3] * y + cm[5]
-            if abs(w - BAR_WIDTH) < 0.01 and abs(page_x - (left - BAR_OFFSET)) < 0.5:
-                bars.append((page_y, page_y + h))
-
-    def text(chunk: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
-        if chunk.strip():
-            face = str(font.get("/BaseFont", "")) if font else ""
-            runs.append((tm[4] * cm[1] + tm[5] * cm[3] + cm[5], chunk.strip().lstrip("“"), face))
-
-    page.extract_text(visitor_operand_before=operand, visitor_text=text)
-    return bars, runs
-
-
-def _first_lines(doc: dict[str, Any]) -> dict[tuple[str, str], tuple[str, str]]:
-    """Each record's section, and the start of the first line it prints there."""
-    out: dict[tuple[str, str], tuple[str, str]] = {}
-    for entry in doc["timeline"]:
-        out[("timeline", entry["id"])] = ("Chronology", entry["title"][:24])
-    for actor in doc["actors"]:
-        out[("actors", actor["id"])] = ("Actors", actor["name"][:12])
-    for directive in doc["directives"]:
-        out[("directives", directive["id"])] = ("Directives", (directive.get("identifier") or directive["title"])[:24])
-    for statement in doc["statements"]:
-        out[("statements", statement["id"])] = ("Statements", statement["text"][:24])
-    for source in doc["sources"]:  # after the author, in quotation marks
-        out[("sources", source["id"])] = ("Sources", source["title"][:24])
-    return out
-
-
 def test_a_change_bar_beside_exactly_each_added_or_changed_record(packet: Path, docs) -> None:
     _, current = docs
-    reader = PdfReader(str(packet))
-    outline = _outline(packet)
-    starts = sorted(outline.values())
-    pages = [_page_marks(page) for page in reader.pages]
-    changes_page = outline["Changes since edition 3"]
+    bars = packet_bars(packet, current)
     # Nothing before the main sections has a bar: the cover, the summary, the changes section.
-    assert all(not bars for bars, _ in pages[: outline["Chronology"] - 1])
+    assert all(page >= bars.main_from for page, _ in bars.drawn)
     marked = {(c.kind, c.id) for c in compare(*docs).records if c.status != "removed" and c.kind != "case"}
-    bars_seen: set[tuple[int, tuple[float, float]]] = set()
-    for (kind, record_id), (section, start) in _first_lines(current).items():
-        first = outline[section]
-        last = min([p for p in starts if p > first] or [len(pages) + 1])
-        found = [
-            (number, y)
-            for number in range(first, last + 1)
-            if number <= len(pages)
-            for y, chunk, face in pages[number - 1][1]
-            if (start in chunk if kind == "sources" else chunk.startswith(start[: len(chunk)]))
-            and len(chunk) >= min(len(start), 8) and (kind not in ("actors", "timeline") or "Bold" in face)
-        ]  # fmt: skip
-        assert found, f"{record_id} not found in {section}"
-        number, y = found[0]
-        beside = [bar for bar in pages[number - 1][0] if bar[0] <= y <= bar[1]]
-        if (kind, record_id) in marked:
-            assert len(beside) == 1, f"no change bar beside {kind} {record_id}"
-            bars_seen.add((number, beside[0]))
+    for record, beside in bars.beside.items():
+        if record in marked:
+            assert len(beside) == 1, f"no change bar beside {record}"
         else:
-            assert not beside, f"a change bar beside unchanged {kind} {record_id}"
-    every_bar = {(n, bar) for n, (bars, _) in enumerate(pages, start=1) if n > changes_page for bar in bars}
-    assert bars_seen == every_bar
-    assert len(bars_seen) == len(marked) == 10
+            assert not beside, f"a change bar beside unchanged {record}"
+    assert {bar for beside in bars.beside.values() for bar in beside} == bars.drawn
+    assert len(bars.drawn) == len(marked) == 10
 
 
 # ----- without an edition, and the option ---------------------------------------------------------
@@ -335,7 +265,7 @@ def test_without_an_edition_the_packet_is_as_before(tmp_path: Path, docs) -> Non
     render_briefing(current, explicit, BriefingOptions(deterministic=True), since=None)
     assert plain.read_bytes() == explicit.read_bytes()
     assert "Changes since" not in " ".join(page_texts(plain)) and not any(
-        bars for bars, _ in (_page_marks(page) for page in PdfReader(str(plain)).pages)
+        bars for bars, _ in (page_marks(page) for page in PdfReader(str(plain)).pages)
     )
 
 

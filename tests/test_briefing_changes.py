@@ -123,6 +123,15 @@ def test_compare_finds_added_changed_and_removed_records_of_every_kind(docs) -> 
     assert set(fields) == {"issuer", "status", "summary"}
     assert fields["issuer"] == ("Center for AI Standards and Innovation (CAISI)", "U.S. Department of Commerce")
     assert fields["status"] == ("Proposed", "In force")
+    # A name, a choice or a date is struck and replaced whole: never the words of two names interleaved.
+    issuer = next(f for f in agreement.fields if f.name == "issuer")
+    assert issuer.redline() == [
+        ("removed", "Center for AI Standards and Innovation (CAISI)"),
+        ("same", " "),
+        ("added", "U.S. Department of Commerce"),
+    ]
+    status = next(f for f in agreement.fields if f.name == "status")
+    assert status.redline() == [("removed", "Proposed"), ("same", " "), ("added", "In force")]
     entry = next(c for c in changes.records if c.id == "t-2026-06-12-delivery")
     assert {f.name: (f.old, f.new) for f in entry.fields}["key"] == ("Yes", "No")
     statement = next(c for c in changes.records if c.id == "s-eo-construed")

@@ -25,6 +25,9 @@ from .plain import one_line, paragraphs
 Status = Literal["added", "changed", "removed"]
 SegmentKind = Literal["same", "removed", "added", "skipped"]
 Segment = tuple[SegmentKind, str]
+# Values that read as one unit: "Anthropic public statement" replaced by "The New York Times
+# report" must not interleave the words of two titles.
+WHOLE_VALUES = frozenset({FieldType.REF, FieldType.CHOICE, FieldType.BOOL})
 
 CASE = "case"
 # The record lists in the order the packet prints their sections, with the count line's nouns.
@@ -70,10 +73,21 @@ class FieldChange:
     label: str
     old: str
     new: str
+    whole: bool = False  # a name, a choice, a flag: struck and replaced as one, never word by word
 
     def redline(self) -> list[Segment]:
-        """The word-level redline from the old value to the new one."""
-        return redline(self.old, self.new)
+        """The word-level redline from the old value to the new one (or the whole old value
+        struck and the whole new one added, for values that read as one unit)."""
+        if not self.whole:
+            return redline(self.old, self.new)
+        segments: list[Segment] = []
+        if self.old:
+            segments.append(("removed", self.old))
+        if self.old and self.new:
+            segments.append(("same", " "))
+        if self.new:
+            segments.append(("added", self.new))
+        return segments
 
 
 @dataclass(frozen=True)
@@ -214,7 +228,7 @@ def _field_changes(
         if _compared(spec, old, old_lookup) == _compared(spec, new, new_lookup):
             continue
         before, after = _shown(spec, old, old_lookup), _shown(spec, new, new_lookup)
-        out.append(FieldChange(spec.name, spec.label, before, after))
+        out.append(FieldChange(spec.name, spec.label, before, after, spec.type in WHOLE_VALUES))
     return tuple(out)
 
 

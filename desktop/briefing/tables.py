@@ -54,7 +54,7 @@ def widest_line(texts: Iterable[str], font: str, size: float) -> float:
 def column_width(texts: Iterable[str], font: str, size: float, *, low: float, high: float) -> float:
     """A column just wide enough for its widest line (padding included), kept within ``low:high``.
 
-    The cap keeps a column of short values from starving the text column beside it; a value
+    The cap keeps one long value from starving the text column beside it; a value
     wider than the cap wraps inside its cell instead.
     """
     # A hair over the measured width: reportlab compares the same floats when it breaks lines.

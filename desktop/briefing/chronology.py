@@ -11,7 +11,7 @@ from reportlab.platypus import Flowable
 from .context import Ctx
 from .model import ACTOR_GROUPS, Record, display_date, text_of
 from .styles import ACCENT, KEY_SHADE
-from .tables import PagedTable, Row, RowStore
+from .tables import PagedTable, Row, RowStore, column_width
 from .text import chunks, one_line
 
 CELL_LIMIT = 1100  # characters of user text per table cell before it continues in a new row
@@ -27,6 +27,18 @@ def _date_cell(value: object) -> str:
     return text
 
 
+def _date_para(ctx: Ctx, value: object) -> str | Flowable:
+    """The date cell: a plain string (cheapest to draw), or a paragraph when it needs other fonts.
+
+    Text the date parser cannot read is printed as typed, in whatever script it was typed.
+    """
+    text = _date_cell(value)
+    if text.isascii() and text.replace("\n", "").isprintable():
+        return text  # the table makes it a wrapping paragraph if it is too wide for the column
+    lines = [ctx.text.markup(line) for line in text.split("\n")]
+    return ctx.para("<br/>".join(lines), ctx.styles.cell, text)
+
+
 def _key_style(row: int) -> list[tuple[Any, ...]]:
     return [
         ("BACKGROUND", (0, row), (-1, row), KEY_SHADE),
@@ -34,11 +46,21 @@ def _key_style(row: int) -> list[tuple[Any, ...]]:
     ]
 
 
+def _date_width(ctx: Ctx) -> float:
+    """The date column's width: its widest date line, within 12% to 22% of the frame."""
+    width = ctx.geometry.frame_width
+    dates = {_date_cell(entry.get("date")) for entry in ctx.data.timeline}
+    font, size = ctx.fonts.regular, ctx.styles.cell.fontSize
+    return column_width(dates, font, size, low=width * 0.12, high=width * 0.22)
+
+
 def chronology_table(ctx: Ctx) -> list[Flowable]:
     """Every timeline entry in date order; key events shaded with an accent rule."""
     styles = ctx.styles
     width = ctx.geometry.frame_width
-    col_widths = [width * 0.16, width * 0.60, width * 0.24]
+    date_width = _date_width(ctx)
+    actors_width = width * 0.24
+    col_widths = [date_width, width - date_width - actors_width, actors_width]
     header = [ctx.para(label, styles.cell_head) for label in ("Date", "Event", "Actors involved")]
     store = RowStore(
         col_widths,
@@ -93,7 +115,7 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
                 event = [*event, ctx.para(texts[index], desc_style, raw)]
             actor = actor_pieces[index] if index < len(actor_pieces) else ""
             cells = [
-                _date_cell(entry.get("date")) if index == 0 else "",
+                _date_para(ctx, entry.get("date")) if index == 0 else "",
                 event or "",
                 ctx.para(markup(actor), cell, actor) if actor else "",
             ]

@@ -18,10 +18,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import partial
 from typing import Any, NamedTuple
 
-from reportlab.platypus import Flowable, Table, TableStyle
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable, Paragraph, Table, TableStyle
 
 from .changebars import BarredTable
 from .styles import HAIRLINE, HEADER_SHADE
+from .text import escape
 
 PAD_X = 4.0
 PAD_Y = 3.0
@@ -35,6 +38,28 @@ class Row(NamedTuple):
     emphasis: bool = False
     units: int = 1  # records it completes (0 for a record's continuation rows)
     marked: bool = False  # changed since the edition compared with: a change bar beside it
+
+
+def widest_line(texts: Iterable[str], font: str, size: float) -> float:
+    """Width in points of the widest line of ``texts`` drawn in ``font`` at ``size``."""
+    widest = 0.0
+    for text in texts:
+        for line in text.split("\n"):
+            width = stringWidth(line, font, size)
+            if width > widest:
+                widest = width
+    return float(widest)
+
+
+def column_width(texts: Iterable[str], font: str, size: float, *, low: float, high: float) -> float:
+    """A column just wide enough for its widest line (padding included), kept within ``low:high``.
+
+    The cap keeps one long value from starving the text column beside it; a value
+    wider than the cap wraps inside its cell instead.
+    """
+    # A hair over the measured width: reportlab compares the same floats when it breaks lines.
+    needed = widest_line(texts, font, size) + 2 * PAD_X + 0.5
+    return min(max(needed, low), high)
 
 
 def _cell_height(cell: Any, width: float, leading: float) -> float:
@@ -77,6 +102,12 @@ class RowStore:
         # Always set: a Table's default cell font is an unembedded Helvetica.
         self.string_font = string_font
         self.frame_height = frame_height  # a row taller than this must split inside itself
+        # A plain string is drawn on one line whatever its column's width and would print over
+        # the next column: one too wide for its column is made a wrapping paragraph instead.
+        font, size, leading = string_font
+        self._wrap_style = ParagraphStyle(
+            "cell_string", fontName=font, fontSize=size, leading=leading, splitLongWords=1
+        )
         self._rows: Iterator[Row] = iter(rows)
         self._cells: list[list[Any] | None] = []  # made rows; None once drawn
         self._emphasis: list[bool] = []
@@ -104,15 +135,27 @@ class RowStore:
             self._header_height = self._row_height(self.header)
         return self._header_height
 
+    def _fitted(self, cells: list[Any]) -> list[Any]:
+        """The row's cells with every plain string too wide for its column made a paragraph."""
+        font, size, _ = self.string_font
+        out = cells
+        for index, (cell, width) in enumerate(zip(cells, self.col_widths, strict=False)):
+            if isinstance(cell, str) and cell and widest_line([cell], font, size) > width - 2 * PAD_X:
+                if out is cells:
+                    out = list(cells)
+                out[index] = Paragraph(escape(cell).replace("\n", "<br/>"), self._wrap_style)
+        return out
+
     def _pull(self) -> bool:
         """Make and measure the next row (paragraphs keep their line breaks); False at the end."""
         row = next(self._rows, None)
         if row is None:
             return False
-        self._cells.append(row.cells)
+        cells = self._fitted(row.cells)
+        self._cells.append(cells)
         self._emphasis.append(row.emphasis)
         self._marked.append(row.marked)
-        self._prefix.append(self._prefix[-1] + self._row_height(row.cells))
+        self._prefix.append(self._prefix[-1] + self._row_height(cells))
         self._units.append(self._units[-1] + row.units)
         return True
 

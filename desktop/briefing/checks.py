@@ -113,7 +113,7 @@ class Flags:
                 speaker = data.actors.get(text_of(statement, "speaker"))
                 when = display_date(statement.get("date"))
                 who = ", ".join(p for p in (one_line(text_of(speaker, "name")) if speaker else "", when) if p)
-                label = _excerpt(text_of(statement, "text"), 8) + (f" ({who})" if who else "")
+                label = _excerpt(text_of(statement, "text"), 12) + (f" ({who})" if who else "")
                 if text_of(statement, "source") not in sources:
                     flags._add("statement-source", statement, label)
                 if speaker is None:

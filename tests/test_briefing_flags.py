@@ -54,13 +54,15 @@ def test_unsourced_records_are_marked_where_they_print_and_listed_before_it_goes
     _drop_sources(sample_path)
     reader = _export(qtbot, sample_path)
     pages = _texts(reader)
-    annex_at = next(i for i, text in enumerate(pages) if text.split("As of June 24, 2026 ", 1)[-1].startswith(ANNEX))
+    starts = (i for i, text in enumerate(pages) if text.split("As of June 24, 2026 ", 1)[-1].startswith(ANNEX))
+    annex_at = next(starts, None)
     body = pages[1:annex_at]
 
     # Marked beside exactly the records with a gap: the quote, the entry and the sample's
     # one directive with no issued date; no other record carries a mark.
     assert sum(text.count("[no source]") for text in body) == 2
     assert sum(text.count("[no issued date]") for text in body) == 1
+    assert annex_at is not None
     statement_page = next(i for i, text in enumerate(pages) if f"“{QUOTE}”" in text)
     after_quote = pages[statement_page].split(f"“{QUOTE}”", 1)[1].split("Context:", 1)[0]
     assert "Commerce Department statement (spokesman) [no source]" in after_quote

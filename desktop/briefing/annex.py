@@ -58,9 +58,9 @@ def _lists(ctx: Ctx, flags: Flags) -> list[Flowable]:
         out.append(ctx.para(f"{title} ({len(found):,})", styles.h2))
         rows = [_row(ctx, flags, flag) for flag in found[:MAX_LISTED]]
         width = ctx.geometry.frame_width
-        table = Table(rows, colWidths=[width - 0.7 * 72, 0.7 * 72], splitByRow=1)
+        table = Table(rows, colWidths=[width - 0.7 * 72, 0.7 * 72], splitByRow=1, splitInRow=1)
         table.setStyle(TableStyle([
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONT", (0, 0), (-1, -1), ctx.fonts.regular, 8.5),
             ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ("LINEBELOW", (0, 0), (-1, -1), 0.25, HAIRLINE),

@@ -111,8 +111,8 @@ class Flags:
         if "statements" in sections:
             for statement in data.statement_list:
                 speaker = data.actors.get(text_of(statement, "speaker"))
-                when = display_date(statement.get("date"))
-                who = ", ".join(p for p in (one_line(text_of(speaker, "name")) if speaker else "", when) if p)
+                name = _clip(one_line(text_of(speaker, "name")), 60) if speaker else ""
+                who = ", ".join(p for p in (name, _clip(display_date(statement.get("date")), 40)) if p)
                 label = _excerpt(text_of(statement, "text"), 12) + (f" ({who})" if who else "")
                 if text_of(statement, "source") not in sources:
                     flags._add("statement-source", statement, label)
@@ -129,7 +129,9 @@ class Flags:
         if "chronology" in sections:
             for entry in data.timeline:
                 when = display_date(entry.get("date"))
-                label = _clip(one_line(text_of(entry, "title")) or "Untitled entry") + (f" ({when})" if when else "")
+                label = _clip(one_line(text_of(entry, "title")) or "Untitled entry") + (
+                    f" ({_clip(when, 40)})" if when else ""
+                )
                 if text_of(entry, "source") not in sources:
                     flags._add("timeline-source", entry, label)
         return flags
@@ -164,7 +166,8 @@ class Flags:
         return [(RULES[rule][2], found) for rule in RULES if (found := [f for f in self.items if f.rule == rule])]
 
 
-def _clip(text: str, limit: int = 90) -> str:
+def _clip(text: str, limit: int = 120) -> str:
+    """Text cut at a word to ``limit`` characters: the annex names a record, it does not reprint it."""
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0]

@@ -76,8 +76,8 @@ def preflight(doc: dict[str, Any]) -> list[str]:
 FLAG_CALLBACK = "casefile_flag"  # the canvas callback a printed flag reports its page to
 
 RULES = {
-    "statement-source": ("statements", "no source", "Statements with no source"),
     "statement-speaker": ("statements", "no speaker", "Statements with no speaker"),
+    "statement-source": ("statements", "no source", "Statements with no source"),
     "directive-issued": ("directives", "no issued date", "Directives with no issued date"),
     "directive-source": ("directives", "no source", "Directives with no source"),
     "timeline-source": ("timeline", "no source", "Timeline entries with no source"),
@@ -114,10 +114,10 @@ class Flags:
                 name = _clip(one_line(text_of(speaker, "name")), 60) if speaker else ""
                 who = ", ".join(p for p in (name, _clip(display_date(statement.get("date")), 40)) if p)
                 label = _excerpt(text_of(statement, "text"), 12) + (f" ({who})" if who else "")
-                if text_of(statement, "source") not in sources:
-                    flags._add("statement-source", statement, label)
                 if speaker is None:
                     flags._add("statement-speaker", statement, label)
+                if text_of(statement, "source") not in sources:
+                    flags._add("statement-source", statement, label)
         if "directives" in sections:
             for directive in data.directive_list:
                 ident, title = one_line(text_of(directive, "identifier")), one_line(text_of(directive, "title"))

@@ -140,8 +140,9 @@ def _facts_table(ctx: Ctx, pairs: list[tuple[str, str]], tags: dict[str, str] | 
     cells: list[Any] = []
     for label, value in pairs:
         cells.append(ctx.para(f"<b>{label}</b>", styles.cell))
-        tag = (tags or {}).get(label, "")
-        cells.append(ctx.para((ctx.m(value) if value else "—") + tag, styles.cell, value))
+        # A gap's mark stands in for the dash that would say "not known".
+        shown = ((ctx.m(value) if value else "") + (tags or {}).get(label, "")).strip()
+        cells.append(ctx.para(shown or "—", styles.cell, value))
     rows = [cells[i : i + 4] for i in range(0, len(cells), 4)]
     if len(rows[-1]) < 4:
         rows[-1] += [""] * (4 - len(rows[-1]))

@@ -47,7 +47,7 @@ def _outline(path: Path) -> list[tuple[str, int]]:
 def _contents(path: Path) -> dict[str, int]:
     """Section title -> page number, as printed in the contents on the cover."""
     cover = norm(page_texts(path)[0])
-    found = re.findall(r"\d\.\s+([A-Z][a-z]+)[ .]*?(\d+)", cover.replace(" .", ""))
+    found = re.findall(r"\d\.\s+([A-Z][a-z]+(?: [a-z]+)*)[ .]*?(\d+)", cover.replace(" .", ""))
     return {title: int(page) for title, page in found}
 
 
@@ -96,9 +96,9 @@ def test_pdftotext_reads_page_numbers_and_contents_on_their_lines(packet: tuple[
     assert len(pages) == packet[1].pages
     for number, text in enumerate(pages, start=1):
         assert f"Page {number} of {len(pages)}" in [line.strip() for line in text.splitlines()]
-    entries = re.findall(r"^\d\.\s+([A-Z][a-z]+)\s+(?:\. ?)+\s*(\d+)$", pages[0], re.MULTILINE)
+    entries = re.findall(r"^\d\.\s+([A-Z][a-z]+(?: [a-z]+)*)\s+(?:\. ?)+\s*(\d+)$", pages[0], re.MULTILINE)
     assert dict((title, int(page)) for title, page in entries) == dict(_outline(path))
-    assert len(entries) == len(SECTION_IDS)
+    assert len(entries) == len(SECTION_IDS) + 1  # and the "Before it goes out" annex
 
 
 def test_running_header_after_the_cover(packet: tuple[Path, BriefingResult]) -> None:
@@ -109,7 +109,7 @@ def test_running_header_after_the_cover(packet: tuple[Path, BriefingResult]) -> 
 def test_contents_and_outline_match_section_starts(packet: tuple[Path, BriefingResult]) -> None:
     path = packet[0]
     outline = _outline(path)
-    assert [title for title, _ in outline] == [SECTION_TITLES[s] for s in SECTION_IDS]
+    assert [title for title, _ in outline] == [SECTION_TITLES[s] for s in SECTION_IDS] + ["Before it goes out"]
     assert _contents(path) == dict(outline)
     texts = page_texts(path)
     for title, page in outline:
@@ -121,7 +121,7 @@ def test_contents_and_outline_match_section_starts(packet: tuple[Path, BriefingR
 def test_sections_in_chosen_order_and_omitted_ones_absent(tmp_path: Path) -> None:
     path = tmp_path / "some.pdf"
     render_briefing(small_case(), path, BriefingOptions(sections=["sources", "statements"], deterministic=True))
-    assert [title for title, _ in _outline(path)] == ["Sources", "Statements"]
+    assert [title for title, _ in _outline(path)] == ["Sources", "Statements", "Before it goes out"]
     text = body_text(path, FURNITURE)
     assert text.index("Sources Numbered in order") < text.index("Statements “")
     for absent in ("Chronology", "Key events at a glance", "Directives", "Actors involved"):

@@ -66,7 +66,7 @@ def test_sample_citations_point_at_listed_sources(packet: tuple[Path, BriefingRe
 def test_sample_outline_and_metadata(sample: dict[str, object], packet: tuple[Path, BriefingResult]) -> None:
     reader = PdfReader(str(packet[0]))
     assert [item.title for item in reader.outline] == [
-        "Summary", "Chronology", "Actors", "Directives", "Statements", "Sources",
+        "Summary", "Chronology", "Actors", "Directives", "Statements", "Sources", "Before it goes out",
     ]  # fmt: skip
     case = sample["case"]
     assert isinstance(case, dict)

@@ -96,7 +96,7 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
         if statement and not directive:
             speaker = data.actor_name(statement.get("speaker"))
             extra = f" (Statement{' by ' + markup(one_line(speaker)) if speaker else ''})"
-        tail = extra + (f" {cite}" if cite else "")
+        tail = extra + (f" {cite}" if cite else "") + ctx.flags.tag("timeline", entry.get("id"))
         pieces = chunks(one_line(description), CELL_LIMIT) if description else []
         # Title and description are separate paragraphs: a paragraph in one font takes
         # reportlab's fast line-breaking path, which matters for a 10,000-row chronology.

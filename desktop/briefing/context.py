@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reportlab.lib.styles import ParagraphStyle
 
 from .changes import Changes, EditionBase
+from .checks import Flags
 from .fonts import FontSet
 from .model import CaseData
 from .options import BriefingOptions
@@ -27,6 +28,7 @@ class Ctx:
     fonts: FontSet
     since: EditionBase | None = None  # the edition the packet shows changes since, if any
     changes: Changes | None = None
+    flags: Flags = field(default_factory=Flags)  # gaps marked where they print
 
     def marked(self, kind: str, record_id: object) -> bool:
         """Whether a record gets a change bar: added or changed since the edition compared with."""

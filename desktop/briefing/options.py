@@ -47,6 +47,8 @@ class BriefingOptions:
     # Which edition the packet shows changes since: "last", an edition's number, or none.
     # Resolving it to that edition's document is the exporter's part; the renderer is given it.
     changes_since: str | int | None = "last"
+    # The "Before it goes out" annex listing unsourced records; the marks where they print stay.
+    check_annex: bool = True
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad choice."""
@@ -81,6 +83,8 @@ class BriefingOptions:
             raise ValueError("marking_override must be text")
         if not isinstance(self.deterministic, bool):
             raise ValueError("deterministic must be true or false")
+        if not isinstance(self.check_annex, bool):
+            raise ValueError("check_annex must be true or false")
         since = self.changes_since
         if not (since is None or since == "last" or (type(since) is int and since >= 1)):
             raise ValueError(f'changes_since must be "last", an edition number or null, not "{_shown(since)}"')
@@ -102,6 +106,7 @@ class BriefingOptions:
             "marking_override": self.marking_override,
             "deterministic": self.deterministic,
             "changes_since": self.changes_since,
+            "check_annex": self.check_annex,
         }
 
     @classmethod
@@ -122,7 +127,7 @@ class BriefingOptions:
             if key in d:
                 value = d[key]
                 setattr(options, key, value if value != "" else None)
-        for key in ("key_only", "paper", "deterministic", "changes_since"):
+        for key in ("key_only", "paper", "deterministic", "changes_since", "check_annex"):
             if key in d:
                 setattr(options, key, d[key])
         options.validate()

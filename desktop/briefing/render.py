@@ -17,9 +17,9 @@ from reportlab.platypus import CondPageBreak, Flowable, NextPageTemplate, PageBr
 import desktop
 from db.tempfiles import clean_stale_temp_files, create_temp_beside
 
-from . import changes_section, sections
+from . import annex, changes_section, sections
 from .changes import EditionBase, compare
-from .checks import preflight
+from .checks import FLAG_CALLBACK, Flags, preflight
 from .context import Ctx
 from .document import Furniture, PacketCanvas, PacketDoc, SectionHeading, SectionMark
 from .fonts import load_fonts
@@ -57,6 +57,7 @@ def _story(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Fl
         "statements": partial(sections.statements, ctx),
         "sources": partial(sections.sources, ctx, numbered),
         "changes": partial(changes_section.section, ctx),
+        "checks": partial(annex.section, ctx),
     }
     for index, mark in enumerate(marks):
         if index:
@@ -105,7 +106,8 @@ def render_briefing(
     geometry = PageGeometry.for_paper(options.paper)
     data = CaseData.build(doc if isinstance(doc, dict) else {}, options)
     changes = compare(since.doc, doc if isinstance(doc, dict) else {}) if since is not None else None
-    ctx = Ctx(data, styles, text, geometry, options, fonts, since, changes)
+    flags = Flags.find(data, options.sections, fonts.italic)
+    ctx = Ctx(data, styles, text, geometry, options, fonts, since, changes, flags)
     today = None if options.deterministic else made.date() if made else dt.date.today()
 
     case = data.case
@@ -124,6 +126,8 @@ def render_briefing(
     if since is not None:
         at = marks.index(next(m for m in marks if m.key == "summary")) + 1 if "summary" in options.sections else 0
         marks.insert(at, SectionMark("changes", f"Changes since edition {since.number}"))
+    if annex.wanted(ctx):
+        marks.append(SectionMark("checks", annex.TITLE))
     furniture = Furniture(geometry, fonts.regular, marking, header, header_width, header_right)
 
     story = _story(ctx, marks, today)
@@ -153,6 +157,7 @@ def render_briefing(
 
     def make_canvas(*args: Any, **kwargs: Any) -> PacketCanvas:
         canvas = PacketCanvas(*args, furniture=furniture, **kwargs)
+        canvas.setNamedCB(FLAG_CALLBACK, flags.seen)
         if made is not None and not options.deterministic:
             fix_time(canvas, made)
         canvases.append(canvas)

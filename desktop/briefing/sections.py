@@ -134,13 +134,15 @@ def actors(ctx: Ctx) -> list[Flowable]:
     return actor_tables(ctx)
 
 
-def _facts_table(ctx: Ctx, pairs: list[tuple[str, str]]) -> Table:
-    """Label/value pairs two to a row, labels in bold."""
+def _facts_table(ctx: Ctx, pairs: list[tuple[str, str]], tags: dict[str, str] | None = None) -> Table:
+    """Label/value pairs two to a row, labels in bold; ``tags`` marks a value's gap by its label."""
     styles = ctx.styles
     cells: list[Any] = []
     for label, value in pairs:
         cells.append(ctx.para(f"<b>{label}</b>", styles.cell))
-        cells.append(ctx.para(ctx.m(value) if value else "—", styles.cell, value))
+        # A gap's mark stands in for the dash that would say "not known".
+        shown = ((ctx.m(value) if value else "") + (tags or {}).get(label, "")).strip()
+        cells.append(ctx.para(shown or "—", styles.cell, value))
     rows = [cells[i : i + 4] for i in range(0, len(cells), 4)]
     if len(rows[-1]) < 4:
         rows[-1] += [""] * (4 - len(rows[-1]))
@@ -183,7 +185,7 @@ def _directive_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
         ]
         block: list[Flowable] = [
             ctx.para(heading, styles.h3, ident, title),
-            _facts_table(ctx, facts),
+            _facts_table(ctx, facts, _directive_tags(ctx, directive.get("id"))),
             Spacer(1, 4),
         ]
         summary_text = text_of(directive, "summary")
@@ -205,6 +207,15 @@ def _directive_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
         yield [*barred(flow, ctx.marked("directives", directive.get("id"))), Spacer(1, 6)]
 
 
+def _directive_tags(ctx: Ctx, directive_id: object) -> dict[str, str]:
+    """The gap marks of a directive's facts, each beside the fact that is missing."""
+    tags = {
+        "Issued": ctx.flags.tag("directives", directive_id, "directive-issued"),
+        "Source": ctx.flags.tag("directives", directive_id, "directive-source"),
+    }
+    return {label: tag for label, tag in tags.items() if tag}
+
+
 def _attribution(ctx: Ctx, statement: Record) -> tuple[str, str]:
     data = ctx.data
     speaker = data.actors.get(statement.get("speaker") or "")
@@ -224,7 +235,8 @@ def _attribution(ctx: Ctx, statement: Record) -> tuple[str, str]:
         parts.append(venue)
     raw = ", ".join(p for p in parts if p)
     cite = data.cite(statement.get("source"), statement.get("locator"))
-    return "— " + ctx.m(raw) + (f" {ctx.m(cite)}" if cite else ""), raw
+    tag = ctx.flags.tag("statements", statement.get("id"))
+    return "— " + ctx.m(raw) + (f" {ctx.m(cite)}" if cite else "") + tag, raw
 
 
 def statements(ctx: Ctx) -> list[Flowable]:

@@ -169,3 +169,29 @@ def test_an_edition_no_longer_kept_is_shown_and_refused_in_place(qtbot, sample_p
     assert seen["stored_meanwhile"] == 7
     assert seen["ok_after"] is True and seen["message_after"] == ""
     assert _stored(sample_path)["changes_since"] == "last"
+
+
+def test_the_before_it_goes_out_annex_is_switched_off_and_on_in_the_dialog(qtbot, sample_path):
+    window = open_window(qtbot, sample_path)
+    cf = window.session.cf
+
+    def untick(dialog: BriefingOptionsDialog) -> None:
+        assert dialog.check_annex.isChecked()  # on by default
+        qtbot.keyClick(dialog, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)  # the mnemonic reaches it
+        assert dialog.focusWidget() is dialog.check_annex
+        qtbot.keyClick(dialog.check_annex, Qt.Key.Key_Space)
+
+    _with_options(qtbot, window, untick)
+    assert records.get_briefing_options(cf)["check_annex"] is False
+    text = " ".join(page.extract_text() for page in PdfReader(_export(qtbot, window)).pages)
+    assert "[no issued date]" in text  # the sample's undated agreement is still marked where it prints
+    assert "Before it goes out" not in text
+
+    def tick(dialog: BriefingOptionsDialog) -> None:
+        assert not dialog.check_annex.isChecked()  # shown as stored
+        dialog.check_annex.setChecked(True)
+
+    _with_options(qtbot, window, tick)
+    assert records.get_briefing_options(cf)["check_annex"] is True
+    text = " ".join(page.extract_text() for page in PdfReader(_export(qtbot, window)).pages)
+    assert "Before it goes out" in text

@@ -97,6 +97,12 @@ class BriefingOptionsDialog(QDialog):
         self.marking = QLineEdit(options.marking_override or "", self)
         self.marking.setPlaceholderText("the case's marking")
         self.marking.setAccessibleName("Marking override")
+        self.check_annex = QCheckBox("List records with gaps in a “Before it goes &out” annex", self)
+        self.check_annex.setToolTip(
+            "Quotes and records with no source, speaker or issued date are marked where they print "
+            "either way; the annex lists them at the end, with their pages."
+        )
+        self.check_annex.setChecked(options.check_annex)
         self.deterministic = QCheckBox("&Identical file every time (fixed timestamps)", self)
         self.deterministic.setChecked(options.deterministic)
         self.folder_edit = QLineEdit(self)
@@ -123,6 +129,7 @@ class BriefingOptionsDialog(QDialog):
         form.addRow(_buddy_label("Show &changes since:", self.changes_since), self.changes_since)
         form.addRow("&Paper:", self.paper)
         form.addRow("&Marking:", self.marking)
+        form.addRow("", self.check_annex)
         form.addRow("", self.deterministic)
         form.addRow(_buddy_label("Export &folder:", self.folder_edit), folder_row)
         self.buttons = QDialogButtonBox(
@@ -191,6 +198,7 @@ class BriefingOptionsDialog(QDialog):
             paper=str(self.paper.currentData()),
             marking_override=self.marking.text().strip() or None,
             deterministic=self.deterministic.isChecked(),
+            check_annex=self.check_annex.isChecked(),
             changes_since=self.changes_since.currentData(),
         )
 

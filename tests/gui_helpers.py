@@ -95,3 +95,34 @@ def forget_modal_watchers() -> None:
         if app is not None:
             app.removeEventFilter(watcher)
     _WATCHERS.clear()
+
+
+def export_packet(qtbot, window: MainWindow) -> Path:  # type: ignore[no-untyped-def]
+    """File > Export Briefing by its shortcut (Ctrl+E); the packet written."""
+    window.briefing.last_output = None
+    window.activateWindow()  # back from a dialog or a progress window: the shortcut needs it active
+    qtbot.waitUntil(window.isActiveWindow, timeout=60000)
+    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
+    output = window.briefing.last_output
+    assert output is not None
+    return output
+
+
+def fill_quick_create(values: dict[str, str]) -> Callable[[QWidget], None]:
+    """An answer for a New … dialog: type ``values`` into its fields (a choice by its data) and press OK."""
+    from PySide6.QtWidgets import QComboBox
+
+    from desktop.dialogs.quick_create import QuickCreateDialog
+
+    def fill(dialog: QWidget) -> None:
+        assert isinstance(dialog, QuickCreateDialog)
+        for name, value in values.items():
+            widget = dialog.input(name)
+            if isinstance(widget, QComboBox):
+                widget.setCurrentIndex(widget.findData(value))
+            else:
+                widget.setText(value)
+        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
+
+    return fill

@@ -13,16 +13,7 @@ from PySide6.QtWidgets import QDialogButtonBox
 from db import records
 from desktop.actions import ActionId
 from desktop.dialogs.briefing_options import BriefingOptionsDialog
-from tests.gui_helpers import open_window, when_modal
-
-
-def _export(qtbot, window) -> Path:  # type: ignore[no-untyped-def]
-    window.briefing.last_output = None
-    window.activateWindow()  # the last export's progress window may have taken it
-    qtbot.waitUntil(window.isActiveWindow)
-    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
-    return window.briefing.last_output
+from tests.gui_helpers import export_packet, open_window, when_modal
 
 
 def _choices(dialog: BriefingOptionsDialog) -> list[str]:
@@ -94,8 +85,8 @@ def _pdf_text(path: Path) -> str:
 
 def test_changes_since_an_edition_is_chosen_saved_shown_again_and_printed(qtbot, sample_path):
     window = open_window(qtbot, sample_path)
-    _export(qtbot, window)
-    _export(qtbot, window)
+    export_packet(qtbot, window)
+    export_packet(qtbot, window)
 
     def choose_edition_one(dialog: BriefingOptionsDialog) -> list[str]:
         listed = _choices(dialog)
@@ -108,7 +99,7 @@ def test_changes_since_an_edition_is_chosen_saved_shown_again_and_printed(qtbot,
     assert listed[-1] == "No changes section"
     assert _stored(sample_path)["changes_since"] == 1
 
-    text = _pdf_text(_export(qtbot, window))
+    text = _pdf_text(export_packet(qtbot, window))
     assert "Changes since edition 1" in text
     assert "Changes since edition 2" not in text
 
@@ -120,7 +111,7 @@ def test_changes_since_an_edition_is_chosen_saved_shown_again_and_printed(qtbot,
     shown = _with_options(qtbot, window, choose_none)["result"]
     assert shown.startswith("Edition 1 of ")
     assert _stored(sample_path)["changes_since"] is None
-    assert "Changes since edition" not in _pdf_text(_export(qtbot, window))
+    assert "Changes since edition" not in _pdf_text(export_packet(qtbot, window))
 
 
 def test_saving_other_options_keeps_the_stored_changes_since(qtbot, sample_path):
@@ -148,7 +139,7 @@ def test_with_no_editions_yet_the_choice_says_so_and_stays_last(qtbot, sample_pa
 
 def test_an_edition_no_longer_kept_is_shown_and_refused_in_place(qtbot, sample_path):
     window = open_window(qtbot, sample_path)
-    _export(qtbot, window)
+    export_packet(qtbot, window)
     records.set_briefing_options(window.session.cf, {"changes_since": 7})
 
     def try_it(dialog: BriefingOptionsDialog) -> dict[str, Any]:
@@ -183,7 +174,7 @@ def test_the_before_it_goes_out_annex_is_switched_off_and_on_in_the_dialog(qtbot
 
     _with_options(qtbot, window, untick)
     assert records.get_briefing_options(cf)["check_annex"] is False
-    text = " ".join(page.extract_text() for page in PdfReader(_export(qtbot, window)).pages)
+    text = " ".join(page.extract_text() for page in PdfReader(export_packet(qtbot, window)).pages)
     assert "[no issued date]" in text  # the sample's undated agreement is still marked where it prints
     assert "Before it goes out" not in text
 
@@ -193,5 +184,5 @@ def test_the_before_it_goes_out_annex_is_switched_off_and_on_in_the_dialog(qtbot
 
     _with_options(qtbot, window, tick)
     assert records.get_briefing_options(cf)["check_annex"] is True
-    text = " ".join(page.extract_text() for page in PdfReader(_export(qtbot, window)).pages)
+    text = " ".join(page.extract_text() for page in PdfReader(export_packet(qtbot, window)).pages)
     assert "Before it goes out" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox, QPushButton
 
 from db import queries, records
 from db.dates import PartialDate
@@ -13,7 +13,7 @@ from db.errors import RecordError
 from db.fields import Kind
 from desktop.actions import ActionId
 from desktop.dialogs.quick_create import QuickCreateDialog
-from tests.gui_helpers import open_window, when_modal
+from tests.gui_helpers import fill_quick_create, open_window, when_modal
 
 
 def _ids_by_title(cf, kind: Kind) -> dict[str, str]:
@@ -51,20 +51,6 @@ def _redo(qtbot, window) -> None:
     qtbot.keySequence(window.focusWidget() or window, QKeySequence.StandardKey.Redo)
 
 
-def _fill_quick_create(values: dict[str, str]):
-    def fill(dialog) -> None:
-        assert isinstance(dialog, QuickCreateDialog)
-        for name, value in values.items():
-            widget = dialog.input(name)
-            if isinstance(widget, QComboBox):
-                widget.setCurrentIndex(widget.findData(value))
-            else:
-                widget.setText(value)
-        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
-
-    return fill
-
-
 @pytest.fixture
 def window(qtbot, sample_path):
     return open_window(qtbot, sample_path)
@@ -89,7 +75,7 @@ def test_add_edit_and_delete_each_kind(qtbot, window, kind):
     window.case_view.show_page(kind)
     page = window.case_view.current_page()
     before = page.model.rowCount()
-    seen = when_modal(_fill_quick_create(values))
+    seen = when_modal(fill_quick_create(values))
     window.action_registry[ActionId.NEW_RECORD].trigger()
     assert seen
     assert page.model.rowCount() == before + 1
@@ -175,7 +161,7 @@ def test_create_a_speaker_on_the_spot_is_one_undo_step(qtbot, window):
     page = _select(window, Kind.STATEMENT, statement)
     speaker = page.editor.widgets["speaker"]
     speaker.box.setText("Pat Example")
-    seen = when_modal(_fill_quick_create({"kind": "person", "role": "Agency spokesperson"}))
+    seen = when_modal(fill_quick_create({"kind": "person", "role": "Agency spokesperson"}))
     speaker.new_button.click()
     assert seen
     new_actor = records.get_record(cf, Kind.STATEMENT, statement)["speaker"]

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox, QTreeWidget
 
 from desktop import file_dialogs
 from desktop.actions import ActionId
-from tests.gui_helpers import open_window, when_modal
+from tests.gui_helpers import export_packet, open_window, when_modal
 
 
 def _kept(path: Path) -> list[tuple[int, str, bytes]]:
@@ -30,15 +30,6 @@ def _kept(path: Path) -> list[tuple[int, str, bytes]]:
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _export(qtbot, window) -> Path:  # type: ignore[no-untyped-def]
-    window.briefing.last_output = None
-    window.activateWindow()  # the last export's progress window may have taken it
-    qtbot.waitUntil(window.isActiveWindow)
-    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
-    return window.briefing.last_output
 
 
 def _rows(tree: QTreeWidget) -> list[list[str]]:
@@ -63,7 +54,7 @@ def _press(text: str):  # type: ignore[no-untyped-def]
 
 def test_editions_are_kept_listed_written_again_and_deleted(qtbot, sample_path, tmp_path, monkeypatch):
     window = open_window(qtbot, sample_path)
-    first = _export(qtbot, window)
+    first = export_packet(qtbot, window)
     assert [row[0] for row in _kept(sample_path)] == [1]
     assert "Kept as edition 1." in window.statusBar().currentMessage()
     pages = window.briefing.last_result.pages
@@ -76,7 +67,7 @@ def test_editions_are_kept_listed_written_again_and_deleted(qtbot, sample_path, 
     qtbot.keyClick(subtitle, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(subtitle, "Where the review stands")
     qtbot.keyClick(subtitle, Qt.Key.Key_Return)
-    second = _export(qtbot, window)
+    second = export_packet(qtbot, window)
     kept = _kept(sample_path)
     assert [row[0] for row in kept] == [1, 2]
     assert (kept[0][1], kept[1][1]) == (_sha256(first), _sha256(second))
@@ -127,7 +118,7 @@ def test_editions_are_kept_listed_written_again_and_deleted(qtbot, sample_path, 
     close = dialog.buttons.button(dialog.buttons.StandardButton.Close)
     qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible())
-    _export(qtbot, window)
+    export_packet(qtbot, window)
     assert [row[0] for row in _kept(sample_path)] == [2, 3]
     window.action_registry[ActionId.BRIEFING_EDITIONS].trigger()
     qtbot.waitUntil(lambda: window.editions.dialog.isVisible())
@@ -136,7 +127,7 @@ def test_editions_are_kept_listed_written_again_and_deleted(qtbot, sample_path, 
 
 def test_a_read_only_case_writes_the_packet_but_keeps_no_edition(qtbot, sample_path):
     window = open_window(qtbot, sample_path, read_only=True)
-    out = _export(qtbot, window)
+    out = export_packet(qtbot, window)
     assert out.read_bytes().startswith(b"%PDF")
     assert "It was not kept as an edition: the case file is open read-only." in window.statusBar().currentMessage()
     assert _kept(sample_path) == []

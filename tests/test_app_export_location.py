@@ -21,17 +21,7 @@ from desktop import file_dialogs
 from desktop.actions import ActionId
 from desktop.dialogs.briefing_options import BriefingOptionsDialog
 from desktop.dialogs.restore_backup import RestoreBackupDialog
-from tests.gui_helpers import open_window, when_modal
-
-
-def _export(qtbot, window) -> Path:  # type: ignore[no-untyped-def]
-    """File > Export Briefing by its shortcut; the packet written."""
-    window.briefing.last_output = None
-    window.activateWindow()  # back from a dialog: the shortcut needs the window active
-    qtbot.waitUntil(window.isActiveWindow, timeout=60000)
-    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
-    return window.briefing.last_output
+from tests.gui_helpers import export_packet, open_window, when_modal
 
 
 def _ready_banner(window):  # type: ignore[no-untyped-def]
@@ -73,7 +63,7 @@ def test_the_sample_cases_packet_goes_to_documents_not_the_hidden_data_folder(qt
     window.documents.open_sample()  # the first-run case, kept in the user data folder
     qtbot.waitUntil(lambda: window.session is not None, timeout=60000)
     assert window.session.cf.path == (user_data_dir() / SAMPLE_FILE_NAME).resolve()
-    out = _export(qtbot, window)
+    out = export_packet(qtbot, window)
     briefings = casefile_home / "Documents" / "Casefile Briefings"
     assert out.parent == briefings, out
     assert out.name == "CAISI Voluntary Review - briefing - 2026-06-24.pdf"
@@ -83,9 +73,9 @@ def test_the_sample_cases_packet_goes_to_documents_not_the_hidden_data_folder(qt
     chosen = tmp_path / "packets"
     chosen.mkdir()
     _set_export_folder(qtbot, window, str(chosen))
-    assert _export(qtbot, window).parent == chosen
+    assert export_packet(qtbot, window).parent == chosen
     _set_export_folder(qtbot, window, "")
-    second = _export(qtbot, window)
+    second = export_packet(qtbot, window)
     assert second.parent == briefings and second.name.endswith(" (2).pdf")
 
 
@@ -102,7 +92,7 @@ def test_a_case_in_a_folder_the_user_cannot_write_sends_its_packet_to_documents(
 
     window = open_window(qtbot, sample_path)
     monkeypatch.setattr(os, "access", access)
-    out = _export(qtbot, window)
+    out = export_packet(qtbot, window)
     assert out.parent == casefile_home / "Documents" / "Casefile Briefings"
     assert _pdfs(locked) == []
 
@@ -119,7 +109,7 @@ def test_after_an_export_a_banner_opens_the_packet_and_shows_its_folder(qtbot, s
 
     monkeypatch.setattr(QDesktopServices, "openUrl", open_url)
     window = open_window(qtbot, sample_path)
-    out = _export(qtbot, window)
+    out = export_packet(qtbot, window)
     banner = _ready_banner(window)
     assert banner is not None, [b.text() for b in window.case_view.banners]
     assert QApplication.activeModalWidget() is None  # nothing stands between the staffer and the case
@@ -131,7 +121,7 @@ def test_after_an_export_a_banner_opens_the_packet_and_shows_its_folder(qtbot, s
     qtbot.mouseClick(_button(banner, "Show in Folder"), Qt.MouseButton.LeftButton)
     assert opened[1:] == [QUrl.fromLocalFile(str(out.parent))]
     # The next packet's banner replaces this one.
-    second = _export(qtbot, window)
+    second = export_packet(qtbot, window)
     shown = [b for b in window.case_view.banners if b.isVisible() and b.findChildren(QPushButton)]
     assert len(shown) == 1 and second.name in shown[0].text()
 
@@ -139,7 +129,7 @@ def test_after_an_export_a_banner_opens_the_packet_and_shows_its_folder(qtbot, s
 def test_with_no_pdf_viewer_open_says_where_the_packet_is(qtbot, sample_path, monkeypatch):
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda _url: False)
     window = open_window(qtbot, sample_path)
-    out = _export(qtbot, window)
+    out = export_packet(qtbot, window)
     banner = _ready_banner(window)
     assert banner is not None
     told: list[str] = []
@@ -208,7 +198,7 @@ def test_export_unmarked_writes_it_and_set_marking_marks_the_packet(qtbot, tmp_p
     window = open_window(qtbot, path)
     texts: list[str] = []
     when_modal(_answer_unmarked("Export Unmarked", texts, []), kind=QMessageBox)
-    unmarked = _export(qtbot, window)
+    unmarked = export_packet(qtbot, window)
     assert texts and "no handling marking" in texts[0]
     assert "CONFIDENTIAL" not in PdfReader(unmarked).pages[0].extract_text()
 
@@ -224,7 +214,7 @@ def test_export_unmarked_writes_it_and_set_marking_marks_the_packet(qtbot, tmp_p
     texts.clear()
     when_modal(_answer_unmarked("Set Marking…", texts, []), kind=QMessageBox)
     options_seen = when_modal(mark, kind=BriefingOptionsDialog)
-    marked = _export(qtbot, window)
+    marked = export_packet(qtbot, window)
     assert texts and options_seen and focused == [True]
     assert records.get_briefing_options(window.session.cf)["marking_override"] == "CONFIDENTIAL"
     assert "CONFIDENTIAL" in PdfReader(marked).pages[0].extract_text()
@@ -292,7 +282,7 @@ def test_every_suggested_file_name_is_one_windows_accepts(qtbot, tmp_path, monke
     seen = when_modal(lambda dialog: dialog.restore_button.click(), kind=RestoreBackupDialog)
     window.action_registry[ActionId.RESTORE_BACKUP].trigger()
     assert seen
-    suggested["Export Briefing"] = _export(qtbot, window).name
+    suggested["Export Briefing"] = export_packet(qtbot, window).name
     # An older file is copied before it is upgraded; the copy's name comes from the file's.
     (tmp_path / "old").mkdir()
     CaseFile.open(make_v1_file(tmp_path / "old" / path.name, title=hostile)).close()

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QPlainTextEdit, QWidget
 
 from db import records
 from db.errors import RecordError
 from db.fields import Kind
 from desktop.actions import ActionId
-from desktop.dialogs.quick_create import QuickCreateDialog
 from desktop.navigation import Location
-from tests.gui_helpers import open_window, when_modal
+from tests.gui_helpers import fill_quick_create, open_window, when_modal
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 SHIFT = Qt.KeyboardModifier.ShiftModifier
@@ -214,25 +213,11 @@ def test_undoing_a_delete_shows_the_restored_record(qtbot, window):
     assert _status(window) == "Redid Delete Actor"
 
 
-def _fill(values: dict[str, str]):  # type: ignore[no-untyped-def]
-    def fill(dialog) -> None:  # type: ignore[no-untyped-def]
-        assert isinstance(dialog, QuickCreateDialog)
-        for name, value in values.items():
-            widget = dialog.input(name)
-            if isinstance(widget, QComboBox):
-                widget.setCurrentIndex(widget.findData(value))
-            else:
-                widget.setText(value)
-        dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
-
-    return fill
-
-
 def test_undoing_an_add_shows_its_list_with_a_neighbour_selected(qtbot, window):
     cf = window.session.cf
     sources = _go(qtbot, window, Kind.SOURCE)
     before = sources.model.rowCount()
-    seen = when_modal(_fill({"title": "Hearing notice", "publisher": "House Committee"}))
+    seen = when_modal(fill_quick_create({"title": "Hearing notice", "publisher": "House Committee"}))
     window.action_registry[ActionId.NEW_RECORD].trigger()
     assert seen
     added = sources.current_id()
@@ -321,7 +306,7 @@ def test_undo_of_a_speaker_made_on_the_spot_goes_to_the_statement(qtbot, window)
     before = records.get_record(cf, Kind.STATEMENT, statement)["speaker"]
     speaker = statements.editor.widgets["speaker"]
     speaker.box.setText("Pat Example")
-    seen = when_modal(_fill({"kind": "person", "role": "Agency spokesperson"}))
+    seen = when_modal(fill_quick_create({"kind": "person", "role": "Agency spokesperson"}))
     speaker.new_button.click()
     assert seen
     actor = records.get_record(cf, Kind.STATEMENT, statement)["speaker"]

@@ -17,6 +17,8 @@ import re
 from typing import Any
 
 from bidi import algorithm
+from reportlab.lib.enums import TA_LEFT, TA_RIGHT
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import paragraph as rl_paragraph
 from reportlab.platypus.paragraph import _FK_BREAK
 
@@ -155,7 +157,15 @@ def reorder_lines(paragraph: Any, result: Any) -> Any:
             continue
         order = visual_order([levels[i] for i in body], [gaps[i] for i in body], base)
         line.words = _line_words(words, [body[k] for k in order] + breaks)
+    if base and len(lines) > 1 and paragraph.style.alignment == TA_LEFT:
+        paragraph.style = _ragged_left(paragraph.style)
     return result
+
+
+def _ragged_left(style: ParagraphStyle) -> ParagraphStyle:
+    """``style`` set flush right: a right-to-left paragraph's lines start at the right edge,
+    so a ragged right edge would leave each line's start at a different place."""
+    return ParagraphStyle(style.name + "_rtl", parent=style, alignment=TA_RIGHT)
 
 
 def install_visual_order() -> None:

@@ -47,7 +47,7 @@ def bidi_case() -> dict[str, Any]:
     return doc
 
 
-Word = tuple[float, float, str]  # x0, top, text as drawn (left to right)
+Word = tuple[float, float, str, float]  # x0, top, text as drawn (left to right), x1
 
 
 def page_words(path: Path) -> list[Word]:
@@ -64,7 +64,7 @@ def page_words(path: Path) -> list[Word]:
                     if char is None or not char["text"].strip():
                         if current:
                             text = "".join(c["text"] for c in current)
-                            words.append((current[0]["x0"], number * 10000 + top, text))
+                            words.append((current[0]["x0"], number * 10000 + top, text, current[-1]["x1"]))
                         current = []
                     else:
                         current.append(char)
@@ -140,7 +140,11 @@ def test_a_wrapped_right_to_left_paragraph_starts_top_right_and_ends_bottom_left
     (last,) = find(words, LAST)
     assert last[1] > first[1]  # several lines, in order down the page
     assert same_line(words, first[1])[-1] == first  # the first word typed is the rightmost
-    assert same_line(words, last[1])[0][0] == last[0]  # the last word typed is the leftmost
+    last_line = same_line(words, last[1])
+    assert last_line[0] == last  # the last word typed is the leftmost
+    # Set flush right, so the short last line starts at the right edge like the others.
+    assert last_line[-1][3] == pytest.approx(same_line(words, first[1])[-1][3], abs=0.5)
+    assert last[0] > same_line(words, first[1])[0][0] + 50
 
 
 @pytest.mark.parametrize("control", sorted(BIDI_CONTROLS))

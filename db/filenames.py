@@ -4,6 +4,9 @@ Windows refuses the most: the characters \\ / : * ? " < > | and controls, a name
 dot or a space, and the device names (CON, NUL, COM1, ...) even before an extension
 ("NUL.draft.pdf" is the device NUL). A case file is emailed and copied to shares and USB
 sticks, so a name Casefile suggests is one Windows would accept, whatever system made it.
+
+Bidirectional controls go too: a right-to-left override shows what follows it reversed, so a
+title typed as "<RLO>fdp.exe" would make a name that a file manager shows as "exe.pdf".
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-# Windows' refused characters, C0 and C1 controls, and lone surrogates (not writable as UTF-8).
-_FORBIDDEN = re.compile('[<>:"/\\\\|?*\x00-\x1f\x7f-\x9f\ud800-\udfff]')
+# Windows' refused characters, C0 and C1 controls, lone surrogates (not writable as UTF-8),
+# and the bidirectional embeddings, overrides, isolates and marks, which reorder what is shown.
+_FORBIDDEN = re.compile('[<>:"/\\\\|?*\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]')
 _DEVICE = re.compile(r"^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])$", re.IGNORECASE)
 MAX_STEM = 80
 

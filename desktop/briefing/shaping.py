@@ -6,7 +6,9 @@ words out in visual order. reportlab shapes a whole word with the font of its fi
 fragment, so a word that switches font mid-way (Arabic next to a CJK fallback run) or
 direction mid-way ("Meta’sعربي") comes out as wrong glyphs. ``install_mixed_font_shaping``
 wraps reportlab's word shaper so such a word is shaped one same-font, same-direction run at
-a time; words with one font and one direction go through reportlab's shaper unchanged.
+a time; words with one font and one direction go through reportlab's shaper unchanged. It
+also installs the line reordering of ``direction``, which puts the shaped words of each line
+in visual order.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.platypus import paragraph as rl_paragraph
+
+from .direction import install_visual_order
 
 # Scripts that need HarfBuzz: Hebrew, Arabic, Syriac, Thaana, N'Ko and their presentation
 # forms, plus combining marks (placed correctly only when shaped).
@@ -84,7 +88,7 @@ def install_mixed_font_shaping() -> None:
             return original(word, *args, **kwargs)
         groups = _groups(word)
         if len(groups) <= 1:
-            return original(word, *args, **kwargs)
+            return _keep_logical(word, original(word, *args, **kwargs))
         total = 0.0
         pieces: list[Any] = []
         shaped = False
@@ -95,7 +99,15 @@ def install_mixed_font_shaping() -> None:
             total += result[0]
             pieces.extend(result[1:])
         cls = ttfonts.makeShapedFragWord(word) if shaped else word.__class__
-        return cls([total, *pieces])
+        return _keep_logical(word, cls([total, *pieces]))
 
     shape_by_runs._casefile_runs = True  # type: ignore[attr-defined]
     rl_paragraph.shapeFragWord = shape_by_runs
+    install_visual_order()
+
+
+def _keep_logical(word: Any, shaped: Any) -> Any:
+    """``shaped``, remembering the typed text of ``word``: shaped glyphs are in visual order."""
+    if shaped is not word and hasattr(shaped, "__dict__"):
+        shaped.logical = "".join(s for _, s in word[1:])
+    return shaped

@@ -125,8 +125,9 @@ def test_hebrew_reads_right_to_left_and_pdftotext_reads_it_as_typed(packet):
 
 def test_arabic_phrase_inside_english_keeps_the_english_order(packet):
     words = page_words(packet)
-    (ministry,) = [w for w in words if w[2] == "ministry"]
-    line = same_line(words, ministry[1])
+    # The statement's own line (its title is listed again in the "Before it goes out" annex).
+    lines = [same_line(words, w[1]) for w in words if w[2] == "ministry"]
+    (line,) = [line for line in lines if line[-1][2] == "memo.”"]
     drawn = [w[2] for w in line]
     start = drawn.index("it")
     # Left to right: "it", then the Arabic phrase with its first word on the right, then "in".
@@ -154,3 +155,22 @@ def test_file_names_drop_bidi_controls(control):
     assert name == "Invoice fdp.exe - briefing - 2026-06-24.pdf"
     assert safe_stem(control, "Case") == "Case"
     assert not BIDI_CONTROLS & set(copy_name(title))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u0590",  # unassigned in the Hebrew block: no class in unicodedata
+        "שלום \u2067עולם\u2069 world",  # isolates, which this algorithm predates
+        "\u05d0\u0300\u0591 \u0600\u200f ב-2026",  # marks, an Arabic number sign, a digit run
+        "\u0590\u05ff\u07ff\ufb4f \ufdfd",  # unassigned and rare right-to-left code points
+    ],
+)
+def test_odd_right_to_left_text_always_exports(tmp_path, text):
+    doc = bidi_case()
+    doc["case"]["title"] = text
+    doc["actors"][0]["name"] = text
+    doc["statements"][0]["text"] = text
+    out = tmp_path / "odd.pdf"
+    result = render_briefing(doc, out, BriefingOptions(deterministic=True))
+    assert result.pages >= 1 and out.read_bytes().startswith(b"%PDF")

@@ -13,6 +13,7 @@ already in visual order from HarfBuzz.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -21,6 +22,8 @@ from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import paragraph as rl_paragraph
 from reportlab.platypus.paragraph import _FK_BREAK
+
+log = logging.getLogger("casefile.briefing")
 
 # Strong right-to-left letters: Hebrew, Arabic, Syriac, Thaana, N'Ko and their presentation
 # forms, and the historic right-to-left scripts of the SMP. A paragraph without any keeps
@@ -43,6 +46,11 @@ def word_text(word: Any) -> str:
 
 Levels = tuple[int, list[list[dict[str, Any]]], list["dict[str, Any] | None"]]
 
+# The bidirectional classes python-bidi's algorithm resolves.
+KNOWN_CLASSES = frozenset(
+    {"L", "R", "AL", "EN", "ES", "ET", "AN", "CS", "NSM", "BN", "B", "S", "WS", "ON", "LRE", "LRO", "RLE", "RLO", "PDF"}
+)
+
 
 def resolved_levels(texts: list[str]) -> Levels:
     """The paragraph's base level, each word's characters and the space after each word, with
@@ -58,6 +66,11 @@ def resolved_levels(texts: list[str]) -> Levels:
     storage["base_dir"] = ("L", "R")[base]
     algorithm.get_embedding_levels(joined, storage)
     chars = storage["chars"]
+    for c in chars:
+        # Unassigned code points have no class in unicodedata (U+0590), and this algorithm
+        # predates the isolates: both would stop it. A neutral takes its neighbours' direction.
+        if c["type"] not in KNOWN_CLASSES:
+            c["type"] = c["orig"] = "ON"
     at = 0
     for index, text in enumerate(texts):
         # Tagged before rule X9 drops explicit controls, so each character keeps its word.
@@ -178,7 +191,11 @@ def install_visual_order() -> None:
         result = original(self, width)
         if not self.style.shaping:
             return result
-        return reorder_lines(self, result)
+        try:
+            return reorder_lines(self, result)
+        except Exception:  # text the algorithm cannot take prints in typing order, never stops the packet
+            log.warning("right-to-left order not applied to a paragraph", exc_info=True)
+            return result
 
     break_lines._casefile_bidi = True  # type: ignore[attr-defined]
     rl_paragraph.Paragraph.breakLines = break_lines

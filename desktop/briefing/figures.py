@@ -112,7 +112,7 @@ class KeyEventStrip(Flowable):  # type: ignore[misc]
             event.x = self._x((event.start + event.end) / 2 if not event.point else event.start)
         for event, level in zip(self.events, stack_levels([e.x for e in self.events]), strict=True):
             event.level = level
-        levels = max((e.level for e in self.events), default=0)
+        levels = max((e.level for e in self.events), default=0) if self.numbered else 0
         below_height = above_height = 0.0
         if self.numbered:
             above, below = self.events[0::2], self.events[1::2]
@@ -129,8 +129,8 @@ class KeyEventStrip(Flowable):  # type: ignore[misc]
                     above_height = height
                 else:
                     below_height = height
-        self.axis_y = below_height + (6.0 if below_height else 0.0) + TICK_BAND + 2.0
-        self.marks_top = self.axis_y + MARK_RADIUS + levels * MARK_STEP
+        self.axis_y = 4.0 + below_height + (6.0 if below_height else 0.0) + TICK_BAND + 2.0
+        self.marks_top = self.axis_y + (MARK_RADIUS + levels * MARK_STEP if self.numbered else 4.0)
         self.above_y = self.marks_top + 7.0  # where labels above the axis start
         self.height = self.above_y + above_height + 2.0
 
@@ -158,7 +158,7 @@ class KeyEventStrip(Flowable):  # type: ignore[misc]
         pieces = self.axis.pieces(segments[0].first, segments[-1].last)
 
         def measure(text: str) -> float:
-            return stringWidth(text, self.font, TEXT_SIZE)
+            return float(stringWidth(text, self.font, TEXT_SIZE))
 
         # Labels start at their tick; one that would run into a break or the edge is left off.
         _, ticks = axis_ticks(pieces, self._x, measure, self.width, self.scale, walls[0::2])

@@ -11,7 +11,7 @@ from desktop.views.timeline_axis import TimeAxis
 
 from .model import Record, parse_date
 
-MAX_NUMBERED = 16  # beyond this many key events numbered labels stop being a glance
+MAX_NUMBERED = 9  # single digits fit a mark, five labels a side fit the frame; more stop being a glance
 MARK_RADIUS = 5.6
 MARK_STEP = 2 * MARK_RADIUS + 1.5  # a mark that would touch the one before it stacks above it
 LABEL_GAP = 8.0  # least room between two labels side by side

@@ -110,7 +110,7 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
         actors = "; ".join(data.actor_names(entry.get("actors")))
         actor_pieces = chunks(one_line(actors), CELL_LIMIT) if actors else []
         number = numbers.get(id(entry))
-        head = f'<font color="{ACCENT.hexval()}">{number}</font>\u2002' if number else ""
+        head = f'<font color="{ACCENT.hexval()}">{number}\u2002</font>' if number else ""
         first: list[Flowable] = [ctx.para(head + markup(title, bold_face), title_style, title)] if title else []
         for index in range(max(1, len(texts), len(actor_pieces))):
             event: list[Flowable] = first if index == 0 else []

@@ -102,7 +102,7 @@ def _ticks(page: Any, chars: list[dict[str, Any]]) -> tuple[float, list[tuple[fl
     return axis_top, out
 
 
-def _check_strip(path: Path, paper: str, doc: dict[str, Any]) -> None:
+def _check_strip(path: Path, paper: str, doc: dict[str, Any], *, axis: bool = True) -> None:
     geometry = PageGeometry.for_paper(paper)
     key = [t for t in doc["timeline"] if t.get("key")]
     key.sort(key=lambda t: PartialDate.parse(t["date"]).sort_key)
@@ -128,6 +128,8 @@ def _check_strip(path: Path, paper: str, doc: dict[str, Any]) -> None:
         for n in range(1, len(key) + 1):
             assert sum(c["text"] == str(n) for c in numbers) >= 2, f"key event {n} has no numbered mark and label"
 
+        if not axis:
+            return
         # A true time axis: within a segment, x is proportional to the date, for ticks and marks.
         axis_top, ticks = _ticks(page, chars)
         assert len(ticks) >= 2, f"too few labelled ticks: {ticks}"
@@ -170,3 +172,17 @@ def test_exported_packet_numbers_key_events_in_strip_and_chronology(qtbot, sampl
     output = export_packet(qtbot, window)
     doc = json.loads(SAMPLE_JSON.read_text())
     _check_strip(output, "letter", doc)
+
+
+def test_nine_key_events_all_get_whole_labels_inside_the_frame(tmp_path: Path) -> None:
+    doc = json.loads(SAMPLE_JSON.read_text())
+    extra = [
+        ("2025-01-15", "Commerce opens a consultation on pre-release review of frontier models"),
+        ("2025-06-30", "Meta publishes its open-release principles for frontier models"),
+        ("2025-11-03", "Congressional committee asks CAISI for its evaluation criteria"),
+    ]
+    for n, (date, title) in enumerate(extra):
+        doc["timeline"].append({"id": f"extra-{n}", "date": date, "title": title, "key": True})
+    path = tmp_path / "nine.pdf"
+    render_briefing(doc, path, BriefingOptions(deterministic=True, paper="a4"))
+    _check_strip(path, "a4", doc, axis=False)

@@ -11,6 +11,7 @@ from desktop.views.timeline_axis import TimeAxis
 
 from .model import Record, parse_date
 
+MAX_BREAKS = 2  # more cuts than this and a reader loses the thread of time
 MAX_NUMBERED = 9  # single digits fit a mark, five labels a side fit the frame; more stop being a glance
 MARK_RADIUS = 5.6
 MARK_STEP = 2 * MARK_RADIUS + 1.5  # a mark that would touch the one before it stacks above it
@@ -37,7 +38,19 @@ def key_event_numbers(timeline: Sequence[Record]) -> dict[int, int]:
 def axis_for(spans: Sequence[tuple[float, float]], as_of: float | None) -> TimeAxis:
     """The axis for events spanning these days, reaching the as-of day if there is one."""
     points = sorted([*spans, *([(as_of, as_of)] if as_of is not None else [])])
-    return TimeAxis.for_entries([a for a, _ in points], [b for _, b in points])
+    axis = TimeAxis.for_entries([a for a, _ in points], [b for _, b in points])
+    kept = [(seg.first, seg.last) for seg in axis.segments]
+    if len(kept) - 1 <= MAX_BREAKS:
+        return axis
+    # On paper every break is one more thing to decode: keep only the longest cuts.
+    cuts = sorted(range(len(kept) - 1), key=lambda k: kept[k + 1][0] - kept[k][1], reverse=True)[:MAX_BREAKS]
+    merged: list[tuple[float, float]] = [kept[0]]
+    for k in range(1, len(kept)):
+        if k - 1 in cuts:
+            merged.append(kept[k])
+        else:
+            merged[-1] = (merged[-1][0], kept[k][1])
+    return TimeAxis(merged)
 
 
 def stack_levels(xs: Sequence[float]) -> list[int]:

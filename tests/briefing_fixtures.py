@@ -378,6 +378,9 @@ class PacketBars:
     main_from: int  # the page the main sections (the chronology) start on
 
 
+KEY_NUMBER = re.compile(r"^\d+\s+(?=\D)")
+
+
 def packet_bars(path: Path, doc: dict[str, Any]) -> PacketBars:
     """The bars beside each record of ``doc`` where the packet's main sections print it."""
     from pypdf import PdfReader
@@ -393,7 +396,9 @@ def packet_bars(path: Path, doc: dict[str, Any]) -> PacketBars:
             (number, y)
             for number in range(first, last + 1)
             if number <= len(pages)
-            for y, chunk, face in pages[number - 1][1]
+            for y, line, face in pages[number - 1][1]
+            # A key event's row starts with its number on the key-events strip.
+            for chunk in [KEY_NUMBER.sub("", line) if kind == "timeline" else line]
             if (start in chunk if kind == "sources" else chunk.startswith(start[: len(chunk)]))
             and len(chunk) >= min(len(start), 8) and (kind not in ("actors", "timeline") or "Bold" in face)
         ]  # fmt: skip

@@ -10,6 +10,7 @@ from reportlab.platypus import Flowable
 
 from .context import Ctx
 from .model import ACTOR_GROUPS, Record, display_date, text_of
+from .strip_layout import key_event_numbers
 from .styles import ACCENT, KEY_SHADE
 from .tables import PagedTable, Row, RowStore, column_width
 from .text import chunks, one_line
@@ -81,6 +82,7 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
     bold_face = ctx.fonts.bold
     markup = ctx.text.markup
     directives, statements = data.directives, data.statements
+    numbers = key_event_numbers(data.timeline)  # the marks of the key-events strip
     for entry in data.timeline:
         key = entry.get("key") is True
         marked = ctx.marked("timeline", entry.get("id"))
@@ -107,7 +109,9 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
             texts = [tail.strip()]
         actors = "; ".join(data.actor_names(entry.get("actors")))
         actor_pieces = chunks(one_line(actors), CELL_LIMIT) if actors else []
-        first: list[Flowable] = [ctx.para(markup(title, bold_face), title_style, title)] if title else []
+        number = numbers.get(id(entry))
+        head = f'<font color="{ACCENT.hexval()}">{number}\u2002</font>' if number else ""
+        first: list[Flowable] = [ctx.para(head + markup(title, bold_face), title_style, title)] if title else []
         for index in range(max(1, len(texts), len(actor_pieces))):
             event: list[Flowable] = first if index == 0 else []
             if index < len(texts):

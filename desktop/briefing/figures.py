@@ -1,39 +1,40 @@
-"""The "Key events at a glance" strip: key events on a drawn time axis.
+"""The "Key events at a glance" strip: key events on a true time axis, numbered as in the chronology.
 
-An event known to the day (or minute) is a dot; one known only to a month or a year is a bar
-over that span, so the reader sees how precise each date is. Labels sit in lanes above and
-below the axis and are placed left to right wherever a lane has room; events that get no
-room keep their mark and are counted in a note ("and 12 more"). Shapes are a reportlab
-Drawing; labels are paragraphs so they get the same escaping, font fallback and shaping as
-all other user text.
+The axis is linear in time; a long quiet stretch is cut out and drawn as a break (the same
+axis as the app's timeline strip), so every distance within a segment is the same span of
+time. Each key event is a numbered mark (a bar behind it spans an event known only to the
+month or year); its label, starting with the same number, sits above or below the axis as
+near its mark as the labels beside it allow, wrapped whole. The chronology prints the same
+number in the event's row. Labels are paragraphs so they get the same escaping, font
+fallback and shaping as all other user text.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from bisect import bisect_right
 from dataclasses import dataclass
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
 from reportlab.lib.colors import Color, white
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
 from db.dates import MONTHS
+from desktop.views.timeline_axis import TimeAxis
+from desktop.views.timeline_layout import axis_ticks
 
 from .context import Ctx
 from .model import Record, parse_date, text_of
-from .styles import ACCENT, MUTED, RULE
+from .strip_layout import MARK_RADIUS, MARK_STEP, axis_for, key_event_numbers, label_width, place_row, stack_levels
+from .styles import ACCENT, INK, MUTED, RULE, Para
 from .text import one_line
 
-LANE_HEIGHT = 11.0
-LANES_PER_SIDE = 3
-LABEL_GAP = 6.0
-TICK_ROOM = 11.0
-MAX_LABEL_CHARS = 46
-LINEAR_WEIGHT = 0.35  # share of an event's axis position that follows its date (the rest: its rank)
-BAR_COLOUR = Color(0.18, 0.37, 0.56, alpha=0.45)
+TEXT_SIZE = 8.0  # labels and tick labels: nothing in the strip prints under 7.5 pt
+NUMBER_SIZE = 7.5
+TICK_BAND = 15.0  # room under the axis for the tick labels
+PAD = 4.0  # room between the frame's edge and the axis's ends
+BAR_COLOUR = Color(0.18, 0.37, 0.56, alpha=0.35)
 
 
 @dataclass
@@ -43,13 +44,17 @@ class _Event:
     point: bool
     short: str
     title: str
-    anchor: float = 0.0
-    width: float = 0.0
-    lane: int | None = None  # 0, 1, 2 above the axis; -1, -2, -3 below
+    number: int = 0
+    x: float = 0.0
+    level: int = 0
+    para: Para | None = None
+    label_left: float = 0.0
+    label_height: float = 0.0
+    above: bool = True
 
 
-def _short_date(record: Record) -> str:
-    date = parse_date(record.get("date"))
+def _short_date(value: object) -> str:
+    date = parse_date(value)
     if date is None:
         return ""
     if date.precision == "year":
@@ -61,52 +66,17 @@ def _short_date(record: Record) -> str:
     return f"{month} {date.day}, {date.year}"
 
 
-def _ticks(first: float, last: float) -> list[tuple[float, str]]:
-    """Axis ticks (day number, label) for the span: years, months or days."""
-    top = dt.date.max.toordinal()
-    start = dt.date.fromordinal(min(max(int(first), 1), top - 1))  # years 1 and 9999 are dates too
-    end = dt.date.fromordinal(min(max(int(last), start.toordinal() + 1), top))
-    days = (end - start).days
-    ticks: list[tuple[float, str]] = []
-    if days > 3 * 366:
-        step = max(1, round(days / 365.25 / 10))
-        year = start.year + 1
-        while year <= dt.MAXYEAR and dt.date(year, 1, 1) <= end:
-            if year % step == 0:
-                ticks.append((float(dt.date(year, 1, 1).toordinal()), str(year)))
-            year += 1
-    elif days > 75:
-        step = max(1, -(-days // 31 // 12))
-        year, month = start.year, start.month + 1
-        while True:
-            if month > 12:
-                year, month = year + 1, 1
-            if year > dt.MAXYEAR:
-                break
-            day = dt.date(year, month, 1)
-            if day > end:
-                break
-            if (year * 12 + month) % step == 0:
-                name = MONTHS[month - 1][:3]
-                new_year = not ticks or dt.date.fromordinal(int(ticks[-1][0])).year != year
-                ticks.append((float(day.toordinal()), f"{name} {year}" if new_year else name))
-            month += 1
-    else:
-        step = 1 if days <= 12 else 2 if days <= 24 else 7 if days <= 75 else 14
-        for ordinal in range(start.toordinal() + 1, end.toordinal() + 1):
-            day = dt.date.fromordinal(ordinal)
-            if ordinal % step == 0 or step == 1:
-                ticks.append((float(ordinal), f"{MONTHS[day.month - 1][:3]} {day.day}"))
-    return ticks
-
-
 class KeyEventStrip(Flowable):  # type: ignore[misc]
     """A drawn timeline of key events, as wide as the frame."""
 
     def __init__(self, ctx: Ctx, events: list[Record]) -> None:
         super().__init__()
         self.ctx = ctx
-        self.font = ctx.fonts.regular
+        self.font, self.bold = ctx.fonts.regular, ctx.fonts.bold
+        self.label_style = ParagraphStyle(
+            "strip_event", parent=ctx.styles.strip_label, fontSize=TEXT_SIZE, leading=TEXT_SIZE * 1.2
+        )
+        numbers = key_event_numbers(ctx.data.timeline)
         self.events: list[_Event] = []
         for record in events:
             date = parse_date(record.get("date"))
@@ -114,165 +84,177 @@ class KeyEventStrip(Flowable):  # type: ignore[misc]
                 continue
             start, end = date.span_days()
             title = one_line(text_of(record, "title"))
-            if len(title) > MAX_LABEL_CHARS:
-                title = title[: MAX_LABEL_CHARS - 1].rstrip() + "…"
             point = date.precision in ("day", "time")
-            self.events.append(_Event(start, end, point, _short_date(record), title))
-        self.unlabelled = 0
-        self.compressed = False
-        self._knots: list[float] = []
-        self._share: list[float] = []
+            number = numbers.get(id(record), 0)
+            self.events.append(_Event(start, end, point, _short_date(record.get("date")), title, number))
+        self.events.sort(key=lambda e: (e.start, e.end, e.number))
+        as_of = parse_date(ctx.data.case.get("as_of"))
+        self.as_of = as_of.span_days()[0] if as_of is not None else None
+        self.as_of_text = f"As of {_short_date(ctx.data.case.get('as_of'))}"
+        self.axis: TimeAxis = axis_for([(e.start, e.end) for e in self.events], self.as_of)
+        self.compressed = bool(self.axis.breaks())
+        self.numbered = bool(self.events) and all(e.number for e in self.events)
+        self.unlabelled = 0 if self.numbered else len(self.events)
+
+    # Geometry ------------------------------------------------------------------------------
+
+    def _x(self, day: float) -> float:
+        return PAD + self.axis.x(day, self.scale)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
         self.width = availWidth
         self._layout(availWidth)
         return self.width, self.height
 
-    def _x(self, day: float) -> float:
-        knots, share = self._knots, self._share
-        i = min(max(bisect_right(knots, day) - 1, 0), len(knots) - 2)
-        k0, k1 = knots[i], knots[i + 1]
-        t = 0.0 if k1 == k0 else (day - k0) / (k1 - k0)
-        fraction = share[i] + (share[i + 1] - share[i]) * t
-        return self.left + fraction * (self.width - self.left - self.right)
-
-    def _scale(self) -> None:
-        """A time axis that keeps order but shrinks long empty stretches.
-
-        Key events bunch (two years of quiet, then five events in one June): on a linear axis
-        the bunch is unreadable. Each event boundary is placed part by its date and part by
-        its rank, so quiet stretches shrink and busy ones open up, and the order stays true.
-        """
-        knots = sorted({self.first, self.last, *(e.start for e in self.events), *(e.end for e in self.events)})
-        if len(knots) > 400:  # thousands of events: rank spacing adds nothing visible
-            knots = [self.first, self.last]
-        count = len(knots) - 1
-        span = self.last - self.first
-        self._knots = knots
-        self._share = [
-            LINEAR_WEIGHT * (k - self.first) / span + (1 - LINEAR_WEIGHT) * i / count for i, k in enumerate(knots)
-        ]
-        self.compressed = len(knots) > 2
-
     def _layout(self, width: float) -> None:
-        self.left = self.right = 6.0
-        starts = [e.start for e in self.events]
-        ends = [e.end for e in self.events]
-        first, last = min(starts), max(ends)
-        span = max(last - first, 20.0)
-        pad = span * 0.04
-        middle = (first + last) / 2
-        self.first = min(first, middle - span / 2) - pad
-        self.last = max(last, middle + span / 2) + pad
-        self._scale()
-        style = self.ctx.styles.strip_label
-        bold = self.ctx.fonts.bold
-        lane_ends: dict[int, float] = {}
-        order = [0, -1, 1, -2, 2, -3][: 2 * LANES_PER_SIDE]
-        self.unlabelled = 0
-        self.events.sort(key=lambda e: (e.start, e.end))
+        self.scale = self.axis.fit(width - 2 * PAD)
         for event in self.events:
-            x0, x1 = self._x(event.start), self._x(event.end)
-            event.anchor = (x0 + x1) / 2 if event.point else x0 + min(5.0, (x1 - x0) / 2)
-            event.lane = None
-            earliest = min(lane_ends.get(lane, -1e9) for lane in order) + LABEL_GAP
-            if earliest > event.anchor - 2 and event.anchor < width * 0.55:
-                self.unlabelled += 1  # every lane is busy here: no need to measure the label
+            event.x = self._x((event.start + event.end) / 2 if not event.point else event.start)
+        for event, level in zip(self.events, stack_levels([e.x for e in self.events]), strict=True):
+            event.level = level
+        levels = max((e.level for e in self.events), default=0) if self.numbered else 0
+        below_height = above_height = 0.0
+        if self.numbered:
+            above, below = self.events[0::2], self.events[1::2]
+            for row, is_above in ((above, True), (below, False)):
+                w = label_width(len(row), width)
+                lefts = place_row([e.x for e in row], [w] * len(row), width)
+                for event, left in zip(row, lefts, strict=True):
+                    markup = f'<font name="{self.bold}">{event.short}</font>  {self.ctx.m(event.title)}'
+                    event.para = self.ctx.para(markup, self.label_style, event.title)
+                    _, h = event.para.wrap(w - 2 * MARK_RADIUS - 4, 1e6)
+                    event.label_left, event.label_height, event.above = left, max(h, 2 * MARK_RADIUS), is_above
+                height = max((e.label_height for e in row), default=0.0)
+                if is_above:
+                    above_height = height
+                else:
+                    below_height = height
+        self.axis_y = 4.0 + below_height + (6.0 if below_height else 0.0) + TICK_BAND + 2.0
+        self.marks_top = self.axis_y + (MARK_RADIUS + levels * MARK_STEP if self.numbered else 4.0)
+        self.above_y = self.marks_top + 7.0  # where labels above the axis start
+        self.height = self.above_y + above_height + 2.0
+
+    # Drawing -------------------------------------------------------------------------------
+
+    def _axis(self, drawing: Drawing) -> None:
+        y = self.axis_y
+        walls: list[float] = []
+        for k, segment in enumerate(self.axis.segments):
+            x0 = self._x(segment.first) if k else 0.0
+            x1 = self._x(segment.last) if k < len(self.axis.segments) - 1 else self.width
+            drawing.add(Line(x0 + (2 if k else 0), y, x1 - (2 if x1 < self.width else 0), y, strokeColor=RULE,
+                             strokeWidth=1))  # fmt: skip
+        for first, last in self.axis.breaks():
+            a, b = self._x(first), self._x(last)
+            walls += [a, b]
+            middle = (a + b) / 2
+            for dx in (-2.2, 2.2):  # a double slash: time is cut out here
+                drawing.add(Line(middle + dx - 2, y - 4.5, middle + dx + 2, y + 4.5, strokeColor=MUTED,
+                                 strokeWidth=0.9))  # fmt: skip
+        self._ticks(drawing, walls)
+
+    def _ticks(self, drawing: Drawing, walls: list[float]) -> None:
+        segments = self.axis.segments
+        pieces = self.axis.pieces(segments[0].first, segments[-1].last)
+
+        def measure(text: str) -> float:
+            return float(stringWidth(text, self.font, TEXT_SIZE))
+
+        # Labels start at their tick; one that would run into a break or the edge is left off.
+        _, ticks = axis_ticks(pieces, self._x, measure, self.width, self.scale, walls[0::2])
+        taken = [self._as_of_box()]  # the as-of label has the tick row's right of way
+        baseline = self.axis_y - TICK_BAND + 2.5
+        for _, x, label in ticks:
+            drawing.add(Line(x, self.axis_y - 3, x, self.axis_y, strokeColor=RULE, strokeWidth=0.6))
+            box = (x, x + 2 + measure(label))
+            if not label or any(box[0] < b and a < box[1] for a, b in taken):
                 continue
-            text_width = stringWidth(event.short + "  ", bold, style.fontSize) + stringWidth(
-                event.title, self.font, style.fontSize
-            )
-            event.width = min(text_width + 4, width * 0.45)
-            left = self._label_left(event)
-            for lane in order:
-                if lane_ends.get(lane, -1e9) + LABEL_GAP <= left:
-                    event.lane = lane
-                    lane_ends[lane] = left + event.width
-                    break
-            if event.lane is None:
-                self.unlabelled += 1
-        above = max([e.lane + 1 for e in self.events if e.lane is not None and e.lane >= 0], default=0)
-        below = max([-e.lane for e in self.events if e.lane is not None and e.lane < 0], default=0)
-        self.above, self.below = above, below
-        self.axis_y = TICK_ROOM + below * LANE_HEIGHT + (6.0 if below else 0.0) + 4.0
-        self.height = self.axis_y + above * LANE_HEIGHT + (8.0 if above else 4.0) + 4.0
+            drawing.add(String(x + 2, baseline, label, fontName=self.font, fontSize=TEXT_SIZE, fillColor=MUTED))
+
+    def _as_of_box(self) -> tuple[float, float]:
+        if self.as_of is None:
+            return (0.0, 0.0)
+        x = self._x(self.as_of)
+        w = stringWidth(self.as_of_text, self.bold, TEXT_SIZE)
+        left = x + 4 if x + 4 + w <= self.width else x - 4 - w
+        return (left - 2, left + w + 2)
+
+    def _as_of(self, drawing: Drawing) -> None:
+        if self.as_of is None:
+            return
+        x = self._x(self.as_of)
+        top = self.marks_top if self.numbered else self.axis_y + 6
+        drawing.add(Line(x, self.axis_y - TICK_BAND + 1, x, top, strokeColor=INK, strokeWidth=0.7,
+                         strokeDashArray=[2, 1.5]))  # fmt: skip
+        left = self._as_of_box()[0] + 2
+        drawing.add(String(left, self.axis_y - TICK_BAND + 2.5, self.as_of_text, fontName=self.bold,
+                           fontSize=TEXT_SIZE, fillColor=INK))  # fmt: skip
+
+    def _marks(self, drawing: Drawing) -> None:
+        y = self.axis_y
+        # Marks closer than a quarter point look the same: draw each once (thousands of events).
+        bars = {(round(self._x(e.start) * 4), round(self._x(e.end) * 4)) for e in self.events if not e.point}
+        for x0, x1 in sorted(bars):
+            drawing.add(Rect(x0 / 4, y - 3, max((x1 - x0) / 4, 3.0), 6, rx=1.5, ry=1.5, fillColor=BAR_COLOUR,
+                             strokeColor=None))  # fmt: skip
+        if not self.numbered:
+            for x in sorted({round(e.x * 4) for e in self.events if e.point}):
+                drawing.add(Circle(x / 4, y, 2.6, fillColor=ACCENT, strokeColor=white, strokeWidth=0.6))
+            return
+        for event in self.events:
+            cy = y + event.level * MARK_STEP
+            if event.level:
+                drawing.add(Line(event.x, y, event.x, cy, strokeColor=ACCENT, strokeWidth=0.6))
+            self._disc(drawing, event.x, cy, event.number)
+
+    def _disc(self, drawing: Drawing, x: float, y: float, number: int) -> None:
+        drawing.add(Circle(x, y, MARK_RADIUS, fillColor=ACCENT, strokeColor=white, strokeWidth=0.8))
+        drawing.add(String(x, y - NUMBER_SIZE * 0.36, str(number), fontName=self.bold, fontSize=NUMBER_SIZE,
+                           fillColor=white,
+                           textAnchor="middle"))  # fmt: skip
+
+    def _label_top(self, event: _Event) -> float:
+        if event.above:
+            return self.above_y + event.label_height
+        return self.axis_y - TICK_BAND - 6.0
 
     def _drawing(self) -> Drawing:
         drawing = Drawing(self.width, self.height)
         # The renderer starts from these (default Helvetica, which would not be embedded).
         drawing.initialFontName = self.font
-        drawing.initialFontSize = 6.5
-        axis_y = self.axis_y
-        drawing.add(Line(self.left, axis_y, self.width - self.right, axis_y, strokeColor=RULE, strokeWidth=1))
-        label_end = -1e9
-        for day, label in _ticks(self.first, self.last):
-            x = self._x(day)
-            if not self.left <= x <= self.width - self.right:
-                continue
-            drawing.add(Line(x, axis_y - 3, x, axis_y + 3, strokeColor=RULE, strokeWidth=0.6))
-            width = stringWidth(label, self.font, 6.5)
-            if x + 1.5 < label_end + 4 or x + 1.5 + width > self.width:
-                continue  # ticks bunch where the axis is compressed: label only those with room
-            drawing.add(String(x + 1.5, axis_y - 10, label, fontName=self.font, fontSize=6.5, fillColor=MUTED))
-            label_end = x + 1.5 + width
+        drawing.initialFontSize = TEXT_SIZE
+        self._axis(drawing)
+        self._as_of(drawing)
+        self._marks(drawing)
         for event in self.events:
-            if event.lane is not None:
-                y0 = axis_y + (3 if event.lane >= 0 else -3)
-                y1 = self._lane_y(event.lane) + (0 if event.lane >= 0 else LANE_HEIGHT - 2)
-                drawing.add(Line(event.anchor, y0, event.anchor, y1, strokeColor=RULE, strokeWidth=0.4))
-        # Marks closer than a quarter point look the same: draw each once (thousands of events).
-        bars = {(round(self._x(e.start) * 4), round(self._x(e.end) * 4)) for e in self.events if not e.point}
-        for x0, x1 in sorted(bars):
-            drawing.add(
-                Rect(x0 / 4, axis_y - 3, max((x1 - x0) / 4, 3.0), 6, rx=1.5, ry=1.5,
-                     fillColor=BAR_COLOUR, strokeColor=None)
-            )  # fmt: skip
-        for x in sorted({round(e.anchor * 4) for e in self.events if e.point}):
-            drawing.add(Circle(x / 4, axis_y, 2.6, fillColor=ACCENT, strokeColor=white, strokeWidth=0.6))
+            if event.para is not None:
+                top = self._label_top(event)
+                self._disc(drawing, event.label_left + MARK_RADIUS, top - MARK_RADIUS - 0.5, event.number)
         return drawing
-
-    def _label_left(self, event: _Event) -> float:
-        return min(max(event.anchor - 2, 0.0), self.width - event.width)
-
-    def _lane_y(self, lane: int) -> float:
-        if lane >= 0:
-            return self.axis_y + 7.0 + lane * LANE_HEIGHT
-        return self.axis_y - TICK_ROOM - 2.0 - (-lane) * LANE_HEIGHT + 2.0
 
     def draw(self) -> None:
         renderPDF.draw(self._drawing(), self.canv, 0, 0)
-        style = self.ctx.styles.strip_label
         for event in self.events:
-            if event.lane is None:
+            if event.para is None:
                 continue
-            markup = f'<font name="{self.ctx.fonts.bold}">{event.short}</font>  {self.ctx.m(event.title)}'
-            label = self.ctx.para(markup, style, event.title)
-            label.wrap(event.width + 30, LANE_HEIGHT)
-            left = self._label_left(event)
-            self.canv.saveState()
-            self.canv.setFillColor(white)
-            self.canv.rect(left - 1, self._lane_y(event.lane) - 1, event.width + 1, LANE_HEIGHT - 2, stroke=0, fill=1)
-            self.canv.restoreState()
-            label.drawOn(self.canv, left, self._lane_y(event.lane) + 0.5)
+            top = self._label_top(event)
+            h = event.para.height if hasattr(event.para, "height") else event.label_height
+            event.para.drawOn(self.canv, event.label_left + 2 * MARK_RADIUS + 4, top - h)
 
 
 def strip_note(strip: KeyEventStrip, undated: int, chronology: bool) -> str:
-    """Plain-text note under the strip: what bars and dots mean, and what was left out."""
+    """Plain-text note under the strip: how to read it, and what was left out."""
     parts: list[str] = []
-    kinds = {e.point for e in strip.events}
-    if kinds == {True, False}:
-        parts.append("Dots mark events known to the day; bars span events known only to the month or year.")
-    elif kinds == {False}:
+    where = " in the Chronology" if chronology else ""
+    if strip.numbered:
+        parts.append(f"Numbers match the key events{where}.")
+    else:
+        listed = " (all are listed in the Chronology)" if chronology else ""
+        parts.append(f"Too many key events to label: {len(strip.events)} are marked{listed}.")
+    if any(not e.point for e in strip.events):
         parts.append("Bars span events known only to the month or year.")
     if strip.compressed:
-        parts.append("Quiet stretches of the axis are compressed.")
-    where = " (all are listed in the Chronology)" if chronology else ""
-    if strip.unlabelled:
-        noun = "event" if strip.unlabelled == 1 else "events"
-        shown = len(strip.events) - strip.unlabelled
-        parts.append(
-            f"Labels shown for {shown} key events, and {strip.unlabelled} more {noun} marked without a label{where}."
-        )
+        parts.append("The axis is to scale except at //, where a quiet stretch is cut out.")
     if undated:
         noun = "event has" if undated == 1 else "events have"
         parts.append(f"{undated} key {noun} no date and {'is' if undated == 1 else 'are'} not shown.")

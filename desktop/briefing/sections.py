@@ -20,6 +20,7 @@ from .document import ContentsBox, SectionMark
 from .figures import KeyEventStrip, strip_note
 from .lazy import deferred
 from .model import Record, display_date, text_of
+from .strip_layout import key_event_numbers
 from .styles import HAIRLINE, MARKING
 from .text import escape, one_line
 
@@ -124,6 +125,8 @@ def chronology(ctx: Ctx) -> list[Flowable]:
     if not ctx.data.timeline:
         return [_none_note(ctx, "key timeline entries" if ctx.data.key_only else "timeline entries")]
     legend = "Shaded rows with a blue rule are key events. Numbers in brackets cite the Sources section."
+    if "summary" in ctx.options.sections and key_event_numbers(ctx.data.timeline):
+        legend = legend.replace("key events.", "key events, numbered as on the strip in the Summary.")
     return [ctx.para(legend, ctx.styles.small), Spacer(1, 2), *chronology_table(ctx)]
 
 

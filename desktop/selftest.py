@@ -93,10 +93,10 @@ def check_fonts(_ctx: Context) -> str:
 
     from db.paths import resource_path
 
-    from .briefing.fonts import CJK_FILE, FACE_FILES
+    from .briefing.fonts import CJK_FILE, FACE_FILES, SYMBOLS_FILE
 
     folder = resource_path("fonts")
-    names = [*FACE_FILES.values(), CJK_FILE]
+    names = [*FACE_FILES.values(), CJK_FILE, SYMBOLS_FILE]
     missing = [name for name in names if not (folder / name).is_file()]
     if missing:
         raise CheckFailed(f"missing from {folder}: {', '.join(missing)}")

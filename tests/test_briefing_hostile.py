@@ -80,10 +80,10 @@ def _font_names(page: object) -> list[str]:
 
 def test_uncovered_character_is_reported(tmp_path: Path) -> None:
     doc = small_case()
-    doc["statements"][0]["text"] += " private \ue000 use and party 🎉"
+    doc["statements"][0]["text"] += " private \ue000 use and a Unicode 11 emoji 🥰"
     result = render_briefing(doc, tmp_path / "pua.pdf", OPTIONS)
     warning = next(w for w in result.warnings if "no available font covers" in w)
-    assert "U+E000" in warning and "U+1F389" in warning
+    assert "U+E000" in warning and "U+1F970" in warning
     clean_result = render_briefing(small_case(), tmp_path / "clean.pdf", OPTIONS)
     assert not any("no available font" in w for w in clean_result.warnings)
 

@@ -2,8 +2,9 @@
 
 Every character is drawn with an embedded TrueType font (never a base-14 font), so a packet
 prints the same everywhere. DejaVu Sans is the text face; WenQuanYi Micro Hei covers what
-DejaVu lacks (CJK). If the bundled CJK font is missing, a few well-known system locations are
-tried; without any, CJK text is reported as uncovered rather than drawn as boxes silently.
+DejaVu lacks (CJK), then Symbola what both lack (emoji and symbols, drawn in monochrome). If a
+bundled fallback is missing, a few well-known system locations are tried; without any, its
+characters are reported as uncovered rather than drawn as boxes silently.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reportlab.lib.fonts import addMapping
-from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
 from db.paths import resource_path
@@ -25,6 +26,7 @@ BOLD = "CasefileSans-Bold"
 ITALIC = "CasefileSans-Oblique"
 BOLD_ITALIC = "CasefileSans-BoldOblique"
 CJK = "CasefileCJK"
+SYMBOLS = "CasefileSymbols"
 
 FACE_FILES = {
     REGULAR: "DejaVuSans.ttf",
@@ -41,6 +43,13 @@ SYSTEM_CJK_CANDIDATES = (
     "C:/Windows/Fonts/msyh.ttc",
     "C:/Windows/Fonts/simsun.ttc",
 )
+SYMBOLS_FILE = "Symbola_hint.ttf"
+SYSTEM_SYMBOLS_CANDIDATES = (
+    "/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf",
+    "/usr/share/fonts/TTF/Symbola.ttf",
+)
+SKIN_TONES = range(0x1F3FB, 0x1F400)
+ZERO_WIDTH_JOINER = 0x200D
 
 
 @dataclass(frozen=True)
@@ -83,6 +92,67 @@ def _coverage(font: TTFont) -> frozenset[int]:
     return frozenset(cp for cp, gid in font.face.charToGlyph.items() if gid)
 
 
+def _register_fallback(name: str, candidates: tuple[Path, ...]) -> TTFont | None:
+    """Register the first loadable candidate under ``name``; None if none loads."""
+    for candidate in candidates:
+        if not candidate.is_file():
+            continue
+        try:
+            font = TTFont(name, str(candidate), subfontIndex=0)
+        except Exception:  # an unreadable or CFF-outline file: try the next one
+            continue
+        pdfmetrics.registerFont(font)
+        # One face serves every style: <b> or <i> around such text keeps this font.
+        for bold in (0, 1):
+            for italic in (0, 1):
+                addMapping(name, bold, italic, name)
+        return font
+    return None
+
+
+def _hide_skin_tone_swatches(font: TTFont) -> None:
+    """Draw the five skin-tone modifiers as nothing, keeping them in the text.
+
+    A monochrome packet cannot show a tone; without emoji ligatures the font would draw each
+    modifier as a dark swatch beside the hand or face, which reads as a missing-glyph box.
+    Mapped to the zero-width joiner's empty glyph, a copied or searched word still has its tone.
+    """
+    face = font.face
+    blank = face.charToGlyph.get(ZERO_WIDTH_JOINER)
+    if not blank:
+        return
+    for code in SKIN_TONES:
+        if code in face.charToGlyph:
+            face.charToGlyph[code] = blank
+            face.charWidths[code] = 0
+
+
+def _utf16_hex(code: int) -> str:
+    """A code point as the UTF-16BE hex string a ToUnicode CMap maps a glyph to."""
+    return chr(code).encode("utf-16-be").hex().upper()
+
+
+def _install_astral_to_unicode() -> None:
+    """Make copied and extracted text give back emoji and other characters past U+FFFF.
+
+    reportlab writes each ToUnicode entry as four hex digits, so U+1F680 becomes a malformed
+    five-digit entry that readers take as U+1F68 ("Ὠ"). PDF wants UTF-16 there: a surrogate pair.
+    """
+    original = ttfonts.makeToUnicodeCMap
+    if getattr(original, "casefile_astral", False):
+        return
+
+    def make_to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+        cmap: str = original(fontname, subset)
+        for index, code in enumerate(subset):
+            if 0xFFFF < code <= 0x10FFFF:
+                cmap = cmap.replace(f"\n<{index:02X}> <{code:04X}>\n", f"\n<{index:02X}> <{_utf16_hex(code)}>\n")
+        return cmap
+
+    make_to_unicode_cmap.casefile_astral = True  # type: ignore[attr-defined]
+    ttfonts.makeToUnicodeCMap = make_to_unicode_cmap
+
+
 def _register() -> FontSet:
     folder = font_dir()
     coverage: dict[str, frozenset[int]] = {}
@@ -95,24 +165,23 @@ def _register() -> FontSet:
         coverage[name] = _coverage(font)
     pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC)
 
+    # Order matters: a character goes to the first fallback that has it, so Symbola's plainer
+    # forms never replace the CJK font's punctuation and letters.
     fallbacks: list[str] = []
-    for candidate in (folder / CJK_FILE, *map(Path, SYSTEM_CJK_CANDIDATES)):
-        if not candidate.is_file():
+    for name, bundled, system in (
+        (CJK, CJK_FILE, SYSTEM_CJK_CANDIDATES),
+        (SYMBOLS, SYMBOLS_FILE, SYSTEM_SYMBOLS_CANDIDATES),
+    ):
+        loaded = _register_fallback(name, (folder / bundled, *map(Path, system)))
+        if loaded is None:
             continue
-        try:
-            font = TTFont(CJK, str(candidate), subfontIndex=0)
-        except Exception:  # an unreadable or CFF-outline file: try the next one
-            continue
-        pdfmetrics.registerFont(font)
-        # One face serves every style: <b> or <i> around CJK text keeps this font.
-        for bold in (0, 1):
-            for italic in (0, 1):
-                addMapping(CJK, bold, italic, CJK)
-        coverage[CJK] = _coverage(font)
-        fallbacks.append(CJK)
-        break
+        if name == SYMBOLS:
+            _hide_skin_tone_swatches(loaded)
+        coverage[name] = _coverage(loaded)
+        fallbacks.append(name)
 
     shaping.install_mixed_font_shaping()
+    _install_astral_to_unicode()
     return FontSet(
         regular=REGULAR,
         bold=BOLD,

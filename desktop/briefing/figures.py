@@ -31,6 +31,7 @@ from .styles import ACCENT, INK, MUTED, RULE, Para
 from .text import one_line
 
 TEXT_SIZE = 8.0  # labels and tick labels: nothing in the strip prints under 7.5 pt
+LABEL_MAX_CHARS = 160  # a strip label longer than this is a paragraph, not a title
 NUMBER_SIZE = 7.5
 TICK_BAND = 15.0  # room under the axis for the tick labels
 PAD = 4.0  # room between the frame's edge and the axis's ends
@@ -66,6 +67,16 @@ def _short_date(value: object) -> str:
     return f"{month} {date.day}, {date.year}"
 
 
+def _label_title(title: str) -> str:
+    """A key event's title as its label prints it: whole, unless it is longer than any headline
+    (a pasted paragraph), which is cut at a word with "…"; the chronology prints it in full."""
+    if len(title) <= LABEL_MAX_CHARS:
+        return title
+    cut = title[:LABEL_MAX_CHARS]
+    at_word = cut.rsplit(" ", 1)[0]
+    return (at_word if len(at_word) >= LABEL_MAX_CHARS // 2 else cut).rstrip(" ,;:") + "…"
+
+
 class KeyEventStrip(Flowable):  # type: ignore[misc]
     """A drawn timeline of key events, as wide as the frame."""
 
@@ -83,7 +94,7 @@ class KeyEventStrip(Flowable):  # type: ignore[misc]
             if date is None:
                 continue
             start, end = date.span_days()
-            title = one_line(text_of(record, "title"))
+            title = _label_title(one_line(text_of(record, "title")))
             point = date.precision in ("day", "time")
             number = numbers.get(id(record), 0)
             self.events.append(_Event(start, end, point, _short_date(record.get("date")), title, number))

@@ -12,7 +12,7 @@ case file's pool, inside one read transaction, and ``stop`` interrupts it betwee
 steps (typing more supersedes a search; closing the file stops it too).
 
 Lists (tags, key provisions) are stored, and indexed, as JSON text; a snippet shows them as
-words, never as JSON. The case's own fields have no full-text index: they are one row,
+words, never as JSON (``search_lists``). The case's own fields have no full-text index: they are one row,
 searched here with the same word rule (``search_case``).
 """
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -32,11 +32,11 @@ from sqlalchemy.pool import StaticPool
 from .errors import CaseFileError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from .records import short_label
+from .search_lists import JSON_SIGNS, as_words, list_columns, list_snippet
 from .sqlite import driver, fts
 from .sqlite.casefile import CaseFile
 from .sqlite.fts import fts_query
 from .sqlite.search_index import search_index_errors
-from .values import decode_list
 
 # Marks around matched words in snippets; control characters no user text contains after
 # the store's cleaning, so the app can turn them into highlighting safely.
@@ -66,16 +66,6 @@ _LONG_RUN = re.compile(rf"[^\W_]{{{MAX_PIECE + 1},}}|[\W_]{{{MAX_PIECE + 1},}}")
 _QUERY_WORD = re.compile(r'"([^"]*)"\*')
 _SENTENCE = re.compile(r"[.:][ \t\n\r]+")
 _SNIPPETS = fts.Snippets(HIT_START, HIT_END, ELLIPSIS, SNIPPET_TOKENS, SNIPPET_SCAN_LIMIT)
-# How a list reads in a snippet: tags as words, provisions (often whole sentences) apart.
-_LIST_JOINS = {FieldType.TAGS: ", ", FieldType.LINES: " · "}
-# Characters of the JSON text of a list that FTS5's snippet copies and words never need.
-_JSON_SIGNS = ('"', "[", "]", "\\")
-# The pieces of a JSON list of strings: an escape, the quotes and comma between two strings,
-# a bracket or quote at either end (dropped), and text.
-_JSON_PIECE = re.compile(
-    r'\\(?P<escape>u[0-9a-fA-F]{4}|.)|(?P<between>"\s*,\s*")|^\[\s*"|"\s*\]$|"|(?P<text>[^\\"]+)', re.DOTALL
-)
-_JSON_ESCAPES = {"n": " ", "t": " ", "r": " ", "b": " ", "f": " ", "/": "/", '"': '"', "\\": "\\"}
 
 
 class SearchStopped(Exception):
@@ -240,7 +230,7 @@ def _search_kind(
     ranked = matches <= RANK_LIMIT
     indexed = fts.indexed_columns(conn, kind)
     columns = ", ".join(indexed)
-    lists = _list_columns(kind, indexed)
+    lists = list_columns(kind, indexed)
     rows = fts.hit_rows(
         conn, kind, match, ranked=ranked, sort_all=not ranked or matches <= limit, limit=limit, snippets=_SNIPPETS,
         also=list(lists),
@@ -251,70 +241,15 @@ def _search_kind(
             if check():
                 return hits
             fields = conn.execute(sa.text(f"SELECT {columns} FROM {spec.table} WHERE n = :n"), {"n": n}).one()
-            snippet = long_snippet(_as_words(fields, indexed, lists), pattern)
-        elif any(sign in snippet for sign in _JSON_SIGNS):
-            snippet = _list_snippet(snippet, zip(lists.values(), stored_lists, strict=True))
+            snippet = long_snippet(as_words(fields, indexed, lists), pattern)
+        elif any(sign in snippet for sign in JSON_SIGNS):
+            snippet = list_snippet(
+                snippet, zip(lists.values(), stored_lists, strict=True), HIT_START, HIT_END, ELLIPSIS
+            )
         rank = float(rank) if rank is not None else 0.0  # a damaged index can give no rank
         label = _label(record_title)
         hits.append(SearchHit(kind, rid, label, snippet, rank, mark_words(label, pattern)))
     return hits
-
-
-def _list_columns(kind: Kind, indexed: Sequence[str]) -> dict[str, FieldType]:
-    """The indexed columns of ``kind`` that hold a list, with the list's type."""
-    types = {f.column: f.type for f in KINDS[kind].fields if f.type in _LIST_JOINS}
-    return {column: types[column] for column in indexed if column in types}
-
-
-def _list_text(raw: object, kind: FieldType) -> str:
-    """A stored list as a snippet shows it: its entries as words."""
-    return _LIST_JOINS[kind].join(decode_list(raw))
-
-
-def _as_words(fields: Sequence[str | None], indexed: Sequence[str], lists: dict[str, FieldType]) -> list[str | None]:
-    """A record's indexed fields with each list read as words."""
-    return [
-        _list_text(value, lists[column]) if column in lists else value
-        for column, value in zip(indexed, fields, strict=True)
-    ]
-
-
-def _list_snippet(snippet: str, stored_lists: Iterable[tuple[FieldType, object]]) -> str:
-    """``snippet`` read as words if FTS5 cut it from the JSON text of one of the record's lists.
-
-    FTS5 copies the text between words as stored, so only a snippet showing JSON's quotes,
-    brackets or escapes needs a look: it came from a list when its text, less the marks and the
-    ellipses FTS5 adds, is part of that list's stored text.
-    """
-    core = snippet.replace(HIT_START, "").replace(HIT_END, "").removeprefix(ELLIPSIS).removesuffix(ELLIPSIS)
-    for list_type, raw in stored_lists:
-        if isinstance(raw, str) and core in raw:
-            return _json_words(snippet, _LIST_JOINS[list_type])
-    return snippet
-
-
-def _json_words(snippet: str, joiner: str) -> str:
-    """A snippet cut from a JSON list of strings, as the strings' text joined by ``joiner``.
-
-    The window opens at a word, so inside a string, or at the list's opening bracket; marks and
-    ellipses pass through, escapes are decoded, and quotes, commas between strings and brackets
-    give way to ``joiner``.
-    """
-    out: list[str] = []
-    for m in _JSON_PIECE.finditer(snippet):
-        escape, between, text = m.group("escape"), m.group("between"), m.group("text")
-        if escape is not None:
-            out.append(_JSON_ESCAPES.get(escape, escape) if len(escape) == 1 else _unicode_escape(escape))
-        elif between is not None:
-            out.append(joiner)
-        elif text is not None:
-            out.append(text)
-    return "".join(out)
-
-
-def _unicode_escape(escape: str) -> str:
-    char = chr(int(escape[1:], 16))
-    return char if char.isprintable() else " "
 
 
 def _label(title: str | None, limit: int = 80) -> str:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QProgressDialog, QPushButton
 from db import records
 from desktop.actions import ActionId
 from desktop.dialogs.briefing_options import BriefingOptionsDialog
-from tests.gui_helpers import open_window, when_modal
+from tests.gui_helpers import export_packet, open_window, when_modal
 
 
 def _pdfs(folder) -> list:
@@ -22,9 +22,7 @@ def _pdfs(folder) -> list:
 
 def test_export_briefing_writes_the_packet_beside_the_case_file(qtbot, sample_path):
     window = open_window(qtbot, sample_path)
-    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
-    out = window.briefing.last_output
+    out = export_packet(qtbot, window)
     assert out.parent == sample_path.parent
     assert out.name == "CAISI Voluntary Review - briefing - 2026-06-24.pdf"
     reader = PdfReader(out)

@@ -17,14 +17,13 @@ from typing import Any
 import pdfplumber
 import pytest
 from briefing_fixtures import small_case
-from PySide6.QtCore import Qt
 
 from db.filenames import copy_name, safe_stem
 from db.interchange import import_document
 from desktop.briefing.naming import suggested_filename
 from desktop.briefing.options import BriefingOptions
 from desktop.briefing.render import render_briefing
-from tests.gui_helpers import open_window
+from tests.gui_helpers import export_packet, open_window
 
 ARABIC = "الذكاء الاصطناعي;"  # "artificial intelligence;"
 HEBREW = "שלום עולם"  # "hello world"
@@ -96,9 +95,7 @@ def test_exported_from_the_app_arabic_reads_right_to_left_and_the_name_is_not_sp
     path = tmp_path / "bidi.casefile"
     import_document(bidi_case(), path)
     window = open_window(qtbot, path)
-    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
-    out = window.briefing.last_output
+    out = export_packet(qtbot, window)
     assert out.name == "Invoice fdp.exe - briefing - 2026-06-24.pdf"
     assert out.is_file()
 

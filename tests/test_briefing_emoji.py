@@ -18,14 +18,13 @@ from typing import Any
 import pdfplumber
 import pytest
 from briefing_fixtures import small_case
-from PySide6.QtCore import Qt
 
 from db.interchange import import_document
 from desktop.briefing.fonts import load_fonts
 from desktop.briefing.options import BriefingOptions
 from desktop.briefing.render import render_briefing
 from desktop.briefing.text import TextPrep
-from tests.gui_helpers import open_window
+from tests.gui_helpers import export_packet, open_window
 
 EMOJI = "🚀 launch ✅ done 🇺🇸 ❤️ 👍🏽"
 # What a reader sees, as extracted: every base code point, the flag as its two letters, the tone.
@@ -68,10 +67,8 @@ def test_exported_from_the_app_the_emoji_print_in_the_embedded_symbol_font(qtbot
     path = tmp_path / "emoji.casefile"
     import_document(emoji_case(), path)
     window = open_window(qtbot, path)
-    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.briefing.ready_banner is not None, timeout=60000)
-    out = window.briefing.last_output
-    assert out is not None and out.is_file()
+    out = export_packet(qtbot, window)
+    assert out.is_file() and window.briefing.ready_banner is not None
 
     banner = window.briefing.ready_banner.label.text()
     assert banner.startswith(f"Wrote {out.name}")

@@ -6,7 +6,6 @@ import json
 import re
 
 from pypdf import PdfReader
-from PySide6.QtCore import Qt
 
 from db import records
 from db.fields import Kind
@@ -15,7 +14,7 @@ from db.sqlite.casefile import CaseFile
 from desktop.briefing.options import BriefingOptions
 from desktop.briefing.render import render_briefing
 from tests.briefing_fixtures import SAMPLE_JSON
-from tests.gui_helpers import open_window
+from tests.gui_helpers import export_packet, open_window
 
 QUOTE = "It is the very work CAISI is supposed to be doing."
 ENTRY = "Export directive reaches Anthropic"
@@ -37,9 +36,7 @@ def _drop_sources(path) -> None:
 
 def _export(qtbot, path):
     window = open_window(qtbot, path)
-    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
-    return PdfReader(window.briefing.last_output)
+    return PdfReader(export_packet(qtbot, window))
 
 
 def _texts(reader: PdfReader) -> list[str]:

@@ -24,7 +24,7 @@ from db.fields import Kind
 from db.records import get_record
 from desktop.briefing.options import BriefingOptions
 from desktop.briefing.render import render_briefing
-from tests.gui_helpers import open_window
+from tests.gui_helpers import export_packet, open_window
 
 OPTIONS = BriefingOptions(deterministic=True)
 TOLERANCE = 0.5  # points: glyph boxes that only touch, or graze by rounding, do not overprint
@@ -185,7 +185,5 @@ def test_dates_typed_in_the_timeline_export_whole(qtbot, sample_path: Path) -> N
     ids = [page.model.id_at(row) for row in range(len(WIDE_DATES))]
     for record_id, typed in zip(ids, WIDE_DATES, strict=True):
         _type_date(qtbot, window, record_id, typed)
-    qtbot.keyClick(window, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: window.briefing.last_output is not None, timeout=60000)
-    text = _check_pages(window.briefing.last_output)
+    text = _check_pages(export_packet(qtbot, window))
     _assert_dates_whole(text, WIDE_DATES.values())

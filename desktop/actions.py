@@ -29,6 +29,7 @@ class ActionId(enum.Enum):
     EXPORT_JSON = enum.auto()
     EXPORT_CSV = enum.auto()
     EXPORT_BRIEFING = enum.auto()
+    EXPORT_WORD = enum.auto()
     BRIEFING_OPTIONS = enum.auto()
     BRIEFING_EDITIONS = enum.auto()
     RESTORE_BACKUP = enum.auto()
@@ -82,6 +83,9 @@ SPECS: dict[ActionId, ActionSpec] = {
     ActionId.EXPORT_BRIEFING: ActionSpec(
         "Export &Briefing", ("Ctrl+E",), "Write the briefing packet PDF beside the case file",
         icon="export-briefing",
+    ),
+    ActionId.EXPORT_WORD: ActionSpec(
+        "Export Briefing as &Word…", (), "Write the briefing packet as a Word document, to edit before it goes out"
     ),
     ActionId.BRIEFING_OPTIONS: ActionSpec("Briefing &Options…", (), "Choose what the briefing packet holds"),
     ActionId.BRIEFING_EDITIONS: ActionSpec("Briefing E&ditions…", (), "The packets exported, kept as editions"),

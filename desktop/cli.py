@@ -129,6 +129,11 @@ def cmd_export_pdf(args: argparse.Namespace) -> int:
     from .briefing_export import export_from_cli
     from .editions_cli import cmd_export_edition
 
+    output_suffix = Path(args.output).suffix.lower() if args.output else ""
+    if (getattr(args, "format", None) or ("docx" if output_suffix == ".docx" else "pdf")) == "docx":
+        from .word_export import export_from_cli as export_word
+
+        return export_word(args)
     if args.edition is not None:
         return cmd_export_edition(args)
     return export_from_cli(args)
@@ -184,9 +189,12 @@ def _command_parser() -> argparse.ArgumentParser:
     p.add_argument("text", help="words to find")
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("export", help="write the briefing packet PDF")
+    p = sub.add_parser("export", help="write the briefing packet (PDF, or Word with -o NAME.docx)")
     p.add_argument("path", help="the .casefile to read")
-    p.add_argument("-o", "--output", help="PDF to write (default: a name beside the case file)")
+    p.add_argument("-o", "--output", help="file to write (default: a name beside the case file)")
+    p.add_argument(
+        "--format", choices=("pdf", "docx"), help="pdf or docx (default: from the output's extension, else pdf)"
+    )
     p.add_argument("--paper", choices=("letter", "a4"), help="paper size (default: the case's option)")
     p.add_argument("--from", dest="date_from", metavar="DATE", help="earliest date to include")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="latest date to include")
@@ -196,7 +204,7 @@ def _command_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="byte-identical output for the same case (fixed timestamps); the packet is not kept as an edition",
     )
-    p.add_argument("--force", action="store_true", help="replace an existing PDF")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
     editions_cli.add_export_arguments(p)
     p.set_defaults(func=cmd_export_pdf)
     editions_cli.add_parser(sub)

@@ -27,7 +27,7 @@ GO_ACTIONS = {
     ActionId.GO_DIRECTIVES: Kind.DIRECTIVE, ActionId.GO_TIMELINE: Kind.TIMELINE, ActionId.GO_SOURCES: Kind.SOURCE,
 }  # fmt: skip
 CASE_ACTIONS = (
-    ActionId.SAVE_COPY, ActionId.EXPORT_JSON, ActionId.EXPORT_CSV, ActionId.EXPORT_BRIEFING,
+    ActionId.SAVE_COPY, ActionId.EXPORT_JSON, ActionId.EXPORT_CSV, ActionId.EXPORT_BRIEFING, ActionId.EXPORT_WORD,
     ActionId.BRIEFING_OPTIONS, ActionId.BRIEFING_EDITIONS, ActionId.CLOSE, ActionId.FIND, ActionId.FILTER, *GO_ACTIONS,
 )  # fmt: skip
 
@@ -52,6 +52,9 @@ class MainWindow(QMainWindow):
         from .briefing_export import BriefingExporter
 
         self.briefing = BriefingExporter(self)
+        from .word_export import WordExporter
+
+        self.word = WordExporter(self)
         from .editions_app import EditionsCommands
 
         self.editions = EditionsCommands(self)
@@ -84,7 +87,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addActions([a[ActionId.IMPORT_JSON], a[ActionId.EXPORT_JSON], a[ActionId.EXPORT_CSV]])
         file_menu.addSeparator()
-        file_menu.addActions([a[ActionId.EXPORT_BRIEFING], a[ActionId.BRIEFING_OPTIONS], a[ActionId.BRIEFING_EDITIONS]])
+        file_menu.addActions([a[ActionId.EXPORT_BRIEFING], a[ActionId.EXPORT_WORD]])
+        file_menu.addActions([a[ActionId.BRIEFING_OPTIONS], a[ActionId.BRIEFING_EDITIONS]])
         file_menu.addSeparator()
         file_menu.addAction(a[ActionId.RESTORE_BACKUP])
         file_menu.addSeparator()
@@ -134,6 +138,7 @@ class MainWindow(QMainWindow):
         a[ActionId.EXPORT_JSON].triggered.connect(d.export_json)
         a[ActionId.EXPORT_CSV].triggered.connect(d.export_csv)
         a[ActionId.EXPORT_BRIEFING].triggered.connect(self.briefing.export)
+        a[ActionId.EXPORT_WORD].triggered.connect(self.word.export)
         a[ActionId.BRIEFING_OPTIONS].triggered.connect(self.briefing.edit_options)
         a[ActionId.BRIEFING_EDITIONS].triggered.connect(self.editions.show)
         a[ActionId.RESTORE_BACKUP].triggered.connect(d.restore_backup)
@@ -352,6 +357,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.flush()
         self.briefing.cancel()
+        self.word.cancel()
         self.documents.tasks.cancel_all()
         self.documents.tasks.wait(10000)
         self.settings.set_bytes_value("geometry", self.saveGeometry())

@@ -140,6 +140,12 @@ def _running_title(header: _Header, title: str, as_of: str, width: int) -> None:
     )  # fmt: skip
 
 
+def text_width(document: DocxDocument) -> int:
+    """The width between the margins (EMU)."""
+    section = document.sections[0]
+    return int((section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0))
+
+
 def _short(title: str, limit: int = 64) -> str:
     """A running title that fits one header line beside the As-of date: the main title before a
     colon (as people name files), cut at a word when still long. The cover prints it whole."""
@@ -172,15 +178,15 @@ def new_document(*, paper: str, marking: str, title: str, as_of: str) -> DocxDoc
     section.bottom_margin = Inches(0.85)
     section.header_distance = section.footer_distance = Inches(0.4)
     section.different_first_page_header_footer = True
-    text_width = int(section.page_width - section.left_margin - section.right_margin)
+    width = text_width(document)
     if marking:
         for container in (section.first_page_header, section.header):
             _line(container, marking, bold=True, color=MARKING)
-    _running_title(section.header, _short(title), as_of, text_width)
+    _running_title(section.header, _short(title), as_of, width)
     _page_n_of_m(section.footer)
     if marking:
-        for container in (section.first_page_footer, section.footer):
-            _line(container, marking, bold=True, color=MARKING)
+        for footer in (section.first_page_footer, section.footer):
+            _line(footer, marking, bold=True, color=MARKING)
     update_fields_on_open(document.settings.element)
     return document
 
@@ -195,5 +201,5 @@ def set_properties(document: DocxDocument, *, title: str, author: str, subject: 
     props.comments = ""
     props.keywords = ""
     props.revision = 1
-    stamp = made.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    stamp = made.astimezone(dt.UTC).replace(tzinfo=None)
     props.created = props.modified = stamp

@@ -131,7 +131,7 @@ def add_hyperlink(paragraph: Paragraph, text: str, *, url: str = "", anchor: str
         link.set(qn("w:anchor"), anchor)
     link.set(qn("w:history"), "1")
     paragraph._p.append(link)
-    run = Run(OxmlElement("w:r"), paragraph)  # type: ignore[arg-type]
+    run = Run(OxmlElement("w:r"), paragraph)
     link.append(run._r)
     run.text = text
     run.font.color.rgb = LINK

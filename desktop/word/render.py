@@ -23,7 +23,7 @@ from .writer import Writer
 
 Progress = Callable[[int, int], bool]
 ANNEX_TITLE = "Before it goes out"
-FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+FIXED_TIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 class ExportCancelled(Exception):
@@ -70,7 +70,7 @@ def render_word(
     title = one_line(text_of(data.case, "title")) or "Untitled case"
     as_of = display_date(data.case.get("as_of"))
     document = new_document(paper=options.paper, marking=marking, title=title, as_of=as_of)
-    moment = FIXED_TIME if options.deterministic else made or dt.datetime.now(dt.timezone.utc)
+    moment = FIXED_TIME if options.deterministic else made or dt.datetime.now(dt.UTC)
     set_properties(
         document,
         title=title,

@@ -16,7 +16,7 @@ from desktop.briefing.model import Record, display_date, text_of
 from desktop.briefing.plain import one_line
 
 from . import tables
-from .document import MARKING
+from .document import MARKING, text_width
 from .ooxml import add_field, begin_field, end_field
 from .writer import Writer
 
@@ -75,8 +75,7 @@ def cover(writer: Writer, marking: str, today: dt.date | None, titles: list[tupl
 def _contents(writer: Writer, titles: list[tuple[str, str]]) -> None:
     """A table-of-contents field (headings 1 and 2), filled in with the sections and their pages
     so that it reads right before any program updates it; Word rebuilds it when the document opens."""
-    section = writer.document.sections[0]
-    width = section.page_width - section.left_margin - section.right_margin
+    width = text_width(writer.document)
     entries: list[Paragraph] = []
     for index, (key, heading) in enumerate(titles):
         paragraph = writer.paragraph(style="Normal")
@@ -256,7 +255,7 @@ def sources(writer: Writer, numbered: list[tuple[int, Record]]) -> None:
 
 
 def annex(writer: Writer) -> None:
-    """"Before it goes out": the records printed with a gap, each with the page it prints on."""
+    """The "Before it goes out" annex: the records printed with a gap, each with the page it prints on."""
     writer.paragraph(ANNEX_INTRO, "Packet Small")
     for title, found in writer.flags.grouped():
         writer.paragraph(f"{title} ({len(found):,})", "Heading 2")
@@ -268,4 +267,3 @@ def annex(writer: Writer) -> None:
             add_field(paragraph, f"PAGEREF flag_{flag.number} \\h", "?")
         if len(found) > MAX_LISTED:
             writer.paragraph(f"… and {len(found) - MAX_LISTED:,} more.", "Packet Small")
-

@@ -14,35 +14,32 @@ from desktop.briefing.model import ACTOR_GROUPS, Record, display_date, text_of
 from desktop.briefing.plain import one_line
 from desktop.briefing.strip_layout import key_event_numbers
 
-from .document import ACCENT, HEADER_SHADE, KEY_SHADE
+from .document import ACCENT, HEADER_SHADE, KEY_SHADE, text_width
 from .ooxml import left_rule, repeat_as_header, shade
 from .writer import Writer
 
 
 def _table(writer: Writer, headings: tuple[str, ...], widths: tuple[float, ...]) -> Table:
     """A ruled table with a shaded header row that repeats on each page; ``widths`` are shares."""
-    section = writer.document.sections[0]
-    text_width = section.page_width - section.left_margin - section.right_margin
-    table = writer.document.add_table(rows=1, cols=len(headings))
+    width = text_width(writer.document)
+    table: Table = writer.document.add_table(rows=1, cols=len(headings))
     table.style = writer.document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
     table.autofit = False
     head = table.rows[0]
     repeat_as_header(head)
     for column, (cell, label, share) in enumerate(zip(head.cells, headings, widths, strict=True)):
-        table.columns[column].width = Emu(int(text_width * share))
-        cell.width = Emu(int(text_width * share))
+        table.columns[column].width = cell.width = Emu(int(width * share))
         shade(cell, HEADER_SHADE)
         writer.run(writer.cell_paragraph(cell), label, bold=True)
     return table
 
 
 def _row(writer: Writer, table: Table, widths: tuple[float, ...]) -> list[_Cell]:
-    section = writer.document.sections[0]
-    text_width = section.page_width - section.left_margin - section.right_margin
-    cells = table.add_row().cells
+    width = text_width(writer.document)
+    cells: list[_Cell] = table.add_row().cells  # type: ignore[no-untyped-call]
     for cell, share in zip(cells, widths, strict=True):
-        cell.width = Emu(int(text_width * share))
+        cell.width = Emu(int(width * share))
     return cells
 
 
@@ -143,12 +140,11 @@ def facts(writer: Writer, pairs: list[tuple[str, str]], directive_id: object) ->
     rules = {"Issued": "directive-issued", "Source": "directive-source"}
     table = writer.document.add_table(rows=(len(pairs) + 1) // 2, cols=4)
     table.autofit = False
-    section = writer.document.sections[0]
-    text_width = section.page_width - section.left_margin - section.right_margin
+    width = text_width(writer.document)
     for index, (label, value) in enumerate(pairs):
         row = table.rows[index // 2]
         label_cell, value_cell = row.cells[(index % 2) * 2], row.cells[(index % 2) * 2 + 1]
-        label_cell.width, value_cell.width = Emu(int(text_width * 0.12)), Emu(int(text_width * 0.38))
+        label_cell.width, value_cell.width = Emu(int(width * 0.12)), Emu(int(width * 0.38))
         writer.run(writer.cell_paragraph(label_cell), label, bold=True)
         paragraph = writer.cell_paragraph(value_cell)
         if label == "Source":
@@ -160,6 +156,6 @@ def facts(writer: Writer, pairs: list[tuple[str, str]], directive_id: object) ->
         if not paragraph.text.strip():
             writer.run(paragraph, "—")
     for column, share in enumerate((0.12, 0.38, 0.12, 0.38)):
-        table.columns[column].width = Emu(int(text_width * share))
+        table.columns[column].width = Emu(int(width * share))
     table.rows[0].cells[0].paragraphs[0].paragraph_format.keep_with_next = True
     writer.paragraph("", "Packet Small").paragraph_format.space_after = Inches(0)

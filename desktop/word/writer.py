@@ -48,11 +48,12 @@ class Writer:
 
     def cell_paragraph(self, cell: _Cell, style: str = "Packet Cell") -> Paragraph:
         """The cell's next paragraph: its first, empty one, then new ones."""
-        first = cell.paragraphs[0]
+        first: Paragraph = cell.paragraphs[0]
         if len(cell.paragraphs) == 1 and not first.runs and not first._p.findall(".//{*}hyperlink"):
             first.style = self.document.styles[style]
             return first
-        return cell.add_paragraph(style=style)
+        added: Paragraph = cell.add_paragraph(style=style)
+        return added
 
     def run(self, paragraph: Paragraph, text: str, *, bold: bool = False, italic: bool = False) -> Run | None:
         """Text added to a paragraph as written; a right-to-left first letter turns the paragraph."""
@@ -89,7 +90,7 @@ class Writer:
         add_bookmark(paragraph, name, self._bookmarks)
 
     def cite(self, paragraph: Paragraph, source_id: object, locator: object = None, *, space: bool = True) -> None:
-        """" [3]" (or " [3, p. 4]") linking to source 3 in the Sources section; nothing when uncited."""
+        """A citation such as [3] (or [3, p. 4]) linking to source 3 in the Sources section; nothing when uncited."""
         text = self.data.cite(source_id, locator)
         if not text:
             return
@@ -107,7 +108,7 @@ class Writer:
 
     # ----- gaps ------------------------------------------------------------------------------
     def flag(self, paragraph: Paragraph, kind: str, record_id: object, *rules: str) -> None:
-        """" [no source]" after a record with a gap, italic, and a bookmark the annex points at."""
+        """A note such as [no source] after a record with a gap, italic, and a bookmark the annex points at."""
         found = [f for f in self._flags_by_record.get((kind, str(record_id)), []) if not rules or f.rule in rules]
         if not found:
             return

@@ -3,6 +3,7 @@ kept in their own paragraphs, and "(continued)" heads on the pages a section run
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,7 @@ def test_a_quote_prints_exactly_the_paragraphs_of_its_source(tmp_path: Path) -> 
     render_briefing(doc, path, _options(excerpt_words=0))
     lines = _quote_lines(path)
     assert {page for page, _, _ in lines} == {lines[0][0]}, "the quote fits one page"
-    gaps = [(b[1] - a[1], b[2]) for a, b in zip(lines, lines[1:], strict=False)]
+    gaps = [(b[1] - a[1], b[2]) for a, b in itertools.pairwise(lines)]
     leading = min(gap for gap, _ in gaps)
     breaks = [word for gap, word in gaps if gap > leading + 1]
     # One paragraph break, where the source has its blank line; the line break stays a line break.

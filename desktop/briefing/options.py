@@ -93,7 +93,7 @@ class BriefingOptions:
         words = self.excerpt_words
         if type(words) is not int or not 0 <= words <= MAX_EXCERPT_WORDS:
             raise ValueError(
-                f'excerpt_words must be a number of words from 0 (never) to {MAX_EXCERPT_WORDS:,}, not "{_shown(words)}"'
+                f'excerpt_words must be a whole number from 0 (never) to {MAX_EXCERPT_WORDS:,}, not "{_shown(words)}"'
             )
         since = self.changes_since
         if not (since is None or since == "last" or (type(since) is int and since >= 1)):

@@ -20,10 +20,10 @@ from db.tempfiles import clean_stale_temp_files, create_temp_beside
 from . import annex, changes_section, full_texts, sections
 from .changes import EditionBase, compare
 from .checks import FLAG_CALLBACK, Flags, preflight
-from .excerpts import FullTexts
 from .context import Ctx
 from .continued import Continuations
 from .document import Furniture, PacketCanvas, PacketDoc, SectionHeading, SectionMark
+from .excerpts import FullTexts
 from .fonts import load_fonts
 from .model import CaseData, display_date, text_of
 from .options import SECTION_TITLES, BriefingOptions

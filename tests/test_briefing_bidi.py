@@ -87,7 +87,7 @@ def same_line(words: list[Word], top: float) -> list[Word]:
 @pytest.fixture(scope="module")
 def packet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("bidi") / "packet.pdf"
-    render_briefing(bidi_case(), path, BriefingOptions(deterministic=True), app_version="9.9")
+    render_briefing(bidi_case(), path, BriefingOptions(deterministic=True, excerpt_words=0), app_version="9.9")
     return path
 
 

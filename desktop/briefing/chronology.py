@@ -8,6 +8,7 @@ from typing import Any
 
 from reportlab.platypus import Flowable
 
+from . import full_texts
 from .context import Ctx
 from .model import ACTOR_GROUPS, Record, display_date, text_of
 from .strip_layout import key_event_numbers
@@ -87,7 +88,8 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
         key = entry.get("key") is True
         marked = ctx.marked("timeline", entry.get("id"))
         title = one_line(text_of(entry, "title"))
-        description = text_of(entry, "description")
+        cut = ctx.full_texts.get("timeline", entry.get("id"))
+        description = cut.excerpt if cut is not None else text_of(entry, "description")
         cite = markup(data.cite(entry.get("source"), entry.get("locator")))
         extra = ""
         directive = directives.get(entry.get("directive") or "")
@@ -117,6 +119,8 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
             if index < len(texts):
                 raw = pieces[index] if index < len(pieces) else ""
                 event = [*event, ctx.para(texts[index], desc_style, raw)]
+                if cut is not None and index == len(texts) - 1:
+                    event.append(full_texts.reference(ctx, cut))
             actor = actor_pieces[index] if index < len(actor_pieces) else ""
             cells = [
                 _date_para(ctx, entry.get("date")) if index == 0 else "",

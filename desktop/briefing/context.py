@@ -8,12 +8,14 @@ from reportlab.lib.styles import ParagraphStyle
 
 from .changes import Changes, EditionBase
 from .checks import Flags
+from .excerpts import FullTexts
 from .fonts import FontSet
+from .long_para import LONG_PARAGRAPH, LongPara
 from .model import CaseData
 from .options import BriefingOptions
 from .shaping import needs_shaping
 from .styles import PageGeometry, Para, Styles
-from .text import TextPrep, chunks, one_line, paragraphs
+from .text import TextPrep, one_line, paragraphs
 
 
 @dataclass
@@ -29,6 +31,7 @@ class Ctx:
     since: EditionBase | None = None  # the edition the packet shows changes since, if any
     changes: Changes | None = None
     flags: Flags = field(default_factory=Flags)  # gaps marked where they print
+    full_texts: FullTexts = field(default_factory=FullTexts)  # long texts printed cut
 
     def marked(self, kind: str, record_id: object) -> bool:
         """Whether a record gets a change bar: added or changed since the edition compared with."""
@@ -54,16 +57,14 @@ class Ctx:
         *,
         first: str = "",
         last: str = "",
-        limit: int = 1500,
     ) -> list[Para]:
-        """User text as paragraphs (split on blank lines, long ones chunked) with markup around.
+        """User text as paragraphs with markup around: the source's blank lines end paragraphs
+        and its other line breaks are line breaks, and nothing else breaks it.
 
         ``first`` is prepended to the first paragraph and ``last`` appended to the last one.
-        Line breaks inside a paragraph are kept as line breaks.
+        A paragraph pages long stays one paragraph (it splits across pages in linear time).
         """
-        pieces = [c for p in paragraphs(text) for c in chunks(p, limit)]
-        if not pieces:
-            pieces = [""]
+        pieces = paragraphs(text) or [""]
         out: list[Para] = []
         face = style.fontName
         for index, piece in enumerate(pieces):
@@ -73,5 +74,8 @@ class Ctx:
                 body = first + body
             if index == len(pieces) - 1:
                 body += last
-            out.append(self.para(body, style, piece))
+            if len(piece) > LONG_PARAGRAPH:
+                out.append(LongPara(body, self.styles.shaped(style) if needs_shaping(piece) else style))
+            else:
+                out.append(self.para(body, style, piece))
         return out

@@ -320,6 +320,7 @@ class PacketDoc(BaseDocTemplate):  # type: ignore[misc]
         )
         self.furniture = furniture
         self.on_progress = on_progress
+        self.page_head: Callable[[int], Flowable | None] | None = None  # what a page starts with
         frame = PacketFrame(
             geometry.left, geometry.bottom, geometry.frame_width, geometry.frame_height,
             leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="text",
@@ -337,6 +338,12 @@ class PacketDoc(BaseDocTemplate):  # type: ignore[misc]
                 PageTemplate(id="body", frames=[frame], onPage=body),
             ]
         )
+
+    def handle_frameBegin(self, resume: int = 0, pageTopFlowables: Any = None) -> None:
+        super().handle_frameBegin(resume, pageTopFlowables)
+        head = self.page_head(self.page) if self.page_head is not None else None
+        if head is not None:
+            self._hanging.append(head)
 
     def afterFlowable(self, flowable: Flowable) -> None:
         units = getattr(flowable, "progress_units", 0)  # see render._units

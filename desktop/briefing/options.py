@@ -17,6 +17,8 @@ SECTION_TITLES = {
     "sources": "Sources",
 }
 PAPER_SIZES = ("letter", "a4")
+DEFAULT_EXCERPT_WORDS = 150
+MAX_EXCERPT_WORDS = 10_000
 
 
 def _shown(value: object) -> str:
@@ -49,6 +51,9 @@ class BriefingOptions:
     changes_since: str | int | None = "last"
     # The "Before it goes out" annex listing unsourced records; the marks where they print stay.
     check_annex: bool = True
+    # A text longer than this many words prints cut at a sentence or word, with its full text
+    # in an annex; 0 prints every text whole where it belongs.
+    excerpt_words: int = DEFAULT_EXCERPT_WORDS
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad choice."""
@@ -85,6 +90,11 @@ class BriefingOptions:
             raise ValueError("deterministic must be true or false")
         if not isinstance(self.check_annex, bool):
             raise ValueError("check_annex must be true or false")
+        words = self.excerpt_words
+        if type(words) is not int or not 0 <= words <= MAX_EXCERPT_WORDS:
+            raise ValueError(
+                f'excerpt_words must be a whole number from 0 (never) to {MAX_EXCERPT_WORDS:,}, not "{_shown(words)}"'
+            )
         since = self.changes_since
         if not (since is None or since == "last" or (type(since) is int and since >= 1)):
             raise ValueError(f'changes_since must be "last", an edition number or null, not "{_shown(since)}"')
@@ -107,6 +117,7 @@ class BriefingOptions:
             "deterministic": self.deterministic,
             "changes_since": self.changes_since,
             "check_annex": self.check_annex,
+            "excerpt_words": self.excerpt_words,
         }
 
     @classmethod
@@ -127,7 +138,7 @@ class BriefingOptions:
             if key in d:
                 value = d[key]
                 setattr(options, key, value if value != "" else None)
-        for key in ("key_only", "paper", "deterministic", "changes_since", "check_annex"):
+        for key in ("key_only", "paper", "deterministic", "changes_since", "check_annex", "excerpt_words"):
             if key in d:
                 setattr(options, key, d[key])
         options.validate()

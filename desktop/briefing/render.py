@@ -17,11 +17,13 @@ from reportlab.platypus import CondPageBreak, Flowable, NextPageTemplate, PageBr
 import desktop
 from db.tempfiles import clean_stale_temp_files, create_temp_beside
 
-from . import annex, changes_section, sections
+from . import annex, changes_section, full_texts, sections
 from .changes import EditionBase, compare
 from .checks import FLAG_CALLBACK, Flags, preflight
 from .context import Ctx
+from .continued import Continuations
 from .document import Furniture, PacketCanvas, PacketDoc, SectionHeading, SectionMark
+from .excerpts import FullTexts
 from .fonts import load_fonts
 from .model import CaseData, display_date, text_of
 from .options import SECTION_TITLES, BriefingOptions
@@ -44,7 +46,7 @@ class BriefingResult:
     warnings: list[str]
 
 
-def _story(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Flowable]:
+def _story(ctx: Ctx, marks: list[SectionMark], today: dt.date | None, runs: Continuations) -> list[Flowable]:
     styles, data = ctx.styles, ctx.data
     numbered = data.number_sources(data.citations_in(ctx.options.sections))
     story: list[Flowable] = sections.cover(ctx, marks, today)
@@ -57,14 +59,17 @@ def _story(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Fl
         "statements": partial(sections.statements, ctx),
         "sources": partial(sections.sources, ctx, numbered),
         "changes": partial(changes_section.section, ctx),
+        "full_texts": partial(full_texts.section, ctx),
         "checks": partial(annex.section, ctx),
     }
     for index, mark in enumerate(marks):
         if index:
             # A section starts on the same page only if a useful amount of it fits there.
             story.append(CondPageBreak(2.4 * 72))
+        story.append(runs.start(mark))
         story.append(SectionHeading(mark.title, styles.h1, mark=mark))
         story += builders[mark.key]()
+        story.append(runs.end())
     return story
 
 
@@ -107,7 +112,8 @@ def render_briefing(
     data = CaseData.build(doc if isinstance(doc, dict) else {}, options)
     changes = compare(since.doc, doc if isinstance(doc, dict) else {}) if since is not None else None
     flags = Flags.find(data, options.sections, fonts.italic)
-    ctx = Ctx(data, styles, text, geometry, options, fonts, since, changes, flags)
+    long_texts = FullTexts.find(data, options.sections, options.excerpt_words)
+    ctx = Ctx(data, styles, text, geometry, options, fonts, since, changes, flags, long_texts)
     today = None if options.deterministic else made.date() if made else dt.date.today()
 
     case = data.case
@@ -126,11 +132,14 @@ def render_briefing(
     if since is not None:
         at = marks.index(next(m for m in marks if m.key == "summary")) + 1 if "summary" in options.sections else 0
         marks.insert(at, SectionMark("changes", f"Changes since edition {since.number}"))
+    if full_texts.wanted(ctx):
+        marks.append(SectionMark("full_texts", full_texts.TITLE))
     if annex.wanted(ctx):
         marks.append(SectionMark("checks", annex.TITLE))
     furniture = Furniture(geometry, fonts.regular, marking, header, header_width, header_right)
 
-    story = _story(ctx, marks, today)
+    runs = Continuations(styles)
+    story = _story(ctx, marks, today, runs)
     total = max(1, _units(story))
     done = 0
     last_reported = -1
@@ -174,6 +183,7 @@ def render_briefing(
             creator=f"Casefile {app_version}",
             invariant=1 if options.deterministic else 0,
         )
+        pdf.page_head = runs.head
         pdf.build(story, canvasmaker=make_canvas)
         pages = canvases[-1].pages_written
         if progress is not None and last_reported != total and progress(total, total) is False:

@@ -12,7 +12,7 @@ from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 from db.dates import PartialDate
 from db.fields import choice_label
 
-from . import changes_section
+from . import changes_section, full_texts
 from .changebars import barred
 from .chronology import actor_tables, chronology_table
 from .context import Ctx
@@ -192,7 +192,10 @@ def _directive_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
             Spacer(1, 4),
         ]
         summary_text = text_of(directive, "summary")
-        if summary_text.strip():
+        cut = ctx.full_texts.get("directives", directive.get("id"))
+        if cut is not None:
+            block += [*ctx.long_text(cut.excerpt, styles.body), full_texts.reference(ctx, cut)]
+        elif summary_text.strip():
             block += ctx.long_text(summary_text, styles.body)
         flow: list[Flowable] = [KeepTogether(block[:4]), *block[4:]]
         provisions = [p for p in directive.get("provisions") or [] if isinstance(p, str) and p.strip()]
@@ -255,10 +258,16 @@ def _statement_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
     label = f'<font name="{ctx.fonts.bold}" color="#555555">Paraphrase:</font> '
     for statement in data.statement_list:
         text = text_of(statement, "text")
+        cut = ctx.full_texts.get("statements", statement.get("id"))
+        shown = cut.excerpt if cut is not None else text
+        body: list[Flowable]
         if statement.get("verbatim") is True:
-            body = ctx.long_text(text, styles.quote, first="“", last="”")
+            body = [*ctx.long_text(shown, styles.quote, first="“", last="”")]
         else:
-            body = ctx.long_text(text, styles.paraphrase, first=label)
+            body = [*ctx.long_text(shown, styles.paraphrase, first=label)]
+        if cut is not None:
+            text = shown
+            body.append(full_texts.reference(ctx, cut, indent=styles.quote.leftIndent))
         attribution, raw = _attribution(ctx, statement)
         notes = text_of(statement, "notes")
         style = styles.attribution_tight if notes.strip() else styles.attribution

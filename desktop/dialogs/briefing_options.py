@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
 from db.dates import PartialDate
 from db.editions import Edition
 
-from ..briefing.options import SECTION_IDS, BriefingOptions
+from ..briefing.options import MAX_EXCERPT_WORDS, SECTION_IDS, BriefingOptions
 from ..file_dialogs import ask_folder
 from ..theme import show_as_error
 
@@ -103,6 +104,17 @@ class BriefingOptionsDialog(QDialog):
             "either way; the annex lists them at the end, with their pages."
         )
         self.check_annex.setChecked(options.check_annex)
+        self.excerpt_words = QSpinBox(self)
+        self.excerpt_words.setRange(0, MAX_EXCERPT_WORDS)
+        self.excerpt_words.setSingleStep(25)
+        self.excerpt_words.setSuffix(" words")
+        self.excerpt_words.setSpecialValueText("Never (print every text whole)")
+        self.excerpt_words.setValue(options.excerpt_words)
+        self.excerpt_words.setAccessibleName("Excerpt texts longer than")
+        self.excerpt_words.setToolTip(
+            "Statements, directive summaries and chronology descriptions longer than this print cut "
+            "at a sentence, with their full texts in an annex at the end."
+        )
         self.deterministic = QCheckBox("&Identical file every time (fixed timestamps)", self)
         self.deterministic.setChecked(options.deterministic)
         self.folder_edit = QLineEdit(self)
@@ -130,6 +142,7 @@ class BriefingOptionsDialog(QDialog):
         form.addRow("&Paper:", self.paper)
         form.addRow("&Marking:", self.marking)
         form.addRow("", self.check_annex)
+        form.addRow(_buddy_label("E&xcerpt texts longer than:", self.excerpt_words), self.excerpt_words)
         form.addRow("", self.deterministic)
         form.addRow(_buddy_label("Export &folder:", self.folder_edit), folder_row)
         self.buttons = QDialogButtonBox(
@@ -199,6 +212,7 @@ class BriefingOptionsDialog(QDialog):
             marking_override=self.marking.text().strip() or None,
             deterministic=self.deterministic.isChecked(),
             check_annex=self.check_annex.isChecked(),
+            excerpt_words=self.excerpt_words.value(),
             changes_since=self.changes_since.currentData(),
         )
 

@@ -85,6 +85,15 @@ class FontSet:
             return self.bold_italic if italic else self.bold
         return self.italic if italic else self.regular
 
+    def shaped_face(self, face: str) -> str:
+        """The face a paragraph needing HarfBuzz is set in: the upright sans for a serif face.
+
+        DejaVu Sans has Arabic and Hebrew; its oblique faces do not (nor do those scripts slant).
+        One face for the whole paragraph keeps its punctuation in the right-to-left runs.
+        """
+        upright = {SERIF_ITALIC: SERIF, SERIF_BOLD_ITALIC: SERIF_BOLD}
+        return SANS_TWIN.get(upright.get(face, face), face)
+
     def sans_for(self, face: str) -> str:
         """The sans face that stands in for ``face`` where it has no glyph (itself if sans)."""
         return SANS_TWIN.get(face, face)

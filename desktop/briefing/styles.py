@@ -170,10 +170,16 @@ class Styles:
         self._plain_frags: dict[str, Any] = {}
 
     def shaped(self, style: ParagraphStyle) -> ParagraphStyle:
-        """The style with HarfBuzz shaping on (for Arabic, Hebrew and combining marks)."""
+        """The style with HarfBuzz shaping on (for Arabic, Hebrew and combining marks).
+
+        Set in the sans, which has those scripts: a right-to-left word whose punctuation came
+        from the serif would be shaped as two runs and its semicolon or quotation mark would
+        land on the wrong side.
+        """
         twin = self._shaped.get(style.name)
         if twin is None:
-            twin = ParagraphStyle(style.name + "_shaped", parent=style, shaping=1)
+            face = self.fonts.shaped_face(style.fontName)
+            twin = ParagraphStyle(style.name + "_shaped", parent=style, shaping=1, fontName=face)
             self._shaped[style.name] = twin
         return twin
 

@@ -16,6 +16,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from .fonts import FontSet
 from .plain import clean, one_line, paragraphs
+from .shaping import needs_shaping
 
 __all__ = ["TextPrep", "chunks", "clean", "escape", "fit_one_line", "one_line", "paragraphs"]
 
@@ -103,6 +104,8 @@ class TextPrep:
                 text = clean(text).replace("\n", " ")
             return escape(text)
         text = clean(text)
+        if needs_shaping(text):
+            face = self.fonts.shaped_face(face)  # such a paragraph is set in the sans (Styles.shaped)
         if self._uncovered_pattern(face).search(text) is None:
             return escape(text)
         return self._runs(text, face)

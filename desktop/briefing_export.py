@@ -271,8 +271,7 @@ class BriefingExporter:
         box.setIcon(QMessageBox.Icon.Warning)
         box.setText(warning)
         box.setInformativeText(
-            "If the case is up to date, change its As-of date on the Case page first; "
-            "or export the packet as it is."
+            "If the case is up to date, change its As-of date on the Case page first; or export the packet as it is."
         )
         export = box.addButton("Export Anyway", QMessageBox.ButtonRole.AcceptRole)
         cancel = box.addButton(QMessageBox.StandardButton.Cancel)

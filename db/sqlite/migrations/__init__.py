@@ -20,8 +20,8 @@ from . import (
     m0004_locator,
     m0005_sort_names,
     m0006_editions,
+    m0008_bottom_line,
 )
-from . import m0008_bottom_line
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
 # Steps land from parallel branches (7 and 8 together), so a branch may briefly lack one; the
 # order and uniqueness are what the upgrade relies on.
 _VERSIONS = [m.version for m in MIGRATIONS]
-assert _VERSIONS[0] == 1 and _VERSIONS == sorted(set(_VERSIONS)), "migrations must be numbered in order from 1"
+assert _VERSIONS[0] == 1 and sorted(set(_VERSIONS)) == _VERSIONS, "migrations must be numbered in order from 1"
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

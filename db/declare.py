@@ -151,9 +151,12 @@ def text(
     return _column(spec, ... if required else None)
 
 
-def long_text(label: str, *, required: bool = False, width: int = 18, quick: bool = False, lines: int = 4) -> Any:
+def long_text(
+    label: str, *, required: bool = False, width: int = 18, quick: bool = False, lines: int = 4, since: int = 1
+) -> Any:
     """Paragraphs of text."""
-    spec = FieldSpec("", label, FieldType.LONG_TEXT, required=required, width=width, quick=quick, lines=lines)
+    spec = FieldSpec("", label, FieldType.LONG_TEXT, required=required, width=width, quick=quick, lines=lines,
+                     since=since)  # fmt: skip
     return _column(spec, ... if required else None)
 
 

@@ -37,7 +37,7 @@ from .values import (
 )
 
 FORMAT = "casefile"
-VERSION = 3  # the newest format version this Casefile reads and writes (docs/json-format.md)
+VERSION = 4  # the newest format version this Casefile reads and writes (docs/json-format.md)
 MAX_ERRORS = 200
 _TOP_KEYS = {"format", "version", "case", "briefing", *(KINDS[k].json_name for k in JSON_ORDER)}
 
@@ -174,6 +174,9 @@ def check_document(doc: Any) -> Plan:
             ck.error(f"case.{key}", "unknown field")
         for f in CASE_FIELDS:
             raw = case_doc.get(f.name)
+            if f.since > version and f.name in case_doc:
+                ck.error(f"case.{f.name}", f"not in format version {version} (added in version {f.since})")
+                raw = None
             try:
                 case[f.name] = check_value(f, raw)
             except ValueProblem as problem:

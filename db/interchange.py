@@ -58,8 +58,13 @@ def _write_as_oldest_version(doc: dict[str, Any]) -> None:
     out the fields newer than that: a case that uses nothing new still reads in an older Casefile."""
     newer = [(kind, f) for kind in JSON_ORDER for f in KINDS[kind].fields if f.since > 1]
     used = [f.since for kind, f in newer if any(r.get(f.name) for r in doc[KINDS[kind].json_name])]
+    newer_case = [f for f in CASE_FIELDS if f.since > 1]
+    used += [f.since for f in newer_case if doc["case"].get(f.name)]
     version = max(used, default=1)
     doc["version"] = version
+    for f in newer_case:
+        if f.since > version:
+            doc["case"].pop(f.name, None)
     for kind, f in newer:
         if f.since > version:
             for record in doc[KINDS[kind].json_name]:

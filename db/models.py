@@ -39,6 +39,8 @@ class CaseInfo(SQLModel, table=True):
     title: str = d.text("Title", required=True)
     subtitle: str | None = d.text("Subtitle")
     summary: str | None = d.long_text("Summary", lines=9)
+    # Three to five points, one per line; the cover prints them as a bulleted box.
+    bottom_line: str | None = d.long_text("Bottom line", lines=5, since=4)
     marking: str | None = d.text("Handling marking")
     prepared_by: str | None = d.text("Prepared by")
     as_of: str | None = d.date("As of")

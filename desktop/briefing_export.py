@@ -25,6 +25,7 @@ from db.paths import briefings_dir, user_data_dir
 from db.sqlite.casefile import CaseFile
 
 from .briefing.options import BriefingOptions
+from .briefing.staleness import stale_as_of
 
 if TYPE_CHECKING:
     from .briefing.render import BriefingResult
@@ -154,10 +155,14 @@ def export_from_cli(args: argparse.Namespace) -> int:
             raise CaseFileError(f"{out} already exists (use --force to replace it).")
         if out.is_dir():
             raise CaseFileError(f"{out} is a folder.")
-        unmarked = not marking_in_force(records.get_case(cf), options)
+        case = records.get_case(cf)
+        unmarked = not marking_in_force(case, options)
+        stale = stale_as_of(case)
         result = export_snapshot(cf, out, options)
     if unmarked:
         print(f"warning: {UNMARKED}", file=sys.stderr)
+    if stale:
+        print(f"warning: {stale}", file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"Wrote {out} ({result.pages} pages).")
@@ -205,6 +210,9 @@ class BriefingExporter:
                 return
             if answer != "export":
                 return
+        stale = stale_as_of(case)
+        if stale and not self._confirm_stale(stale):
+            return
         folder_text = self.window.settings.folder("briefing")
         try:
             folder = packet_folder(session.path, Path(folder_text) if folder_text else None, _documents_location())
@@ -253,6 +261,25 @@ class BriefingExporter:
         clicked = box.clickedButton()
         box.deleteLater()
         return "export" if clicked is unmarked else "set" if clicked is set_marking else "cancel"
+
+    def _confirm_stale(self, warning: str) -> bool:
+        """Whether to export a packet whose As-of date is months old (the staffer may go on)."""
+        from PySide6.QtWidgets import QMessageBox
+
+        box = QMessageBox(self.window)
+        box.setWindowTitle("Old As-of Date")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setText(warning)
+        box.setInformativeText(
+            "If the case is up to date, change its As-of date on the Case page first; or export the packet as it is."
+        )
+        export = box.addButton("Export Anyway", QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(cancel)
+        box.exec()
+        clicked = box.clickedButton()
+        box.deleteLater()
+        return clicked is export
 
     def _offer_to_open(self, out: Path, result: BriefingResult) -> None:
         """A banner over the case with Open and Show in Folder: it waits, the staffer goes on working."""

@@ -73,3 +73,14 @@ def _no_modal_watcher_outlives_its_test():
     helpers = sys.modules.get("tests.gui_helpers")
     if helpers is not None:
         helpers.forget_modal_watchers()
+
+
+@pytest.fixture(autouse=True)
+def _packets_exported_on_the_sample_as_of_day(monkeypatch: pytest.MonkeyPatch):
+    """Export "today" is the sample case's As-of day, so the old As-of warning shows only where a
+    test moves the clock (the real date would make every sample export ask first)."""
+    import datetime as dt
+
+    from desktop.briefing import staleness
+
+    monkeypatch.setattr(staleness, "today", lambda: dt.date(2026, 6, 24))

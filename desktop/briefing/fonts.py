@@ -1,8 +1,10 @@
 """The packet's fonts: bundled TrueType faces registered with reportlab, and what each covers.
 
 Every character is drawn with an embedded TrueType font (never a base-14 font), so a packet
-prints the same everywhere. DejaVu Sans is the text face; WenQuanYi Micro Hei covers what
-DejaVu lacks (CJK), then Symbola what both lack (emoji and symbols, drawn in monochrome). If a
+prints the same everywhere. Noto Serif sets the running text (with a true italic for
+quotations); DejaVu Sans sets headings and tables and draws what the serif lacks (Arabic,
+Hebrew and most symbols); WenQuanYi Micro Hei covers what DejaVu lacks (CJK), then Symbola
+what all of them lack (emoji and symbols, drawn in monochrome). If a
 bundled fallback is missing, a few well-known system locations are tried; without any, its
 characters are reported as uncovered rather than drawn as boxes silently.
 """
@@ -25,6 +27,10 @@ REGULAR = "CasefileSans"
 BOLD = "CasefileSans-Bold"
 ITALIC = "CasefileSans-Oblique"
 BOLD_ITALIC = "CasefileSans-BoldOblique"
+SERIF = "CasefileSerif"
+SERIF_BOLD = "CasefileSerif-Bold"
+SERIF_ITALIC = "CasefileSerif-Italic"
+SERIF_BOLD_ITALIC = "CasefileSerif-BoldItalic"
 CJK = "CasefileCJK"
 SYMBOLS = "CasefileSymbols"
 
@@ -33,7 +39,13 @@ FACE_FILES = {
     BOLD: "DejaVuSans-Bold.ttf",
     ITALIC: "DejaVuSans-Oblique.ttf",
     BOLD_ITALIC: "DejaVuSans-BoldOblique.ttf",
+    SERIF: "NotoSerif-Regular.ttf",
+    SERIF_BOLD: "NotoSerif-Bold.ttf",
+    SERIF_ITALIC: "NotoSerif-Italic.ttf",
+    SERIF_BOLD_ITALIC: "NotoSerif-BoldItalic.ttf",
 }
+# The sans face that draws what a serif face lacks, keeping its weight and slant.
+SANS_TWIN = {SERIF: REGULAR, SERIF_BOLD: BOLD, SERIF_ITALIC: ITALIC, SERIF_BOLD_ITALIC: BOLD_ITALIC}
 CJK_FILE = "wqy-microhei.ttc"
 # Tried, in order, when the bundled CJK font is absent (TrueType outlines only).
 SYSTEM_CJK_CANDIDATES = (
@@ -62,12 +74,29 @@ class FontSet:
     bold_italic: str
     fallbacks: tuple[str, ...]
     coverage: dict[str, frozenset[int]]
+    serif: str = SERIF
+    serif_bold: str = SERIF_BOLD
+    serif_italic: str = SERIF_ITALIC
+    serif_bold_italic: str = SERIF_BOLD_ITALIC
 
     def face(self, bold: bool, italic: bool) -> str:
         """The registered name of the text face with these attributes."""
         if bold:
             return self.bold_italic if italic else self.bold
         return self.italic if italic else self.regular
+
+    def shaped_face(self, face: str) -> str:
+        """The face a paragraph needing HarfBuzz is set in: the upright sans for a serif face.
+
+        DejaVu Sans has Arabic and Hebrew; its oblique faces do not (nor do those scripts slant).
+        One face for the whole paragraph keeps its punctuation in the right-to-left runs.
+        """
+        upright = {SERIF_ITALIC: SERIF, SERIF_BOLD_ITALIC: SERIF_BOLD}
+        return SANS_TWIN.get(upright.get(face, face), face)
+
+    def sans_for(self, face: str) -> str:
+        """The sans face that stands in for ``face`` where it has no glyph (itself if sans)."""
+        return SANS_TWIN.get(face, face)
 
 
 _lock = threading.Lock()
@@ -164,6 +193,9 @@ def _register() -> FontSet:
         pdfmetrics.registerFont(font)
         coverage[name] = _coverage(font)
     pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC)
+    pdfmetrics.registerFontFamily(
+        SERIF, normal=SERIF, bold=SERIF_BOLD, italic=SERIF_ITALIC, boldItalic=SERIF_BOLD_ITALIC
+    )
 
     # Order matters: a character goes to the first fallback that has it, so Symbola's plainer
     # forms never replace the CJK font's punctuation and letters.

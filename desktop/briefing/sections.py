@@ -21,7 +21,7 @@ from .figures import KeyEventStrip, strip_note
 from .lazy import deferred
 from .model import Record, display_date, text_of
 from .strip_layout import key_event_numbers
-from .styles import HAIRLINE, MARKING
+from .styles import ACCENT, HAIRLINE, KEY_SHADE, MARKING
 from .text import escape, one_line
 
 SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
@@ -33,7 +33,11 @@ def _none_note(ctx: Ctx, what: str) -> Flowable:
 
 
 def cover(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Flowable]:
-    """Title block, dates, marking box, scope notes, record counts and the contents list."""
+    """Title block, dates, marking box, the bottom line, scope notes and the contents list.
+
+    No record counts: a principal reads the cover for what matters, and counts of the whole file
+    would contradict a packet filtered by date.
+    """
     styles, case, data = ctx.styles, ctx.data.case, ctx.data
     title = one_line(text_of(case, "title")) or "Untitled case"
     flow: list[Flowable] = [Spacer(1, 0.55 * inch), ctx.para("BRIEFING PACKET", styles.cover_label)]
@@ -67,23 +71,45 @@ def cover(ctx: Ctx, marks: list[SectionMark], today: dt.date | None) -> list[Flo
             ("BOX", (0, 0), (-1, -1), 1, MARKING), ("FONT", (0, 0), (-1, -1), ctx.fonts.regular, 9),
             ("TOPPADDING", (0, 0), (-1, -1), 5), ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
         ]))  # fmt: skip
-        box.hAlign = "LEFT"
-        flow += [Spacer(1, 14), box]
-    counts = [
-        (len(data.actors), "actor", "actors"),
-        (len(data.statements), "statement", "statements"),
-        (len(data.directives), "directive", "directives"),
-        (len(data.timeline), "timeline entry", "timeline entries"),
-        (len(data.sources), "source", "sources"),
-    ]
-    summary = " · ".join(f"{n:,} {one if n == 1 else many}" for n, one, many in counts)
-    flow += [
-        Spacer(1, 14),
-        ctx.para(f"This case file holds {summary}.", styles.small),
-        Spacer(1, 0.35 * inch),
-    ]
+        # Centred on the page, not the text frame: the frame's margins are equal, so its centre is.
+        box.hAlign = "CENTER"
+        flow += [Spacer(1, 16), box]
+    flow += _bottom_line(ctx)
+    flow.append(Spacer(1, 0.35 * inch))
     flow.append(ContentsBox(marks, ctx.fonts.regular, ctx.fonts.bold))
     return flow
+
+
+def bottom_line_points(text: str | None) -> list[str]:
+    """The bottom line's points: one per non-blank line, any bullet the writer typed removed."""
+    points = []
+    for line in (text or "").splitlines():
+        point = line.strip().lstrip("•·*-–—").strip()
+        if point:
+            points.append(point)
+    return points
+
+
+def _bottom_line(ctx: Ctx) -> list[Flowable]:
+    """The case's bottom line as a shaded, bulleted box across the frame; nothing when empty."""
+    points = bottom_line_points(text_of(ctx.data.case, "bottom_line"))
+    if not points:
+        return []
+    styles = ctx.styles
+    cells: list[Flowable] = [ctx.para("BOTTOM LINE", styles.cover_label)]
+    for point in points:
+        for index, piece in enumerate(ctx.long_text(point, styles.bottom_line)):
+            if index == 0:
+                piece.bulletText = "•"
+            cells.append(piece)
+    box = Table([[cells]], colWidths=[ctx.geometry.frame_width])
+    box.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, -1), ctx.fonts.regular, 9),  # else the table declares an unembedded Helvetica
+        ("BACKGROUND", (0, 0), (-1, -1), KEY_SHADE), ("LINEBEFORE", (0, 0), (0, -1), 2.5, ACCENT),
+        ("LEFTPADDING", (0, 0), (-1, -1), 12), ("RIGHTPADDING", (0, 0), (-1, -1), 12),
+        ("TOPPADDING", (0, 0), (-1, -1), 8), ("BOTTOMPADDING", (0, 0), (-1, -1), 7),
+    ]))  # fmt: skip
+    return [Spacer(1, 18), KeepTogether([box])]
 
 
 def ctx_marking(ctx: Ctx) -> str:

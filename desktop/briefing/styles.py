@@ -1,7 +1,9 @@
 """Typography of the packet: page geometry, colours, paragraph styles and the paragraph class.
 
-Plain and dense, after CRS products: one sans face (DejaVu Sans, which covers the most
-scripts) at 9.5 pt for reading text and 8.5 pt in tables, dark-blue headings, thin rules.
+After CRS and agency packets: running text in a serif (Noto Serif) at 10.5 pt with a true
+italic for quotations; headings, tables, captions and page furniture in a sans (DejaVu Sans,
+whose figures are all one width, so numbers line up in columns) at 8.5 pt and up; dark-blue
+headings, thin rules. Nothing prints under 7.5 pt.
 """
 
 from __future__ import annotations
@@ -85,7 +87,7 @@ class Styles:
         self.fonts = fonts
         regular, bold, italic = fonts.regular, fonts.bold, fonts.italic
         base = ParagraphStyle(
-            "body",
+            "base",
             fontName=regular,
             fontSize=9.5,
             leading=13,
@@ -96,7 +98,8 @@ class Styles:
             allowWidows=0,
             allowOrphans=0,
         )
-        self.body = base
+        # Running text: 10.5 pt serif on 14.5 pt leading, the measure of a CRS report's body.
+        self.body = ParagraphStyle("body", parent=base, fontName=fonts.serif, fontSize=10.5, leading=14.5, spaceAfter=6)
         self.cell = ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.6, spaceAfter=0)
         self.cell_bold = ParagraphStyle("cell_bold", parent=self.cell, fontName=bold)
         self.cell_desc = ParagraphStyle("cell_desc", parent=self.cell, spaceBefore=1)
@@ -115,15 +118,17 @@ class Styles:
             "h3", parent=base, fontName=bold, fontSize=10, leading=13, textColor=INK,
             spaceBefore=8, spaceAfter=2, keepWithNext=1,
         )  # fmt: skip
-        self.quote = ParagraphStyle("quote", parent=base, leftIndent=14, spaceAfter=2, leading=13.5)
-        self.paraphrase = ParagraphStyle("paraphrase", parent=self.quote, fontName=italic)
+        # A quotation is the source's own words: set in the serif's true italic. A paraphrase is
+        # ours, so it stays roman, labelled and without quotation marks.
+        self.quote = ParagraphStyle("quote", parent=self.body, fontName=fonts.serif_italic, leftIndent=14, spaceAfter=2)
+        self.paraphrase = ParagraphStyle("paraphrase", parent=self.body, leftIndent=14, spaceAfter=2)
         self.attribution = ParagraphStyle(
             "attribution", parent=base, fontSize=8.5, leading=11, leftIndent=14, textColor=MUTED, spaceAfter=9
         )
         self.attribution_tight = ParagraphStyle("attribution_tight", parent=self.attribution, spaceAfter=2)
         self.context = ParagraphStyle("context", parent=self.small, fontName=italic, leftIndent=14, spaceAfter=9)
         self.bullet = ParagraphStyle(
-            "bullet", parent=base, leftIndent=14, bulletIndent=3, spaceAfter=2, bulletFontName=regular
+            "bullet", parent=self.body, leftIndent=14, bulletIndent=3, spaceAfter=2, bulletFontName=fonts.serif
         )
         self.source = ParagraphStyle(
             "source", parent=base, fontSize=8.5, leading=11, leftIndent=26, bulletIndent=0, spaceAfter=2,
@@ -157,15 +162,24 @@ class Styles:
             alignment=TA_CENTER, spaceAfter=0,
         )  # fmt: skip
         self.header = ParagraphStyle("header", parent=base, fontSize=8, leading=9.5, textColor=MUTED, spaceAfter=0)
-        self.strip_label = ParagraphStyle("strip_label", parent=base, fontSize=7, leading=8.2, spaceAfter=0)
+        self.strip_label = ParagraphStyle("strip_label", parent=base, fontSize=7.5, leading=8.8, spaceAfter=0)
+        self.bottom_line = ParagraphStyle(
+            "bottom_line", parent=self.bullet, leftIndent=12, bulletIndent=0, spaceAfter=3, spaceBefore=0
+        )
         self._shaped: dict[str, ParagraphStyle] = {}
         self._plain_frags: dict[str, Any] = {}
 
     def shaped(self, style: ParagraphStyle) -> ParagraphStyle:
-        """The style with HarfBuzz shaping on (for Arabic, Hebrew and combining marks)."""
+        """The style with HarfBuzz shaping on (for Arabic, Hebrew and combining marks).
+
+        Set in the sans, which has those scripts: a right-to-left word whose punctuation came
+        from the serif would be shaped as two runs and its semicolon or quotation mark would
+        land on the wrong side.
+        """
         twin = self._shaped.get(style.name)
         if twin is None:
-            twin = ParagraphStyle(style.name + "_shaped", parent=style, shaping=1)
+            face = self.fonts.shaped_face(style.fontName)
+            twin = ParagraphStyle(style.name + "_shaped", parent=style, shaping=1, fontName=face)
             self._shaped[style.name] = twin
         return twin
 

@@ -16,6 +16,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from .fonts import FontSet
 from .plain import clean, one_line, paragraphs
+from .shaping import needs_shaping
 
 __all__ = ["TextPrep", "chunks", "clean", "escape", "fit_one_line", "one_line", "paragraphs"]
 
@@ -90,15 +91,21 @@ class TextPrep:
         return pattern
 
     def markup(self, text: str | None, face: str | None = None) -> str:
-        """Escaped paragraph markup for cleaned ``text`` drawn in ``face`` (default regular)."""
+        """Escaped paragraph markup for cleaned ``text`` drawn in ``face`` (default the serif).
+
+        The serif has the smallest coverage of the text faces, so text checked against it is
+        safe in a sans paragraph too: what it lacks is wrapped in the sans, a no-op there.
+        """
         if not text:
             return ""
-        face = face or self.fonts.regular
+        face = face or self.fonts.serif
         if text.isascii():
             if not text.isprintable():
                 text = clean(text).replace("\n", " ")
             return escape(text)
         text = clean(text)
+        if needs_shaping(text):
+            face = self.fonts.shaped_face(face)  # such a paragraph is set in the sans (Styles.shaped)
         if self._uncovered_pattern(face).search(text) is None:
             return escape(text)
         return self._runs(text, face)
@@ -106,6 +113,8 @@ class TextPrep:
     def _runs(self, text: str, face: str) -> str:
         coverage = self.fonts.coverage
         face_cover = coverage[face]
+        twin = self.fonts.sans_for(face)
+        twin_cover = coverage[twin]
         regular = self.fonts.regular
         regular_cover = coverage[regular]
         fallbacks = [(name, coverage[name]) for name in self.fonts.fallbacks]
@@ -125,6 +134,8 @@ class TextPrep:
                 font = run_font  # a space never starts a new run: every font has one
             elif code in face_cover:
                 font = face
+            elif code in twin_cover:
+                font = twin
             elif code in regular_cover:
                 font = regular
             else:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from reportlab.lib.styles import ParagraphStyle
 
 from .changes import Changes, EditionBase
+from .citations import Citations
 from .checks import Flags
 from .fonts import FontSet
 from .model import CaseData
@@ -29,6 +30,7 @@ class Ctx:
     since: EditionBase | None = None  # the edition the packet shows changes since, if any
     changes: Changes | None = None
     flags: Flags = field(default_factory=Flags)  # gaps marked where they print
+    citations: Citations = field(default_factory=Citations)  # where each [n] printed
 
     def marked(self, kind: str, record_id: object) -> bool:
         """Whether a record gets a change bar: added or changed since the edition compared with."""

@@ -20,6 +20,7 @@ from db.tempfiles import clean_stale_temp_files, create_temp_beside
 from . import annex, changes_section, sections
 from .changes import EditionBase, compare
 from .checks import FLAG_CALLBACK, Flags, preflight
+from .citations import CITE_CALLBACK, Citations
 from .context import Ctx
 from .document import Furniture, PacketCanvas, PacketDoc, SectionHeading, SectionMark
 from .fonts import load_fonts
@@ -107,7 +108,7 @@ def render_briefing(
     data = CaseData.build(doc if isinstance(doc, dict) else {}, options)
     changes = compare(since.doc, doc if isinstance(doc, dict) else {}) if since is not None else None
     flags = Flags.find(data, options.sections, fonts.italic)
-    ctx = Ctx(data, styles, text, geometry, options, fonts, since, changes, flags)
+    ctx = Ctx(data, styles, text, geometry, options, fonts, since, changes, flags, Citations(options.sections))
     today = None if options.deterministic else made.date() if made else dt.date.today()
 
     case = data.case
@@ -158,6 +159,7 @@ def render_briefing(
     def make_canvas(*args: Any, **kwargs: Any) -> PacketCanvas:
         canvas = PacketCanvas(*args, furniture=furniture, **kwargs)
         canvas.setNamedCB(FLAG_CALLBACK, flags.seen)
+        canvas.setNamedCB(CITE_CALLBACK, ctx.citations.seen)
         if made is not None and not options.deterministic:
             fix_time(canvas, made)
         canvases.append(canvas)

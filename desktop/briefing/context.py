@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from reportlab.lib.styles import ParagraphStyle
 
 from .changes import Changes, EditionBase
-from .citations import Citations
 from .checks import Flags
+from .citations import Citations
 from .fonts import FontSet
 from .model import CaseData
 from .options import BriefingOptions

@@ -27,6 +27,7 @@ from .styles import HAIRLINE, MARKING
 from .text import escape, one_line
 
 SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
+LAST_KEPT = 3  # sources kept together at the end of the section
 
 
 def _none_note(ctx: Ctx, what: str) -> Flowable:
@@ -295,6 +296,17 @@ def sources(ctx: Ctx, numbered: list[tuple[int, Record]]) -> list[Flowable]:
 
 
 def _source_blocks(ctx: Ctx, numbered: list[tuple[int, Record]]) -> Iterator[list[Flowable]]:
+    """The sources' entries; the last few kept together, so the packet never ends on a page
+    holding a line or two (sources are its last section unless the annex follows)."""
+    blocks = _each_source(ctx, numbered)
+    head = max(0, len(numbered) - LAST_KEPT)
+    for _ in range(head):
+        yield next(blocks)
+    tail = [flowable for block in blocks for flowable in block]
+    yield [KeepTogether(tail)] if len(tail) > 1 else tail
+
+
+def _each_source(ctx: Ctx, numbered: list[tuple[int, Record]]) -> Iterator[list[Flowable]]:
     styles = ctx.styles
     for number, source in numbered:
         author = one_line(text_of(source, "author"))

@@ -116,7 +116,9 @@ def test_outline_lists_each_section_year_and_directive(years_packet: Path) -> No
 def test_chronology_prints_a_heading_where_the_year_changes(years_packet: Path) -> None:
     reader = PdfReader(str(years_packet))
     texts = [norm(t) for t in page_texts(years_packet)]
-    for item in reader.outline[reader.outline.index(next(i for i in reader.outline if i.title == "Chronology")) + 1]:
+    years = reader.outline[reader.outline.index(next(i for i in reader.outline if i.title == "Chronology")) + 1]
+    assert isinstance(years, list) and len(years) == 27
+    for item in years:
         page = reader.get_destination_page_number(item)
         # The heading prints on the page its bookmark points to, just before that year's first date.
         if item.title == "Undated":

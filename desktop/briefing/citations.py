@@ -114,6 +114,25 @@ def para_ending_with(ctx: Ctx, markup: str, ending: str, style: ParagraphStyle, 
     return Para(plain.text, style, frags=[*head, *ctx.citations.ending_frags(ending.lstrip(), style)])
 
 
+class Anchor(Flowable):  # type: ignore[misc]
+    """Source ``number``'s named destination, at the top of the entry it is kept with; no space.
+
+    A flowable rather than ``<a name>`` in the entry: reportlab cannot break a paragraph that
+    starts with an empty fragment and a word wider than the line (a long URL).
+    """
+
+    def __init__(self, number: int) -> None:
+        super().__init__()
+        self.number = number
+        self.keepWithNext = 1
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return 0.0, 0.0
+
+    def draw(self) -> None:
+        self.canv.bookmarkHorizontal(anchor(self.number), 0, 0)
+
+
 class Lazy(Flowable):  # type: ignore[misc]
     """A flowable made only when the layout first measures it, from what is known by then."""
 

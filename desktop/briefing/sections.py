@@ -16,7 +16,7 @@ from db.fields import choice_label
 from . import changes_section
 from .changebars import barred
 from .chronology import actor_tables, chronology_table
-from .citations import Lazy, anchor, reference
+from .citations import Anchor, Lazy, reference
 from .context import Ctx
 from .document import ContentsBox, OutlineEntry, SectionMark
 from .figures import KeyEventStrip, strip_note
@@ -340,9 +340,9 @@ def _each_source(ctx: Ctx, numbered: list[tuple[int, Record]]) -> Iterator[list[
             line += f" Accessed {ctx.m(accessed)}."
         raw = " ".join((author, title, publisher, url))
         # Made when laid out: by then the pages citing the source have printed.
-        entry = Lazy(partial(_source_entry, ctx, number, f'<a name="{anchor(number)}"/>{line}', raw))
+        entry = Lazy(partial(_source_entry, ctx, number, line, raw))
         notes = text_of(source, "notes")
-        block = [entry, *ctx.long_text(notes, styles.source_note)] if notes.strip() else [entry]
+        block = [Anchor(number), entry, *(ctx.long_text(notes, styles.source_note) if notes.strip() else [])]
         yield barred(block, ctx.marked("sources", source.get("id")))
 
 

@@ -284,6 +284,8 @@ class PagedTable(Flowable):  # type: ignore[misc]
         start = self.start
         count = store.rows_fitting(start, availHeight)
         while count and start + count - 1 in store._headings and store.has_row(start + count):
+            if store.header_height + store.height(start + count - 1, start + count + 1) > store.frame_height:
+                break  # the row it heads is taller than a page and splits anyway
             count -= 1  # a heading goes over with the row it heads
         if count == 0:
             if not store.has_row(start):

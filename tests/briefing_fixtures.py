@@ -306,7 +306,11 @@ def outline(path: Path) -> dict[str, int]:
     from pypdf import PdfReader
 
     reader = PdfReader(str(path))
-    return {item.title: reader.get_destination_page_number(item) + 1 for item in reader.outline}
+    return {
+        item.title: reader.get_destination_page_number(item) + 1
+        for item in reader.outline
+        if not isinstance(item, list)  # a section's own entries (years, directives)
+    }
 
 
 def section_text(path: Path, title: str) -> str:

@@ -65,7 +65,7 @@ def test_sample_citations_point_at_listed_sources(packet: tuple[Path, BriefingRe
 
 def test_sample_outline_and_metadata(sample: dict[str, object], packet: tuple[Path, BriefingResult]) -> None:
     reader = PdfReader(str(packet[0]))
-    assert [item.title for item in reader.outline] == [
+    assert [item.title for item in reader.outline if not isinstance(item, list)] == [
         "Summary", "Chronology", "Actors", "Directives", "Statements", "Sources", "Before it goes out",
     ]  # fmt: skip
     case = sample["case"]

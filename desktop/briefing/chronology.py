@@ -6,13 +6,16 @@ from collections.abc import Iterator
 from itertools import zip_longest
 from typing import Any
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Flowable
 
 from . import full_texts
+from .citations import para_ending_with, reference
 from .context import Ctx
-from .model import ACTOR_GROUPS, Record, display_date, text_of
+from .document import OutlineEntry
+from .model import ACTOR_GROUPS, Record, display_date, parse_date, text_of
 from .strip_layout import key_event_numbers
-from .styles import ACCENT, KEY_SHADE
+from .styles import ACCENT, HEADING, KEY_SHADE
 from .tables import PagedTable, Row, RowStore, column_width
 from .text import chunks, one_line
 
@@ -39,6 +42,29 @@ def _date_para(ctx: Ctx, value: object) -> str | Flowable:
         return text  # the table makes it a wrapping paragraph if it is too wide for the column
     lines = [ctx.text.markup(line) for line in text.split("\n")]
     return ctx.para("<br/>".join(lines), ctx.styles.cell, text)
+
+
+def _year(entry: Record) -> int | None:
+    """The year an entry is filed under; None when it has no readable date."""
+    date = parse_date(entry.get("date"))
+    return date.year if date is not None else None
+
+
+def _year_rows(ctx: Ctx) -> dict[int, Row]:
+    """The year headings by the index of the entry they head, when the chronology spans years."""
+    timeline = ctx.data.timeline
+    years = [_year(entry) for entry in timeline]
+    if len(set(years)) < 2:
+        return {}
+    style = ParagraphStyle("year", parent=ctx.styles.cell_bold, fontSize=10, leading=12, textColor=HEADING)
+    rows: dict[int, Row] = {}
+    for index, year in enumerate(years):
+        if index and year == years[index - 1]:
+            continue
+        title = str(year) if year is not None else "Undated"
+        mark = OutlineEntry(f"year-{year if year is not None else 'undated'}", title)
+        rows[index] = Row([[mark, ctx.para(title, style)], "", ""], units=0, heading=True)
+    return rows
 
 
 def _key_style(row: int) -> list[tuple[Any, ...]]:
@@ -84,13 +110,16 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
     markup = ctx.text.markup
     directives, statements = data.directives, data.statements
     numbers = key_event_numbers(data.timeline)  # the marks of the key-events strip
-    for entry in data.timeline:
+    years = _year_rows(ctx)
+    for position, entry in enumerate(data.timeline):
+        if position in years:
+            yield years[position]
         key = entry.get("key") is True
         marked = ctx.marked("timeline", entry.get("id"))
         title = one_line(text_of(entry, "title"))
         cut = ctx.full_texts.get("timeline", entry.get("id"))
         description = cut.excerpt if cut is not None else text_of(entry, "description")
-        cite = markup(data.cite(entry.get("source"), entry.get("locator")))
+        cite = reference(ctx, entry.get("source"), entry.get("locator"))
         extra = ""
         directive = directives.get(entry.get("directive") or "")
         if directive:
@@ -105,10 +134,11 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
         # Title and description are separate paragraphs: a paragraph in one font takes
         # reportlab's fast line-breaking path, which matters for a 10,000-row chronology.
         texts = [markup(p) for p in pieces]
+        endings = [""] * len(texts)
         if texts:
-            texts[-1] += tail
+            endings[-1] = tail
         elif tail:
-            texts = [tail.strip()]
+            texts, endings = [tail.strip()], [""]
         actors = "; ".join(data.actor_names(entry.get("actors")))
         actor_pieces = chunks(one_line(actors), CELL_LIMIT) if actors else []
         number = numbers.get(id(entry))
@@ -118,7 +148,7 @@ def _chronology_rows(ctx: Ctx) -> Iterator[Row]:
             event: list[Flowable] = first if index == 0 else []
             if index < len(texts):
                 raw = pieces[index] if index < len(pieces) else ""
-                event = [*event, ctx.para(texts[index], desc_style, raw)]
+                event = [*event, para_ending_with(ctx, texts[index], endings[index], desc_style, raw)]
                 if cut is not None and index == len(texts) - 1:
                     event.append(full_texts.reference(ctx, cut))
             actor = actor_pieces[index] if index < len(actor_pieces) else ""

@@ -8,6 +8,7 @@ from reportlab.lib.styles import ParagraphStyle
 
 from .changes import Changes, EditionBase
 from .checks import Flags
+from .citations import Citations
 from .excerpts import FullTexts
 from .fonts import FontSet
 from .long_para import LONG_PARAGRAPH, LongPara
@@ -32,6 +33,7 @@ class Ctx:
     changes: Changes | None = None
     flags: Flags = field(default_factory=Flags)  # gaps marked where they print
     full_texts: FullTexts = field(default_factory=FullTexts)  # long texts printed cut
+    citations: Citations = field(default_factory=Citations)  # where each [n] printed
 
     def marked(self, kind: str, record_id: object) -> bool:
         """Whether a record gets a change bar: added or changed since the edition compared with."""

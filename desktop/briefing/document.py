@@ -4,7 +4,7 @@ The layout runs once, and each page is finished when it ends, as on a plain repo
 canvas: memory does not grow with the page count (a 100,000-row chronology is thousands of
 pages). What is only known at the end is printed through PDF form XObjects, which pages
 name and the PDF resolves when it is written, so a page can use a form that is defined
-later: "Page N of " is drawn on the page and the total is a form defined at ``save``; each
+later: each page's "Page N of M" line is a form defined at ``save``, when M is known; each
 contents entry's leaders and page number on the cover are a form defined at ``save`` too.
 Outline entries are added as each section starts. A single pass keeps a 10,000-row
 chronology about as fast as a bare platypus build (a two-pass ``multiBuild`` would double it).
@@ -28,7 +28,9 @@ from .styles import HAIRLINE, HEADING, INK, MUTED, RULE, PageGeometry, Para
 FormDrawing = Callable[[Canvas], None]
 Box = tuple[float, float, float, float]  # a form's bounding box in its own coordinates
 
-PAGE_TOTAL_FORM = "CasefilePageTotal"
+FOOTER_FORM = "CasefileFooter"  # page N's footer line is the form CasefileFooterN
+FOOTER_HALF_WIDTH = 150.0
+DOCUMENT_LANGUAGE = "en-US"
 FOOTER_SIZE = 8.0
 FOOTER_Y = 0.52 * 72
 
@@ -83,17 +85,15 @@ class PacketCanvas(Canvas):  # type: ignore[misc]
     def save(self) -> None:
         if self._code:
             self.showPage()  # as Canvas.save would, but before the total is known
-        total = str(self.pages_written)
         furniture = self._furniture
-
-        def page_total(canv: Canvas) -> None:
-            canv.setFont(furniture.font, FOOTER_SIZE)
-            canv.setFillColor(MUTED)
-            canv.drawString(0, 0, total)
-
-        forms: list[tuple[str, tuple[Box, FormDrawing]]] = [(PAGE_TOTAL_FORM, ((0, -3, 60, 9), page_total))]
-        forms += self._late_forms.items()
-        for name, ((x0, y0, x1, y1), drawing) in forms:
+        total = self.pages_written
+        for page in range(1, total + 1):
+            self.beginForm(f"{FOOTER_FORM}{page}", -FOOTER_HALF_WIDTH, -3, FOOTER_HALF_WIDTH, 9)
+            self.setFont(furniture.font, FOOTER_SIZE)
+            self.setFillColor(MUTED)
+            self.drawCentredString(0, 0, f"Page {page} of {total}")
+            self.endForm()
+        for name, ((x0, y0, x1, y1), drawing) in self._late_forms.items():
             self.beginForm(name, x0, y0, x1, y1)
             drawing(self)
             self.endForm()
@@ -102,22 +102,14 @@ class PacketCanvas(Canvas):  # type: ignore[misc]
         Canvas.save(self)
 
     def _draw_page_number(self) -> None:
-        """Draw "Page N of " and then the total's form; the line is centred when both numbers are as long."""
-        furniture = self._furniture
-        font = furniture.font
-        number = str(self.getPageNumber())
-        words = f"Page {number} of "
-        # The total's width is not known yet. DejaVu's digits all have one width, so centring
-        # "Page N of " plus a total as long as N centres the line exactly when the total has as
-        # many digits as N (most pages), and keeps "of" in one place from page to page.
-        width = self.stringWidth(words, font, FOOTER_SIZE) - self.stringWidth(number, font, FOOTER_SIZE)
-        join = furniture.geometry.width / 2 + width / 2
+        """Refer to this page's "Page N of M" form, centred on the page.
+
+        The whole line is one form defined at ``save``: only then is the total known, and with
+        it the line's width, so "Page 7 of 12" is centred as exactly as "Page 10 of 12".
+        """
         self.saveState()
-        self.setFont(font, FOOTER_SIZE)
-        self.setFillColor(MUTED)
-        self.drawRightString(join, FOOTER_Y, words)
-        self.translate(join, FOOTER_Y)
-        self.doForm(PAGE_TOTAL_FORM)
+        self.translate(self._furniture.geometry.width / 2, FOOTER_Y)
+        self.doForm(f"{FOOTER_FORM}{self.getPageNumber()}")
         self.restoreState()
 
     def _compress_finished_page(self) -> None:
@@ -210,6 +202,31 @@ class SectionHeading(Para):
         key = f"section-{mark.key}"
         canv.bookmarkPage(key)
         canv.addOutlineEntry(mark.title, key, level=0)
+
+
+class OutlineEntry(Flowable):  # type: ignore[misc]
+    """An outline entry under the current section, pointing where it is drawn; takes no space.
+
+    Placed just before a heading (kept with it), it marks the heading's top.
+    """
+
+    def __init__(self, key: str, title: str, level: int = 1) -> None:
+        super().__init__()
+        self.key = key
+        self.title = title
+        self.level = level
+        self.added = False
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return 0.0, 0.0
+
+    def draw(self) -> None:
+        if self.added:
+            return
+        self.added = True
+        canv = self.canv
+        canv.bookmarkHorizontal(self.key, 0, 0)
+        canv.addOutlineEntry(self.title, self.key, level=self.level)
 
 
 class ContentsBox(Flowable):  # type: ignore[misc]
@@ -316,6 +333,7 @@ class PacketDoc(BaseDocTemplate):  # type: ignore[misc]
             bottomMargin=geometry.bottom,
             initialFontName=furniture.font,  # else the canvas declares an unembedded Helvetica
             initialFontSize=9.5,
+            lang=DOCUMENT_LANGUAGE,  # the catalog's /Lang: screen readers and hyphenation read it
             **kwargs,
         )
         self.furniture = furniture

@@ -20,6 +20,7 @@ from db.tempfiles import clean_stale_temp_files, create_temp_beside
 from . import annex, changes_section, full_texts, sections
 from .changes import EditionBase, compare
 from .checks import FLAG_CALLBACK, Flags, preflight
+from .citations import CITE_CALLBACK, Citations
 from .context import Ctx
 from .continued import Continuations
 from .document import Furniture, PacketCanvas, PacketDoc, SectionHeading, SectionMark
@@ -113,7 +114,8 @@ def render_briefing(
     changes = compare(since.doc, doc if isinstance(doc, dict) else {}) if since is not None else None
     flags = Flags.find(data, options.sections, fonts.italic)
     long_texts = FullTexts.find(data, options.sections, options.excerpt_words)
-    ctx = Ctx(data, styles, text, geometry, options, fonts, since, changes, flags, long_texts)
+    citations = Citations(options.sections)
+    ctx = Ctx(data, styles, text, geometry, options, fonts, since, changes, flags, long_texts, citations)
     today = None if options.deterministic else made.date() if made else dt.date.today()
 
     case = data.case
@@ -167,6 +169,7 @@ def render_briefing(
     def make_canvas(*args: Any, **kwargs: Any) -> PacketCanvas:
         canvas = PacketCanvas(*args, furniture=furniture, **kwargs)
         canvas.setNamedCB(FLAG_CALLBACK, flags.seen)
+        canvas.setNamedCB(CITE_CALLBACK, ctx.citations.seen)
         if made is not None and not options.deterministic:
             fix_time(canvas, made)
         canvases.append(canvas)

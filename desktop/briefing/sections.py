@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 from reportlab.lib.units import inch
@@ -15,8 +16,9 @@ from db.fields import choice_label
 from . import changes_section, full_texts
 from .changebars import barred
 from .chronology import actor_tables, chronology_table
+from .citations import Anchor, Lazy, reference
 from .context import Ctx
-from .document import ContentsBox, SectionMark
+from .document import ContentsBox, OutlineEntry, SectionMark
 from .figures import KeyEventStrip, strip_note
 from .lazy import deferred
 from .model import Record, display_date, text_of
@@ -25,6 +27,7 @@ from .styles import ACCENT, HAIRLINE, KEY_SHADE, MARKING
 from .text import escape, one_line
 
 SAFE_LINK_SCHEMES = ("http://", "https://", "mailto:")
+LAST_KEPT = 3  # sources kept together at the end of the section
 
 
 def _none_note(ctx: Ctx, what: str) -> Flowable:
@@ -163,14 +166,18 @@ def actors(ctx: Ctx) -> list[Flowable]:
     return actor_tables(ctx)
 
 
-def _facts_table(ctx: Ctx, pairs: list[tuple[str, str]], tags: dict[str, str] | None = None) -> Table:
-    """Label/value pairs two to a row, labels in bold; ``tags`` marks a value's gap by its label."""
+def _facts_table(
+    ctx: Ctx, pairs: list[tuple[str, str]], tags: dict[str, str] | None = None, marked_up: dict[str, str] | None = None
+) -> Table:
+    """Label/value pairs two to a row, labels in bold; ``tags`` marks a value's gap by its label,
+    ``marked_up`` gives a value's ready markup (a linked reference) by its label."""
     styles = ctx.styles
     cells: list[Any] = []
     for label, value in pairs:
         cells.append(ctx.para(f"<b>{label}</b>", styles.cell))
         # A gap's mark stands in for the dash that would say "not known".
-        shown = ((ctx.m(value) if value else "") + (tags or {}).get(label, "")).strip()
+        shown = ((marked_up or {}).get(label) or (ctx.m(value) if value else "")) + (tags or {}).get(label, "")
+        shown = shown.strip()
         cells.append(ctx.para(shown or "—", styles.cell, value))
     rows = [cells[i : i + 4] for i in range(0, len(cells), 4)]
     if len(rows[-1]) < 4:
@@ -198,7 +205,7 @@ def directives(ctx: Ctx) -> list[Flowable]:
 def _directive_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
     styles, data = ctx.styles, ctx.data
     bold = ctx.fonts.bold
-    for directive in data.directive_list:
+    for number, directive in enumerate(data.directive_list, start=1):
         ident = one_line(text_of(directive, "identifier"))
         title = one_line(text_of(directive, "title"))
         heading = " — ".join(ctx.m(p, bold) for p in (ident, title) if p) or "Untitled directive"
@@ -212,9 +219,11 @@ def _directive_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
             ("Effective", display_date(directive.get("effective"))),
             ("Source", data.cite(directive.get("source"))),
         ]
+        refs = {"Source": reference(ctx, directive.get("source"))}
         block: list[Flowable] = [
+            OutlineEntry(f"directive-{number}", " — ".join(p for p in (ident, title) if p) or "Untitled directive"),
             ctx.para(heading, styles.h3, ident, title),
-            _facts_table(ctx, facts, _directive_tags(ctx, directive.get("id"))),
+            _facts_table(ctx, facts, _directive_tags(ctx, directive.get("id")), refs),
             Spacer(1, 4),
         ]
         summary_text = text_of(directive, "summary")
@@ -223,7 +232,7 @@ def _directive_blocks(ctx: Ctx) -> Iterator[list[Flowable]]:
             block += [*ctx.long_text(cut.excerpt, styles.body), full_texts.reference(ctx, cut)]
         elif summary_text.strip():
             block += ctx.long_text(summary_text, styles.body)
-        flow: list[Flowable] = [KeepTogether(block[:4]), *block[4:]]
+        flow: list[Flowable] = [KeepTogether(block[:5]), *block[5:]]
         provisions = [p for p in directive.get("provisions") or [] if isinstance(p, str) and p.strip()]
         if provisions:
             flow.append(ctx.para("<b>Key provisions</b>", styles.small))
@@ -266,9 +275,9 @@ def _attribution(ctx: Ctx, statement: Record) -> tuple[str, str]:
     if venue:
         parts.append(venue)
     raw = ", ".join(p for p in parts if p)
-    cite = data.cite(statement.get("source"), statement.get("locator"))
+    cite = reference(ctx, statement.get("source"), statement.get("locator"))
     tag = ctx.flags.tag("statements", statement.get("id"))
-    return "— " + ctx.m(raw) + (f" {ctx.m(cite)}" if cite else "") + tag, raw
+    return "— " + ctx.m(raw) + (f" {cite}" if cite else "") + tag, raw
 
 
 def statements(ctx: Ctx) -> list[Flowable]:
@@ -322,6 +331,17 @@ def sources(ctx: Ctx, numbered: list[tuple[int, Record]]) -> list[Flowable]:
 
 
 def _source_blocks(ctx: Ctx, numbered: list[tuple[int, Record]]) -> Iterator[list[Flowable]]:
+    """The sources' entries; the last few kept together, so the packet never ends on a page
+    holding a line or two (sources are its last section unless the annex follows)."""
+    blocks = _each_source(ctx, numbered)
+    head = max(0, len(numbered) - LAST_KEPT)
+    for _ in range(head):
+        yield next(blocks)
+    tail = [flowable for block in blocks for flowable in block]
+    yield [KeepTogether(tail)] if len(tail) > 1 else tail
+
+
+def _each_source(ctx: Ctx, numbered: list[tuple[int, Record]]) -> Iterator[list[Flowable]]:
     styles = ctx.styles
     for number, source in numbered:
         author = one_line(text_of(source, "author"))
@@ -354,8 +374,18 @@ def _source_blocks(ctx: Ctx, numbered: list[tuple[int, Record]]) -> Iterator[lis
         if accessed:
             line += f" Accessed {ctx.m(accessed)}."
         raw = " ".join((author, title, publisher, url))
-        entry = ctx.para(line, styles.source, raw)
-        entry.bulletText = f"[{number}]"
+        # Made when laid out: by then the pages citing the source have printed.
+        entry = Lazy(partial(_source_entry, ctx, number, line, raw))
         notes = text_of(source, "notes")
-        block = [entry, *ctx.long_text(notes, styles.source_note)] if notes.strip() else [entry]
+        block = [Anchor(number), entry, *(ctx.long_text(notes, styles.source_note) if notes.strip() else [])]
         yield barred(block, ctx.marked("sources", source.get("id")))
+
+
+def _source_entry(ctx: Ctx, number: int, line: str, raw: str) -> Flowable:
+    """A source's numbered entry, ending with the pages that cite it."""
+    cited = ctx.citations.cited_on(number)
+    if cited:
+        line += f' <font color="#555555">{cited}</font>'
+    entry = ctx.para(line, ctx.styles.source, raw)
+    entry.bulletText = f"[{number}]"
+    return entry

@@ -38,6 +38,7 @@ class Row(NamedTuple):
     emphasis: bool = False
     units: int = 1  # records it completes (0 for a record's continuation rows)
     marked: bool = False  # changed since the edition compared with: a change bar beside it
+    heading: bool = False  # a heading row (a chronology's year): never last on a page
 
 
 def widest_line(texts: Iterable[str], font: str, size: float) -> float:
@@ -112,6 +113,7 @@ class RowStore:
         self._cells: list[list[Any] | None] = []  # made rows; None once drawn
         self._emphasis: list[bool] = []
         self._marked: list[bool] = []
+        self._headings: set[int] = set()
         self._prefix: list[float] = [0.0]  # cumulative row heights
         self._units: list[int] = [0]  # cumulative progress units
         self._released = 0  # rows before this index have been let go
@@ -155,6 +157,8 @@ class RowStore:
         self._cells.append(cells)
         self._emphasis.append(row.emphasis)
         self._marked.append(row.marked)
+        if row.heading:
+            self._headings.add(len(self._cells) - 1)
         self._prefix.append(self._prefix[-1] + self._row_height(cells))
         self._units.append(self._units[-1] + row.units)
         return True
@@ -279,6 +283,10 @@ class PagedTable(Flowable):  # type: ignore[misc]
         store = self.store
         start = self.start
         count = store.rows_fitting(start, availHeight)
+        while count and start + count - 1 in store._headings and store.has_row(start + count):
+            if store.header_height + store.height(start + count - 1, start + count + 1) > store.frame_height:
+                break  # the row it heads is taller than a page and splits anyway
+            count -= 1  # a heading goes over with the row it heads
         if count == 0:
             if not store.has_row(start):
                 return []  # no rows left (not reached: wrap reports an empty table fits)

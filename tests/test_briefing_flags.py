@@ -40,7 +40,8 @@ def _export(qtbot, path):
 
 
 def _texts(reader: PdfReader) -> list[str]:
-    return [" ".join(page.extract_text().split()) for page in reader.pages]
+    # The footer is drawn last, so it comes out at the end of the page's text: leave it out.
+    return [" ".join(re.sub(r"Page \d+ of \d+", "", page.extract_text()).split()) for page in reader.pages]
 
 
 def _outline(reader: PdfReader) -> list[str]:

@@ -28,6 +28,10 @@ class LongPara(Para):
             return pieces
         if getattr(self.style, "autoLeading", "") not in ("", "off"):
             return pieces  # line heights vary: let reportlab measure the rest itself
+        if getattr(broken, "kind", 0) != 0:
+            # Lines made of several fragments (mixed fonts, a link) index the whole paragraph's
+            # fragments, not the rest's: reportlab must break the rest itself.
+            return pieces
         first, rest = pieces
         kept = copy(broken)
         kept.lines = broken.lines[len(first.blPara.lines) :]

@@ -296,7 +296,7 @@ def check_table(
                     value = [names.resolve(f, str(v), rid) for v in value]  # type: ignore[attr-defined]
                 values[f.name] = check_value(f, value, typed=True)
             except ValueProblem as problem:
-                plan.problems.append(RowProblem(number, title, problem.sentence))
+                plan.problems.append(RowProblem(number, title, problem.sentence.removeprefix(f"{f.label}: ")))
         plan.rows.append((number, rid, values))
     return plan
 
@@ -353,7 +353,7 @@ def _insert(conn: Connection, kind: Kind, rows: list[tuple[str, dict[str, Any]]]
         for f in spec.fields:
             value = values[f.name] if f.name in values else defaults[f.name]
             if f.type is FieldType.REFS:
-                links.setdefault(f.name, []).extend((rid, target, i) for i, target in enumerate(_as_list(value)))
+                links.setdefault(f.name, []).extend((rid, str(target), i) for i, target in enumerate(_as_list(value)))
             else:
                 columns.update(to_columns(f, value))
         refuse_oversized(conn, spec.fields, columns, spec.label.lower())

@@ -75,7 +75,12 @@ class CsvImportDialog(QDialog):
         about.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout()
         form.addRow(about)
-        form.addRow("&Add as:", self.kind_box)
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(self.kind_box)
+        kind_row.addStretch(1)
+        kind_label = QLabel("&Add as:", self)
+        kind_label.setBuddy(self.kind_box)
+        form.addRow(kind_label, kind_row)
 
         self.grid = QTableWidget(self)
         self.grid.setObjectName("csv_preview")
@@ -84,6 +89,7 @@ class CsvImportDialog(QDialog):
         self.grid.setWordWrap(False)
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.grid.horizontalHeader().setDefaultSectionSize(170)
+        self.grid.horizontalHeader().setStretchLastSection(True)
         self.combos: list[QComboBox] = []
 
         self.summary = QLabel(self)
@@ -160,7 +166,6 @@ class CsvImportDialog(QDialog):
             for row, cells in enumerate(shown, start=1):
                 text = cells[column]
                 item = QTableWidgetItem(" ".join(text.split()))
-                item.setToolTip(text if len(text) > 30 else "")
                 self.grid.setItem(row, column, item)
         self.grid.setRowHeight(0, self.combos[0].sizeHint().height() + 6 if self.combos else 30)
 
@@ -234,19 +239,26 @@ class CsvImportDialog(QDialog):
                 made = f", and {parts} for names not yet in the case"
             noun = spec.label.lower() if len(plan.rows) == 1 else spec.plural.lower()
             self.summary.setText(f"Ready: {len(plan.rows)} {noun} will be added{made}.")
-        self._tint(failing)
+        self._tint(plan)
         self.import_button.setEnabled(not plan.problems and bool(plan.rows))
         self.checked.emit()
 
-    def _tint(self, failing: set[int]) -> None:
-        bad = QBrush(QColor(220, 60, 60, 60))
+    def _tint(self, plan: CsvPlan) -> None:
+        """Tint the failing rows, and more strongly the cells at fault (their problem as a tooltip)."""
+        row_brush, cell_brush = QBrush(QColor(220, 60, 60, 40)), QBrush(QColor(220, 60, 60, 110))
         plain = self.palette().brush(QPalette.ColorRole.Base)
+        failing = plan.failing_rows
+        at_fault = {(p.row, p.column): p.message for p in plan.problems if p.row is not None}
+        header = self.table.header
         for row in range(1, self.grid.rowCount()):
-            brush = bad if row + 1 in failing else plain
+            number = row + 1
             for column in range(self.grid.columnCount()):
                 item = self.grid.item(row, column)
-                if item is not None:
-                    item.setBackground(brush)
+                if item is None:
+                    continue
+                problem = at_fault.get((number, header[column]))
+                item.setBackground(cell_brush if problem else row_brush if number in failing else plain)
+                item.setToolTip(problem or "")
 
     def done(self, result: int) -> None:
         if self._job is not None:

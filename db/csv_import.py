@@ -44,7 +44,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "text": ("quote", "statement", "words"),
     "speaker": ("said by", "who", "author of statement"),
     "verbatim": ("exact words", "exact"),
-    "notes": ("note", "comments", "comment"),
+    "notes": ("note", "comments", "comment", "our notes", "context"),
+    "venue": ("where", "place", "setting", "occasion"),
     "tags": ("tag", "keywords", "labels"),
     "url": ("link", "web address", "address"),
     "identifier": ("number", "id number", "reference"),
@@ -57,6 +58,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "locator": ("pinpoint", "page"),
 }
 _SPACES = re.compile(r"[\s_\-]+")
+_PUNCTUATION = re.compile(r"[^\w\s\-]")  # "Exact words?" is the header "exact words"
 _BLANK = frozenset({"", "no", "n", "false", "0"})
 _YES = frozenset({"yes", "y", "true", "1", "x", "✓"})
 
@@ -101,8 +103,13 @@ class CsvPlan:
 # ----- mapping columns to fields ----------------------------------------------------------
 
 
+def _name_key(text: str) -> str:
+    """How a name is matched: case and runs of spaces aside, exactly."""
+    return " ".join(text.casefold().split())
+
+
 def _header_key(text: str) -> str:
-    return _SPACES.sub(" ", text.strip().casefold()).strip()
+    return _SPACES.sub(" ", _PUNCTUATION.sub("", text.casefold())).strip()
 
 
 def guess_mapping(kind: Kind, header: list[str]) -> list[str | None]:
@@ -218,7 +225,7 @@ class _Names:
             column = spec.field(spec.title_field).column
             index: dict[str, list[str]] = {}
             for rid, title in self.conn.execute(sa.text(f"SELECT id, {column} FROM {spec.table} ORDER BY n")):
-                index.setdefault(_header_key(title or ""), []).append(rid)
+                index.setdefault(_name_key(title or ""), []).append(rid)
             self.existing[kind] = index
         return self.existing[kind]
 
@@ -226,7 +233,7 @@ class _Names:
         """The id of the record ``name`` names for field ``f``; ValueProblem if none can be."""
         assert f.target is not None
         target = KINDS[f.target]
-        key = _header_key(name)
+        key = _name_key(name)
         found = self._index(f.target).get(key) or (self.in_file.get(key, []) if f.target is self.plan.kind else [])
         if len(found) > 1:
             raise ValueProblem(f"{len(found)} {target.plural.lower()} are called “{_shown(name)}”; rename one.", [])
@@ -275,7 +282,7 @@ def check_table(
             continue  # a blank line of the spreadsheet
         rid = new_id()
         if title_at is not None:
-            names.in_file.setdefault(_header_key(_cell_text(cells[title_at])), []).append(rid)
+            names.in_file.setdefault(_name_key(_cell_text(cells[title_at])), []).append(rid)
         pending.append((number, rid, cells))
     for n, (number, rid, cells) in enumerate(pending):
         if stop is not None and n % 500 == 0 and stop():

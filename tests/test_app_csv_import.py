@@ -124,8 +124,7 @@ def test_an_unknown_speaker_is_created_only_when_chosen(qtbot, sample_path, tmp_
     window.action_registry[ActionId.IMPORT_CSV].trigger()
     qtbot.waitUntil(lambda: queries.counts(session.cf)[Kind.ACTOR] == actors + 1, timeout=60000)
     assert seen["refused"] == [
-        'Row 2, column "Speaker": no actor is called “Pat Newcomer” (add it first, or choose to create '
-        "missing actors)."
+        'Row 2, column "Speaker": no actor is called “Pat Newcomer” (add it first, or choose to create missing actors).'
     ]
     assert seen["summary"] == "Ready: 1 statement will be added, and 1 actor for names not yet in the case."
     assert "Pat Newcomer" in [label for _id, label in session.choices(Kind.ACTOR, "Pat Newcomer")]

@@ -115,7 +115,8 @@ def test_an_unknown_speaker_is_refused_or_created(empty_cf, tmp_path):
     plan = import_csv(empty_cf, source, Kind.STATEMENT, create_missing=True)
     assert counts(empty_cf)[Kind.ACTOR] == 2  # one new actor for the two rows that name it
     speakers = [get_record(empty_cf, Kind.STATEMENT, rid)["speaker"] for _n, rid, _v in plan.rows]
-    assert [get_record(empty_cf, Kind.ACTOR, a)["name"] for a in speakers] == ["Known Person", "New Person", "New Person"]
+    names = [get_record(empty_cf, Kind.ACTOR, a)["name"] for a in speakers]
+    assert names == ["Known Person", "New Person", "New Person"]
 
 
 def test_a_changed_mapping(empty_cf, tmp_path):

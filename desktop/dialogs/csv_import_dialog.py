@@ -88,7 +88,7 @@ class CsvImportDialog(QDialog):
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.grid.setWordWrap(False)
         self.grid.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.grid.horizontalHeader().setDefaultSectionSize(170)
+        self.grid.horizontalHeader().setDefaultSectionSize(150)
         self.grid.horizontalHeader().setStretchLastSection(True)
         self.combos: list[QComboBox] = []
 

@@ -26,6 +26,7 @@ class ActionId(enum.Enum):
     OPEN = enum.auto()
     SAVE_COPY = enum.auto()
     IMPORT_JSON = enum.auto()
+    IMPORT_CSV = enum.auto()
     EXPORT_JSON = enum.auto()
     EXPORT_CSV = enum.auto()
     EXPORT_BRIEFING = enum.auto()
@@ -78,6 +79,7 @@ SPECS: dict[ActionId, ActionSpec] = {
     ActionId.OPEN: ActionSpec("&Open…", (SK.Open,), "Open a case file", icon="open"),
     ActionId.SAVE_COPY: ActionSpec("Save a &Copy…", (SK.SaveAs,), "Write a complete copy of this case file"),
     ActionId.IMPORT_JSON: ActionSpec("&Import JSON…", (), "Create a new case file from a JSON document"),
+    ActionId.IMPORT_CSV: ActionSpec("Import CS&V…", (), "Add the rows of a spreadsheet to this case"),
     ActionId.EXPORT_JSON: ActionSpec("Export &JSON…", (), "Write this case as a JSON document"),
     ActionId.EXPORT_CSV: ActionSpec("Export C&SV…", (), "Write one spreadsheet file per record type"),
     ActionId.EXPORT_BRIEFING: ActionSpec(

@@ -86,6 +86,23 @@ def cmd_export_csv(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import_csv(args: argparse.Namespace) -> int:
+    from db.csv_import import KIND_NAMES, import_csv
+    from db.errors import InterchangeError
+
+    kind = KIND_NAMES[args.kind]
+    with _open(args.path, read_only=False) as cf:
+        try:
+            plan = import_csv(cf, args.csv, kind, create_missing=args.create_missing)
+        except InterchangeError as exc:  # every problem, each naming its row and column
+            for line in exc.errors:
+                print(f"casefile: {line}", file=sys.stderr)
+            return _fail(f"nothing was imported from {args.csv}.")
+    made = f" (and {len(plan.created)} new linked records)" if plan.created else ""
+    print(f"Imported {len(plan.rows)} {kind.spec.plural.lower()} from {args.csv} into {args.path}{made}.")
+    return EXIT_OK
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from db.errors import CaseFileError
     from db.sqlite.filecheck import check_file
@@ -180,6 +197,13 @@ def _command_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace existing CSV files")
     p.set_defaults(func=cmd_export_csv)
 
+    p = sub.add_parser("import-csv", help="add the rows of a CSV file to a case file as records of one kind")
+    p.add_argument("csv", help="the CSV file to read")
+    p.add_argument("path", help="the .casefile to add the records to")
+    p.add_argument("--kind", required=True, choices=("statements", "actors", "directives", "timeline", "sources"))
+    p.add_argument("--create-missing", action="store_true", help="create actors, sources... named but not found")
+    p.set_defaults(func=cmd_import_csv)
+
     p = sub.add_parser("check", help="run the open-time checks and print a verdict")
     p.add_argument("path", help="the .casefile to check")
     p.set_defaults(func=cmd_check)
@@ -211,7 +235,7 @@ def _command_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = ("new", "import", "export-json", "export-csv", "check", "search", "export", "editions")
+COMMANDS = ("new", "import", "import-csv", "export-json", "export-csv", "check", "search", "export", "editions")
 
 
 def _app_parser() -> argparse.ArgumentParser:

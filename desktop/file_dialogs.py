@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QFileDialog, QWidget
 CASE_FILTER = "Case files (*.casefile)"
 JSON_FILTER = "JSON documents (*.json)"
 PDF_FILTER = "PDF documents (*.pdf)"
+CSV_FILTER = "CSV files (*.csv *.txt)"
 
 
 def _with_suffix(name: str, suffix: str) -> Path | None:
@@ -33,6 +34,12 @@ def ask_new_case(parent: QWidget | None, folder: str, title: str = "New Case Fil
 def ask_open_json(parent: QWidget | None, folder: str) -> Path | None:
     """Choose a JSON document to import."""
     name, _ = QFileDialog.getOpenFileName(parent, "Import JSON", folder, f"{JSON_FILTER};;All files (*)")
+    return Path(name) if name else None
+
+
+def ask_open_csv(parent: QWidget | None, folder: str) -> Path | None:
+    """Choose a CSV file to import into the open case."""
+    name, _ = QFileDialog.getOpenFileName(parent, "Import CSV", folder, f"{CSV_FILTER};;All files (*)")
     return Path(name) if name else None
 
 

@@ -58,6 +58,9 @@ class MainWindow(QMainWindow):
         from .editions_app import EditionsCommands
 
         self.editions = EditionsCommands(self)
+        from .csv_import_app import CsvImporter
+
+        self.csv_import = CsvImporter(self)
         self._build_menus()
         self._connect_actions()
         self.statusBar()
@@ -85,7 +88,9 @@ class MainWindow(QMainWindow):
         file_menu.addMenu(self.recent_menu)
         file_menu.addAction(a[ActionId.SAVE_COPY])
         file_menu.addSeparator()
-        file_menu.addActions([a[ActionId.IMPORT_JSON], a[ActionId.EXPORT_JSON], a[ActionId.EXPORT_CSV]])
+        file_menu.addActions(
+            [a[ActionId.IMPORT_JSON], a[ActionId.IMPORT_CSV], a[ActionId.EXPORT_JSON], a[ActionId.EXPORT_CSV]]
+        )
         file_menu.addSeparator()
         file_menu.addActions([a[ActionId.EXPORT_BRIEFING], a[ActionId.EXPORT_WORD]])
         file_menu.addActions([a[ActionId.BRIEFING_OPTIONS], a[ActionId.BRIEFING_EDITIONS]])
@@ -135,6 +140,7 @@ class MainWindow(QMainWindow):
         a[ActionId.OPEN].triggered.connect(d.open_dialog)
         a[ActionId.SAVE_COPY].triggered.connect(d.save_copy)
         a[ActionId.IMPORT_JSON].triggered.connect(d.import_json)
+        a[ActionId.IMPORT_CSV].triggered.connect(self.csv_import.start)
         a[ActionId.EXPORT_JSON].triggered.connect(d.export_json)
         a[ActionId.EXPORT_CSV].triggered.connect(d.export_csv)
         a[ActionId.EXPORT_BRIEFING].triggered.connect(self.briefing.export)
@@ -254,6 +260,7 @@ class MainWindow(QMainWindow):
         editable = on_list and not (self.session and self.session.read_only)
         self.action_registry[ActionId.NEW_RECORD].setEnabled(bool(editable))
         self.action_registry[ActionId.DELETE_RECORD].setEnabled(bool(editable))
+        self.action_registry[ActionId.IMPORT_CSV].setEnabled(has_case and not (self.session and self.session.read_only))
         self.action_registry[ActionId.FILTER].setEnabled(bool(on_list))
         self.action_registry[ActionId.BACK].setEnabled(self.history.can_go_back())
         self.action_registry[ActionId.FORWARD].setEnabled(self.history.can_go_forward())

@@ -24,7 +24,8 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from db import editions, overview, queries, records
+from db import csv_import, editions, overview, queries, records
+from db.csv_import import CsvPlan
 from db.dates import PartialDate
 from db.editions import Edition, NewEdition
 from db.errors import CaseFileError
@@ -266,6 +267,25 @@ class CaseSession(QObject):
         old = self.write_case(changes)
         self._push(EditCaseCommand(self, changes, old))
         return True
+
+    def import_records(self, plan: CsvPlan) -> None:
+        """Add the records of a checked CSV file as one undoable step."""
+        from .csv_import_app import ImportCsvCommand
+
+        self.write_import(plan)
+        self._push(ImportCsvCommand(self, plan))
+
+    def write_import(self, plan: CsvPlan) -> None:
+        """Add the records of a CSV import (again) and tell the views."""
+        csv_import.write_plan(self.cf, plan)
+        for kind in {plan.kind, *(kind for kind, _id, _name in plan.created)}:
+            self.notify_reset(kind)
+
+    def remove_import(self, plan: CsvPlan) -> None:
+        """Take out the records a CSV import added and tell the views."""
+        csv_import.remove_plan(self.cf, plan)
+        for kind in {plan.kind, *(kind for kind, _id, _name in plan.created)}:
+            self.notify_reset(kind)
 
     @contextmanager
     def macro(self, text: str) -> Iterator[None]:

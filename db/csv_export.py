@@ -143,7 +143,7 @@ def _csv_texts(cf: CaseFile) -> dict[str, str]:
         for record in doc[spec.json_name]:
             names_by_id[record["id"]] = record[spec.title_field] or ""
 
-    texts = {CASE_CSV: _csv_text([f.name for f in CASE_FIELDS], [[doc["case"][f.name] for f in CASE_FIELDS]])}
+    texts = {CASE_CSV: _csv_text([f.name for f in CASE_FIELDS], [[doc["case"].get(f.name) for f in CASE_FIELDS]])}
     for kind in JSON_ORDER:
         spec = KINDS[kind]
         header = ["id"]

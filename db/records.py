@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from . import day_order
 from .errors import RecordError, ReferencedError
 from .fields import (
     CASE_FIELDS,
@@ -228,6 +229,7 @@ def insert_record(
     _insert_row(conn, spec.table, columns)
     for f, ids in links:
         write_links(conn, f, rid, ids)
+    day_order.place(conn, kind, rid)
     return rid
 
 
@@ -280,8 +282,12 @@ def apply_changes(
             columns.update(to_columns(f, value))
     refuse_oversized(conn, spec.fields, columns, spec.label.lower(), (spec.table, "id", record_id))
     columns["updated_at"] = updated_at
+    dated = spec.date_field is not None and spec.field(spec.date_field).key_column in columns
+    old_key = day_order.key_before_change(conn, spec.kind, record_id) if dated else None
     if not _update_row(conn, spec.table, "id", record_id, columns):
         raise RecordError(f"The {spec.label.lower()} no longer exists.")
+    if dated:
+        day_order.replace_if_moved(conn, spec.kind, record_id, old_key)
 
 
 def write_links(conn: Connection, spec: FieldSpec, owner_id: str, target_ids: list[str]) -> None:

@@ -20,6 +20,7 @@ from . import (
     m0004_locator,
     m0005_sort_names,
     m0006_editions,
+    m0007_day_order,
 )
 
 
@@ -41,6 +42,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
         m0004_locator,
         m0005_sort_names,
         m0006_editions,
+        m0007_day_order,
     )
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be numbered 1..N"

@@ -31,6 +31,7 @@ from .fields import KINDS, Kind
 from .sqlite.casefile import CaseFile
 
 DAY_ORDERED: frozenset[Kind] = frozenset({Kind.STATEMENT, Kind.TIMELINE})
+ORDER_SINCE = 4  # the JSON format version that added ``order`` (docs/json-format.md)
 
 
 def day_of(key: object) -> str | None:

@@ -79,8 +79,8 @@ def test_a_missing_json_file_is_a_plain_error(tmp_path):
             ['format: expected "casefile", found null; this is not a Casefile document'],
         ),
         (
-            lambda d: d.update(version=4),
-            ["version: this document is version 4, newer than this version of Casefile reads (3)"],
+            lambda d: d.update(version=5),
+            ["version: this document is version 5, newer than this version of Casefile reads (4)"],
         ),
         (
             lambda d: d["statements"][0].update(locator="p. 4"),

@@ -13,14 +13,15 @@ import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, RowMapping
 
-from .document_check import FORMAT, MAX_ERRORS, VERSION, Plan, check_document, error_line
 from .day_order import DAY_ORDERED, ORDER_SINCE, arrange, day_of
+from .document_check import FORMAT, MAX_ERRORS, VERSION, Plan, check_document, error_line
 from .errors import CaseFileError, InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from .queries import MISSING
@@ -78,7 +79,7 @@ def _write_day_order(doc: dict[str, Any]) -> None:
     needed = any(
         day_of(a) == day_of(b) and a is not None and b is not None and b < a
         for record_keys in keys
-        for a, b in zip(record_keys, record_keys[1:], strict=False)
+        for a, b in pairwise(record_keys)
     )
     if not needed:
         return
@@ -130,7 +131,7 @@ def _export_kind(conn: Connection, kind: Kind) -> list[dict[str, Any]]:
                 grouped[owner].append(target)
             links[f.name] = grouped
     rows = conn.execute(sa.text(f"SELECT * FROM {spec.table}")).mappings().all()
-    records: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+    records: list[tuple[tuple[str | int, ...], dict[str, Any]]] = []
     for row in rows:
         record: dict[str, Any] = {"id": row["id"]}
         for f in spec.fields:

@@ -6,7 +6,7 @@ import pytest
 from briefing_fixtures import outline, section_text
 from core_fixtures import plain_connect
 
-from db import day_order, queries
+from db import queries
 from db.errors import InterchangeError, RecordError
 from db.fields import Kind
 from db.interchange import dumps, export_document, import_document
@@ -26,6 +26,13 @@ def _listed(cf: CaseFile, kind: Kind = Kind.TIMELINE) -> list[str]:
     rows = queries.fetch_rows(cf, kind, order)
     at = 1 + [c.name for c in queries.LIST_COLUMNS[kind]].index("title" if kind is Kind.TIMELINE else "text")
     return [str(rows[n][at]) for n in order]
+
+
+def _move(cf: CaseFile, record_id: str, neighbour_id: str, *, up: bool) -> None:
+    """Move a timeline entry just past its neighbour within its day, as Move Up/Down does."""
+    from db import day_order
+
+    day_order.set_day_order(cf, Kind.TIMELINE, day_order.moved(cf, Kind.TIMELINE, record_id, neighbour_id, up=up))
 
 
 def _add(cf: CaseFile, date: str, title: str) -> str:
@@ -64,13 +71,12 @@ def test_a_move_stays_within_the_day_and_keeps_timed_entries_in_time_order(empty
     nine = _add(cf, "2026-06-12T09:00-04:00", "at 9")
     five = _add(cf, "2026-06-12T17:21-04:00", "at 5:21")
     other = _add(cf, "2026-06-13", "next day")
-    ids = day_order.moved(cf, Kind.TIMELINE, first, five, up=False)  # an untimed entry goes anywhere
-    day_order.set_day_order(cf, Kind.TIMELINE, ids)
+    _move(cf, first, five, up=False)  # an untimed entry goes anywhere
     assert _listed(cf) == ["at 9", "at 5:21", "ordered", "next day"]
     with pytest.raises(RecordError, match="stay in time order"):
-        day_order.moved(cf, Kind.TIMELINE, five, nine, up=True)
+        _move(cf, five, nine, up=True)
     with pytest.raises(RecordError, match="first timeline entry on June 13, 2026"):
-        day_order.moved(cf, Kind.TIMELINE, other, first, up=True)
+        _move(cf, other, first, up=True)
     # Sorting by the date column, either way, is the same order as the list's own.
     by_date = queries.ListQuery(Kind.TIMELINE, sort="date", descending=True)
     assert list(queries.list_rowids(cf, by_date)) == list(
@@ -102,7 +108,8 @@ def test_an_older_file_is_upgraded_in_the_order_it_showed(tmp_path):
             start=1,
         ):
             conn.execute(
-                "INSERT INTO timeline_entry (id, date, date_key, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO timeline_entry (id, date, date_key, title, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (f"{n}{n}{n}{n}{n}{n}{n}{n}-0000-4000-8000-000000000000", date, key, title, stamp, stamp),
             )
     finally:
@@ -111,7 +118,7 @@ def test_an_older_file_is_upgraded_in_the_order_it_showed(tmp_path):
         assert _listed(cf) == ["complied", "ordered", "at 5:21", "emailed"]  # as version 6 listed them
         complied = "22222222-0000-4000-8000-000000000000"
         five = "11111111-0000-4000-8000-000000000000"
-        day_order.set_day_order(cf, Kind.TIMELINE, day_order.moved(cf, Kind.TIMELINE, complied, five, up=False))
+        _move(cf, complied, five, up=False)
         assert _listed(cf) == ["ordered", "at 5:21", "complied", "emailed"]  # no rule puts it first again
 
 
@@ -189,9 +196,7 @@ def test_the_packet_prints_a_day_by_time_then_by_the_users_order(sample_cf, tmp_
 
     # The user's order, as moved in the file, is the packet's.
     reaches = next(t["id"] for t in export_document(sample_cf)["timeline"] if t["title"] == REACHES)
-    day_order.set_day_order(
-        sample_cf, Kind.TIMELINE, day_order.moved(sample_cf, Kind.TIMELINE, complies, reaches, up=True)
-    )
+    _move(sample_cf, complies, reaches, up=True)
     assert get_record(sample_cf, Kind.TIMELINE, complies)["date"] == before
     render_briefing(export_document(sample_cf, editions=False), path, BriefingOptions(deterministic=True))
     chronology = section_text(path, "Chronology")

@@ -124,6 +124,23 @@ def day_ids(cf: CaseFile, kind: Kind, record_id: str) -> list[str]:
         return [rid for rid, _k in _day(conn, kind, day_of(_key_of(conn, kind, record_id)))]
 
 
+def day_around(conn: Connection, kind: Kind, record_id: str) -> list[str]:
+    """The order of the record's day, kept with a deleted record so undo puts it back in its place."""
+    if kind not in DAY_ORDERED:
+        return []
+    return [rid for rid, _k in _day(conn, kind, day_of(_key_of(conn, kind, record_id)))]
+
+
+def put_back(conn: Connection, kind: Kind, record_id: str, day: Sequence[str]) -> None:
+    """After a deleted record is restored: its day in the order it had (records added to the
+    day since then keep their order, after it)."""
+    if kind not in DAY_ORDERED or record_id not in day:
+        return
+    now = [rid for rid, _k in _day(conn, kind, day_of(_key_of(conn, kind, record_id)))]
+    present = set(now)
+    _write(conn, kind, [rid for rid in day if rid in present] + [rid for rid in now if rid not in set(day)])
+
+
 def _label(key: str | None) -> str:
     if key is None:
         return "undated"

@@ -65,6 +65,19 @@ def test_new_records_go_to_the_end_of_their_day_and_timed_ones_by_time(empty_cf)
     assert _listed(cf)[1:5] == ["morning, time unknown", "at 9", "at 5:21", "later that day"]
 
 
+def test_a_deleted_record_comes_back_in_its_place(empty_cf):
+    from db.records import delete_record, restore_record
+
+    cf = empty_cf
+    _add(cf, "2026-06-12", "ordered")
+    middle = _add(cf, "2026-06-12", "reached")
+    _add(cf, "2026-06-12", "complied")
+    deleted = delete_record(cf, Kind.TIMELINE, middle)
+    assert _listed(cf) == ["ordered", "complied"]
+    restore_record(cf, deleted)  # what Undo does
+    assert _listed(cf) == ["ordered", "reached", "complied"]
+
+
 def test_a_move_stays_within_the_day_and_keeps_timed_entries_in_time_order(empty_cf):
     cf = empty_cf
     first = _add(cf, "2026-06-12", "ordered")

@@ -125,3 +125,27 @@ def test_the_moves_are_in_the_edit_menu_and_the_shortcuts_list(qtbot, sample_pat
     native = QKeySequence.SequenceFormat.NativeText
     assert rows["Move Up Within Day"] == QKeySequence("Alt+Shift+Up").toString(native)
     assert rows["Move Down Within Day"] == QKeySequence("Alt+Shift+Down").toString(native)
+
+
+def test_a_statement_moves_within_its_day_from_the_keyboard(qtbot, sample_path):
+    window = open_window(qtbot, sample_path)
+    window.case_view.show_page(Kind.STATEMENT)
+    page = window.case_view.current_page()
+    model, column = page.model, page.model.column_of("text")
+
+    def texts() -> list[str]:
+        return [model.data(model.index(row, column)) for row in range(model.rowCount())]
+
+    def position(start: str) -> int:
+        return next(i for i, text in enumerate(texts()) if text.startswith(start))
+
+    assert position("We are complying") + 1 == position("However, we disagree")  # as its notes say
+    row = position("However, we disagree")
+    QTest.mouseClick(
+        page.table.viewport(), Qt.MouseButton.LeftButton, pos=page.table.visualRect(model.index(row, 1)).center()
+    )
+    qtbot.waitUntil(lambda: page.table.currentIndex().row() == row)
+    QTest.keyClick(page.table, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: position("However, we disagree") + 1 == position("We are complying"))
+    assert texts()[page.table.currentIndex().row()].startswith("However, we disagree")
+    assert window.undo_action.text() == "&Undo Move Statement Up"

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from .dates import PartialDate
+from .day_order import DAY_ORDERED, ORDER_SINCE
 from .errors import InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from .records import is_uuid, new_id
@@ -223,6 +224,11 @@ def _check_records(
     # A field added in a later version of the format is unknown to a document of an earlier one.
     known = {"id", *(f.name for f in spec.fields if f.since <= version)}
     newer = {f.name: f.since for f in spec.fields if f.since > version}
+    ordered = kind in DAY_ORDERED
+    if ordered and version >= ORDER_SINCE:
+        known.add("order")
+    elif ordered:
+        newer["order"] = ORDER_SINCE
     columns: list[str] = ["id"]
     for f in spec.fields:
         if f.type is FieldType.REFS:
@@ -232,7 +238,7 @@ def _check_records(
         if f.key_column:
             columns.append(f.key_column)
     columns += ["created_at", "updated_at"]
-    plan.columns[kind] = columns
+    plan.columns[kind] = [*columns, "day_order"] if ordered else columns
     field_of_column = {f.column: f.name for f in spec.fields if f.column}
     column_fields = [field_of_column.get(column, column) for column in columns]
     # This loop runs for every record of a large case: look things up once, format paths
@@ -293,8 +299,19 @@ def _check_records(
         if chars > QUICK_CHARS:
             _check_size(ck, path, list(zip(column_fields[1:-2], row[1:], strict=True)))  # no id, no stamps
         row += (stamp, stamp)
+        if ordered:
+            row.append(_day_order(ck, path, item.get("order")))
         append_row(tuple(row))
     plan.rows[kind] = rows
+
+
+def _day_order(ck: _Checker, path: str, raw: Any) -> int | None:
+    """A record's place within its day as given (checked; placed on import, db/day_order.py)."""
+    if raw is None or (type(raw) is int and 1 <= raw <= 1_000_000_000):
+        return raw
+    found = json.dumps(raw) if type(raw) is int else json_type(raw)
+    ck.error(f"{path}.order", f"expected a whole number from 1 up, found {found}")
+    return None
 
 
 def _check_size(ck: _Checker, path: str, values: list[tuple[str, Any]]) -> None:

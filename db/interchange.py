@@ -13,12 +13,14 @@ import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, RowMapping
 
+from .day_order import DAY_ORDERED, ORDER_SINCE, arrange, day_of
 from .document_check import FORMAT, MAX_ERRORS, VERSION, Plan, check_document, error_line
 from .errors import CaseFileError, InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
@@ -47,6 +49,7 @@ def export_document(cf: CaseFile, *, editions: bool = True) -> dict[str, Any]:
         briefing = export_part(conn) if editions else None
     _drop_dangling_references(doc)
     _write_as_oldest_version(doc)
+    _write_day_order(doc)
     if briefing is not None:
         doc["briefing"] = briefing
         doc["version"] = max(doc["version"], SINCE)
@@ -69,6 +72,37 @@ def _write_as_oldest_version(doc: dict[str, Any]) -> None:
         if f.since > version:
             for record in doc[KINDS[kind].json_name]:
                 record.pop(f.name, None)
+
+
+def _write_day_order(doc: dict[str, Any]) -> None:
+    """Give statements and timeline entries their place within their day (``order``) when date,
+    time and the order of the list would not say it: when an entry known only to its day is
+    listed after a timed one of that day. Otherwise the document stays readable by an older
+    Casefile, which lists a day's records in date and time order, then as listed."""
+    lists = [doc[KINDS[kind].json_name] for kind in JSON_ORDER if kind in DAY_ORDERED]
+    keys = [[_date_key(r.pop("_key", None)) for r in records] for records in lists]
+    needed = any(
+        day_of(a) == day_of(b) and a is not None and b is not None and b < a
+        for record_keys in keys
+        for a, b in pairwise(record_keys)
+    )
+    if not needed:
+        return
+    doc["version"] = max(doc["version"], ORDER_SINCE)
+    for records, record_keys in zip(lists, keys, strict=True):
+        counts: dict[str | None, int] = defaultdict(int)
+        for i, (record, key) in enumerate(zip(records, record_keys, strict=True)):
+            counts[day_of(key)] += 1
+            placed: dict[str, Any] = {}
+            for name, value in record.items():
+                placed[name] = value
+                if name == "date":
+                    placed["order"] = counts[day_of(key)]
+            records[i] = placed
+
+
+def _date_key(key: object) -> str | None:
+    return str(key) if key else None
 
 
 def _drop_dangling_references(doc: dict[str, Any]) -> None:
@@ -102,7 +136,7 @@ def _export_kind(conn: Connection, kind: Kind) -> list[dict[str, Any]]:
                 grouped[owner].append(target)
             links[f.name] = grouped
     rows = conn.execute(sa.text(f"SELECT * FROM {spec.table}")).mappings().all()
-    records: list[tuple[tuple[str, ...], dict[str, Any]]] = []
+    records: list[tuple[tuple[str | int, ...], dict[str, Any]]] = []
     for row in rows:
         record: dict[str, Any] = {"id": row["id"]}
         for f in spec.fields:
@@ -115,14 +149,19 @@ def _export_kind(conn: Connection, kind: Kind) -> list[dict[str, Any]]:
                 record[f.name] = decode_list(row[column])
             else:
                 record[f.name] = row[column]
+        if kind in DAY_ORDERED:
+            record["_key"] = row[spec.field(spec.date_field or "").key_column or ""]
         records.append((_export_order(spec.kind, row), record))
     records.sort(key=lambda item: item[0])
     return [record for _key, record in records]
 
 
-def _export_order(kind: Kind, row: RowMapping) -> tuple[str, ...]:
+def _export_order(kind: Kind, row: RowMapping) -> tuple[str | int, ...]:
     spec = KINDS[kind]
     title = row[spec.field(spec.title_field).column or ""] or ""
+    if kind in DAY_ORDERED:  # as the app lists them: by day, then the user's order within it
+        key = row[spec.field(spec.date_field or "").key_column or ""] or ""
+        return (key[:10], row["day_order"], key, title, row["id"])
     if spec.date_field and kind is not Kind.SOURCE:  # sources by title (docs/json-format.md)
         key_column = spec.field(spec.date_field).key_column or ""
         return (row[key_column] or "", title, row["id"])
@@ -312,6 +351,7 @@ def _write_plan(conn: Connection, plan: Plan, progress: Callable[[int, int], Non
     with bulk_load(conn):
         title = plan.case.pop("title")
         insert_case_row(conn, title=title, values=plan.case)
+        _arrange_days(plan)
         _add_sort_names(plan)
         order: list[tuple[str, list[tuple[Any, ...]], list[str]]] = []
         for kind in JSON_ORDER:
@@ -328,6 +368,19 @@ def _write_plan(conn: Connection, plan: Plan, progress: Callable[[int, int], Non
             from .editions_json import write_part
 
             write_part(conn, plan.briefing)
+
+
+def _arrange_days(plan: Plan) -> None:
+    """Number each day's statements and timeline entries as the document orders them (its
+    ``order``, else date and time, then the order of the list; see ``db/day_order.py``)."""
+    for kind in JSON_ORDER:
+        if kind not in DAY_ORDERED:
+            continue
+        columns, rows = plan.columns[kind], plan.rows[kind]
+        at_key, at_order = columns.index(KINDS[kind].field(KINDS[kind].date_field or "").key_column or ""), -1
+        assert columns[at_order] == "day_order"
+        positions = arrange([row[at_key] for row in rows], [row[at_order] for row in rows])
+        plan.rows[kind] = [(*row[:at_order], position) for row, position in zip(rows, positions, strict=True)]
 
 
 def _add_sort_names(plan: Plan) -> None:

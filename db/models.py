@@ -119,6 +119,7 @@ class Statement(SQLModel, table=True):
     updated_at: str
     speaker_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
     source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+    day_order: int = 0  # the place within its day the user gave it (db/day_order.py)
 
 
 class DirectiveParty(SQLModel, table=True):
@@ -197,6 +198,7 @@ class TimelineEntry(SQLModel, table=True):
     updated_at: str
     source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
     actors_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
+    day_order: int = 0  # the place within its day the user gave it (db/day_order.py)
 
 
 class Edition(SQLModel, table=True):

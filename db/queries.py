@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from .dates import PartialDate, range_keys
+from .day_order import DAY_ORDERED, order_terms
 from .errors import CaseFileError
 from .fields import KINDS, FieldSpec, FieldType, Kind, KindSpec
 from .records import short_label
@@ -158,6 +159,8 @@ def _where(query: ListQuery) -> tuple[str, dict[str, object]]:
 def _order(query: ListQuery) -> str:
     spec = KINDS[query.kind]
     direction = " DESC" if query.descending else ""
+    if query.kind in DAY_ORDERED and query.sort in (None, spec.date_field):
+        return f" ORDER BY {order_terms(query.kind, direction)}"
     if query.sort is None:
         if spec.date_field:
             key = spec.field(spec.date_field).key_column

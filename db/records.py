@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from . import day_order
 from .errors import RecordError, ReferencedError
 from .fields import (
     CASE_FIELDS,
@@ -68,6 +69,7 @@ class DeletedRecord:
     kind: Kind
     values: Record
     cleared: list[ClearedReference] = field(default_factory=list)
+    day: list[str] = field(default_factory=list)  # the order of its day (db/day_order.py)
 
 
 def new_id() -> str:
@@ -228,6 +230,7 @@ def insert_record(
     _insert_row(conn, spec.table, columns)
     for f, ids in links:
         write_links(conn, f, rid, ids)
+    day_order.place(conn, kind, rid)
     return rid
 
 
@@ -280,8 +283,12 @@ def apply_changes(
             columns.update(to_columns(f, value))
     refuse_oversized(conn, spec.fields, columns, spec.label.lower(), (spec.table, "id", record_id))
     columns["updated_at"] = updated_at
+    dated = spec.date_field is not None and spec.field(spec.date_field).key_column in columns
+    old_key = day_order.key_before_change(conn, spec.kind, record_id) if dated else None
     if not _update_row(conn, spec.table, "id", record_id, columns):
         raise RecordError(f"The {spec.label.lower()} no longer exists.")
+    if dated:
+        day_order.replace_if_moved(conn, spec.kind, record_id, old_key)
 
 
 def write_links(conn: Connection, spec: FieldSpec, owner_id: str, target_ids: list[str]) -> None:
@@ -383,11 +390,12 @@ def delete_record(cf: CaseFile, kind: Kind, record_id: str, *, remove_references
                 list(refs),
             )
         cleared = [_clear_reference(conn, ref, record_id) for ref in refs]
+        day = day_order.day_around(conn, kind, record_id)
         conn.execute(sa.text(f"DELETE FROM {spec.table} WHERE id = :id"), {"id": record_id})
     cf.note_removed_text(spec.fts)
     for ref in cleared:
         cf.note_removed_text(KINDS[ref.kind].fts)
-    return DeletedRecord(kind, values, cleared)
+    return DeletedRecord(kind, values, cleared, day)
 
 
 def _clear_reference(conn: Connection, ref: Reference, target_id: str) -> ClearedReference:
@@ -409,6 +417,7 @@ def restore_record(cf: CaseFile, deleted: DeletedRecord) -> None:
         # What the file held goes back, except a reference to a record that does not exist
         # (a received file can hold one): the foreign keys would refuse the whole record.
         insert_record(conn, deleted.kind, values, record_id=rid, stamps=stamps, drop_missing=True)
+        day_order.put_back(conn, deleted.kind, rid, deleted.day)
         # In reverse: a record that referred through two fields (issuer and party) was
         # stamped by the first clearing, so only the first one holds its original updated_at.
         for ref in reversed(deleted.cleared):

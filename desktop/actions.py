@@ -38,6 +38,8 @@ class ActionId(enum.Enum):
     QUIT = enum.auto()
     NEW_RECORD = enum.auto()
     DELETE_RECORD = enum.auto()
+    MOVE_UP_IN_DAY = enum.auto()
+    MOVE_DOWN_IN_DAY = enum.auto()
     FIND = enum.auto()
     FILTER = enum.auto()
     BACK = enum.auto()
@@ -98,6 +100,10 @@ SPECS: dict[ActionId, ActionSpec] = {
                                     icon="new-record"),
     ActionId.DELETE_RECORD: ActionSpec("&Delete Record…", (SK.Delete,), "Delete the selected record",
                                        icon="delete-record"),
+    ActionId.MOVE_UP_IN_DAY: ActionSpec("Mo&ve Up Within Day", ("Alt+Shift+Up",),
+                                        "Put the selected record before the one above it on the same day"),
+    ActionId.MOVE_DOWN_IN_DAY: ActionSpec("Move Do&wn Within Day", ("Alt+Shift+Down",),
+                                          "Put the selected record after the one below it on the same day"),
     ActionId.FIND: ActionSpec("&Find in Case…", (SK.Find, "Ctrl+K"), "Search the whole case",
                               icon="find"),
     ActionId.FILTER: ActionSpec("Filter &List", ("Ctrl+L",), "Filter the current list"),

@@ -61,6 +61,9 @@ class MainWindow(QMainWindow):
         from .csv_import_app import CsvImporter
 
         self.csv_import = CsvImporter(self)
+        from .day_order import DayOrderCommands
+
+        self.day_order = DayOrderCommands(self)
         self._build_menus()
         self._connect_actions()
         self.statusBar()
@@ -103,6 +106,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         edit_menu.addSeparator()
         edit_menu.addActions([a[ActionId.NEW_RECORD], a[ActionId.DELETE_RECORD]])
+        edit_menu.addActions([a[ActionId.MOVE_UP_IN_DAY], a[ActionId.MOVE_DOWN_IN_DAY]])
         edit_menu.addSeparator()
         edit_menu.addActions([a[ActionId.FIND], a[ActionId.FILTER]])
         edit_menu.addSeparator()
@@ -192,6 +196,7 @@ class MainWindow(QMainWindow):
             if session.path is not None:
                 self.settings.set_last_case(session.path)
         self.undo_focus.follow(session, self.case_view)
+        self.day_order.follow(session, self.case_view)
         if previous_view is not None:
             previous_view.deleteLater()
         self._update_title()

@@ -24,7 +24,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from db import csv_import, editions, overview, queries, records
+from db import csv_import, day_order, editions, overview, queries, records
 from db.csv_import import CsvPlan
 from db.dates import PartialDate
 from db.editions import Edition, NewEdition
@@ -286,6 +286,25 @@ class CaseSession(QObject):
         csv_import.remove_plan(self.cf, plan)
         for kind in {plan.kind, *(kind for kind, _id, _name in plan.created)}:
             self.notify_reset(kind)
+
+    # ----- order within a day (db/day_order.py) -------------------------------------------
+    def moved_in_day(self, kind: Kind, record_id: str, neighbour_id: str, *, up: bool) -> list[str]:
+        """The day's order once the record moves past its neighbour; RecordError saying why it cannot."""
+        return day_order.moved(self.cf, kind, record_id, neighbour_id, up=up)
+
+    def write_day_order(self, kind: Kind, ids: list[str], record_id: str) -> None:
+        """Store one day's order and tell the views (a list in date order puts its rows in it)."""
+        day_order.set_day_order(self.cf, kind, ids)
+        self.notify_changed(kind, [record_id], ["date"])
+
+    def move_in_day(self, kind: Kind, record_id: str, neighbour_id: str, *, up: bool) -> None:
+        """Move a record just past its neighbour within its day, as one undo step."""
+        from .day_order import MoveInDayCommand
+
+        before = day_order.day_ids(self.cf, kind, record_id)
+        after = self.moved_in_day(kind, record_id, neighbour_id, up=up)
+        self.write_day_order(kind, after, record_id)
+        self._push(MoveInDayCommand(self, kind, record_id, before, after, up=up))
 
     @contextmanager
     def macro(self, text: str) -> Iterator[None]:

@@ -27,13 +27,14 @@ def _page(window, kind: Kind):
 
 
 def _date_keys(window, page) -> list[str]:
-    """The sort keys of the dates down the list, as shown (no date sorts first)."""
+    """The days of the dates down the list, as shown (no date sorts first; within a day the
+    user's order decides, db/day_order.py)."""
     cf = window.session.cf
     field = page.spec.date_field
     keys = []
     for row in range(page.model.rowCount()):
         value = records.get_record(cf, page.kind, page.model.id_at(row))[field]
-        keys.append(value.sort_key if value is not None else "")
+        keys.append(value.sort_key[:10] if value is not None else "")
     return keys
 
 

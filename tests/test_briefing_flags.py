@@ -62,11 +62,12 @@ def test_unsourced_records_are_marked_where_they_print_and_listed_before_it_goes
     assert sum(text.count("[no source]") for text in body) == 2
     assert sum(text.count("[no issued date]") for text in body) == 1
     assert annex_at is not None
-    statement_page = next(i for i, text in enumerate(pages) if f"“{QUOTE}”" in text)
-    after_quote = pages[statement_page].split(f"“{QUOTE}”", 1)[1].split("Context:", 1)[0]
+    # The quote as it prints, with its attribution: the sentence before it names it in its notes.
+    statement_page = next(i for i, text in enumerate(pages) if f"“{QUOTE}” —" in text)
+    after_quote = pages[statement_page].split(f"“{QUOTE}” —", 1)[1].split("Context:", 1)[0]
     assert "Commerce Department statement (spokesman) [no source]" in after_quote
     entry_page = next(i for i, text in enumerate(pages) if ENTRY in text and "[no source]" in text)
-    row = pages[entry_page].split(ENTRY, 1)[1].split("June 23, 2026", 1)[0]
+    row = re.split(r"June \d+, 2026", pages[entry_page].split(ENTRY, 1)[1], maxsplit=1)[0]  # to the next row
     assert row.rstrip().endswith("[no source] Anthropic")  # the mark closes the event cell
 
     annex = pages[annex_at]

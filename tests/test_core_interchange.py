@@ -59,7 +59,7 @@ def test_export_is_canonical_json(sample_path):
     text = _export_text(sample_path)
     assert text.endswith("}\n") and not text.endswith("\n\n")
     assert "’" in text and "\\u2019" not in text  # UTF-8, not escapes
-    assert text.startswith('{\n  "format": "casefile",\n  "version": 1,\n  "case": {\n    "title": ')
+    assert text.startswith('{\n  "format": "casefile",\n  "version": 4,\n  "case": {\n    "title": ')
     doc = json.loads(text)
     assert list(doc) == [
         "format",
@@ -78,6 +78,7 @@ def test_export_is_canonical_json(sample_path):
         "speaker",
         "text",
         "date",
+        "order",
         "venue",
         "verbatim",
         "source",
@@ -102,6 +103,7 @@ def test_export_is_canonical_json(sample_path):
     assert list(doc["timeline"][0]) == [
         "id",
         "date",
+        "order",
         "title",
         "description",
         "actors",
@@ -122,16 +124,17 @@ def test_export_order_is_stable_and_documented(sample_path):
     assert names == sorted(names, key=lambda t: (t.casefold(), t))
     from db.dates import PartialDate
 
-    for name, date_field, title_field in [
-        ("timeline", "date", "title"),
-        ("statements", "date", "text"),
-        ("directives", "issued", "title"),
-    ]:
-        keys = [
-            (PartialDate.parse_iso(r[date_field]).sort_key if r[date_field] else "", r[title_field], r["id"])
+    keys = [
+        (PartialDate.parse_iso(r["issued"]).sort_key if r["issued"] else "", r["title"], r["id"])
+        for r in doc["directives"]
+    ]
+    assert keys == sorted(keys)
+    for name in ("timeline", "statements"):  # by day, then the place within the day
+        days = [
+            (PartialDate.parse_iso(r["date"]).sort_key[:10] if r["date"] else "", r.get("order") or 0)
             for r in doc[name]
         ]
-        assert keys == sorted(keys), name
+        assert days == sorted(days), name
     assert doc["statements"][0]["date"] is None  # undated first
 
 

@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from db.dates import PartialDate
+from db.day_order import DAY_ORDERED
 from db.fields import FTS_TABLE_NAMES, JSON_ORDER, KINDS, Kind
 from db.interchange import export_document
 from db.queries import (
@@ -93,6 +94,8 @@ def test_list_sorts_by_each_column_both_ways(sample_ro, kind, column):
     if kind is Kind.STATEMENT and column == "text":
         values = [table_rows_text(sample_ro, n) for n in ascending]  # sorted on the full text
     keys = [_sort_key(column, v) for v in values]
+    if kind in DAY_ORDERED and column == "date":  # within a day, the user's order (db/day_order.py)
+        keys = [(k[0], k[1][:10]) for k in keys]
     assert keys == sorted(keys), (kind, column)
 
 
@@ -103,7 +106,7 @@ def table_rows_text(cf, n):
 
 def test_natural_order_is_by_date_for_dated_kinds_and_by_name_otherwise(sample_ro, sample_export):
     timeline = _rows(sample_ro, ListQuery(Kind.TIMELINE))
-    keys = [PartialDate.parse_iso(r[1]).sort_key for r in timeline]
+    keys = [PartialDate.parse_iso(r[1]).sort_key[:10] for r in timeline]
     assert keys == sorted(keys)
     assert timeline[0][1] == "2024-08"
     names = [r[1] for r in _rows(sample_ro, ListQuery(Kind.ACTOR))]

@@ -285,7 +285,7 @@ NUMBERS = {
     ),
     "2**70 as the version": (
         json.dumps(_doc()).replace('"version": 1', f'"version": {2**70}'),
-        f"version: this document is version {2**70}, newer than this version of Casefile reads (3)",
+        f"version: this document is version {2**70}, newer than this version of Casefile reads (4)",
     ),
     "true as text": (json.dumps(_doc(sources__0__title=True)), "sources[0].title: expected text, found true/false"),
 }

@@ -67,6 +67,17 @@ def sort_key(value: object) -> tuple[int, str]:
     return (0, date.sort_key) if date is not None else (1, "")
 
 
+def day_order_key(record: Record, date_name: str = "date") -> tuple[int, str, int, str]:
+    """Order by date, then by the record's place within its day (``order``), then by time: what
+    the case file lists (db/day_order.py). Sort stably, so the document's order breaks ties."""
+    date = parse_date(record.get(date_name))
+    if date is None:
+        return (1, "", 0, "")
+    given = record.get("order")
+    place = given if type(given) is int else 1 << 62  # records with no place follow those with one
+    return (0, date.sort_key[:10], place, date.sort_key)
+
+
 class DateWindow:
     """The export's date range; a record overlapping it (or undated) is kept."""
 
@@ -126,11 +137,11 @@ class CaseData:
         timeline = [t for t in records(doc, "timeline") if window.keeps(t.get("date"))]
         if options.key_only:
             timeline = [t for t in timeline if t.get("key") is True]
-        timeline.sort(key=lambda t: (*sort_key(t.get("date")), text_of(t, "title")))
+        timeline.sort(key=day_order_key)
         directive_list = [d for d in directives.values() if window.keeps(d.get("issued"))]
         directive_list.sort(key=lambda d: (*sort_key(d.get("issued")), text_of(d, "identifier")))
         statement_list = [s for s in statements.values() if window.keeps(s.get("date"))]
-        statement_list.sort(key=lambda s: sort_key(s.get("date")))
+        statement_list.sort(key=day_order_key)
         return cls(
             case=case,
             sources=records(doc, "sources"),

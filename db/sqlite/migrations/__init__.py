@@ -20,6 +20,7 @@ from . import (
     m0004_locator,
     m0005_sort_names,
     m0006_editions,
+    m0007_day_order,
     m0008_bottom_line,
 )
 
@@ -42,13 +43,11 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
         m0004_locator,
         m0005_sort_names,
         m0006_editions,
+        m0007_day_order,
         m0008_bottom_line,
     )
 )
-# Steps land from parallel branches (7 and 8 together), so a branch may briefly lack one; the
-# order and uniqueness are what the upgrade relies on.
-_VERSIONS = [m.version for m in MIGRATIONS]
-assert _VERSIONS[0] == 1 and sorted(set(_VERSIONS)) == _VERSIONS, "migrations must be numbered in order from 1"
+assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be numbered 1..N"
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

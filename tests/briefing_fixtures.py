@@ -381,6 +381,20 @@ class PacketBars:
     drawn: set[tuple[int, Bar]]  # (page, bar) of every bar in the packet
     main_from: int  # the page the main sections (the chronology) start on
 
+    def at_starts(self) -> set[tuple[int, Bar]]:
+        """The bars beside records' first lines, once every other bar is checked to be carried over.
+
+        A changed record that runs onto the next page has its bar carried over: a second bar at
+        the top of that page, right under the running heads, continuing the lowest bar of the
+        page before, which is beside a record's first line.
+        """
+        starts = {bar for beside in self.beside.values() for bar in beside}
+        for page, (low, high) in self.drawn - starts:
+            assert high > 700, f"a change bar beside nothing on page {page}"
+            lowest = min((bottom for p, (bottom, _) in self.drawn if p == page - 1), default=None)
+            assert any(p == page - 1 and bottom == lowest for p, (bottom, _) in starts), (page, low, high)
+        return starts
+
 
 KEY_NUMBER = re.compile(r"^\d+\s+(?=\D)")
 

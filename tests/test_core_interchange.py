@@ -71,7 +71,7 @@ def test_export_is_canonical_json(sample_path):
         "directives",
         "timeline",
     ]
-    assert list(doc["case"]) == ["title", "subtitle", "summary", "marking", "prepared_by", "as_of"]
+    assert list(doc["case"]) == ["title", "subtitle", "summary", "bottom_line", "marking", "prepared_by", "as_of"]
     assert list(doc["actors"][0]) == ["id", "name", "kind", "role", "affiliation", "description", "tags"]
     assert list(doc["statements"][0]) == [
         "id",

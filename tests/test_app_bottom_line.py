@@ -31,6 +31,8 @@ def test_bullets_typed_on_the_case_page_print_in_the_cover_box(qtbot, sample_pat
     edit = field.focus_widget()
     edit.setFocus()
     qtbot.waitUntil(edit.hasFocus, timeout=60000)
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)  # the sample has its own
+    qtbot.keyClick(edit, Qt.Key.Key_Delete)
     for index, point in enumerate(POINTS):
         if index:
             qtbot.keyClick(edit, Qt.Key.Key_Return)

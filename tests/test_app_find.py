@@ -126,7 +126,7 @@ def test_the_cases_own_fields_are_found_and_enter_opens_the_field(qtbot, window)
     groups = [dialog.results.topLevelItem(i).text(0) for i in range(dialog.results.topLevelItemCount())]
     assert groups[0] == "Sources" and groups[-1] == "Case"  # records first: Enter takes the first hit
     case_rows = [item.text(0).split("\n")[0] for group, item in _rows(dialog) if group == "Case"]
-    assert case_rows == ["Title", "Subtitle", "Summary"]
+    assert case_rows == ["Title", "Subtitle", "Summary", "Bottom line"]
 
     dialog.edit.clear()
     with qtbot.waitSignal(dialog.results_shown, timeout=60000, check_params_cb=lambda text: text == "internal use"):

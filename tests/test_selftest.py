@@ -28,7 +28,7 @@ def test_every_check_passes_from_source(casefile_home: Path) -> None:
     assert [line.split(":", 1)[0] for line in lines] == [f"ok   {name}" for name, _check in CHECKS]
     by_name = {line.split(":", 1)[0][5:]: line for line in lines}
     assert "(source," in by_name["runtime"]
-    assert "6 bundled, all load" in by_name["fonts"]
+    assert "10 bundled, all load" in by_name["fonts"]
     assert "FTS5 and JSON work" in by_name["sqlite"]
     assert "a planted trigger is refused" in by_name["file checks"]
     assert " pages, " in by_name["briefing"]

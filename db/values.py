@@ -455,7 +455,7 @@ def to_columns(spec: FieldSpec, value: object) -> dict[str, Any]:
         assert key_column is not None
         return {spec.column: date.iso if date else None, key_column: date.sort_key if date else None}
     if kind is FieldType.BOOL:
-        return {spec.column: 1 if value else 0}
+        return {spec.column: bool(value)}  # 1 or 0 in a case file; a boolean on a server
     if kind in (FieldType.TAGS, FieldType.LINES):
         return {spec.column: json.dumps(list(value) if isinstance(value, list) else [], ensure_ascii=False)}
     return {spec.column: value}

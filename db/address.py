@@ -24,7 +24,7 @@ from .errors import CaseFileError
 SCHEMES = ("postgresql", "postgres")
 CASE_NAME_LIMIT = 40
 SCHEMA_PREFIX = "casefile_"
-_CASE_NAME = re.compile(r"[A-Za-z0-9_-]{1,%d}" % CASE_NAME_LIMIT)
+_CASE_NAME = re.compile(rf"[A-Za-z0-9_-]{{1,{CASE_NAME_LIMIT}}}")
 
 
 class AddressError(CaseFileError):

@@ -2,14 +2,18 @@
 
 ``db.sqlite.casefile.CaseFile`` (a case file) and ``db.postgres.case.ServerCase`` (a case on a
 server) both provide it; ``db.records``, ``db.interchange`` and ``db.csv_export`` ask for no more.
+``byte_length`` is the one SQL function they need that the two engines spell differently.
 """
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Integer
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 
 class CaseStore(Protocol):
@@ -40,3 +44,24 @@ class CaseStore(Protocol):
     def close(self) -> None:
         """Release every connection."""
         ...
+
+    def __enter__(self) -> CaseStore: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class byte_length(FunctionElement[int]):
+    """The size of a text column in UTF-8 bytes, on either engine."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(byte_length)
+def _byte_length_sqlite(element: byte_length, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"length(CAST({compiler.process(element.clauses, **kw)} AS BLOB))"
+
+
+@compiles(byte_length, "postgresql")
+def _byte_length_postgresql(element: byte_length, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"octet_length({compiler.process(element.clauses, **kw)})"

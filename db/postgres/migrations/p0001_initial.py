@@ -82,10 +82,11 @@ def run(conn: Connection) -> None:
         )
     # References may point forwards while a whole case is copied in (an actor affiliated with
     # a later one): checked at commit then, as a case file's are (``SET CONSTRAINTS ALL DEFERRED``).
-    for table in SQLModel.metadata.sorted_tables:
-        for key in table.foreign_key_constraints:
+    for declared in SQLModel.metadata.sorted_tables:
+        for key in declared.foreign_key_constraints:
             (column,) = key.column_keys
-            conn.execute(sa.text(f"ALTER TABLE {table.name} ALTER CONSTRAINT {table.name}_{column}_fkey DEFERRABLE"))
+            name = f"{declared.name}_{column}_fkey"
+            conn.execute(sa.text(f"ALTER TABLE {declared.name} ALTER CONSTRAINT {name} DEFERRABLE"))
     for sql in _INDEXES:
         conn.execute(sa.text(sql))
 

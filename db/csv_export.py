@@ -41,7 +41,7 @@ from typing import Any
 from .errors import CaseFileError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from .interchange import export_document, write_text_atomic
-from .sqlite.casefile import CaseFile
+from .store import CaseStore
 from .tempfiles import clean_stale_temp_files, temp_path_beside
 
 CSV_NAMES: dict[Kind, str] = {kind: f"{KINDS[kind].json_name}.csv" for kind in JSON_ORDER}
@@ -96,7 +96,7 @@ def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
     return "\ufeff" + buffer.getvalue()
 
 
-def export_csv(cf: CaseFile, folder: str | os.PathLike[str], *, overwrite: bool = False) -> list[Path]:
+def export_csv(cf: CaseStore, folder: str | os.PathLike[str], *, overwrite: bool = False) -> list[Path]:
     """Write ``case.csv`` and one CSV per kind into ``folder`` (created if needed); return the paths.
 
     All the files appear at once or none do (see the module docstring).
@@ -134,7 +134,7 @@ def finish_interrupted_export(folder: str | os.PathLike[str]) -> bool:
     return bool(ready)
 
 
-def _csv_texts(cf: CaseFile) -> dict[str, str]:
+def _csv_texts(cf: CaseStore) -> dict[str, str]:
     """The text of each file of the set, by file name."""
     doc = export_document(cf)
     names_by_id: dict[str, str] = {}

@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -26,16 +27,16 @@ from .errors import CaseFileError, InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from .queries import MISSING
 from .sqlite.bulk import bulk_load, insert_rows
-from .sqlite.casefile import CaseFile
 from .sqlite.migrations.m0005_sort_names import LISTED_NAMES, NAMES
 from .sqlite.newfile import create_file
+from .store import CaseStore
 from .tempfiles import clean_stale_temp_files, create_temp_beside
 from .values import decode_list
 
 # ----- export -----------------------------------------------------------------------------
 
 
-def export_document(cf: CaseFile, *, editions: bool = True) -> dict[str, Any]:
+def export_document(cf: CaseStore, *, editions: bool = True) -> dict[str, Any]:
     """The whole case file as a Casefile JSON document (plain dicts and lists); ``editions=False``
     leaves out the briefing options and editions (what a packet prints)."""
     from .editions_json import SINCE, export_part
@@ -206,7 +207,7 @@ def write_text_atomic(
     return target
 
 
-def export_json(cf: CaseFile, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+def export_json(cf: CaseStore, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write the case as Casefile JSON to ``path``."""
     return write_text_atomic(path, dumps(export_document(cf)), overwrite=overwrite)
 
@@ -332,7 +333,7 @@ def import_document(
     if target.exists() and not overwrite:
         raise CaseFileError(f"{target.name} already exists.")
     plan = check_document(doc)
-    create_file(target, lambda conn: _write_plan(conn, plan, progress), overwrite=overwrite)
+    create_file(target, lambda conn: write_plan(conn, plan, progress), overwrite=overwrite)
     return ImportSummary(target, {kind: len(plan.rows[kind]) for kind in JSON_ORDER})
 
 
@@ -343,12 +344,21 @@ def import_json(
     return import_document(load_json(source), path, overwrite=overwrite)
 
 
-def _write_plan(conn: Connection, plan: Plan, progress: Callable[[int, int], None] | None) -> None:
+def write_plan(
+    conn: Connection,
+    plan: Plan,
+    progress: Callable[[int, int], None] | None,
+    *,
+    bulk: Callable[[Connection], AbstractContextManager[None]] = bulk_load,
+    insert: Callable[[Connection, str, Sequence[str], Sequence[Sequence[Any]]], None] = insert_rows,
+) -> None:
+    """Write a checked document into a new, empty case; ``bulk`` and ``insert`` are the store's
+    (a case file's by default)."""
     from .records import insert_case_row
 
     total = sum(len(rows) for rows in plan.rows.values()) + sum(len(v) for v in plan.links.values())
     done = 0
-    with bulk_load(conn):
+    with bulk(conn):
         title = plan.case.pop("title")
         insert_case_row(conn, title=title, values=plan.case)
         _arrange_days(plan)
@@ -360,7 +370,7 @@ def _write_plan(conn: Connection, plan: Plan, progress: Callable[[int, int], Non
         order.append(("timeline_actor", plan.links["timeline_actor"], ["entry_id", "actor_id", "position"]))
         for table, rows, columns in order:
             for start in range(0, len(rows), 5000):
-                insert_rows(conn, table, columns, rows[start : start + 5000])
+                insert(conn, table, columns, rows[start : start + 5000])
                 done += len(rows[start : start + 5000])
                 if progress:
                     progress(done, total)

@@ -29,7 +29,8 @@ from .fields import (
     KindSpec,
     references_to,
 )
-from .sqlite.casefile import CaseFile, now_stamp
+from .sqlite.casefile import now_stamp
+from .store import CaseStore
 from .values import from_column, normalise, refuse_oversized, to_columns
 
 Record = dict[str, Any]
@@ -105,7 +106,7 @@ def insert_case_row(conn: Connection, *, title: str, values: dict[str, Any] | No
     _insert_row(conn, "case_info", columns)
 
 
-def get_case(cf: CaseFile) -> Record:
+def get_case(cf: CaseStore) -> Record:
     """The case's fields (title, subtitle, summary, marking, prepared_by, as_of) and stamps."""
     with cf.read() as conn:
         row = conn.execute(sa.text("SELECT * FROM case_info WHERE n = 1")).mappings().one()
@@ -114,7 +115,7 @@ def get_case(cf: CaseFile) -> Record:
     return out
 
 
-def update_case(cf: CaseFile, changes: dict[str, Any]) -> Record:
+def update_case(cf: CaseStore, changes: dict[str, Any]) -> Record:
     """Change case fields; return their previous values."""
     specs = [_case_field(name) for name in changes]
     old = get_case(cf)
@@ -138,7 +139,7 @@ def _case_field(name: str) -> FieldSpec:
 # ----- reading ----------------------------------------------------------------------------
 
 
-def get_record(cf: CaseFile, kind: Kind, record_id: str) -> Record:
+def get_record(cf: CaseStore, kind: Kind, record_id: str) -> Record:
     """Every field of one record (plus id and stamps); RecordError if there is no such record."""
     with cf.read() as conn:
         return read_record(conn, kind, record_id)
@@ -189,7 +190,7 @@ def record_title(conn: Connection, kind: Kind, record_id: str) -> str:
 # ----- writing ----------------------------------------------------------------------------
 
 
-def add_record(cf: CaseFile, kind: Kind, values: dict[str, Any] | None = None) -> str:
+def add_record(cf: CaseStore, kind: Kind, values: dict[str, Any] | None = None) -> str:
     """Create a record from field values (missing fields take their defaults); return its id."""
     with cf.write() as conn:
         return insert_record(conn, kind, values or {})
@@ -235,7 +236,7 @@ def insert_record(
 
 
 def update_record(
-    cf: CaseFile, kind: Kind, record_id: str, changes: dict[str, Any], *, restoring: bool = False
+    cf: CaseStore, kind: Kind, record_id: str, changes: dict[str, Any], *, restoring: bool = False
 ) -> Record:
     """Change some fields of a record; return the previous values of those fields.
 
@@ -347,7 +348,7 @@ def _check_target(conn: Connection, spec: FieldSpec, value: object, *, dropping:
 # ----- deleting and restoring -------------------------------------------------------------
 
 
-def find_references(cf: CaseFile, kind: Kind, record_id: str) -> list[Reference]:
+def find_references(cf: CaseStore, kind: Kind, record_id: str) -> list[Reference]:
     """Every record that points at this one (speaker, issuer, party, source, ...)."""
     with cf.read() as conn:
         return _references(conn, kind, record_id)
@@ -374,7 +375,7 @@ def _references(conn: Connection, kind: Kind, record_id: str) -> list[Reference]
     return found
 
 
-def delete_record(cf: CaseFile, kind: Kind, record_id: str, *, remove_references: bool = False) -> DeletedRecord:
+def delete_record(cf: CaseStore, kind: Kind, record_id: str, *, remove_references: bool = False) -> DeletedRecord:
     """Delete a record. If others refer to it, raise ReferencedError unless ``remove_references``,
     which first clears those references (one transaction); the result can restore everything.
     """
@@ -408,7 +409,7 @@ def _clear_reference(conn: Connection, ref: Reference, target_id: str) -> Cleare
     return ClearedReference(ref.kind, ref.id, ref.field, old_value, current["updated_at"])
 
 
-def restore_record(cf: CaseFile, deleted: DeletedRecord) -> None:
+def restore_record(cf: CaseStore, deleted: DeletedRecord) -> None:
     """Put a deleted record back with its id and stamps, and restore the references cleared with it."""
     values = dict(deleted.values)
     rid = values.pop("id")
@@ -428,7 +429,7 @@ def restore_record(cf: CaseFile, deleted: DeletedRecord) -> None:
 # ----- per-case settings ------------------------------------------------------------------
 
 
-def get_briefing_options(cf: CaseFile) -> dict[str, Any]:
+def get_briefing_options(cf: CaseStore) -> dict[str, Any]:
     """The briefing options saved in the case file ({} when none were saved or they are unreadable)."""
     import json
 
@@ -477,7 +478,7 @@ def _nesting(text: str) -> int:
     return deepest
 
 
-def set_briefing_options(cf: CaseFile, options: dict[str, Any]) -> None:
+def set_briefing_options(cf: CaseStore, options: dict[str, Any]) -> None:
     """Save the briefing options in the case file, so the same packet can be produced again."""
     import json
 

@@ -430,10 +430,12 @@ def refuse_oversized(
     rest = [column for _label, column in named if column not in sizes]
     if stored is not None and rest:
         table, key, key_value = stored
-        lengths = ", ".join(f"length(CAST({column} AS BLOB))" for column in rest)
-        from sqlalchemy import text  # only here: this module is loaded without SQLAlchemy otherwise
+        import sqlalchemy as sa  # only here: this module is loaded without SQLAlchemy otherwise
 
-        row = conn.execute(text(f"SELECT {lengths} FROM {table} WHERE {key} = :key"), {"key": key_value}).first()
+        from .store import byte_length
+
+        lengths = [byte_length(sa.column(column)) for column in rest]
+        row = conn.execute(sa.select(*lengths).select_from(sa.table(table)).where(sa.column(key) == key_value)).first()
         if row is not None:
             sizes.update(zip(rest, (n or 0 for n in row), strict=True))
     found = oversize((label, sizes.get(column, 0)) for label, column in named)
@@ -455,7 +457,7 @@ def to_columns(spec: FieldSpec, value: object) -> dict[str, Any]:
         assert key_column is not None
         return {spec.column: date.iso if date else None, key_column: date.sort_key if date else None}
     if kind is FieldType.BOOL:
-        return {spec.column: 1 if value else 0}
+        return {spec.column: bool(value)}  # 1 or 0 in a case file; a boolean on a server
     if kind in (FieldType.TAGS, FieldType.LINES):
         return {spec.column: json.dumps(list(value) if isinstance(value, list) else [], ensure_ascii=False)}
     return {spec.column: value}

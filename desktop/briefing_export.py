@@ -166,7 +166,7 @@ def export_from_cli(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"Wrote {out} ({result.pages} pages).")
-    keep_edition(args.path, result, skip=args.deterministic)
+    keep_edition(args.path, result, skip=args.deterministic or not getattr(args, "keep_edition", True))
     return 0
 
 

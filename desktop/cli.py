@@ -14,7 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import APP_NAME, __version__
+from db.address import is_server_address
+
+from . import APP_NAME, __version__, server_cli
 
 if TYPE_CHECKING:
     from db.sqlite.casefile import CaseFile
@@ -59,6 +61,9 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from db.interchange import import_json
 
+    if is_server_address(args.path):
+        return server_cli.cmd_import(args)
+
     summary = import_json(args.json, args.path, overwrite=args.force)
     parts = ", ".join(f"{n} {kind.spec.plural.lower()}" for kind, n in summary.counts.items())
     print(f"Imported {args.json} into {args.path}: {parts}.")
@@ -68,7 +73,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export_json(args: argparse.Namespace) -> int:
     from db.interchange import dumps, export_document, export_json
 
-    with _open(args.path) as cf:
+    with server_cli.open_case(args.path) as cf:
         if args.output and args.output != "-":
             export_json(cf, args.output, overwrite=args.force)
         else:
@@ -80,7 +85,7 @@ def cmd_export_json(args: argparse.Namespace) -> int:
 def cmd_export_csv(args: argparse.Namespace) -> int:
     from db.csv_export import export_csv
 
-    with _open(args.path) as cf:
+    with server_cli.open_case(args.path) as cf:
         written = export_csv(cf, args.folder, overwrite=args.force)
     print(f"Wrote {len(written)} CSV files to {args.folder}.")
     return EXIT_OK
@@ -107,6 +112,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from db.errors import CaseFileError
     from db.sqlite.filecheck import check_file
 
+    if is_server_address(args.path):
+        return server_cli.cmd_check(args)
     try:
         report = check_file(args.path)
     except CaseFileError as exc:
@@ -153,6 +160,8 @@ def cmd_export_pdf(args: argparse.Namespace) -> int:
         return export_word(args)
     if args.edition is not None:
         return cmd_export_edition(args)
+    if is_server_address(args.path):
+        return server_cli.export_pdf(args)
     return export_from_cli(args)
 
 
@@ -181,18 +190,18 @@ def _command_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="create a case file from Casefile JSON")
     p.add_argument("json", help="the JSON file to read")
-    p.add_argument("path", help="the .casefile to create")
-    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.add_argument("path", help="the .casefile to create, or a server address (a new team case)")
+    p.add_argument("--force", action="store_true", help="replace an existing file or case")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("export-json", help="write a case file as Casefile JSON")
-    p.add_argument("path", help="the .casefile to read")
+    p.add_argument("path", help="the .casefile or server address to read")
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=cmd_export_json)
 
     p = sub.add_parser("export-csv", help="write one CSV file per record type")
-    p.add_argument("path", help="the .casefile to read")
+    p.add_argument("path", help="the .casefile or server address to read")
     p.add_argument("folder", help="folder for the CSV files (created if needed)")
     p.add_argument("--force", action="store_true", help="replace existing CSV files")
     p.set_defaults(func=cmd_export_csv)
@@ -205,7 +214,7 @@ def _command_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import_csv)
 
     p = sub.add_parser("check", help="run the open-time checks and print a verdict")
-    p.add_argument("path", help="the .casefile to check")
+    p.add_argument("path", help="the .casefile or server address to check")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("search", help="full-text search across the whole case")
@@ -232,10 +241,23 @@ def _command_parser() -> argparse.ArgumentParser:
     editions_cli.add_export_arguments(p)
     p.set_defaults(func=cmd_export_pdf)
     editions_cli.add_parser(sub)
+
+    p = sub.add_parser("publish", help="put a case file on a PostgreSQL server as a team case")
+    p.add_argument("path", help="the .casefile to publish")
+    p.add_argument("address", help="postgresql://[user@]host[:port]/database?case=NAME")
+    p.add_argument("--force", action="store_true", help="replace a case of that name")
+    p.set_defaults(func=server_cli.cmd_publish)
+
+    p = sub.add_parser("cases", help="list the team cases in a PostgreSQL database")
+    p.add_argument("address", help="postgresql://[user@]host[:port]/database")
+    p.set_defaults(func=server_cli.cmd_cases)
     return parser
 
 
-COMMANDS = ("new", "import", "import-csv", "export-json", "export-csv", "check", "search", "export", "editions")
+COMMANDS = (
+    "new", "import", "import-csv", "export-json", "export-csv", "check", "search", "export", "editions",
+    "publish", "cases",
+)  # fmt: skip
 
 
 def _app_parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ from pathlib import Path
 from core_fixtures import REPO_ROOT
 
 SEAM = REPO_ROOT / "db" / "sqlite"
+SERVER_SEAM = REPO_ROOT / "db" / "postgres"
 SCANNED = (REPO_ROOT / "db", REPO_ROOT / "desktop")
 
 # Names that mean raw driver access when they appear in code (not in comments or docstrings).
@@ -32,7 +33,7 @@ def _sources() -> list[Path]:
     files = []
     for folder in SCANNED:
         for path in sorted(folder.rglob("*.py")):
-            if SEAM in path.parents or "__pycache__" in path.parts:
+            if SEAM in path.parents or SERVER_SEAM in path.parents or "__pycache__" in path.parts:
                 continue
             files.append(path)
     return files
@@ -93,4 +94,30 @@ def test_no_raw_sqlite_or_bind_markers_outside_the_seam() -> None:
         if names:
             problems.append(f"{name} uses {', '.join(sorted(names))}")
         problems.extend(f"{name}:{entry}" for entry in _placeholders(ast.parse(source)))
+    assert problems == []
+
+
+# PostgreSQL's driver and its own SQL stay in the server store, as SQLite's stay in db/sqlite.
+_PG_ONLY = re.compile(r"\b(psycopg|pg_catalog|pg_namespace|information_schema|search_path|setval|tsvector)\b")
+
+
+def test_postgresql_stays_in_the_server_store() -> None:
+    problems: list[str] = []
+    for path in [*_sources(), *sorted(SEAM.rglob("*.py"))]:
+        if "__pycache__" in path.parts:
+            continue
+        source = path.read_text(encoding="utf-8")
+        tree = ast.parse(source)
+        names = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in (node.names if isinstance(node, ast.Import) else [ast.alias(node.module or "")])
+        }
+        if "psycopg" in names:
+            problems.append(f"{path.relative_to(REPO_ROOT).as_posix()} imports psycopg")
+        for node in ast.walk(tree):
+            text = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else ""
+            if _SQL_WORDS.search(text) and _PG_ONLY.search(text):
+                problems.append(f"{path.relative_to(REPO_ROOT).as_posix()}:{node.lineno}: {node.value[:60]!r}")
     assert problems == []

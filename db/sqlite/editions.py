@@ -31,11 +31,11 @@ def insert(conn: Connection, row: dict[str, Any]) -> None:
 
 def last_number(conn: Connection) -> int:
     """The highest edition number ever given in this case (0 for none)."""
-    value = conn.execute(
-        sa.text("SELECT max(coalesce((SELECT last_edition FROM case_info WHERE n = 1), 0), "
-                "coalesce((SELECT max(number) FROM edition), 0))")
-    ).scalar()  # fmt: skip
-    return int(value or 0)
+    # Two columns compared here rather than with SQLite's two-argument max(), so a server case runs it too.
+    given, kept = conn.execute(
+        sa.text("SELECT (SELECT last_edition FROM case_info WHERE n = 1), (SELECT max(number) FROM edition)")
+    ).one()
+    return max(int(given or 0), int(kept or 0))
 
 
 def set_last_number(conn: Connection, number: int) -> None:

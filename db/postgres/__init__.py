@@ -1,0 +1,16 @@
+"""The PostgreSQL store: team cases, each one schema of an office's database.
+
+The counterpart of ``db.sqlite`` for a case on a server: it is the only place in the core that
+imports psycopg or runs PostgreSQL-only SQL. A case address (``db.address``) names the database
+and the case; ``case.ServerCase`` opens it and hands out SQLAlchemy connections whose
+``search_path`` is the case's schema, so the record code written for case files runs unchanged.
+
+The schema comes from the same SQLModel declarations as a case file's (``db.models``), through
+numbered migrations (``migrations``); ``publish`` copies a case file or a JSON document onto the
+server and a server case back into a case file; ``catalog`` lists the cases of a database and
+compares a case's columns with the declarations.
+
+Not here yet: full-text search (the server will use ``tsvector`` columns, not FTS5), the
+triggers that keep the stored sort names current as records change on the server, record
+versions, change notifications and history.
+"""

@@ -1,0 +1,98 @@
+"""What a database holds: its cases, and how a case's columns compare with the declarations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql
+from sqlmodel import SQLModel
+
+from .. import models  # noqa: F401  (the declarations must be loaded into the metadata)
+from ..address import ServerAddress, case_of_schema, parse_server_address
+from .connect import make_engine, reporting
+from .migrations import VERSION_TABLE
+
+# information_schema's name for each type the declarations compile to.
+_TYPE_NAMES = {"VARCHAR": "character varying", "INTEGER": "integer", "BOOLEAN": "boolean", "BYTEA": "bytea"}
+
+
+@dataclass(frozen=True)
+class CaseListing:
+    """One case of a database, as ``casefile cases`` lists it."""
+
+    name: str
+    title: str
+    last_change: str  # the latest updated_at of the case or any record (UTC ISO text)
+
+
+def list_cases(address: str | ServerAddress) -> list[CaseListing]:
+    """The cases in the address's database, by name; a schema is a case when it is named as one
+    and holds Casefile's version table."""
+    where = parse_server_address(address, need_case=False) if isinstance(address, str) else address
+    engine = make_engine(where)
+    out: list[CaseListing] = []
+    try:
+        with reporting(where, "list the cases"), engine.connect() as conn:
+            schemas = conn.execute(
+                sa.text(
+                    "SELECT n.nspname FROM pg_catalog.pg_namespace n JOIN pg_catalog.pg_class c "
+                    "ON c.relnamespace = n.oid WHERE c.relname = :table AND c.relkind = 'r' "
+                    "AND has_schema_privilege(n.oid, 'USAGE') ORDER BY n.nspname"
+                ),
+                {"table": VERSION_TABLE},
+            ).scalars()
+            for schema in list(schemas):
+                name = case_of_schema(schema)
+                if name is not None:
+                    out.append(_listing(conn, schema, name))
+    finally:
+        engine.dispose()
+    return out
+
+
+def _listing(conn: Connection, schema: str, name: str) -> CaseListing:
+    quoted = conn.dialect.identifier_preparer.quote_identifier(schema)
+    stamped = ["case_info", *(t.name for t in SQLModel.metadata.sorted_tables if "updated_at" in t.c)]
+    latest = " UNION ALL ".join(f"SELECT max(updated_at) AS at FROM {quoted}.{t}" for t in dict.fromkeys(stamped))
+    row = conn.execute(
+        sa.text(f"SELECT (SELECT title FROM {quoted}.case_info WHERE n = 1), (SELECT max(at) FROM ({latest}) s)")
+    ).one()
+    return CaseListing(name, row[0] or "", row[1] or "")
+
+
+def schema_differences(conn: Connection, schema: str) -> list[str]:
+    """How the tables and columns of a case's schema differ from the declarations ([] when they match)."""
+    found: dict[str, dict[str, tuple[str, bool]]] = {}
+    rows = conn.execute(
+        sa.text(
+            "SELECT table_name, column_name, data_type, is_nullable = 'YES' FROM information_schema.columns "
+            "WHERE table_schema = :schema"
+        ),
+        {"schema": schema},
+    )
+    for table, column, data_type, nullable in rows:
+        found.setdefault(table, {})[column] = (data_type, bool(nullable))
+    found.pop(VERSION_TABLE, None)
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    problems: list[str] = []
+    for table in SQLModel.metadata.sorted_tables:
+        columns = found.pop(table.name, None)
+        if columns is None:
+            problems.append(f"table {table.name} is missing")
+            continue
+        for column in table.columns:
+            declared = _TYPE_NAMES.get(column.type.compile(dialect=dialect), column.type.compile(dialect=dialect))
+            have = columns.pop(column.name, None)
+            if have is None:
+                problems.append(f"{table.name}.{column.name} is missing")
+            elif have != (declared, bool(column.nullable)):
+                null = "NULL" if column.nullable else "NOT NULL"
+                problems.append(
+                    f"{table.name}.{column.name} is {have[0]} {'NULL' if have[1] else 'NOT NULL'}, "
+                    f"declared {declared} {null}"
+                )
+        problems.extend(f"{table.name}.{name} is not declared" for name in sorted(columns))
+    problems.extend(f"table {name} is not declared" for name in sorted(found))
+    return problems

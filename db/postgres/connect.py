@@ -1,0 +1,136 @@
+"""Connections to a PostgreSQL server, and what its failures mean to a user.
+
+psycopg 3 through SQLAlchemy (``postgresql+psycopg``). libpq finds the credentials where its
+users keep them (pgpass file, ``PGPASSFILE``, service files, environment). Every message
+shows the address without its password.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.pool import NullPool
+
+from ..address import ServerAddress, redact
+from ..errors import CaseFileError
+
+
+class ServerError(CaseFileError):
+    """The server could not do what was asked; the text says why in one line, without secrets."""
+
+
+class ServerUnreachableError(ServerError):
+    """No server answered at the address."""
+
+
+class PasswordRefusedError(ServerError):
+    """The server refused the credentials."""
+
+
+class CaseMissingError(ServerError):
+    """The database or the case does not exist."""
+
+
+class PrivilegeError(ServerError):
+    """The role lacks a privilege the operation needs."""
+
+
+def make_engine(address: ServerAddress, *, schema: str | None = None) -> Engine:
+    """An engine for the address's database; with ``schema``, every connection searches only it.
+
+    Only the case's schema is on the search path (not ``public``): nothing another role put in a
+    shared schema can stand in for a table or function the case's SQL names.
+    """
+    url = "postgresql+psycopg://"
+    # The libpq URL goes to libpq as it is (with its parameters), so it finds passwords and
+    # services as any libpq client does.
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if schema is None:  # catalog work: one connection, closed when done
+        options["poolclass"] = NullPool
+    conninfo = address.url
+
+    def connect() -> psycopg.Connection[Any]:
+        return psycopg.connect(conninfo, application_name="Casefile")
+
+    engine = create_engine(url, creator=connect, **options)
+    if schema is not None:
+
+        @event.listens_for(engine, "connect")
+        def _search_only_the_case(dbapi_connection: Any, _record: Any) -> None:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            with dbapi_connection.cursor() as cursor:
+                quoted = '"' + schema.replace('"', '""') + '"'
+                cursor.execute("SELECT pg_catalog.set_config('search_path', %s, false)", (quoted,))
+            dbapi_connection.autocommit = autocommit
+
+    return engine
+
+
+_UNREACHABLE = re.compile(
+    r"connection refused|could not translate host name|no route to host|timeout expired|"
+    r"could not connect|network is unreachable|server closed the connection|connection timed out|"
+    r"the database system is (starting up|shutting down)",
+    re.IGNORECASE,
+)
+_PASSWORD = re.compile(
+    r"password authentication failed|no password supplied|fe_sendauth|authentication failed|"
+    r"no pg_hba\.conf entry|role \".*\" does not exist",
+    re.IGNORECASE,
+)
+_NO_DATABASE = re.compile(r'database ".*" does not exist', re.IGNORECASE)
+
+
+def server_error(exc: BaseException, address: ServerAddress, doing: str) -> ServerError:
+    """A one-line ServerError for a psycopg error raised while ``doing`` (e.g. "publish the case")."""
+    original = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    text = redact(" ".join(str(original).split()))
+    where = address.shown
+    if isinstance(original, pg_errors.InsufficientPrivilege):
+        detail = _detail(original) or "permission denied"
+        return PrivilegeError(
+            f"Could not {doing}: the server refused it ({detail}). Ask the database owner for access."
+        )
+    if isinstance(original, psycopg.OperationalError):
+        if _NO_DATABASE.search(text):
+            return CaseMissingError(f"There is no database {address.database} on the server ({where}).")
+        if _PASSWORD.search(text):
+            return PasswordRefusedError(f"The server at {where} refused the user name or password.")
+        if _UNREACHABLE.search(text) or original.sqlstate is None:
+            return ServerUnreachableError(f"The server at {where} could not be reached ({_reason(text)}).")
+    return ServerError(f"Could not {doing} at {where}: {_detail(original) or text}.")
+
+
+def _detail(exc: BaseException) -> str:
+    """The server's own message, without the libpq preamble."""
+    diag = getattr(exc, "diag", None)
+    message = getattr(diag, "message_primary", None) if diag is not None else None
+    return redact(" ".join(str(message).split())).rstrip(".") if message else ""
+
+
+def _reason(text: str) -> str:
+    """The last, most specific part of a libpq connection failure, e.g. "Connection refused"."""
+    parts = [p.strip() for p in re.split(r"failed:|\n", text) if p.strip()]
+    reason = parts[-1] if parts else text
+    reason = re.sub(r"\s*Is the server running.*$", "", reason)
+    return reason.rstrip(".")
+
+
+@contextmanager
+def reporting(address: ServerAddress, doing: str) -> Iterator[None]:
+    """Turn a driver error inside the block into a one-line ServerError."""
+    try:
+        yield
+    except ServerError:
+        raise
+    except (psycopg.Error, DBAPIError) as exc:
+        if isinstance(exc, DBAPIError) and not isinstance(exc.orig, psycopg.Error):
+            raise
+        raise server_error(exc, address, doing) from None

@@ -1,0 +1,57 @@
+"""Numbered schema steps of a server case (``pNNNN_*.py``), each with ``VERSION``,
+``DESCRIPTION`` and ``statements(schema)``.
+
+Step 1 creates the tables from the SQLModel declarations (``db.models``) themselves, the same
+declarations a case file's schema is checked against, and adds what SQLite's migrations add
+beyond them (checks, cascading link rows, indexes). So a new case gets every declared column
+from step 1: a later step that adds a declared column must write ``ADD COLUMN IF NOT EXISTS``,
+so it both upgrades older cases and does nothing on new ones. ``casefile_version`` in the
+case's schema holds one row per step run; every step runs in the caller's transaction, so a
+failed upgrade leaves the case as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from . import p0001_initial
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema step."""
+
+    version: int
+    description: str
+    run: Callable[[Connection], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = tuple(Migration(m.VERSION, m.DESCRIPTION, m.run) for m in (p0001_initial,))
+assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "steps are numbered 1, 2, 3..."
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+VERSION_TABLE = "casefile_version"
+
+
+def current_version(conn: Connection) -> int:
+    """The highest step run in the case on ``conn``'s search path (0 for none)."""
+    return int(conn.execute(sa.text(f"SELECT coalesce(max(version), 0) FROM {VERSION_TABLE}")).scalar() or 0)
+
+
+def migrate(conn: Connection, *, target: int = SCHEMA_VERSION) -> list[int]:
+    """Run the steps above the case's version up to ``target`` inside the caller's transaction."""
+    done: list[int] = []
+    current = current_version(conn)
+    for step in MIGRATIONS:
+        if current < step.version <= target:
+            step.run(conn)
+            conn.execute(
+                sa.text(f"INSERT INTO {VERSION_TABLE} (version, description) VALUES (:version, :description)"),
+                {"version": step.version, "description": step.description},
+            )
+            done.append(step.version)
+    return done

@@ -1,0 +1,67 @@
+"""What the record code needs of an open case, wherever it is kept.
+
+``db.sqlite.casefile.CaseFile`` (a case file) and ``db.postgres.case.ServerCase`` (a case on a
+server) both provide it; ``db.records``, ``db.interchange`` and ``db.csv_export`` ask for no more.
+``byte_length`` is the one SQL function they need that the two engines spell differently.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, Integer
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+
+class CaseStore(Protocol):
+    """An open case: transactions on it, whether it may be changed, and a name to show."""
+
+    @property
+    def read_only(self) -> bool:
+        """True when changes are refused."""
+        ...
+
+    @property
+    def display_name(self) -> str:
+        """The case's name for titles and messages."""
+        ...
+
+    def read(self) -> AbstractContextManager[Connection]:
+        """A connection inside a transaction that sees one consistent state of the case."""
+        ...
+
+    def write(self) -> AbstractContextManager[Connection]:
+        """A connection inside a write transaction; commits on success, rolls back on error."""
+        ...
+
+    def note_removed_text(self, fts_table: str) -> None:
+        """A record of this full-text index was changed or deleted (its old words must go)."""
+        ...
+
+    def close(self) -> None:
+        """Release every connection."""
+        ...
+
+    def __enter__(self) -> CaseStore: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class byte_length(FunctionElement[int]):
+    """The size of a text column in UTF-8 bytes, on either engine."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(byte_length)
+def _byte_length_sqlite(element: byte_length, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"length(CAST({compiler.process(element.clauses, **kw)} AS BLOB))"
+
+
+@compiles(byte_length, "postgresql")
+def _byte_length_postgresql(element: byte_length, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"octet_length({compiler.process(element.clauses, **kw)})"

@@ -71,7 +71,7 @@ def _write(conn: Connection, kind: Kind, ids: Sequence[str]) -> None:
         return
     table = KINDS[kind].table
     conn.execute(
-        sa.text(f"UPDATE {table} SET day_order = :order WHERE id = :id AND day_order IS NOT :order"),
+        sa.text(f"UPDATE {table} SET day_order = :order WHERE id = :id AND day_order <> :order"),
         [{"id": rid, "order": i} for i, rid in enumerate(ids, start=1)],
     )
 

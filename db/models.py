@@ -119,7 +119,8 @@ class Statement(SQLModel, table=True):
     updated_at: str
     speaker_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
     source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
-    day_order: int = 0  # the place within its day the user gave it (db/day_order.py)
+    # the place within its day the user gave it (db/day_order.py); 0 until placed, in every engine
+    day_order: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class DirectiveParty(SQLModel, table=True):
@@ -198,7 +199,8 @@ class TimelineEntry(SQLModel, table=True):
     updated_at: str
     source_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
     actors_sort: str | None = None  # derived: the linked name shown, kept by triggers for sorting
-    day_order: int = 0  # the place within its day the user gave it (db/day_order.py)
+    # the place within its day the user gave it (db/day_order.py); 0 until placed, in every engine
+    day_order: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Edition(SQLModel, table=True):

@@ -36,6 +36,9 @@ class ActionId(enum.Enum):
     QUIT = enum.auto()
     NEW_RECORD = enum.auto()
     DELETE_RECORD = enum.auto()
+    ADD_TAG = enum.auto()
+    REMOVE_TAG = enum.auto()
+    SET_FIELD = enum.auto()
     FIND = enum.auto()
     FILTER = enum.auto()
     BACK = enum.auto()
@@ -90,8 +93,11 @@ SPECS: dict[ActionId, ActionSpec] = {
     ActionId.QUIT: ActionSpec("&Quit", (SK.Quit,), "Quit Casefile", ROLE.QuitRole),
     ActionId.NEW_RECORD: ActionSpec("&New Record…", ("Ctrl+Shift+N", "Ins"), "Add a record to this list",
                                     icon="new-record"),
-    ActionId.DELETE_RECORD: ActionSpec("&Delete Record…", (SK.Delete,), "Delete the selected record",
+    ActionId.DELETE_RECORD: ActionSpec("&Delete Record…", (SK.Delete,), "Delete the selected records",
                                        icon="delete-record"),
+    ActionId.ADD_TAG: ActionSpec("&Add Tag…", ("Ctrl+T",), "Add a tag to the selected records"),
+    ActionId.REMOVE_TAG: ActionSpec("Re&move Tag…", ("Ctrl+Shift+T",), "Take a tag off the selected records"),
+    ActionId.SET_FIELD: ActionSpec("&Set Field…", ("Ctrl+Shift+F",), "Give the selected records one value of a field"),
     ActionId.FIND: ActionSpec("&Find in Case…", (SK.Find, "Ctrl+K"), "Search the whole case",
                               icon="find"),
     ActionId.FILTER: ActionSpec("Filter &List", ("Ctrl+L",), "Filter the current list"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 
-from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtCore import QMimeData, QStringListModel, Qt
 from PySide6.QtWidgets import QTableView
 
 YES, NO = "Yes", "No"
@@ -54,7 +54,21 @@ def rows_mime(table: QTableView, rows: Sequence[int]) -> QMimeData:
         f'<table border="1" cellspacing="0" cellpadding="3"><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></body></html>"
     )
-    mime = QMimeData()
+    mime = _plain_mime_data()
     mime.setText(text)
     mime.setHtml(markup)
+    return mime
+
+
+def _plain_mime_data() -> QMimeData:
+    """An empty QMimeData made by Qt itself.
+
+    One made from Python is a PySide subclass; the clipboard deletes its data when the
+    application goes, after Python has shut down, and that subclass's destructor then crashes
+    the app on quit (PySide6 6.11). A model's own drag data is a plain QMimeData.
+    """
+    model = QStringListModel([""])
+    mime = model.mimeData([model.index(0, 0)])
+    for name in mime.formats():
+        mime.removeFormat(name)
     return mime

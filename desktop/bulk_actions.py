@@ -186,7 +186,9 @@ class BulkCommands(QObject):
                 ("Add Tag…", a[ActionId.ADD_TAG]),
                 ("Remove Tag…", a[ActionId.REMOVE_TAG]),
                 ("Set Field…", a[ActionId.SET_FIELD]),
+                None,
                 ("Copy as Table", self._copy_action(page, page)),
+                None,
                 ("Delete…", a[ActionId.DELETE_RECORD]),
             ]
         )

@@ -36,19 +36,26 @@ class SelectionPanel(QWidget):
         """Say how many records are selected."""
         self.title.setText(text)
 
-    def set_actions(self, actions: list[tuple[str, QAction]]) -> None:
-        """One button per (caption, action), enabled as the action is."""
+    def set_actions(self, actions: list[tuple[str, QAction] | None]) -> None:
+        """One button per (caption, action), enabled as the action is; None puts a gap between groups."""
         for button in self._buttons:
             button.deleteLater()
         self._buttons = []
-        for i, (caption, action) in enumerate(actions):
+        position = 3
+        for item in actions:
+            if item is None:
+                self._layout.insertSpacing(position, 10)
+                position += 1
+                continue
+            caption, action = item
             button = QPushButton(caption, self)
             button.setToolTip(action.toolTip())
             button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
             button.setEnabled(action.isEnabled())
             button.clicked.connect(action.trigger)
             action.enabledChanged.connect(button.setEnabled)
-            self._layout.insertWidget(3 + i, button)
+            self._layout.insertWidget(position, button)
+            position += 1
             self._buttons.append(button)
 
     def buttons(self) -> list[QPushButton]:

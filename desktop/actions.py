@@ -40,6 +40,9 @@ class ActionId(enum.Enum):
     DELETE_RECORD = enum.auto()
     MOVE_UP_IN_DAY = enum.auto()
     MOVE_DOWN_IN_DAY = enum.auto()
+    ADD_TAG = enum.auto()
+    REMOVE_TAG = enum.auto()
+    SET_FIELD = enum.auto()
     FIND = enum.auto()
     FILTER = enum.auto()
     BACK = enum.auto()
@@ -98,12 +101,15 @@ SPECS: dict[ActionId, ActionSpec] = {
     ActionId.QUIT: ActionSpec("&Quit", (SK.Quit,), "Quit Casefile", ROLE.QuitRole),
     ActionId.NEW_RECORD: ActionSpec("&New Record…", ("Ctrl+Shift+N", "Ins"), "Add a record to this list",
                                     icon="new-record"),
-    ActionId.DELETE_RECORD: ActionSpec("&Delete Record…", (SK.Delete,), "Delete the selected record",
+    ActionId.DELETE_RECORD: ActionSpec("&Delete Record…", (SK.Delete,), "Delete the selected records",
                                        icon="delete-record"),
     ActionId.MOVE_UP_IN_DAY: ActionSpec("Mo&ve Up Within Day", ("Alt+Shift+Up",),
                                         "Put the selected record before the one above it on the same day"),
     ActionId.MOVE_DOWN_IN_DAY: ActionSpec("Move Do&wn Within Day", ("Alt+Shift+Down",),
                                           "Put the selected record after the one below it on the same day"),
+    ActionId.ADD_TAG: ActionSpec("&Add Tag…", ("Ctrl+T",), "Add a tag to the selected records"),
+    ActionId.REMOVE_TAG: ActionSpec("Re&move Tag…", ("Ctrl+Shift+T",), "Take a tag off the selected records"),
+    ActionId.SET_FIELD: ActionSpec("&Set Field…", ("Ctrl+Shift+F",), "Give the selected records one value of a field"),
     ActionId.FIND: ActionSpec("&Find in Case…", (SK.Find, "Ctrl+K"), "Search the whole case",
                               icon="find"),
     ActionId.FILTER: ActionSpec("Filter &List", ("Ctrl+L",), "Filter the current list"),

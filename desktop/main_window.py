@@ -64,6 +64,11 @@ class MainWindow(QMainWindow):
         from .day_order import DayOrderCommands
 
         self.day_order = DayOrderCommands(self)
+        from .bulk_actions import BulkCommands
+
+        self.bulk = BulkCommands(
+            self.action_registry, lambda: self.case_view.current_page() if self.case_view else None, self
+        )
         self._build_menus()
         self._connect_actions()
         self.statusBar()
@@ -107,6 +112,8 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addActions([a[ActionId.NEW_RECORD], a[ActionId.DELETE_RECORD]])
         edit_menu.addActions([a[ActionId.MOVE_UP_IN_DAY], a[ActionId.MOVE_DOWN_IN_DAY]])
+        edit_menu.addSeparator()
+        edit_menu.addActions([a[ActionId.ADD_TAG], a[ActionId.REMOVE_TAG], a[ActionId.SET_FIELD]])
         edit_menu.addSeparator()
         edit_menu.addActions([a[ActionId.FIND], a[ActionId.FILTER]])
         edit_menu.addSeparator()
@@ -269,6 +276,7 @@ class MainWindow(QMainWindow):
         self.action_registry[ActionId.FILTER].setEnabled(bool(on_list))
         self.action_registry[ActionId.BACK].setEnabled(self.history.can_go_back())
         self.action_registry[ActionId.FORWARD].setEnabled(self.history.can_go_forward())
+        self.bulk.update()
 
     def update_recent_menu(self) -> None:
         """Rebuild File > Open Recent from the settings."""

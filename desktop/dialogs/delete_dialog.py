@@ -1,4 +1,4 @@
-"""Deleting a record others refer to: say what refers to it and offer what makes sense."""
+"""Deleting records others refer to: say what refers to them and offer what makes sense."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 
 from db.fields import KINDS, Kind
 
-from ..session import CaseSession, short_label
+from ..session import CaseSession, Reference, short_label
 
 MAX_LISTED = 12
 
@@ -38,3 +38,32 @@ def confirm_delete(parent: QWidget, session: CaseSession, kind: Kind, record_id:
     box.setEscapeButton(cancel)
     box.exec()
     return True if box.clickedButton() is remove else None
+
+
+def confirm_delete_many(parent: QWidget, kind: Kind, count: int, refs: list[Reference]) -> bool:
+    """Ask once before deleting several records, listing the other records that refer to them
+    (those references are removed with them). True to delete."""
+    from ..bulk_edits import records_noun
+
+    noun = records_noun(kind, count)
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(f"Delete {noun.title()}")
+    box.setText(f"Delete {noun}?")
+    if refs:
+        listed = "\n".join(f"• {ref.describe()}" for ref in refs[:MAX_LISTED])
+        if len(refs) > MAX_LISTED:
+            listed += f"\n• … and {len(refs) - MAX_LISTED} more"
+        others = "1 other record refers" if len(refs) == 1 else f"{len(refs)} other records refer"
+        box.setInformativeText(
+            f"{others} to them:\n{listed}\n\nDeleting them also removes these references; "
+            "the other records stay. You can undo this."
+        )
+    else:
+        box.setInformativeText("No other record refers to them. You can undo this.")
+    delete = box.addButton(f"Delete {noun.title()}", QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is delete

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -32,6 +33,7 @@ from ..session import CaseSession, TimelineMarks
 from ..theme import set_refused
 from .keyboard import PageKeys
 from .list_layout import ColumnFitter, apply_row_lines
+from .selection_panel import SelectionPanel
 
 ALL_TAGS = "All tags"
 EDITOR_WIDTH = 360
@@ -113,7 +115,7 @@ class RecordPage(QWidget):
         self.table.setModel(self.model)
         self.table.setItemDelegate(RecordDelegate(self.model))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked
             | QAbstractItemView.EditTrigger.EditKeyPressed
@@ -139,10 +141,15 @@ class RecordPage(QWidget):
         list_pane.setMinimumWidth(LIST_MIN_WIDTH)
         self.editor = RecordEditor(session, kind, self)
         self.editor.setMinimumWidth(EDITOR_MIN_WIDTH)
+        # With several records selected the pane shows what can be done to all of them instead.
+        self.selection_panel = SelectionPanel(self)
+        self.editor_stack = QStackedWidget(self)
+        self.editor_stack.addWidget(self.editor)
+        self.editor_stack.addWidget(self.selection_panel)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName(f"split_{kind.value}")
         self.splitter.addWidget(list_pane)
-        self.splitter.addWidget(self.editor)
+        self.splitter.addWidget(self.editor_stack)
         self.splitter.setCollapsible(0, False)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
@@ -180,6 +187,7 @@ class RecordPage(QWidget):
         self.from_edit.editingFinished.connect(self.apply_filter)
         self.to_edit.editingFinished.connect(self.apply_filter)
         self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.table.doubleClicked.connect(self._follow_cell)
         self.model.modelReset.connect(self._after_reset)
         self.model.layoutChanged.connect(self._after_layout)
@@ -318,6 +326,23 @@ class RecordPage(QWidget):
         self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         return True
 
+    def selected_rows(self) -> list[int]:
+        """Rows of the selected records, top to bottom."""
+        rows: set[int] = set()
+        selection = self.table.selectionModel().selection()
+        for i in range(selection.count()):
+            part = selection.at(i)
+            rows.update(range(part.top(), part.bottom() + 1))
+        return sorted(rows)
+
+    def _on_selection_changed(self) -> None:
+        from ..bulk_edits import records_noun
+
+        count = len(self.selected_rows())
+        if count > 1:
+            self.selection_panel.set_count(f"{records_noun(self.kind, count)} selected")
+        self.editor_stack.setCurrentIndex(1 if count > 1 else 0)
+
     def _on_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
         if self._holding_row:
             return
@@ -444,6 +469,10 @@ class RecordPage(QWidget):
         """Delete the selected record, asking first if other records refer to it."""
         from ..dialogs.delete_dialog import confirm_delete
 
+        if len(self.selected_rows()) > 1:
+            from ..bulk_actions import delete_selection
+
+            return delete_selection(self)
         record_id = self.current_id()
         if record_id is None or self.session.read_only:
             return False
@@ -481,7 +510,7 @@ class RecordPage(QWidget):
             width = max(self._editor_width, EDITOR_MIN_WIDTH)
             self.splitter.setSizes([max(total - width, 0), width])
         else:
-            if self.editor.isAncestorOf(self.focusWidget()):
+            if self.editor_stack.isAncestorOf(self.focusWidget()):
                 self.table.setFocus(Qt.FocusReason.OtherFocusReason)
             self._editor_width = sizes[1]
             self.splitter.setSizes([total, 0])

@@ -185,6 +185,19 @@ def left_rule(cell: _Cell, color: str, eighths: int = 16) -> None:
     borders.append(left)
 
 
+def pad(cell: _Cell, **twips: int) -> None:
+    """A cell's own inner margins (``left=200, top=80`` ...), in twentieths of a point."""
+    tcpr = cell._tc.get_or_add_tcPr()
+    margins = OxmlElement("w:tcMar")
+    for side in ("top", "left", "bottom", "right"):
+        if side in twips:
+            edge = OxmlElement(f"w:{side}")
+            edge.set(qn("w:w"), str(twips[side]))
+            edge.set(qn("w:type"), "dxa")
+            margins.append(edge)
+    tcpr.insert_element_before(margins, *_AFTER_SHD[2:])
+
+
 _AFTER_SHD = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")
 
 

@@ -9,7 +9,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
-from docx.table import _Cell, _Row
+from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -196,6 +196,18 @@ def pad(cell: _Cell, **twips: int) -> None:
             edge.set(qn("w:type"), "dxa")
             margins.append(edge)
     tcpr.insert_element_before(margins, *_AFTER_SHD[2:])
+
+
+def align_to_margin(table: Table, cell_margin: int = 108) -> None:
+    """Move a table right by its cells' left margin (twips), so its border, not its text, lines up
+    with the page margin: a box should not stand out into the margin."""
+    indent = OxmlElement("w:tblInd")
+    indent.set(qn("w:w"), str(cell_margin))
+    indent.set(qn("w:type"), "dxa")
+    table._tbl.tblPr.insert_element_before(
+        indent, "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
+        "w:tblDescription", "w:tblPrChange",
+    )  # fmt: skip
 
 
 _AFTER_SHD = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")

@@ -18,7 +18,7 @@ from desktop.briefing.sections import bottom_line_points
 
 from . import tables
 from .document import ACCENT, KEY_SHADE, MARKING, text_width
-from .ooxml import add_field, begin_field, end_field, left_rule, pad, shade
+from .ooxml import add_field, align_to_margin, begin_field, end_field, left_rule, pad, shade
 from .writer import Writer
 
 ANNEX_INTRO = (
@@ -86,6 +86,7 @@ def _bottom_line(writer: Writer) -> None:
     writer.paragraph(style="Packet Small").paragraph_format.space_after = Pt(6)  # apart from the marking box
     box = writer.document.add_table(rows=1, cols=1)
     box.autofit = False
+    align_to_margin(box)
     cell = box.cell(0, 0)
     box.columns[0].width = cell.width = text_width(writer.document)
     shade(cell, KEY_SHADE)
@@ -254,6 +255,10 @@ def statements(writer: Writer) -> None:
 
 def sources(writer: Writer, numbered: list[tuple[int, Record]]) -> None:
     """Numbered sources with working links; each is the target of the [n] that cite it."""
+    # No "Cited on pp." list as in the PDF: each citing [n] could carry a bookmark and each entry a
+    # PAGEREF field per citation, but fields cannot drop repeats or join runs into ranges, so a
+    # source cited three times on one page would read "pp. 4, 4, 4", and a long chronology would
+    # carry thousands of fields Word computes again on every open. The [n] links lead here instead.
     if not numbered:
         writer.paragraph("No sources are recorded for this case.", "Packet Small")
         return

@@ -38,8 +38,12 @@ def _table(writer: Writer, headings: tuple[str, ...], widths: tuple[float, ...])
 
 
 def _row(writer: Writer, table: Table, widths: tuple[float, ...]) -> list[_Cell]:
+    """A new row that moves to the next page whole rather than leave its title at the foot of one
+    page and its text on the next; Word still splits a row taller than a page."""
     width = text_width(writer.document)
-    cells: list[_Cell] = table.add_row().cells  # type: ignore[no-untyped-call]
+    row = table.add_row()  # type: ignore[no-untyped-call]
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    cells: list[_Cell] = row.cells
     for cell, share in zip(cells, widths, strict=True):
         cell.width = Emu(int(width * share))
     return cells
@@ -117,7 +121,6 @@ def _year_row(writer: Writer, table: Table, year: int | None) -> None:
         run.font.size = Pt(10)
         run.font.color.rgb = HEADING
     writer.bookmark(paragraph, f"year_{year if year is not None else 'undated'}")
-    table.rows[-1]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
 
 
 KEY_WIDTHS = (0.06, 0.22, 0.72)

@@ -20,6 +20,7 @@ from db.errors import CaseFileError
 from db.sqlite.casefile import CaseFile
 
 from .briefing.options import BriefingOptions
+from .briefing.staleness import stale_as_of
 from .briefing_export import (
     UNMARKED,
     _documents_location,
@@ -103,10 +104,14 @@ def export_from_cli(args: argparse.Namespace) -> int:
             raise CaseFileError(f"{out} is a folder.")
         if out.exists() and not args.force:
             raise CaseFileError(f"{out} already exists (use --force to replace it).")
-        unmarked = not marking_in_force(records.get_case(cf), options)
+        case = records.get_case(cf)
+        unmarked = not marking_in_force(case, options)
+        stale = stale_as_of(case)
         result = write_snapshot(cf, out, options)
     if unmarked:
         print(f"warning: {UNMARKED}", file=sys.stderr)
+    if stale:
+        print(f"warning: {stale}", file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"Wrote {out} ({len(result.sections)} sections).")
@@ -148,6 +153,9 @@ class WordExporter:
                 return
             if answer != "export":
                 return
+        stale = stale_as_of(case)
+        if stale and not window.briefing._confirm_stale(stale):
+            return
         folder_text = window.settings.folder("briefing")
         try:
             folder = packet_folder(session.path, Path(folder_text) if folder_text else None, _documents_location())

@@ -50,17 +50,20 @@ def _year(entry: Record) -> int | None:
     return date.year if date is not None else None
 
 
-def _year_rows(ctx: Ctx) -> dict[int, Row]:
-    """The year headings by the index of the entry they head, when the chronology spans years."""
-    timeline = ctx.data.timeline
+def year_breaks(timeline: list[Record]) -> dict[int, int | None]:
+    """Where the chronology prints a year heading: the index of each entry whose year differs from
+    the one before, with its year (None for undated); nothing when every entry shares one year."""
     years = [_year(entry) for entry in timeline]
     if len(set(years)) < 2:
         return {}
+    return {index: year for index, year in enumerate(years) if not index or year != years[index - 1]}
+
+
+def _year_rows(ctx: Ctx) -> dict[int, Row]:
+    """The year headings by the index of the entry they head, when the chronology spans years."""
     style = ParagraphStyle("year", parent=ctx.styles.cell_bold, fontSize=10, leading=12, textColor=HEADING)
     rows: dict[int, Row] = {}
-    for index, year in enumerate(years):
-        if index and year == years[index - 1]:
-            continue
+    for index, year in year_breaks(ctx.data.timeline).items():
         title = str(year) if year is not None else "Undated"
         mark = OutlineEntry(f"year-{year if year is not None else 'undated'}", title)
         rows[index] = Row([[mark, ctx.para(title, style)], "", ""], units=0, heading=True)

@@ -79,6 +79,7 @@ def _styles(document: DocxDocument) -> None:
         ("Packet Cell", 9, INK, 0.0),
         ("Packet Attribution", 10, MUTED, 0.35),
         ("Packet Context", 9.5, MUTED, 0.35),
+        ("Packet Reference", 9, MUTED, 0.0),
     ):
         style = styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         style.base_style = normal
@@ -89,6 +90,7 @@ def _styles(document: DocxDocument) -> None:
         style.paragraph_format.line_spacing = 1.0
     styles["Packet Attribution"].paragraph_format.space_after = Pt(10)
     styles["Packet Attribution"].paragraph_format.keep_together = True
+    styles["Packet Reference"].font.italic = True
 
 
 def _line(container: _Header | _Footer, text: str, *, bold: bool = False, color: RGBColor | None = None) -> Paragraph:

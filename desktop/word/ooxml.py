@@ -9,7 +9,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import RGBColor
-from docx.table import _Cell, _Row
+from docx.table import Table, _Cell, _Row
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
@@ -183,6 +183,31 @@ def left_rule(cell: _Cell, color: str, eighths: int = 16) -> None:
     for key, value in (("w:val", "single"), ("w:sz", str(eighths)), ("w:space", "0"), ("w:color", color)):
         left.set(qn(key), value)
     borders.append(left)
+
+
+def pad(cell: _Cell, **twips: int) -> None:
+    """A cell's own inner margins (``left=200, top=80`` ...), in twentieths of a point."""
+    tcpr = cell._tc.get_or_add_tcPr()
+    margins = OxmlElement("w:tcMar")
+    for side in ("top", "left", "bottom", "right"):
+        if side in twips:
+            edge = OxmlElement(f"w:{side}")
+            edge.set(qn("w:w"), str(twips[side]))
+            edge.set(qn("w:type"), "dxa")
+            margins.append(edge)
+    tcpr.insert_element_before(margins, *_AFTER_SHD[2:])
+
+
+def align_to_margin(table: Table, cell_margin: int = 108) -> None:
+    """Move a table right by its cells' left margin (twips), so its border, not its text, lines up
+    with the page margin: a box should not stand out into the margin."""
+    indent = OxmlElement("w:tblInd")
+    indent.set(qn("w:w"), str(cell_margin))
+    indent.set(qn("w:type"), "dxa")
+    table._tbl.tblPr.insert_element_before(
+        indent, "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
+        "w:tblDescription", "w:tblPrChange",
+    )  # fmt: skip
 
 
 _AFTER_SHD = ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark")

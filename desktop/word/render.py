@@ -13,11 +13,12 @@ from typing import Any
 
 from db.tempfiles import clean_stale_temp_files, create_temp_beside
 from desktop.briefing.checks import Flags, preflight
+from desktop.briefing.excerpts import FullTexts
 from desktop.briefing.model import CaseData, display_date, text_of
 from desktop.briefing.options import SECTION_TITLES, BriefingOptions
 from desktop.briefing.plain import one_line
 
-from . import sections
+from . import full_texts, sections
 from .document import new_document, set_properties
 from .writer import Writer
 
@@ -79,11 +80,14 @@ def render_word(
         made=moment,
     )
 
+    long_texts = FullTexts.find(data, options.sections, options.excerpt_words)
     titles = [(key, SECTION_TITLES[key]) for key in options.sections]
+    if long_texts.items:
+        titles.append(("full_texts", full_texts.TITLE))
     if options.check_annex and flags.items:
         titles.append(("checks", ANNEX_TITLE))
     records = len(data.timeline) + len(data.actors) + len(data.directive_list) + len(data.statement_list)
-    total = max(1, len(titles) + records + len(numbered))
+    total = max(1, len(titles) + records + len(numbered) + len(long_texts.items))
     done = 0
 
     def report(units: int) -> None:
@@ -94,7 +98,7 @@ def render_word(
 
     if progress is not None and progress(0, total) is False:
         raise ExportCancelled("The export was cancelled.")
-    writer = Writer(document, data, options, flags, report)
+    writer = Writer(document, data, options, flags, report, long_texts)
     today = None if options.deterministic else moment.date()
     sections.cover(writer, marking, today, titles)
     builders: dict[str, Callable[[], None]] = {
@@ -104,6 +108,7 @@ def render_word(
         "directives": partial(sections.directives, writer),
         "statements": partial(sections.statements, writer),
         "sources": partial(sections.sources, writer, numbered),
+        "full_texts": partial(full_texts.section, writer),
         "checks": partial(sections.annex, writer),
     }
     for index, (key, heading) in enumerate(titles):

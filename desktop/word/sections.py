@@ -14,10 +14,11 @@ from db.fields import choice_label
 from desktop.briefing.annex import MAX_LISTED
 from desktop.briefing.model import Record, display_date, text_of
 from desktop.briefing.plain import one_line
+from desktop.briefing.sections import bottom_line_points
 
 from . import tables
-from .document import MARKING, text_width
-from .ooxml import add_field, begin_field, end_field
+from .document import ACCENT, KEY_SHADE, MARKING, text_width
+from .ooxml import add_field, align_to_margin, begin_field, end_field, left_rule, pad, shade
 from .writer import Writer
 
 ANNEX_INTRO = (
@@ -32,7 +33,10 @@ def _none_note(writer: Writer, what: str) -> None:
 
 
 def cover(writer: Writer, marking: str, today: dt.date | None, titles: list[tuple[str, str]]) -> None:
-    """Title, subtitle, As of, prepared by, scope, the marking in a box, and the contents."""
+    """Title, subtitle, As of, prepared by, scope, the marking in a box, the bottom line and the contents.
+
+    No record counts, as in the PDF: counts of the whole file would contradict a filtered packet.
+    """
     case, data = writer.data.case, writer.data
     label = writer.paragraph("BRIEFING PACKET", "Packet Small")
     label.paragraph_format.space_before = Pt(36)
@@ -67,9 +71,34 @@ def cover(writer: Writer, marking: str, today: dt.date | None, titles: list[tupl
         run = writer.run(paragraph, marking[:240], bold=True)
         if run is not None:
             run.font.color.rgb = MARKING
+    _bottom_line(writer)
     contents = writer.paragraph("Contents", "TOC Heading")
     contents.paragraph_format.space_before = Pt(30)
     _contents(writer, titles)
+
+
+def _bottom_line(writer: Writer) -> None:
+    """The case's bottom line as a shaded box of bullets with the accent rule, as on the PDF's
+    cover; nothing when it is empty."""
+    points = bottom_line_points(text_of(writer.data.case, "bottom_line"))
+    if not points:
+        return
+    writer.paragraph(style="Packet Small").paragraph_format.space_after = Pt(6)  # apart from the marking box
+    box = writer.document.add_table(rows=1, cols=1)
+    box.autofit = False
+    align_to_margin(box)
+    cell = box.cell(0, 0)
+    box.columns[0].width = cell.width = text_width(writer.document)
+    shade(cell, KEY_SHADE)
+    left_rule(cell, ACCENT, 20)
+    pad(cell, left=240, right=240, top=60, bottom=40)
+    label = writer.cell_paragraph(cell, "Packet Small")
+    label.paragraph_format.space_before = Pt(4)
+    label.paragraph_format.keep_with_next = True
+    writer.run(label, "BOTTOM LINE", bold=True)
+    for point in points:  # one line each: a point never holds a blank line to split at
+        writer.paragraph(point, "List Bullet", where=cell).paragraph_format.keep_with_next = True
+    cell.paragraphs[-1].paragraph_format.space_after = Pt(6)
 
 
 def _contents(writer: Writer, titles: list[tuple[str, str]]) -> None:
@@ -152,7 +181,10 @@ def directives(writer: Writer) -> None:
             ("Source", text_of(directive, "source")),
         ]
         tables.facts(writer, pairs, directive.get("id"))
-        writer.long_text(text_of(directive, "summary"), "Normal")
+        cut = writer.full_texts.get("directives", directive.get("id"))
+        writer.long_text(cut.excerpt if cut is not None else text_of(directive, "summary"), "Normal")
+        if cut is not None:
+            writer.full_text_reference(cut)
         provisions = [p for p in directive.get("provisions") or [] if isinstance(p, str) and p.strip()]
         if provisions:
             writer.run(writer.paragraph(style="Packet Small"), "Key provisions", bold=True)
@@ -194,7 +226,8 @@ def statements(writer: Writer) -> None:
         _none_note(writer, "statements")
         return
     for statement in data.statement_list:
-        text = text_of(statement, "text")
+        cut = writer.full_texts.get("statements", statement.get("id"))
+        text = cut.excerpt if cut is not None else text_of(statement, "text")
         if statement.get("verbatim") is True:
             body = writer.long_text(text, "Quote", first="“", last="”")
         else:
@@ -204,6 +237,10 @@ def statements(writer: Writer) -> None:
                     run.italic = False  # a paraphrase is not the speaker's words
         for paragraph in body:
             paragraph.paragraph_format.keep_with_next = True
+        if cut is not None:
+            reference = writer.full_text_reference(cut)
+            reference.paragraph_format.left_indent = Inches(0.35)  # under the quotation it completes
+            reference.paragraph_format.keep_with_next = True
         attribution = writer.paragraph(_attribution(writer, statement), "Packet Attribution")
         writer.cite(attribution, statement.get("source"), statement.get("locator"))
         writer.flag(attribution, "statements", statement.get("id"))
@@ -218,6 +255,10 @@ def statements(writer: Writer) -> None:
 
 def sources(writer: Writer, numbered: list[tuple[int, Record]]) -> None:
     """Numbered sources with working links; each is the target of the [n] that cite it."""
+    # No "Cited on pp." list as in the PDF: each citing [n] could carry a bookmark and each entry a
+    # PAGEREF field per citation, but fields cannot drop repeats or join runs into ranges, so a
+    # source cited three times on one page would read "pp. 4, 4, 4", and a long chronology would
+    # carry thousands of fields Word computes again on every open. The [n] links lead here instead.
     if not numbered:
         writer.paragraph("No sources are recorded for this case.", "Packet Small")
         return

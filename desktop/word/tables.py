@@ -7,14 +7,16 @@ chronology on page nine still knows which column is which.
 from __future__ import annotations
 
 from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.shared import Emu, Inches, RGBColor
+from docx.oxml import OxmlElement
+from docx.shared import Emu, Inches, Pt, RGBColor
 from docx.table import Table, _Cell
 
+from desktop.briefing.chronology import year_breaks
 from desktop.briefing.model import ACTOR_GROUPS, Record, display_date, text_of
 from desktop.briefing.plain import one_line
 from desktop.briefing.strip_layout import key_event_numbers
 
-from .document import ACCENT, HEADER_SHADE, KEY_SHADE, text_width
+from .document import ACCENT, HEADER_SHADE, HEADING, KEY_SHADE, text_width
 from .ooxml import left_rule, repeat_as_header, shade
 from .writer import Writer
 
@@ -36,8 +38,12 @@ def _table(writer: Writer, headings: tuple[str, ...], widths: tuple[float, ...])
 
 
 def _row(writer: Writer, table: Table, widths: tuple[float, ...]) -> list[_Cell]:
+    """A new row that moves to the next page whole rather than leave its title at the foot of one
+    page and its text on the next; Word still splits a row taller than a page."""
     width = text_width(writer.document)
-    cells: list[_Cell] = table.add_row().cells  # type: ignore[no-untyped-call]
+    row = table.add_row()  # type: ignore[no-untyped-call]
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    cells: list[_Cell] = row.cells
     for cell, share in zip(cells, widths, strict=True):
         cell.width = Emu(int(width * share))
     return cells
@@ -62,7 +68,10 @@ def chronology(writer: Writer) -> None:
     data = writer.data
     table = _table(writer, ("Date", "Event", "Actors involved"), CHRONOLOGY_WIDTHS)
     numbers = key_event_numbers(data.timeline)
-    for entry in data.timeline:
+    years = year_breaks(data.timeline)  # the PDF's year headings, at the same entries
+    for position, entry in enumerate(data.timeline):
+        if position in years:
+            _year_row(writer, table, years[position])
         date_cell, event_cell, actors_cell = _row(writer, table, CHRONOLOGY_WIDTHS)
         writer.run(writer.cell_paragraph(date_cell), _date_text(entry.get("date")))
         title = one_line(text_of(entry, "title"))
@@ -73,7 +82,8 @@ def chronology(writer: Writer) -> None:
             marker.bold = True
             marker.font.color.rgb = RGBColor.from_string(ACCENT)
         writer.run(head, title, bold=True)
-        description = one_line(text_of(entry, "description"))
+        cut = writer.full_texts.get("timeline", entry.get("id"))
+        description = one_line(cut.excerpt if cut is not None else text_of(entry, "description"))
         tail = writer.cell_paragraph(event_cell) if description else head
         writer.run(tail, (" " if tail is head and title else "") + description)
         directive = data.directives.get(entry.get("directive") or "")
@@ -86,6 +96,8 @@ def chronology(writer: Writer) -> None:
             writer.run(tail, f" (Statement{' by ' + speaker if speaker else ''})")
         writer.cite(tail, entry.get("source"), entry.get("locator"))
         writer.flag(tail, "timeline", entry.get("id"))
+        if cut is not None:
+            writer.full_text_reference(cut, event_cell)
         actors = "; ".join(data.actor_names(entry.get("actors")))
         writer.run(writer.cell_paragraph(actors_cell), one_line(actors))
         if entry.get("key") is True:
@@ -93,6 +105,22 @@ def chronology(writer: Writer) -> None:
                 shade(cell, KEY_SHADE)
             left_rule(date_cell, ACCENT)
         writer.report(1)
+
+
+def _year_row(writer: Writer, table: Table, year: int | None) -> None:
+    """A row across the table naming the year the entries below it fall in ("Undated" for the
+    entries with no readable date), kept on the page with the first of them."""
+    cells = _row(writer, table, CHRONOLOGY_WIDTHS)
+    merged = cells[0].merge(cells[-1])
+    paragraph = writer.cell_paragraph(merged)
+    paragraph.paragraph_format.space_before = Pt(4)
+    paragraph.paragraph_format.keep_with_next = True
+    title = str(year) if year is not None else "Undated"
+    run = writer.run(paragraph, title, bold=True)
+    if run is not None:
+        run.font.size = Pt(10)
+        run.font.color.rgb = HEADING
+    writer.bookmark(paragraph, f"year_{year if year is not None else 'undated'}")
 
 
 KEY_WIDTHS = (0.06, 0.22, 0.72)

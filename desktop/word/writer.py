@@ -12,11 +12,21 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
 from desktop.briefing.checks import RULES, Flag, Flags
+from desktop.briefing.excerpts import LETTER, FullText, FullTexts
 from desktop.briefing.model import CaseData
 from desktop.briefing.options import BriefingOptions
 from desktop.briefing.plain import paragraphs
 
-from .ooxml import add_bookmark, add_hyperlink, has_rtl, mark_rtl_paragraph, mark_rtl_run, starts_rtl, xml_text
+from .ooxml import (
+    add_bookmark,
+    add_field,
+    add_hyperlink,
+    has_rtl,
+    mark_rtl_paragraph,
+    mark_rtl_run,
+    starts_rtl,
+    xml_text,
+)
 
 Container = DocxDocument | _Cell
 
@@ -30,6 +40,7 @@ class Writer:
     options: BriefingOptions
     flags: Flags
     report: Callable[[int], None] = lambda units: None  # one unit per section and per record
+    full_texts: FullTexts = field(default_factory=FullTexts)  # the texts printed cut, as in the PDF
     _bookmarks: int = 0
     _flags_by_record: dict[tuple[str, str], list[Flag]] = field(default_factory=dict)
 
@@ -101,6 +112,20 @@ class Writer:
             add_hyperlink(paragraph, xml_text(text), anchor=f"source_{number}")
         else:
             self.run(paragraph, text)
+
+    def full_text_reference(self, item: FullText, where: Container | None = None) -> Paragraph:
+        """Under an excerpt: "Full text: Annex A, p. N", linked to the annex entry; N is a page field.
+
+        The excerpt's own bookmark is where the annex entry links back to.
+        """
+        paragraph = self.paragraph(style="Packet Reference", where=where)
+        self.bookmark(paragraph, f"excerpt_{item.number}")
+        words = add_hyperlink(paragraph, f"Full text: Annex {LETTER}", anchor=f"fulltext_{item.number}")
+        if words is not None:
+            words.italic = True
+        paragraph.add_run(", p. ").italic = True
+        add_field(paragraph, f"PAGEREF fulltext_{item.number} \\h", "?").italic = True
+        return paragraph
 
     def link(self, paragraph: Paragraph, url: str) -> None:
         """A web address as a working link (plain text when it is not a web or mail address)."""

@@ -315,8 +315,14 @@ def range_keys(
     A stored key ``k`` overlaps when ``(k >= lo or k in prefixes) and k <= hi``: ``lo`` is the
     key of ``from``, ``prefixes`` are the coarser dates that contain ``from`` (a year overlaps
     any range starting inside it), and ``hi`` is ``to``'s key followed by a character above
-    every key character, so every date inside ``to`` is included.
+    every key character, so every date inside ``to`` is included. A stored span (its key has
+    "+" and its last day) also overlaps when that last day is not before ``lo``.
     """
+    # An extended bound (a quarter, "c. 2024") is the span it covers.
+    if date_from is not None and not date_from.exact:
+        date_from = PartialDate.from_date(date_from.span()[0])
+    if date_to is not None and not date_to.exact:
+        date_to = PartialDate.from_date(date_to.span()[1])
     lo = date_from.sort_key if date_from else None
     prefixes: tuple[str, ...] = ()
     if lo is not None:

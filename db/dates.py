@@ -38,13 +38,13 @@ _MONTH_LOOKUP["sept"] = 9
 EXAMPLES = '"June 2, 2026", "May 2026", "2024", "c. 2024", "Q3 2025", "June 2–5, 2026" or "June 12, 2026, 5:21 p.m. EDT"'
 # Every form a date field reads, one example each, for the editor's explanation of an error.
 FORMS = (
-    ("a day", "June 2, 2026 or 2026-06-02"),
-    ("a month or a year", "May 2026, 2024"),
-    ("a time", "June 12, 2026, 5:21 p.m. EDT"),
-    ("approximate", "c. 2024, about March 2026"),
-    ("uncertain", "2025?"),
-    ("part of a year", "Q3 2025, H1 2026, spring 2025, early 2026"),
-    ("a range", "2024–2025, June 2–5, 2026, June–September 2024"),
+    ("a day", "June 2, 2026 · 2026-06-02 · 6/2/2026"),
+    ("a month or a year", "May 2026 · 2024"),
+    ("a day and time", "June 12, 2026, 5:21 p.m. EDT"),
+    ("approximate", "c. 2024 · about March 2026"),
+    ("uncertain", "2025? · c. 2024?"),
+    ("part of a year", "Q3 2025 · H1 2026 · spring 2025 · early 2026"),
+    ("a range", "2024–2025 · June 2–5, 2026 · June–September 2024"),
 )
 # The qualifiers EDTF writes after a date: uncertain, approximate, both.
 QUALIFIERS = ("?", "~", "%")
@@ -298,6 +298,13 @@ class PartialDate:
         if not isinstance(other, PartialDate):
             return NotImplemented
         return self._cmp_tuple() < other._cmp_tuple()
+
+
+def explain_error(message: str) -> str:
+    """A parse error as the date editor shows it: the reason, then every form a date can take."""
+    reason = message.split(" Type it like ", 1)[0]
+    forms = "\n".join(f"  {name}: {examples}" for name, examples in FORMS)
+    return f"{reason}\nA date can be\n{forms}"
 
 
 def parse_optional(text: str | None) -> PartialDate | None:

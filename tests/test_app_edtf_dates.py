@@ -114,3 +114,31 @@ def test_the_strip_draws_an_interval_as_a_span_with_soft_ends_when_approximate(q
     assert rowid_first in marks.soft and rowid_second not in marks.soft
     start, end = PartialDate.parse("June 2–5, 2026").span_days()
     assert (marks.start[index[rowid_second]], marks.end[index[rowid_second]]) == (start, end)
+
+
+def test_an_approximate_span_fades_at_its_ends_on_the_strip(qtbot, window):
+    page = _timeline_page(window, qtbot)
+    entry = page.model.id_at(0)
+    assert entry is not None and page.select_record(entry)
+    with qtbot.waitSignal(page.marks_loaded, timeout=60000):
+        _type_date(qtbot, page.editor.widgets["date"], "c. 2024 - 2025")
+    view = page.timeline
+    view.zoom_to_fit()
+    rowid = page.model.rowid_at(page.model.row_of(entry))
+    i = list(view._marks.rowids).index(rowid)
+    x0, x1 = view._x_of(view._marks.start[i]), view._x_of(view._marks.end[i])
+    assert page.select_record(page.model.id_at(page.model.rowCount() - 1))  # drawn as any entry, not selected
+    image = view.viewport().grab().toImage()
+    background = image.pixelColor(int((x0 + x1) / 2), 1)
+
+    def ink(x: float, y: int) -> float:
+        c = image.pixelColor(int(x), y)
+        return sum(abs(a - b) for a, b in zip(c.getRgbF()[:3], background.getRgbF()[:3], strict=True))
+
+    # The bar's row: where the middle of the span is most coloured (above the axis).
+    bar_y = max(range(image.height() - 30), key=lambda y: ink((x0 + x1) / 2, y))
+    middle = ink((x0 + x1) / 2, bar_y)
+    assert middle > 0.2
+    # The ends are faded, not cut sharp.
+    # (a few pixels in: a grid line marks the first of January at either end)
+    assert ink(x0 + 4, bar_y) < middle / 2 and ink(x1 - 5, bar_y) < middle / 2

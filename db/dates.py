@@ -35,7 +35,9 @@ for _i, _name in enumerate(MONTHS, start=1):
     _MONTH_LOOKUP[_name[:3].lower()] = _i
 _MONTH_LOOKUP["sept"] = 9
 
-EXAMPLES = '"June 2, 2026", "May 2026", "2024", "c. 2024", "Q3 2025", "June 2–5, 2026" or "June 12, 2026, 5:21 p.m. EDT"'
+EXAMPLES = (
+    '"June 2, 2026", "May 2026", "2024", "c. 2024", "Q3 2025", "June 2–5, 2026" or "June 12, 2026, 5:21 p.m. EDT"'
+)
 # Every form a date field reads, one example each, for the editor's explanation of an error.
 FORMS = (
     ("a day", "June 2, 2026 · 2026-06-02 · 6/2/2026"),

@@ -41,7 +41,9 @@ _THIRD_WORDS = {"early": 37, "mid": 38, "middle of": 38, "late": 39}
 _APPROXIMATE = re.compile(
     r"^(?:circa|ca\.?|c\.|c(?=\s)|about|around|approx\.|approximately|roughly|~)\s*(?P<rest>\S.*)$", re.IGNORECASE
 )
-_QUARTER = re.compile(r"^(?:q(?P<q1>[1-4])|(?P<q2>[1-4])q)[\s,-]*(?P<y>\d{4})$|^(?P<y2>\d{4})[\s,-]*q(?P<q3>[1-4])$", re.I)
+_QUARTER = re.compile(
+    r"^(?:q(?P<q1>[1-4])|(?P<q2>[1-4])q)[\s,-]*(?P<y>\d{4})$|^(?P<y2>\d{4})[\s,-]*q(?P<q3>[1-4])$", re.IGNORECASE
+)
 _HALF = re.compile(r"^h(?P<h>[12])[\s,-]*(?P<y>\d{4})$|^(?P<y2>\d{4})[\s,-]*h(?P<h2>[12])$", re.IGNORECASE)
 _HALF_WORDS = re.compile(r"^(?P<which>first|second) half(?: of)?,? (?P<y>\d{4})$", re.IGNORECASE)
 _SEASON = re.compile(
@@ -129,10 +131,8 @@ def display_extended(date: PartialDate) -> str:
     """ "c. 2024", "2025?", "Q3 2025", "Early 2026", "2024–2025", "June 2–5, 2026"."""
     if date.until is not None:
         return _display_range(date.start, date.until)
-    if date.group is not None:
-        text = _group_text(date.year, date.group)
-    else:
-        text = replace(date, qualifier=None).display()
+    plain = replace(date, qualifier=None)
+    text = _group_text(date.year, date.group) if date.group is not None else plain.display()
     if date.qualifier == "~":
         return f"c. {text}"
     if date.qualifier == "%":

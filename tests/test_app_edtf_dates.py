@@ -95,36 +95,46 @@ def test_a_form_the_app_cannot_read_is_explained_with_examples(qtbot, window):
     assert field.error_label.text().startswith('Cannot read "2026-2025" as a date: the range ends before it starts.')
 
 
+def _typed_into_entry(qtbot, page, entry: str, text: str) -> int:
+    """Type a date into an entry's editor; the entry's row number once it is saved."""
+    assert page.select_record(entry)
+    field = page.editor.widgets["date"]
+    _type_date(qtbot, field, text)
+    assert not field.has_error(), field.error_text()
+    rowid = page.model.rowid_at(page.model.row_of(entry))
+    assert rowid is not None
+    return rowid
+
+
+def _span_on_strip(page, rowid: int) -> tuple[float, float] | None:
+    marks = page.timeline._marks
+    if rowid not in marks.rowids:
+        return None
+    i = list(marks.rowids).index(rowid)
+    return marks.start[i], marks.end[i]
+
+
 def test_the_strip_draws_an_interval_as_a_span_with_soft_ends_when_approximate(qtbot, window):
     page = _timeline_page(window, qtbot)
     first, second = page.model.id_at(0), page.model.id_at(1)
     assert first is not None and second is not None
-    assert page.select_record(first)
-    with qtbot.waitSignal(page.marks_loaded, timeout=60000):
-        _type_date(qtbot, page.editor.widgets["date"], "c. 2024 - 2025")
-    assert page.select_record(second)
-    with qtbot.waitSignal(page.marks_loaded, timeout=60000):
-        _type_date(qtbot, page.editor.widgets["date"], "June 2-5, 2026")
+    approximate = _typed_into_entry(qtbot, page, first, "c. 2024 - 2025")
+    meeting = _typed_into_entry(qtbot, page, second, "June 2-5, 2026")
+    expected = PartialDate.parse("June 2–5, 2026").span_days()
+    qtbot.waitUntil(lambda: _span_on_strip(page, meeting) == expected, timeout=60000)
+    assert _span_on_strip(page, approximate) == PartialDate.parse("c. 2024 – 2025").span_days()
     marks = page.timeline._marks
-    rowid_first = page.model.rowid_at(page.model.row_of(first))
-    rowid_second = page.model.rowid_at(page.model.row_of(second))
-    index = {n: i for i, n in enumerate(marks.rowids)}
-    start, end = PartialDate.parse("c. 2024 – 2025").span_days()
-    assert (marks.start[index[rowid_first]], marks.end[index[rowid_first]]) == (start, end)
-    assert rowid_first in marks.soft and rowid_second not in marks.soft
-    start, end = PartialDate.parse("June 2–5, 2026").span_days()
-    assert (marks.start[index[rowid_second]], marks.end[index[rowid_second]]) == (start, end)
+    assert approximate in marks.soft and meeting not in marks.soft
 
 
 def test_an_approximate_span_fades_at_its_ends_on_the_strip(qtbot, window):
     page = _timeline_page(window, qtbot)
     entry = page.model.id_at(0)
-    assert entry is not None and page.select_record(entry)
-    with qtbot.waitSignal(page.marks_loaded, timeout=60000):
-        _type_date(qtbot, page.editor.widgets["date"], "c. 2024 - 2025")
+    assert entry is not None
+    rowid = _typed_into_entry(qtbot, page, entry, "c. 2024 - 2025")
     view = page.timeline
+    qtbot.waitUntil(lambda: rowid in view._marks.soft, timeout=60000)
     view.zoom_to_fit()
-    rowid = page.model.rowid_at(page.model.row_of(entry))
     i = list(view._marks.rowids).index(rowid)
     x0, x1 = view._x_of(view._marks.start[i]), view._x_of(view._marks.end[i])
     assert page.select_record(page.model.id_at(page.model.rowCount() - 1))  # drawn as any entry, not selected

@@ -1,19 +1,25 @@
-"""Partial dates: a year, a month, a day, or a day with a time (and usually a zone).
+"""Partial dates: a year, a month, a day, or a day with a time (and usually a zone), and the
+extended forms policy work has: approximate ("c. 2024"), uncertain ("2025?"), a quarter,
+season or third of a year ("Q3 2025", "early 2026") and intervals ("June 2–5, 2026").
 
 Staff rarely know more than "May 2026" about an event, and sometimes know the minute. One
 value type carries all of these, sorts them sensibly (a year before its months, a month
 before its days), prints them the way a briefing reads ("June 12, 2026, 5:21 p.m. EDT")
 and parses what people type.
 
-Stored form: the canonical ISO text (``iso``) plus a ``sort_key`` string column, so SQL
-can order and filter without knowing about partial dates. Sort keys of a coarser date are
-prefixes of the keys of the dates inside it, which gives the "year before its months"
-order for free under plain string comparison.
+Stored form: the canonical text (``iso``: ISO 8601 for exact dates, EDTF, ISO 8601-2, for the
+extended forms, see ``edtf_dates``) plus a ``sort_key`` string column, so SQL can order and
+filter without knowing about partial dates. Sort keys of a coarser date are prefixes of the
+keys of the dates inside it, which gives the "year before its months" order for free under
+plain string comparison. An approximate or uncertain date has the key of the same date
+unqualified; a span (an interval, a quarter) has its start's key, then ``+`` (which sorts
+below ``-``, so before the start's months and days), then its last day.
 """
 
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -29,7 +35,21 @@ for _i, _name in enumerate(MONTHS, start=1):
     _MONTH_LOOKUP[_name[:3].lower()] = _i
 _MONTH_LOOKUP["sept"] = 9
 
-EXAMPLES = '"June 2, 2026", "May 2026", "2024", "2026-06-02" or "June 12, 2026, 5:21 p.m. EDT"'
+EXAMPLES = (
+    '"June 2, 2026", "May 2026", "2024", "c. 2024", "Q3 2025", "June 2–5, 2026" or "June 12, 2026, 5:21 p.m. EDT"'
+)
+# Every form a date field reads, one example each, for the editor's explanation of an error.
+FORMS = (
+    ("a day", "June 2, 2026 · 2026-06-02 · 6/2/2026"),
+    ("a month or a year", "May 2026 · 2024"),
+    ("a day and time", "June 12, 2026, 5:21 p.m. EDT"),
+    ("approximate", "c. 2024 · about March 2026"),
+    ("uncertain", "2025? · c. 2024?"),
+    ("part of a year", "Q3 2025 · H1 2026 · spring 2025 · early 2026"),
+    ("a range", "2024–2025 · June 2–5, 2026 · June–September 2024"),
+)
+# The qualifiers EDTF writes after a date: uncertain, approximate, both.
+QUALIFIERS = ("?", "~", "%")
 
 # Fixed-offset abbreviations staff type (minutes east of UTC).
 _ZONE_ABBREVIATIONS: dict[str, int] = {
@@ -92,6 +112,9 @@ class PartialDate:
     minute: int | None = None
     second: int | None = None
     offset: int | None = None  # minutes east of UTC; None when the time has no zone
+    qualifier: str | None = None  # EDTF "?" uncertain, "~" approximate, "%" both
+    group: int | None = None  # EDTF part of a year: 21-24 seasons, 33-36 quarters, 37-39 thirds, 40-41 halves
+    until: PartialDate | None = None  # the last date of an interval that starts at this one
 
     def __post_init__(self) -> None:
         if not 1 <= self.year <= 9999:
@@ -123,11 +146,19 @@ class PartialDate:
                 object.__setattr__(self, "minute", 0)
             if self.second == 0:
                 object.__setattr__(self, "second", None)
+        if self.qualifier is not None or self.group is not None or self.until is not None:
+            from .edtf_dates import check_extended
+
+            check_extended(self)
 
     # ----- precision ---------------------------------------------------------------------
     @property
     def precision(self) -> str:
-        """One of "year", "month", "day", "time"."""
+        """One of "year", "month", "day", "time", or "part" (a quarter, season...) or "interval"."""
+        if self.until is not None:
+            return "interval"
+        if self.group is not None:
+            return "part"
         if self.hour is not None:
             return "time"
         if self.day is not None:
@@ -144,13 +175,23 @@ class PartialDate:
 
     @classmethod
     def parse_iso(cls, text: str) -> PartialDate:
-        """Parse only the canonical ISO forms (used by the JSON interchange format)."""
+        """Parse only the stored forms, ISO 8601 and EDTF (used by the JSON interchange format)."""
         value = _parse_iso(text.strip()) if isinstance(text, str) else None
+        if value is None and isinstance(text, str):
+            from .edtf_dates import parse_edtf_text
+
+            value = parse_edtf_text(text.strip())
         if value is None:
             raise ValueError(
-                f'"{text}" is not an ISO partial date; use "2024", "2026-05", "2026-06-02" or "2026-06-12T17:21-04:00"'
+                f'"{text}" is not an ISO partial date; use "2024", "2026-05", "2026-06-02" or '
+                '"2026-06-12T17:21-04:00", or EDTF such as "2024~", "2025-35" or "2024/2025"'
             )
         return value
+
+    @property
+    def exact(self) -> bool:
+        """True for a plain year, month, day or time (no qualifier, part of a year or interval)."""
+        return self.qualifier is None and self.group is None and self.until is None
 
     @classmethod
     def from_date(cls, value: dt.date) -> PartialDate:
@@ -160,8 +201,13 @@ class PartialDate:
     # ----- text forms --------------------------------------------------------------------
     @property
     def iso(self) -> str:
-        """Canonical ISO 8601 text: ``2024``, ``2026-05``, ``2026-06-02``, ``2026-06-12T17:21-04:00``."""
+        """Canonical stored text: ISO 8601 (``2024``, ``2026-05``, ``2026-06-02``,
+        ``2026-06-12T17:21-04:00``) or EDTF (``2024~``, ``2025?``, ``2025-35``, ``2024/2025``)."""
+        if self.until is not None:
+            return f"{self.start.iso}/{self.until.iso}"
         out = f"{self.year:04d}"
+        if self.group is not None:
+            out += f"-{self.group}"
         if self.month is not None:
             out += f"-{self.month:02d}"
         if self.day is not None:
@@ -172,11 +218,20 @@ class PartialDate:
                 out += f":{self.second:02d}"
             if self.offset is not None:
                 out += _format_offset(self.offset, iso=True)
-        return out
+        return out + (self.qualifier or "")
+
+    @property
+    def start(self) -> PartialDate:
+        """The first date of an interval, or this date itself."""
+        return dataclasses.replace(self, until=None) if self.until is not None else self
 
     @property
     def sort_key(self) -> str:
         """String that sorts partial dates correctly; coarser dates are prefixes of finer ones."""
+        if not self.exact:
+            from .edtf_dates import extended_sort_key
+
+            return extended_sort_key(self)
         key = self.iso[:10]
         if self.hour is not None:
             # Within a day, times with zones order by the instant they name.
@@ -188,7 +243,12 @@ class PartialDate:
         return key
 
     def display(self) -> str:
-        """Natural text: "2024", "May 2026", "June 2, 2026", "June 12, 2026, 5:21 p.m. EDT"."""
+        """Natural text: "2024", "May 2026", "June 2, 2026", "June 12, 2026, 5:21 p.m. EDT",
+        "c. 2024", "2025?", "Q3 2025", "June 2–5, 2026"."""
+        if not self.exact:
+            from .edtf_dates import display_extended
+
+            return display_extended(self)
         if self.month is None:
             return f"{self.year}"
         month = MONTHS[self.month - 1]
@@ -212,6 +272,10 @@ class PartialDate:
     # ----- spans and ordering ------------------------------------------------------------
     def span(self) -> tuple[dt.date, dt.date]:
         """First and last calendar day this date covers (inclusive)."""
+        if self.group is not None or self.until is not None:
+            from .edtf_dates import extended_span
+
+            return extended_span(self)
         if self.month is None:
             return dt.date(self.year, 1, 1), dt.date(self.year, 12, 31)
         if self.day is None:
@@ -238,6 +302,13 @@ class PartialDate:
         return self._cmp_tuple() < other._cmp_tuple()
 
 
+def explain_error(message: str) -> str:
+    """A parse error as the date editor shows it: the reason, then every form a date can take."""
+    reason = message.split(" Type it like ", 1)[0]
+    forms = "\n".join(f"  {name}: {examples}" for name, examples in FORMS)
+    return f"{reason}\nA date can be\n{forms}"
+
+
 def parse_optional(text: str | None) -> PartialDate | None:
     """Parse text that may be empty; empty or whitespace means no date."""
     if text is None or not text.strip():
@@ -253,8 +324,14 @@ def range_keys(
     A stored key ``k`` overlaps when ``(k >= lo or k in prefixes) and k <= hi``: ``lo`` is the
     key of ``from``, ``prefixes`` are the coarser dates that contain ``from`` (a year overlaps
     any range starting inside it), and ``hi`` is ``to``'s key followed by a character above
-    every key character, so every date inside ``to`` is included.
+    every key character, so every date inside ``to`` is included. A stored span (its key has
+    "+" and its last day) also overlaps when that last day is not before ``lo``.
     """
+    # An extended bound (a quarter, "c. 2024") is the span it covers.
+    if date_from is not None and not date_from.exact:
+        date_from = PartialDate.from_date(date_from.span()[0])
+    if date_to is not None and not date_to.exact:
+        date_to = PartialDate.from_date(date_to.span()[1])
     lo = date_from.sort_key if date_from else None
     prefixes: tuple[str, ...] = ()
     if lo is not None:
@@ -315,6 +392,10 @@ def _parse_cached(text: str) -> PartialDate:
         raise ValueError(f"A date is required. Type it like {EXAMPLES}.")
     try:
         value = _parse_iso(cleaned) or _parse_natural(cleaned)
+        if value is None:
+            from .edtf_dates import parse_extended
+
+            value = parse_extended(cleaned)
     except ValueError as exc:
         raise ValueError(f'Cannot read "{text}" as a date: {exc}. Type it like {EXAMPLES}.') from None
     if value is None:
@@ -322,11 +403,18 @@ def _parse_cached(text: str) -> PartialDate:
     return value
 
 
+def parse_plain(text: str) -> PartialDate | None:
+    """A year, month, day or time in ISO or as typed (no extended form), None when not one."""
+    return _parse_iso(text) or _parse_natural(text)
+
+
 def _parse_iso(text: str) -> PartialDate | None:
     match = _ISO.match(text)
     if not match:
         return None
     g = match.groupdict()
+    if g["m"] and not g["d"] and 21 <= int(g["m"]) <= 41:
+        return None  # EDTF's quarters, seasons and other parts of a year (edtf_dates)
     offset = None
     if g["z"]:
         z = g["z"].upper()

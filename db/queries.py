@@ -147,7 +147,10 @@ def _where(query: ListQuery) -> tuple[str, dict[str, object]]:
         lo, hi, prefixes = range_keys(query.date_from, query.date_to)
         if lo is not None:
             marks = ", ".join(f":prefix{i}" for i in range(len(prefixes)))
-            clauses.append(f"(r.{key} >= :low" + (f" OR r.{key} IN ({marks}))" if prefixes else ")"))
+            # A span (an interval, a quarter) keeps its last day after "+": it overlaps a range
+            # that starts before that day is over, however early the span starts.
+            ends = f" OR (instr(r.{key}, '+') AND substr(r.{key}, instr(r.{key}, '+') + 1) || '~' >= :low)"
+            clauses.append(f"(r.{key} >= :low" + (f" OR r.{key} IN ({marks})" if prefixes else "") + ends + ")")
             params["low"] = lo
             params.update((f"prefix{i}", prefix) for i, prefix in enumerate(prefixes))
         if hi is not None:
@@ -308,6 +311,7 @@ class TimelineMarks:
     end: array[float]
     key: array[int]
     titles: dict[int, str]
+    soft: frozenset[int] = frozenset()  # entries whose dates are approximate or uncertain
 
     def __len__(self) -> int:
         return len(self.rowids)
@@ -323,15 +327,35 @@ def _span_of(date: object) -> tuple[float, float]:
 # Day numbers (proleptic ordinal, as ``PartialDate.span_days``) computed by SQLite from the
 # stored ISO text: a year or month spans to the start of the next, a day covers itself, a
 # time is a point at that wall-clock time. Julian day 1721424.5 is ordinal day 0.
+def _start_of(d: str) -> str:
+    return (
+        f"CASE length({d}) WHEN 4 THEN julianday({d} || '-01-01') WHEN 7 THEN julianday({d} || '-01') "
+        f"WHEN 10 THEN julianday({d}) ELSE julianday(substr({d}, 1, 10) || ' ' || substr({d}, 12, 5)) "
+        f"+ CASE WHEN substr({d}, 17, 1) = ':' THEN substr({d}, 18, 2) / 86400.0 ELSE 0 END END - 1721424.5"
+    )
+
+
+def _end_of(d: str) -> str:
+    return (
+        f"CASE length({d}) WHEN 4 THEN julianday({d} || '-01-01', '+1 year') "
+        f"WHEN 7 THEN julianday({d} || '-01', '+1 month') WHEN 10 THEN julianday({d}, '+1 day') "
+        "ELSE NULL END - 1721424.5"
+    )
+
+
+# EDTF dates: a span (interval, quarter) starts where its sort key starts and ends after the
+# last day its key names after "+"; an approximate or uncertain date covers the date it qualifies.
+_PLUS = "instr(date_key, '+')"
+_QUALIFIED = "date GLOB '*[?~%]'"
+_SOFT = "date GLOB '*[?~%]*'"  # a qualifier ends a date or an interval's start
+_UNQUALIFIED = "rtrim(date, '?~%')"
 _SPAN_START = (
-    "CASE length(date) WHEN 4 THEN julianday(date || '-01-01') WHEN 7 THEN julianday(date || '-01') "
-    "WHEN 10 THEN julianday(date) ELSE julianday(substr(date, 1, 10) || ' ' || substr(date, 12, 5)) "
-    "+ CASE WHEN substr(date, 17, 1) = ':' THEN substr(date, 18, 2) / 86400.0 ELSE 0 END END - 1721424.5"
+    f"CASE WHEN {_PLUS} THEN {_start_of(f'substr(date_key, 1, {_PLUS} - 1)')} "
+    f"WHEN {_QUALIFIED} THEN {_start_of(_UNQUALIFIED)} ELSE {_start_of('date')} END"
 )
 _SPAN_END = (
-    "CASE length(date) WHEN 4 THEN julianday(date || '-01-01', '+1 year') "
-    "WHEN 7 THEN julianday(date || '-01', '+1 month') WHEN 10 THEN julianday(date, '+1 day') "
-    "ELSE NULL END - 1721424.5"
+    f"CASE WHEN {_PLUS} THEN julianday(substr(date_key, {_PLUS} + 1), '+1 day') - 1721424.5 "
+    f"WHEN {_QUALIFIED} THEN {_end_of(_UNQUALIFIED)} ELSE {_end_of('date')} END"
 )
 
 
@@ -344,6 +368,8 @@ def timeline_marks(cf: CaseFile) -> TimelineMarks:
             int(n): short_label(title, 80)
             for n, title in conn.execute(sa.text("SELECT n, title FROM timeline_entry WHERE key_event = 1"))
         }
+
+        soft = frozenset(int(n) for n in conn.execute(sa.text(f"SELECT n FROM timeline_entry WHERE {_SOFT}")).scalars())
     start = array("d", [r[1] for r in rows])
     end = array("d", [r[1] if r[2] is None else r[2] for r in rows])
-    return TimelineMarks(array("q", [r[0] for r in rows]), start, end, array("b", [r[3] for r in rows]), titles)
+    return TimelineMarks(array("q", [r[0] for r in rows]), start, end, array("b", [r[3] for r in rows]), titles, soft)

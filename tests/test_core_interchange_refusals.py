@@ -116,7 +116,8 @@ def test_a_missing_json_file_is_a_plain_error(tmp_path):
             lambda d: d["timeline"][0].update(date="June 31, 2026"),
             [
                 'timeline[0].date: "June 31, 2026" is not an ISO partial date; '
-                'use "2024", "2026-05", "2026-06-02" or "2026-06-12T17:21-04:00"'
+                'use "2024", "2026-05", "2026-06-02" or "2026-06-12T17:21-04:00", '
+                'or EDTF such as "2024~", "2025-35" or "2024/2025"'
             ],
         ),
         (
@@ -209,7 +210,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
         'actors[0]: missing required field "name"',
         'statements[0].speaker: no actor with id "metta"',
         'timeline[0].date: "soon" is not an ISO partial date; use "2024", "2026-05", "2026-06-02" or '
-        '"2026-06-12T17:21-04:00"',
+        '"2026-06-12T17:21-04:00", or EDTF such as "2024~", "2025-35" or "2024/2025"',
     ]
 
 

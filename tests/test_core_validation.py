@@ -348,7 +348,10 @@ def test_the_case_fields_follow_the_same_rules(tmp_path, name):
 def test_only_an_edit_reads_a_date_as_people_type_it(tmp_path, kind, name, typed, iso):
     imported = _import_verdicts(tmp_path, kind, name, [typed, iso], [_uuid(0x7E57, 0), _uuid(0x7E57, 1)])
     edited = _edit_verdicts(tmp_path, kind, name, [typed, iso], [_uuid(0x7E57, 0), _uuid(0x7E57, 1)])
-    iso_only = f'"{typed}" is not an ISO partial date; use "2024", "2026-05", "2026-06-02" or "2026-06-12T17:21-04:00"'
+    iso_only = (
+        f'"{typed}" is not an ISO partial date; use "2024", "2026-05", "2026-06-02" or "2026-06-12T17:21-04:00", '
+        'or EDTF such as "2024~", "2025-35" or "2024/2025"'
+    )
     assert not imported[0].accepted and imported[0].said[0].endswith(iso_only)
     assert edited[0].accepted and edited[0].stored == edited[1].stored == imported[1].stored
     assert edited[0].stored[0] == iso

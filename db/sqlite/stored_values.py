@@ -98,6 +98,25 @@ def _is_word_list(raw: object) -> bool:
     )
 
 
+def _is_extended_date(raw: object) -> bool:
+    """Whether text the SQL tests could not place is an EDTF date as Casefile writes it."""
+    from ..dates import PartialDate
+
+    try:
+        value = PartialDate.parse_iso(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return False
+    return value is not None and not value.exact and value.iso == raw
+
+
+def _is_extended_key(raw: object) -> bool:
+    """Whether "date|key" is an EDTF date and its own sort key."""
+    from ..dates import PartialDate
+
+    date, _, key = raw.partition("|") if isinstance(raw, str) else ("", "", "")
+    return _is_extended_date(date) and PartialDate.parse_iso(date).sort_key == key
+
+
 def _shown(value: object) -> str:
     """A stored value for a one-line message: short, quoted text or the number."""
     if isinstance(value, str):
@@ -150,13 +169,18 @@ def _checks_for(table: str) -> list[_Check]:
         name = f"{table}.{c}"
         if f.type is FieldType.DATE:
             key = f.key_column
-            out.append(_Check(c, f"({c} IS NULL OR {_date_sql(c)})", f"{name} holds VALUE, not a date"))
+            iso = f"({c} IS NULL OR {_date_sql(c)})"
+            # EDTF dates (approximate, quarters, intervals: rare) are read by the date parser.
+            extended = f"(CASE WHEN {iso} THEN 1 WHEN {c} GLOB '[0-9][0-9][0-9][0-9]?*' THEN NULL ELSE 0 END)"
+            out.append(_Check(c, iso, f"{name} holds VALUE, not a date", verdict=extended, exact=_is_extended_date))
             # The sort key is the date itself, and for a time it starts with the day.
             same = (
                 f"(CASE WHEN {c} IS NULL THEN {key} IS NULL WHEN length({c}) <= 10 THEN {key} IS {c} "
                 f"ELSE substr({key}, 1, 11) IS substr({c}, 1, 10) || 'T' END)"
             )
-            out.append(_Check(f"{key}", same, f"{table}.{key} does not match {name}"))
+            verdict = f"(CASE WHEN {same} THEN 1 WHEN {iso} THEN 0 ELSE NULL END)"
+            both = f"{c} || '|' || coalesce({key}, '')"  # the parser judges an EDTF date and its key together
+            out.append(_Check(both, same, f"{table}.{key} does not match {name}", verdict, _is_extended_key))
         elif f.type is FieldType.CHOICE:
             allowed = ", ".join(f"'{v}'" for v in f.choices)
             test = f"{c} IN ({allowed})" + (f" OR {c} IS NULL" if f.nullable_choice else "")

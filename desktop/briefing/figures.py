@@ -58,6 +58,8 @@ def _short_date(value: object) -> str:
     date = parse_date(value)
     if date is None:
         return ""
+    if not date.exact:
+        return date.display()  # "c. 2024", "Q3 2025", "June 2–5, 2026" are short already
     if date.precision == "year":
         return str(date.year)
     assert date.month is not None

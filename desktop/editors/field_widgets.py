@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.dates import EXAMPLES, PartialDate
+from db.dates import EXAMPLES, PartialDate, explain_error
 from db.fields import FieldSpec, FieldType, choice_label
 
 from ..theme import set_refused, show_as_error
@@ -247,7 +247,7 @@ class DateField(FieldWidget):
         super().__init__(spec, parent)
         self.edit = QLineEdit(self)
         self.edit.setAccessibleName(spec.label)
-        self.edit.setPlaceholderText("e.g. June 2, 2026 · May 2026 · 2024")
+        self.edit.setPlaceholderText("e.g. June 2, 2026 · May 2026 · c. 2024 · Q3 2025")
         self.edit.setToolTip(f"Type a date like {EXAMPLES}.")
         self.error_label = QLabel(self)
         self.error_label.setWordWrap(True)
@@ -273,7 +273,7 @@ class DateField(FieldWidget):
         try:
             return PartialDate.parse(text), None
         except ValueError as exc:
-            return None, str(exc)
+            return None, explain_error(str(exc))
 
     def _validate_live(self) -> None:
         _value, error = self.parse()

@@ -9,12 +9,14 @@ from array import array
 from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFontMetricsF, QLinearGradient, QPainter, QPen, QPolygonF
 
 BREAK_INSET = 7.0  # where a break's slashes cross the axis, in from its ends
 
-# Shapes to draw: rectangles of lone spans, crowded spans and days; points; the points' radius.
-Shapes = tuple[list[QRectF], list[QRectF], list[QRectF], list[QPointF], float]
+# Shapes to draw: rectangles of lone spans, crowded spans and days; points; the points' radius;
+# spans whose dates are approximate or uncertain, drawn with soft ends.
+Shapes = tuple[list[QRectF], list[QRectF], list[QRectF], list[QPointF], float, list[QRectF]]
+SOFT_END = 14.0  # pixels over which an approximate span fades in and out
 Walks = list[tuple[Iterator[int], float]]  # entries to draw, each group on one y
 
 
@@ -26,17 +28,20 @@ def shapes(
     bar_h: float,
     r: float,
     least: float,
+    soft: Callable[[int], bool] | None = None,
 ) -> Shapes:
     """Rectangles and diamond centres (of radius r; 0 draws points as ticks) for entries.
 
     Marks that touch in one track merge into one rectangle, so a busy lane costs a
-    rectangle per run, not per entry; no mark is narrower than ``least`` pixels.
+    rectangle per run, not per entry; no mark is narrower than ``least`` pixels. A span
+    ``soft`` picks (an approximate date) keeps a rectangle of its own, to fade at its ends.
     """
     half = bar_h / 2
     lone: list[QRectF] = []
     crowd: list[QRectF] = []
     days: list[QRectF] = []
     points: list[QPointF] = []
+    faded: list[QRectF] = []
     for entries, y in tracks:
         runs: list[list[float]] = []  # x0, x1, entries, is a span
         for i in entries:
@@ -48,6 +53,9 @@ def shapes(
                 x0, x1 = (x0 + x1 - least) / 2, (x0 + x1 + least) / 2
             elif x1 - x0 > 5:  # a pixel of air between neighbouring days
                 x1 -= 1
+            if soft is not None and x1 - x0 > 3 * SOFT_END / 2 and soft(i):
+                faded.append(QRectF(x0, y - half, x1 - x0, bar_h))
+                continue
             if runs and x0 <= runs[-1][1] + 0.5:
                 runs[-1][1:3] = [max(runs[-1][1], x1), runs[-1][2] + 1]
             else:
@@ -55,17 +63,23 @@ def shapes(
         for x0, x1, count, span in runs:
             rect = QRectF(x0, y - half, x1 - x0, bar_h)
             (days if not span else lone if count == 1 else crowd).append(rect)
-    return lone, crowd, days, points, r
+    return lone, crowd, days, points, r, faded
 
 
 def draw(p: QPainter, shapes: Shapes, fill: QColor, tint: QColor, edge: QPen | None = None) -> None:
     """Spans light (a lone one outlined so its ends show), days solid, points as diamonds."""
-    lone, crowd, days, points, r = shapes
+    lone, crowd, days, points, r, faded = shapes
     for rects, outline, brush in ((lone, pen(fill, 1), tint), (crowd, None, tint), (days, None, fill)):
         if rects:
             p.setPen(edge or outline or Qt.PenStyle.NoPen)
             p.setBrush(brush)
             p.drawRects(rects)
+    for rect in faded:  # drawn as a lone span, its outline and fill fading at both ends
+        outline = QPen(edge) if edge is not None else pen(fill, 1)
+        outline.setBrush(soft_brush(rect, outline.color()))
+        p.setPen(outline)
+        p.setBrush(soft_brush(rect, tint))
+        p.drawRect(rect)
     if points and edge:
         p.setBrush(fill)
         p.drawPolygon(QPolygonF([points[0] + QPointF(dx, dy) for dx, dy in ((-r, 0), (0, -r), (r, 0), (0, r))]))
@@ -76,6 +90,20 @@ def draw(p: QPainter, shapes: Shapes, fill: QColor, tint: QColor, edge: QPen | N
         c = math.sqrt(0.5)
         p.drawPoints(QPolygonF([QPointF((q.x() + q.y()) * c, (q.y() - q.x()) * c) for q in points]))
         p.restore()
+
+
+def soft_brush(rect: QRectF, colour: QColor) -> QLinearGradient:
+    """A fill that fades in over the first ``SOFT_END`` pixels of a span and out over the last,
+    as "c. 2024" has no sharp first or last day."""
+    gradient = QLinearGradient(rect.left(), 0, rect.right(), 0)
+    clear = QColor(colour)
+    clear.setAlphaF(0.0)
+    edge = min(SOFT_END / max(rect.width(), 1.0), 0.5)
+    gradient.setColorAt(0.0, clear)
+    gradient.setColorAt(edge, colour)
+    gradient.setColorAt(1.0 - edge, colour)
+    gradient.setColorAt(1.0, clear)
+    return gradient
 
 
 def paint_histogram(p: QPainter, counts: list[int], top: float, bottom: float, ink: QColor) -> None:

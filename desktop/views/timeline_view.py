@@ -519,4 +519,6 @@ class TimelineView(QGraphicsView):
 
 
 def _shapes_of(view: TimelineView, tracks: Walks, bar_h: float, r: float, least: float) -> Shapes:
-    return shapes(tracks, view._x_of, view._marks.start, view._marks.end, bar_h, r, least)
+    marks = view._marks
+    soft = (lambda i: marks.rowids[i] in marks.soft) if marks.soft else None
+    return shapes(tracks, view._x_of, marks.start, marks.end, bar_h, r, least, soft)

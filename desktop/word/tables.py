@@ -6,6 +6,8 @@ chronology on page nine still knows which column is which.
 
 from __future__ import annotations
 
+import copy
+
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.shared import Emu, Inches, Pt, RGBColor
@@ -16,14 +18,40 @@ from desktop.briefing.model import ACTOR_GROUPS, Record, display_date, text_of
 from desktop.briefing.plain import one_line
 from desktop.briefing.strip_layout import key_event_numbers
 
-from .document import ACCENT, HEADER_SHADE, HEADING, KEY_SHADE, text_width
+from .document import ACCENT, HEADER_SHADE, HEADING, KEY_SHADE
 from .ooxml import left_rule, repeat_as_header, shade
 from .writer import Writer
 
 
-def _table(writer: Writer, headings: tuple[str, ...], widths: tuple[float, ...]) -> Table:
+class _Rows:
+    """A table's body rows, each a copy of one prepared empty row.
+
+    python-docx's add_row, row.cells and cell.width each walk the whole table, so building a long
+    chronology through them took time growing with the square of its rows; a copy costs the same
+    for the ten-thousandth row as for the first.
+    """
+
+    def __init__(self, writer: Writer, table: Table, widths: tuple[float, ...]) -> None:
+        self.table = table
+        row = table.add_row()  # type: ignore[no-untyped-call]
+        # A row moves to the next page whole rather than leave its title at the foot of one page
+        # and its text on the next; Word still splits a row taller than a page.
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for cell, share in zip(row.cells, widths, strict=True):
+            cell.width = Emu(int(writer.text_width * share))
+        self._blank = copy.deepcopy(row._tr)
+        table._tbl.remove(row._tr)
+
+    def add(self) -> list[_Cell]:
+        """A new empty row at the foot of the table: its cells, left to right."""
+        tr = copy.deepcopy(self._blank)
+        self.table._tbl.append(tr)
+        return [_Cell(tc, self.table) for tc in tr.tc_lst]
+
+
+def _table(writer: Writer, headings: tuple[str, ...], widths: tuple[float, ...]) -> _Rows:
     """A ruled table with a shaded header row that repeats on each page; ``widths`` are shares."""
-    width = text_width(writer.document)
+    width = writer.text_width
     table: Table = writer.document.add_table(rows=1, cols=len(headings))
     table.style = writer.document.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.LEFT
@@ -34,19 +62,7 @@ def _table(writer: Writer, headings: tuple[str, ...], widths: tuple[float, ...])
         table.columns[column].width = cell.width = Emu(int(width * share))
         shade(cell, HEADER_SHADE)
         writer.run(writer.cell_paragraph(cell), label, bold=True)
-    return table
-
-
-def _row(writer: Writer, table: Table, widths: tuple[float, ...]) -> list[_Cell]:
-    """A new row that moves to the next page whole rather than leave its title at the foot of one
-    page and its text on the next; Word still splits a row taller than a page."""
-    width = text_width(writer.document)
-    row = table.add_row()  # type: ignore[no-untyped-call]
-    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
-    cells: list[_Cell] = row.cells
-    for cell, share in zip(cells, widths, strict=True):
-        cell.width = Emu(int(width * share))
-    return cells
+    return _Rows(writer, table, widths)
 
 
 def _date_text(value: object) -> str:
@@ -66,13 +82,13 @@ def chronology(writer: Writer) -> None:
     """Every timeline entry in date order; key events shaded with an accent rule, numbered as in
     the Summary's key events."""
     data = writer.data
-    table = _table(writer, ("Date", "Event", "Actors involved"), CHRONOLOGY_WIDTHS)
+    rows = _table(writer, ("Date", "Event", "Actors involved"), CHRONOLOGY_WIDTHS)
     numbers = key_event_numbers(data.timeline)
     years = year_breaks(data.timeline)  # the PDF's year headings, at the same entries
     for position, entry in enumerate(data.timeline):
         if position in years:
-            _year_row(writer, table, years[position])
-        date_cell, event_cell, actors_cell = _row(writer, table, CHRONOLOGY_WIDTHS)
+            _year_row(writer, rows, years[position])
+        date_cell, event_cell, actors_cell = rows.add()
         writer.run(writer.cell_paragraph(date_cell), _date_text(entry.get("date")))
         title = one_line(text_of(entry, "title"))
         head = writer.cell_paragraph(event_cell)
@@ -107,10 +123,10 @@ def chronology(writer: Writer) -> None:
         writer.report(1)
 
 
-def _year_row(writer: Writer, table: Table, year: int | None) -> None:
+def _year_row(writer: Writer, rows: _Rows, year: int | None) -> None:
     """A row across the table naming the year the entries below it fall in ("Undated" for the
     entries with no readable date), kept on the page with the first of them."""
-    cells = _row(writer, table, CHRONOLOGY_WIDTHS)
+    cells = rows.add()
     merged = cells[0].merge(cells[-1])
     paragraph = writer.cell_paragraph(merged)
     paragraph.paragraph_format.space_before = Pt(4)
@@ -129,9 +145,9 @@ KEY_WIDTHS = (0.06, 0.22, 0.72)
 def key_events(writer: Writer, events: list[Record]) -> None:
     """The key events at a glance: number, date and title, in date order."""
     numbers = key_event_numbers(writer.data.timeline)
-    table = _table(writer, ("No.", "Date", "Event"), KEY_WIDTHS)
+    rows = _table(writer, ("No.", "Date", "Event"), KEY_WIDTHS)
     for index, entry in enumerate(events, start=1):
-        cells = _row(writer, table, KEY_WIDTHS)
+        cells = rows.add()
         writer.run(writer.cell_paragraph(cells[0]), str(numbers.get(id(entry), index)), bold=True)
         writer.run(writer.cell_paragraph(cells[1]), display_date(entry.get("date")))
         writer.run(writer.cell_paragraph(cells[2]), one_line(text_of(entry, "title")))
@@ -152,9 +168,9 @@ def actors(writer: Writer) -> None:
         if not members:
             continue
         writer.paragraph(f"{label} ({len(members)})", "Heading 2")
-        table = _table(writer, ("Name", "Role · affiliation", "Description"), ACTOR_WIDTHS)
+        rows = _table(writer, ("Name", "Role · affiliation", "Description"), ACTOR_WIDTHS)
         for actor in members:
-            name_cell, role_cell, desc_cell = _row(writer, table, ACTOR_WIDTHS)
+            name_cell, role_cell, desc_cell = rows.add()
             writer.run(writer.cell_paragraph(name_cell), one_line(text_of(actor, "name")), bold=True)
             role = one_line(text_of(actor, "role"))
             affiliation = one_line(data.actor_name(actor.get("affiliation")))
@@ -168,7 +184,7 @@ def facts(writer: Writer, pairs: list[tuple[str, str]], directive_id: object) ->
     rules = {"Issued": "directive-issued", "Source": "directive-source"}
     table = writer.document.add_table(rows=(len(pairs) + 1) // 2, cols=4)
     table.autofit = False
-    width = text_width(writer.document)
+    width = writer.text_width
     for index, (label, value) in enumerate(pairs):
         row = table.rows[index // 2]
         label_cell, value_cell = row.cells[(index % 2) * 2], row.cells[(index % 2) * 2 + 1]

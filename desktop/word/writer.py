@@ -7,6 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.section import CT_SectPr
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
@@ -17,6 +20,7 @@ from desktop.briefing.model import CaseData
 from desktop.briefing.options import BriefingOptions
 from desktop.briefing.plain import paragraphs
 
+from .document import text_width
 from .ooxml import (
     add_bookmark,
     add_field,
@@ -43,16 +47,41 @@ class Writer:
     full_texts: FullTexts = field(default_factory=FullTexts)  # the texts printed cut, as in the PDF
     _bookmarks: int = 0
     _flags_by_record: dict[tuple[str, str], list[Flag]] = field(default_factory=dict)
+    _style_ids: dict[str, str | None] = field(default_factory=dict)
+    _end: CT_SectPr | None = field(init=False, repr=False)  # the body's last element; text goes before it
+    text_width: int = field(init=False)  # between the margins (EMU), one page size for the packet
 
     def __post_init__(self) -> None:
         for flag in self.flags.items:
             self._flags_by_record.setdefault((RULES[flag.rule][0], flag.record_id), []).append(flag)
+        self._end = self.document.element.body.sectPr
+        self.text_width = text_width(self.document)
+
+    # Each lookup below is one python-docx makes per paragraph otherwise: naming a style walks
+    # every style in the template, and adding to the body searches all of it for its closing
+    # section properties, so a 10,000-row packet spent most of its time, growing faster than
+    # the row count, finding the same answers again.
+    def style_id(self, name: str) -> str | None:
+        """The id python-docx stores for paragraph style ``name`` (None for the default style)."""
+        if name not in self._style_ids:
+            self._style_ids[name] = self.document.part.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
+        return self._style_ids[name]
+
+    def _new_paragraph(self, container: Container, style: str) -> Paragraph:
+        """An empty paragraph at the end of ``container``, in ``style``."""
+        if container is self.document and self._end is not None:
+            element = OxmlElement("w:p")
+            self._end.addprevious(element)
+            paragraph = Paragraph(element, self.document._body)
+        else:
+            paragraph = container.add_paragraph()
+        paragraph._p.style = self.style_id(style)
+        return paragraph
 
     # ----- paragraphs and runs ---------------------------------------------------------------
     def paragraph(self, text: str = "", style: str = "Normal", where: Container | None = None) -> Paragraph:
         """A paragraph of user text (never markup) in ``style``; right to left when its text is."""
-        container = where if where is not None else self.document
-        paragraph = container.add_paragraph(style=style)
+        paragraph = self._new_paragraph(where if where is not None else self.document, style)
         if text:
             self.run(paragraph, text)
         return paragraph
@@ -61,10 +90,9 @@ class Writer:
         """The cell's next paragraph: its first, empty one, then new ones."""
         first: Paragraph = cell.paragraphs[0]
         if len(cell.paragraphs) == 1 and not first.runs and not first._p.findall(".//{*}hyperlink"):
-            first.style = self.document.styles[style]
+            first._p.style = self.style_id(style)
             return first
-        added: Paragraph = cell.add_paragraph(style=style)
-        return added
+        return self._new_paragraph(cell, style)
 
     def run(self, paragraph: Paragraph, text: str, *, bold: bool = False, italic: bool = False) -> Run | None:
         """Text added to a paragraph as written; a right-to-left first letter turns the paragraph."""

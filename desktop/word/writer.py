@@ -64,7 +64,7 @@ class Writer:
     def style_id(self, name: str) -> str | None:
         """The id python-docx stores for paragraph style ``name`` (None for the default style)."""
         if name not in self._style_ids:
-            self._style_ids[name] = self.document.part.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)
+            self._style_ids[name] = self.document.part.get_style_id(name, WD_STYLE_TYPE.PARAGRAPH)  # type: ignore[no-untyped-call]
         return self._style_ids[name]
 
     def _new_paragraph(self, container: Container, style: str) -> Paragraph:

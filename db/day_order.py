@@ -34,20 +34,35 @@ DAY_ORDERED: frozenset[Kind] = frozenset({Kind.STATEMENT, Kind.TIMELINE})
 ORDER_SINCE = 4  # the JSON format version that added ``order`` (docs/json-format.md)
 
 
+def _is_span(key: str) -> bool:
+    # A span's sort key is its start, "+", its last day ("2025-07+2025-09-30", db/edtf_dates.py).
+    return "+" in key
+
+
 def day_of(key: object) -> str | None:
-    """The group a date sort key falls in: its text up to the day (None when undated)."""
-    return str(key)[:10] if key else None
+    """The group a date sort key falls in (None when undated): its text up to the day, or the
+    whole key of a span (an interval, a quarter), which shares no day with single dates: it lists
+    after the single dates of the day it starts on, then by its end."""
+    if not key:
+        return None
+    text = str(key)
+    return text if _is_span(text) else text[:10]
 
 
 def has_time(key: object) -> bool:
     """True when the sort key names a time of day, not only a day, month or year."""
-    return bool(key) and len(str(key)) > 10
+    return bool(key) and not _is_span(str(key)) and len(str(key)) > 10
+
+
+def group_sql(column: str) -> str:
+    """SQL for ``day_of`` over a date sort key column (the expression migration 7 indexes)."""
+    return f"CASE WHEN {column} LIKE '%+%' THEN {column} ELSE substr({column}, 1, 10) END"
 
 
 def order_terms(kind: Kind, direction: str = "") -> str:
     """``ORDER BY`` terms (over the table as ``r``) listing ``kind`` by date, then by day order."""
     key = KINDS[kind].field(KINDS[kind].date_field or "").key_column
-    terms = (f"substr(r.{key}, 1, 10)", "r.day_order", f"r.{key}", "r.n")
+    terms = (group_sql(f"r.{key}"), "r.day_order", f"r.{key}", "r.n")
     return ", ".join(f"{term}{direction}" for term in terms)
 
 
@@ -61,7 +76,7 @@ def _key_column(kind: Kind) -> str:
 def _day(conn: Connection, kind: Kind, day: str | None) -> list[tuple[str, str | None]]:
     """``(id, date sort key)`` of the records of one day, in their order."""
     table, key = KINDS[kind].table, _key_column(kind)
-    where = f"substr({key}, 1, 10) = :day" if day is not None else f"{key} IS NULL"
+    where = f"{group_sql(key)} = :day" if day is not None else f"{key} IS NULL"
     sql = f"SELECT id, {key} FROM {table} WHERE {where} ORDER BY day_order, {key}, n"
     return [(str(r[0]), r[1]) for r in conn.execute(sa.text(sql), {"day": day})]
 
@@ -144,6 +159,9 @@ def put_back(conn: Connection, kind: Kind, record_id: str, day: Sequence[str]) -
 def _label(key: str | None) -> str:
     if key is None:
         return "undated"
+    if _is_span(key):
+        start, end = (PartialDate.parse_iso(part[:10]) for part in key.split("+", 1))
+        return f"from {start.display()} to {end.display()}"
     date = PartialDate.parse_iso(key[:10])
     return f"on {date.display()}" if date.day is not None else f"in {date.display()}"
 

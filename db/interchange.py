@@ -162,7 +162,7 @@ def _export_order(kind: Kind, row: RowMapping) -> tuple[str | int, ...]:
     title = row[spec.field(spec.title_field).column or ""] or ""
     if kind in DAY_ORDERED:  # as the app lists them: by day, then the user's order within it
         key = row[spec.field(spec.date_field or "").key_column or ""] or ""
-        return (key[:10], row["day_order"], key, title, row["id"])
+        return (day_of(key) or "", row["day_order"], key, title, row["id"])
     if spec.date_field and kind is not Kind.SOURCE:  # sources by title (docs/json-format.md)
         key_column = spec.field(spec.date_field).key_column or ""
         return (row[key_column] or "", title, row["id"])

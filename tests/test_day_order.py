@@ -42,6 +42,29 @@ def _add(cf: CaseFile, date: str, title: str) -> str:
 # ----- the file ---------------------------------------------------------------------------
 
 
+def test_a_span_keeps_to_itself_after_the_single_dates_of_the_day_it_starts(empty_cf):
+    """An interval or a quarter is not a day: it lists after its first day's single dates (timed or
+    not, whatever their order), before the next day, and moves only among spans just like it."""
+    cf = empty_cf
+    span = _add(cf, "2026-06-02/2026-06-05", "June 2-5")
+    _add(cf, "2026-06-02T17:00-04:00", "June 2 at 5")
+    day = _add(cf, "2026-06-02", "June 2")
+    _add(cf, "2026-06-03", "June 3")
+    quarter = _add(cf, "2026-34", "Q2 2026")  # April to June
+    _add(cf, "2026-03", "March")
+    twin = _add(cf, "2026-06-02/2026-06-05", "June 2-5 again")
+    listed = _listed(cf)
+    assert listed.index("March") < listed.index("Q2 2026") < listed.index("June 2 at 5")
+    # The span was added first, the untimed June 2 last: each day's records come before it.
+    assert listed[listed.index("June 2 at 5") :] == ["June 2 at 5", "June 2", "June 2-5", "June 2-5 again", "June 3"]
+    _move(cf, twin, span, up=True)
+    assert _listed(cf)[-3:] == ["June 2-5 again", "June 2-5", "June 3"]
+    with pytest.raises(RecordError, match="from June 2, 2026 to June 5, 2026: records move only within their day"):
+        _move(cf, twin, day, up=True)
+    with pytest.raises(RecordError, match="records move only within their day"):
+        _move(cf, quarter, day, up=False)
+
+
 def test_new_records_go_to_the_end_of_their_day_and_timed_ones_by_time(empty_cf):
     cf = empty_cf
     _add(cf, "2026-06-12", "morning, time unknown")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from db.dates import PartialDate
+from db.day_order import day_of
 
 from .options import BriefingOptions
 
@@ -75,7 +76,7 @@ def day_order_key(record: Record, date_name: str = "date") -> tuple[int, str, in
         return (1, "", 0, "")
     given = record.get("order")
     place = given if type(given) is int else 1 << 62  # records with no place follow those with one
-    return (0, date.sort_key[:10], place, date.sort_key)
+    return (0, day_of(date.sort_key) or "", place, date.sort_key)
 
 
 class DateWindow:

@@ -14,6 +14,10 @@ VERSION = 7
 DESCRIPTION = "order within the day for statements and timeline entries"
 
 _TABLES = {"statement": "statement_day", "timeline_entry": "timeline_day"}
+# A record's day: its date key up to the day; a span's whole key (an interval or a quarter,
+# "2025-07+2025-09-30") shares no day with single dates. The list's ORDER BY uses this exact
+# expression (db/day_order.py ``group_sql``), so the index serves it.
+_GROUP = "CASE WHEN date_key LIKE '%+%' THEN date_key ELSE substr(date_key, 1, 10) END"
 
 
 def _statements() -> list[str]:
@@ -22,10 +26,10 @@ def _statements() -> list[str]:
         out.append(f"ALTER TABLE {table} ADD COLUMN day_order INTEGER NOT NULL DEFAULT 0")
         out.append(
             f"UPDATE {table} SET day_order = ranked.position FROM (SELECT n, row_number() OVER "
-            "(PARTITION BY substr(date_key, 1, 10) ORDER BY date_key, n) AS position "
+            f"(PARTITION BY {_GROUP} ORDER BY date_key, n) AS position "
             f"FROM {table}) AS ranked WHERE ranked.n = {table}.n"
         )
-        out.append(f"CREATE INDEX {index} ON {table} (substr(date_key, 1, 10), day_order, date_key)")
+        out.append(f"CREATE INDEX {index} ON {table} ({_GROUP}, day_order, date_key)")
     return out
 
 

@@ -172,5 +172,7 @@ def test_bundle_contents(bundle: Path) -> None:
     assert sorted(n for n in names - with_libpq if unused.search(n)) == []
     assert any(n.startswith("libssl") for n in with_libpq) and any(n.startswith("libpq") for n in with_libpq)
     total = sum(p.stat().st_size for p in files) / 1e6
-    budget = 130 if sys.platform.startswith("linux") else 200  # MB; a bare PySide6 bundle is 213 MB
+    # MB; a bare PySide6 bundle is 213 MB. Linux grew from 130 to 150 with team cases (psycopg's
+    # libpq with OpenSSL and Kerberos, ~12 MB) and the Word packet (lxml.etree, python-docx, ~8 MB).
+    budget = 150 if sys.platform.startswith("linux") else 220
     assert total < budget, f"the bundle grew to {total:.0f} MB"

@@ -283,36 +283,18 @@ class BriefingExporter:
 
     def _offer_to_open(self, out: Path, result: BriefingResult) -> None:
         """A banner over the case with Open and Show in Folder: it waits, the staffer goes on working."""
-        from PySide6.QtCore import Qt
+        from .written_banner import show_written
 
-        view = self.window.case_view
-        if view is None:
-            return
-        self._drop_ready_banner()
-        text = f"Wrote {out.name} ({result.pages} pages) in {out.parent}."
-        if result.warnings:
-            listed = "\n".join(f"• {w}" for w in result.warnings[:3])
-            more = f"\n• … and {len(result.warnings) - 3} more" if len(result.warnings) > 3 else ""
-            text += f"\nWorth checking before it goes out:\n{listed}{more}"
-        banner = view.add_banner(text, "warning" if result.warnings else "info")
-        banner.setAccessibleName("Briefing packet written")
-        banner.label.setTextFormat(Qt.TextFormat.PlainText)  # titles and quotes are never markup
-        if len(result.warnings) > 3:
-            banner.label.setToolTip("\n".join(result.warnings))
-        # Mnemonics (Alt+O, Alt+D): the keyboard reaches them without leaving the list it is in.
-        banner.add_button("&Open").clicked.connect(lambda: self.open_packet(out))
-        banner.add_button("Show in Fol&der").clicked.connect(lambda: self.show_packet(out))
-        banner.show()  # at once, not when the layout gets round to it: the offer is there as the status says so
-        self.ready_banner = banner
-
-    def _drop_ready_banner(self) -> None:
-        old, self.ready_banner = self.ready_banner, None
-        view = self.window.case_view
-        if old is None or view is None or old not in view.banners:
-            return  # it went with the case it was shown over
-        view.banners.remove(old)
-        old.hide()
-        old.deleteLater()
+        headline = f"Wrote {out.name} ({result.pages} pages) in {out.parent}."
+        self.ready_banner = show_written(
+            self.window,
+            self.ready_banner,
+            headline,
+            result.warnings,
+            "Briefing packet written",
+            lambda: self.open_packet(out),
+            lambda: self.show_packet(out),
+        )
 
     def open_packet(self, out: Path) -> None:
         """Open the packet in the PDF viewer; say where it is when there is none."""

@@ -181,35 +181,17 @@ class WordExporter:
 
     def _offer_to_open(self, out: Path, result: WordResult) -> None:
         """The same banner as after a PDF export: Open and Show in Folder, and what to check."""
-        from PySide6.QtCore import Qt
+        from .written_banner import show_written
 
-        view = self.window.case_view
-        if view is None:
-            return
-        self._drop_ready_banner()
-        text = f"Wrote {out.name} in {out.parent}."
-        if result.warnings:
-            listed = "\n".join(f"• {w}" for w in result.warnings[:3])
-            more = f"\n• … and {len(result.warnings) - 3} more" if len(result.warnings) > 3 else ""
-            text += f"\nWorth checking before it goes out:\n{listed}{more}"
-        banner = view.add_banner(text, "warning" if result.warnings else "info")
-        banner.setAccessibleName("Word briefing written")
-        banner.label.setTextFormat(Qt.TextFormat.PlainText)
-        if len(result.warnings) > 3:
-            banner.label.setToolTip("\n".join(result.warnings))
-        banner.add_button("&Open").clicked.connect(lambda: self.open_document(out))
-        banner.add_button("Show in Fol&der").clicked.connect(lambda: self.window.briefing.show_packet(out))
-        banner.show()
-        self.ready_banner = banner
-
-    def _drop_ready_banner(self) -> None:
-        old, self.ready_banner = self.ready_banner, None
-        view = self.window.case_view
-        if old is None or view is None or old not in view.banners:
-            return
-        view.banners.remove(old)
-        old.hide()
-        old.deleteLater()
+        self.ready_banner = show_written(
+            self.window,
+            self.ready_banner,
+            f"Wrote {out.name} in {out.parent}.",
+            result.warnings,
+            "Word briefing written",
+            lambda: self.open_document(out),
+            lambda: self.window.briefing.show_packet(out),
+        )
 
     def open_document(self, out: Path) -> None:
         """Open the document in the word processor; say where it is when there is none."""

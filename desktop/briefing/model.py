@@ -16,6 +16,7 @@ from db.dates import PartialDate
 from db.day_order import day_of
 
 from .options import BriefingOptions
+from .plain import one_line
 
 Record = dict[str, Any]
 
@@ -169,6 +170,21 @@ class CaseData:
         if not isinstance(ids, list):
             return []
         return [name for name in (self.actor_name(i) for i in ids) if name]
+
+    def attribution(self, statement: Record) -> str:
+        """Who said a statement, in what role, when and where: "Ben Kass, spokesman, June 23, 2026"."""
+        speaker = self.actors.get(statement.get("speaker") or "")
+        parts: list[str] = []
+        if speaker:
+            parts.append(one_line(text_of(speaker, "name")))
+            role = one_line(text_of(speaker, "role")) or one_line(self.actor_name(speaker.get("affiliation")))
+            if role:
+                parts.append(role)
+        else:
+            parts.append("Unattributed")
+        parts.append(display_date(statement.get("date")))
+        parts.append(one_line(text_of(statement, "venue")))
+        return ", ".join(p for p in parts if p)
 
     def key_events(self) -> list[Record]:
         """Timeline entries marked key, in date order (within the date window)."""

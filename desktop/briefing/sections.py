@@ -258,23 +258,7 @@ def _directive_tags(ctx: Ctx, directive_id: object) -> dict[str, str]:
 
 
 def _attribution(ctx: Ctx, statement: Record) -> tuple[str, str]:
-    data = ctx.data
-    speaker = data.actors.get(statement.get("speaker") or "")
-    parts: list[str] = []
-    if speaker:
-        parts.append(one_line(text_of(speaker, "name")))
-        role = one_line(text_of(speaker, "role")) or one_line(data.actor_name(speaker.get("affiliation")))
-        if role:
-            parts.append(role)
-    else:
-        parts.append("Unattributed")
-    date = display_date(statement.get("date"))
-    if date:
-        parts.append(date)
-    venue = one_line(text_of(statement, "venue"))
-    if venue:
-        parts.append(venue)
-    raw = ", ".join(p for p in parts if p)
+    raw = ctx.data.attribution(statement)
     cite = reference(ctx, statement.get("source"), statement.get("locator"))
     tag = ctx.flags.tag("statements", statement.get("id"))
     return "— " + ctx.m(raw) + (f" {cite}" if cite else "") + tag, raw

@@ -199,23 +199,7 @@ def directives(writer: Writer) -> None:
 
 
 def _attribution(writer: Writer, statement: Record) -> str:
-    data = writer.data
-    speaker = data.actors.get(statement.get("speaker") or "")
-    parts: list[str] = []
-    if speaker:
-        parts.append(one_line(text_of(speaker, "name")))
-        role = one_line(text_of(speaker, "role")) or one_line(data.actor_name(speaker.get("affiliation")))
-        if role:
-            parts.append(role)
-    else:
-        parts.append("Unattributed")
-    date = display_date(statement.get("date"))
-    if date:
-        parts.append(date)
-    venue = one_line(text_of(statement, "venue"))
-    if venue:
-        parts.append(venue)
-    return "— " + ", ".join(p for p in parts if p)
+    return "— " + writer.data.attribution(statement)
 
 
 def statements(writer: Writer) -> None:

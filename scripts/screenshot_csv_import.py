@@ -6,15 +6,10 @@ Usage: python scripts/screenshot_csv_import.py [OUTDIR]
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sample_window import open_sample, out_folder
 
 ROWS = [
     ("Date", "Who", "Quote", "Where", "Exact words?", "Source", "Our notes"),
@@ -30,37 +25,17 @@ ROWS = [
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    home = Path(tempfile.mkdtemp(prefix="casefile-shots-"))
-    os.environ["CASEFILE_HOME"] = str(home)
+    out = out_folder(sys.argv)
+    _app, window, home = open_sample()
 
     from PySide6.QtTest import QTest
 
     from db.csv_read import read_csv
-    from db.sample import create_sample
-    from desktop.app import make_application
     from desktop.dialogs.csv_import_dialog import CsvImportDialog
-    from desktop.main_window import MainWindow
-    from desktop.settings import Settings
 
-    app = make_application()
-    app.setStyle("Fusion")
-    path = home / "CAISI Voluntary Review.casefile"
-    create_sample(path)
     source = home / "statements.csv"
     lines = [",".join(f'"{cell}"' for cell in row) for row in ROWS]
     source.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp1252"))
-    window = MainWindow(Settings())
-    window.resize(1280, 800)
-    window.show()
-    window.documents.open_path(path)
-    deadline = time.monotonic() + 20
-    while window.session is None and time.monotonic() < deadline:
-        QTest.qWait(20)
-    if window.session is None:
-        print("the sample case did not open", file=sys.stderr)
-        return 1
     dialog = CsvImportDialog(window.session, source, read_csv(source), window)
     dialog.resize(1100, 620)
     dialog.show()

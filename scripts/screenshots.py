@@ -6,15 +6,9 @@ Usage: python scripts/screenshots.py [OUTDIR]
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sample_window import open_sample, out_folder
 
 PAGES = [
     ("case", None, None),
@@ -27,36 +21,16 @@ PAGES = [
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    home = Path(tempfile.mkdtemp(prefix="casefile-shots-"))
-    os.environ["CASEFILE_HOME"] = str(home)
+    out = out_folder(sys.argv)
+    app, window, _home = open_sample()
 
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
     from db import queries
     from db.fields import Kind
-    from db.sample import create_sample
-    from desktop.app import make_application
-    from desktop.main_window import MainWindow
-    from desktop.settings import Settings
     from desktop.theme import follow_system_scheme
 
-    app = make_application()
-    app.setStyle("Fusion")
-    path = home / "CAISI Voluntary Review.casefile"
-    create_sample(path)
-    window = MainWindow(Settings())
-    window.resize(1280, 800)
-    window.show()
-    window.documents.open_path(path)
-    deadline = time.monotonic() + 20
-    while window.session is None and time.monotonic() < deadline:
-        QTest.qWait(20)
-    if window.session is None:
-        print("the sample case did not open", file=sys.stderr)
-        return 1
     for i, (name, kind_name, pick) in enumerate(PAGES, start=1):
         kind = Kind(kind_name) if kind_name else None
         window.case_view.show_page(kind)

@@ -403,6 +403,18 @@ def oversize(sizes: Iterable[tuple[str, int]]) -> tuple[str, bool] | None:
     return largest, largest_size + RECORD_MARGIN > MAX_VALUE_BYTES
 
 
+@lru_cache(maxsize=64)
+def _stored_sizes(table: str, key: str, columns: tuple[str, ...]) -> Any:
+    """The query reading the stored size of ``columns`` of one record (made once: building the
+    expression costs more than running it, and a bulk edit runs it for every record)."""
+    import sqlalchemy as sa  # only here: this module is loaded without SQLAlchemy otherwise
+
+    from .store import byte_length
+
+    lengths = [byte_length(sa.column(column)) for column in columns]
+    return sa.select(*lengths).select_from(sa.table(table)).where(sa.column(key) == sa.bindparam("key"))
+
+
 def refuse_oversized(
     conn: Connection,
     fields: Iterable[FieldSpec],
@@ -430,12 +442,7 @@ def refuse_oversized(
     rest = [column for _label, column in named if column not in sizes]
     if stored is not None and rest:
         table, key, key_value = stored
-        import sqlalchemy as sa  # only here: this module is loaded without SQLAlchemy otherwise
-
-        from .store import byte_length
-
-        lengths = [byte_length(sa.column(column)) for column in rest]
-        row = conn.execute(sa.select(*lengths).select_from(sa.table(table)).where(sa.column(key) == key_value)).first()
+        row = conn.execute(_stored_sizes(table, key, tuple(rest)), {"key": key_value}).first()
         if row is not None:
             sizes.update(zip(rest, (n or 0 for n in row), strict=True))
     found = oversize((label, sizes.get(column, 0)) for label, column in named)

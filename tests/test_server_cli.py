@@ -59,6 +59,12 @@ def test_a_published_sample_exports_byte_identical_json_csv_and_a_packet(server,
     assert "Wrote" in out and "Kept as edition" not in out
     text = subprocess.run(["pdftotext", str(tmp_path / "server.pdf"), "-"], capture_output=True, check=True).stdout
     assert "CAISI Voluntary Review" in text.decode()
+    # The Word packet too, from the same private copy.
+    assert main(["export", address, "-o", str(tmp_path / "server.docx")]) == 0
+    assert "sections)" in capsys.readouterr().out
+    from docx import Document
+
+    assert "CAISI Voluntary Review" in "\n".join(p.text for p in Document(str(tmp_path / "server.docx")).paragraphs)
     # Only read: the server case holds the one edition it was published with.
     assert _json_of(address, tmp_path / "after.json", capsys) == from_file
 

@@ -140,3 +140,145 @@ def test_a_case_published_before_notifications_gets_them_when_opened(server, sam
     finally:
         other.close()
         listener.close()
+
+
+# ----- in the app --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def team_window(qtbot, server, sample_path):  # noqa: F811
+    """A window showing a published sample, opened from the server and following its changes,
+    and another person's connection to the same case."""
+    from db.postgres.case import ServerCase
+    from desktop.session import CaseSession
+    from tests.gui_helpers import open_window
+
+    address, schema = _published(server, sample_path)
+    window = open_window(qtbot)
+    session = CaseSession(ServerCase.open(address))
+    session.start_live()
+    window.set_session(session)
+    other = _other_client(server, schema)
+    yield window, other
+    other.close()
+    window.set_session(None)
+
+
+def _editor(qtbot, session, kind, record_id: str):
+    """The editor panel on one record, as the app shows it beside a list."""
+    from desktop.editors.record_editor import RecordEditor
+
+    editor = RecordEditor(session, kind)
+    qtbot.addWidget(editor)
+    editor.resize(500, 700)
+    editor.show()
+    editor.load(record_id)
+    return editor
+
+
+def test_another_persons_update_insert_and_delete_reach_the_open_case(qtbot, team_window):
+    from db.fields import Kind
+
+    window, other = team_window
+    session = window.session
+    assert session.live is not None and session.live.connected
+    actor_id = _first_id(other)
+    editor = _editor(qtbot, session, Kind.ACTOR, actor_id)
+    assert editor.widgets["role"].edit.text() != "Deputy Spokesman"
+
+    with qtbot.waitSignal(session.records_changed, check_params_cb=lambda k, ids, _f: actor_id in ids):
+        other.execute("UPDATE actor SET role = 'Deputy Spokesman' WHERE id = %s", (actor_id,))
+    assert editor.widgets["role"].edit.text() == "Deputy Spokesman"
+
+    nav = window.case_view.nav
+    before = nav.count_shown(Kind.SOURCE)
+    with qtbot.waitSignal(session.records_reset, check_params_cb=lambda kind: kind is Kind.SOURCE):
+        other.execute(_NEW_SOURCE, (1,))
+    qtbot.waitUntil(lambda: nav.count_shown(Kind.SOURCE) == before + 1)
+    with qtbot.waitSignal(session.records_reset, check_params_cb=lambda kind: kind is Kind.SOURCE):
+        other.execute("DELETE FROM source WHERE id = 'bulk-1'")
+    qtbot.waitUntil(lambda: nav.count_shown(Kind.SOURCE) == before)
+
+    with qtbot.waitSignal(session.case_changed):
+        other.execute("UPDATE case_info SET title = 'Retitled by a colleague'")
+    assert "Retitled by a colleague" in window.windowTitle()
+
+
+def test_an_edit_made_here_is_not_shown_a_second_time_when_the_server_announces_it(qtbot, team_window):
+    from PySide6.QtCore import Qt
+
+    from db.fields import Kind
+
+    window, other = team_window
+    session = window.session
+    first, second = (row[0] for row in other.execute("SELECT id FROM actor ORDER BY n LIMIT 2").fetchall())
+    editor = _editor(qtbot, session, Kind.ACTOR, first)
+    seen: list[str] = []
+    session.records_changed.connect(lambda _kind, ids, _fields: seen.extend(ids))
+
+    role = editor.widgets["role"].edit
+    role.setFocus()
+    role.selectAll()
+    qtbot.keyClicks(role, "Typed here")
+    qtbot.keyClick(role, Qt.Key.Key_Return)
+    assert seen == [first]  # shown at once, from the edit itself
+    assert other.execute("SELECT role FROM actor WHERE id = %s", (first,)).fetchone()[0] == "Typed here"
+
+    # Announcements arrive in commit order: once another person's later change is in, the
+    # announcement of ours has been read (and skipped).
+    with qtbot.waitSignal(session.records_changed, check_params_cb=lambda _k, ids, _f: second in ids):
+        other.execute("UPDATE actor SET role = 'Theirs' WHERE id = %s", (second,))
+    assert seen == [first, second]
+
+
+def test_an_editor_being_typed_in_keeps_the_text_and_says_the_field_changed(qtbot, team_window):
+    from db.fields import Kind
+
+    window, other = team_window
+    session = window.session
+    actor_id = _first_id(other)
+    editor = _editor(qtbot, session, Kind.ACTOR, actor_id)
+    role, name = editor.widgets["role"].edit, editor.widgets["name"].edit
+    role.setFocus()
+    role.selectAll()
+    qtbot.keyClicks(role, "Half-typed ro")
+
+    with qtbot.waitSignal(session.records_changed, check_params_cb=lambda _k, ids, _f: actor_id in ids):
+        other.execute("UPDATE actor SET role = 'Theirs', name = 'Renamed Elsewhere' WHERE id = %s", (actor_id,))
+    assert role.text() == "Half-typed ro"  # the user's typing is not overwritten
+    assert name.text() == "Renamed Elsewhere"  # a field not being typed in follows the server
+    assert editor.error_label.isVisible()
+    assert "Role or title changed while you were typing" in editor.error_label.text()
+
+
+def test_a_dropped_connection_shows_a_banner_reconnects_and_catches_up(qtbot, team_window):
+    from db.fields import Kind
+    from desktop.live import LOST_TEXT
+
+    window, other = team_window
+    session, live = window.session, window.session.live
+    nav = window.case_view.nav
+    before = nav.count_shown(Kind.SOURCE)
+    events: list[object] = []
+
+    def lost() -> None:
+        banners = [b for b in window.case_view.banners if b.text() == LOST_TEXT]
+        events.append(("lost", len(banners) == 1 and banners[0].isVisibleTo(window)))
+        # Written while nobody listens: no notification of it will ever arrive.
+        other.execute(_NEW_SOURCE, (1,))
+
+    live.connection_lost.connect(lost)
+    live.connection_restored.connect(lambda: events.append("restored"))
+    session.records_reset.connect(lambda kind: events.append(kind))
+
+    with qtbot.waitSignal(live.connection_restored, timeout=20000):
+        other.execute("SELECT pg_terminate_backend(%s)", (live.listener.backend_pid,))
+    assert events[0] == ("lost", True)  # the banner was up while the connection was down
+    assert set(Kind) <= set(events[1:]) and events[-1] == "restored"  # every kind re-read, then done
+    qtbot.waitUntil(lambda: nav.count_shown(Kind.SOURCE) == before + 1)
+    assert not any(b.isVisibleTo(window) for b in window.case_view.banners if b.text() == LOST_TEXT)
+
+    # Listening again: the next change arrives as usual.
+    with qtbot.waitSignal(session.records_reset, check_params_cb=lambda kind: kind is Kind.SOURCE):
+        other.execute("DELETE FROM source WHERE id = 'bulk-1'")
+    qtbot.waitUntil(lambda: nav.count_shown(Kind.SOURCE) == before)

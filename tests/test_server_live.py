@@ -248,7 +248,7 @@ def test_an_editor_being_typed_in_keeps_the_text_and_says_the_field_changed(qtbo
     assert role.text() == "Half-typed ro"  # the user's typing is not overwritten
     assert name.text() == "Renamed Elsewhere"  # a field not being typed in follows the server
     assert editor.error_label.isVisible()
-    assert "Role or title changed while you were typing" in editor.error_label.text()
+    assert "Someone else changed Role or title while you were typing" in editor.error_label.text()
 
 
 def test_a_dropped_connection_shows_a_banner_reconnects_and_catches_up(qtbot, team_window):

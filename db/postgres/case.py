@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ..address import ServerAddress, parse_server_address, redact
 from ..errors import CaseFileError, WriteError
-from .connect import CaseMissingError, make_engine, reporting, server_error
+from .connect import CaseMissingError, PrivilegeError, make_engine, reporting, server_error
 from .listen import CLIENT_SETTING, new_client_token
 from .migrations import SCHEMA_VERSION, VERSION_TABLE, current_version, migrate
 
@@ -70,7 +70,7 @@ class ServerCase:
         if not read_only and not can_write:
             read_only, reason = True, "your server role may read this case but not change it"
         if version < SCHEMA_VERSION and not read_only:
-            version = _bring_up_to_date(engine, where)
+            version = _bring_up_to_date(engine, where, version)
         case = cls(where, engine, read_only=read_only, version=version)
         case.client = client
         case.read_only_reason = reason
@@ -141,10 +141,14 @@ def _mark_writes(engine: Engine, client: str) -> None:
         dbapi_connection.autocommit = autocommit
 
 
-def _bring_up_to_date(engine: Engine, where: ServerAddress) -> int:
+def _bring_up_to_date(engine: Engine, where: ServerAddress, version: int) -> int:
     """Run the steps a case published by an older Casefile lacks; the version it then has."""
-    with reporting(where, "update the case to this version of Casefile"), engine.begin() as conn:
-        # Two people opening the old case at once: the second waits, then finds nothing to do.
-        conn.execute(sa.text(f"LOCK TABLE {VERSION_TABLE} IN EXCLUSIVE MODE"))
-        migrate(conn)
-        return current_version(conn)
+    try:
+        with reporting(where, "update the case to this version of Casefile"), engine.begin() as conn:
+            # Two people opening the old case at once: the second waits, then finds nothing to do.
+            conn.execute(sa.text(f"LOCK TABLE {VERSION_TABLE} IN EXCLUSIVE MODE"))
+            migrate(conn)
+            return current_version(conn)
+    except PrivilegeError:
+        # Only the case's owner may add what a step adds; anyone else opens it as it is.
+        return version

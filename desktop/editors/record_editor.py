@@ -166,8 +166,8 @@ class RecordEditor(QScrollArea):
                 widget.set_value(record[name])
         if kept:
             self.error_label.setText(
-                f"{' and '.join(kept)} changed while you were typing (someone else saved it). "
-                "Your text is still in the field and replaces theirs when you save it."
+                f"Someone else changed {' and '.join(kept)} while you were typing. "
+                "Your text is still in the field; saving it replaces theirs."
             )
             self.error_label.show()
         self._show_header(record)

@@ -199,6 +199,8 @@ class MainWindow(QMainWindow):
             self.view_menu.attach(self.case_view)
             for kind, text in notices or []:
                 self.case_view.add_banner(text, kind)
+            if session.live is not None:
+                session.live.show_in(self.case_view)
             self.history.visit(self.case_view.location())
             if session.path is not None:
                 self.settings.set_last_case(session.path)

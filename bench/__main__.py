@@ -20,11 +20,11 @@ from pathlib import Path
 from .measure import REPO
 from .report import Result, machine, now, rewrite, table, write
 from .rows_bulk import bulk_tag_row
-from .rows_server import server_rows
 from .rows_data import import_row, search_row
 from .rows_export import export_row
 from .rows_gui import cold_start_row, edit_row, filter_row, memory_row, open_row, sort_row
 from .rows_responsive import responsiveness_row
+from .rows_server import server_rows
 from .workspace import Workspace
 
 

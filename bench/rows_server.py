@@ -98,9 +98,10 @@ def _searches(case: Any, words: list[str], rounds: int) -> list[float]:
 
 
 def _edits(case: Any, record_id: str, times: int) -> list[float]:
+    from db.versions import record_version
+
     from db import records
     from db.fields import Kind
-    from db.versions import record_version
 
     original = records.get_record(case, Kind.TIMELINE, record_id)["title"]
     samples = []
@@ -145,7 +146,10 @@ def _reads_and_edits(ws: Workspace, database: str, address: str, published: floa
             target,
             measured=fig,
             tail=fig.n > 5,
-            baselines=[baseline("the same on the case file", base, tail=base.n > 5), ("raw psycopg round trip", trips.summary(tail=True))],
+            baselines=[
+                baseline("the same on the case file", base, tail=base.n > 5),
+                baseline("raw psycopg round trip", trips, tail=True),
+            ],
             ratio=(fig.p(95) / base.p(95)) if fig.n > 5 else fig.median / base.median,
             met=met,
             notes=list(notes),

@@ -190,7 +190,8 @@ def test_spec_excludes_unused_qt_and_tools_but_nothing_the_app_imports(monkeypat
         assert name in excludes, name
     assert not {"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PIL", "PIL.Image"} & excludes
     # Import every module of the app (as the frozen app may) and see that none is excluded.
-    # ssl and _hashlib are only tried by the standard library, which falls back without them.
+    # _hashlib is only tried by hashlib, which falls back without it. ssl is not optional:
+    # psycopg imports it when it loads.
     code = (
         "import importlib, pkgutil, sys, desktop, db\n"
         "for pkg in (desktop, db):\n"
@@ -202,7 +203,7 @@ def test_spec_excludes_unused_qt_and_tools_but_nothing_the_app_imports(monkeypat
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, check=True
     )
     loaded = set(result.stdout.split())
-    optional = {"ssl", "_ssl", "_hashlib"}
+    optional = {"_hashlib"}
     clashes = sorted(m for m in loaded - optional if any(m == e or m.startswith(e + ".") for e in excludes))
     assert clashes == []
 

@@ -45,10 +45,14 @@ def server_ca() -> Path:
 
 
 def with_tls(address: str, sslmode: str, **params: str) -> str:
-    """``address`` with ``sslmode`` and, for the verifying modes, the test authority as ``sslrootcert``."""
+    """``address`` with ``sslmode`` and, for the verifying modes, the test authority as ``sslrootcert``.
+
+    Skips without CASEFILE_TEST_SERVER_CA whatever the mode: a server started without it has no TLS.
+    """
+    ca = server_ca()
     query = {"sslmode": sslmode}
     if sslmode.startswith("verify-"):
-        query["sslrootcert"] = str(server_ca())
+        query["sslrootcert"] = str(ca)
     query.update(params)
     return address + ("&" if "?" in address else "?") + urlencode(query, quote_via=quote, safe="/")
 

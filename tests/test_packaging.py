@@ -332,10 +332,10 @@ def test_workflow_tests_builds_self_tests_packages_and_uploads() -> None:
         )
 
     order = [
-        index("python -m pytest -q --deselect tests/test_frozen_app.py"),
+        index('python -m pytest -q -m "not server" --deselect tests/test_frozen_app.py'),
         index("pyinstaller --noconfirm --clean build.spec"),
         index("--self-test"),
-        index("-m slow tests/test_frozen_app.py"),
+        index('-m "slow and not server" tests/test_frozen_app.py'),
         index(r"resources\packaging\casefile.iss"),
         index("make_dmg.sh"),
         index("actions/upload-artifact@"),

@@ -397,13 +397,13 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if any(url.toLocalFile().lower().endswith(".casefile") for url in event.mimeData().urls()):
+        if any(url.toLocalFile().lower().endswith((".casefile", ".casefile-link")) for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
             path = url.toLocalFile()
-            if path.lower().endswith(".casefile"):
+            if path.lower().endswith((".casefile", ".casefile-link")):
                 event.acceptProposedAction()
                 self.documents.open_path(Path(path))
                 return

@@ -140,8 +140,7 @@ class CaseSession(QObject):
             if not self.closed and not self._said_unavailable:
                 self._said_unavailable = True
                 log.warning("a list of a team case could not be read", exc_info=exc)
-                detail = f": {exc}" if isinstance(exc, CaseFileError) else "."
-                self.unavailable.emit(f"Some lists of this team case could not be loaded{detail}")
+                self.unavailable.emit(_unavailable_message(exc, self.team_case))
             return empty
 
     # ----- reading -----------------------------------------------------------------------
@@ -387,3 +386,13 @@ def _same_case(old: Any, new: Any, name: str) -> bool:
         return bool(normalise(CASE_FIELDS_BY_NAME[name], new) == old)
     except (CaseFileError, KeyError):
         return False
+
+
+def _unavailable_message(exc: Exception, case: ServerCase | None) -> str:
+    """One plain line for a team case's list that could not be read: the server's reason, without
+    the address the title already shows."""
+    reason = str(exc) if isinstance(exc, CaseFileError) else ""
+    if case is not None and f"{case.address.shown}: " in reason:
+        reason = reason.split(f"{case.address.shown}: ", 1)[1]
+    reason = reason.rstrip(".")
+    return "Some lists of this team case cannot be shown yet" + (f" (the server said: {reason})." if reason else ".")

@@ -282,7 +282,6 @@ class TeamCases(QObject):
         view = self.window.case_view
         if view is not None:
             view.add_banner(message, "warning")
-        self.documents.status(message)
 
     def open_dialog(self) -> None:
         """File > Open Team Case…"""

@@ -119,10 +119,12 @@ def test_open_team_case_lists_the_cases_and_opens_the_one_picked(qtbot, server, 
     assert seen
     _wait_open(qtbot, window, name)
 
-    assert f"{name} on 127.0.0.1:{urlsplit(server.url).port}/casefile_test" in window.windowTitle()
+    port = urlsplit(server.url).port
+    assert f"{name} on 127.0.0.1:{port}/casefile_test" in window.windowTitle()
     assert "(read-only)" not in window.windowTitle()
     assert window.case_view is not None
     assert window.case_view.case_page.widgets["title"].value().startswith("CAISI Voluntary Review")
+    assert window.case_view.case_page.file_label.text() == f"Team case: {name} on 127.0.0.1:{port}/casefile_test"
     # A team case has no backups of Casefile's; there is no file to publish.
     assert not window.action_registry[ActionId.RESTORE_BACKUP].isEnabled()
     assert not window.action_registry[ActionId.PUBLISH_TEAM].isEnabled()
@@ -357,11 +359,12 @@ def test_a_list_the_server_cannot_read_yet_is_one_plain_banner(qtbot, server, sa
     _wait_open(qtbot, window, name)
     for kind in (Kind.TIMELINE, Kind.ACTOR):
         window.case_view.show_page(kind)
-    qtbot.waitUntil(lambda: any("could not be loaded" in t for t in _banners(window)), timeout=10000)
-    warnings = [t for t in _banners(window) if "could not be loaded" in t]
+    qtbot.waitUntil(lambda: any("cannot be shown yet" in t for t in _banners(window)), timeout=10000)
+    warnings = [t for t in _banners(window) if "cannot be shown yet" in t]
     # One message however many lists failed (the front page's too, while the server cannot run it).
     assert len(warnings) == 1
-    assert warnings[0].startswith("Some lists of this team case could not be loaded: Could not read the case at ")
+    assert warnings[0].startswith("Some lists of this team case cannot be shown yet (the server said: ")
+    assert "postgresql://" not in warnings[0]  # the title says where; the banner says why
     assert "\n" not in warnings[0] and "Traceback" not in warnings[0]
     assert window.isEnabled()
 

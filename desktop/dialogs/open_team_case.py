@@ -77,13 +77,15 @@ class ServerForm(QWidget):
         port_label.setBuddy(self.port)
         where.addWidget(port_label)
         where.addWidget(self.port)
-        form = QFormLayout(self)
+        form = self.rows = QFormLayout(self)  # a dialog may add rows of its own
         form.setContentsMargins(0, 0, 0, 0)
         if self.remembered.count() > 1:
             form.addRow("&Recent:", self.remembered)
         else:
             self.remembered.hide()
-        form.addRow("&Server:", where)
+        host_label = QLabel("&Server:", self)
+        host_label.setBuddy(self.host)
+        form.addRow(host_label, where)
         form.addRow("&Database:", self.database)
         form.addRow("&User:", self.user)
         form.addRow("&TLS (sslmode):", self.sslmode)
@@ -157,7 +159,7 @@ class OpenTeamCaseDialog(QDialog):
     def __init__(self, settings: Settings, jobs: JobService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Open Team Case")
-        self.resize(640, 460)
+        self.resize(720, 460)
         self.settings, self.jobs = settings, jobs
         self.task: Job | None = None
         self.server: str | None = None  # the database the table lists

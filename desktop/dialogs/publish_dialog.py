@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from db.address import CASE_NAME_LIMIT, AddressError, check_case_name, parse_server_address
 
@@ -27,7 +27,7 @@ class PublishDialog(QDialog):
         self.resize(520, 0)
         intro = QLabel(
             "Puts a copy of this case file on a PostgreSQL server as a team case that the office "
-            "opens with File > Open Team Case…. The case file itself is not changed.",
+            "opens with File > Open Team Case. The case file itself is not changed.",
             self,
         )
         intro.setWordWrap(True)
@@ -37,9 +37,8 @@ class PublishDialog(QDialog):
         self.problem = QLabel(self)
         self.problem.setWordWrap(True)
         self.problem.setObjectName("case_name_problem")
-        names = QFormLayout()
-        names.addRow("Case &name:", self.name)
-        names.addRow("", self.problem)
+        self.form.rows.addRow("Case &name:", self.name)
+        self.form.rows.addRow("", self.problem)
         self.buttons = QDialogButtonBox(self)
         self.publish_button = self.buttons.addButton("&Publish", QDialogButtonBox.ButtonRole.AcceptRole)
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
@@ -49,7 +48,6 @@ class PublishDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.form)
-        layout.addLayout(names)
         layout.addWidget(self.buttons)
         self.form.changed.connect(self._check)
         self.name.textChanged.connect(self._check)

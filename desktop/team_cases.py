@@ -390,7 +390,8 @@ class TeamCases(QObject):
             if team
             else "Open one of the automatic backups"
         )
-        # The packet, Word and editions read the case file by path: not yet for team cases.
-        for action_id in (ActionId.EXPORT_BRIEFING, ActionId.EXPORT_WORD, ActionId.BRIEFING_EDITIONS):
+        # The packet, Word and editions read the case file by path, and Find searches a copy of
+        # it in memory: not yet for team cases.
+        for action_id in (ActionId.EXPORT_BRIEFING, ActionId.EXPORT_WORD, ActionId.BRIEFING_EDITIONS, ActionId.FIND):
             if team:
                 actions[action_id].setEnabled(False)

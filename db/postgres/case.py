@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, event
@@ -80,6 +81,14 @@ class ServerCase:
     def display_name(self) -> str:
         """The case name."""
         return self.address.case or "Untitled"
+
+    @property
+    def server(self) -> str:
+        """Where the case is kept, for titles: ``host[:port]/database`` (no user, no password)."""
+        parts = urlsplit(self.address.url)
+        host = parts.hostname or "localhost"
+        port = f":{parts.port}" if parts.port and parts.port != 5432 else ""
+        return f"{host}{port}/{self.address.database}"
 
     @property
     def closed(self) -> bool:

@@ -309,8 +309,8 @@ def check_table(
 
 
 def check_csv(
-    cf: CaseStore, table: CsvTable, kind: Kind, mapping: list[str | None] | None = None, *, create_missing: bool = False,
-    stop: Any = None,
+    cf: CaseStore, table: CsvTable, kind: Kind, mapping: list[str | None] | None = None, *,
+    create_missing: bool = False, stop: Any = None,
 ) -> CsvPlan:  # fmt: skip
     """``check_table`` against an open case file (safe off the GUI thread: a read of its own)."""
     with cf.read() as conn:

@@ -241,3 +241,60 @@ def test_every_write_path_gives_the_same_case_on_the_server_as_in_a_file(publish
     assert server_sorts == file_sorts
     assert any("Zed Renamed" in row for row in server_sorts["statement"])
     assert any(str(row[2]).startswith("aaa party") for row in server_sorts["directive"])
+
+
+def test_a_case_published_before_the_sort_name_triggers_gets_them_when_opened(server, sample_path, monkeypatch):  # noqa: F811
+    from db.postgres import publish
+    from db.postgres.migrations import SCHEMA_VERSION, migrate
+
+    address = server.address("older")
+    monkeypatch.setattr(publish, "migrate", lambda conn: migrate(conn, target=1))
+    publish_file(sample_path, address)
+    with CaseFile.open(sample_path, read_only=True) as cf:
+        expected = sort_names(cf)
+        statement = export_document(cf)["statements"][0]
+    schema = f'"casefile_{server.token}-older"'
+    with server.connect() as conn:  # another writer, before the upgrade: nothing keeps the names
+        conn.execute(f"UPDATE {schema}.statement SET speaker_sort = 'stale' WHERE id = %s", (statement["id"],))
+
+    with ServerCase.open(address, read_only=True) as case:
+        assert case.version == 1  # a reader does not upgrade
+
+    with ServerCase.open(address) as case:
+        assert case.version == SCHEMA_VERSION
+        assert sort_names(case) == expected  # filled in again: the stale name is gone
+        records.update_record(case, Kind.ACTOR, statement["speaker"], {"name": "Renamed After Upgrade"})
+        shown = dict((row[0], row[1]) for row in sort_names(case)["statement"])
+    assert shown[statement["id"]] == "Renamed After Upgrade"
+    with ServerCase.open(address) as case:  # opened again: nothing left to do
+        assert case.version == SCHEMA_VERSION
+
+
+def test_the_server_keeps_the_sort_names_whoever_writes(server, sample_path) -> None:  # noqa: F811
+    address = server.address("others")
+    publish_file(sample_path, address)
+    with CaseFile.open(sample_path, read_only=True) as cf:
+        doc = export_document(cf)
+    entry = next(e for e in doc["timeline"] if len(e["actors"]) >= 2)
+    first, second = entry["actors"][:2]
+    schema = f'"casefile_{server.token}-others"'
+    # Another client, with its own search path: every statement names the case's schema.
+    with server.connect() as conn:
+        conn.execute("SET search_path = public")
+        conn.execute(f"UPDATE {schema}.actor SET name = 'Ö first' WHERE id = %s", (first,))
+        conn.execute(f"UPDATE {schema}.timeline_actor SET position = -1 WHERE entry_id = %s AND actor_id = %s",
+                     (entry["id"], second))  # fmt: skip
+        conn.execute(
+            f"INSERT INTO {schema}.actor (id, created_at, updated_at, name, kind, tags) "
+            "VALUES (%s, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', %s, 'person', '[]')",
+            ("00000000-0000-4000-8000-00000000000a", HOSTILE_NAME),
+        )
+        conn.execute(f"UPDATE {schema}.timeline_actor SET actor_id = %s WHERE entry_id = %s AND actor_id = %s",
+                     ("00000000-0000-4000-8000-00000000000a", entry["id"], first))  # fmt: skip
+    with ServerCase.open(address) as case:
+        actors_sort = dict((row[0], row[2]) for row in sort_names(case)["timeline_entry"])
+        names = [records.get_record(case, Kind.ACTOR, rid)["name"] for rid in records.get_record(
+            case, Kind.TIMELINE, entry["id"])["actors"]]  # fmt: skip
+    assert actors_sort[entry["id"]] == "; ".join(names)
+    second_name = next(a["name"] for a in doc["actors"] if a["id"] == second)
+    assert names[:2] == [second_name, HOSTILE_NAME]  # moved first; the first one replaced

@@ -47,7 +47,7 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
 def add_parser(sub: Any) -> None:
     """``casefile editions``."""
     p = sub.add_parser("editions", help="list the briefing packets kept as editions, or delete one")
-    p.add_argument("path", help="the .casefile to read")
+    p.add_argument("path", help="the .casefile or server address to read")
     p.add_argument("--delete", metavar="N", type=int, help="delete edition N and what it printed, for good")
     p.set_defaults(func=cmd_editions)
 
@@ -55,17 +55,17 @@ def add_parser(sub: Any) -> None:
 def cmd_editions(args: argparse.Namespace) -> int:
     """List the editions of a case, or delete one."""
     from db import editions
-    from db.sqlite.casefile import CaseFile
 
     from .editions_export import made_display, options_summary
+    from .server_cli import open_case
 
     if args.delete is not None:
-        return _delete(Path(args.path), args.delete)
-    with CaseFile.open(args.path, read_only=True) as cf:
+        return _delete(args.path, args.delete)
+    with open_case(args.path, read_only=True) as cf:
         kept = editions.list_editions(cf)
-        name = Path(args.path).name
+        name = _shown(args.path, cf)
     if not kept:
-        print(f"{name} keeps no editions yet: each briefing packet exported is kept as one.")
+        print(f"{name[:1].upper()}{name[1:]} keeps no editions yet: each briefing packet exported is kept as one.")
         return EXIT_OK
     rows = [("Edition", "Made", "By", "Pages", "Options")]
     rows += [(str(e.number), made_display(e), e.made_by, str(e.pages), options_summary(e.options)) for e in kept]
@@ -76,16 +76,24 @@ def cmd_editions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _delete(path: Path, number: int) -> int:
-    from db import editions
-    from db.sqlite.casefile import CaseFile
+def _shown(location: str, cf: Any) -> str:
+    """A case file by its file name, a server case by its case name."""
+    return Path(location).name if cf.path is not None else f'the case "{cf.display_name}"'
 
-    with CaseFile.open(path) as cf:
+
+def _delete(location: str, number: int) -> int:
+    from db import editions
+
+    from .server_cli import open_case
+
+    with open_case(location, read_only=False) as cf:
+        name, where = _shown(location, cf), "the file" if getattr(cf, "path", None) is not None else "the server"
         if cf.read_only:
-            raise CaseFileError(f"{path.name} can only be opened read-only ({cf.read_only_reason}); "
+            reason = getattr(cf, "read_only_reason", "")
+            raise CaseFileError(f"{name[:1].upper()}{name[1:]} can only be opened read-only ({reason}); "
                                 f"edition {number} was not deleted.")  # fmt: skip
         editions.delete(cf, number)
-    print(f"Deleted edition {number} from {path.name}: what it printed is gone from the file.")
+    print(f"Deleted edition {number} from {name}: what it printed is gone from {where}.")
     return EXIT_OK
 
 

@@ -87,7 +87,7 @@ def run_edits(case: CaseStore, doc: dict[str, Any], tmp_path: Path) -> list[str]
     """Every write path, in one fixed sequence; what each did or why it was refused."""
     log: list[str] = []
     path = getattr(case, "path", None)
-    name = path.name if path is not None else case.display_name
+    name = path.name if path is not None else f'The case "{case.display_name}"'
     statement = doc["statements"][0]
     speaker, source = statement["speaker"], statement["source"]
     directive = doc["directives"][0]
@@ -298,3 +298,26 @@ def test_the_server_keeps_the_sort_names_whoever_writes(server, sample_path) -> 
     assert actors_sort[entry["id"]] == "; ".join(names)
     second_name = next(a["name"] for a in doc["actors"] if a["id"] == second)
     assert names[:2] == [second_name, HOSTILE_NAME]  # moved first; the first one replaced
+
+
+def test_the_editions_command_lists_and_deletes_the_editions_of_a_server_case(server, sample_path, tmp_path, capsys):  # noqa: F811
+    from desktop.cli import main
+
+    assert main(["export", str(sample_path), "-o", str(tmp_path / "first.pdf")]) == 0
+    address = server.address("kept")
+    assert main(["publish", str(sample_path), address]) == 0
+    capsys.readouterr()
+
+    assert main(["editions", address]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].split() == ["Edition", "Made", "By", "Pages", "Options"] and listed[1].split()[0] == "1"
+    with ServerCase.open(address, read_only=True) as case:  # what it printed came back whole from bytea
+        assert editions.content(case, 1)["case"]["title"].startswith("CAISI Voluntary Review")
+
+    assert main(["editions", address, "--delete", "1"]) == 0
+    said = capsys.readouterr().out
+    assert said.startswith(f'Deleted edition 1 from the case "{server.token}-kept"') and "from the server" in said
+    assert main(["editions", address]) == 0
+    assert capsys.readouterr().out.startswith(f'The case "{server.token}-kept" keeps no editions yet')
+    assert main(["editions", address, "--delete", "1"]) == 1
+    assert f'The case "{server.token}-kept" holds no edition 1.' in capsys.readouterr().err

@@ -63,9 +63,9 @@ def cmd_editions(args: argparse.Namespace) -> int:
         return _delete(args.path, args.delete)
     with open_case(args.path, read_only=True) as cf:
         kept = editions.list_editions(cf)
-        name = _shown(args.path, cf)
+        name = _shown(args.path, cf, start=True)
     if not kept:
-        print(f"{name[:1].upper()}{name[1:]} keeps no editions yet: each briefing packet exported is kept as one.")
+        print(f"{name} keeps no editions yet: each briefing packet exported is kept as one.")
         return EXIT_OK
     rows = [("Edition", "Made", "By", "Pages", "Options")]
     rows += [(str(e.number), made_display(e), e.made_by, str(e.pages), options_summary(e.options)) for e in kept]
@@ -76,9 +76,11 @@ def cmd_editions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _shown(location: str, cf: Any) -> str:
-    """A case file by its file name, a server case by its case name."""
-    return Path(location).name if cf.path is not None else f'the case "{cf.display_name}"'
+def _shown(location: str, cf: Any, *, start: bool = False) -> str:
+    """A case file by its file name, a server case by its case name (``start``: of a sentence)."""
+    if getattr(cf, "path", None) is not None:
+        return Path(location).name
+    return f'{"The" if start else "the"} case "{cf.display_name}"'
 
 
 def _delete(location: str, number: int) -> int:
@@ -90,7 +92,7 @@ def _delete(location: str, number: int) -> int:
         name, where = _shown(location, cf), "the file" if getattr(cf, "path", None) is not None else "the server"
         if cf.read_only:
             reason = getattr(cf, "read_only_reason", "")
-            raise CaseFileError(f"{name[:1].upper()}{name[1:]} can only be opened read-only ({reason}); "
+            raise CaseFileError(f"{_shown(location, cf, start=True)} can only be opened read-only ({reason}); "
                                 f"edition {number} was not deleted.")  # fmt: skip
         editions.delete(cf, number)
     print(f"Deleted edition {number} from {name}: what it printed is gone from {where}.")

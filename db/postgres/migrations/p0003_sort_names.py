@@ -6,12 +6,12 @@ reads). Here the same rules are PL/pgSQL triggers, so every writer keeps them ri
 Casefile: the linked name, ``(missing)`` for a reference to a record that does not exist, NULL
 for none; for a list of actors their names in position order joined by ``"; "``.
 
-A record's own name is set before its row is written (no second write of the row); a rename
-updates the rows that show it; link rows and records inserted or deleted in bulk are handled
-once per statement, through the statement's transition table, so publishing a large case does
-not update a record once per link. Each function runs with the search path it was created
-with (the case's schema), whatever the path of the session that fires it. The rows already
-there are filled in at the end.
+A record's own name is set before its row is written (no second write of the row); every
+other trigger is per row and finds the rows to change through an index, so its cost does not
+grow with the case (triggers per statement, over transition tables, were planned as scans of
+the whole table, once per row a bulk insert sent). Each function runs with the search path it
+was created with (the case's schema), whatever the path of the session that fires it. The
+rows already there are filled in at the end.
 """
 
 from __future__ import annotations
@@ -25,7 +25,10 @@ VERSION = 3
 DESCRIPTION = "stored sort names kept by triggers"
 
 _MISSING = "'(missing)'"
-_GONE = "(SELECT id FROM gone)"
+# Set for its transaction by ``publish.new_case``: a case copied in whole brings its sort names.
+COPYING = "casefile.copying"
+_LIVE = f"pg_catalog.current_setting('{COPYING}', true) IS DISTINCT FROM 'on'"
+_EACH_ROW = f"FOR EACH ROW WHEN ({_LIVE}) EXECUTE FUNCTION"
 
 
 def _name(target: str, name: str, ref: str) -> str:
@@ -57,20 +60,16 @@ def _single_statements() -> list[str]:
         prefix = f"sort_{table}_{sort}"
         out += [
             _function(f"{prefix}_own", "NEW", f"NEW.{sort} := {_name(target, name, f'NEW.{ref}')};"),
-            f"CREATE TRIGGER {prefix}_insert BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {prefix}_own()",
+            f"CREATE TRIGGER {prefix}_insert BEFORE INSERT ON {table} {_EACH_ROW} {prefix}_own()",
             f"CREATE TRIGGER {prefix}_link BEFORE UPDATE OF {ref} ON {table} FOR EACH ROW "
-            f"WHEN (NEW.{ref} IS DISTINCT FROM OLD.{ref}) EXECUTE FUNCTION {prefix}_own()",
+            f"WHEN (NEW.{ref} IS DISTINCT FROM OLD.{ref} AND {_LIVE}) EXECUTE FUNCTION {prefix}_own()",
             _function(f"{prefix}_renamed", "NULL", f"UPDATE {table} SET {sort} = NEW.{name} WHERE {ref} = NEW.id;"),
             f"CREATE TRIGGER {prefix}_rename AFTER UPDATE OF {name} ON {target} FOR EACH ROW "
-            f"WHEN (NEW.{name} IS DISTINCT FROM OLD.{name}) EXECUTE FUNCTION {prefix}_renamed()",
-            _function(f"{prefix}_gone", "NULL", f"UPDATE {table} SET {sort} = {_MISSING} WHERE {ref} IN {_GONE};"),
-            f"CREATE TRIGGER {prefix}_gone AFTER DELETE ON {target} REFERENCING OLD TABLE AS gone "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {prefix}_gone()",
-            _function(
-                f"{prefix}_back", "NULL", f"UPDATE {table} r SET {sort} = b.{name} FROM back b WHERE r.{ref} = b.id;"
-            ),
-            f"CREATE TRIGGER {prefix}_back AFTER INSERT ON {target} REFERENCING NEW TABLE AS back "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {prefix}_back()",
+            f"WHEN (NEW.{name} IS DISTINCT FROM OLD.{name} AND {_LIVE}) EXECUTE FUNCTION {prefix}_renamed()",
+            _function(f"{prefix}_gone", "NULL", f"UPDATE {table} SET {sort} = {_MISSING} WHERE {ref} = OLD.id;"),
+            f"CREATE TRIGGER {prefix}_gone AFTER DELETE ON {target} {_EACH_ROW} {prefix}_gone()",
+            _function(f"{prefix}_back", "NULL", f"UPDATE {table} SET {sort} = NEW.{name} WHERE {ref} = NEW.id;"),
+            f"CREATE TRIGGER {prefix}_back AFTER INSERT ON {target} {_EACH_ROW} {prefix}_back()",
         ]
     return out
 
@@ -82,29 +81,26 @@ def _list_statements() -> list[str]:
         of_rows = f"UPDATE {table} r SET {sort} = {_names(link, owner, 'r.id')} WHERE r.id IN"
         out += [
             _function(f"{prefix}_own", "NEW", f"NEW.{sort} := {_names(link, owner, 'NEW.id')};"),
-            f"CREATE TRIGGER {prefix}_insert BEFORE INSERT ON {table} FOR EACH ROW EXECUTE FUNCTION {prefix}_own()",
+            f"CREATE TRIGGER {prefix}_insert BEFORE INSERT ON {table} {_EACH_ROW} {prefix}_own()",
         ]
-        for event, tables in (("INSERT", ("NEW",)), ("DELETE", ("OLD",)), ("UPDATE", ("OLD", "NEW"))):
-            changed = " UNION ".join(f"SELECT {owner} FROM {which.lower()}_links" for which in tables)
-            refs = " ".join(f"{which} TABLE AS {which.lower()}_links" for which in tables)
+        for event, owners in (("INSERT", "NEW"), ("DELETE", "OLD"), ("UPDATE", "OLD, NEW")):
             name = f"{prefix}_link_{event.lower()}"
+            changed = ", ".join(f"{which.strip()}.{owner}" for which in owners.split(","))
             out += [
                 _function(name, "NULL", f"{of_rows} ({changed});"),
-                f"CREATE TRIGGER {name} AFTER {event} ON {link} REFERENCING {refs} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+                f"CREATE TRIGGER {name} AFTER {event} ON {link} {_EACH_ROW} {name}()",
             ]
         linked = f"SELECT {owner} FROM {link} WHERE actor_id"
         out += [
             _function(f"{prefix}_renamed", "NULL", f"{of_rows} ({linked} = NEW.id);"),
             f"CREATE TRIGGER {prefix}_rename AFTER UPDATE OF name ON actor FOR EACH ROW "
-            f"WHEN (NEW.name IS DISTINCT FROM OLD.name) EXECUTE FUNCTION {prefix}_renamed()",
+            f"WHEN (NEW.name IS DISTINCT FROM OLD.name AND {_LIVE}) EXECUTE FUNCTION {prefix}_renamed()",
         ]
         for event, which in (("DELETE", "OLD"), ("INSERT", "NEW")):
             name = f"{prefix}_{'gone' if event == 'DELETE' else 'back'}"
             out += [
-                _function(name, "NULL", f"{of_rows} ({linked} IN (SELECT id FROM actors));"),
-                f"CREATE TRIGGER {name} AFTER {event} ON actor REFERENCING {which} TABLE AS actors "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()",
+                _function(name, "NULL", f"{of_rows} ({linked} = {which}.id);"),
+                f"CREATE TRIGGER {name} AFTER {event} ON actor {_EACH_ROW} {name}()",
             ]
     return out
 

@@ -28,7 +28,8 @@ from .records import (
     read_links,
     read_record,
 )
-from .sqlite.casefile import CaseFile, now_stamp
+from .sqlite.casefile import now_stamp
+from .store import CaseStore
 from .values import from_column, normalise
 
 CHUNK = 500  # bind parameters per IN (...) list, well under SQLite's limit
@@ -58,7 +59,7 @@ def settable_fields(kind: Kind) -> list[FieldSpec]:
     return [f for f in KINDS[kind].fields if f.type in (FieldType.CHOICE, FieldType.BOOL, FieldType.REF)]
 
 
-def record_ids(cf: CaseFile, kind: Kind, rowids: Sequence[int]) -> list[str]:
+def record_ids(cf: CaseStore, kind: Kind, rowids: Sequence[int]) -> list[str]:
     """Ids of the records with these row numbers, in the order given (gone ones left out)."""
     table = KINDS[kind].table
     found: dict[int, str] = {}
@@ -89,7 +90,7 @@ def read_fields(conn: Connection, kind: Kind, ids: Sequence[str], names: Iterabl
 
 
 def change_each(
-    cf: CaseFile, kind: Kind, ids: Sequence[str], names: Sequence[str], change: Callable[[Record], Record | None]
+    cf: CaseStore, kind: Kind, ids: Sequence[str], names: Sequence[str], change: Callable[[Record], Record | None]
 ) -> BulkChange:
     """Give each record the values ``change`` makes of its current ``names`` fields (None: leave
     it as it is), in one transaction. RecordError for a value a record cannot hold, and then
@@ -114,7 +115,7 @@ def change_each(
     return result
 
 
-def add_tag(cf: CaseFile, kind: Kind, ids: Sequence[str], tag: str) -> BulkChange:
+def add_tag(cf: CaseStore, kind: Kind, ids: Sequence[str], tag: str) -> BulkChange:
     """Add ``tag`` to each record that does not have it yet."""
     tag = _one_tag(kind, tag)
 
@@ -125,7 +126,7 @@ def add_tag(cf: CaseFile, kind: Kind, ids: Sequence[str], tag: str) -> BulkChang
     return change_each(cf, kind, ids, ["tags"], add)
 
 
-def remove_tag(cf: CaseFile, kind: Kind, ids: Sequence[str], tag: str) -> BulkChange:
+def remove_tag(cf: CaseStore, kind: Kind, ids: Sequence[str], tag: str) -> BulkChange:
     """Take ``tag`` off each record that has it."""
     tag = _one_tag(kind, tag)
 
@@ -136,7 +137,7 @@ def remove_tag(cf: CaseFile, kind: Kind, ids: Sequence[str], tag: str) -> BulkCh
     return change_each(cf, kind, ids, ["tags"], remove)
 
 
-def set_field(cf: CaseFile, kind: Kind, ids: Sequence[str], name: str, value: Any) -> BulkChange:
+def set_field(cf: CaseStore, kind: Kind, ids: Sequence[str], name: str, value: Any) -> BulkChange:
     """Set one field to the same value on every record."""
     spec = KINDS[kind]
     if name not in spec.by_name:
@@ -145,7 +146,7 @@ def set_field(cf: CaseFile, kind: Kind, ids: Sequence[str], name: str, value: An
     return change_each(cf, kind, ids, [name], lambda old: None if old[name] == value else {name: value})
 
 
-def write_values(cf: CaseFile, kind: Kind, values: dict[str, Record], *, restoring: bool = False) -> None:
+def write_values(cf: CaseStore, kind: Kind, values: dict[str, Record], *, restoring: bool = False) -> None:
     """Store field values of many records in one transaction (what undo and redo write back).
 
     ``restoring``: a reference among the values to a record that no longer exists is left out.
@@ -171,7 +172,7 @@ def _one_tag(kind: Kind, tag: str) -> str:
 # ----- deleting ---------------------------------------------------------------------------
 
 
-def references_from_outside(cf: CaseFile, kind: Kind, ids: Sequence[str]) -> list[Reference]:
+def references_from_outside(cf: CaseStore, kind: Kind, ids: Sequence[str]) -> list[Reference]:
     """The records outside ``ids`` that refer to any of them (each referring field once)."""
     chosen = set(ids)
     seen: set[tuple[Kind, str, str]] = set()
@@ -187,7 +188,7 @@ def references_from_outside(cf: CaseFile, kind: Kind, ids: Sequence[str]) -> lis
     return found
 
 
-def delete_records(cf: CaseFile, kind: Kind, ids: Sequence[str]) -> list[DeletedRecord]:
+def delete_records(cf: CaseStore, kind: Kind, ids: Sequence[str]) -> list[DeletedRecord]:
     """Delete the records and the references to them, in one transaction; the result restores them
     (``restore_records``)."""
     spec = KINDS[kind]
@@ -204,7 +205,7 @@ def delete_records(cf: CaseFile, kind: Kind, ids: Sequence[str]) -> list[Deleted
     return deleted
 
 
-def restore_records(cf: CaseFile, deleted: Sequence[DeletedRecord]) -> None:
+def restore_records(cf: CaseStore, deleted: Sequence[DeletedRecord]) -> None:
     """Put deleted records back with their ids and stamps, and the references cleared with them."""
     with cf.write() as conn:
         # Last deleted first: each one's values were read after the earlier deletes had cleared

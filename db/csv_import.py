@@ -31,8 +31,8 @@ from .declare import CHOICE_LABELS
 from .errors import InterchangeError
 from .fields import KINDS, FieldSpec, FieldType, Kind
 from .records import apply_changes, new_id
-from .sqlite.bulk import insert_rows
-from .sqlite.casefile import CaseFile, now_stamp
+from .sqlite.casefile import now_stamp
+from .store import CaseStore
 from .values import ValueProblem, check_value, refuse_oversized, to_columns
 
 # The ``--kind`` words of the command line, which are the export's file names.
@@ -309,8 +309,8 @@ def check_table(
 
 
 def check_csv(
-    cf: CaseFile, table: CsvTable, kind: Kind, mapping: list[str | None] | None = None, *, create_missing: bool = False,
-    stop: Any = None,
+    cf: CaseStore, table: CsvTable, kind: Kind, mapping: list[str | None] | None = None, *,
+    create_missing: bool = False, stop: Any = None,
 ) -> CsvPlan:  # fmt: skip
     """``check_table`` against an open case file (safe off the GUI thread: a read of its own)."""
     with cf.read() as conn:
@@ -367,19 +367,31 @@ def _insert(conn: Connection, kind: Kind, rows: list[tuple[str, dict[str, Any]]]
         if not names:
             names = list(columns)
         table_rows.append(tuple(columns[name] for name in names))
+    writes = _writes(conn)
     if table_rows:
-        insert_rows(conn, spec.table, names, table_rows)
+        writes.insert_rows(conn, spec.table, names, table_rows)
     for name, link_rows in links.items():
         link = spec.field(name).link
         assert link is not None
-        insert_rows(conn, link.table, [link.owner_column, link.target_column, "position"], link_rows)
+        writes.insert_rows(conn, link.table, [link.owner_column, link.target_column, "position"], link_rows)
+
+
+def _writes(conn: Connection) -> Any:
+    """The bulk writes of the engine under ``conn``: a case file's go straight through its driver."""
+    if conn.dialect.name == "postgresql":
+        from .postgres import writes
+
+        return writes
+    from .sqlite import bulk
+
+    return bulk
 
 
 def _as_list(value: object) -> list[object]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def write_plan(cf: CaseFile, plan: CsvPlan) -> None:
+def write_plan(cf: CaseStore, plan: CsvPlan) -> None:
     """Add the records of a plan with no problems, all in one transaction (again, after
     ``remove_plan``: the same ids and stamps)."""
     if plan.problems:
@@ -388,7 +400,7 @@ def write_plan(cf: CaseFile, plan: CsvPlan) -> None:
         _write(conn, plan)
 
 
-def remove_plan(cf: CaseFile, plan: CsvPlan) -> None:
+def remove_plan(cf: CaseStore, plan: CsvPlan) -> None:
     """Take out every record a written plan added (the rows, then the records created for names)."""
     groups: list[tuple[Kind, list[str]]] = [(plan.kind, [rid for _n, rid, _v in plan.rows])]
     for kind in KINDS:
@@ -397,7 +409,7 @@ def remove_plan(cf: CaseFile, plan: CsvPlan) -> None:
             groups.append((kind, ids))
     with cf.write() as conn:
         # Rows of the file may refer to each other (affiliations): checked once all are gone.
-        conn.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
+        _writes(conn).defer_foreign_keys(conn)
         for kind, ids in groups:
             table = KINDS[kind].table
             for start in range(0, len(ids), 500):
@@ -411,7 +423,7 @@ def remove_plan(cf: CaseFile, plan: CsvPlan) -> None:
 
 
 def import_csv(
-    cf: CaseFile,
+    cf: CaseStore,
     path: str | os.PathLike[str],
     kind: Kind,
     *,

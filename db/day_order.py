@@ -28,7 +28,7 @@ from sqlalchemy import Connection
 from .dates import PartialDate
 from .errors import RecordError
 from .fields import KINDS, Kind
-from .sqlite.casefile import CaseFile
+from .store import CaseStore
 
 DAY_ORDERED: frozenset[Kind] = frozenset({Kind.STATEMENT, Kind.TIMELINE})
 ORDER_SINCE = 4  # the JSON format version that added ``order`` (docs/json-format.md)
@@ -133,7 +133,7 @@ def replace_if_moved(conn: Connection, kind: Kind, record_id: str, old_key: str 
         _write(conn, kind, [rid for rid, _k in _day(conn, kind, day_of(old_key))])
 
 
-def day_ids(cf: CaseFile, kind: Kind, record_id: str) -> list[str]:
+def day_ids(cf: CaseStore, kind: Kind, record_id: str) -> list[str]:
     """The ids of the records on the record's day, in their order."""
     with cf.read() as conn:
         return [rid for rid, _k in _day(conn, kind, day_of(_key_of(conn, kind, record_id)))]
@@ -166,7 +166,7 @@ def _label(key: str | None) -> str:
     return f"on {date.display()}" if date.day is not None else f"in {date.display()}"
 
 
-def moved(cf: CaseFile, kind: Kind, record_id: str, neighbour_id: str, *, up: bool) -> list[str]:
+def moved(cf: CaseStore, kind: Kind, record_id: str, neighbour_id: str, *, up: bool) -> list[str]:
     """The order of the record's day once it is moved just past ``neighbour_id`` (the row above
     it when ``up``, below otherwise); RecordError saying why when it cannot move there."""
     noun = KINDS[kind].label.lower()
@@ -188,7 +188,7 @@ def moved(cf: CaseFile, kind: Kind, record_id: str, neighbour_id: str, *, up: bo
     return ids
 
 
-def set_day_order(cf: CaseFile, kind: Kind, ids: Sequence[str]) -> None:
+def set_day_order(cf: CaseStore, kind: Kind, ids: Sequence[str]) -> None:
     """Store the order of one day's records, first to last."""
     with cf.write() as conn:
         _write(conn, kind, ids)

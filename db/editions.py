@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from .errors import CaseFileError
 from .sqlite import editions as store
-from .sqlite.casefile import CaseFile
+from .store import CaseStore
 
 # What an edition's content may grow to once decompressed: a case file can come from anyone,
 # and a few kilobytes of zlib can claim gigabytes.
@@ -157,8 +157,8 @@ def new_edition(
 # ----- the case's editions ------------------------------------------------------------------
 
 
-def record(cf: CaseFile, new: NewEdition) -> int:
-    """Keep ``new`` in the case file under the next number; return the number."""
+def record(cf: CaseStore, new: NewEdition) -> int:
+    """Keep ``new`` in the case under the next number; return the number."""
     row = {
         "made": new.made,
         "made_by": new.made_by,
@@ -196,12 +196,12 @@ def _edition(row: dict[str, Any]) -> Edition:
     )
 
 
-def list_editions(cf: CaseFile) -> list[Edition]:
+def list_editions(cf: CaseStore) -> list[Edition]:
     """Every edition kept, oldest first."""
     return [_edition(row) for row in store.list_rows(cf)]
 
 
-def get(cf: CaseFile, number: int) -> Edition:
+def get(cf: CaseStore, number: int) -> Edition:
     """One edition; CaseFileError when the case holds none with that number."""
     row = store.get_row(cf, number, content=False)
     if row is None:
@@ -209,7 +209,7 @@ def get(cf: CaseFile, number: int) -> Edition:
     return _edition(row)
 
 
-def content(cf: CaseFile, number: int) -> dict[str, Any]:
+def content(cf: CaseStore, number: int) -> dict[str, Any]:
     """The document edition ``number`` printed; CaseFileError when there is none or it is damaged."""
     row = store.get_row(cf, number)
     if row is None:
@@ -217,18 +217,18 @@ def content(cf: CaseFile, number: int) -> dict[str, Any]:
     return decompress(row["content"], number)
 
 
-def delete(cf: CaseFile, number: int) -> None:
+def delete(cf: CaseStore, number: int) -> None:
     """Remove an edition and what it printed from the case file, for good."""
     if not store.delete(cf, number):
         raise CaseFileError(_missing(cf, number))
 
 
-def latest(cf: CaseFile) -> int | None:
+def latest(cf: CaseStore) -> int | None:
     """The number of the newest edition kept, or None when there is none."""
     return store.latest_number(cf)
 
 
-def base(cf: CaseFile, which: int | Literal["last"]) -> EditionDoc | None:
+def base(cf: CaseStore, which: int | Literal["last"]) -> EditionDoc | None:
     """The edition a packet shows changes since: ``"last"`` (the newest kept) or a number.
 
     None when ``which`` is "last" and no edition is kept; CaseFileError when edition ``which``
@@ -243,6 +243,7 @@ def base(cf: CaseFile, which: int | Literal["last"]) -> EditionDoc | None:
     return EditionDoc(int(row["number"]), str(row["made"]), decompress(row["content"], number))
 
 
-def _missing(cf: CaseFile, number: int) -> str:
-    name = cf.path.name if cf.path is not None else cf.display_name
+def _missing(cf: CaseStore, number: int) -> str:
+    path = getattr(cf, "path", None)  # a server case has none
+    name = path.name if path is not None else f'The case "{cf.display_name}"'
     return f"{name} holds no edition {number}."

@@ -47,7 +47,7 @@ def add_export_arguments(parser: argparse.ArgumentParser) -> None:
 def add_parser(sub: Any) -> None:
     """``casefile editions``."""
     p = sub.add_parser("editions", help="list the briefing packets kept as editions, or delete one")
-    p.add_argument("path", help="the .casefile to read")
+    p.add_argument("path", help="the .casefile or server address to read")
     p.add_argument("--delete", metavar="N", type=int, help="delete edition N and what it printed, for good")
     p.set_defaults(func=cmd_editions)
 
@@ -55,15 +55,15 @@ def add_parser(sub: Any) -> None:
 def cmd_editions(args: argparse.Namespace) -> int:
     """List the editions of a case, or delete one."""
     from db import editions
-    from db.sqlite.casefile import CaseFile
 
     from .editions_export import made_display, options_summary
+    from .server_cli import open_case
 
     if args.delete is not None:
-        return _delete(Path(args.path), args.delete)
-    with CaseFile.open(args.path, read_only=True) as cf:
+        return _delete(args.path, args.delete)
+    with open_case(args.path, read_only=True) as cf:
         kept = editions.list_editions(cf)
-        name = Path(args.path).name
+        name = _shown(args.path, cf, start=True)
     if not kept:
         print(f"{name} keeps no editions yet: each briefing packet exported is kept as one.")
         return EXIT_OK
@@ -76,16 +76,26 @@ def cmd_editions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _delete(path: Path, number: int) -> int:
-    from db import editions
-    from db.sqlite.casefile import CaseFile
+def _shown(location: str, cf: Any, *, start: bool = False) -> str:
+    """A case file by its file name, a server case by its case name (``start``: of a sentence)."""
+    if getattr(cf, "path", None) is not None:
+        return Path(location).name
+    return f'{"The" if start else "the"} case "{cf.display_name}"'
 
-    with CaseFile.open(path) as cf:
+
+def _delete(location: str, number: int) -> int:
+    from db import editions
+
+    from .server_cli import open_case
+
+    with open_case(location, read_only=False) as cf:
+        name, where = _shown(location, cf), "the file" if getattr(cf, "path", None) is not None else "the server"
         if cf.read_only:
-            raise CaseFileError(f"{path.name} can only be opened read-only ({cf.read_only_reason}); "
+            reason = getattr(cf, "read_only_reason", "")
+            raise CaseFileError(f"{_shown(location, cf, start=True)} can only be opened read-only ({reason}); "
                                 f"edition {number} was not deleted.")  # fmt: skip
         editions.delete(cf, number)
-    print(f"Deleted edition {number} from {path.name}: what it printed is gone from the file.")
+    print(f"Deleted edition {number} from {name}: what it printed is gone from {where}.")
     return EXIT_OK
 
 

@@ -57,3 +57,8 @@ def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequ
     """
     marks = ", ".join("?" for _ in columns)
     driver.execute_many(conn, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def defer_foreign_keys(conn: Connection) -> None:
+    """Check references at commit, not statement by statement, for the rest of the transaction."""
+    conn.execute(sa.text("PRAGMA defer_foreign_keys = ON"))

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from .casefile import CaseFile
+from ..store import CaseStore
 
 # Every column but the content, in the order ``list_rows`` gives them.
 LISTED = ("number", "made", "made_by", "pages", "options", "pdf_sha256", "app_version")
@@ -43,7 +43,7 @@ def set_last_number(conn: Connection, number: int) -> None:
     conn.execute(sa.text("UPDATE case_info SET last_edition = :number WHERE n = 1"), {"number": number})
 
 
-def record(cf: CaseFile, row: dict[str, Any]) -> int:
+def record(cf: CaseStore, row: dict[str, Any]) -> int:
     """Store a new edition under the next number; return the number."""
     with cf.write() as conn:
         number = last_number(conn) + 1
@@ -51,7 +51,7 @@ def record(cf: CaseFile, row: dict[str, Any]) -> int:
     return number
 
 
-def list_rows(cf: CaseFile) -> list[dict[str, Any]]:
+def list_rows(cf: CaseStore) -> list[dict[str, Any]]:
     """Every edition's columns but its content, by number."""
     with cf.read() as conn:
         rows = conn.execute(sa.text(f"SELECT {', '.join(LISTED)} FROM edition ORDER BY number")).mappings().all()
@@ -65,7 +65,7 @@ def rows_with_content(conn: Connection) -> Iterable[dict[str, Any]]:
         yield dict(row)
 
 
-def get_row(cf: CaseFile, number: int, *, content: bool = True) -> dict[str, Any] | None:
+def get_row(cf: CaseStore, number: int, *, content: bool = True) -> dict[str, Any] | None:
     """One edition's columns (with its content unless told not to), or None when there is none."""
     columns = _COLUMNS if content else LISTED
     with cf.read() as conn:
@@ -77,21 +77,21 @@ def get_row(cf: CaseFile, number: int, *, content: bool = True) -> dict[str, Any
     return None if row is None else dict(row)
 
 
-def latest_number(cf: CaseFile) -> int | None:
+def latest_number(cf: CaseStore) -> int | None:
     """The number of the newest edition still kept, or None."""
     with cf.read() as conn:
         value = conn.execute(sa.text("SELECT max(number) FROM edition")).scalar()
     return None if value is None else int(value)
 
 
-def delete(cf: CaseFile, number: int) -> bool:
+def delete(cf: CaseStore, number: int) -> bool:
     """Remove an edition and its content; False when there was none with that number."""
     with cf.write() as conn:
         result = conn.execute(sa.text("DELETE FROM edition WHERE number = :n"), {"n": number})
     return bool(result.rowcount)
 
 
-def read_last_number(cf: CaseFile) -> int:
+def read_last_number(cf: CaseStore) -> int:
     """``last_number`` for an open case file."""
     with cf.read() as conn:
         return last_number(conn)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from . import p0001_initial, p0005_notify
+from . import p0001_initial, p0003_sort_names, p0005_notify
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Migration:
 
 
 MIGRATIONS: tuple[Migration, ...] = tuple(
-    Migration(m.VERSION, m.DESCRIPTION, m.run) for m in (p0001_initial, p0005_notify)
+    Migration(m.VERSION, m.DESCRIPTION, m.run) for m in (p0001_initial, p0003_sort_names, p0005_notify)
 )
 # Steps are numbered ahead of time so parallel work merges cleanly: they only need to rise.
 _NUMBERS = [m.version for m in MIGRATIONS]

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from ..address import ServerAddress, parse_server_address, redact
 from ..errors import CaseFileError, WriteError
 from .connect import CaseMissingError, make_engine, reporting, server_error
-from .migrations import SCHEMA_VERSION, VERSION_TABLE, current_version
+from .migrations import SCHEMA_VERSION, VERSION_TABLE, current_version, migrate
 
 
 class ServerCase:
@@ -52,6 +52,8 @@ class ServerCase:
                     sa.text("SELECT has_table_privilege(to_regclass(:table), 'UPDATE')"),
                     {"table": f'"{where.schema}".case_info'},
                 ).scalar()
+                if version < SCHEMA_VERSION and can_write and not read_only:
+                    version = _bring_up_to_date(conn, where.schema, version)
         except BaseException:
             engine.dispose()
             raise
@@ -64,6 +66,11 @@ class ServerCase:
         reason = "you opened it read-only" if read_only else None
         if not read_only and not can_write:
             read_only, reason = True, "your server role may read this case but not change it"
+        if not read_only and version < SCHEMA_VERSION:
+            read_only, reason = (
+                True,
+                "it was made by an older Casefile; its owner must open it once to bring it up to date",
+            )
         case = cls(where, engine, read_only=read_only, version=version)
         case.read_only_reason = reason
         return case
@@ -119,3 +126,24 @@ class ServerCase:
             if exc.orig is None:
                 raise
             raise WriteError(str(server_error(exc, self.address, "save the change"))) from None
+
+
+def _bring_up_to_date(conn: Connection, schema: str, version: int) -> int:
+    """Run the schema steps a case published by an older Casefile lacks (the version it is then).
+
+    Only the schema's owner may alter its tables; for anyone else the case stays as it is.
+    """
+    owner = conn.execute(
+        sa.text(
+            "SELECT nspowner = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user) "
+            "FROM pg_catalog.pg_namespace WHERE nspname = :schema"
+        ),
+        {"schema": schema},
+    ).scalar()
+    if not owner:
+        return version
+    # Two people opening the same old case at once: the second waits, then finds nothing to do.
+    conn.execute(sa.text(f"LOCK TABLE {VERSION_TABLE} IN EXCLUSIVE MODE"))
+    migrate(conn)
+    conn.commit()
+    return current_version(conn)

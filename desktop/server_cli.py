@@ -1,10 +1,12 @@
 """The command line's team-case verbs: ``publish``, ``cases``, and a server address wherever
-a command takes a case (``export-json``, ``export-csv``, ``export``, ``check``, ``import``)."""
+a command takes a case (``export-json``, ``export-csv``, ``export``, ``check``, ``import``), and
+``history``."""
 
 from __future__ import annotations
 
 import argparse
 import tempfile
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -106,3 +108,20 @@ def export_pdf(args: argparse.Namespace) -> int:
         args.path = str(copy)
         args.keep_edition = False
         return export_from_cli(args)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """``casefile history ADDRESS [--record ID] [--limit N]``: who changed what and when, newest first."""
+    from db.postgres.history import changes
+
+    with open_case(args.path) as case:
+        found = changes(case, record_id=args.record, limit=args.limit)
+    if not found:
+        print("No changes recorded" + (" for that record." if args.record else "."))
+        return 0
+    width = max(len(c.by) for c in found)
+    for c in found:
+        when = c.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        what = f"{c.label}: {c.old_text} → {c.new_text}" if c.field else c.label
+        print(f"{when}  {c.by:<{width}}  {c.record}  {what}")
+    return 0

@@ -11,6 +11,7 @@ server and a server case back into a case file; ``catalog`` lists the cases of a
 compares a case's columns with the declarations.
 
 Not here yet: full-text search (the server will use ``tsvector`` columns, not FTS5), the
-triggers that keep the stored sort names current as records change on the server, record
-versions, change notifications and history.
+triggers that keep the stored sort names current as records change on the server, and change
+notifications. Record versions and the history are the server's (``migrations.p0004_history``,
+``history``; ``db.versions`` checks them).
 """

@@ -31,6 +31,8 @@ from db.editions import Edition, NewEdition
 from db.errors import CaseFileError
 from db.fields import CASE_FIELDS_BY_NAME, KINDS, FieldType, Kind
 from db.overview import FrontPage
+from db.postgres import history
+from db.postgres.history import Change
 from db.queries import ListColumn, ListQuery, TimelineMarks
 from db.records import DeletedRecord, Record, Reference, short_label
 from db.sqlite.casefile import CaseFile
@@ -41,6 +43,7 @@ from .undo import AddRecordCommand, DeleteRecordCommand, EditCaseCommand, EditRe
 
 __all__ = [
     "CaseSession",
+    "Change",
     "DeletedRecord",
     "ListColumn",
     "ListQuery",
@@ -103,6 +106,15 @@ class CaseSession(QObject):
     def announce(self, step: UndoStep, *, undo: bool, finished: bool) -> None:
         """Tell the window an undo or redo is about to change the file, or has."""
         (self.step_finished if finished else self.step_starting).emit(step, undo)
+
+    @property
+    def keeps_history(self) -> bool:
+        """True for a team case: its server keeps the history of every change."""
+        return not isinstance(self.cf, CaseFile)
+
+    def record_history(self, record_id: str, limit: int = 200) -> list[Change]:
+        """The server's history of one record, newest first."""
+        return history.changes(self.cf, record_id=record_id, limit=limit)
 
     # ----- reading -----------------------------------------------------------------------
     def get_case(self) -> Record:

@@ -301,3 +301,79 @@ def test_a_case_published_before_versions_is_brought_up_to_date_when_opened(serv
         records.update_case(case, {"subtitle": "Now with history"}, expected_version=1)
         assert case_version(case) == 2
     assert main(["history", address]) == 0
+
+
+# ----- the History panel ---------------------------------------------------------------------
+
+
+def _click_row(qtbot, view, index) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    view.scrollTo(index)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+
+
+@pytest.mark.server
+def test_the_history_panel_shows_who_changed_the_record_and_restores_a_value_as_one_undoable_edit(
+    server,  # noqa: F811
+    qtbot,
+) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    from db.postgres.case import ServerCase
+    from desktop.session import CaseSession
+    from desktop.views.history_panel import HistoryPanel
+
+    address = _new_case(server)
+    other = _grant_reader(server, address, "SELECT, INSERT, UPDATE, DELETE")
+    case = ServerCase.open(address)
+    meta = _id_of(case, Kind.ACTOR, "Meta")
+    with ServerCase.open(other) as theirs:
+        records.update_record(theirs, Kind.ACTOR, meta, {"role": "Social media company"})
+
+    # The record pages cannot list a team case yet; the panel is what a page puts under its editor.
+    session = CaseSession(case)
+    panel = HistoryPanel(session, Kind.ACTOR)
+    qtbot.addWidget(panel)
+    panel.resize(380, 420)
+    panel.show()
+    assert panel.isVisible()
+    panel.show_record(meta)
+    assert panel.list.count() == 2
+    newest = panel.list.item(0).text()
+    assert newest.startswith("Role or title · casefile_reader · ")
+    assert newest.endswith("Platform  →  Social media company")
+    assert panel.list.item(1).text().startswith("Created · casefile_app · ")
+    assert not panel.restore_button.isEnabled()
+
+    _click_row(qtbot, panel.list, panel.list.model().index(1, 0))
+    assert not panel.restore_button.isEnabled()  # a record created has no one value to put back
+    _click_row(qtbot, panel.list, panel.list.model().index(0, 0))
+    assert panel.restore_button.isEnabled()
+    QTest.mouseClick(panel.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.list.count() == 3)
+    assert panel.list.item(0).text().startswith("Role or title · casefile_app · ")
+    assert panel.list.item(0).text().endswith("Social media company  →  Platform")
+    with server.connect() as conn:
+        stored = conn.execute(f'SELECT role FROM "{_schema(address)}".actor WHERE id = %s', (meta,)).fetchone()[0]
+    assert stored == "Platform"
+    assert session.undo_stack.undoText() == "Restore Role or title"
+
+    session.undo_stack.undo()
+    qtbot.waitUntil(lambda: panel.list.count() == 4)
+    assert records.get_record(case, Kind.ACTOR, meta)["role"] == "Social media company"
+    session.close()
+
+
+def test_the_history_panel_is_hidden_for_a_case_file(qtbot, sample_path) -> None:
+    from gui_helpers import open_window
+
+    window = open_window(qtbot, sample_path)
+    window.case_view.show_page(Kind.ACTOR)
+    page = window.case_view.current_page()
+    _click_row(qtbot, page.table, page.model.index(0, 0))
+    qtbot.waitUntil(lambda: page.editor.record_id is not None)
+    assert page.editor.isVisible()
+    assert page.history.isHidden() and page.history.record_id == page.editor.record_id

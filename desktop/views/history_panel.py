@@ -1,0 +1,125 @@
+"""The History panel under the record editor of a team case: who changed which field and when,
+as the server recorded it, with "Restore This Value" to put back what a change replaced.
+
+A restore is an ordinary edit through the session, so it is one undoable step and the server
+records it like any other change. A case file keeps no history; there the panel stays hidden.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+
+from db.errors import CaseFileError
+from db.fields import Kind
+
+from ..session import CaseSession, Change
+
+_CHANGE_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def when_text(change: Change) -> str:
+    """When a change was made, in local time, as people write it ("Jun 12, 2026, 14:05")."""
+    local = change.at.astimezone()
+    return f"{local:%b} {local.day}, {local.year}, {local:%H:%M}"
+
+
+def item_text(change: Change) -> str:
+    """Two lines: what changed and who did it when; then the old and the new value."""
+    if change.field is None:  # the record created or deleted
+        return f"{change.label.capitalize()} · {change.by} · {when_text(change)}"
+    return f"{change.label} · {change.by} · {when_text(change)}\n{change.old_text}  →  {change.new_text}"
+
+
+class HistoryPanel(QWidget):
+    """The server's history of the record in the editor (hidden for a case file)."""
+
+    def __init__(self, session: CaseSession, kind: Kind, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.kind = kind
+        self._record_id: str | None = None
+
+        self.title = QLabel("History", self)
+        font = QFont(self.title.font())
+        font.setBold(True)
+        self.title.setFont(font)
+        self.list = QListWidget(self)
+        self.list.setAccessibleName("History of the record")
+        self.list.setWordWrap(True)
+        self.list.setAlternatingRowColors(True)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.empty = QLabel("No changes recorded yet.", self)
+        self.empty.setEnabled(False)  # quiet, secondary text
+        self.restore_button = QPushButton("Restore This Value", self)
+        self.restore_button.setToolTip("Put back the value the selected change replaced (you can undo it)")
+        self.restore_button.setEnabled(False)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.restore_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 12)
+        layout.setSpacing(6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.empty)
+        layout.addLayout(buttons)
+
+        self.list.currentItemChanged.connect(lambda _new, _old: self._update_button())
+        self.restore_button.clicked.connect(self.restore_selected)
+        session.records_changed.connect(self._on_changed)
+        self.setVisible(session.keeps_history)
+
+    @property
+    def record_id(self) -> str | None:
+        """The record whose history is shown."""
+        return self._record_id
+
+    def show_record(self, record_id: str | None) -> None:
+        """Show the history of ``record_id`` (None: nothing selected)."""
+        self._record_id = record_id
+        self.reload()
+
+    def reload(self) -> None:
+        """Read the record's history again from the server."""
+        self.list.clear()
+        found = []
+        if self._record_id is not None and self.session.keeps_history and not self.session.closed:
+            try:
+                found = self.session.record_history(self._record_id)
+            except CaseFileError as exc:
+                self.session.report(exc)
+        for change in found:
+            item = QListWidgetItem(item_text(change))
+            item.setData(_CHANGE_ROLE, change)
+            if change.field is not None:
+                item.setToolTip(f"{change.label}\nWas: {change.old_text}\nNow: {change.new_text}")
+            self.list.addItem(item)
+        self.empty.setVisible(self._record_id is not None and not found)
+        self._update_button()
+
+    def selected_change(self) -> Change | None:
+        """The change selected in the list."""
+        item = self.list.currentItem()
+        change = item.data(_CHANGE_ROLE) if item is not None else None
+        return change if isinstance(change, Change) else None
+
+    def _update_button(self) -> None:
+        change = self.selected_change()
+        self.restore_button.setEnabled(change is not None and change.field is not None and not self.session.read_only)
+
+    def restore_selected(self) -> None:
+        """Put back the value the selected change replaced, as one undoable edit."""
+        change = self.selected_change()
+        if change is None or change.field is None or self._record_id is None:
+            return
+        try:
+            self.session.edit_record(self.kind, self._record_id, {change.field: change.old}, f"Restore {change.label}")
+        except CaseFileError as exc:
+            self.session.report(exc)
+
+    def _on_changed(self, kind: Kind, ids: list[str], _fields: list[str]) -> None:
+        if kind is self.kind and self._record_id in ids:
+            self.reload()

@@ -7,9 +7,21 @@ records it like any other change. A case file keeps no history; there the panel 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from db.errors import CaseFileError
 from db.fields import Kind
@@ -17,12 +29,71 @@ from db.fields import Kind
 from ..session import CaseSession, Change
 
 _CHANGE_ROLE = Qt.ItemDataRole.UserRole + 1
+_Index = QModelIndex | QPersistentModelIndex
 
 
 def when_text(change: Change) -> str:
-    """When a change was made, in local time, as people write it ("Jun 12, 2026, 14:05")."""
+    """When a change was made, in local time, as people write it ("Jun 12, 2026, 2:05 p.m.")."""
     local = change.at.astimezone()
-    return f"{local:%b} {local.day}, {local.year}, {local:%H:%M}"
+    hour = local.hour % 12 or 12
+    return f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M} {'a.m.' if local.hour < 12 else 'p.m.'}"
+
+
+class _ChangeDelegate(QStyledItemDelegate):
+    """Each change as two lines: the field in bold with who and when beside it, then old → new."""
+
+    PAD = 6
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        line = option.fontMetrics.height()
+        return QSize(1, 2 * line + 2 * self.PAD + 2)  # as wide as the list: never a sideways scroll
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        change = index.data(_CHANGE_ROLE)
+        if not isinstance(change, Change):
+            super().paint(painter, option, index)
+            return
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        group = (
+            QPalette.ColorGroup.Active if opt.state & QStyle.StateFlag.State_Active else QPalette.ColorGroup.Inactive
+        )
+        text = opt.palette.color(group, QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        quiet = QColor(text)
+        quiet.setAlphaF(0.65)
+        rect = opt.rect.adjusted(self.PAD + 2, self.PAD, -self.PAD - 2, -self.PAD)
+        line = opt.fontMetrics.height()
+        painter.save()
+        bold = QFont(opt.font)
+        bold.setBold(True)
+        head = change.label if change.field is not None else change.label.capitalize()
+        head_width = QFontMetrics(bold).horizontalAdvance(head)
+        painter.setFont(bold)
+        painter.setPen(text)
+        painter.drawText(QRect(rect.left(), rect.top(), rect.width(), line), Qt.AlignmentFlag.AlignLeft, head)
+        painter.setFont(opt.font)
+        painter.setPen(quiet)
+        who = f"{change.by} · {when_text(change)}"
+        room = max(0, rect.width() - head_width - 12)
+        shown = opt.fontMetrics.elidedText(who, Qt.TextElideMode.ElideLeft, room)
+        painter.drawText(QRect(rect.left(), rect.top(), rect.width(), line), Qt.AlignmentFlag.AlignRight, shown)
+        body = (
+            f"{change.old_text}  →  {change.new_text}"
+            if change.field is not None
+            else change.new_text or change.old_text
+        )
+        painter.setPen(text)
+        body = opt.fontMetrics.elidedText(body, Qt.TextElideMode.ElideRight, rect.width())
+        painter.drawText(
+            QRect(rect.left(), rect.top() + line + 2, rect.width(), line), Qt.AlignmentFlag.AlignLeft, body
+        )
+        painter.restore()
 
 
 def item_text(change: Change) -> str:
@@ -47,9 +118,9 @@ class HistoryPanel(QWidget):
         self.title.setFont(font)
         self.list = QListWidget(self)
         self.list.setAccessibleName("History of the record")
-        self.list.setWordWrap(True)
-        self.list.setAlternatingRowColors(True)
-        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setItemDelegate(_ChangeDelegate(self.list))
+        self.list.setUniformItemSizes(True)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.empty = QLabel("No changes recorded yet.", self)
         self.empty.setEnabled(False)  # quiet, secondary text
         self.restore_button = QPushButton("Restore This Value", self)
@@ -95,7 +166,7 @@ class HistoryPanel(QWidget):
             item = QListWidgetItem(item_text(change))
             item.setData(_CHANGE_ROLE, change)
             if change.field is not None:
-                item.setToolTip(f"{change.label}\nWas: {change.old_text}\nNow: {change.new_text}")
+                item.setToolTip(f"{change.label}\nWas: {change.old_text}\nThen: {change.new_text}")
             self.list.addItem(item)
         self.empty.setVisible(self._record_id is not None and not found)
         self._update_button()

@@ -1,8 +1,9 @@
 """Version 4 of a server case: a version on every record, and the history the server keeps.
 
-Every record row and the case row get a ``version`` (1 when written, one more on every change).
-A BEFORE UPDATE trigger bumps it, so a change by any client counts, not only Casefile's. A
-change to a directive's parties or an entry's actors bumps the directive's or entry's version.
+Every record row and the case row get a ``version`` (1 when written, one more on every change
+to a field). A BEFORE UPDATE trigger bumps it, so a change by any client counts, not only
+Casefile's; it never goes down. A change to a directive's parties or an entry's actors bumps
+the directive's or entry's version (once per transaction).
 
 ``history`` gets one row for each record written (``insert``, with its values), each field
 changed (``update``, old and new value) and each record deleted (``delete``, with its values),
@@ -16,6 +17,10 @@ The trigger functions run as the case's owner (SECURITY DEFINER, with the search
 the case's schema), so editors need no privilege on ``history`` but SELECT; a guard trigger
 refuses any other role's insert, update, delete or truncate of it even if granted. The owner
 may prune it.
+
+The bookkeeping columns are listed in each table's trigger arguments as they are when this
+step runs: a later step that adds a column which is not a field must recreate the two triggers
+of its table with the longer list, or its changes will count as edits.
 
 ``version`` and ``history`` are the server's bookkeeping, not declared fields: the schema
 comparison (``catalog.schema_differences``) leaves them out, and neither is exported or copied
@@ -36,10 +41,19 @@ HISTORY_TABLE = "history"
 VERSION_COLUMN = "version"
 
 _FUNCTIONS = [
+    # TG_ARGV: the columns that are bookkeeping (a text[] literal). A write that changes only
+    # those (a sort name kept by a trigger, the order within a day) is no one's edit: counting
+    # it would report a conflict where nobody changed anything.
     """
     CREATE FUNCTION casefile_bump_version() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+      skipped text[] := TG_ARGV[0]::text[];
     BEGIN
-      NEW.version := OLD.version + 1;
+      IF (to_jsonb(NEW) - skipped) IS DISTINCT FROM (to_jsonb(OLD) - skipped) THEN
+        NEW.version := OLD.version + 1;
+      ELSE
+        NEW.version := greatest(NEW.version, OLD.version);
+      END IF;
       RETURN NEW;
     END $$
     """,
@@ -193,7 +207,7 @@ def run(conn: Connection) -> None:
         conn.execute(
             sa.text(
                 f"CREATE TRIGGER {table}_version BEFORE UPDATE ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION casefile_bump_version()"
+                f"FOR EACH ROW EXECUTE FUNCTION casefile_bump_version('{skipped}')"
             )
         )
         conn.execute(

@@ -121,7 +121,7 @@ def cmd_history(args: argparse.Namespace) -> int:
         return 0
     width = max(len(c.by) for c in found)
     for c in found:
-        when = c.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        when = c.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
         what = f"{c.label}: {c.old_text} → {c.new_text}" if c.field else c.label
         print(f"{when}  {c.by:<{width}}  {c.record}  {what}")
     return 0

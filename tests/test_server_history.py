@@ -206,7 +206,7 @@ def test_casefile_history_lists_who_changed_what_newest_first_and_refuses_a_file
     assert main(["history", address, "--record", meta]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 3
-    assert "casefile_app" in lines[0] and "Actor “Meta”" in lines[0]
+    assert " UTC  casefile_app  Actor “Meta”  " in lines[0]
     assert lines[0].endswith("Description: (empty) → word word word word word word word word…")
     assert lines[1].endswith("Role or title: Platform → Social media company")
     assert lines[2].endswith("created")

@@ -12,8 +12,9 @@ from sqlmodel import SQLModel
 from .. import models  # noqa: F401  (the declarations must be loaded into the metadata)
 from ..address import ServerAddress, case_of_schema, parse_server_address
 from .connect import make_engine, reporting
+from .history import HISTORY_TABLE
 from .migrations import VERSION_TABLE
-from .migrations.p0004_history import HISTORY_TABLE, VERSION_COLUMN
+from .migrations.p0004_history import VERSION_COLUMN
 
 # information_schema's name for each type the declarations compile to.
 _TYPE_NAMES = {"VARCHAR": "character varying", "INTEGER": "integer", "BOOLEAN": "boolean", "BYTEA": "bytea"}

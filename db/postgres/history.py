@@ -21,8 +21,8 @@ from ..records import record_title, short_label
 from ..store import CaseStore
 from ..values import from_column
 from ..versions import keeps_versions
-from .migrations.p0004_history import HISTORY_TABLE
 
+HISTORY_TABLE = "history"  # made by migrations.p0004_history, which the app does not import to start
 CASE_KIND = "case"  # ``history.kind`` of the case's own fields
 _OPERATIONS = {"insert": "created", "update": "changed", "delete": "deleted"}
 

@@ -37,7 +37,6 @@ from ...fields import CASE_FIELDS, KINDS
 VERSION = 4
 DESCRIPTION = "record versions and the history of changes"
 
-HISTORY_TABLE = "history"
 VERSION_COLUMN = "version"
 
 _FUNCTIONS = [

@@ -24,6 +24,7 @@ from .rows_data import import_row, search_row
 from .rows_export import export_row
 from .rows_gui import cold_start_row, edit_row, filter_row, memory_row, open_row, sort_row
 from .rows_responsive import responsiveness_row
+from .rows_server import server_rows
 from .workspace import Workspace
 
 
@@ -49,6 +50,7 @@ ROWS: tuple[Row, ...] = (
     Row(9, "memory", "peak memory with the large case open", memory_row),
     Row(10, "coldstart", "cold start of `casefile` on the sample case to an interactive window", cold_start_row),
     Row(11, "bulk", "add a tag to 1,000 selected timeline entries (one undo step)", bulk_tag_row),
+    Row(12, "server", "the large case as a team case on a local PostgreSQL server", server_rows),
 )
 
 

@@ -8,6 +8,7 @@ server) both provide it; ``db.records``, ``db.interchange`` and ``db.csv_export`
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Integer
@@ -17,7 +18,8 @@ from sqlalchemy.sql.functions import FunctionElement
 
 
 class CaseStore(Protocol):
-    """An open case: transactions on it, whether it may be changed, and a name to show."""
+    """An open case: transactions on it, whether it may be changed and why not, a name to show,
+    and its file when it has one."""
 
     @property
     def read_only(self) -> bool:
@@ -25,8 +27,23 @@ class CaseStore(Protocol):
         ...
 
     @property
+    def read_only_reason(self) -> str | None:
+        """Why changes are refused, in words for a banner (None when they are not, or no reason is known)."""
+        ...
+
+    @property
     def display_name(self) -> str:
         """The case's name for titles and messages."""
+        ...
+
+    @property
+    def path(self) -> Path | None:
+        """The case file on disk; None for a case that has no file (a server case, a copy in memory)."""
+        ...
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close`` has run."""
         ...
 
     def read(self) -> AbstractContextManager[Connection]:

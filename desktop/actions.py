@@ -24,6 +24,9 @@ class ActionId(enum.Enum):
 
     NEW_CASE = enum.auto()
     OPEN = enum.auto()
+    OPEN_TEAM = enum.auto()
+    PUBLISH_TEAM = enum.auto()
+    SAVE_TEAM_LINK = enum.auto()
     SAVE_COPY = enum.auto()
     IMPORT_JSON = enum.auto()
     IMPORT_CSV = enum.auto()
@@ -82,6 +85,9 @@ ROLE = QAction.MenuRole
 SPECS: dict[ActionId, ActionSpec] = {
     ActionId.NEW_CASE: ActionSpec("&New Case…", (SK.New,), "Create a new, empty case file", icon="new-case"),
     ActionId.OPEN: ActionSpec("&Open…", (SK.Open,), "Open a case file", icon="open"),
+    ActionId.OPEN_TEAM: ActionSpec("Open &Team Case…", (), "Open a case kept on a PostgreSQL server"),
+    ActionId.PUBLISH_TEAM: ActionSpec("&Publish to Team Server…", (), "Put this case file on a server as a team case"),
+    ActionId.SAVE_TEAM_LINK: ActionSpec("Save Team Case &Link…", (), "Write a small file that opens this team case"),
     ActionId.SAVE_COPY: ActionSpec("Save a &Copy…", (SK.SaveAs,), "Write a complete copy of this case file"),
     ActionId.IMPORT_JSON: ActionSpec("&Import JSON…", (), "Create a new case file from a JSON document"),
     ActionId.IMPORT_CSV: ActionSpec("Import CS&V…", (), "Add the rows of a spreadsheet to this case"),

@@ -105,12 +105,16 @@ def first_case(settings_last: Path | None) -> tuple[Path | None, str | None]:
 def create_main_window(path: str | None = None) -> MainWindow:
     """Show the main window and start opening ``path`` (or the last case, or the sample)."""
     from .settings import Settings
+    from .team_cases import is_team_entry
 
     settings = Settings()
     if not path and file_opener.pending:
         path = str(file_opener.pending.pop())
     target: Path | None
-    if path:
+    if path and is_team_entry(path):
+        # A team case (an address or a link file) connects once the window is up, with its Cancel.
+        target, note = None, None
+    elif path:
         target, note = Path(path), None
     else:
         target, note = first_case(settings.last_case() if settings.reopen_last() else None)
@@ -134,6 +138,9 @@ def create_main_window(path: str | None = None) -> MainWindow:
         window.documents.opened.connect(lambda _s: window.statusBar().showMessage(note, 15000))
     if target is not None:
         QTimer.singleShot(0, lambda: window.documents.open_path(target, pending=pending))
+    elif path:
+        team_entry = path
+        QTimer.singleShot(0, lambda: window.documents.open_entry(team_entry))
     return window
 
 

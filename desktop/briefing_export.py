@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -125,49 +124,23 @@ def export_snapshot(cf: CaseFile, out: Path, options: BriefingOptions, progress:
 
 
 def export_from_cli(args: argparse.Namespace) -> int:
-    """``casefile export PATH -o OUT.pdf [--paper] [--from] [--to] [--key-only] [--deterministic]``."""
-    from db.dates import PartialDate
+    """``casefile export PATH -o OUT.pdf [--paper] [--from] [--to] [--key-only] [--deterministic]``;
+    the packet is kept as the case's next edition unless ``--deterministic``."""
+    from .export_cli import Written, export
 
-    from .editions_cli import keep_edition
+    def write(args: argparse.Namespace, cf: CaseFile, out: Path, options: BriefingOptions) -> Written:
+        from .editions_cli import keep_edition
 
-    with CaseFile.open(args.path, read_only=True) as cf:
-        options = load_options(cf)
-        if args.paper:
-            options.paper = args.paper
-        for name in ("date_from", "date_to"):
-            text = getattr(args, name)
-            if text:
-                try:
-                    setattr(options, name, PartialDate.parse(text).iso)
-                except ValueError as exc:
-                    raise CaseFileError(str(exc)) from None
-        if args.key_only:
-            options.key_only = True
-        if args.deterministic:
-            options.deterministic = True
-        options.changes_since = getattr(args, "changes_since", options.changes_since)
-        try:
-            options.validate()
-        except ValueError as exc:
-            raise CaseFileError(str(exc)) from None
-        out = Path(args.output) if args.output else default_output(cf)
-        if out.exists() and not args.force:
-            raise CaseFileError(f"{out} already exists (use --force to replace it).")
-        if out.is_dir():
-            raise CaseFileError(f"{out} is a folder.")
-        case = records.get_case(cf)
-        unmarked = not marking_in_force(case, options)
-        stale = stale_as_of(case)
         result = export_snapshot(cf, out, options)
-    if unmarked:
-        print(f"warning: {UNMARKED}", file=sys.stderr)
-    if stale:
-        print(f"warning: {stale}", file=sys.stderr)
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"Wrote {out} ({result.pages} pages).")
-    keep_edition(args.path, result, skip=args.deterministic or not getattr(args, "keep_edition", True))
-    return 0
+        skip = args.deterministic or not getattr(args, "keep_edition", True)
+        path = args.path
+        return Written(
+            f"Wrote {out} ({result.pages} pages).",
+            list(result.warnings),
+            lambda: keep_edition(path, result, skip=skip),
+        )
+
+    return export(args, write, ".pdf")
 
 
 # ----- the app ----------------------------------------------------------------------------

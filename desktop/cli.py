@@ -160,8 +160,6 @@ def cmd_export_pdf(args: argparse.Namespace) -> int:
         return export_word(args)
     if args.edition is not None:
         return cmd_export_edition(args)
-    if is_server_address(args.path):
-        return server_cli.export_pdf(args)
     return export_from_cli(args)
 
 

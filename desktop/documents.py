@@ -1,4 +1,5 @@
-"""File commands: new, open, recent, save a copy, import and export, close.
+"""File commands: new, open, recent, save a copy, import and export, close (team cases on a
+server: ``team_cases``).
 
 Slow work runs in the background with a progress dialog, so the window never freezes: work
 on the open case (copies, exports, the backup) on the case's own job service, which closing
@@ -24,8 +25,9 @@ from db.filenames import copy_name, json_name, restored_name
 from db.lock import FileInUseError
 from db.paths import user_data_dir
 from db.sqlite.casefile import CaseFile
+from db.store import CaseStore
 
-from . import file_dialogs, jobs
+from . import file_dialogs, jobs, team_cases
 from .session import CaseSession
 from .tasks import Job, JobCancelled, JobService, ProcessJob
 
@@ -37,9 +39,9 @@ log = logging.getLogger("casefile.documents")
 
 @dataclass
 class OpenResult:
-    """An opened case file and the notices to show with it."""
+    """An opened case (a file or a team case) and the notices to show with it."""
 
-    cf: CaseFile
+    cf: CaseStore
     notices: list[tuple[str, str]] = field(default_factory=list)  # (kind, text) for banners
 
 
@@ -138,6 +140,7 @@ class Documents(QObject):
         self.active: Job | None = None
         self.backup_task: Job | None = None
         self.last_error: str | None = None
+        self.team = team_cases.TeamCases(self)
 
     # ----- running work ------------------------------------------------------------------
     def run(
@@ -178,9 +181,8 @@ class Documents(QObject):
             close_dialog()
             self.active = None
             if task.cancelled:  # it ended just as it was cancelled: its result is not wanted
-                opened = getattr(result, "cf", None)
-                if isinstance(opened, CaseFile):
-                    opened.close()  # a file opened meanwhile gives its lock back
+                if isinstance(result, OpenResult):
+                    result.cf.close()  # a file opened meanwhile gives its lock back
                 self.status("Cancelled.")
                 return
             on_done(result)
@@ -233,7 +235,11 @@ class Documents(QObject):
         """Check and open a case file in the background, then show it.
 
         ``pending`` is an open already started (at launch, while the window was being built).
+        A server address or a ``.casefile-link`` file opens the team case.
         """
+        if pending is None and team_cases.is_team_entry(path):
+            self.team.open_entry(path)
+            return
         path = Path(path)
         self.window.flush()
 
@@ -264,6 +270,13 @@ class Documents(QObject):
             return
         self.run(f"Opening {path.name}…", Job(open_case, path, read_only), on_done=done, on_failed=refused)
 
+    def open_entry(self, entry: Path | str) -> None:
+        """Open a recent case: a case file's path or a team case's address."""
+        if isinstance(entry, str):
+            self.team.open_entry(entry)
+        else:
+            self.open_path(entry)
+
     def start_backup(self, session: CaseSession) -> Job:
         """Back the file up in the background if it changed since its last backup (see db.sqlite.backups).
 
@@ -279,7 +292,7 @@ class Documents(QObject):
             log.warning("automatic backup failed: %s", exc)
             view = self.window.case_view
             if view is not None and self.window.session is session:
-                name = session.cf.path.name if session.cf.path else "the case file"
+                name = session.path.name if session.path else "the case file"
                 view.add_banner(f"The automatic backup of {name} failed: {exc}", "warning")
 
         task.signals.failed.connect(failed)
@@ -339,17 +352,20 @@ class Documents(QObject):
 
     # ----- copies, import, export --------------------------------------------------------
     def save_copy(self) -> None:
-        """File > Save a Copy…: a complete copy through SQLite's backup API."""
+        """File > Save a Copy…: a complete copy through SQLite's backup API (of a team case: a new
+        case file holding it as it is now)."""
         session = self.session
         if session is None:
             return
-        path = file_dialogs.ask_new_case(self.window, self._beside(copy_name(session.cf.display_name)), "Save a Copy")
+        name = copy_name(session.store.display_name)
+        path = file_dialogs.ask_new_case(self.window, self._beside(name), "Save a Copy")
         if path is None:
             return
         self.window.flush()
+        team = session.team_case
         self.run(
             f"Saving a copy to {path.name}…",
-            Job(_save_copy, session.cf, path, with_stop=True),
+            Job(team_cases.copy_to_file, team, path) if team else Job(_save_copy, session.cf, path, with_stop=True),
             on_done=lambda p: self.status(f"Saved a copy as {p}"),
             jobs=session.jobs,
         )
@@ -376,14 +392,16 @@ class Documents(QObject):
         session = self.session
         if session is None:
             return
-        path = file_dialogs.ask_save_json(self.window, self._beside(json_name(session.cf.display_name), "export"))
+        path = file_dialogs.ask_save_json(self.window, self._beside(json_name(session.store.display_name), "export"))
         if path is None:
             return
         self.settings.set_folder("export", path.parent)
         self.window.flush()
         self.run(
             f"Exporting {path.name}…",
-            ProcessJob(jobs.export_json, session.cf.path, path),
+            Job(team_cases.export_json, session.store, path)
+            if session.path is None
+            else ProcessJob(jobs.export_json, session.path, path),
             on_done=lambda p: self.status(f"Exported JSON to {p}"),
             jobs=session.jobs,
         )
@@ -411,7 +429,9 @@ class Documents(QObject):
         self.window.flush()
         self.run(
             "Exporting CSV…",
-            ProcessJob(jobs.export_csv, session.cf.path, folder),
+            Job(team_cases.export_csv, session.store, folder)
+            if session.path is None
+            else ProcessJob(jobs.export_csv, session.path, folder),
             on_done=lambda paths: self.status(f"Wrote {len(paths)} CSV files to {folder}"),
             jobs=session.jobs,
         )
@@ -423,10 +443,10 @@ class Documents(QObject):
         from .dialogs.restore_backup import RestoreBackupDialog
 
         session = self.session
-        if session is not None and not session.cf.closed and session.cf.path is not None:
-            backups = list_backups(backup_key(session.cf.path))
+        if session is not None and not session.closed and session.path is not None:
+            backups = list_backups(backup_key(session.path))
             note = (
-                f"Automatic backups of “{session.cf.display_name}”, newest first. Casefile keeps the last "
+                f"Automatic backups of “{session.store.display_name}”, newest first. Casefile keeps the last "
                 "ten, taken when the file is opened after it has changed. Restoring makes a new file; "
                 "the open file is not changed."
             )
@@ -452,8 +472,8 @@ class Documents(QObject):
     def _beside(self, name: str, purpose: str = "open") -> str:
         folder = self.settings.folder(purpose)
         session = self.session
-        if not folder and session is not None and session.cf.path is not None:
-            folder = str(session.cf.path.parent)
+        if not folder and session is not None and session.path is not None:
+            folder = str(session.path.parent)
         return str(Path(folder) / name) if folder else name
 
 

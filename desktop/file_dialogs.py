@@ -10,6 +10,7 @@ CASE_FILTER = "Case files (*.casefile)"
 JSON_FILTER = "JSON documents (*.json)"
 PDF_FILTER = "PDF documents (*.pdf)"
 CSV_FILTER = "CSV files (*.csv *.txt)"
+LINK_FILTER = "Team case links (*.casefile-link)"
 
 
 def _with_suffix(name: str, suffix: str) -> Path | None:
@@ -21,7 +22,12 @@ def _with_suffix(name: str, suffix: str) -> Path | None:
 
 def ask_open_case(parent: QWidget | None, folder: str) -> Path | None:
     """Choose an existing case file."""
-    name, _ = QFileDialog.getOpenFileName(parent, "Open Case File", folder, f"{CASE_FILTER};;All files (*)")
+    name, _ = QFileDialog.getOpenFileName(
+        parent,
+        "Open Case File",
+        folder,
+        f"Case files (*.casefile *.casefile-link);;{CASE_FILTER};;{LINK_FILTER};;All files (*)",
+    )
     return Path(name) if name else None
 
 
@@ -59,3 +65,9 @@ def ask_save_pdf(parent: QWidget | None, suggested: str, title: str = "Export Br
     """Choose where to write a PDF."""
     name, _ = QFileDialog.getSaveFileName(parent, title, suggested, PDF_FILTER)
     return _with_suffix(name, ".pdf")
+
+
+def ask_save_link(parent: QWidget | None, suggested: str) -> Path | None:
+    """Choose where to write a team case link."""
+    name, _ = QFileDialog.getSaveFileName(parent, "Save Team Case Link", suggested, LINK_FILTER)
+    return _with_suffix(name, ".casefile-link")

@@ -18,6 +18,7 @@ from .documents import Documents
 from .navigation import History
 from .session import CaseSession
 from .settings import Settings
+from .team_cases import label as team_label
 from .undo_focus import UndoFocus
 from .views.case_view import CaseView
 from .views.view_menu import ViewMenu
@@ -91,10 +92,11 @@ class MainWindow(QMainWindow):
 
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        file_menu.addActions([a[ActionId.NEW_CASE], a[ActionId.OPEN]])
+        file_menu.addActions([a[ActionId.NEW_CASE], a[ActionId.OPEN], a[ActionId.OPEN_TEAM]])
         self.recent_menu = QMenu("Open &Recent", self)
         file_menu.addMenu(self.recent_menu)
         file_menu.addAction(a[ActionId.SAVE_COPY])
+        file_menu.addActions([a[ActionId.PUBLISH_TEAM], a[ActionId.SAVE_TEAM_LINK]])
         file_menu.addSeparator()
         file_menu.addActions(
             [a[ActionId.IMPORT_JSON], a[ActionId.IMPORT_CSV], a[ActionId.EXPORT_JSON], a[ActionId.EXPORT_CSV]]
@@ -150,6 +152,9 @@ class MainWindow(QMainWindow):
         a[ActionId.NEW_CASE].triggered.connect(d.new_case)
         a[ActionId.OPEN].triggered.connect(d.open_dialog)
         a[ActionId.SAVE_COPY].triggered.connect(d.save_copy)
+        a[ActionId.OPEN_TEAM].triggered.connect(d.team.open_dialog)
+        a[ActionId.PUBLISH_TEAM].triggered.connect(d.team.publish)
+        a[ActionId.SAVE_TEAM_LINK].triggered.connect(d.team.save_link)
         a[ActionId.IMPORT_JSON].triggered.connect(d.import_json)
         a[ActionId.IMPORT_CSV].triggered.connect(self.csv_import.start)
         a[ActionId.EXPORT_JSON].triggered.connect(d.export_json)
@@ -199,6 +204,8 @@ class MainWindow(QMainWindow):
             self.view_menu.attach(self.case_view)
             for kind, text in notices or []:
                 self.case_view.add_banner(text, kind)
+            if session.live is not None:
+                session.live.show_in(self.case_view)
             self.history.visit(self.case_view.location())
             if session.path is not None:
                 self.settings.set_last_case(session.path)
@@ -259,7 +266,8 @@ class MainWindow(QMainWindow):
             return
         title = session.get_case()["title"]
         path = session.path
-        name = path.name if path else "Untitled"
+        team = session.team_case
+        name = path.name if path else f"{team.display_name} on {team.server}" if team else "Untitled"
         suffix = " (read-only)" if session.read_only else ""
         self.setWindowTitle(f"{title} — {name}{suffix} — {APP_NAME}")
         self.setWindowFilePath(str(path) if path else "")
@@ -276,18 +284,20 @@ class MainWindow(QMainWindow):
         self.action_registry[ActionId.FILTER].setEnabled(bool(on_list))
         self.action_registry[ActionId.BACK].setEnabled(self.history.can_go_back())
         self.action_registry[ActionId.FORWARD].setEnabled(self.history.can_go_forward())
+        self.documents.team.update_actions()
         self.bulk.update()
 
     def update_recent_menu(self) -> None:
         """Rebuild File > Open Recent from the settings."""
         self.recent_menu.clear()
-        recent = self.settings.recent_files()
+        recent = self.settings.recent_entries()
         for i, path in enumerate(recent):
-            action = self.recent_menu.addAction(f"&{i + 1} {path.name}" if i < 9 else path.name)
+            name = path.name if isinstance(path, Path) else team_label(path)
+            action = self.recent_menu.addAction(f"&{i + 1} {name}" if i < 9 else name)
             action.setToolTip(str(path))
             action.setStatusTip(str(path))
-            action.setEnabled(path.exists())
-            action.triggered.connect(lambda _c=False, p=path: self.documents.open_path(p))
+            action.setEnabled(not isinstance(path, Path) or path.exists())
+            action.triggered.connect(lambda _c=False, p=path: self.documents.open_entry(p))
         if recent:
             self.recent_menu.addSeparator()
             clear = self.recent_menu.addAction("Clear Menu")
@@ -389,13 +399,13 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if any(url.toLocalFile().lower().endswith(".casefile") for url in event.mimeData().urls()):
+        if any(url.toLocalFile().lower().endswith((".casefile", ".casefile-link")) for url in event.mimeData().urls()):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
             path = url.toLocalFile()
-            if path.lower().endswith(".casefile"):
+            if path.lower().endswith((".casefile", ".casefile-link")):
                 event.acceptProposedAction()
                 self.documents.open_path(Path(path))
                 return

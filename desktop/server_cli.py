@@ -5,9 +5,7 @@ a command takes a case (``export-json``, ``export-csv``, ``export``, ``check``, 
 from __future__ import annotations
 
 import argparse
-import tempfile
 from datetime import UTC
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from db.address import is_server_address, parse_server_address
@@ -83,31 +81,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     parts = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     print(f'Imported {args.json} as the case "{where.case}": {parts}.')
     return 0
-
-
-def export_pdf(args: argparse.Namespace) -> int:
-    """``casefile export ADDRESS -o OUT``: the packet from a private copy of the case as it is now.
-
-    The copy is a case file in a temporary folder, so the renderer reads what it always reads;
-    the server case is only read (the packet is not kept as one of its editions yet).
-    """
-    from db.postgres.case import ServerCase
-    from db.postgres.publish import copy_to_file
-
-    from .briefing_export import export_from_cli, output_for
-
-    where = parse_server_address(args.path)
-    with tempfile.TemporaryDirectory(prefix="casefile-export-") as folder:
-        copy = Path(folder) / f"{where.case}.casefile"
-        with ServerCase.open(where, read_only=True) as case:
-            copy_to_file(case, copy)
-            if not args.output:
-                from db import records
-
-                args.output = str(output_for(records.get_case(case), None))
-        args.path = str(copy)
-        args.keep_edition = False
-        return export_from_cli(args)
 
 
 def cmd_history(args: argparse.Namespace) -> int:

@@ -1,4 +1,5 @@
-"""An open case file in the app: the file, its undo stack, and signals views listen to.
+"""An open case in the app (a case file or a team case on a server): the case, its undo stack,
+and signals views listen to.
 
 The session is the desktop's only door to the data: views, editors, models and dialogs read
 through its methods and change the file through its edits, never through ``db`` directly.
@@ -16,10 +17,10 @@ from __future__ import annotations
 
 import logging
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
@@ -36,10 +37,16 @@ from db.postgres.history import Change
 from db.queries import ListColumn, ListQuery, TimelineMarks
 from db.records import DeletedRecord, Record, Reference, short_label
 from db.sqlite.casefile import CaseFile
+from db.store import CaseStore
 from db.values import normalise
 
 from .tasks import JobService
 from .undo import AddRecordCommand, DeleteRecordCommand, EditCaseCommand, EditRecordCommand, MacroCommand, UndoStep
+
+if TYPE_CHECKING:
+    from db.postgres.case import ServerCase
+
+    from .live import LiveUpdates
 
 __all__ = [
     "CaseSession",
@@ -54,10 +61,12 @@ __all__ = [
 ]
 
 log = logging.getLogger("casefile.session")
+_T = TypeVar("_T")
+_NO_MARKS = TimelineMarks(array("q"), array("d"), array("d"), array("b"), {})
 
 
 class CaseSession(QObject):
-    """One open case file with its undo stack."""
+    """One open case (a file or a team case) with its undo stack."""
 
     records_changed = Signal(object, list, list)  # Kind, [record ids], [field names] that changed
     records_reset = Signal(object)  # Kind whose set of records changed (add, delete)
@@ -66,36 +75,64 @@ class CaseSession(QObject):
     step_starting = Signal(object, bool)  # UndoStep about to be undone (True) or redone (False)
     step_finished = Signal(object, bool)  # UndoStep undone (True) or redone (False)
     editions_changed = Signal()  # an edition was kept or deleted
+    unavailable = Signal(str)  # a team case's lists could not be read (said once per case)
 
-    def __init__(self, cf: CaseFile, parent: QObject | None = None) -> None:
+    def __init__(self, store: CaseStore, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.cf = cf
+        self.store = store
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(500)
         self._macro: MacroCommand | None = None
         self.jobs = JobService(self)  # this case's background work; closing the case stops it
+        self.live: LiveUpdates | None = None  # others' changes to a server case, once started
+        self._said_unavailable = False
+
+    def start_live(self) -> None:
+        """Show other people's changes to a server case as they commit (a case file has none)."""
+        from .live import follow
+
+        if self.live is None:
+            self.live = follow(self)
+
+    @property
+    def cf(self) -> CaseFile:
+        """The open case, for the core modules still typed for case files only (lists, editions,
+        bulk edits): a team case is handed to them as it is, so each works on the server as soon
+        as its SQL does; until then a team case's lists report one plain failure (``db.postgres``)."""
+        return cast(CaseFile, self.store)
+
+    @property
+    def team_case(self) -> ServerCase | None:
+        """The case on a server, or None for a case file."""
+        if self.store.path is not None:
+            return None  # a case file: the server code need not even be loaded
+        from db.postgres.case import ServerCase
+
+        return self.store if isinstance(self.store, ServerCase) else None
 
     @property
     def read_only(self) -> bool:
-        """True when the file is open read-only."""
-        return self.cf.read_only
+        """True when the case is open read-only."""
+        return self.store.read_only
 
     @property
     def closed(self) -> bool:
-        """True once the file is closed (views still alive must not read it)."""
-        return self.cf.closed
+        """True once the case is closed (views still alive must not read it)."""
+        return self.store.closed
 
     @property
     def path(self) -> Path | None:
-        """Where the file is on disk."""
-        return self.cf.path
+        """Where the file is on disk (None for a team case)."""
+        return self.store.path
 
     def close(self) -> None:
         """Stop this case's background jobs, then close the file; the undo stack is emptied
         (every change is already saved)."""
         self.jobs.close()  # cancels them and waits until none can touch the file
+        if self.live is not None:
+            self.live.stop()
         self.undo_stack.clear()
-        self.cf.close()
+        self.store.close()
 
     def report(self, exc: BaseException) -> None:
         """Tell the user about a refused or failed change."""
@@ -110,28 +147,42 @@ class CaseSession(QObject):
     @property
     def keeps_history(self) -> bool:
         """True for a team case: its server keeps the history of every change."""
-        return not isinstance(self.cf, CaseFile)
+        return self.team_case is not None
 
     def record_history(self, record_id: str, limit: int = 200) -> list[Change]:
         """The server's history of one record, newest first."""
-        return history.changes(self.cf, record_id=record_id, limit=limit)
+        return history.changes(self.store, record_id=record_id, limit=limit)
+
+    def _team_read(self, read: Callable[[], _T], empty: _T) -> _T:
+        """``read()``; on a team case, a read the server cannot do yet gives ``empty`` and one
+        plain message (``unavailable``), so the window stays usable instead of raising in a view."""
+        if self.team_case is None:
+            return read()
+        try:
+            return read()
+        except Exception as exc:
+            if not self.closed and not self._said_unavailable:
+                self._said_unavailable = True
+                log.warning("a list of a team case could not be read", exc_info=exc)
+                self.unavailable.emit(_unavailable_message(exc, self.team_case))
+            return empty
 
     # ----- reading -----------------------------------------------------------------------
     def get_case(self) -> Record:
         """The case's own fields (title, summary, marking, ...)."""
-        return records.get_case(self.cf)
+        return records.get_case(self.store)
 
     def briefing_options(self) -> dict[str, Any]:
         """The briefing options stored in the case (their stored form)."""
-        return records.get_briefing_options(self.cf)
+        return records.get_briefing_options(self.store)
 
     def set_briefing_options(self, options: dict[str, Any]) -> None:
         """Store the case's briefing options (not an undoable edit: a preference of the case)."""
-        records.set_briefing_options(self.cf, options)
+        records.set_briefing_options(self.store, options)
 
     def editions(self) -> list[Edition]:
         """The briefing packets kept as editions, oldest first."""
-        return editions.list_editions(self.cf)
+        return self._team_read(lambda: editions.list_editions(self.cf), [])
 
     def record_edition(self, new: NewEdition) -> int:
         """Keep a packet just exported as the next edition (not undoable: a record of what was sent)."""
@@ -146,31 +197,32 @@ class CaseSession(QObject):
 
     def get_record(self, kind: Kind, record_id: str) -> Record:
         """Every field of one record; RecordError if it does not exist."""
-        return records.get_record(self.cf, kind, record_id)
+        return records.get_record(self.store, kind, record_id)
 
     def find_references(self, kind: Kind, record_id: str) -> list[Reference]:
         """The records that point at this one."""
-        return records.find_references(self.cf, kind, record_id)
+        return records.find_references(self.store, kind, record_id)
 
     def counts(self) -> dict[Kind, int]:
         """Number of records of each kind."""
-        return queries.counts(self.cf)
+        return self._team_read(lambda: queries.counts(self.cf), dict.fromkeys(Kind, 0))
 
     def date_span(self) -> tuple[PartialDate | None, PartialDate | None]:
         """Earliest and latest date of the dated records."""
-        return queries.date_span(self.cf)
+        no_span: tuple[PartialDate | None, PartialDate | None] = (None, None)
+        return self._team_read(lambda: queries.date_span(self.cf), no_span)
 
     def all_tags(self, kind: Kind | None = None) -> list[str]:
         """Every tag in use (for one kind, or all), sorted."""
-        return queries.all_tags(self.cf, kind)
+        return self._team_read(lambda: queries.all_tags(self.cf, kind), [])
 
     def choices(self, kind: Kind, text: str = "") -> list[tuple[str, str]]:
         """``(id, label)`` of records whose title matches ``text``, for pickers."""
-        return queries.choices(self.cf, kind, text)
+        return self._team_read(lambda: queries.choices(self.cf, kind, text), [])
 
     def labels(self, kind: Kind, ids: Sequence[str]) -> dict[str, str]:
         """Short titles of these records (ids that no longer exist are left out)."""
-        return queries.labels(self.cf, kind, ids)
+        return self._team_read(lambda: queries.labels(self.cf, kind, ids), {})
 
     def list_columns(self, kind: Kind) -> tuple[ListColumn, ...]:
         """The columns a list of ``kind`` shows."""
@@ -178,19 +230,20 @@ class CaseSession(QObject):
 
     def list_rowids(self, query: ListQuery) -> array[int]:
         """Row numbers of the records ``query`` lists, in display order."""
-        return queries.list_rowids(self.cf, query)
+        return self._team_read(lambda: queries.list_rowids(self.cf, query), array("q"))
 
     def matching_rowids(self, kind: Kind, text: str) -> set[int] | None:
         """Row numbers of the records matching typed words (None when nothing was typed)."""
-        return queries.matching_rowids(self.cf, kind, text)
+        nothing: set[int] | None = set()
+        return self._team_read(lambda: queries.matching_rowids(self.cf, kind, text), nothing)
 
     def fetch_rows(self, kind: Kind, rowids: Sequence[int]) -> dict[int, tuple[object, ...]]:
         """``rowid -> (id, list column values...)`` for these rows."""
-        return queries.fetch_rows(self.cf, kind, rowids)
+        return self._team_read(lambda: queries.fetch_rows(self.cf, kind, rowids), {})
 
     def rowid_of(self, kind: Kind, record_id: str) -> int | None:
         """Row number of a record, or None if it does not exist."""
-        return queries.rowid_of(self.cf, kind, record_id)
+        return self._team_read(lambda: queries.rowid_of(self.cf, kind, record_id), None)
 
     def shares_one_connection(self) -> bool:
         """True for an in-memory copy, whose single connection the window uses: read it on the GUI thread."""
@@ -200,11 +253,11 @@ class CaseSession(QObject):
 
     def timeline_marks(self) -> TimelineMarks:
         """Drawing data for the timeline strip (safe to call off the GUI thread)."""
-        return queries.timeline_marks(self.cf)
+        return self._team_read(lambda: queries.timeline_marks(self.cf), _NO_MARKS)
 
     def front_page(self) -> FrontPage:
         """Key events, gaps to close before export, records changed last (safe off the GUI thread)."""
-        return overview.front_page(self.cf)
+        return self._team_read(lambda: overview.front_page(self.cf), FrontPage((), 0, (), ()))
 
     # ----- notifications (called after each write) ---------------------------------------
     def notify_changed(self, kind: Kind, ids: list[str], fields: list[str]) -> None:
@@ -219,7 +272,7 @@ class CaseSession(QObject):
     def write_record(self, kind: Kind, record_id: str, values: dict[str, Any], *, restoring: bool = False) -> Record:
         """Store field values and tell the views; return the previous values (``restoring``: see
         ``db.records.update_record``)."""
-        old = records.update_record(self.cf, kind, record_id, values, restoring=restoring)
+        old = records.update_record(self.store, kind, record_id, values, restoring=restoring)
         self.notify_changed(kind, [record_id], list(values))
         if any(KINDS[kind].field(name).type is FieldType.REFS for name in values):
             self.notify_reset(kind)
@@ -227,18 +280,18 @@ class CaseSession(QObject):
 
     def remove_record(self, kind: Kind, record_id: str, *, remove_references: bool) -> DeletedRecord:
         """Delete a record (and, if asked, the references to it) and tell the views; the result restores it."""
-        deleted = records.delete_record(self.cf, kind, record_id, remove_references=remove_references)
+        deleted = records.delete_record(self.store, kind, record_id, remove_references=remove_references)
         self._notify_deleted(deleted)
         return deleted
 
     def restore_record(self, deleted: DeletedRecord) -> None:
         """Put a removed record and its references back and tell the views."""
-        records.restore_record(self.cf, deleted)
+        records.restore_record(self.store, deleted)
         self._notify_deleted(deleted)
 
     def write_case(self, values: dict[str, Any]) -> Record:
         """Store case fields and tell the views; return the previous values."""
-        old = records.update_case(self.cf, values)
+        old = records.update_case(self.store, values)
         self.case_changed.emit()
         return old
 
@@ -261,7 +314,7 @@ class CaseSession(QObject):
 
     def add_record(self, kind: Kind, values: dict[str, Any] | None = None) -> str:
         """Create a record; return its id."""
-        record_id = records.add_record(self.cf, kind, values or {})
+        record_id = records.add_record(self.store, kind, values or {})
         self.notify_reset(kind)
         self._push(AddRecordCommand(self, kind, record_id))
         return record_id
@@ -357,3 +410,13 @@ def _same_case(old: Any, new: Any, name: str) -> bool:
         return bool(normalise(CASE_FIELDS_BY_NAME[name], new) == old)
     except (CaseFileError, KeyError):
         return False
+
+
+def _unavailable_message(exc: Exception, case: ServerCase | None) -> str:
+    """One plain line for a team case's list that could not be read: the server's reason, without
+    the address the title already shows."""
+    reason = str(exc) if isinstance(exc, CaseFileError) else ""
+    if case is not None and f"{case.address.shown}: " in reason:
+        reason = reason.split(f"{case.address.shown}: ", 1)[1]
+    reason = reason.rstrip(".")
+    return "Some lists of this team case cannot be shown yet" + (f" (the server said: {reason})." if reason else ".")

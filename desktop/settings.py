@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from db.address import is_server_address
 from db.paths import user_config_dir
 
 MAX_RECENT = 10
+MAX_SERVERS = 8
+
+
+def without_password(address: str) -> str:
+    """The address with any password taken out (from ``user:secret@`` and ``password=``)."""
+    if not is_server_address(address):
+        return address
+    parts = urlsplit(address)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"]
+    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, quote_via=quote)))
 
 
 class Settings:
@@ -22,24 +38,45 @@ class Settings:
         self._qs.sync()
 
     # ----- files -------------------------------------------------------------------------
-    def recent_files(self) -> list[Path]:
-        """Recently used case files, most recent first (missing files included; the menu greys them)."""
-        value = self._qs.value("files/recent", [])
+    def _list(self, key: str) -> list[str]:
+        value = self._qs.value(key, [])
         # An INI file gives back a one-entry list as a plain string.
         entries = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-        return [Path(str(v)) for v in entries if v]
+        return [str(v) for v in entries if v]
 
-    def add_recent(self, path: Path) -> None:
-        """Put ``path`` at the top of the recent files and remember it as the last case."""
-        entries = [p for p in self.recent_files() if p != path]
-        entries.insert(0, path)
-        self._qs.setValue("files/recent", [str(p) for p in entries[:MAX_RECENT]])
-        self._qs.setValue("files/last", str(path))
+    def recent_entries(self) -> list[Path | str]:
+        """Recently used cases, most recent first: case file paths and team case addresses."""
+        return [v if is_server_address(v) else Path(v) for v in self._list("files/recent")]
 
-    def remove_recent(self, path: Path) -> None:
-        """Forget ``path`` (it was moved or deleted)."""
-        entries = [str(p) for p in self.recent_files() if p != path]
+    def recent_files(self) -> list[Path]:
+        """Recently used case files, most recent first (missing files included; the menu greys them)."""
+        return [entry for entry in self.recent_entries() if isinstance(entry, Path)]
+
+    def add_recent(self, entry: Path | str) -> None:
+        """Put a case file (remembered as the last case) or a team case's address (never with its
+        password) at the top of the recent list."""
+        if isinstance(entry, str):
+            entry = without_password(entry)
+        entries = [e for e in self.recent_entries() if e != entry]
+        entries.insert(0, entry)
+        self._qs.setValue("files/recent", [str(e) for e in entries[:MAX_RECENT]])
+        if isinstance(entry, Path):
+            self._qs.setValue("files/last", str(entry))
+
+    def remove_recent(self, entry: Path | str) -> None:
+        """Forget a recent case (a file moved or deleted)."""
+        entries = [str(e) for e in self.recent_entries() if e != entry]
         self._qs.setValue("files/recent", entries)
+
+    def remembered_servers(self) -> list[str]:
+        """Databases used for team cases, most recent first, as addresses without case or password."""
+        return self._list("servers/recent")
+
+    def remember_server(self, address: str) -> None:
+        """Put a database's address (its password taken out) at the top of the remembered servers."""
+        address = without_password(address)
+        entries = [address, *(a for a in self.remembered_servers() if a != address)]
+        self._qs.setValue("servers/recent", entries[:MAX_SERVERS])
 
     def clear_recent(self) -> None:
         """Forget every recent file."""

@@ -11,20 +11,16 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from db import records
 from db.errors import CaseFileError
 from db.sqlite.casefile import CaseFile
 
 from .briefing.options import BriefingOptions
 from .briefing.staleness import stale_as_of
 from .briefing_export import (
-    UNMARKED,
     _documents_location,
-    load_options,
     marking_in_force,
     options_from,
     output_for,
@@ -78,44 +74,16 @@ def export_word_job(case_path: Path, out: Path, options: dict[str, Any], progres
 
 def export_from_cli(args: argparse.Namespace) -> int:
     """``casefile export PATH -o OUT.docx`` (or ``--format docx``): the options as for the PDF."""
-    from db.dates import PartialDate
+    from .export_cli import Written, export
 
     if getattr(args, "edition", None) is not None:
         raise CaseFileError("editions are kept as PDF; write one again without --format docx.")
-    with CaseFile.open(args.path, read_only=True) as cf:
-        options = load_options(cf)
-        if args.paper:
-            options.paper = args.paper
-        for name in ("date_from", "date_to"):
-            text = getattr(args, name)
-            if text:
-                try:
-                    setattr(options, name, PartialDate.parse(text).iso)
-                except ValueError as exc:
-                    raise CaseFileError(str(exc)) from None
-        options.key_only = options.key_only or args.key_only
-        options.deterministic = options.deterministic or args.deterministic
-        try:
-            options.validate()
-        except ValueError as exc:
-            raise CaseFileError(str(exc)) from None
-        out = Path(args.output) if args.output else word_name(output_for(records.get_case(cf), cf.path))
-        if out.is_dir():
-            raise CaseFileError(f"{out} is a folder.")
-        if out.exists() and not args.force:
-            raise CaseFileError(f"{out} already exists (use --force to replace it).")
-        case = records.get_case(cf)
-        unmarked = not marking_in_force(case, options)
-        stale = stale_as_of(case)
+
+    def write(_args: argparse.Namespace, cf: CaseFile, out: Path, options: BriefingOptions) -> Written:
         result = write_snapshot(cf, out, options)
-    if unmarked:
-        print(f"warning: {UNMARKED}", file=sys.stderr)
-    if stale:
-        print(f"warning: {stale}", file=sys.stderr)
-    for warning in result.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    print(f"Wrote {out} ({len(result.sections)} sections).")
-    return 0
+        return Written(f"Wrote {out} ({len(result.sections)} sections).", list(result.warnings))
+
+    return export(args, write, SUFFIX)
 
 
 # ----- the app ----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The PostgreSQL test server: a fresh set of case names per test, dropped afterwards.
 
 ``scripts/test_postgres.sh start`` starts a throw-away server and prints CASEFILE_TEST_SERVER
-(the database's address, as the non-superuser role casefile_app) and PGPASSFILE. Without
+(the database's address, as the non-superuser role casefile_app), PGPASSFILE and
+CASEFILE_TEST_SERVER_CA (the certificate authority of the server's TLS certificate). Without
 them the server tests skip, except on CI, where they fail: CI must run them.
 """
 
@@ -11,22 +12,49 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from pathlib import Path
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import pytest
 
 SERVER_ENV = "CASEFILE_TEST_SERVER"
 
 
-def server_url() -> str:
-    """The test database's address; skips the test without one (fails it on CI)."""
-    url = os.environ.get(SERVER_ENV, "")
-    if not url:
-        reason = f'no PostgreSQL test server: run eval "$(scripts/test_postgres.sh start)" to set {SERVER_ENV}'
+CA_ENV = "CASEFILE_TEST_SERVER_CA"
+
+
+def _setting(name: str) -> str:
+    """An environment variable scripts/test_postgres.sh sets; skips the test without it (fails it on CI)."""
+    value = os.environ.get(name, "")
+    if not value:
+        reason = f'no PostgreSQL test server: run eval "$(scripts/test_postgres.sh start)" to set {name}'
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"{reason} (CI must run the server tests)")
         pytest.skip(reason)
-    return url
+    return value
+
+
+def server_url() -> str:
+    """The test database's address; skips the test without one (fails it on CI)."""
+    return _setting(SERVER_ENV)
+
+
+def server_ca() -> Path:
+    """The certificate authority that signed the test server's TLS certificate."""
+    return Path(_setting(CA_ENV))
+
+
+def with_tls(address: str, sslmode: str, **params: str) -> str:
+    """``address`` with ``sslmode`` and, for the verifying modes, the test authority as ``sslrootcert``.
+
+    Skips without CASEFILE_TEST_SERVER_CA whatever the mode: a server started without it has no TLS.
+    """
+    ca = server_ca()
+    query = {"sslmode": sslmode}
+    if sslmode.startswith("verify-"):
+        query["sslrootcert"] = str(ca)
+    query.update(params)
+    return address + ("&" if "?" in address else "?") + urlencode(query, quote_via=quote, safe="/")
 
 
 @dataclass

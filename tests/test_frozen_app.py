@@ -1,6 +1,7 @@
 """The frozen app: build it with ``pyinstaller build.spec`` and run it as a user's machine would.
 
-Slow (a build takes 30-60 s here): ``pytest -m "not slow"`` skips it; ``.ci/run`` runs it.
+Slow (a build takes 30-60 s here): ``pytest -m "not slow"`` skips it; ``.ci/run`` runs it. The
+test over TLS is marked ``server`` too: it needs the test server (scripts/test_postgres.sh).
 With ``CASEFILE_FROZEN_APP`` pointing at an already-built app (``dist/Casefile`` or
 ``dist/Casefile.app``), it tests that build instead of making one; the release workflow
 does this on the very build it ships.
@@ -17,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from server_fixtures import server, with_tls  # noqa: F401  (fixture)
 
 import desktop
 from desktop.selftest import CHECKS
@@ -139,6 +141,25 @@ def test_check_accepts_a_case_file_and_refuses_a_tampered_one(run_frozen, sample
     assert result.stdout.startswith("REFUSED:")
 
 
+@pytest.mark.server
+def test_publishes_and_reads_a_team_case_over_tls(server, run_frozen, sample_file: Path, tmp_path: Path) -> None:  # noqa: F811
+    """libpq in the bundle does TLS with its own OpenSSL and verifies the server against a CA file."""
+    address = with_tls(server.address("frozen"), "verify-full")
+    result = run_frozen("publish", str(sample_file), address, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(69 records)" in result.stdout
+    for source, name in ((address, "server.json"), (str(sample_file), "file.json")):
+        result = run_frozen("export-json", source, "-o", str(tmp_path / name), cwd=tmp_path)
+        assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "server.json").read_bytes() == (tmp_path / "file.json").read_bytes()
+    # The certificate is checked, not merely accepted: under a name it does not carry, refused.
+    wrong_name = with_tls(server.url, "verify-full", host="casefile-wrong-name.invalid", hostaddr="127.0.0.1")
+    result = run_frozen("cases", wrong_name, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("casefile: Could not make a secure connection"), result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+
+
 def test_main_window_starts(run_frozen) -> None:
     """The GUI starts from the bundle (Qt's plugins survived the trimming) and closes cleanly."""
     result = run_frozen(extra_env={"CASEFILE_STARTUP_PROBE": "1"})
@@ -165,12 +186,18 @@ def test_bundle_contents(bundle: Path) -> None:
     assert (resources / "icons" / "casefile.png").is_file()
     unused = re.compile(
         r"Qt6?(Network|Qml|Quick|WebEngine\w*|3D\w*|Multimedia|Designer|Pdf|Test|Sql)\b|qtbase_\w+\.qm|opengl32sw|"
-        r"libqgtk3|libqvnc|libqeglfs|_tkinter|libssl|libcrypto"
+        r"libqgtk3|libqvnc|libqeglfs|_tkinter|^_hashlib\."
     )
-    # OpenSSL comes only with psycopg's libpq, which needs it for a team server's sslmode.
+    assert sorted(n for n in names if unused.search(n)) == []
+    # Two OpenSSLs, each for its own reason: libpq's (in psycopg_binary.libs) does a team
+    # server's TLS, and Python's ssl, which psycopg imports when it loads (it will not load
+    # without it), brings the one Python links. No third copy.
     with_libpq = {p.name for p in everything if p.parent.name == "psycopg_binary.libs"}
-    assert sorted(n for n in names - with_libpq if unused.search(n)) == []
-    assert any(n.startswith("libssl") for n in with_libpq) and any(n.startswith("libpq") for n in with_libpq)
+    assert {"libpq", "libssl", "libcrypto"} <= {re.split(r"[-.]", n)[0] for n in with_libpq}
+    assert any(n.startswith("_ssl.") for n in names)
+    openssl = re.compile(r"^lib(ssl|crypto)\b")
+    outside = sorted(re.split(r"[-.]", n)[0] for n in names - with_libpq if openssl.match(n))
+    assert outside in ([], ["libcrypto", "libssl"]), outside
     total = sum(p.stat().st_size for p in files) / 1e6
     # MB; a bare PySide6 bundle is 213 MB. Linux grew from 130 to 150 with team cases (psycopg's
     # libpq with OpenSSL and Kerberos, ~12 MB) and the Word packet (lxml.etree, python-docx, ~8 MB).

@@ -59,6 +59,12 @@ def test_a_published_sample_exports_byte_identical_json_csv_and_a_packet(server,
     assert "Wrote" in out and "Kept as edition" not in out
     text = subprocess.run(["pdftotext", str(tmp_path / "server.pdf"), "-"], capture_output=True, check=True).stdout
     assert "CAISI Voluntary Review" in text.decode()
+    # The Word packet too, from the same private copy.
+    assert main(["export", address, "-o", str(tmp_path / "server.docx")]) == 0
+    assert "sections)" in capsys.readouterr().out
+    from docx import Document
+
+    assert "CAISI Voluntary Review" in "\n".join(p.text for p in Document(str(tmp_path / "server.docx")).paragraphs)
     # Only read: the server case holds the one edition it was published with.
     assert _json_of(address, tmp_path / "after.json", capsys) == from_file
 
@@ -116,7 +122,10 @@ def test_check_passes_a_published_case_and_refuses_one_with_a_foreign_column(ser
     assert main(["publish", str(sample_path), address]) == 0
     capsys.readouterr()
     assert main(["check", address]) == 0
-    assert capsys.readouterr().out.startswith(f'OK: "{server.token}-checked" is a valid case (schema version ')
+    from db.postgres.migrations import SCHEMA_VERSION
+
+    out = capsys.readouterr().out
+    assert out.startswith(f'OK: "{server.token}-checked" is a valid case (schema version {SCHEMA_VERSION})')
     with server.connect() as conn:
         conn.execute(f'ALTER TABLE "casefile_{server.token}-checked".actor ADD COLUMN planted text')
     assert main(["check", address]) == 1

@@ -8,10 +8,11 @@ and the case; ``case.ServerCase`` opens it and hands out SQLAlchemy connections 
 The schema comes from the same SQLModel declarations as a case file's (``db.models``), through
 numbered migrations (``migrations``); ``publish`` copies a case file or a JSON document onto the
 server and a server case back into a case file; ``catalog`` lists the cases of a database and
-compares a case's columns with the declarations.
+compares a case's columns with the declarations; ``listen`` follows the changes others commit,
+which the case's triggers announce with ``NOTIFY``.
 
 Not here yet: full-text search (the server will use ``tsvector`` columns, not FTS5), the
-triggers that keep the stored sort names current as records change on the server, and change
-notifications. Record versions and the history are the server's (``migrations.p0004_history``,
-``history``; ``db.versions`` checks them).
+triggers that keep the stored sort names current as records change on the server. Record
+versions and the history are the server's (``migrations.p0004_history``, ``history``;
+``db.versions`` checks them).
 """

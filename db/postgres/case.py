@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
 
 from ..address import ServerAddress, parse_server_address, redact
 from ..errors import CaseFileError, WriteError
-from .connect import CaseMissingError, make_engine, reporting, server_error
+from .connect import CaseMissingError, PrivilegeError, make_engine, reporting, server_error
+from .listen import CLIENT_SETTING, new_client_token
 from .migrations import SCHEMA_VERSION, VERSION_TABLE, current_version, migrate
 
 
@@ -31,6 +34,7 @@ class ServerCase:
         self.read_only_reason: str | None = None
         self.version = version
         self.path = None  # no file on disk: packets are written where the user says
+        self.client = ""  # the token this case's writes carry (``casefile.client``), so it can skip its own changes
         self._closed = False
 
     @classmethod
@@ -39,6 +43,8 @@ class ServerCase:
         (one line, no password) if the server cannot be reached or refuses."""
         where = parse_server_address(address) if isinstance(address, str) else address
         engine = make_engine(where, schema=where.schema)
+        client = new_client_token()
+        _mark_writes(engine, client)
         try:
             with reporting(where, "open the case"), engine.connect() as conn:
                 found = conn.execute(
@@ -52,8 +58,6 @@ class ServerCase:
                     sa.text("SELECT has_table_privilege(to_regclass(:table), 'UPDATE')"),
                     {"table": f'"{where.schema}".case_info'},
                 ).scalar()
-                if version < SCHEMA_VERSION and can_write and not read_only:
-                    version = _bring_up_to_date(conn, where.schema, version)
         except BaseException:
             engine.dispose()
             raise
@@ -66,12 +70,10 @@ class ServerCase:
         reason = "you opened it read-only" if read_only else None
         if not read_only and not can_write:
             read_only, reason = True, "your server role may read this case but not change it"
-        if not read_only and version < SCHEMA_VERSION:
-            read_only, reason = (
-                True,
-                "it was made by an older Casefile; its owner must open it once to bring it up to date",
-            )
+        if version < SCHEMA_VERSION and not read_only:
+            version = _bring_up_to_date(engine, where, version)
         case = cls(where, engine, read_only=read_only, version=version)
+        case.client = client
         case.read_only_reason = reason
         return case
 
@@ -79,6 +81,14 @@ class ServerCase:
     def display_name(self) -> str:
         """The case name."""
         return self.address.case or "Untitled"
+
+    @property
+    def server(self) -> str:
+        """Where the case is kept, for titles: ``host[:port]/database`` (no user, no password)."""
+        parts = urlsplit(self.address.url)
+        host = parts.hostname or "localhost"
+        port = f":{parts.port}" if parts.port and parts.port != 5432 else ""
+        return f"{host}{port}/{self.address.database}"
 
     @property
     def closed(self) -> bool:
@@ -128,22 +138,26 @@ class ServerCase:
             raise WriteError(str(server_error(exc, self.address, "save the change"))) from None
 
 
-def _bring_up_to_date(conn: Connection, schema: str, version: int) -> int:
-    """Run the schema steps a case published by an older Casefile lacks (the version it is then).
+def _mark_writes(engine: Engine, client: str) -> None:
+    """Set the client token on every connection, so the change notifications it causes name it."""
 
-    Only the schema's owner may alter its tables; for anyone else the case stays as it is.
-    """
-    owner = conn.execute(
-        sa.text(
-            "SELECT nspowner = (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user) "
-            "FROM pg_catalog.pg_namespace WHERE nspname = :schema"
-        ),
-        {"schema": schema},
-    ).scalar()
-    if not owner:
+    @event.listens_for(engine, "connect")
+    def _set_client(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT pg_catalog.set_config(%s, %s, false)", (CLIENT_SETTING, client))
+        dbapi_connection.autocommit = autocommit
+
+
+def _bring_up_to_date(engine: Engine, where: ServerAddress, version: int) -> int:
+    """Run the steps a case published by an older Casefile lacks; the version it then has."""
+    try:
+        with reporting(where, "update the case to this version of Casefile"), engine.begin() as conn:
+            # Two people opening the old case at once: the second waits, then finds nothing to do.
+            conn.execute(sa.text(f"LOCK TABLE {VERSION_TABLE} IN EXCLUSIVE MODE"))
+            migrate(conn)
+            return current_version(conn)
+    except PrivilegeError:
+        # Only the case's owner may add what a step adds; anyone else opens it as it is.
         return version
-    # Two people opening the same old case at once: the second waits, then finds nothing to do.
-    conn.execute(sa.text(f"LOCK TABLE {VERSION_TABLE} IN EXCLUSIVE MODE"))
-    migrate(conn)
-    conn.commit()
-    return current_version(conn)

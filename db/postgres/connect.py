@@ -34,6 +34,10 @@ class PasswordRefusedError(ServerError):
     """The server refused the credentials."""
 
 
+class SecureConnectionError(ServerError):
+    """TLS could not be set up as the address's ``sslmode`` asks (no TLS, an unverifiable certificate)."""
+
+
 class CaseMissingError(ServerError):
     """The database or the case does not exist."""
 
@@ -85,6 +89,8 @@ _PASSWORD = re.compile(
     r"no pg_hba\.conf entry|role \".*\" does not exist",
     re.IGNORECASE,
 )
+# After _PASSWORD: pg_hba refusals also name the encryption ("no pg_hba.conf entry ..., SSL encryption").
+_TLS = re.compile(r"certificate|does not support SSL|SSL error", re.IGNORECASE)
 _NO_DATABASE = re.compile(r'database ".*" does not exist', re.IGNORECASE)
 
 
@@ -103,6 +109,10 @@ def server_error(exc: BaseException, address: ServerAddress, doing: str) -> Serv
             return CaseMissingError(f"There is no database {address.database} on the server ({where}).")
         if _PASSWORD.search(text):
             return PasswordRefusedError(f"The server at {where} refused the user name or password.")
+        if _TLS.search(text):
+            return SecureConnectionError(
+                f"Could not make a secure connection to the server at {where} ({_tls_reason(original)})."
+            )
         if _UNREACHABLE.search(text) or original.sqlstate is None:
             return ServerUnreachableError(f"The server at {where} could not be reached ({_reason(text)}).")
     return ServerError(f"Could not {doing} at {where}: {_detail(original) or text}.")
@@ -121,6 +131,12 @@ def _reason(text: str) -> str:
     reason = parts[-1] if parts else text
     reason = re.sub(r"\s*Is the server running.*$", "", reason)
     return reason.rstrip(".")
+
+
+def _tls_reason(exc: BaseException) -> str:
+    """libpq's first line about the failure: its later lines are advice on sslmode, not the cause."""
+    attempt = str(exc).rsplit("failed:", 1)[-1].strip()
+    return redact(" ".join(attempt.splitlines()[0].split()) if attempt else str(exc)).rstrip(".")
 
 
 @contextmanager

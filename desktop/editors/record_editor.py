@@ -156,9 +156,20 @@ class RecordEditor(QScrollArea):
         except CaseFileError:
             self.load(None)
             return
+        kept = []
         for name, widget in self.widgets.items():
-            if record[name] != widget.value() or widget.spec.type in (FieldType.REF, FieldType.REFS):
+            if record[name] != widget.value() and widget.unsaved():
+                # Changed elsewhere (someone else, on a team case) while the user was typing here:
+                # their text stays; they see why before they save it over the other change.
+                kept.append(widget.spec.label)
+            elif record[name] != widget.value() or widget.spec.type in (FieldType.REF, FieldType.REFS):
                 widget.set_value(record[name])
+        if kept:
+            self.error_label.setText(
+                f"Someone else changed {' and '.join(kept)} while you were typing. "
+                "Your text is still in the field; saving it replaces theirs."
+            )
+            self.error_label.show()
         self._show_header(record)
 
     def _show_header(self, record: dict[str, Any]) -> None:

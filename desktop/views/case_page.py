@@ -118,7 +118,9 @@ class CasePage(QScrollArea):
             self.span.setText("No dated records yet")
         path = self.session.path
         mode = " (read-only)" if self.session.read_only else ""
-        self.file_label.setText(f"File: {path}{mode}" if path else "")
+        team = self.session.team_case
+        where = f"Team case: {team.display_name} on {team.server}{mode}" if team else ""
+        self.file_label.setText(f"File: {path}{mode}" if path else where)
 
     def _commit(self, name: str, value: Any) -> None:
         if self.session.closed:

@@ -25,10 +25,12 @@ from PySide6.QtWidgets import (
 
 from db.errors import CaseFileError
 from db.fields import Kind
+from db.postgres.history import NoHistoryError
 
 from ..session import CaseSession, Change
 
 _CHANGE_ROLE = Qt.ItemDataRole.UserRole + 1
+NO_CHANGES = "No changes recorded yet."
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -121,7 +123,8 @@ class HistoryPanel(QWidget):
         self.list.setItemDelegate(_ChangeDelegate(self.list))
         self.list.setUniformItemSizes(True)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.empty = QLabel("No changes recorded yet.", self)
+        self.empty = QLabel(NO_CHANGES, self)
+        self.empty.setWordWrap(True)
         self.empty.setEnabled(False)  # quiet, secondary text
         self.restore_button = QPushButton("Restore This Value", self)
         self.restore_button.setToolTip("Put back the value the selected change replaced (you can undo it)")
@@ -156,10 +159,13 @@ class HistoryPanel(QWidget):
     def reload(self) -> None:
         """Read the record's history again from the server."""
         self.list.clear()
+        self.empty.setText(NO_CHANGES)
         found = []
         if self._record_id is not None and self.session.keeps_history and not self.session.closed:
             try:
                 found = self.session.record_history(self._record_id)
+            except NoHistoryError as exc:  # a case from an older Casefile, not yet brought up to date
+                self.empty.setText(str(exc))
             except CaseFileError as exc:
                 self.session.report(exc)
         for change in found:

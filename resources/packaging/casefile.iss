@@ -8,10 +8,11 @@
 ; so nothing here repeats it. Writes dist\Casefile-<version>-windows-x64-setup.exe.
 ;
 ; Per-user install by default: no administrator rights, into
-; %LOCALAPPDATA%\Programs\Casefile, with a Start-menu entry and the .casefile file
-; association under HKCU\Software\Classes. IT can install for all users instead with
-; `setup.exe /ALLUSERS /VERYSILENT` (Program Files, HKLM). Uninstalling removes only what
-; was installed: case files, settings, logs and backups in the user's folders stay.
+; %LOCALAPPDATA%\Programs\Casefile, with a Start-menu entry and the .casefile and
+; .casefile-link file associations under HKCU\Software\Classes. IT can install for all
+; users instead with `setup.exe /ALLUSERS /VERYSILENT` (Program Files, HKLM). Uninstalling
+; removes only what was installed: case files, settings, logs and backups in the user's
+; folders stay.
 
 #ifndef AppVersion
   #error Pass the version: iscc /DAppVersion=X.Y.Z resources\packaging\casefile.iss
@@ -31,6 +32,7 @@
 #define AppExe "Casefile.exe"
 #define CliExe "casefile-cli.exe"
 #define ProgId "Casefile.CaseFile"
+#define LinkProgId "Casefile.CaseLink"
 #define DocIcon "{app}\_internal\resources\icons\casefile-document.ico"
 
 [Setup]
@@ -89,6 +91,14 @@ Root: HKA; Subkey: "Software\Classes\{#ProgId}"; ValueType: string; ValueName: "
 Root: HKA; Subkey: "Software\Classes\{#ProgId}\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: "{#DocIcon},0"
 Root: HKA; Subkey: "Software\Classes\{#ProgId}\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\{#AppExe}"" ""%1"""
 Root: HKA; Subkey: "Software\Classes\Applications\{#AppExe}\SupportedTypes"; ValueType: string; ValueName: ".casefile"; ValueData: ""; Flags: uninsdeletekey
+; .casefile-link (a team case's address, no secret in it) opens the case on its server, with
+; the same icon.
+Root: HKA; Subkey: "Software\Classes\.casefile-link"; ValueType: string; ValueName: ""; ValueData: "{#LinkProgId}"; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\.casefile-link\OpenWithProgids"; ValueType: string; ValueName: "{#LinkProgId}"; ValueData: ""; Flags: uninsdeletevalue
+Root: HKA; Subkey: "Software\Classes\{#LinkProgId}"; ValueType: string; ValueName: ""; ValueData: "Casefile team case link"; Flags: uninsdeletekey
+Root: HKA; Subkey: "Software\Classes\{#LinkProgId}\DefaultIcon"; ValueType: string; ValueName: ""; ValueData: "{#DocIcon},0"
+Root: HKA; Subkey: "Software\Classes\{#LinkProgId}\shell\open\command"; ValueType: string; ValueName: ""; ValueData: """{app}\{#AppExe}"" ""%1"""
+Root: HKA; Subkey: "Software\Classes\Applications\{#AppExe}\SupportedTypes"; ValueType: string; ValueName: ".casefile-link"; ValueData: ""
 
 [Run]
 Filename: "{app}\{#AppExe}"; Description: "{cm:LaunchProgram,{#AppName}}"; Flags: nowait postinstall skipifsilent

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from . import p0001_initial, p0004_history
+from . import p0001_initial, p0004_history, p0005_notify
 
 
 @dataclass(frozen=True)
@@ -33,10 +33,12 @@ class Migration:
 _STEPS = (
     p0001_initial,
     p0004_history,
+    p0005_notify,
 )
 MIGRATIONS: tuple[Migration, ...] = tuple(Migration(m.VERSION, m.DESCRIPTION, m.run) for m in _STEPS)
-# Numbers are given out ahead of the work, so a step may land before the ones below it.
-assert [m.version for m in MIGRATIONS] == sorted({m.version for m in MIGRATIONS}), "steps are numbered upwards"
+# Steps are numbered ahead of time so parallel work merges cleanly: they only need to rise.
+_NUMBERS = [m.version for m in MIGRATIONS]
+assert sorted(set(_NUMBERS)) == _NUMBERS and _NUMBERS[0] == 1, "steps are numbered upwards from 1"
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
 VERSION_TABLE = "casefile_version"

@@ -1,0 +1,62 @@
+"""The PostgreSQL server the team-case rows run against, and the large case published to it.
+
+``CASEFILE_BENCH_SERVER`` names a database where the role may create cases (credentials from
+the usual libpq places). Without it, a throw-away server is started on this machine with
+``scripts/test_postgres.sh`` (PostgreSQL must be installed) on a port and folder of its own,
+and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .measure import REPO
+
+SERVER_ENV = "CASEFILE_BENCH_SERVER"
+PORT = "54331"
+CASE_NAME = "bench-large"
+
+
+class NoServer(RuntimeError):
+    """No server to measure against."""
+
+
+@contextmanager
+def bench_server(folder: Path) -> Iterator[str]:
+    """The database's address (without a case); a throw-away server in ``folder`` if none is named."""
+    named = os.environ.get(SERVER_ENV, "").strip()
+    if named:
+        yield named
+        return
+    script = REPO / "scripts" / "test_postgres.sh"
+    env = {**os.environ, "CASEFILE_PG_DIR": str(folder), "CASEFILE_PG_PORT": PORT}
+    started = subprocess.run(["bash", str(script), "start"], env=env, capture_output=True, text=True, check=False)
+    if started.returncode != 0:
+        reason = " ".join((started.stderr or started.stdout).split())[:200]
+        raise NoServer(f"no PostgreSQL server: set {SERVER_ENV} or install PostgreSQL ({reason})")
+    exported = {}
+    for line in started.stdout.splitlines():
+        if line.startswith("export ") and "=" in line:
+            name, value = line[len("export ") :].split("=", 1)
+            exported[name] = value.strip().strip("'\"")
+    saved = {name: os.environ.get(name) for name in exported}
+    os.environ.update(exported)  # PGPASSFILE: this process and the probes it starts find the password
+    try:
+        yield exported["CASEFILE_TEST_SERVER"]
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        subprocess.run(["bash", str(script), "stop"], env=env, capture_output=True, check=False)
+
+
+def case_address(database: str, name: str = CASE_NAME) -> str:
+    """The address of case ``name`` in ``database``."""
+    joiner = "&" if "?" in database else "?"
+    return f"{database}{joiner}case={name}"

@@ -21,12 +21,11 @@ from .measure import emit
 def main() -> int:
     """Write for ``seconds`` on the records named in the JSON argument; print what happened."""
     args = json.loads(sys.argv[1])
-    from db.versions import record_version
-
     from db import records
     from db.errors import CaseFileError, ConflictError
     from db.fields import Kind
     from db.postgres.case import ServerCase
+    from db.versions import record_version
 
     rng = random.Random(args["seed"])
     ids: list[str] = args["ids"]

@@ -98,10 +98,9 @@ def _searches(case: Any, words: list[str], rounds: int) -> list[float]:
 
 
 def _edits(case: Any, record_id: str, times: int) -> list[float]:
-    from db.versions import record_version
-
     from db import records
     from db.fields import Kind
+    from db.versions import record_version
 
     original = records.get_record(case, Kind.TIMELINE, record_id)["title"]
     samples = []

@@ -57,6 +57,26 @@ class ReferencedError(RecordError):
         self.references = references
 
 
+class ConflictError(CaseFileError):
+    """A change to a team case was refused because someone else changed the record since it was
+    read: ``theirs`` holds every field as now stored, ``version`` its version now, and
+    ``changed_by`` and ``changed_at`` the last change the server's history records (or None)."""
+
+    def __init__(
+        self,
+        message: str,
+        theirs: dict[str, object],
+        version: int,
+        changed_by: str | None = None,
+        changed_at: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.theirs = theirs
+        self.version = version
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+
+
 class InterchangeError(CaseFileError):
     """A JSON document was refused; ``errors`` lists ``path: problem`` lines."""
 

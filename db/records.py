@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from . import day_order
+from . import day_order, versions
 from .errors import RecordError, ReferencedError
 from .fields import (
     CASE_FIELDS,
@@ -109,14 +109,18 @@ def insert_case_row(conn: Connection, *, title: str, values: dict[str, Any] | No
 def get_case(cf: CaseStore) -> Record:
     """The case's fields (title, subtitle, summary, marking, prepared_by, as_of) and stamps."""
     with cf.read() as conn:
-        row = conn.execute(sa.text("SELECT * FROM case_info WHERE n = 1")).mappings().one()
+        return _case_values(conn)
+
+
+def _case_values(conn: Connection) -> Record:
+    row = conn.execute(sa.text("SELECT * FROM case_info WHERE n = 1")).mappings().one()
     out: Record = {spec.name: from_column(spec, row[spec.column]) for spec in CASE_FIELDS if spec.column}
     out.update(id=row["id"], created_at=row["created_at"], updated_at=row["updated_at"])
     return out
 
 
-def update_case(cf: CaseStore, changes: dict[str, Any]) -> Record:
-    """Change case fields; return their previous values."""
+def update_case(cf: CaseStore, changes: dict[str, Any], *, expected_version: int | None = None) -> Record:
+    """Change case fields; return their previous values. ``expected_version``: as for ``update_record``."""
     specs = [_case_field(name) for name in changes]
     old = get_case(cf)
     columns: dict[str, Any] = {}
@@ -124,6 +128,10 @@ def update_case(cf: CaseStore, changes: dict[str, Any]) -> Record:
         columns.update(to_columns(spec, normalise(spec, changes[spec.name])))
     columns["updated_at"] = now_stamp()
     with cf.write() as conn:
+        versions.check(
+            conn, "case_info", ("n", 1), expected_version, changes,
+            field_of=_case_field, current=lambda: _case_values(conn), what="case",
+        )  # fmt: skip
         refuse_oversized(conn, CASE_FIELDS, columns, "case", ("case_info", "n", 1))
         _update_row(conn, "case_info", "n", 1, columns)
     return {spec.name: old[spec.name] for spec in specs}
@@ -236,15 +244,27 @@ def insert_record(
 
 
 def update_record(
-    cf: CaseStore, kind: Kind, record_id: str, changes: dict[str, Any], *, restoring: bool = False
+    cf: CaseStore,
+    kind: Kind,
+    record_id: str,
+    changes: dict[str, Any],
+    *,
+    restoring: bool = False,
+    expected_version: int | None = None,
 ) -> Record:
     """Change some fields of a record; return the previous values of those fields.
 
     ``restoring`` (an undo putting back values the file held): a reference among them to a
-    record that no longer exists is left out rather than refused.
+    record that no longer exists is left out rather than refused. ``expected_version`` (a team
+    case): the version read before editing; ConflictError if someone changed the record since
+    (``db.versions``). A case file has one writer, so there it is not needed and not checked.
     """
     spec = KINDS[kind]
     with cf.write() as conn:
+        versions.check(
+            conn, spec.table, ("id", record_id), expected_version, changes,
+            field_of=spec.field, current=lambda: read_record(conn, kind, record_id), what=spec.label.lower(),
+        )  # fmt: skip
         old = read_record(conn, kind, record_id)
         apply_changes(conn, spec, record_id, changes, updated_at=now_stamp(), drop_missing=restoring)
     cf.note_removed_text(spec.fts)

@@ -249,12 +249,18 @@ def _command_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cases", help="list the team cases in a PostgreSQL database")
     p.add_argument("address", help="postgresql://[user@]host[:port]/database")
     p.set_defaults(func=server_cli.cmd_cases)
+
+    p = sub.add_parser("history", help="who changed what in a team case, and when (newest first)")
+    p.add_argument("path", help="postgresql://[user@]host[:port]/database?case=NAME")
+    p.add_argument("--record", help="only the changes of the record with this id")
+    p.add_argument("--limit", type=int, default=50, help="at most this many changes (default 50)")
+    p.set_defaults(func=server_cli.cmd_history)
     return parser
 
 
 COMMANDS = (
     "new", "import", "import-csv", "export-json", "export-csv", "check", "search", "export", "editions",
-    "publish", "cases",
+    "publish", "cases", "history",
 )  # fmt: skip
 
 

@@ -1,9 +1,11 @@
 """The command line's team-case verbs: ``publish``, ``cases``, and a server address wherever
-a command takes a case (``export-json``, ``export-csv``, ``export``, ``check``, ``import``)."""
+a command takes a case (``export-json``, ``export-csv``, ``export``, ``check``, ``import``), and
+``history``."""
 
 from __future__ import annotations
 
 import argparse
+from datetime import UTC
 from typing import TYPE_CHECKING
 
 from db.address import is_server_address, parse_server_address
@@ -78,4 +80,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     counts = import_document(load_json(args.json), where, force=args.force)
     parts = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     print(f'Imported {args.json} as the case "{where.case}": {parts}.')
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    """``casefile history ADDRESS [--record ID] [--limit N]``: who changed what and when, newest first."""
+    from db.postgres.history import changes
+
+    with open_case(args.path) as case:
+        found = changes(case, record_id=args.record, limit=args.limit)
+    if not found:
+        print("No changes recorded" + (" for that record." if args.record else "."))
+        return 0
+    width = max(len(c.by) for c in found)
+    for c in found:
+        when = c.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        what = f"{c.label}: {c.old_text} → {c.new_text}" if c.field else c.label
+        print(f"{when}  {c.by:<{width}}  {c.record}  {what}")
     return 0

@@ -32,6 +32,8 @@ from db.editions import Edition, NewEdition
 from db.errors import CaseFileError
 from db.fields import CASE_FIELDS_BY_NAME, KINDS, FieldType, Kind
 from db.overview import FrontPage
+from db.postgres import history
+from db.postgres.history import Change
 from db.queries import ListColumn, ListQuery, TimelineMarks
 from db.records import DeletedRecord, Record, Reference, short_label
 from db.sqlite.casefile import CaseFile
@@ -48,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CaseSession",
+    "Change",
     "DeletedRecord",
     "ListColumn",
     "ListQuery",
@@ -140,6 +143,15 @@ class CaseSession(QObject):
     def announce(self, step: UndoStep, *, undo: bool, finished: bool) -> None:
         """Tell the window an undo or redo is about to change the file, or has."""
         (self.step_finished if finished else self.step_starting).emit(step, undo)
+
+    @property
+    def keeps_history(self) -> bool:
+        """True for a team case: its server keeps the history of every change."""
+        return self.team_case is not None
+
+    def record_history(self, record_id: str, limit: int = 200) -> list[Change]:
+        """The server's history of one record, newest first."""
+        return history.changes(self.store, record_id=record_id, limit=limit)
 
     def _team_read(self, read: Callable[[], _T], empty: _T) -> _T:
         """``read()``; on a team case, a read the server cannot do yet gives ``empty`` and one

@@ -66,7 +66,9 @@ def test_the_migrated_server_schema_has_exactly_the_declared_columns(server, sam
     with server.connect() as conn:
         rows = conn.execute(
             "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
-            "WHERE table_schema = %s AND table_name <> 'casefile_version'",
+            # The server's bookkeeping is not declared: the steps run, the history, record versions.
+            "WHERE table_schema = %s AND table_name NOT IN ('casefile_version', 'history') "
+            "AND column_name <> 'version'",
             (schema,),
         ).fetchall()
         version = conn.execute(f'SELECT max(version) FROM "{schema}".casefile_version').fetchone()[0]

@@ -11,6 +11,7 @@ server and a server case back into a case file; ``catalog`` lists the cases of a
 compares a case's columns with the declarations; ``listen`` follows the changes others commit,
 which the case's triggers announce with ``NOTIFY``.
 
-``writes`` holds the bulk writes that the server spells its own way. Not here yet: full-text
-search (the server will use ``tsvector`` columns, not FTS5), record versions and history.
+``writes`` holds the bulk writes that the server spells its own way. Record versions and the
+history are the server's (``migrations.p0004_history``, ``history``; ``db.versions`` checks
+them). Not here yet: full-text search (the server will use ``tsvector`` columns, not FTS5).
 """

@@ -12,7 +12,9 @@ from sqlmodel import SQLModel
 from .. import models  # noqa: F401  (the declarations must be loaded into the metadata)
 from ..address import ServerAddress, case_of_schema, parse_server_address
 from .connect import make_engine, reporting
+from .history import HISTORY_TABLE
 from .migrations import VERSION_TABLE
+from .migrations.p0004_history import VERSION_COLUMN
 
 # information_schema's name for each type the declarations compile to.
 _TYPE_NAMES = {"VARCHAR": "character varying", "INTEGER": "integer", "BOOLEAN": "boolean", "BYTEA": "bytea"}
@@ -75,6 +77,10 @@ def schema_differences(conn: Connection, schema: str) -> list[str]:
     for table, column, data_type, nullable in rows:
         found.setdefault(table, {})[column] = (data_type, bool(nullable))
     found.pop(VERSION_TABLE, None)
+    # The server's own bookkeeping (p0004_history): a version on each record, and the history.
+    found.pop(HISTORY_TABLE, None)
+    for table_columns in found.values():
+        table_columns.pop(VERSION_COLUMN, None)
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     problems: list[str] = []
     for table in SQLModel.metadata.sorted_tables:

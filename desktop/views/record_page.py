@@ -31,6 +31,7 @@ from ..editors.record_editor import RecordEditor
 from ..models.record_table import RecordTableModel
 from ..session import CaseSession, TimelineMarks
 from ..theme import set_refused
+from .history_panel import HistoryPanel
 from .keyboard import PageKeys
 from .list_layout import ColumnFitter, apply_row_lines
 from .selection_panel import SelectionPanel
@@ -144,7 +145,15 @@ class RecordPage(QWidget):
         # With several records selected the pane shows what can be done to all of them instead.
         self.selection_panel = SelectionPanel(self)
         self.editor_stack = QStackedWidget(self)
-        self.editor_stack.addWidget(self.editor)
+        # On a team case the server's history of the record shows under the editor.
+        self.history = HistoryPanel(session, kind, self)
+        editor_pane = QSplitter(Qt.Orientation.Vertical, self)
+        editor_pane.addWidget(self.editor)
+        editor_pane.addWidget(self.history)
+        editor_pane.setStretchFactor(0, 3)
+        editor_pane.setStretchFactor(1, 1)
+        editor_pane.setSizes([3000, 1000])
+        self.editor_stack.addWidget(editor_pane)
         self.editor_stack.addWidget(self.selection_panel)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName(f"split_{kind.value}")
@@ -352,6 +361,7 @@ class RecordPage(QWidget):
         self.editor.load(record_id)
         if self.timeline is not None:
             self.timeline.set_selected(self.model.rowid_at(current.row()) if current.isValid() else None)
+        self.history.show_record(record_id)
         self.current_changed.emit(self.kind, record_id)
 
     def _may_leave_record(self, previous: QModelIndex) -> bool:

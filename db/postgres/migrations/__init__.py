@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from . import p0001_initial, p0003_sort_names, p0005_notify
+from . import p0001_initial, p0003_sort_names, p0004_history, p0005_notify
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,13 @@ class Migration:
     run: Callable[[Connection], None]
 
 
-MIGRATIONS: tuple[Migration, ...] = tuple(
-    Migration(m.VERSION, m.DESCRIPTION, m.run) for m in (p0001_initial, p0003_sort_names, p0005_notify)
+_STEPS = (
+    p0001_initial,
+    p0003_sort_names,
+    p0004_history,
+    p0005_notify,
 )
+MIGRATIONS: tuple[Migration, ...] = tuple(Migration(m.VERSION, m.DESCRIPTION, m.run) for m in _STEPS)
 # Steps are numbered ahead of time so parallel work merges cleanly: they only need to rise.
 _NUMBERS = [m.version for m in MIGRATIONS]
 assert sorted(set(_NUMBERS)) == _NUMBERS and _NUMBERS[0] == 1, "steps are numbered upwards from 1"

@@ -50,6 +50,10 @@ _FUNCTIONS = [
     BEGIN
       IF (to_jsonb(NEW) - skipped) IS DISTINCT FROM (to_jsonb(OLD) - skipped) THEN
         NEW.version := OLD.version + 1;
+        -- Noted for the rest of the transaction: a change to the record's list as well is
+        -- the same edit and moves the version no further (casefile_links_after).
+        PERFORM set_config('casefile.bumped_' || md5(TG_TABLE_NAME || ':' || coalesce(to_jsonb(NEW) ->> 'id', '')),
+                           '1', true);
       ELSE
         NEW.version := greatest(NEW.version, OLD.version);
       END IF;
@@ -102,7 +106,7 @@ _FUNCTIONS = [
     END $$
     """,
     # At commit (a deferred constraint trigger): one history row for the list's change, and one
-    # more version for its record unless the record itself was written in this transaction.
+    # more version for its record unless a field of the record itself changed in this transaction.
     # TG_ARGV: the owner column, the target column, the owner table, the kind, the field.
     """
     CREATE FUNCTION casefile_links_after() RETURNS trigger LANGUAGE plpgsql
@@ -134,7 +138,10 @@ _FUNCTIONS = [
       END IF;
       INSERT INTO history (kind, record_id, field, operation, old_value, new_value)
         VALUES (TG_ARGV[3], owner, TG_ARGV[4], operation, noted::jsonb, listed);
-      IF written IS NOT NULL AND written <> (txid_current() % 4294967296)::text THEN
+      -- The row may have been written in this transaction by bookkeeping alone (its stored
+      -- parties name, migration 3), which is no edit: only a field change counts as one.
+      IF written IS NOT NULL
+         AND coalesce(current_setting('casefile.bumped_' || md5(TG_ARGV[2] || ':' || owner), true), '') = '' THEN
         EXECUTE format('UPDATE %I SET version = version + 1 WHERE id = $1', TG_ARGV[2]) USING owner;
       END IF;
       RETURN NULL;

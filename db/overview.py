@@ -15,8 +15,9 @@ import sqlalchemy as sa
 
 from .dates import PartialDate
 from .fields import KINDS, Kind
+from .queries import engine_sql
 from .records import short_label
-from .sqlite.casefile import CaseFile
+from .store import CaseStore
 from .values import stored_date
 
 
@@ -80,15 +81,20 @@ _GAP_RULES: tuple[tuple[Kind, str, str, str], ...] = (
 )
 
 
-def front_page(cf: CaseFile, *, key_limit: int = 12, gap_limit: int = 3, recent_limit: int = 8) -> FrontPage:
+def front_page(cf: CaseStore, *, key_limit: int = 12, gap_limit: int = 3, recent_limit: int = 8) -> FrontPage:
     """Key events in date order (the first ``key_limit``), the gaps (``gap_limit`` records of
     each), and the ``recent_limit`` records changed last, newest first (safe off the GUI thread)."""
+    sql = engine_sql(cf)
+    key_event = sql.is_true("key_event")
     with cf.read() as conn:
         rows = conn.execute(
-            sa.text("SELECT id, date, title FROM timeline_entry WHERE key_event = 1 ORDER BY date_key, n LIMIT :limit"),
+            sa.text(
+                f"SELECT id, date, title FROM timeline_entry WHERE {key_event} "
+                f"ORDER BY {sql.ordered(sql.bytewise('date_key'), '')}, n LIMIT :limit"
+            ),
             {"limit": key_limit},
         ).all()
-        key_total = int(conn.execute(sa.text("SELECT count(*) FROM timeline_entry WHERE key_event = 1")).scalar_one())
+        key_total = int(conn.execute(sa.text(f"SELECT count(*) FROM timeline_entry WHERE {key_event}")).scalar_one())
         key_events = tuple(KeyEvent(str(r[0]), stored_date(r[1]), short_label(r[2], 120)) for r in rows)
 
         gaps: list[Gap] = []
@@ -97,26 +103,28 @@ def front_page(cf: CaseFile, *, key_limit: int = 12, gap_limit: int = 3, recent_
             gaps.append(Gap(None, "no marking", (), 1))
         for kind, problem, condition, label in _GAP_RULES:
             spec = KINDS[kind]
-            order = f"r.{spec.field(spec.date_field).key_column}, r.n" if spec.date_field else "r.n"
+            key = f"r.{spec.field(spec.date_field).key_column}" if spec.date_field else None
+            order = f"{sql.ordered(sql.bytewise(key), '')}, r.n" if key else "r.n"
             where = f"FROM {spec.table} r WHERE {condition}"
             total = int(conn.execute(sa.text(f"SELECT count(*) {where}")).scalar_one())
             if total:
-                sql = f"SELECT r.id, {label} {where} ORDER BY {order} LIMIT :limit"
-                found = conn.execute(sa.text(sql), {"limit": gap_limit}).all()
+                statement = f"SELECT r.id, {label} {where} ORDER BY {order} LIMIT :limit"
+                found = conn.execute(sa.text(statement), {"limit": gap_limit}).all()
                 gaps.append(Gap(kind, problem, tuple((str(r[0]), short_label(r[1], 120)) for r in found), total))
 
         # Each table's newest first, then the newest of those: one short read per table.
+        updated = sql.bytewise("updated_at")
         parts = []
         for i, spec in enumerate(KINDS.values()):
             title = spec.field(spec.title_field).column
             parts.append(
                 f"SELECT * FROM (SELECT {i} AS k, id, {title} AS label, updated_at, n FROM {spec.table} "
-                f"ORDER BY updated_at DESC, n DESC LIMIT :limit)"
+                f"ORDER BY {updated} DESC, n DESC LIMIT :limit) AS newest_{i}"
             )
-        sql = " UNION ALL ".join(parts) + " ORDER BY updated_at DESC, k DESC, n DESC LIMIT :limit"
+        union = " UNION ALL ".join(parts) + f" ORDER BY {updated} DESC, k DESC, n DESC LIMIT :limit"
         kinds = list(KINDS)
         recent = tuple(
             Change(kinds[int(r[0])], str(r[1]), short_label(r[2], 120), str(r[3]))
-            for r in conn.execute(sa.text(sql), {"limit": recent_limit})
+            for r in conn.execute(sa.text(union), {"limit": recent_limit})
         )
     return FrontPage(key_events, key_total, tuple(gaps), recent)

@@ -1,4 +1,4 @@
-"""Full-text search across every kind of record (SQLite FTS5).
+"""Full-text search across every kind of record (SQLite FTS5 in a case file, ``tsvector`` on a server).
 
 The cost of a search grows with the length of the text searched, never with its square.
 FTS5's ``snippet()`` scores a window at every match against every other match of the row,
@@ -14,6 +14,9 @@ steps (typing more supersedes a search; closing the file stops it too).
 Lists (tags, key provisions) are stored, and indexed, as JSON text; a snippet shows them as
 words, never as JSON (``search_lists``). The case's own fields have no full-text index: they are one row,
 searched here with the same word rule (``search_case``).
+
+On a server case the words index (``db.postgres.search``) finds the records and every snippet
+is built here as a long record's is; ``stop`` is asked between kinds.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -37,6 +41,9 @@ from .sqlite import driver, fts
 from .sqlite.casefile import CaseFile
 from .sqlite.fts import fts_query
 from .sqlite.search_index import search_index_errors
+
+if TYPE_CHECKING:
+    from .postgres.case import ServerCase
 
 # Marks around matched words in snippets; control characters no user text contains after
 # the store's cleaning, so the app can turn them into highlighting safely.
@@ -102,7 +109,7 @@ class CaseHit:
 
 
 def search(
-    cf: CaseFile, text: str, *, limit_per_kind: int = 50, stop: Callable[[], bool] | None = None
+    cf: CaseFile | ServerCase, text: str, *, limit_per_kind: int = 50, stop: Callable[[], bool] | None = None
 ) -> list[SearchHit]:
     """Records of every kind matching all the words typed (as prefixes), best first within a kind.
 
@@ -114,6 +121,8 @@ def search(
     if match is None:
         return []
     pattern = _hit_pattern(match)
+    if not isinstance(cf, CaseFile):
+        return _search_server(cf, text, pattern, limit_per_kind, stop)
     hits: list[SearchHit] = []
     with cf.read() as conn:
         if cf.closed:  # closed between the check in read() and taking a connection
@@ -149,7 +158,7 @@ def search(
     return hits
 
 
-def search_case(cf: CaseFile, text: str) -> list[CaseHit]:
+def search_case(cf: CaseFile | ServerCase, text: str) -> list[CaseHit]:
     """The case's own text fields (title, summary, ...) that match, when the case as a whole
     holds every word typed (as prefixes, as a record must).
 
@@ -175,7 +184,7 @@ def search_case(cf: CaseFile, text: str) -> list[CaseHit]:
     return [CaseHit(name, label, long_snippet([value], pattern)) for _n, name, label, value in found]
 
 
-def _case_texts(cf: CaseFile) -> list[str | None]:
+def _case_texts(cf: CaseFile | ServerCase) -> list[str | None]:
     """The text of each case field (None for a date, or a field left empty)."""
     columns = [
         spec.column for spec in CASE_FIELDS if spec.column and spec.type in (FieldType.TEXT, FieldType.LONG_TEXT)
@@ -207,7 +216,7 @@ def mark_words(text: str, pattern: re.Pattern[str] | None) -> str:
     return "".join(parts) + text[pos:] if parts else text
 
 
-def shares_one_connection(cf: CaseFile) -> bool:
+def shares_one_connection(cf: CaseFile | ServerCase) -> bool:
     """True for in-memory case files (a migrated read-only copy, a snapshot): they have a single
     connection, which a search on another thread must not use while the app does."""
     return isinstance(cf.engine.pool, StaticPool)
@@ -249,6 +258,31 @@ def _search_kind(
         rank = float(rank) if rank is not None else 0.0  # a damaged index can give no rank
         label = _label(record_title)
         hits.append(SearchHit(kind, rid, label, snippet, rank, mark_words(label, pattern)))
+    return hits
+
+
+def _search_server(
+    case: ServerCase, text: str, pattern: re.Pattern[str] | None, limit: int, stop: Callable[[], bool] | None
+) -> list[SearchHit]:
+    """``search`` on a server case: its words index finds the records, snippets are made here."""
+    from .postgres import search as server
+
+    query = server.ts_query(text)
+    if query is None:
+        return []
+    hits: list[SearchHit] = []
+    with case.read() as conn:
+        for kind in JSON_ORDER:
+            if stop is not None and stop():
+                raise SearchStopped("The search was stopped.")
+            # As on a file: ranking every match of a common word costs too much, newest first then.
+            ranked = server.count_matches(conn, kind, query, RANK_LIMIT + 1) <= RANK_LIMIT
+            indexed = server.indexed_columns(kind)
+            lists = list_columns(kind, indexed)
+            for _n, rid, record_title, rank, *fields in server.hit_rows(conn, kind, query, ranked=ranked, limit=limit):
+                snippet = long_snippet(as_words(fields, indexed, lists), pattern)
+                label = _label(record_title)
+                hits.append(SearchHit(kind, str(rid), label, snippet, float(rank), mark_words(label, pattern)))
     return hits
 
 

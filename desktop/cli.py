@@ -132,8 +132,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_search(args: argparse.Namespace) -> int:
     from db.search import search
 
-    with _open(args.path) as cf:
-        hits = search(cf, args.text)
+    with server_cli.open_case(args.path) as case:
+        hits = search(case, args.text)  # type: ignore[arg-type]  # a file or a server case
     if not hits:
         print(f'No matches for "{args.text}".')
         return EXIT_OK
@@ -216,7 +216,7 @@ def _command_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("search", help="full-text search across the whole case")
-    p.add_argument("path", help="the .casefile to search")
+    p.add_argument("path", help="the .casefile or server address to search")
     p.add_argument("text", help="words to find")
     p.set_defaults(func=cmd_search)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from . import p0001_initial, p0003_sort_names, p0004_history, p0005_notify
+from . import p0001_initial, p0002_search, p0003_sort_names, p0004_history, p0005_notify
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Migration:
 
 _STEPS = (
     p0001_initial,
+    p0002_search,
     p0003_sort_names,
     p0004_history,
     p0005_notify,

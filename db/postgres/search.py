@@ -1,0 +1,73 @@
+"""Full-text search on a server case: the typed words as a ``tsquery``, and the matching records.
+
+The words are the ones a case file's FTS5 index would find: ``fts_query`` picks them from what
+was typed, each is split into letters and digits and folded as ``casefile_words`` folds the
+records (migration p0002), and each must match as a prefix; a word FTS5 would read as a
+phrase ("U.S.") is one here too (``'u' <-> 's':*``). Snippets are made by ``db.search`` from the
+fields returned, with the same code as a case file's long records, so hits look alike.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from ..fields import KINDS, Kind
+from ..sqlite.fts import fts_query
+from .migrations.p0002_search import FOLD_FROM, FOLD_TO, INDEXED
+
+_FOLD = str.maketrans(FOLD_FROM, FOLD_TO)
+_TOKEN = re.compile(r"[^\W_]+")
+_QUERY_WORD = re.compile(r'"([^"]*)"\*')
+_QUERY = "to_tsquery('pg_catalog.simple', :match)"
+
+
+def ts_query(words: str) -> str | None:
+    """The ``tsquery`` text finding every word typed as a prefix (None when no word was typed).
+
+    Only letters and digits reach the query, each lexeme quoted: typed text never reaches the
+    query syntax."""
+    match = fts_query(words)
+    if match is None:
+        return None
+    terms: list[str] = []
+    for word in _QUERY_WORD.findall(match):
+        tokens = [f"'{t}'" for t in _TOKEN.findall(word.translate(_FOLD).lower())]
+        if tokens:
+            phrase = " <-> ".join(tokens) + ":*"
+            terms.append(f"({phrase})" if len(tokens) > 1 else phrase)
+    return " & ".join(terms) or None
+
+
+def indexed_columns(kind: Kind) -> tuple[str, ...]:
+    """The fields of ``kind`` whose words are indexed, in the order a case file's index has them."""
+    return INDEXED[KINDS[kind].table]
+
+
+def words_of(kind: Kind) -> str:
+    """The indexed words of a record of ``kind`` (the expression its GIN index is built on)."""
+    return f"casefile_words({', '.join(indexed_columns(kind))})"
+
+
+def count_matches(conn: Connection, kind: Kind, match: str, cap: int) -> int:
+    """How many records of ``kind`` match, counting no further than ``cap``."""
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {KINDS[kind].table} WHERE {words_of(kind)} @@ {_QUERY} LIMIT :cap) m"
+    return int(conn.execute(text(sql), {"match": match, "cap": cap}).scalar_one())
+
+
+def hit_rows(conn: Connection, kind: Kind, match: str, *, ranked: bool, limit: int) -> list[tuple[Any, ...]]:
+    """``(n, id, title, score, *indexed fields)`` of at most ``limit`` matching records of
+    ``kind``: best first when ``ranked`` (the score is ``-ts_rank``, lower is better as with
+    a file's ``bm25``), else newest first with a score of 0."""
+    spec = KINDS[kind]
+    title = spec.field(spec.title_field).column
+    words = words_of(kind)
+    score = f"-ts_rank({words}, q)" if ranked else "0.0"
+    order = "score, n" if ranked else "n DESC"
+    sql = (
+        f"SELECT n, id, {title}, {score} AS score, {', '.join(indexed_columns(kind))} "
+        f"FROM {spec.table}, {_QUERY} AS q WHERE {words} @@ q ORDER BY {order} LIMIT :limit"
+    )
+    return [tuple(row) for row in conn.execute(text(sql), {"match": match, "limit": limit})]

@@ -121,7 +121,10 @@ def front_page(cf: CaseStore, *, key_limit: int = 12, gap_limit: int = 3, recent
                 f"SELECT * FROM (SELECT {i} AS k, id, {title} AS label, updated_at, n FROM {spec.table} "
                 f"ORDER BY {updated} DESC, n DESC LIMIT :limit) AS newest_{i}"
             )
-        union = " UNION ALL ".join(parts) + f" ORDER BY {updated} DESC, k DESC, n DESC LIMIT :limit"
+        union = (
+            f"SELECT * FROM ({' UNION ALL '.join(parts)}) AS newest "
+            f"ORDER BY {updated} DESC, k DESC, n DESC LIMIT :limit"
+        )
         kinds = list(KINDS)
         recent = tuple(
             Change(kinds[int(r[0])], str(r[1]), short_label(r[2], 120), str(r[3]))

@@ -127,7 +127,9 @@ def _list_column(sql: EngineSQL, spec: KindSpec, f: FieldSpec) -> ListColumn:
         expr, sort = f"substr({value}, 1, 300)", sql.nocase(value)
     elif f.type is FieldType.TEXT:
         expr, sort = value, sql.nocase(value)
-    else:  # yes/no, choices and tags sort by their stored form
+    elif f.type is FieldType.BOOL:
+        expr, sort = value, value
+    else:  # choices and tags sort by their stored form
         expr, sort = value, sql.bytewise(value)
     return ListColumn(f.name, spec.list_label(f.name), expr, sort, f.name)
 

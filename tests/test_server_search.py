@@ -1,0 +1,156 @@
+"""Search on a server case: the words typed find what they find in the case file it was published
+from, accents folded and as prefixes, with snippets marked the same way; the GIN index does the
+work; ``casefile search ADDRESS WORDS``; a case published before search gets it when opened."""
+
+from __future__ import annotations
+
+import pytest
+from server_fixtures import server  # noqa: F401  (fixture)
+
+from db import records
+from db.address import parse_server_address
+from db.fields import Kind
+from db.postgres.case import ServerCase
+from db.postgres.migrations import SCHEMA_VERSION
+from db.postgres.publish import publish_file
+from db.search import HIT_END, HIT_START, search, search_case
+from db.sqlite.casefile import CaseFile
+from desktop.cli import main
+
+pytestmark = pytest.mark.server
+
+TYPED = [
+    "meta",
+    "Meta CAISI",
+    "caisi meta",
+    "anthr",
+    "m",
+    "2026",
+    "U.S.",
+    "u.s. commerce",
+    '"voluntary review"',
+    "naive cafe",
+    "NAÏVE CAFÉ",
+    "Élys",
+    "zurich",
+    "...",
+    "!!! ???",
+    "'; DROP TABLE actor; --",
+    "x') OR 1=1 --",
+    "a:* & !b | c <-> d",
+    "$$ \\ %_",
+    "nothing-like-this-anywhere",
+]
+
+
+@pytest.fixture
+def published(server, sample_path):  # noqa: F811
+    """The sample case with accented and tricky text added, as a file and published."""
+    with CaseFile.open(sample_path) as cf, cf.write() as conn:
+        speaker = records.insert_record(conn, Kind.ACTOR, {"name": "Zoë Naïve-Élysée", "kind": "person"})
+        for text in [
+            "A naïve café owner in Zürich wrote to CAISI about U.S. export rules.",
+            "Robert'); DROP TABLE actor; -- said the meta-reviewer",
+            'She called it "voluntary review" twice: voluntary, then review.',
+        ]:
+            records.insert_record(conn, Kind.STATEMENT, {"text": text, "speaker": speaker, "tags": ["café", "Zürich"]})
+    address = server.address("search")
+    publish_file(sample_path, address)
+    with CaseFile.open(sample_path, read_only=True) as cf, ServerCase.open(address, read_only=True) as case:
+        yield cf, case
+
+
+def _found(hits) -> set[tuple[Kind, str]]:
+    return {(hit.kind, hit.id) for hit in hits}
+
+
+def test_the_same_typed_words_find_the_same_records_as_in_the_file(published) -> None:
+    cf, case = published
+    for typed in TYPED:
+        on_file, on_server = search(cf, typed), search(case, typed)
+        assert _found(on_server) == _found(on_file), typed
+        # Grouped by kind in the same order, the same titles marked the same way.
+        assert [h.kind for h in on_server] == sorted((h.kind for h in on_server), key=[h.kind for h in on_file].index)
+        assert {(h.id, h.marked_title) for h in on_server} == {(h.id, h.marked_title) for h in on_file}
+        assert [(h.field, h.plain_snippet()) for h in search_case(case, typed)] == [
+            (h.field, h.plain_snippet()) for h in search_case(cf, typed)
+        ]
+    assert len(search(case, "naive cafe")) == 1 and search(case, "NAÏVE CAFÉ")[0].title.startswith("A naïve café")
+    assert search(case, "...") == [] and search(case, "x') OR 1=1 --") == search(cf, "x') OR 1=1 --")
+
+
+def test_snippets_mark_the_matched_words_as_on_the_file(published) -> None:
+    cf, case = published
+    for typed in ("caisi", "naive cafe", "U.S.", "voluntary review", "anthr"):
+        on_file = {hit.id: hit for hit in search(cf, typed)}
+        on_server = search(case, typed)
+        assert on_server, typed
+        same = 0
+        for hit in on_server:
+            assert HIT_START in hit.snippet and HIT_END in hit.snippet, (typed, hit.snippet)
+            assert hit.snippet.count(HIT_START) == hit.snippet.count(HIT_END)
+            assert "[" not in hit.plain_snippet() or "[" in on_file[hit.id].plain_snippet()  # lists read as words
+            same += hit.snippet == on_file[hit.id].snippet
+        assert same == len(on_server), typed  # the same snippet code as a file's long records
+    (hit,) = search(case, "naive cafe")
+    assert f"{HIT_START}naïve{HIT_END} {HIT_START}café{HIT_END}" in hit.snippet
+
+
+def test_the_words_index_is_used_and_kept_as_records_change(server, sample_path) -> None:  # noqa: F811
+    address = server.address("index")
+    publish_file(sample_path, address)
+    schema = parse_server_address(address).schema
+    with server.connect() as conn:
+        conn.execute(f'SET search_path = "{schema}"')
+        conn.execute("SET enable_seqscan = off")  # the sample is small enough to read whole
+        plan = "\n".join(
+            row[0]
+            for row in conn.execute(
+                "EXPLAIN SELECT n FROM statement WHERE casefile_words(text, venue, notes, tags, locator) "
+                "@@ to_tsquery('pg_catalog.simple', 'meta:*')"
+            )
+        )
+    assert "statement_words" in plan and "Bitmap Index Scan" in plan, plan
+    with ServerCase.open(address) as case:
+        rid = records.add_record(case, Kind.ACTOR, {"name": "Quentin Überwald", "kind": "person"})
+        assert [h.id for h in search(case, "uberw")] == [rid]
+        records.delete_record(case, Kind.ACTOR, rid)
+        assert search(case, "uberw") == []
+
+
+def test_a_case_published_before_search_gets_it_when_opened_for_editing(server, sample_path) -> None:  # noqa: F811
+    address = server.address("older")
+    publish_file(sample_path, address)
+    schema = parse_server_address(address).schema
+    with server.connect() as conn:  # as a case published by the Casefile before search
+        for table in ("source", "actor", "statement", "directive", "timeline_entry"):
+            conn.execute(f'DROP INDEX "{schema}".{table}_words')
+        conn.execute(f'DROP FUNCTION "{schema}".casefile_words')
+        conn.execute(f'DELETE FROM "{schema}".casefile_version WHERE version >= 2')
+    with ServerCase.open(address, read_only=True) as case:
+        assert case.version == 1  # read-only: left as it is
+    with ServerCase.open(address) as case:
+        assert case.version == SCHEMA_VERSION
+        assert {h.title for h in search(case, "brennan")} >= {"Francis Brennan"}
+    with server.connect() as conn:
+        versions = [row[0] for row in conn.execute(f'SELECT version FROM "{schema}".casefile_version ORDER BY 1')]
+    assert versions == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_casefile_search_takes_a_server_address(server, sample_path, capsys) -> None:  # noqa: F811
+    address = server.address("cli")
+    assert main(["publish", str(sample_path), address]) == 0
+    capsys.readouterr()
+    for typed in ("caisi meta", "Brennan", "no-such-words-here"):
+        assert main(["search", str(sample_path), typed]) == 0
+        on_file = capsys.readouterr().out.splitlines()
+        assert main(["search", address, typed]) == 0
+        on_server = capsys.readouterr().out.splitlines()
+        # Kinds head their hits in the same order; within a kind the ranking may differ.
+        assert [line for line in on_server if not line.startswith("  ")] == [
+            line for line in on_file if not line.startswith("  ")
+        ]
+        assert sorted(on_server) == sorted(on_file), typed
+    assert main(["search", server.address("missing"), "meta"]) == 1
+    err = capsys.readouterr().err
+    assert "no case" in err.lower() and "Traceback" not in err

@@ -46,17 +46,31 @@ SCHEMA_VERSION = MIGRATIONS[-1].version
 VERSION_TABLE = "casefile_version"
 
 
+def _recorded(conn: Connection) -> set[int]:
+    return {int(v) for v in conn.execute(sa.text(f"SELECT version FROM {VERSION_TABLE}")).scalars()}
+
+
 def current_version(conn: Connection) -> int:
-    """The highest step run in the case on ``conn``'s search path (0 for none)."""
-    return int(conn.execute(sa.text(f"SELECT coalesce(max(version), 0) FROM {VERSION_TABLE}")).scalar() or 0)
+    """The version of the case on ``conn``'s search path: its last step before the first step it
+    lacks (a case published before a lower-numbered step was merged lacks that step only), or
+    its highest step when that is above this Casefile's (0 for none)."""
+    recorded = _recorded(conn)
+    if max(recorded, default=0) > SCHEMA_VERSION:
+        return max(recorded)
+    version = 0
+    for step in MIGRATIONS:
+        if step.version not in recorded:
+            break
+        version = step.version
+    return version
 
 
 def migrate(conn: Connection, *, target: int = SCHEMA_VERSION) -> list[int]:
-    """Run the steps above the case's version up to ``target`` inside the caller's transaction."""
+    """Run the steps the case lacks, up to ``target``, inside the caller's transaction."""
     done: list[int] = []
-    current = current_version(conn)
+    recorded = _recorded(conn)
     for step in MIGRATIONS:
-        if current < step.version <= target:
+        if step.version not in recorded and step.version <= target:
             step.run(conn)
             conn.execute(
                 sa.text(f"INSERT INTO {VERSION_TABLE} (version, description) VALUES (:version, :description)"),

@@ -272,11 +272,12 @@ def _search_server(
         return []
     hits: list[SearchHit] = []
     with case.read() as conn:
+        server.prefer_the_index(conn)
         for kind in JSON_ORDER:
             if stop is not None and stop():
                 raise SearchStopped("The search was stopped.")
-            # As on a file: ranking every match of a common word costs too much, newest first then.
-            ranked = server.count_matches(conn, kind, query, RANK_LIMIT + 1) <= RANK_LIMIT
+            # As on a file, ranking every match of a common word costs too much: newest first then.
+            ranked = server.count_matches(conn, kind, query, server.RANK_LIMIT + 1) <= server.RANK_LIMIT
             indexed = server.indexed_columns(kind)
             lists = list_columns(kind, indexed)
             for _n, rid, record_title, rank, *fields in server.hit_rows(conn, kind, query, ranked=ranked, limit=limit):

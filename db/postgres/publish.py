@@ -79,6 +79,8 @@ def new_case(
             conn.execute(sa.text("SELECT pg_catalog.set_config(:name, 'off', true)"), {"name": COPYING})
             conn.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))
             reset_counters(conn)
+            for table in _tables():  # statistics now, so searches of a new case are planned well at once
+                conn.execute(sa.text(f"ANALYZE {table.name}"))
     finally:
         engine.dispose()
 

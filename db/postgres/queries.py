@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, text
 
 from ..fields import KINDS, Kind
-from .search import ts_query, words_of
+from .search import prefer_the_index, ts_query, words_of
 
 NOTHING = "false"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -97,7 +97,11 @@ def matching_rowids(conn: Connection, kind: Kind, match: str, actor_columns: Seq
             f"SELECT r.n FROM {table} r WHERE r.{column} IN "
             f"(SELECT a.id FROM actor a WHERE {match_clause(Kind.ACTOR, 'a.n')})"
         )
-    return {int(n) for n in conn.execute(text(" UNION ".join(parts)), {"match": match}).scalars()}
+    # One string instead of a row per match: a word in every record costs a tenth of the time.
+    sql = f"SELECT string_agg(n::text, ',') FROM ({' UNION '.join(parts)}) AS found"
+    prefer_the_index(conn, only=True)
+    listed = conn.execute(text(sql), {"match": match}).scalar()
+    return set(map(int, listed.split(","))) if listed else set()
 
 
 def rowid_array(conn: Connection, statement: TextClause, params: Mapping[str, Any] | None = None) -> array[int]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from server_fixtures import server  # noqa: F401  (fixture)
 
-from db import records
+from db import queries, records
 from db.address import parse_server_address
 from db.fields import Kind
 from db.postgres.case import ServerCase
@@ -155,3 +155,59 @@ def test_casefile_search_takes_a_server_address(server, sample_path, capsys) -> 
     assert main(["search", server.address("missing"), "meta"]) == 1
     err = capsys.readouterr().err
     assert "no case" in err.lower() and "Traceback" not in err
+
+
+# ----- in the app --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def team_window(qtbot, server, sample_path):  # noqa: F811
+    """A window showing the published sample (with an accented statement added), opened from the server."""
+    from desktop.session import CaseSession
+    from tests.gui_helpers import open_window
+
+    with CaseFile.open(sample_path) as cf:
+        records.add_record(
+            cf, Kind.STATEMENT, {"text": "A naïve café owner in Zürich wrote to CAISI.", "tags": ["café"]}
+        )
+    address = server.address("app")
+    publish_file(sample_path, address)
+    window = open_window(qtbot)
+    window.set_session(CaseSession(ServerCase.open(address)))
+    yield window
+    window.set_session(None)
+
+
+def test_the_list_filter_and_find_work_on_a_server_case_as_typed(qtbot, team_window, sample_path, tmp_path) -> None:
+    from PySide6.QtGui import QKeySequence
+
+    from desktop.actions import ActionId
+    from desktop.dialogs.search_dialog import HitRole
+
+    window = team_window
+    window.case_view.show_page(Kind.STATEMENT)
+    page = window.case_view.current_page()
+    window.action_registry[ActionId.FILTER].trigger()
+    qtbot.keyClicks(page.filter_edit, "zuri")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=60000)
+    assert "naïve café" in page.model.index(0, page.model.column_of("text")).data()
+    page.filter_edit.clear()
+    qtbot.keyClicks(page.filter_edit, "brenn")  # by the speaker's name, as in the file
+    with CaseFile.open(sample_path, read_only=True) as cf:
+        by_name = len(queries.matching_rowids(cf, Kind.STATEMENT, "brenn") or ())
+    assert by_name
+    qtbot.waitUntil(lambda: page.model.rowCount() == by_name, timeout=60000)
+    assert page.count_label.text() == f"{by_name} statement{'s' if by_name != 1 else ''}"
+
+    qtbot.keySequence(window, QKeySequence.StandardKey.Find)
+    dialog = window.search_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=60000)
+    with qtbot.waitSignal(dialog.results_shown, timeout=60000, check_params_cb=lambda text: text == "NAIVE cafe"):
+        qtbot.keyClicks(dialog.edit, "NAIVE cafe")
+    groups = [dialog.results.topLevelItem(i) for i in range(dialog.results.topLevelItemCount())]
+    rows = [(group.text(0), group.child(j)) for group in groups for j in range(group.childCount())]
+    assert len(rows) == 1 and rows[0][0].startswith("Statements")
+    hit = rows[0][1].data(0, HitRole)
+    assert hit.title.startswith("A naïve café") and f"{HIT_START}naïve{HIT_END} {HIT_START}café{HIT_END}" in hit.snippet
+    assert dialog.status.text() == "1 match"
+    dialog.grab().save(str(tmp_path / "find-on-server.png"))

@@ -390,8 +390,7 @@ class TeamCases(QObject):
             if team
             else "Open one of the automatic backups"
         )
-        # The packet, Word and editions read the case file by path, and Find searches a copy of
-        # it in memory: not yet for team cases.
-        for action_id in (ActionId.EXPORT_BRIEFING, ActionId.EXPORT_WORD, ActionId.BRIEFING_EDITIONS, ActionId.FIND):
+        # The packet, Word and editions read the case file by path: not yet for team cases.
+        for action_id in (ActionId.EXPORT_BRIEFING, ActionId.EXPORT_WORD, ActionId.BRIEFING_EDITIONS):
             if team:
                 actions[action_id].setEnabled(False)

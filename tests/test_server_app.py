@@ -370,7 +370,6 @@ def test_a_list_the_server_cannot_read_yet_is_one_plain_banner(qtbot, server, sa
     assert window.isEnabled()
 
 
-@pytest.mark.xfail(reason="server list queries (srvread)", strict=False)
 def test_the_timeline_list_of_a_team_case_shows_the_published_rows(qtbot, server, sample_path):  # noqa: F811
     from db.fields import Kind
 

@@ -162,8 +162,7 @@ def test_casefile_search_takes_a_server_address(server, sample_path, capsys) -> 
 
 @pytest.fixture
 def team_window(qtbot, server, sample_path):  # noqa: F811
-    """A window showing the published sample (with an accented statement added), opened from the server."""
-    from desktop.session import CaseSession
+    """A window with the published sample (an accented statement added) opened as a team case."""
     from tests.gui_helpers import open_window
 
     with CaseFile.open(sample_path) as cf:
@@ -173,9 +172,9 @@ def team_window(qtbot, server, sample_path):  # noqa: F811
     address = server.address("app")
     publish_file(sample_path, address)
     window = open_window(qtbot)
-    window.set_session(CaseSession(ServerCase.open(address)))
-    yield window
-    window.set_session(None)
+    window.documents.open_entry(address)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.team_case is not None, timeout=30000)
+    return window
 
 
 def test_the_list_filter_and_find_work_on_a_server_case_as_typed(qtbot, team_window, sample_path, tmp_path) -> None:
@@ -194,10 +193,20 @@ def test_the_list_filter_and_find_work_on_a_server_case_as_typed(qtbot, team_win
     page.filter_edit.clear()
     qtbot.keyClicks(page.filter_edit, "brenn")  # by the speaker's name, as in the file
     with CaseFile.open(sample_path, read_only=True) as cf:
-        by_name = len(queries.matching_rowids(cf, Kind.STATEMENT, "brenn") or ())
-    assert by_name
-    qtbot.waitUntil(lambda: page.model.rowCount() == by_name, timeout=60000)
-    assert page.count_label.text() == f"{by_name} statement{'s' if by_name != 1 else ''}"
+        expected = {
+            queries.fetch_rows(cf, Kind.STATEMENT, [n])[n][0]
+            for n in queries.matching_rowids(cf, Kind.STATEMENT, "brenn") or ()
+        }
+
+    def shown() -> set[str | None]:
+        return {page.model.id_at(row) for row in range(page.model.rowCount())}
+
+    assert expected
+    qtbot.waitUntil(lambda: shown() == expected, timeout=60000)
+    assert page.count_label.text() == f"{len(expected)} statement{'s' if len(expected) != 1 else ''}"
+    speaker = page.model.index(0, page.model.column_of("speaker")).data()
+    assert "Brennan" in speaker
+    window.grab().save(str(tmp_path / "statements-on-server.png"))
 
     qtbot.keySequence(window, QKeySequence.StandardKey.Find)
     dialog = window.search_dialog

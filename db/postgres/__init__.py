@@ -13,5 +13,6 @@ which the case's triggers announce with ``NOTIFY``.
 
 ``writes`` holds the bulk writes that the server spells its own way. Record versions and the
 history are the server's (``migrations.p0004_history``, ``history``; ``db.versions`` checks
-them). Not here yet: full-text search (the server will use ``tsvector`` columns, not FTS5).
+them). ``queries`` says what the list queries spell differently here, and ``search`` finds
+typed words through the GIN index of each kind's words (``migrations.p0002_search``).
 """

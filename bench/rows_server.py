@@ -31,7 +31,7 @@ def server_rows(ws: Workspace) -> list[Result]:
     """Row 12: publish the large case to a server, then measure it there against the file."""
     from db.postgres.publish import publish_file
 
-    with bench_server(ws.path("pg")) as database:
+    with bench_server() as database:
         address = case_address(database)
         start = clock()
         publish_file(ws.case_path, address, force=True)

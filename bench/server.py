@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,17 +27,20 @@ class NoServer(RuntimeError):
 
 
 @contextmanager
-def bench_server(folder: Path) -> Iterator[str]:
-    """The database's address (without a case); a throw-away server in ``folder`` if none is named."""
+def bench_server() -> Iterator[str]:
+    """The database's address (without a case); a throw-away server if none is named."""
     named = os.environ.get(SERVER_ENV, "").strip()
     if named:
         yield named
         return
+    # Not inside the run folder: the server runs as its own user, who must reach its folder
+    # (the run folder is private to the user running the benchmark).
+    folder = Path(tempfile.gettempdir()) / f"casefile-bench-pg-{os.getpid()}"
     script = REPO / "scripts" / "test_postgres.sh"
     env = {**os.environ, "CASEFILE_PG_DIR": str(folder), "CASEFILE_PG_PORT": PORT}
     started = subprocess.run(["bash", str(script), "start"], env=env, capture_output=True, text=True, check=False)
     if started.returncode != 0:
-        reason = " ".join((started.stderr or started.stdout).split())[:200]
+        reason = " ".join((started.stderr or started.stdout).strip().splitlines()[-1:])[:200]
         raise NoServer(f"no PostgreSQL server: set {SERVER_ENV} or install PostgreSQL ({reason})")
     exported = {}
     for line in started.stdout.splitlines():

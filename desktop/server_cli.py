@@ -39,7 +39,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_cases(args: argparse.Namespace) -> int:
-    """``casefile cases postgresql://host/dbname``: each case's name, title and last change."""
+    """``casefile cases postgresql://host/dbname``: each case's name, title, last change and who made it."""
     from db.postgres.catalog import list_cases
 
     where = parse_server_address(args.address, need_case=False)
@@ -48,10 +48,12 @@ def cmd_cases(args: argparse.Namespace) -> int:
         print(f"No cases in {where.shown}.")
         return 0
     width = max(len("Case"), *(len(c.name) for c in cases))
-    print(f"{'Case':<{width}}  {'Last change (UTC)':<17}  Title")
+    by_width = max(len("By"), *(len(c.changed_by or "-") for c in cases))
+    print(f"{'Case':<{width}}  {'Last change (UTC)':<17}  {'By':<{by_width}}  Title")
     for case in cases:
         when = case.last_change[:16].replace("T", " ")
-        print(f"{case.name:<{width}}  {when:<17}  {' '.join(case.title.split())}")
+        by = case.changed_by or "-"
+        print(f"{case.name:<{width}}  {when:<17}  {by:<{by_width}}  {' '.join(case.title.split())}")
     return 0
 
 

@@ -115,6 +115,7 @@ def test_cases_lists_each_case_with_its_title_and_last_change(server, sample_pat
     assert lines[0].endswith("CAISI Voluntary Review: Meta Holdout and the Anthropic Export Directive")
     assert lines[1].endswith("Second matter")
     assert all(line.split()[1][:2] == "20" for line in lines)  # the date of the last change
+    assert all(line.split()[3] == "casefile_app" for line in lines)  # who made it (the publishing role)
 
 
 def test_check_passes_a_published_case_and_refuses_one_with_a_foreign_column(server, sample_path, capsys):  # noqa: F811
@@ -155,3 +156,57 @@ def test_server_failures_are_one_plain_line_without_the_password(server, sample_
 
     assert main(["publish", str(sample_path), server.url + "?case=bad;name"]) == 1
     _one_error(capsys, "cannot name a case")
+
+
+def test_a_case_being_published_can_still_be_edited_in_the_file(server, sample_path, tmp_path, monkeypatch):  # noqa: F811
+    """Publishing reads a private copy: an edit saved in the file while the rows go up is not
+    kept waiting on the file's lock (with the file itself read throughout, it failed as busy)."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    from db import queries, records
+    from db.fields import Kind
+    from db.postgres import publish
+    from db.queries import ListQuery
+    from db.sqlite.casefile import CaseFile
+
+    path = tmp_path / "open.casefile"
+    shutil.copy(sample_path, path)
+    upload = publish.copy_rows
+    saved: list[str] = []
+
+    def edit_while_uploading(source, target):  # type: ignore[no-untyped-def]
+        source.execute(sa.text("SELECT count(*) FROM actor")).scalar()  # the upload has begun reading
+        with CaseFile.open(path) as cf:  # the app, with the case open, saves an edit meanwhile
+            rowids = queries.list_rowids(cf, ListQuery(Kind.TIMELINE))
+            entry = str(queries.fetch_rows(cf, Kind.TIMELINE, rowids[:1])[rowids[0]][0])
+            records.update_record(cf, Kind.TIMELINE, entry, {"title": "Saved during the upload"})
+            saved.append(entry)
+        return upload(source, target)
+
+    monkeypatch.setattr(publish, "copy_rows", edit_while_uploading)
+    assert main(["publish", str(path), server.address("busy")]) == 0
+    assert saved
+    with CaseFile.open(path, read_only=True) as cf:
+        assert records.get_record(cf, Kind.TIMELINE, saved[0])["title"] == "Saved during the upload"
+
+
+def test_a_case_deleted_while_the_cases_are_listed_is_left_out(server, sample_path, monkeypatch, capsys):  # noqa: F811
+    from db.postgres import catalog
+
+    assert main(["publish", str(sample_path), server.address("kept")]) == 0
+    assert main(["publish", str(sample_path), server.address("gone")]) == 0
+    capsys.readouterr()
+    listing = catalog._listing
+
+    def deleted_meanwhile(conn, schema, name):  # type: ignore[no-untyped-def]
+        if name == f"{server.token}-gone":
+            with server.connect() as other:  # someone else deletes it after the schemas were read
+                other.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        return listing(conn, schema, name)
+
+    monkeypatch.setattr(catalog, "_listing", deleted_meanwhile)
+    assert main(["cases", server.url]) == 0
+    names = [line.split()[0] for line in capsys.readouterr().out.splitlines() if server.token in line]
+    assert names == [f"{server.token}-kept"]

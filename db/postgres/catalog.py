@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from psycopg import errors as pg_errors
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 from .. import models  # noqa: F401  (the declarations must be loaded into the metadata)
@@ -27,6 +29,7 @@ class CaseListing:
     name: str
     title: str
     last_change: str  # the latest updated_at of the case or any record (UTC ISO text)
+    changed_by: str | None = None  # the role that made the latest change the server's history records
 
 
 def list_cases(address: str | ServerAddress) -> list[CaseListing]:
@@ -47,8 +50,16 @@ def list_cases(address: str | ServerAddress) -> list[CaseListing]:
             ).scalars()
             for schema in list(schemas):
                 name = case_of_schema(schema)
-                if name is not None:
-                    out.append(_listing(conn, schema, name))
+                if name is None:
+                    continue
+                try:
+                    with conn.begin_nested():
+                        out.append(_listing(conn, schema, name))
+                except DBAPIError as exc:
+                    # Deleted (or replaced) by someone else since the schemas were listed: it is
+                    # no longer a case to offer.
+                    if not isinstance(exc.orig, pg_errors.UndefinedTable | pg_errors.InvalidSchemaName):
+                        raise
     finally:
         engine.dispose()
     return out
@@ -61,7 +72,11 @@ def _listing(conn: Connection, schema: str, name: str) -> CaseListing:
     row = conn.execute(
         sa.text(f"SELECT (SELECT title FROM {quoted}.case_info WHERE n = 1), (SELECT max(at) FROM ({latest}) s)")
     ).one()
-    return CaseListing(name, row[0] or "", row[1] or "")
+    by = None
+    history = conn.execute(sa.text("SELECT to_regclass(:table)"), {"table": f"{quoted}.{HISTORY_TABLE}"}).scalar()
+    if history is not None:  # kept since schema step 4
+        by = conn.execute(sa.text(f"SELECT by FROM {quoted}.{HISTORY_TABLE} ORDER BY id DESC LIMIT 1")).scalar()
+    return CaseListing(name, row[0] or "", row[1] or "", by)
 
 
 def schema_differences(conn: Connection, schema: str) -> list[str]:

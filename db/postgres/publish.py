@@ -9,6 +9,7 @@ parameter; the only names spliced into SQL are the declared tables and the check
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -124,11 +125,20 @@ def _storable(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def publish_file(path: str | os.PathLike[str], address: str | ServerAddress, *, force: bool = False) -> dict[str, int]:
-    """Put the case file at ``path`` on the server as a new case; how many rows of each table."""
+    """Put the case file at ``path`` on the server as a new case; how many rows of each table.
+
+    The rows are read from a private copy taken first with SQLite's backup API (seconds even
+    for a large case, and edits may land between its steps): reading the file itself for the
+    whole upload would hold its lock that long, and the app that has the case open could not
+    save an edit until the upload ended.
+    """
     from ..sqlite.casefile import CaseFile
 
-    with CaseFile.open(path, read_only=True) as cf, cf.read() as source, new_case(address, force=force) as target:
-        return copy_rows(source, target)
+    with tempfile.TemporaryDirectory(prefix="casefile-publish-") as folder:
+        with CaseFile.open(path, read_only=True) as cf:
+            copy = cf.save_copy(Path(folder) / "published.casefile")
+        with CaseFile.open(copy, read_only=True) as cf, cf.read() as source, new_case(address, force=force) as target:
+            return copy_rows(source, target)
 
 
 def import_document(doc: Any, address: str | ServerAddress, *, force: bool = False) -> dict[str, int]:

@@ -252,8 +252,9 @@ class OpenTeamCaseDialog(QDialog):
         self.server = server
         self.settings.remember_server(server)
         for listing in cases:
-            name, title, last = (getattr(listing, a) for a in ("name", "title", "last_change"))
-            item = QTreeWidgetItem([name, title or "(untitled)", _when(last) if last else ""])
+            name, title, last, by = (getattr(listing, a) for a in ("name", "title", "last_change", "changed_by"))
+            when = (_when(last) if last else "") + (f" by {by}" if by else "")
+            item = QTreeWidgetItem([name, title or "(untitled)", when])
             item.setData(0, NameRole, name)
             self.table.addTopLevelItem(item)
         self.table.resizeColumnToContents(0)

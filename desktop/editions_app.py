@@ -86,10 +86,10 @@ class EditionsCommands:
     def export_again(self, number: int) -> None:
         """Write edition ``number`` again, where the user chooses, in the background."""
         from . import file_dialogs, jobs
-        from .tasks import ProcessJob
+        from .team_cases import case_job
 
         session = self.window.session
-        if session is None or session.path is None or self.task is not None:
+        if session is None or self.task is not None:
             return
         try:
             title = str(session.get_case()["title"])
@@ -112,7 +112,7 @@ class EditionsCommands:
                 self.dialog.show_note(text)
             self.window.statusBar().showMessage(text.split("\n", 1)[0], 15000)
 
-        task = ProcessJob(jobs.export_edition, session.path, number, out)
+        task = case_job(session, jobs.export_edition, number, out)
         task.signals.failed.connect(lambda *_a: setattr(self, "task", None))
         self.task = task
         self.window.documents.run(
@@ -121,15 +121,22 @@ class EditionsCommands:
 
     def _folder(self) -> Path:
         """Where a packet written again is suggested to go: where the last packet went, else the
-        briefing folder, else beside the case file."""
+        briefing folder, else beside the case file (a team case's: Documents/Casefile Briefings)."""
         last = self.window.briefing.last_output
         if last is not None and last.parent.is_dir():
             return last.parent
         chosen = self.window.settings.folder("briefing")
         if chosen and Path(chosen).is_dir():
             return Path(chosen)
+        from .briefing_export import _documents_location, packet_folder
+
         session = self.window.session
-        return session.path.parent if session is not None and session.path is not None else Path.home()
+        if session is None:
+            return Path.home()
+        try:
+            return packet_folder(session.path, None, _documents_location())
+        except CaseFileError:
+            return Path.home()
 
     # ----- Delete -------------------------------------------------------------------------
     def delete(self, number: int) -> None:

@@ -21,6 +21,7 @@ from .editions_export import ExportedPacket, RewrittenPacket, edition_filename
 if TYPE_CHECKING:
     from .dialogs.editions_dialog import EditionsDialog
     from .main_window import MainWindow
+    from .session import CaseSession
     from .tasks import ProcessJob
 
 
@@ -43,7 +44,8 @@ class EditionsCommands:
         bar = self.window.statusBar()
         written = bar.currentMessage()
         if session.read_only:
-            bar.showMessage(_join(written, "It was not kept as an edition: the case file is open read-only."), 15000)
+            note = f"It was not kept as an edition: {_case_word(session)} is open read-only."
+            bar.showMessage(_join(written, note), 15000)
             return None
         try:
             number = session.record_edition(result.edition)
@@ -153,9 +155,9 @@ class EditionsCommands:
         box.setWindowTitle("Delete Edition")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setText(f"Delete edition {number}?")
+        where = _case_word(session)
         detail = (
-            "What it printed is removed from the case file for good: it cannot be exported again, "
-            "and this cannot be undone."
+            f"What it printed is removed from {where} for good: it cannot be exported again, and this cannot be undone."
         )
         if later:
             which = ", ".join(str(n) for n in later)
@@ -178,7 +180,12 @@ class EditionsCommands:
             self.window.documents.warn(str(exc))
             return
         if self.dialog is not None:
-            self.dialog.show_note(f"Deleted edition {number}: what it printed is gone from the case file.")
+            self.dialog.show_note(f"Deleted edition {number}: what it printed is gone from {where}.")
+
+
+def _case_word(session: CaseSession) -> str:
+    """What the user calls the open case: "the case file", or "the team case" on a server."""
+    return "the team case" if session.team_case is not None else "the case file"
 
 
 def _join(first: str, second: str) -> str:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget
 
 from db.address import AddressError, is_server_address, parse_server_address
@@ -425,3 +426,13 @@ class TeamCases(QObject):
             if team
             else "Open one of the automatic backups"
         )
+        # A team case has no folder beside it: its packets go to the briefing folder.
+        export = actions[ActionId.EXPORT_BRIEFING]
+        tip = (
+            "Write the briefing packet PDF in Documents/Casefile Briefings or the folder chosen in Briefing Options"
+            if team
+            else "Write the briefing packet PDF beside the case file"
+        )
+        export.setStatusTip(tip)
+        keys = export.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        export.setToolTip(f"{tip} ({keys})" if keys else tip)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QTreeWidget
+from PySide6.QtWidgets import QMessageBox, QTreeWidget
 from server_fixtures import server  # noqa: F401  (fixture)
 
 from db import editions, queries, records
@@ -110,7 +110,8 @@ def test_export_briefing_writes_the_packet_and_keeps_it_as_the_team_cases_editio
     with CaseFile.open(team.sample, read_only=True) as cf:
         in_file = [e.number for e in editions.list_editions(cf)]
     assert _server_editions(team.address) == in_file  # published with the case
-    assert window.action_registry[ActionId.EXPORT_BRIEFING].isEnabled()
+    export = window.action_registry[ActionId.EXPORT_BRIEFING]
+    assert export.isEnabled() and "Documents/Casefile Briefings" in export.statusTip()
 
     out = export_packet(qtbot, window)  # Ctrl+E
     number = len(in_file) + 1
@@ -180,6 +181,23 @@ def test_briefing_editions_lists_and_writes_again_a_team_cases_edition(qtbot, te
     assert Path(asked[0]).parent == first.parent  # beside the packet just written
     assert "the same file as first written" in dialog.note.text()
     assert _sha256(again) == _sha256(first)
+    dialog.grab().save(str(tmp_path / "editions-of-a-team-case.png"))
+    window.grab().save(str(tmp_path / "team-case-after-export.png"))
+
+    # Delete asks first, then takes the edition off the server.
+    asked_delete = when_modal(_press("Delete"), kind=QMessageBox)
+    qtbot.mouseClick(dialog.delete_button, Qt.MouseButton.LeftButton)
+    assert asked_delete and "removed from the team case for good" in asked_delete[0].informativeText()
+    qtbot.waitUntil(lambda: str(number) not in _rows(dialog.tree), timeout=60000)
+    assert number not in _server_editions(team.address)
+    assert dialog.note.text() == f"Deleted edition {number}: what it printed is gone from the team case."
+
+
+def _press(text: str):  # type: ignore[no-untyped-def]
+    def answer(box: QMessageBox) -> None:
+        next(b for b in box.buttons() if b.text() == text).click()
+
+    return answer
     _copies_gone(team)
 
 

@@ -287,3 +287,27 @@ def test_every_command_is_on_for_a_team_case_as_for_its_file_but_the_documented_
             if file_states[action_id] != team_states[action_id]
         }
         assert differences == TEAM_DIFFERENCES, kind
+
+
+def test_an_export_cancelled_while_the_team_case_is_copied_leaves_nothing_behind(
+    qtbot, team, casefile_home, monkeypatch
+):
+    window = team.window
+    copy = team_cases.copy_to_file  # the fixture's, which notes each copy
+
+    def copy_then_cancel(case: ServerCase, target: Path) -> Path:
+        made = copy(case, target)
+        task = window.briefing.task
+        assert task is not None
+        task.cancel()  # as the progress window's Cancel does, while the copy was being made
+        return made
+
+    monkeypatch.setattr(team_cases, "copy_to_file", copy_then_cancel)
+    before = _server_editions(team.address)
+    window.action_registry[ActionId.EXPORT_BRIEFING].trigger()
+    assert window.briefing.task is not None
+    qtbot.waitUntil(lambda: window.briefing.task is None, timeout=60000)
+    assert window.briefing.last_output is None
+    assert list((casefile_home / "Documents" / "Casefile Briefings").glob("*.pdf")) == []
+    assert _server_editions(team.address) == before
+    _copies_gone(team)

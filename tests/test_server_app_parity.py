@@ -311,3 +311,44 @@ def test_an_export_cancelled_while_the_team_case_is_copied_leaves_nothing_behind
     assert list((casefile_home / "Documents" / "Casefile Briefings").glob("*.pdf")) == []
     assert _server_editions(team.address) == before
     _copies_gone(team)
+
+
+def test_export_json_and_csv_of_a_team_case_are_the_files_byte_for_byte(qtbot, team, tmp_path, monkeypatch):
+    from db.csv_export import export_csv
+    from db.interchange import export_json
+
+    window = team.window
+    with CaseFile.open(team.sample, read_only=True) as cf:
+        export_json(cf, tmp_path / "file.json")
+        on_file = export_csv(cf, tmp_path / "file-csv")
+    out = tmp_path / "team.json"
+    folder = tmp_path / "team-csv"
+    folder.mkdir()
+    monkeypatch.setattr(file_dialogs, "ask_save_json", lambda *_a: out)
+    monkeypatch.setattr(file_dialogs, "ask_folder", lambda *_a: folder)
+    window.action_registry[ActionId.EXPORT_JSON].trigger()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == f"Exported JSON to {out}", timeout=60000)
+    assert out.read_bytes() == (tmp_path / "file.json").read_bytes()
+    window.action_registry[ActionId.EXPORT_CSV].trigger()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Wrote "), timeout=60000)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in on_file)
+    for written in on_file:
+        assert (folder / written.name).read_bytes() == written.read_bytes(), written.name
+
+
+def test_a_reader_role_exports_the_packet_but_keeps_no_edition(qtbot, server, sample_path, casefile_home):  # noqa: F811
+    address = server.address("reader")
+    publish_file(sample_path, address)
+    name = address.split("case=", 1)[1].lower()
+    with server.connect() as conn:  # what docs/team.md tells the owner to grant a reader
+        conn.execute(f'GRANT USAGE ON SCHEMA "casefile_{name}" TO casefile_reader')
+        conn.execute(f'GRANT SELECT ON ALL TABLES IN SCHEMA "casefile_{name}" TO casefile_reader')
+    window = _open_team_window(qtbot, f"{server.as_user('casefile_reader')}?case={name}")
+    assert window.session is not None and window.session.read_only
+
+    out = export_packet(qtbot, window)
+    assert out.parent == casefile_home / "Documents" / "Casefile Briefings"
+    assert TITLE in _pdf_text(out)
+    assert window.editions.last_kept is None
+    assert "It was not kept as an edition: the team case is open read-only." in window.statusBar().currentMessage()
+    assert _server_editions(address) == []

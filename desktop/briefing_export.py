@@ -159,11 +159,13 @@ class BriefingExporter:
     def export(self) -> None:
         """Write the packet at once where the staffer will find it (see ``packet_folder``).
 
-        It is written in a child process from the case file on disk, a job of the open case:
-        closing the case cancels it (the partial file is removed) before the file closes.
+        It is written in a child process from the case file on disk (a team case: from a private
+        copy of it, see ``team_cases.case_job``), a job of the open case: closing the case cancels
+        it (the partial file is removed) before the file closes. A team case has no folder of its
+        own, so its packets go to Documents/Casefile Briefings unless Briefing Options names one.
         """
         from . import jobs
-        from .tasks import ProcessJob
+        from .team_cases import case_job
 
         session = self.window.session
         if session is None or self.task is not None:
@@ -203,7 +205,7 @@ class BriefingExporter:
             self.window.editions.keep(result)
             self._offer_to_open(out, result)
 
-        task = ProcessJob(jobs.export_briefing, session.path, out, options.to_dict())
+        task = case_job(session, jobs.export_briefing, out, options.to_dict())
         task.signals.failed.connect(lambda *_a: setattr(self, "task", None))
         self.task = task
         self.window.documents.run(

@@ -21,6 +21,7 @@ from .editions_export import ExportedPacket, RewrittenPacket, edition_filename
 if TYPE_CHECKING:
     from .dialogs.editions_dialog import EditionsDialog
     from .main_window import MainWindow
+    from .session import CaseSession
     from .tasks import ProcessJob
 
 
@@ -43,7 +44,8 @@ class EditionsCommands:
         bar = self.window.statusBar()
         written = bar.currentMessage()
         if session.read_only:
-            bar.showMessage(_join(written, "It was not kept as an edition: the case file is open read-only."), 15000)
+            note = f"It was not kept as an edition: {_case_word(session)} is open read-only."
+            bar.showMessage(_join(written, note), 15000)
             return None
         try:
             number = session.record_edition(result.edition)
@@ -86,10 +88,10 @@ class EditionsCommands:
     def export_again(self, number: int) -> None:
         """Write edition ``number`` again, where the user chooses, in the background."""
         from . import file_dialogs, jobs
-        from .tasks import ProcessJob
+        from .team_cases import case_job
 
         session = self.window.session
-        if session is None or session.path is None or self.task is not None:
+        if session is None or self.task is not None:
             return
         try:
             title = str(session.get_case()["title"])
@@ -112,7 +114,7 @@ class EditionsCommands:
                 self.dialog.show_note(text)
             self.window.statusBar().showMessage(text.split("\n", 1)[0], 15000)
 
-        task = ProcessJob(jobs.export_edition, session.path, number, out)
+        task = case_job(session, jobs.export_edition, number, out)
         task.signals.failed.connect(lambda *_a: setattr(self, "task", None))
         self.task = task
         self.window.documents.run(
@@ -121,15 +123,22 @@ class EditionsCommands:
 
     def _folder(self) -> Path:
         """Where a packet written again is suggested to go: where the last packet went, else the
-        briefing folder, else beside the case file."""
+        briefing folder, else beside the case file (a team case's: Documents/Casefile Briefings)."""
         last = self.window.briefing.last_output
         if last is not None and last.parent.is_dir():
             return last.parent
         chosen = self.window.settings.folder("briefing")
         if chosen and Path(chosen).is_dir():
             return Path(chosen)
+        from .briefing_export import _documents_location, packet_folder
+
         session = self.window.session
-        return session.path.parent if session is not None and session.path is not None else Path.home()
+        if session is None:
+            return Path.home()
+        try:
+            return packet_folder(session.path, None, _documents_location())
+        except CaseFileError:
+            return Path.home()
 
     # ----- Delete -------------------------------------------------------------------------
     def delete(self, number: int) -> None:
@@ -146,9 +155,9 @@ class EditionsCommands:
         box.setWindowTitle("Delete Edition")
         box.setIcon(QMessageBox.Icon.Warning)
         box.setText(f"Delete edition {number}?")
+        where = _case_word(session)
         detail = (
-            "What it printed is removed from the case file for good: it cannot be exported again, "
-            "and this cannot be undone."
+            f"What it printed is removed from {where} for good: it cannot be exported again, and this cannot be undone."
         )
         if later:
             which = ", ".join(str(n) for n in later)
@@ -171,7 +180,12 @@ class EditionsCommands:
             self.window.documents.warn(str(exc))
             return
         if self.dialog is not None:
-            self.dialog.show_note(f"Deleted edition {number}: what it printed is gone from the case file.")
+            self.dialog.show_note(f"Deleted edition {number}: what it printed is gone from {where}.")
+
+
+def _case_word(session: CaseSession) -> str:
+    """What the user calls the open case: "the case file", or "the team case" on a server."""
+    return "the team case" if session.team_case is not None else "the case file"
 
 
 def _join(first: str, second: str) -> str:

@@ -100,11 +100,12 @@ def _delete(location: str, number: int) -> int:
 
 
 def cmd_export_edition(args: argparse.Namespace) -> int:
-    """``casefile export PATH --edition N [-o OUT.pdf] [--force]``."""
+    """``casefile export PATH --edition N [-o OUT.pdf] [--force]``: PATH a case file or a server
+    address (a team case's edition is read from the server; the case is not changed)."""
     from db import editions
-    from db.sqlite.casefile import CaseFile
 
     from .editions_export import default_edition_output, made_display, rewrite_edition
+    from .server_cli import open_case
 
     chosen = vars(args)
     given = [
@@ -119,7 +120,7 @@ def cmd_export_edition(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     number = int(args.edition)
-    with CaseFile.open(args.path, read_only=True) as cf:
+    with open_case(args.path, read_only=True) as cf:
         edition = editions.get(cf, number)
         out = Path(args.output) if args.output else default_edition_output(cf, number)
         if out.exists() and not args.force:

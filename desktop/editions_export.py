@@ -17,12 +17,14 @@ import desktop
 from db import editions
 from db.editions import Edition, NewEdition
 from db.errors import CaseFileError
-from db.sqlite.casefile import CaseFile
+from db.store import CaseStore
 
 from .briefing.options import SECTION_IDS, SECTION_TITLES, BriefingOptions
 from .briefing.render import BriefingResult, Progress
 
 if TYPE_CHECKING:
+    from db.sqlite.casefile import CaseFile
+
     from .briefing.changes import EditionBase
 
 
@@ -43,7 +45,7 @@ class RewrittenPacket(BriefingResult):
     notes: list[str] = field(default_factory=list)  # what the user should know about the copy
 
 
-def _since(cf: CaseFile, which: object) -> EditionBase | None:
+def _since(cf: CaseStore, which: object) -> EditionBase | None:
     """The edition a packet shows changes since (``which``: "last", a number or None)."""
     from .briefing.changes import EditionBase
 
@@ -81,7 +83,7 @@ def render_edition(
     return ExportedPacket(result.pages, result.warnings, new, number)
 
 
-def rewrite_edition(cf: CaseFile, number: int, out: Path, progress: Progress | None = None) -> RewrittenPacket:
+def rewrite_edition(cf: CaseStore, number: int, out: Path, progress: Progress | None = None) -> RewrittenPacket:
     """Write kept edition ``number`` again to ``out``, from what was stored."""
     from .briefing.render import render_briefing
 
@@ -172,8 +174,9 @@ def edition_filename(title: str, number: int) -> str:
     return f"{safe_stem(name, 'Case')} - briefing - edition {number}.pdf"
 
 
-def default_edition_output(cf: CaseFile, number: int, folder: Path | None = None) -> Path:
-    """Where edition ``number`` is written again unless told: beside the case file."""
+def default_edition_output(cf: CaseStore, number: int, folder: Path | None = None) -> Path:
+    """Where edition ``number`` is written again unless told: beside the case file (a team case's:
+    where the command runs, as for its packets)."""
     from db import records
 
     base = folder or (cf.path.parent if cf.path else Path.cwd())

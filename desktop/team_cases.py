@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget
 
 from db.address import AddressError, is_server_address, parse_server_address
@@ -26,7 +29,7 @@ from . import file_dialogs
 from .actions import ActionId
 from .session import CaseSession
 from .settings import without_password
-from .tasks import Job
+from .tasks import Job, JobCancelled, ProcessJob
 
 if TYPE_CHECKING:
     from db.postgres.case import ServerCase
@@ -174,6 +177,39 @@ def copy_to_file(case: ServerCase, target: Path) -> Path:
     from db.postgres.publish import copy_to_file as write_copy
 
     return write_copy(case, target, overwrite=True)
+
+
+class CopiedCaseJob(ProcessJob):
+    """A child-process job of a team case (the packet, Word, an edition written again): the
+    renderers read a case file by path, so the job first writes a private copy of the case as it
+    is now, on its worker thread, runs on that copy, and removes it however the job ends."""
+
+    def __init__(self, case: ServerCase, fn: Callable[..., Any], *args: Any) -> None:
+        super().__init__(fn, *args)
+        self._case = case
+
+    def _execute(self) -> Any:
+        from .jobs import run_child
+
+        with tempfile.TemporaryDirectory(prefix="casefile-packet-", ignore_cleanup_errors=True) as folder:
+            copy = copy_to_file(self._case, Path(folder) / "case.casefile")
+            if self.cancelled:  # the copy of a large case takes a while: no child for a job already stopped
+                raise JobCancelled("Cancelled.")
+            return run_child(
+                self._fn,
+                (copy, *self._args),
+                cancelled=self._cancel.is_set,
+                on_progress=lambda done, total: self._emit(self.signals.progress, done, total),
+            )
+
+
+def case_job(session: CaseSession, fn: Callable[..., Any], *args: Any) -> ProcessJob:
+    """A job ``fn(case_path, *args, progress)`` in a child process on the open case: the case file
+    itself, or a private copy of a team case (``CopiedCaseJob``)."""
+    team = session.team_case
+    if team is None:
+        return ProcessJob(fn, session.path, *args)
+    return CopiedCaseJob(team, fn, *args)
 
 
 def export_json(store: CaseStore, out: Path) -> Path:
@@ -390,7 +426,13 @@ class TeamCases(QObject):
             if team
             else "Open one of the automatic backups"
         )
-        # The packet, Word and editions read the case file by path: not yet for team cases.
-        for action_id in (ActionId.EXPORT_BRIEFING, ActionId.EXPORT_WORD, ActionId.BRIEFING_EDITIONS):
-            if team:
-                actions[action_id].setEnabled(False)
+        # A team case has no folder beside it: its packets go to the briefing folder.
+        export = actions[ActionId.EXPORT_BRIEFING]
+        tip = (
+            "Write the briefing packet PDF in Documents/Casefile Briefings or the folder chosen in Briefing Options"
+            if team
+            else "Write the briefing packet PDF beside the case file"
+        )
+        export.setStatusTip(tip)
+        keys = export.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        export.setToolTip(f"{tip} ({keys})" if keys else tip)

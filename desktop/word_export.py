@@ -100,7 +100,7 @@ class WordExporter:
 
     def export(self) -> None:
         """Write the Word packet at once, where the PDF would go, under a name not yet taken."""
-        from .tasks import ProcessJob
+        from .team_cases import case_job
 
         window = self.window
         session = window.session
@@ -140,7 +140,7 @@ class WordExporter:
             window.statusBar().showMessage(f"Wrote {out.name} ({seconds:.1f} s)", 15000)
             self._offer_to_open(out, result)
 
-        task = ProcessJob(export_word_job, session.path, out, options.to_dict())
+        task = case_job(session, export_word_job, out, options.to_dict())
         task.signals.failed.connect(lambda *_a: setattr(self, "task", None))
         self.task = task
         window.documents.run(

@@ -129,7 +129,7 @@ def test_open_team_case_lists_the_cases_and_opens_the_one_picked(qtbot, server, 
     assert not window.action_registry[ActionId.RESTORE_BACKUP].isEnabled()
     assert not window.action_registry[ActionId.PUBLISH_TEAM].isEnabled()
     assert window.action_registry[ActionId.SAVE_TEAM_LINK].isEnabled()
-    assert not window.action_registry[ActionId.EXPORT_BRIEFING].isEnabled()  # reads a file by path
+    assert window.action_registry[ActionId.EXPORT_BRIEFING].isEnabled()  # from a private copy of the case
     # The server is remembered for next time; the case is in the recent list.
     settings = Settings()
     assert settings.remembered_servers() == [server.url]

@@ -1,0 +1,264 @@
+"""Faults and other processes on a team case: a second app process editing the same case, a client
+killed in the middle of a write, the server stopped and started mid-session, every connection
+dropped, and text crafted as SQL."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from server_fixtures import own_server, server  # noqa: F401  (fixtures)
+
+from db.address import parse_server_address
+
+pytestmark = pytest.mark.server
+
+HELPER = Path(__file__).resolve().parent / "server_helper_client.py"
+
+
+def _published(test_server, sample_path, name: str = "case") -> str:
+    from db.postgres.publish import publish_file
+
+    address = test_server.address(name)
+    publish_file(sample_path, address)
+    return address
+
+
+def _schema(address: str) -> str:
+    return parse_server_address(address).schema
+
+
+def _team_window(qtbot, address: str):
+    """A window on the team case, following its changes, as File > Open Team Case leaves it."""
+    from db.postgres.case import ServerCase
+    from desktop.session import CaseSession
+    from tests.gui_helpers import open_window
+
+    window = open_window(qtbot)
+    session = CaseSession(ServerCase.open(address))
+    session.start_live()
+    window.set_session(session)
+    return window
+
+
+def _show_actor(window, actor_id: str):
+    """Select the actor in its list, as a click would; the page's editor then shows it."""
+    from db.fields import Kind
+
+    assert window.case_view.show_record(Kind.ACTOR, actor_id)
+    page = window.case_view.current_page()
+    assert page is not None and page.editor.record_id == actor_id
+    return page
+
+
+def _lost_banner_shown(window) -> bool:
+    from desktop.live import LOST_TEXT
+
+    return any(b.text() == LOST_TEXT and b.isVisibleTo(window) for b in window.case_view.banners)
+
+
+def _value(test_server, address: str, sql: str, *params):
+    with test_server.connect() as conn:
+        conn.execute("SELECT set_config('search_path', %s, false)", (f'"{_schema(address)}"',))
+        row = conn.execute(sql, params).fetchone()
+    return row[0] if row else None
+
+
+def _first_actor(test_server, address: str) -> str:
+    return _value(test_server, address, "SELECT id FROM actor ORDER BY n LIMIT 1")
+
+
+# ----- the server stopped and started mid-session ---------------------------------------------
+
+
+def test_a_server_stopped_mid_edit_keeps_the_typed_text_saves_nothing_and_resumes_when_back(
+    qtbot,
+    own_server,  # noqa: F811
+    sample_path,
+):
+    from PySide6.QtCore import Qt
+
+    address = _published(own_server, sample_path)
+    actor_id = _first_actor(own_server, address)
+    before = _value(own_server, address, "SELECT role FROM actor WHERE id = %s", actor_id)
+    window = _team_window(qtbot, address)
+    live = window.session.live
+    page = _show_actor(window, actor_id)
+    role = page.editor.widgets["role"].edit
+    role.setFocus()
+    role.selectAll()
+    qtbot.keyClicks(role, "Acting spokes")
+
+    with qtbot.waitSignal(live.connection_lost, timeout=20000):
+        own_server.stop()
+    assert _lost_banner_shown(window)
+    assert role.text() == "Acting spokes"
+
+    # A save while the server is away fails plainly, and the text stays to save again.
+    qtbot.keyClicks(role, "man")
+    qtbot.keyClick(role, Qt.Key.Key_Return)
+    assert role.text() == "Acting spokesman"
+    assert page.editor.error_label.isVisibleTo(window)
+    message = page.editor.error_label.text()
+    assert "could not be reached" in message and "Your text is still in the field" in message
+    assert "saved" not in window.statusBar().currentMessage().lower().replace("not saved", "")
+    assert window.session.undo_stack.count() == 0  # nothing to undo: nothing was saved
+
+    with qtbot.waitSignal(live.connection_restored, timeout=30000):
+        own_server.restart()
+    assert not _lost_banner_shown(window)
+    assert role.text() == "Acting spokesman"  # the re-read after the reconnect kept the typing
+    assert _value(own_server, address, "SELECT role FROM actor WHERE id = %s", actor_id) == before
+
+    qtbot.keyClick(role, Qt.Key.Key_Return)
+    assert not page.editor.error_label.isVisibleTo(window)
+    assert _value(own_server, address, "SELECT role FROM actor WHERE id = %s", actor_id) == "Acting spokesman"
+    assert window.session.undo_stack.count() == 1
+
+    # Listening again: another person's change after the restart reaches the open list.
+    name = page.editor.widgets["name"].edit
+    with own_server.connect() as other:
+        other.execute(f'UPDATE "{_schema(address)}".actor SET name = %s WHERE id = %s', ("Renamed after", actor_id))
+    qtbot.waitUntil(lambda: name.text() == "Renamed after", timeout=10000)
+    window.set_session(None)
+
+
+# ----- a second app process on the same case --------------------------------------------------
+
+
+def _helper(*args: str, **popen) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, str(HELPER), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen
+    )
+
+
+def _editor_role(test_server, address: str) -> str:
+    """The address of the same case as casefile_reader, made an editor with the documented grants."""
+    schema = _schema(address)
+    with test_server.connect() as conn:
+        conn.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO casefile_reader')
+        conn.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO casefile_reader')
+        conn.execute(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{schema}" TO casefile_reader')
+    return test_server.as_user("casefile_reader") + "?" + address.split("?", 1)[1]
+
+
+def test_another_app_process_edits_and_the_open_window_shows_it_and_the_history_names_them(
+    qtbot,
+    server,  # noqa: F811
+    sample_path,
+    capsys,
+):
+    from db.fields import Kind
+    from desktop.cli import main
+    from desktop.models.record_table import RecordTableModel
+
+    address = _published(server, sample_path)
+    actor_id = _first_actor(server, address)
+    window = _team_window(qtbot, address)
+    page = _show_actor(window, actor_id)
+    name = page.editor.widgets["name"].edit
+    assert name.text() != "Meta Platforms, Inc."
+
+    other = _helper("edit", _editor_role(server, address), Kind.ACTOR.value, actor_id, "name", "Meta Platforms, Inc.")
+    out, err = other.communicate(timeout=60)
+    assert (other.returncode, out) == (0, "saved\n"), err
+    # Shown by the live path alone: nothing here read the record again.
+    qtbot.waitUntil(lambda: name.text() == "Meta Platforms, Inc.", timeout=10000)
+    model = page.model
+    assert isinstance(model, RecordTableModel)
+    row = page.table.currentIndex().row()
+    qtbot.waitUntil(lambda: model.index(row, 0).data() == "Meta Platforms, Inc.", timeout=10000)
+
+    capsys.readouterr()
+    assert main(["history", address, "--record", actor_id]) == 0
+    newest = capsys.readouterr().out.splitlines()[0]
+    assert "casefile_reader" in newest and "Meta Platforms, Inc." in newest
+    window.set_session(None)
+
+
+# ----- a client killed mid-edit ---------------------------------------------------------------
+
+
+def test_a_client_killed_before_its_commit_leaves_no_trace_and_no_lock(qtbot, server, sample_path):  # noqa: F811
+    from PySide6.QtCore import Qt
+
+    from db.fields import Kind
+
+    address = _published(server, sample_path)
+    actor_id = _first_actor(server, address)
+    before = _value(server, address, "SELECT role FROM actor WHERE id = %s", actor_id)
+    history_before = _value(server, address, "SELECT count(*) FROM history WHERE record_id = %s", actor_id)
+    window = _team_window(qtbot, address)
+    page = _show_actor(window, actor_id)
+    role = page.editor.widgets["role"].edit
+    changes: list[object] = []
+    window.session.records_changed.connect(lambda _k, ids, _f: changes.append(ids))
+
+    holder = _helper("hold", address, Kind.ACTOR.value, actor_id, "role", "Never committed", stdin=subprocess.PIPE)
+    assert holder.stdout is not None and holder.stdout.readline() == "written\n"
+    with server.connect() as conn:
+        waiting = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE state = 'idle in transaction' AND application_name = 'Casefile' "
+            "AND backend_xid IS NOT NULL"
+        ).fetchall()
+    assert len(waiting) == 1  # the holder's transaction, with the row locked
+    holder.kill()
+    holder.wait(timeout=30)
+    holder.stdout.close()
+
+    # The kernel closes a killed process's socket, so its server process sees the end of the
+    # connection at once and rolls back: no keepalive or timeout is needed for this.
+    def gone() -> bool:
+        with server.connect() as conn:
+            return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", waiting[0]).fetchone()[0] == 0
+
+    qtbot.waitUntil(gone, timeout=5000)
+    assert _value(server, address, "SELECT role FROM actor WHERE id = %s", actor_id) == before
+    assert _value(server, address, "SELECT count(*) FROM history WHERE record_id = %s", actor_id) == history_before
+    assert role.text() == before and changes == []
+
+    # Nothing is left locked: the window saves the same record at once.
+    role.setFocus()
+    role.selectAll()
+    qtbot.keyClicks(role, "Saved after the crash")
+    qtbot.keyClick(role, Qt.Key.Key_Return)
+    assert not page.editor.error_label.isVisibleTo(window)
+    assert _value(server, address, "SELECT role FROM actor WHERE id = %s", actor_id) == "Saved after the crash"
+    window.set_session(None)
+
+
+# ----- a dropped network ----------------------------------------------------------------------
+
+
+def test_when_every_connection_of_the_app_is_dropped_the_next_edit_reconnects_and_saves(
+    qtbot,
+    server,  # noqa: F811
+    sample_path,
+):
+    from PySide6.QtCore import Qt
+
+    address = _published(server, sample_path)
+    actor_id = _first_actor(server, address)
+    window = _team_window(qtbot, address)
+    live = window.session.live
+    page = _show_actor(window, actor_id)  # the case's pool now holds connections the drop will break
+    role = page.editor.widgets["role"].edit
+    role.setFocus()
+    role.selectAll()
+    qtbot.keyClicks(role, "Typed before the drop")
+
+    with server.connect() as admin, qtbot.waitSignal(live.connection_lost, timeout=20000):
+        dropped = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE usename = current_user AND pid <> pg_backend_pid() AND application_name LIKE 'Casefile%%'"
+        ).fetchall()
+    assert len(dropped) >= 2  # the listener and at least one pooled connection
+    assert _lost_banner_shown(window)
+
+    qtbot.keyClick(role, Qt.Key.Key_Return)
+    assert not page.editor.error_label.isVisibleTo(window), page.editor.error_label.text()
+    assert _value(server, address, "SELECT role FROM actor WHERE id = %s", actor_id) == "Typed before the drop"
+    qtbot.waitUntil(lambda: not _lost_banner_shown(window), timeout=20000)
+    window.set_session(None)

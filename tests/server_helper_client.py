@@ -3,7 +3,7 @@
 python tests/server_helper_client.py edit ADDRESS KIND ID FIELD VALUE
     opens the case as the app does, changes one field, prints "saved" once it has committed.
 python tests/server_helper_client.py hold ADDRESS KIND ID FIELD VALUE
-    changes the field inside a write transaction, prints "written" and waits there, never
+    changes the field inside a write transaction, prints "written" and its server process id, and waits there, never
     committing, until it is killed.
 """
 
@@ -14,10 +14,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from db import records  # noqa: E402
-from db.fields import KINDS, Kind  # noqa: E402
-from db.postgres.case import ServerCase  # noqa: E402
-from db.sqlite.casefile import now_stamp  # noqa: E402
+from db import records
+from db.fields import KINDS, Kind
+from db.postgres.case import ServerCase
+from db.sqlite.casefile import now_stamp
 
 
 def main(argv: list[str]) -> int:
@@ -29,7 +29,8 @@ def main(argv: list[str]) -> int:
             return 0
         with case.write() as conn:
             records.apply_changes(conn, KINDS[Kind(kind)], record_id, {field: value}, updated_at=now_stamp())
-            print("written", flush=True)
+            backend = conn.connection.dbapi_connection.info.backend_pid  # type: ignore[union-attr]
+            print(f"written {backend}", flush=True)
             sys.stdin.read()  # the test kills this process here, before the commit
     return 1
 

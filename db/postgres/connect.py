@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
@@ -76,7 +76,7 @@ def connect(conninfo: str, *, application_name: str, autocommit: bool = False) -
     sets them itself."""
     given = conninfo_to_dict(conninfo)
     defaults = {name: value for name, value in CLIENT_DEFAULTS.items() if name not in given}
-    conn = psycopg.connect(conninfo, autocommit=True, application_name=application_name, **defaults)
+    conn = psycopg.connect(make_conninfo(conninfo, **defaults), autocommit=True, application_name=application_name)
     try:
         for name, value in SESSION_SETTINGS.items():
             conn.execute("SELECT pg_catalog.set_config(%s, %s, false)", (name, value))

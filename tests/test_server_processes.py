@@ -300,3 +300,57 @@ def test_the_apps_connections_notice_a_silent_network_and_free_a_vanished_client
         "tcp_keepalives_idle": "30",
         "tcp_keepalives_count": "3",
     }
+
+
+# ----- text crafted as SQL, and the app's role --------------------------------------------------
+# Already covered elsewhere: a case name crafted as SQL refused by address parsing
+# (test_server_store), record text and tags crafted as SQL stored as text (test_server_store),
+# typed search words (test_server_search) and list filters (test_server_queries).
+
+CRAFTED = [
+    "Robert'); DROP TABLE actor; --",
+    "x' OR '1'='1",
+    '"; DROP SCHEMA public CASCADE; --',
+    "$$; DELETE FROM history; $$",
+    "\\'; UPDATE case_info SET title = 'PWNED'; --",
+]
+
+
+def test_the_app_connects_as_a_role_with_no_power_over_the_server(server, sample_path):  # noqa: F811
+    from db.postgres.case import ServerCase
+
+    with ServerCase.open(_published(server, sample_path)) as case, case.read() as conn:
+        role = conn.exec_driver_sql(
+            "SELECT rolname, rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls "
+            "FROM pg_catalog.pg_roles WHERE rolname = current_user"
+        ).one()
+    assert tuple(role) == ("casefile_app", False, False, False, False, False)
+
+
+def test_csv_cells_crafted_as_sql_are_imported_as_text_and_found_as_typed(server, sample_path, tmp_path):  # noqa: F811
+    import csv
+
+    from db import csv_import, records
+    from db.fields import Kind
+    from db.postgres.case import ServerCase
+    from db.search import search
+
+    address = _published(server, sample_path)
+    before = _value(server, address, "SELECT count(*) FROM actor")
+    title = _value(server, address, "SELECT title FROM case_info")
+    path = tmp_path / "crafted.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "role", "tags"])
+        writer.writerows([f"Crafted{i} {text}", text, f"tag{i}"] for i, text in enumerate(CRAFTED))
+    with ServerCase.open(address) as case:
+        plan = csv_import.import_csv(case, path, Kind.ACTOR)
+        assert len(plan.rows) == len(CRAFTED)
+        stored = {records.get_record(case, Kind.ACTOR, rid)["role"] for _n, rid, _v in plan.rows}
+        assert stored == set(CRAFTED)
+        for i, text in enumerate(CRAFTED):
+            hits = search(case, f"Crafted{i} {text}")
+            assert [hit.title for hit in hits] == [f"Crafted{i} {text}"], text
+    assert _value(server, address, "SELECT count(*) FROM actor") == before + len(CRAFTED)
+    assert _value(server, address, "SELECT title FROM case_info") == title
+    assert _value(server, address, "SELECT count(*) FROM history") > 0

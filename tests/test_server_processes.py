@@ -4,8 +4,13 @@ dropped, and text crafted as SQL."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -300,6 +305,131 @@ def test_the_apps_connections_notice_a_silent_network_and_free_a_vanished_client
         "tcp_keepalives_idle": "30",
         "tcp_keepalives_count": "3",
     }
+
+
+# ----- a network that goes quiet ---------------------------------------------------------------
+
+
+class QuietableRelay:
+    """A TCP relay to the server that can fail as a dropped network does: ``go_quiet`` cuts the
+    connections through it, and the ones made after are accepted but never answered, so a client
+    waits for its connect_timeout. ``resume`` relays again."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.quiet = False
+        self.attempted_at: float | None = None  # when a connection came while quiet
+        self._open: list[socket.socket] = []
+        self._held: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return  # closed
+            with self._lock:
+                if self.quiet:
+                    self._held.append(client)
+                    self.attempted_at = self.attempted_at or time.monotonic()
+                    continue
+                upstream = socket.create_connection(self.target)
+                self._open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for end in (source, sink):
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+
+    @staticmethod
+    def _cut(sockets: list[socket.socket]) -> None:
+        for end in sockets:
+            with contextlib.suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+        sockets.clear()
+
+    def go_quiet(self) -> None:
+        with self._lock:
+            self.quiet = True
+            self._cut(self._open)
+
+    def resume(self) -> None:
+        with self._lock:
+            self.quiet = False
+            self._cut(self._held)  # a client still waiting on one gives up at once and tries again
+
+    def close(self) -> None:
+        self.server.close()
+        with self._lock:
+            self._cut(self._open)
+            self._cut(self._held)
+
+
+def test_while_the_network_is_quiet_the_window_stays_usable_and_resumes_when_it_is_back(
+    qtbot,
+    server,  # noqa: F811
+    sample_path,
+    monkeypatch,
+):
+    from urllib.parse import urlsplit
+
+    from PySide6.QtCore import Qt, QTimer
+
+    address = _published(server, sample_path)
+    actor_id = _first_actor(server, address)
+    where = urlsplit(server.url)
+    relay = QuietableRelay(where.hostname or "127.0.0.1", where.port or 5432)
+    # The password file names the server's port, not the relay's.
+    lines = Path(os.environ["PGPASSFILE"]).read_text(encoding="utf-8").splitlines()
+    password = next(line.rsplit(":", 1)[1] for line in lines if ":casefile_app:" in line)
+    monkeypatch.setenv("PGPASSWORD", password)
+    # A long connect_timeout, so that waiting for it on the GUI thread could not go unseen.
+    through = server.as_user("casefile_app", port=relay.port) + "?" + address.split("?", 1)[1] + "&connect_timeout=60"
+    try:
+        window = _team_window(qtbot, through)
+        live = window.session.live
+        page = _show_actor(window, actor_id)
+        role = page.editor.widgets["role"].edit
+        ticks: list[float] = []
+        clock = QTimer(window)
+        clock.timeout.connect(lambda: ticks.append(time.monotonic()))
+        clock.start(50)
+
+        with qtbot.waitSignal(live.connection_lost, timeout=20000):
+            relay.go_quiet()
+        assert _lost_banner_shown(window)
+        qtbot.waitUntil(lambda: relay.attempted_at is not None, timeout=20000)  # reconnecting, unanswered
+        qtbot.waitUntil(lambda: bool(ticks) and ticks[-1] > relay.attempted_at, timeout=90000)
+        # The window went on handling events while the attempt waited for an answer.
+        assert min(t for t in ticks if t > relay.attempted_at) - relay.attempted_at < 5
+        role.setFocus()
+        role.selectAll()
+        qtbot.keyClicks(role, "Typed while offline")
+        assert role.text() == "Typed while offline" and _lost_banner_shown(window)
+
+        with qtbot.waitSignal(live.connection_restored, timeout=30000):
+            relay.resume()
+        assert not _lost_banner_shown(window)
+        qtbot.keyClick(role, Qt.Key.Key_Return)
+        assert not page.editor.error_label.isVisibleTo(window), page.editor.error_label.text()
+        assert _value(server, address, "SELECT role FROM actor WHERE id = %s", actor_id) == "Typed while offline"
+        clock.stop()
+        window.set_session(None)
+    finally:
+        relay.close()
 
 
 # ----- text crafted as SQL, and the app's role --------------------------------------------------

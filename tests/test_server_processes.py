@@ -85,6 +85,10 @@ def test_a_server_stopped_mid_edit_keeps_the_typed_text_saves_nothing_and_resume
 ):
     from PySide6.QtCore import Qt
 
+    from db import records
+    from db.errors import WriteError
+    from db.fields import Kind
+
     address = _published(own_server, sample_path)
     actor_id = _first_actor(own_server, address)
     before = _value(own_server, address, "SELECT role FROM actor WHERE id = %s", actor_id)
@@ -107,9 +111,13 @@ def test_a_server_stopped_mid_edit_keeps_the_typed_text_saves_nothing_and_resume
     assert role.text() == "Acting spokesman"
     assert page.editor.error_label.isVisibleTo(window)
     message = page.editor.error_label.text()
-    assert "could not be reached" in message and "Your text is still in the field" in message
+    assert message.startswith("Role or title: Lost the connection to the server (Connection refused).")
+    assert "Your text is still in the field" in message
+    assert own_server.url.split("@")[1] not in message  # the title names the server; the field need not
     assert "saved" not in window.statusBar().currentMessage().lower().replace("not saved", "")
     assert window.session.undo_stack.count() == 0  # nothing to undo: nothing was saved
+    with pytest.raises(WriteError, match=r"^Lost the connection to the server \(Connection refused\)\.$"):
+        records.update_record(window.session.store, Kind.ACTOR, actor_id, {"role": "Written without a server"})
 
     with qtbot.waitSignal(live.connection_restored, timeout=30000):
         own_server.restart()

@@ -28,7 +28,9 @@ class ServerError(CaseFileError):
 
 
 class ServerUnreachableError(ServerError):
-    """No server answered at the address."""
+    """No server answered at the address; ``reason`` is libpq's, e.g. "Connection refused"."""
+
+    reason = ""
 
 
 class PasswordRefusedError(ServerError):
@@ -155,7 +157,9 @@ def server_error(exc: BaseException, address: ServerAddress, doing: str) -> Serv
                 f"Could not make a secure connection to the server at {where} ({_tls_reason(original)})."
             )
         if _UNREACHABLE.search(text) or original.sqlstate is None:
-            return ServerUnreachableError(f"The server at {where} could not be reached ({_reason(text)}).")
+            unreachable = ServerUnreachableError(f"The server at {where} could not be reached ({_reason(text)}).")
+            unreachable.reason = _reason(text)
+            return unreachable
     return ServerError(f"Could not {doing} at {where}: {_detail(original) or text}.")
 
 

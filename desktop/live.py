@@ -21,6 +21,8 @@ from db.fields import KINDS, Kind
 from db.postgres.case import ServerCase
 from db.postgres.listen import Change, Listener, ListenerLost
 
+from .tasks import Job, JobService
+
 if TYPE_CHECKING:
     from .session import CaseSession
     from .views.banner import Banner
@@ -61,6 +63,10 @@ class LiveUpdates(QObject):
         self._retry.timeout.connect(self._reconnect)
         self._banner: Banner | None = None
         self._stopped = False
+        # Reconnecting waits for the server's answer, up to libpq's connect_timeout when the
+        # network has gone quiet: on a thread of its own, so the window stays usable meanwhile.
+        self._jobs = JobService(self, threads=1)
+        self._attempt: Job | None = None
 
     def start(self) -> None:
         """Start listening (a server that cannot be reached now is retried, with the banner)."""
@@ -77,6 +83,7 @@ class LiveUpdates(QObject):
         self._retry.stop()
         self._unwatch()
         self.listener.close()
+        self._jobs.close()  # an attempt still connecting closes what it opens (_on_connected)
 
     def show_in(self, view: CaseView) -> None:
         """Show the lost-connection banner across the top of ``view`` while it lasts."""
@@ -129,20 +136,33 @@ class LiveUpdates(QObject):
         self._retry.start(self._delay)
 
     def _reconnect(self) -> None:
+        if self._stopped or self.session.closed or self._attempt is not None:
+            return
+        listener = Listener(self.listener.address)
+        self._attempt = Job(_connected, listener, stops_on_close=True)
+        self._attempt.signals.finished.connect(self._on_connected)
+        self._attempt.signals.failed.connect(self._on_connect_failed)
+        self._jobs.start(self._attempt)
+
+    def _on_connected(self, listener: Listener) -> None:
+        self._attempt = None
         if self._stopped or self.session.closed:
+            listener.close()
             return
-        try:
-            self.listener.connect()
-        except CaseFileError:
-            self._delay = min(self._delay * 2, LAST_RETRY_MS)
-            self._retry.start(self._delay)
-            return
+        self.listener = listener
         self._watch()
         # Whatever was announced while nobody listened is gone: re-read everything.
         for kind in Kind:
             self.session.notify_reset(kind)
         self.session.case_changed.emit()
         self.connection_restored.emit()
+
+    def _on_connect_failed(self, _exc: BaseException, _details: str) -> None:
+        self._attempt = None
+        if self._stopped or self.session.closed:
+            return
+        self._delay = min(self._delay * 2, LAST_RETRY_MS)
+        self._retry.start(self._delay)
 
     # ----- changes -------------------------------------------------------------------------
     def _apply(self, changes: Iterable[Change]) -> None:
@@ -170,3 +190,9 @@ class LiveUpdates(QObject):
             self.session.notify_reset(kind)
         if case:
             self.session.case_changed.emit()
+
+
+def _connected(listener: Listener) -> Listener:
+    """``listener``, connected and listening (on a job thread; ServerError if it cannot be)."""
+    listener.connect()
+    return listener

@@ -3,6 +3,8 @@
 #
 #   eval "$(scripts/test_postgres.sh start)"   # start it; sets CASEFILE_TEST_SERVER, PGPASSFILE
 #                                              # and CASEFILE_TEST_SERVER_CA
+#   scripts/test_postgres.sh restart           # restart it (or start it again after a crash or
+#                                              # a pg_ctl stop): same data, port and passwords
 #   scripts/test_postgres.sh stop              # stop it and delete its data
 #
 # The cluster lives in a scratch folder (CASEFILE_PG_DIR, default /tmp/casefile-pg), listens on
@@ -127,8 +129,18 @@ SQL
   echo "export CASEFILE_TEST_SERVER_CA=$CA_CERT"
 }
 
+# The tests of a server going away mid-session stop their own instance and bring it back with
+# this. pg_ctl restart reuses the options of the last start (postmaster.opts) and, when the server
+# is not running, starts it with them.
+restart() {
+  [ -f "$DATA/PG_VERSION" ] || { echo "test_postgres.sh: no server in $DIR to restart" >&2; exit 1; }
+  as_owner "$(bin_dir)/pg_ctl" -D "$DATA" -m fast -w -l "$DIR/server.log" restart >/dev/null 2>&1 \
+    || { cat "$DIR/server.log" >&2; exit 1; }
+}
+
 case "${1:-start}" in
   start) start ;;
+  restart) restart ;;
   stop) stop ;;
-  *) echo "usage: $0 [start|stop]" >&2; exit 2 ;;
+  *) echo "usage: $0 [start|restart|stop]" >&2; exit 2 ;;
 esac

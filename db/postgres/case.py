@@ -19,7 +19,14 @@ from sqlalchemy.exc import DBAPIError
 
 from ..address import ServerAddress, parse_server_address, redact
 from ..errors import CaseFileError, WriteError
-from .connect import CaseMissingError, PrivilegeError, make_engine, reporting, server_error
+from .connect import (
+    CaseMissingError,
+    PrivilegeError,
+    ServerUnreachableError,
+    make_engine,
+    reporting,
+    server_error,
+)
 from .listen import CLIENT_SETTING, new_client_token
 from .migrations import SCHEMA_VERSION, VERSION_TABLE, current_version, migrate
 
@@ -118,7 +125,7 @@ class ServerCase:
     def read(self) -> Iterator[Connection]:
         """A connection in a read-only transaction that sees one consistent state of the case."""
         self._check_open()
-        with reporting(self.address, "read the case"):
+        with self._lost_plainly(), reporting(self.address, "read the case"):
             options = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
             with self.engine.connect().execution_options(**options) as conn, conn.begin():
                 yield conn
@@ -130,12 +137,26 @@ class ServerCase:
         if self.read_only:
             raise CaseFileError(f"{self.display_name} is open read-only; the change was not saved.")
         try:
-            with self.engine.connect() as conn, conn.begin():
+            with self._lost_plainly(), self.engine.connect() as conn, conn.begin():
                 yield conn
         except DBAPIError as exc:
             if exc.orig is None:
                 raise
             raise WriteError(str(server_error(exc, self.address, "save the change"))) from None
+
+    @contextmanager
+    def _lost_plainly(self) -> Iterator[None]:
+        """A server gone while the case is open is said without its address: the window's title
+        and the Case page already name it, and the message ends up beside a field."""
+        try:
+            yield
+        except DBAPIError as exc:
+            error = server_error(exc, self.address, "reach the server") if exc.orig is not None else None
+            if not isinstance(error, ServerUnreachableError):
+                raise
+            raise WriteError(f"Lost the connection to the server ({error.reason}).") from None
+        except ServerUnreachableError as exc:
+            raise ServerUnreachableError(f"Lost the connection to the server ({exc.reason}).") from None
 
 
 def _mark_writes(engine: Engine, client: str) -> None:

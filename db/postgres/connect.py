@@ -14,6 +14,7 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
@@ -27,7 +28,9 @@ class ServerError(CaseFileError):
 
 
 class ServerUnreachableError(ServerError):
-    """No server answered at the address."""
+    """No server answered at the address; ``reason`` is libpq's, e.g. "Connection refused"."""
+
+    reason = ""
 
 
 class PasswordRefusedError(ServerError):
@@ -46,6 +49,46 @@ class PrivilegeError(ServerError):
     """The role lacks a privilege the operation needs."""
 
 
+# libpq's own defaults trust the network: a connection attempt to a host that has gone silent
+# waits as long as the operating system does (minutes), and a dead peer on an idle connection is
+# noticed only after two hours of TCP keepalive. So unless the address says otherwise, give up on
+# connecting after 10 s, and probe an idle connection after 30 s, every 10 s, 3 times: a dropped
+# network is then noticed (and the banner shown) in about a minute.
+CLIENT_DEFAULTS = {
+    "connect_timeout": "10",
+    "keepalives": "1",
+    "keepalives_idle": "30",
+    "keepalives_interval": "10",
+    "keepalives_count": "3",
+}
+# The same for the server's side of each session (settings any role may make): a client whose
+# machine vanishes in the middle of a write keeps the record locked until the server notices it
+# is gone, and everyone else's save of that record waits until then. A Casefile transaction never
+# waits for the user, so one idle for five minutes belongs to a client that has stopped.
+SESSION_SETTINGS = {
+    "tcp_keepalives_idle": "30",
+    "tcp_keepalives_interval": "10",
+    "tcp_keepalives_count": "3",
+    "idle_in_transaction_session_timeout": "300s",
+}
+
+
+def connect(conninfo: str, *, application_name: str, autocommit: bool = False) -> psycopg.Connection[Any]:
+    """A psycopg connection with CLIENT_DEFAULTS and SESSION_SETTINGS, except where the address
+    sets them itself."""
+    given = conninfo_to_dict(conninfo)
+    defaults = {name: value for name, value in CLIENT_DEFAULTS.items() if name not in given}
+    conn = psycopg.connect(make_conninfo(conninfo, **defaults), autocommit=True, application_name=application_name)
+    try:
+        for name, value in SESSION_SETTINGS.items():
+            conn.execute("SELECT pg_catalog.set_config(%s, %s, false)", (name, value))
+    except BaseException:
+        conn.close()
+        raise
+    conn.autocommit = autocommit
+    return conn
+
+
 def make_engine(address: ServerAddress, *, schema: str | None = None) -> Engine:
     """An engine for the address's database; with ``schema``, every connection searches only it.
 
@@ -60,10 +103,10 @@ def make_engine(address: ServerAddress, *, schema: str | None = None) -> Engine:
         options["poolclass"] = NullPool
     conninfo = address.url
 
-    def connect() -> psycopg.Connection[Any]:
-        return psycopg.connect(conninfo, application_name="Casefile")
+    def creator() -> psycopg.Connection[Any]:
+        return connect(conninfo, application_name="Casefile")
 
-    engine = create_engine(url, creator=connect, **options)
+    engine = create_engine(url, creator=creator, **options)
     if schema is not None:
 
         @event.listens_for(engine, "connect")
@@ -114,7 +157,9 @@ def server_error(exc: BaseException, address: ServerAddress, doing: str) -> Serv
                 f"Could not make a secure connection to the server at {where} ({_tls_reason(original)})."
             )
         if _UNREACHABLE.search(text) or original.sqlstate is None:
-            return ServerUnreachableError(f"The server at {where} could not be reached ({_reason(text)}).")
+            unreachable = ServerUnreachableError(f"The server at {where} could not be reached ({_reason(text)}).")
+            unreachable.reason = _reason(text)
+            return unreachable
     return ServerError(f"Could not {doing} at {where}: {_detail(original) or text}.")
 
 

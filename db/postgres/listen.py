@@ -20,7 +20,7 @@ import psycopg
 from psycopg import sql
 
 from ..address import ServerAddress
-from .connect import ServerError, reporting
+from .connect import ServerError, connect, reporting
 
 CLIENT_SETTING = "casefile.client"
 
@@ -81,7 +81,7 @@ class Listener:
         """Open the connection and start listening; ServerError if the server cannot be reached."""
         self.close()
         with reporting(self.address, "follow the case's changes"):
-            conn = psycopg.connect(self.address.url, autocommit=True, application_name="Casefile (live)")
+            conn = connect(self.address.url, autocommit=True, application_name="Casefile (live)")
             try:
                 conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
             except BaseException:

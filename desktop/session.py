@@ -47,6 +47,8 @@ from .undo import AddRecordCommand, DeleteRecordCommand, EditCaseCommand, EditRe
 if TYPE_CHECKING:
     from db.postgres.case import ServerCase
 
+    from PySide6.QtWidgets import QWidget
+
     from .dialogs.conflict_dialog import Choice, Conflict
     from .live import LiveUpdates
 
@@ -398,13 +400,13 @@ class CaseSession(QObject):
 
         return describe(self.labels, kind, values, exc, step)
 
-    def ask(self, conflict: Conflict) -> Choice:
-        """Show a conflict to the user and return what they chose (tests may replace this)."""
+    def ask(self, conflict: Conflict, parent: QWidget | None = None) -> Choice:
+        """Show a conflict to the user over ``parent`` (else the active window); what they chose."""
         from PySide6.QtWidgets import QApplication
 
         from .dialogs.conflict_dialog import ask
 
-        return ask(conflict, QApplication.activeWindow())
+        return ask(conflict, parent or QApplication.activeWindow())
 
     def overwrite(self, kind: Kind | None, values: dict[str, Any], exc: ConflictError, step: str) -> bool:
         """An undo or redo found the record changed by someone else: True when the user chose to

@@ -322,6 +322,8 @@ def value_text(labels: Callable[[Kind, list[str]], dict[str, str]], spec: FieldS
 
 def ask(conflict: Conflict, parent: QWidget | None = None) -> Choice:
     """Show the dialog until the user chooses; their choice."""
+    while isinstance(parent, ConflictDialog):  # one closing now must not take the next one with it
+        parent = parent.parentWidget()
     dialog = ConflictDialog(conflict, parent)
     dialog.exec()
     choice = dialog.choice or Choice.EDIT

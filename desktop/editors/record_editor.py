@@ -296,7 +296,7 @@ class RecordEditor(QScrollArea):
         conflict = self.session.conflict(self.kind, {name: value}, exc)
         self._resolving = True
         try:
-            choice = self.session.ask(conflict)
+            choice = self.session.ask(conflict, self.window())
         finally:
             self._resolving = False
         if self._record_id is None or self.session.closed:

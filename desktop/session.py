@@ -45,9 +45,9 @@ from .tasks import JobService
 from .undo import AddRecordCommand, DeleteRecordCommand, EditCaseCommand, EditRecordCommand, MacroCommand, UndoStep
 
 if TYPE_CHECKING:
-    from db.postgres.case import ServerCase
-
     from PySide6.QtWidgets import QWidget
+
+    from db.postgres.case import ServerCase
 
     from .dialogs.conflict_dialog import Choice, Conflict
     from .live import LiveUpdates

@@ -57,9 +57,10 @@ class MoveInDayCommand(UndoStep):
             return
         moved = sum(1 for i, rid in enumerate(now) if i >= len(expected) or expected[i] != rid)
         moved += sum(1 for rid in expected if rid not in now)
-        noun = KINDS[self.kind].label.lower() if moved == 1 else KINDS[self.kind].plural.lower()
+        from .bulk_edits import records_noun
+
         raise RecordError(
-            f"Someone else has moved {moved} {noun} of that day since; "
+            f"Someone else has moved {records_noun(self.kind, moved)} of that day since; "
             f"{step} would overwrite their order, so it was not done."
         )
 

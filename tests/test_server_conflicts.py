@@ -149,6 +149,8 @@ def _focus_list(qtbot, window):  # type: ignore[no-untyped-def]
     # The offscreen platform has no window manager to reactivate the window after a dialog.
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=60000)
+    if window.case_view.current_page() is None:
+        window.case_view.show_page(Kind.ACTOR)
     page = window.case_view.current_page()
     page.table.setFocus()
     return page
@@ -297,3 +299,136 @@ def test_keep_mine_after_another_process_saved_again_asks_again(qtbot, team):
     assert team.stored(meta) == "Mine"
     assert [row[2] for row in team.history(meta)][-3:] == ["Theirs, first", "Theirs, second", "Mine"]
     assert role.text() == "Mine" and editor.seen.version == team.version(meta)
+
+
+# ----- undo and redo of a record someone else changed since ---------------------------------------
+
+
+def _saved_edit(qtbot, team, meta: str, text: str):  # type: ignore[no-untyped-def]
+    """The user saves a new role in the editor (nobody else in the way)."""
+    editor = team.editor(meta)
+    role = _type_role(qtbot, editor, text)
+    QTest.keyClick(role, Qt.Key.Key_Return)
+    assert team.stored(meta) == text
+    return editor, role
+
+
+def test_undo_after_someone_else_changed_the_record_asks_and_keep_theirs_drops_the_step(qtbot, team):
+    meta = team.actor()
+    before = team.stored(meta)
+    editor, role = _saved_edit(qtbot, team, meta, "Mine")
+    stack = team.session.undo_stack
+    steps = stack.count()
+    with qtbot.waitSignal(team.session.records_changed, check_params_cb=lambda _k, ids, _f: meta in ids):
+        team.theirs(meta, "Theirs since")
+    qtbot.waitUntil(lambda: role.text() == "Theirs since")  # an editor not typed in follows
+    assert editor.seen.version == team.version(meta)
+
+    shown: list[dict] = []
+    seen = _answer(qtbot, lambda d: QTest.keyClick(d, Qt.Key.Key_Return), shown)
+    _undo(qtbot, team.window)
+    assert seen
+    (dialog,) = shown
+    assert dialog["heading"] == "Someone else changed this actor since your edit"
+    assert dialog["who"].startswith("casefile_reader changed it on ")
+    assert _plain(dialog["theirs"][0]) == "Theirs since"
+    assert _plain(dialog["mine"][0]) == before  # what undo would write
+    assert (dialog["mine_button"], dialog["theirs_button"], dialog["edit_visible"]) == (
+        "Undo Anyway",
+        "Keep Theirs",
+        False,
+    )
+    # Keep Theirs (Enter): nothing written, and the step is gone, not left half undone.
+    assert team.stored(meta) == "Theirs since"
+    assert stack.count() == steps - 1 and not stack.canRedo()
+    assert [by for by, _o, _n in team.history(meta)][-1] == "casefile_reader"
+    assert team.window.statusBar().currentMessage() == "Kept the other change; the undo step was dropped."
+
+
+def test_undo_anyway_writes_over_theirs_and_redo_then_needs_no_question(qtbot, team):
+    meta = team.actor()
+    before = team.stored(meta)
+    _editor, role = _saved_edit(qtbot, team, meta, "Mine")
+    team.theirs(meta, "Theirs since")
+
+    seen = _answer(qtbot, lambda d: QTest.mouseClick(d.keep_mine_button, Qt.MouseButton.LeftButton))
+    _undo(qtbot, team.window)
+    assert seen
+    assert team.stored(meta) == before
+    assert team.history(meta)[-1] == ("casefile_app", "Theirs since", before)
+    assert team.session.undo_stack.canRedo()
+
+    _redo(qtbot, team.window)  # nobody changed it since the undo: no dialog
+    assert team.unexpected == []
+    assert team.stored(meta) == "Mine"
+    qtbot.waitUntil(lambda: role.text() == "Mine")
+
+
+def test_bulk_undo_over_records_someone_else_changed_is_refused_saying_how_many(qtbot, team):
+    from desktop.bulk_edits import BulkEdits
+
+    ids = [team.actor(name) for name in ("Meta", "Anthropic")]
+    BulkEdits(team.session).set_field(Kind.ACTOR, ids, "role", "Observer")
+    steps = team.session.undo_stack.count()
+    team.theirs(ids[1], "Theirs since")
+
+    _undo(qtbot, team.window)
+    assert team.window.statusBar().currentMessage() == (
+        "Someone else has changed 1 of the 2 actors since; undo would overwrite their changes, so it was not done."
+    )
+    assert [team.stored(i) for i in ids] == ["Observer", "Theirs since"]
+    assert team.session.undo_stack.count() == steps - 1
+
+
+def test_day_order_undo_after_someone_else_reordered_the_day_is_refused(qtbot, team):
+    from desktop.session import CaseSession
+
+    session: CaseSession = team.session
+    first = session.add_record(Kind.TIMELINE, {"date": "2031-02-03", "title": "First"})
+    second = session.add_record(Kind.TIMELINE, {"date": "2031-02-03", "title": "Second"})
+    third = session.add_record(Kind.TIMELINE, {"date": "2031-02-03", "title": "Third"})
+    session.move_in_day(Kind.TIMELINE, third, second, up=True)
+    assert session.day_ids(Kind.TIMELINE, first) == [first, third, second]
+    steps = session.undo_stack.count()
+    team.other.execute("UPDATE timeline_entry SET day_order = 9 WHERE id = %s", (first,))
+    theirs = session.day_ids(Kind.TIMELINE, first)
+    assert theirs == [third, second, first]
+
+    errors: list[str] = []
+    session.error.connect(errors.append)
+    _undo(qtbot, team.window)
+    assert errors == [
+        "Someone else has moved 3 timeline entries of that day since; undo would overwrite their order, so it was not done."
+    ]
+    assert session.day_ids(Kind.TIMELINE, first) == theirs
+    assert session.undo_stack.count() == steps - 1
+
+
+# ----- a case file: one writer, no versions --------------------------------------------------------
+
+
+def test_a_case_file_never_asks_and_never_reads_a_version(qtbot, sample_path):
+    import sqlalchemy as sa
+
+    window = open_window(qtbot, sample_path)
+    session = window.session
+    asked: list[object] = []
+    session.ask = lambda conflict, parent=None: asked.append(conflict)  # type: ignore[method-assign]
+    statements: list[str] = []
+    engine = session.store.engine
+    listener = lambda _c, _cur, sql, *_a: statements.append(sql)  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        meta = next(rid for rid, label in session.choices(Kind.ACTOR, "Meta") if label == "Meta")
+        window.case_view.show_record(Kind.ACTOR, meta)
+        editor = window.case_view.current_page().editor
+        assert editor.seen.version is None
+        role = _type_role(qtbot, editor, "Mine")
+        QTest.keyClick(role, Qt.Key.Key_Return)
+        _undo(qtbot, window)
+        _redo(qtbot, window)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    assert session.get_record(Kind.ACTOR, meta)["role"] == "Mine"
+    assert asked == [] and editor.seen.version is None
+    assert statements and not [sql for sql in statements if "version" in sql.lower()]

@@ -50,7 +50,7 @@ def team(qtbot, server, sample_path):  # noqa: F811
     session.start_live()
     window.set_session(session)
     team = _Team(window, other, other_address, schema, server)
-    real_ask = session.ask
+    real_ask = getattr(session, "ask", None)
 
     def ask(conflict, parent=None):  # type: ignore[no-untyped-def]
         # A dialog no test step waits for (one left by a failed step as the window closes) is
@@ -58,6 +58,7 @@ def team(qtbot, server, sample_path):  # noqa: F811
         if not gui_helpers._WATCHERS:
             team.unexpected.append(conflict)
             return Choice.TAKE_THEIRS
+        assert real_ask is not None
         return real_ask(conflict, parent)
 
     session.ask = ask
@@ -398,7 +399,8 @@ def test_day_order_undo_after_someone_else_reordered_the_day_is_refused(qtbot, t
     session.error.connect(errors.append)
     _undo(qtbot, team.window)
     assert errors == [
-        "Someone else has moved 3 timeline entries of that day since; undo would overwrite their order, so it was not done."
+        "Someone else has moved 3 timeline entries of that day since; "
+        "undo would overwrite their order, so it was not done."
     ]
     assert session.day_ids(Kind.TIMELINE, first) == theirs
     assert session.undo_stack.count() == steps - 1

@@ -185,7 +185,7 @@ def test_enter_after_someone_else_saved_shows_theirs_and_mine_and_keeps_theirs_b
     (dialog,) = shown
     assert dialog["heading"] == "Someone else changed this actor while you were editing"
     assert dialog["who"].startswith("casefile_reader changed it on ")
-    assert dialog["who"].endswith("UTC. Your change has not been saved yet.")
+    assert dialog["who"].endswith(" Your change has not been saved yet.")
     assert _plain(dialog["theirs"][0]) == "Meta spokesman for AI policy"
     assert _plain(dialog["mine"][0]) == "Meta spokesperson for policy"
     # Word by word: only the words that differ are marked, on each side.

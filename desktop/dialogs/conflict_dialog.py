@@ -69,25 +69,39 @@ class Conflict:
     step: str | None = None
 
 
-_TOKENS = re.compile(r"\w+|\s+|[^\w\s]")
+_TOKENS = re.compile(r"\s+|[^\s]+\s*")  # each word with the space after it
 
 
 def word_diff(theirs: str, mine: str, mark: str) -> tuple[str, str]:
     """HTML of both texts with the words only one side has marked (``mark`` is the opening
-    ``<span>``); whole words, so a changed word reads as one, not as scattered letters."""
+    ``<span>``); whole words, so a changed word reads as one, not as scattered letters, and a
+    lone word both share amid changes ("on") is marked with them, so a rewrite reads as one."""
     a, b = _TOKENS.findall(theirs), _TOKENS.findall(mine)
+    ops = [list(op) for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()]
+    for i in range(1, len(ops) - 1):
+        op = ops[i]
+        if op[0] == "equal" and op[2] - op[1] == 1 and ops[i - 1][0] != "equal" and ops[i + 1][0] != "equal":
+            op[0] = "replace"
     left: list[str] = []
     right: list[str] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        one, other = html.escape("".join(a[i1:i2])), html.escape("".join(b[j1:j2]))
-        if op == "equal":
-            left.append(one)
-            right.append(other)
-            continue
+    run: list[tuple[str, str]] = []  # consecutive changes, marked as one span per side
+
+    def close_run() -> None:
+        one, other = "".join(x for x, _ in run), "".join(y for _, y in run)
         if one:
-            left.append(f"{mark}{one}</span>")
+            left.append(f"{mark}{html.escape(one)}</span>")
         if other:
-            right.append(f"{mark}{other}</span>")
+            right.append(f"{mark}{html.escape(other)}</span>")
+        run.clear()
+
+    for tag, i1, i2, j1, j2 in ops:
+        if tag == "equal":
+            close_run()
+            left.append(html.escape("".join(a[i1:i2])))
+            right.append(html.escape("".join(b[j1:j2])))
+        else:
+            run.append(("".join(a[i1:i2]), "".join(b[j1:j2])))
+    close_run()
     return _block("".join(left)), _block("".join(right))
 
 
@@ -96,14 +110,15 @@ def _block(body: str) -> str:
 
 
 def when_text(at: str | None) -> str:
-    """A server time (UTC ISO) as people read it: "2026-06-12 at 14:05 UTC"."""
+    """A server time (UTC ISO) in local time, as the History panel writes it ("Jun 12, 2026, 2:05 p.m.")."""
     if not at:
         return ""
     try:
-        stamp = datetime.fromisoformat(at)
+        local = datetime.fromisoformat(at).astimezone()
     except ValueError:
         return at
-    return stamp.strftime("%Y-%m-%d at %H:%M UTC")
+    hour = local.hour % 12 or 12
+    return f"{local:%b} {local.day}, {local.year}, {hour}:{local:%M} {'a.m.' if local.hour < 12 else 'p.m.'}"
 
 
 class ConflictDialog(QDialog):
@@ -212,11 +227,12 @@ class ConflictDialog(QDialog):
         c = self.conflict
         when = when_text(c.changed_at)
         if c.changed_by and when:
-            who = f"{c.changed_by} changed it on {when}."
+            who = f"{c.changed_by} changed it on {when}"
         elif c.changed_by:
-            who = f"{c.changed_by} changed it."
+            who = f"{c.changed_by} changed it"
         else:
-            who = f"It was changed on {when}." if when else "The server does not say who changed it."
+            who = f"It was changed on {when}" if when else "The server does not say who changed it"
+        who += "" if who.endswith(".") else "."  # "p.m." already ends the sentence
         if c.step is not None:
             return f"{who} Nothing has been written yet."
         return f"{who} Your change has not been saved yet."

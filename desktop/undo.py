@@ -156,6 +156,7 @@ class EditRecordCommand(UndoStep):
             lambda expected, after: self.target.write_record(
                 self.kind, self.record_id, self.new, expected_version=expected, after=after
             ),
+            lambda theirs: _holds(theirs, self.old),
         )  # fmt: skip
 
     def revert(self) -> None:
@@ -167,6 +168,7 @@ class EditRecordCommand(UndoStep):
             lambda expected, after: self.target.write_record(
                 self.kind, self.record_id, self.old, restoring=True, expected_version=expected, after=after
             ),
+            lambda theirs: _holds(theirs, self.new),
         )  # fmt: skip
 
     def change(self, undo: bool) -> Change:
@@ -228,6 +230,7 @@ class EditCaseCommand(UndoStep):
         self.version = _write_checked(
             self.target, None, self.new, self.version, "redo",
             lambda expected, after: self.target.write_case(self.new, expected_version=expected, after=after),
+            lambda theirs: _holds(theirs, self.old),
         )  # fmt: skip
 
     def revert(self) -> None:
@@ -237,6 +240,7 @@ class EditCaseCommand(UndoStep):
         self.version = _write_checked(
             self.target, None, self.old, self.version, "undo",
             lambda expected, after: self.target.write_case(self.old, expected_version=expected, after=after),
+            lambda theirs: _holds(theirs, self.new),
         )  # fmt: skip
 
     def change(self, undo: bool) -> Change:
@@ -279,10 +283,12 @@ def _write_checked(
     version: int | None,
     step: str,
     write: Callable[[int | None, Seen], object],
+    untouched: Callable[[dict[str, Any]], bool],
 ) -> int | None:
     """``write`` expecting ``version``; when someone else changed the record since, ask the user
     and write over theirs only if they say so (expecting their version, so a change made while
-    they decided is caught too), else raise KeptTheirs. The version the write left."""
+    they decided is caught too), else raise KeptTheirs. No question when ``untouched(theirs)``:
+    their change left these fields as this step did. The version the write left."""
     after = Seen()
     expected = version
     while True:
@@ -290,9 +296,14 @@ def _write_checked(
             write(expected, after)
             return after.version
         except ConflictError as exc:
-            if not target.overwrite(kind, values, exc, step):
+            if not untouched(exc.theirs) and not target.overwrite(kind, values, exc, step):
                 raise KeptTheirs(f"Kept the other change; the {step} step was dropped.") from exc
             expected = exc.version
+
+
+def _holds(stored: dict[str, Any], values: dict[str, Any]) -> bool:
+    """True when ``stored`` still holds ``values`` in every one of their fields."""
+    return all(name in stored and stored[name] == value for name, value in values.items())
 
 
 def _all_or_none(

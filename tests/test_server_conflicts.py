@@ -188,9 +188,9 @@ def test_enter_after_someone_else_saved_shows_theirs_and_mine_and_keeps_theirs_b
     assert dialog["who"].endswith(" Your change has not been saved yet.")
     assert _plain(dialog["theirs"][0]) == "Meta spokesman for AI policy"
     assert _plain(dialog["mine"][0]) == "Meta spokesperson for policy"
-    # Word by word: only the words that differ are marked, on each side.
-    assert "spokesman</span>" in dialog["theirs"][0] and "AI" in dialog["theirs"][0]
-    assert "spokesperson</span>" in dialog["mine"][0] and "policy</span>" not in dialog["mine"][0]
+    # Word by word: the words that differ are marked as one run on each side, the rest is not.
+    assert "Meta <span" in dialog["theirs"][0] and ">spokesman for AI </span>policy" in dialog["theirs"][0]
+    assert "Meta <span" in dialog["mine"][0] and ">spokesperson for </span>policy" in dialog["mine"][0]
     assert dialog["edit_visible"] and dialog["theirs_button"] == "Take Theirs"
 
     # Enter took theirs: the field shows it, mine is on the clipboard, nothing was saved.
@@ -251,6 +251,18 @@ def test_escape_is_edit_mine_stays_in_the_field_and_the_next_enter_saves_it(qtbo
     assert team.unexpected == []  # their version was taken in: no second dialog
     assert team.stored(meta) == "Mine, still being worded well"
     assert team.history(meta)[-1] == ("casefile_app", "Theirs", "Mine, still being worded well")
+
+
+def test_their_change_to_another_field_is_no_conflict_whether_or_not_its_news_has_arrived(qtbot, team):
+    meta = team.actor()
+    editor = team.editor(meta)
+    role = _type_role(qtbot, editor, "Mine")
+    team.other.execute("UPDATE actor SET name = 'Meta Platforms' WHERE id = %s", (meta,))
+    QTest.keyClick(role, Qt.Key.Key_Return)
+    assert team.unexpected == []
+    assert (team.stored(meta), team.stored(meta, "name")) == ("Mine", "Meta Platforms")
+    qtbot.waitUntil(lambda: editor.widgets["name"].edit.text() == "Meta Platforms")
+    assert editor.seen.version == team.version(meta)
 
 
 def test_keep_mine_after_another_process_saved_again_asks_again(qtbot, team):

@@ -77,11 +77,11 @@ def word_diff(theirs: str, mine: str, mark: str) -> tuple[str, str]:
     ``<span>``); whole words, so a changed word reads as one, not as scattered letters, and a
     lone word both share amid changes ("on") is marked with them, so a rewrite reads as one."""
     a, b = _TOKENS.findall(theirs), _TOKENS.findall(mine)
-    ops = [list(op) for op in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()]
+    ops: list[tuple[str, int, int, int, int]] = list(difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes())
     for i in range(1, len(ops) - 1):
-        op = ops[i]
-        if op[0] == "equal" and op[2] - op[1] == 1 and ops[i - 1][0] != "equal" and ops[i + 1][0] != "equal":
-            op[0] = "replace"
+        tag, i1, i2, j1, j2 = ops[i]
+        if tag == "equal" and i2 - i1 == 1 and ops[i - 1][0] != "equal" and ops[i + 1][0] != "equal":
+            ops[i] = ("replace", i1, i2, j1, j2)
     left: list[str] = []
     right: list[str] = []
     run: list[tuple[str, str]] = []  # consecutive changes, marked as one span per side

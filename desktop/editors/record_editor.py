@@ -267,7 +267,13 @@ class RecordEditor(QScrollArea):
         try:
             self.session.edit_record(self.kind, self._record_id, {name: value}, seen=self.seen)
         except ConflictError as exc:
-            self._resolve(name, value, exc)
+            if exc.theirs.get(name) == widget.value():
+                # Their change left this field as the user saw it (news of it is on its way):
+                # nothing of theirs is overwritten, so save against the version they left.
+                self.seen.version = exc.version
+                self._commit(name, value)
+            else:
+                self._resolve(name, value, exc)
             return
         except CaseFileError as exc:
             self.session.report(exc)

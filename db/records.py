@@ -119,8 +119,16 @@ def _case_values(conn: Connection) -> Record:
     return out
 
 
-def update_case(cf: CaseStore, changes: dict[str, Any], *, expected_version: int | None = None) -> Record:
-    """Change case fields; return their previous values. ``expected_version``: as for ``update_record``."""
+def read_case(conn: Connection) -> Record:
+    """``get_case`` inside an existing transaction."""
+    return _case_values(conn)
+
+
+def update_case(
+    cf: CaseStore, changes: dict[str, Any], *, expected_version: int | None = None, after: versions.Seen | None = None
+) -> Record:
+    """Change case fields; return their previous values. ``expected_version``, ``after``: as for
+    ``update_record``."""
     specs = [_case_field(name) for name in changes]
     old = get_case(cf)
     columns: dict[str, Any] = {}
@@ -134,6 +142,8 @@ def update_case(cf: CaseStore, changes: dict[str, Any], *, expected_version: int
         )  # fmt: skip
         refuse_oversized(conn, CASE_FIELDS, columns, "case", ("case_info", "n", 1))
         _update_row(conn, "case_info", "n", 1, columns)
+        if after is not None:
+            after.version = versions.read_version(conn, "case_info", "n", 1)
     return {spec.name: old[spec.name] for spec in specs}
 
 
@@ -251,6 +261,7 @@ def update_record(
     *,
     restoring: bool = False,
     expected_version: int | None = None,
+    after: versions.Seen | None = None,
 ) -> Record:
     """Change some fields of a record; return the previous values of those fields.
 
@@ -258,6 +269,7 @@ def update_record(
     record that no longer exists is left out rather than refused. ``expected_version`` (a team
     case): the version read before editing; ConflictError if someone changed the record since
     (``db.versions``). A case file has one writer, so there it is not needed and not checked.
+    ``after`` is given the version the change left (None on a case file, with no query).
     """
     spec = KINDS[kind]
     with cf.write() as conn:
@@ -267,6 +279,8 @@ def update_record(
         )  # fmt: skip
         old = read_record(conn, kind, record_id)
         apply_changes(conn, spec, record_id, changes, updated_at=now_stamp(), drop_missing=restoring)
+        if after is not None:
+            after.version = versions.read_version(conn, spec.table, "id", record_id)
     cf.note_removed_text(spec.fts)
     return {name: old[name] for name in changes}
 

@@ -10,6 +10,7 @@ the check is a no-op and no version is kept.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -39,6 +40,15 @@ def read_version(conn: Connection, table: str, key_column: str, key: object, *, 
     return None if value is None else int(value)
 
 
+@dataclass
+class Seen:
+    """The version of a record (or of the case's fields) a user has seen: a save expects it and,
+    once made, holds the version the save left (read in the save's own transaction, so nobody
+    else's change can slip in between). None on a case file."""
+
+    version: int | None = None
+
+
 def record_version(store: CaseStore, kind: Kind, record_id: str) -> int | None:
     """The version of a record as stored now; None on a case file."""
     with store.read() as conn:
@@ -49,6 +59,36 @@ def case_version(store: CaseStore) -> int | None:
     """The version of the case's own fields as stored now; None on a case file."""
     with store.read() as conn:
         return read_version(conn, "case_info", "n", 1)
+
+
+def read_with_version(store: CaseStore, kind: Kind, record_id: str) -> tuple[Record, int | None]:
+    """A record and its version. The version is read first: should someone change the record in
+    between, the version is the older one, so a save shows a conflict rather than overwrite."""
+    from .records import read_record
+
+    with store.read() as conn:
+        version = read_version(conn, KINDS[kind].table, "id", record_id)
+        return read_record(conn, kind, record_id), version
+
+
+def case_with_version(store: CaseStore) -> tuple[Record, int | None]:
+    """The case's own fields and their version (read first, as in ``read_with_version``)."""
+    from .records import read_case
+
+    with store.read() as conn:
+        version = read_version(conn, "case_info", "n", 1)
+        return read_case(conn), version
+
+
+def changed_since(store: CaseStore, kind: Kind, expected: dict[str, Record]) -> list[str]:
+    """The ids of records whose fields no longer hold ``expected`` (``id -> {field: value}``):
+    someone else changed them since. A record deleted since counts as changed."""
+    from .bulk_edits import read_fields
+
+    names = sorted({name for values in expected.values() for name in values})
+    with store.read() as conn:
+        stored = read_fields(conn, kind, list(expected), names)
+    return [rid for rid, values in expected.items() if stored.get(rid) != values]
 
 
 def check(

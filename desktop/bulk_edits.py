@@ -2,6 +2,8 @@
 
 Like every edit, the first write happens before its step is pushed, so a refused change
 leaves no step; undo and redo each write back in one transaction (``db.bulk_edits``).
+On a team case, an undo or redo that would write over records someone else has changed since
+is refused, saying how many, and its step is dropped.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from db import bulk_edits
 from db.bulk_edits import BulkChange
+from db.errors import RecordError
 from db.fields import KINDS, FieldSpec, FieldType, Kind
 
 from .session import CaseSession, DeletedRecord, Reference
@@ -76,7 +79,16 @@ class BulkEdits:
 
     # ----- what the commands write, and telling the views --------------------------------
     def write(self, change: BulkChange, *, undo: bool) -> None:
-        """Store the values before (``undo``) or after a change and tell the views."""
+        """Store the values before (``undo``) or after a change and tell the views; RecordError
+        when someone else has changed any of the records since (team cases)."""
+        changed = self.session.changed_since(change.kind, change.after if undo else change.before)
+        if changed:
+            total = records_noun(change.kind, len(change.ids))
+            step = "undo" if undo else "redo"
+            raise RecordError(
+                f"Someone else has changed {len(changed):,} of the {total} since; "
+                f"{step} would overwrite their changes, so it was not done."
+            )
         values = change.before if undo else change.after
         bulk_edits.write_values(self.session.cf, change.kind, values, restoring=undo)
         self.notify_changed(change)

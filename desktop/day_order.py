@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QKeyEvent, QKeySequence
 
 from db.day_order import DAY_ORDERED
-from db.errors import CaseFileError
+from db.errors import CaseFileError, RecordError
 from db.fields import KINDS, Kind
 
 from .actions import ActionId
@@ -41,10 +41,28 @@ class MoveInDayCommand(UndoStep):
         self.before, self.after = list(before), list(after)
 
     def do(self) -> None:
+        self._refuse_if_moved(self.before, "redo")
         self.session.write_day_order(self.kind, self.after, self.record_id)
 
     def revert(self) -> None:
+        self._refuse_if_moved(self.after, "undo")
         self.session.write_day_order(self.kind, self.before, self.record_id)
+
+    def _refuse_if_moved(self, expected: list[str], step: str) -> None:
+        """On a team case, refuse to put back an order someone else has changed since."""
+        if self.session.team_case is None:
+            return  # a case file has one writer: its day is as this step left it
+        now = self.session.day_ids(self.kind, self.record_id)
+        if now == expected:
+            return
+        moved = sum(1 for i, rid in enumerate(now) if i >= len(expected) or expected[i] != rid)
+        moved += sum(1 for rid in expected if rid not in now)
+        from .bulk_edits import records_noun
+
+        raise RecordError(
+            f"Someone else has moved {records_noun(self.kind, moved)} of that day since; "
+            f"{step} would overwrite their order, so it was not done."
+        )
 
     def change(self, undo: bool) -> Change:
         return Change(self.kind, self.record_id)  # no field: the list keeps the keyboard

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from db import csv_import, day_order, editions, overview, queries, records
+from db import csv_import, day_order, editions, overview, queries, records, versions
 from db.csv_import import CsvPlan
 from db.dates import PartialDate
 from db.editions import Edition, NewEdition
-from db.errors import CaseFileError
+from db.errors import CaseFileError, ConflictError
 from db.fields import CASE_FIELDS_BY_NAME, KINDS, FieldType, Kind
 from db.overview import FrontPage
 from db.postgres import history
@@ -39,13 +39,17 @@ from db.records import DeletedRecord, Record, Reference, short_label
 from db.sqlite.casefile import CaseFile
 from db.store import CaseStore
 from db.values import normalise
+from db.versions import Seen
 
 from .tasks import JobService
 from .undo import AddRecordCommand, DeleteRecordCommand, EditCaseCommand, EditRecordCommand, MacroCommand, UndoStep
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QWidget
+
     from db.postgres.case import ServerCase
 
+    from .dialogs.conflict_dialog import Choice, Conflict
     from .live import LiveUpdates
 
 __all__ = [
@@ -56,6 +60,7 @@ __all__ = [
     "ListQuery",
     "Record",
     "Reference",
+    "Seen",
     "TimelineMarks",
     "short_label",
 ]
@@ -199,6 +204,30 @@ class CaseSession(QObject):
         """Every field of one record; RecordError if it does not exist."""
         return records.get_record(self.store, kind, record_id)
 
+    def read_record(self, kind: Kind, record_id: str) -> tuple[Record, int | None]:
+        """A record and the version it was read at, for an editor to save against (``edit_record``'s
+        ``seen``). A case file keeps no versions: None, and nothing more is read than ``get_record``."""
+        if self.team_case is None:
+            return self.get_record(kind, record_id), None
+        return versions.read_with_version(self.store, kind, record_id)
+
+    def read_case(self) -> tuple[Record, int | None]:
+        """The case's own fields and the version they were read at (None on a case file)."""
+        if self.team_case is None:
+            return self.get_case(), None
+        return versions.case_with_version(self.store)
+
+    def day_ids(self, kind: Kind, record_id: str) -> list[str]:
+        """The records of the record's day, in their order."""
+        return day_order.day_ids(self.cf, kind, record_id)
+
+    def changed_since(self, kind: Kind, expected: dict[str, dict[str, Any]]) -> list[str]:
+        """Ids of the records that no longer hold ``expected`` field values; none on a case file,
+        which nobody else writes while it is open."""
+        if self.team_case is None:
+            return []
+        return versions.changed_since(self.store, kind, expected)
+
     def find_references(self, kind: Kind, record_id: str) -> list[Reference]:
         """The records that point at this one."""
         return records.find_references(self.store, kind, record_id)
@@ -269,10 +298,22 @@ class CaseSession(QObject):
         self.records_reset.emit(kind)
 
     # ----- writes with no undo step (what undo commands do and undo with) ------------------
-    def write_record(self, kind: Kind, record_id: str, values: dict[str, Any], *, restoring: bool = False) -> Record:
-        """Store field values and tell the views; return the previous values (``restoring``: see
-        ``db.records.update_record``)."""
-        old = records.update_record(self.store, kind, record_id, values, restoring=restoring)
+    def write_record(
+        self,
+        kind: Kind,
+        record_id: str,
+        values: dict[str, Any],
+        *,
+        restoring: bool = False,
+        expected_version: int | None = None,
+        after: Seen | None = None,
+    ) -> Record:
+        """Store field values and tell the views; return the previous values (``restoring``,
+        ``expected_version``, ``after``: see ``db.records.update_record``); ConflictError when
+        someone else changed the record since ``expected_version``."""
+        old = records.update_record(
+            self.store, kind, record_id, values, restoring=restoring, expected_version=expected_version, after=after
+        )
         self.notify_changed(kind, [record_id], list(values))
         if any(KINDS[kind].field(name).type is FieldType.REFS for name in values):
             self.notify_reset(kind)
@@ -289,9 +330,12 @@ class CaseSession(QObject):
         records.restore_record(self.store, deleted)
         self._notify_deleted(deleted)
 
-    def write_case(self, values: dict[str, Any]) -> Record:
-        """Store case fields and tell the views; return the previous values."""
-        old = records.update_case(self.store, values)
+    def write_case(
+        self, values: dict[str, Any], *, expected_version: int | None = None, after: Seen | None = None
+    ) -> Record:
+        """Store case fields and tell the views; return the previous values (versions: as for
+        ``write_record``)."""
+        old = records.update_case(self.store, values, expected_version=expected_version, after=after)
         self.case_changed.emit()
         return old
 
@@ -303,13 +347,22 @@ class CaseSession(QObject):
             self.notify_reset(kind)
 
     # ----- edits (each one undoable step; CaseFileError if refused or not written) --------
-    def edit_record(self, kind: Kind, record_id: str, changes: dict[str, Any], text: str | None = None) -> bool:
-        """Change fields of one record; False (and no step) when it already holds these values."""
+    def edit_record(
+        self, kind: Kind, record_id: str, changes: dict[str, Any], text: str | None = None, *, seen: Seen | None = None
+    ) -> bool:
+        """Change fields of one record; False (and no step) when it already holds these values.
+
+        ``seen``: the version the user saw (``read_record``); ConflictError if someone else changed
+        the record since, else it is moved on to the version this edit left.
+        """
         current = self.get_record(kind, record_id)
         if all(_same(current.get(k), v, kind, k) for k, v in changes.items()):
             return False
-        old = self.write_record(kind, record_id, changes)
-        self._push(EditRecordCommand(self, kind, record_id, changes, old, text))
+        after = Seen()
+        old = self.write_record(kind, record_id, changes, expected_version=seen.version if seen else None, after=after)
+        if seen is not None:
+            seen.version = after.version
+        self._push(EditRecordCommand(self, kind, record_id, changes, old, text, version=after.version))
         return True
 
     def add_record(self, kind: Kind, values: dict[str, Any] | None = None) -> str:
@@ -324,14 +377,43 @@ class CaseSession(QObject):
         deleted = self.remove_record(kind, record_id, remove_references=remove_references)
         self._push(DeleteRecordCommand(self, deleted))
 
-    def edit_case(self, changes: dict[str, Any]) -> bool:
-        """Change case fields; False (and no step) when the case already holds these values."""
+    def edit_case(self, changes: dict[str, Any], *, seen: Seen | None = None) -> bool:
+        """Change case fields; False (and no step) when the case already holds these values
+        (``seen``: as for ``edit_record``)."""
         current = self.get_case()
         if all(_same_case(current.get(k), v, k) for k, v in changes.items()):
             return False
-        old = self.write_case(changes)
-        self._push(EditCaseCommand(self, changes, old))
+        after = Seen()
+        old = self.write_case(changes, expected_version=seen.version if seen else None, after=after)
+        if seen is not None:
+            seen.version = after.version
+        self._push(EditCaseCommand(self, changes, old, version=after.version))
         return True
+
+    # ----- a change that lost the race (team cases) ------------------------------------------
+    def conflict(
+        self, kind: Kind | None, values: dict[str, Any], exc: ConflictError, step: str | None = None
+    ) -> Conflict:
+        """What to show the user of a refused change: theirs and mine of each field both changed
+        (``kind`` None: the case's own fields; ``step``: "undo" or "redo")."""
+        from .dialogs.conflict_dialog import describe
+
+        return describe(self.labels, kind, values, exc, step)
+
+    def ask(self, conflict: Conflict, parent: QWidget | None = None) -> Choice:
+        """Show a conflict to the user over ``parent`` (else the active window); what they chose."""
+        from PySide6.QtWidgets import QApplication
+
+        from .dialogs.conflict_dialog import ask
+
+        return ask(conflict, parent or QApplication.activeWindow())
+
+    def overwrite(self, kind: Kind | None, values: dict[str, Any], exc: ConflictError, step: str) -> bool:
+        """An undo or redo found the record changed by someone else: True when the user chose to
+        write it over theirs."""
+        from .dialogs.conflict_dialog import Choice
+
+        return self.ask(self.conflict(kind, values, exc, step)) is Choice.KEEP_MINE
 
     def import_records(self, plan: CsvPlan) -> None:
         """Add the records of a checked CSV file as one undoable step."""

@@ -5,6 +5,10 @@ first ``redo`` Qt calls on push does nothing. If a later undo or redo cannot be 
 (disk full, file gone), the user is told and the command is dropped from the stack; the
 file keeps its last consistent state.
 
+On a team case an edit's step remembers the version its write left. Undo or redo of a record
+someone else has changed since asks the user (``overwrite``) before writing over their change;
+keeping theirs drops the step, so the stack never claims a state the case does not hold.
+
 Commands see the open case only through ``UndoTarget``: writes that tell the views what
 changed, a way to tell the user that one failed, and an announcement before and after each
 undo or redo so the window can show the user where it landed (``Change``).
@@ -18,8 +22,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from PySide6.QtGui import QUndoCommand
 
-from db.errors import CaseFileError
+from db.errors import CaseFileError, ConflictError
 from db.fields import CASE_FIELDS_BY_NAME, KINDS, FieldType, Kind
+from db.versions import Seen
 
 if TYPE_CHECKING:
     from .session import DeletedRecord, Record
@@ -29,18 +34,33 @@ class UndoTarget(Protocol):
     """The writes undo commands make (each one tells the views), and where failures are reported."""
 
     def write_record(
-        self, kind: Kind, record_id: str, values: dict[str, Any], *, restoring: bool = False
+        self,
+        kind: Kind,
+        record_id: str,
+        values: dict[str, Any],
+        *,
+        restoring: bool = False,
+        expected_version: int | None = None,
+        after: Seen | None = None,
     ) -> Record: ...
 
     def remove_record(self, kind: Kind, record_id: str, *, remove_references: bool) -> DeletedRecord: ...
 
     def restore_record(self, deleted: DeletedRecord) -> None: ...
 
-    def write_case(self, values: dict[str, Any]) -> Record: ...
+    def write_case(
+        self, values: dict[str, Any], *, expected_version: int | None = None, after: Seen | None = None
+    ) -> Record: ...
+
+    def overwrite(self, kind: Kind | None, values: dict[str, Any], exc: ConflictError, step: str) -> bool: ...
 
     def report(self, exc: BaseException) -> None: ...
 
     def announce(self, step: UndoStep, *, undo: bool, finished: bool) -> None: ...
+
+
+class KeptTheirs(CaseFileError):
+    """The user chose to keep someone else's change rather than undo or redo over it."""
 
 
 @dataclass(frozen=True)
@@ -120,15 +140,36 @@ class EditRecordCommand(UndoStep):
         new: dict[str, Any],
         old: dict[str, Any],
         text: str | None = None,
+        *,
+        version: int | None = None,
     ) -> None:
         super().__init__(target, text or edit_text(kind, new, old))
         self.kind, self.record_id, self.new, self.old = kind, record_id, dict(new), dict(old)
+        self.version = version  # what the last write of this step left (None on a case file)
 
     def do(self) -> None:
-        self.target.write_record(self.kind, self.record_id, self.new)
+        if self.version is None:  # a case file: one writer, nothing to check
+            self.target.write_record(self.kind, self.record_id, self.new)
+            return
+        self.version = _write_checked(
+            self.target, self.kind, self.new, self.version, "redo",
+            lambda expected, after: self.target.write_record(
+                self.kind, self.record_id, self.new, expected_version=expected, after=after
+            ),
+            lambda theirs: _holds(theirs, self.old),
+        )  # fmt: skip
 
     def revert(self) -> None:
-        self.target.write_record(self.kind, self.record_id, self.old, restoring=True)
+        if self.version is None:
+            self.target.write_record(self.kind, self.record_id, self.old, restoring=True)
+            return
+        self.version = _write_checked(
+            self.target, self.kind, self.old, self.version, "undo",
+            lambda expected, after: self.target.write_record(
+                self.kind, self.record_id, self.old, restoring=True, expected_version=expected, after=after
+            ),
+            lambda theirs: _holds(theirs, self.new),
+        )  # fmt: skip
 
     def change(self, undo: bool) -> Change:
         return Change(self.kind, self.record_id, tuple(self.new))
@@ -174,16 +215,33 @@ class DeleteRecordCommand(UndoStep):
 class EditCaseCommand(UndoStep):
     """Changed case fields (title, summary, marking, ...)."""
 
-    def __init__(self, target: UndoTarget, new: dict[str, Any], old: dict[str, Any]) -> None:
+    def __init__(
+        self, target: UndoTarget, new: dict[str, Any], old: dict[str, Any], *, version: int | None = None
+    ) -> None:
         label = CASE_FIELDS_BY_NAME[next(iter(new))].label if len(new) == 1 else "Details"
         super().__init__(target, f"Edit Case {label}")
         self.new, self.old = dict(new), dict(old)
+        self.version = version
 
     def do(self) -> None:
-        self.target.write_case(self.new)
+        if self.version is None:
+            self.target.write_case(self.new)
+            return
+        self.version = _write_checked(
+            self.target, None, self.new, self.version, "redo",
+            lambda expected, after: self.target.write_case(self.new, expected_version=expected, after=after),
+            lambda theirs: _holds(theirs, self.old),
+        )  # fmt: skip
 
     def revert(self) -> None:
-        self.target.write_case(self.old)
+        if self.version is None:
+            self.target.write_case(self.old)
+            return
+        self.version = _write_checked(
+            self.target, None, self.old, self.version, "undo",
+            lambda expected, after: self.target.write_case(self.old, expected_version=expected, after=after),
+            lambda theirs: _holds(theirs, self.new),
+        )  # fmt: skip
 
     def change(self, undo: bool) -> Change:
         return Change(None, fields=tuple(self.new))
@@ -216,6 +274,36 @@ class MacroCommand(UndoStep):
         # removed on the way are reachable from there.
         edits = [s for s in self.steps if isinstance(s, EditRecordCommand | EditCaseCommand)]
         return (edits or self.steps)[-1].change(undo)
+
+
+def _write_checked(
+    target: UndoTarget,
+    kind: Kind | None,
+    values: dict[str, Any],
+    version: int | None,
+    step: str,
+    write: Callable[[int | None, Seen], object],
+    untouched: Callable[[dict[str, Any]], bool],
+) -> int | None:
+    """``write`` expecting ``version``; when someone else changed the record since, ask the user
+    and write over theirs only if they say so (expecting their version, so a change made while
+    they decided is caught too), else raise KeptTheirs. No question when ``untouched(theirs)``:
+    their change left these fields as this step did. The version the write left."""
+    after = Seen()
+    expected = version
+    while True:
+        try:
+            write(expected, after)
+            return after.version
+        except ConflictError as exc:
+            if not untouched(exc.theirs) and not target.overwrite(kind, values, exc, step):
+                raise KeptTheirs(f"Kept the other change; the {step} step was dropped.") from exc
+            expected = exc.version
+
+
+def _holds(stored: dict[str, Any], values: dict[str, Any]) -> bool:
+    """True when ``stored`` still holds ``values`` in every one of their fields."""
+    return all(name in stored and stored[name] == value for name, value in values.items())
 
 
 def _all_or_none(

@@ -56,6 +56,11 @@ class FieldWidget(QWidget):
         """The last stored value shown."""
         return self._value
 
+    def keep_typed(self, stored: Any) -> None:
+        """The stored value changed under the user's input: note it, and leave what they typed
+        in the field, so saving it writes it over the new value."""
+        self._value = stored
+
     def _show(self, value: Any) -> None:
         raise NotImplementedError
 

@@ -3,6 +3,10 @@ records linked to it.
 
 Built from the field descriptions in ``db.fields``, so each kind gets the right widget for
 each field. A finished edit becomes one undoable step through the session.
+
+On a team case the editor keeps the version of the record it shows, and a save names it: a
+save that lost the race to someone else's shows both (``dialogs.conflict_dialog``) and does
+what the user picks, and nothing they typed is lost.
 """
 
 from __future__ import annotations
@@ -12,13 +16,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from db.errors import CaseFileError
+from db.errors import CaseFileError, ConflictError
 from db.fields import KINDS, FieldType, Kind
 
+from ..dialogs.conflict_dialog import Choice
 from ..dialogs.quick_create import QuickCreateDialog
-from ..session import CaseSession, Reference, short_label
+from ..session import CaseSession, Reference, Seen, short_label
 from ..theme import show_as_error
 from .field_widgets import DateField, FieldWidget, field_widget
 from .ref_widgets import RefField, RefsField
@@ -38,6 +43,8 @@ class RecordEditor(QScrollArea):
         self.kind = kind
         self.spec = KINDS[kind]
         self._record_id: str | None = None
+        self.seen = Seen()  # the version of the record shown (team cases), which a save expects
+        self._resolving = False  # a conflict is being shown: the field's focus-out is no new save
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         # Tab goes from the list straight to the first field, not to the panel around them.
@@ -128,7 +135,8 @@ class RecordEditor(QScrollArea):
         record = None
         if record_id is not None:
             try:
-                record = self.session.get_record(self.kind, record_id)
+                record, version = self.session.read_record(self.kind, record_id)
+                self.seen = Seen(version)
             except CaseFileError:
                 self._record_id = None
         shown = record is not None
@@ -152,7 +160,7 @@ class RecordEditor(QScrollArea):
         if self._record_id is None:
             return
         try:
-            record = self.session.get_record(self.kind, self._record_id)
+            record, version = self.session.read_record(self.kind, self._record_id)
         except CaseFileError:
             self.load(None)
             return
@@ -165,11 +173,14 @@ class RecordEditor(QScrollArea):
             elif record[name] != widget.value() or widget.spec.type in (FieldType.REF, FieldType.REFS):
                 widget.set_value(record[name])
         if kept:
+            # The version stays the one the typing started from, so saving shows both texts.
             self.error_label.setText(
                 f"Someone else changed {' and '.join(kept)} while you were typing. "
-                "Your text is still in the field; saving it replaces theirs."
+                "Your text is still in the field; saving it shows you both to choose from."
             )
             self.error_label.show()
+        else:
+            self.seen.version = version
         self._show_header(record)
 
     def _show_header(self, record: dict[str, Any]) -> None:
@@ -250,11 +261,20 @@ class RecordEditor(QScrollArea):
         self.error_label.hide()
 
     def _commit(self, name: str, value: Any) -> None:
-        if self._record_id is None or self.session.closed:
+        if self._record_id is None or self.session.closed or self._resolving:
             return
         widget = self.widgets[name]
         try:
-            self.session.edit_record(self.kind, self._record_id, {name: value})
+            self.session.edit_record(self.kind, self._record_id, {name: value}, seen=self.seen)
+        except ConflictError as exc:
+            if exc.theirs.get(name) == widget.value():
+                # Their change left this field as the user saw it (news of it is on its way):
+                # nothing of theirs is overwritten, so save against the version they left.
+                self.seen.version = exc.version
+                self._commit(name, value)
+            else:
+                self._resolve(name, value, exc)
+            return
         except CaseFileError as exc:
             self.session.report(exc)
             # The typed value stays in the field, so the user can correct it or try again.
@@ -276,6 +296,41 @@ class RecordEditor(QScrollArea):
         self._refused.pop(name, None)
         widget.set_value(self.session.get_record(self.kind, self._record_id)[name])
 
+    def _resolve(self, name: str, value: Any, exc: ConflictError) -> None:
+        """Someone else saved first: show theirs and mine, and do what the user picks."""
+        widget = self.widgets[name]
+        conflict = self.session.conflict(self.kind, {name: value}, exc)
+        self._resolving = True
+        try:
+            choice = self.session.ask(conflict, self.window())
+        finally:
+            self._resolving = False
+        if self._record_id is None or self.session.closed:
+            return
+        self.seen.version = exc.version  # the user has now seen theirs
+        if choice is Choice.KEEP_MINE:
+            self._commit(name, value)  # a new conflict if it moved on again meanwhile
+            return
+        label = widget.spec.label
+        mine = "\n\n".join(f.mine for f in conflict.fields)
+        for other, other_widget in self.widgets.items():
+            if other != name and not other_widget.unsaved():
+                other_widget.set_value(exc.theirs.get(other))
+        self._refused.pop(name, None)
+        if choice is Choice.TAKE_THEIRS:
+            widget.set_value(exc.theirs.get(name))
+            QApplication.clipboard().setText(mine)
+            self.error_label.setText(f"{label} shows their change. What you typed is on the clipboard.")
+        else:
+            widget.keep_typed(exc.theirs.get(name))
+            self.error_label.setText(
+                f"{label}: your text is still in the field, not saved. "
+                "Press Enter there (or leave the field) to save it over theirs."
+            )
+            widget.focus_widget().setFocus(Qt.FocusReason.OtherFocusReason)
+        self.error_label.show()
+        self._show_header({**exc.theirs, "id": self._record_id})
+
     def create_linked(self, name: str, text: str) -> None:
         """Create a record from a reference field's typed text and link it, as one undo step."""
         if self._record_id is None:
@@ -295,9 +350,9 @@ class RecordEditor(QScrollArea):
                 new_id = self.session.add_record(target, dialog.values())
                 if f.type is FieldType.REFS:
                     current = self.session.get_record(self.kind, record_id)[name]
-                    self.session.edit_record(self.kind, record_id, {name: [*current, new_id]})
+                    self.session.edit_record(self.kind, record_id, {name: [*current, new_id]}, seen=self.seen)
                 else:
-                    self.session.edit_record(self.kind, record_id, {name: new_id})
+                    self.session.edit_record(self.kind, record_id, {name: new_id}, seen=self.seen)
         except CaseFileError as exc:
             self.session.report(exc)
             if new_id is None:

@@ -2,13 +2,14 @@
 
 ``CASEFILE_BENCH_SERVER`` names a database where the role may create cases (credentials from
 the usual libpq places). Without it, a throw-away server is started on this machine with
-``scripts/test_postgres.sh`` (PostgreSQL must be installed) on a port and folder of its own,
-and removed afterwards.
+``scripts/test_postgres.sh`` (PostgreSQL must be installed) on a free port and a folder of
+its own, and removed afterwards.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -18,7 +19,6 @@ from pathlib import Path
 from .measure import REPO
 
 SERVER_ENV = "CASEFILE_BENCH_SERVER"
-PORT = "54331"
 CASE_NAME = "bench-large"
 
 
@@ -37,9 +37,10 @@ def bench_server() -> Iterator[str]:
     # (the run folder is private to the user running the benchmark).
     folder = Path(tempfile.gettempdir()) / f"casefile-bench-pg-{os.getpid()}"
     script = REPO / "scripts" / "test_postgres.sh"
-    env = {**os.environ, "CASEFILE_PG_DIR": str(folder), "CASEFILE_PG_PORT": PORT}
+    env = {**os.environ, "CASEFILE_PG_DIR": str(folder), "CASEFILE_PG_PORT": str(_free_port())}
     started = subprocess.run(["bash", str(script), "start"], env=env, capture_output=True, text=True, check=False)
     if started.returncode != 0:
+        subprocess.run(["bash", str(script), "stop"], env=env, capture_output=True, check=False)
         reason = " ".join((started.stderr or started.stdout).strip().splitlines()[-1:])[:200]
         raise NoServer(f"no PostgreSQL server: set {SERVER_ENV} or install PostgreSQL ({reason})")
     exported = {}
@@ -58,6 +59,13 @@ def bench_server() -> Iterator[str]:
             else:
                 os.environ[name] = value
         subprocess.run(["bash", str(script), "stop"], env=env, capture_output=True, check=False)
+
+
+def _free_port() -> int:
+    """A loopback port nothing listens on now (another run of the benchmark may have its own server)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def case_address(database: str, name: str = CASE_NAME) -> str:

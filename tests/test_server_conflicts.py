@@ -446,3 +446,44 @@ def test_a_case_file_never_asks_and_never_reads_a_version(qtbot, sample_path):
     assert session.get_record(Kind.ACTOR, meta)["role"] == "Mine"
     assert asked == [] and editor.seen.version is None
     assert statements and not [sql for sql in statements if "version" in sql.lower()]
+
+
+# ----- the case's own fields (the Case page) -----------------------------------------------------
+
+
+def test_the_case_page_shows_theirs_and_mine_and_keep_mine_saves_over_theirs(qtbot, team):
+    team.window.case_view.show_page(None)
+    page = team.window.case_view.case_page
+    subtitle = page.widgets["subtitle"].edit
+    subtitle.setFocus()
+    subtitle.selectAll()
+    qtbot.keyClicks(subtitle, "Mine: the review as of June")
+    team.other.execute("UPDATE case_info SET subtitle = %s", ("Theirs: the review as of July",))
+
+    shown: list[dict] = []
+    seen = _answer(qtbot, lambda d: QTest.mouseClick(d.keep_mine_button, Qt.MouseButton.LeftButton), shown)
+    QTest.keyClick(subtitle, Qt.Key.Key_Return)
+    assert seen, "no conflict dialog"
+    (dialog,) = shown
+    assert dialog["who"].startswith("casefile_reader changed it on ")
+    assert _plain(dialog["theirs"][0]) == "Theirs: the review as of July"
+    assert _plain(dialog["mine"][0]) == "Mine: the review as of June"
+    stored = team.other.execute("SELECT subtitle FROM case_info").fetchone()[0]
+    assert stored == "Mine: the review as of June"
+    history = team.other.execute(
+        "SELECT by, old_value, new_value FROM history WHERE kind = 'case' AND field = 'subtitle' ORDER BY id"
+    ).fetchall()
+    assert history[-1] == ("casefile_app", "Theirs: the review as of July", "Mine: the review as of June")
+
+    # Someone changes it again; this time Enter takes theirs and nothing of theirs is overwritten.
+    subtitle.setFocus()
+    subtitle.selectAll()
+    qtbot.keyClicks(subtitle, "Mine again")
+    team.other.execute("UPDATE case_info SET subtitle = %s", ("Theirs again",))
+    seen = _answer(qtbot, lambda d: QTest.keyClick(d, Qt.Key.Key_Return))
+    QTest.keyClick(subtitle, Qt.Key.Key_Return)
+    assert seen
+    assert subtitle.text() == "Theirs again"
+    assert QApplication.clipboard().text() == "Mine again"
+    assert team.other.execute("SELECT subtitle FROM case_info").fetchone()[0] == "Theirs again"
+    assert team.unexpected == []

@@ -9,13 +9,13 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QResizeEvent
-from PySide6.QtWidgets import QBoxLayout, QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QBoxLayout, QFormLayout, QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
-from db.errors import CaseFileError
+from db.errors import CaseFileError, ConflictError
 from db.fields import CASE_FIELDS, KINDS, Kind
 
 from ..editors.field_widgets import FieldWidget, field_widget
-from ..session import CaseSession
+from ..session import CaseSession, Seen
 from .case_overview import CaseOverview, heading, muted
 
 # Below this width (of the page's viewport) the overview goes under the case details.
@@ -31,6 +31,8 @@ class CasePage(QScrollArea):
     def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.seen = Seen()  # the version of the case's fields shown (a team case), which a save expects
+        self._resolving = False  # a conflict is being shown: a field's focus-out is no new save
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget(self)
@@ -92,11 +94,16 @@ class CasePage(QScrollArea):
 
     def reload(self) -> None:
         """Show the stored case details and overview."""
-        case = self.session.get_case()
+        case, version = self.session.read_case()
+        typing = [name for name, widget in self.widgets.items() if widget.hasFocus() and widget.unsaved()]
         for name, widget in self.widgets.items():
-            if case[name] != widget.value() or not widget.hasFocus():
+            if name in typing and case[name] != widget.value():
+                widget.keep_typed(case[name])  # what the user is typing stays; saving it shows both
+            elif case[name] != widget.value() or not widget.hasFocus():
                 widget.set_value(case[name])
             widget.set_read_only(self.session.read_only)
+        if not typing:
+            self.seen.version = version  # a save expects the version shown (a team case)
         self._show_overview()
 
     def _show_overview(self) -> None:
@@ -123,14 +130,45 @@ class CasePage(QScrollArea):
         self.file_label.setText(f"File: {path}{mode}" if path else where)
 
     def _commit(self, name: str, value: Any) -> None:
-        if self.session.closed:
+        if self.session.closed or self._resolving:
             return
         try:
-            self.session.edit_case({name: value})
+            self.session.edit_case({name: value}, seen=self.seen)
+        except ConflictError as exc:
+            if exc.theirs.get(name) == self.widgets[name].value():
+                self.seen.version = exc.version  # they changed another field: nothing of theirs is lost
+                self._commit(name, value)
+            else:
+                self._resolve(name, value, exc)
+            return
         except CaseFileError as exc:
             self.session.report(exc)
             return
         self.widgets[name].set_value(self.session.get_case()[name])
+
+    def _resolve(self, name: str, value: Any, exc: ConflictError) -> None:
+        """Someone else changed the field first: show theirs and mine, and do what the user picks."""
+        from ..dialogs.conflict_dialog import Choice
+
+        widget = self.widgets[name]
+        conflict = self.session.conflict(None, {name: value}, exc)
+        self._resolving = True
+        try:
+            choice = self.session.ask(conflict, self.window())
+        finally:
+            self._resolving = False
+        if self.session.closed:
+            return
+        self.seen.version = exc.version  # the user has now seen theirs
+        if choice is Choice.KEEP_MINE:
+            self._commit(name, value)  # a new conflict if it moved on again meanwhile
+        elif choice is Choice.TAKE_THEIRS:
+            widget.set_value(exc.theirs.get(name))
+            QApplication.clipboard().setText("\n\n".join(f.mine for f in conflict.fields))
+            self.session.error.emit(f"{widget.spec.label} shows their change. What you typed is on the clipboard.")
+        else:
+            widget.keep_typed(exc.theirs.get(name))
+            widget.focus_widget().setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _edit_marking(self) -> None:
         widget = self.widgets["marking"]

@@ -29,6 +29,7 @@ from .connect import ServerError, make_engine, reporting
 from .migrations import migrate
 from .migrations.p0001_initial import create_version_table
 from .migrations.p0003_sort_names import COPYING
+from .migrations.p0004_history import note_copied_lists
 
 _CHUNK = 2000
 
@@ -78,6 +79,7 @@ def new_case(
                     raise ServerError(f"The case holds text the server cannot store: {exc.orig}.") from None
                 raise
             conn.execute(sa.text("SELECT pg_catalog.set_config(:name, 'off', true)"), {"name": COPYING})
+            note_copied_lists(conn)
             conn.execute(sa.text("SET CONSTRAINTS ALL IMMEDIATE"))
             reset_counters(conn)
             for table in _tables():  # statistics now, so searches of a new case are planned well at once

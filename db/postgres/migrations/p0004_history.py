@@ -50,10 +50,6 @@ _FUNCTIONS = [
     BEGIN
       IF (to_jsonb(NEW) - skipped) IS DISTINCT FROM (to_jsonb(OLD) - skipped) THEN
         NEW.version := OLD.version + 1;
-        -- Noted for the rest of the transaction: a change to the record's list as well is
-        -- the same edit and moves the version no further (casefile_links_after).
-        PERFORM set_config('casefile.bumped_' || md5(TG_TABLE_NAME || ':' || coalesce(to_jsonb(NEW) ->> 'id', '')),
-                           '1', true);
       ELSE
         NEW.version := greatest(NEW.version, OLD.version);
       END IF;
@@ -97,6 +93,10 @@ _FUNCTIONS = [
       setting text := 'casefile.links_' || md5(TG_TABLE_NAME || ':' || owner);
       listed jsonb;
     BEGIN
+      -- A whole case being copied in (publish, import) is its first state, not a change.
+      IF current_setting('casefile.copying', true) = 'on' THEN
+        RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+      END IF;
       IF coalesce(current_setting(setting, true), '') = '' THEN
         EXECUTE format('SELECT coalesce(jsonb_agg(%I ORDER BY position), ''[]'') FROM %I WHERE %I = $1',
                        TG_ARGV[1], TG_TABLE_NAME, TG_ARGV[0]) INTO listed USING owner;
@@ -139,9 +139,11 @@ _FUNCTIONS = [
       INSERT INTO history (kind, record_id, field, operation, old_value, new_value)
         VALUES (TG_ARGV[3], owner, TG_ARGV[4], operation, noted::jsonb, listed);
       -- The row may have been written in this transaction by bookkeeping alone (its stored
-      -- parties name, migration 3), which is no edit: only a field change counts as one.
-      IF written IS NOT NULL
-         AND coalesce(current_setting('casefile.bumped_' || md5(TG_ARGV[2] || ':' || owner), true), '') = '' THEN
+      -- parties name, migration 3), which is no edit: only a field change counts as one, and
+      -- this transaction's field changes are in the history (now() is the transaction's time).
+      IF written IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM history h WHERE h.record_id = owner AND h.operation = 'update'
+             AND h.field IS NOT NULL AND h.field <> TG_ARGV[4] AND h.at = now() AND h.by = session_user) THEN
         EXECUTE format('UPDATE %I SET version = version + 1 WHERE id = $1', TG_ARGV[2]) USING owner;
       END IF;
       RETURN NULL;
@@ -241,3 +243,24 @@ def run(conn: Connection) -> None:
                     f"'{link.owner_column}', '{link.target_column}', '{spec.table}', '{spec.kind.value}', '{f.name}')"
                 )
             )
+
+
+def note_copied_lists(conn: Connection) -> None:
+    """History rows for the lists of parties and actors of a case just copied in (publish, import),
+    whose link triggers stood aside during the copy: one set-based insert per list, as each
+    record's list would have been recorded had it been written alone."""
+    for spec in KINDS.values():
+        for f in spec.fields:
+            if f.link is None:
+                continue
+            link = f.link
+            conn.execute(
+                sa.text(
+                    "INSERT INTO history (kind, record_id, field, operation, old_value, new_value) "
+                    f"SELECT :kind, {link.owner_column}, :field, 'insert', '[]'::jsonb, "
+                    f"jsonb_agg({link.target_column} ORDER BY position) FROM {link.table} "
+                    f"GROUP BY {link.owner_column} ORDER BY min(ctid)"
+                ),
+                {"kind": spec.kind.value, "field": f.name},
+            )
+

@@ -16,12 +16,23 @@ from sqlalchemy import Connection, text
 
 from ..fields import KINDS, Kind
 from ..sqlite.fts import fts_query
-from .migrations.p0002_search import FOLD_FROM, FOLD_TO, INDEXED
+from .migrations.p0002_search import FOLD_FROM, FOLD_TO, INDEXED, SHORT_MARK, SHORT_PREFIX, WORDS_COLUMN
 
 _FOLD = str.maketrans(FOLD_FROM, FOLD_TO)
 _TOKEN = re.compile(r"[^\W_]+")
 _QUERY_WORD = re.compile(r'"([^"]*)"\*')
-_QUERY = "to_tsquery('pg_catalog.simple', :match)"
+
+
+# The query text is made here word by word, already as the index holds words, so it is read as it
+# is: ``to_tsquery`` would take the mark off a short prefix's lexeme.
+def bound_query(bind: str = "match") -> str:
+    """The ``tsquery`` bound as ``:bind`` (text made by ``ts_query``)."""
+    return f"CAST(:{bind} AS tsquery)"
+
+
+_QUERY = bound_query()
+# PostgreSQL keeps no word longer than this in a ``tsvector``; such a word can never be found.
+_LONGEST = 2046
 # Ranking reads the words of every match again (the index holds no copy of them): above this
 # many matches in a kind the newest come first, as they do on a file above 2,000.
 RANK_LIMIT = 200
@@ -37,9 +48,11 @@ def ts_query(words: str) -> str | None:
         return None
     terms: list[str] = []
     for word in _QUERY_WORD.findall(match):
-        tokens = [f"'{t}'" for t in _TOKEN.findall(word.translate(_FOLD).lower())]
-        if tokens:
-            phrase = " <-> ".join(tokens) + ":*"
+        tokens = [t for t in _TOKEN.findall(word.translate(_FOLD).lower()) if len(t.encode()) <= _LONGEST]
+        if len(tokens) == 1 and len(tokens[0]) <= SHORT_PREFIX:
+            terms.append(f"'{SHORT_MARK}{tokens[0]}'")  # the stored short prefix (migration p0002)
+        elif tokens:
+            phrase = " <-> ".join(f"'{t}'" for t in tokens) + ":*"
             terms.append(f"({phrase})" if len(tokens) > 1 else phrase)
     return " & ".join(terms) or None
 
@@ -61,8 +74,8 @@ def indexed_columns(kind: Kind) -> tuple[str, ...]:
 
 
 def words_of(kind: Kind) -> str:
-    """The indexed words of a record of ``kind`` (the expression its GIN index is built on)."""
-    return f"casefile_words({', '.join(indexed_columns(kind))})"
+    """The indexed words of a record of ``kind`` (the stored column its GIN index is built on)."""
+    return WORDS_COLUMN
 
 
 def count_matches(conn: Connection, kind: Kind, match: str, cap: int) -> int:

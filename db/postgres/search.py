@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 
 from ..fields import KINDS, Kind
 from ..sqlite.fts import fts_query
-from .migrations.p0002_search import FOLD_FROM, FOLD_TO, INDEXED, SHORT_MARK, SHORT_PREFIX, WORDS_COLUMN
+from .migrations.p0002_search import FOLD_FROM, FOLD_TO, INDEXED, SHORT_MARK, SHORT_PREFIX, words_table
 
 _FOLD = str.maketrans(FOLD_FROM, FOLD_TO)
 _TOKEN = re.compile(r"[^\W_]+")
@@ -73,14 +73,16 @@ def indexed_columns(kind: Kind) -> tuple[str, ...]:
     return INDEXED[KINDS[kind].table]
 
 
-def words_of(kind: Kind) -> str:
-    """The indexed words of a record of ``kind`` (the stored column its GIN index is built on)."""
-    return WORDS_COLUMN
+def matches(kind: Kind, bind: str = "match") -> str:
+    """A query of the row numbers of the records of ``kind`` whose words match ``:bind``."""
+    return f"SELECT n FROM {words_table(KINDS[kind].table)} WHERE words @@ {bound_query(bind)}"
 
 
 def count_matches(conn: Connection, kind: Kind, match: str, cap: int) -> int:
     """How many records of ``kind`` match, counting no further than ``cap``."""
-    sql = f"SELECT count(*) FROM (SELECT 1 FROM {KINDS[kind].table} WHERE {words_of(kind)} @@ {_QUERY} LIMIT :cap) m"
+    # In row order, so the planner may walk the row numbers and stop at ``cap`` for a common word
+    # rather than collect every match from the index first.
+    sql = f"SELECT count(*) FROM ({matches(kind)} ORDER BY n LIMIT :cap) m"
     return int(conn.execute(text(sql), {"match": match, "cap": cap}).scalar_one())
 
 
@@ -90,13 +92,15 @@ def hit_rows(conn: Connection, kind: Kind, match: str, *, ranked: bool, limit: i
     a file's ``bm25``), else newest first with a score of 0."""
     spec = KINDS[kind]
     title = spec.field(spec.title_field).column
-    words = words_of(kind)
     fields = ", ".join(f"r.{c}" for c in indexed_columns(kind))
-    score, order = (f"-ts_rank({words}, q)", "score, r.n") if ranked else ("0.0", "r.n DESC")
-    # Newest first, the planner either walks the row numbers down until enough match (a common
-    # word) or sorts the few the index finds: table statistics tell it which (see ``publish``).
+    score, order, again = (
+        ("-ts_rank(w.words, q)", "score, n", "hit.score, r.n") if ranked else ("0.0", "n DESC", "r.n DESC")
+    )
+    # The few hits are picked from the words table alone, then their records read.
     sql = (
-        f"SELECT r.n, r.id, r.{title}, {score} AS score, {fields} "
-        f"FROM {spec.table} r, {_QUERY} AS q WHERE {words} @@ q ORDER BY {order} LIMIT :limit"
+        f"WITH hit AS MATERIALIZED (SELECT w.n, {score} AS score FROM {words_table(spec.table)} w, {_QUERY} AS q "
+        f"WHERE w.words @@ q ORDER BY {order} LIMIT :limit) "
+        f"SELECT r.n, r.id, r.{title}, hit.score, {fields} FROM hit JOIN {spec.table} r ON r.n = hit.n "
+        f"ORDER BY {again}"
     )
     return [tuple(row) for row in conn.execute(text(sql), {"match": match, "limit": limit})]

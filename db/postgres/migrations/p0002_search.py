@@ -29,7 +29,7 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "timeline_entry": ("title", "description", "tags", "locator"),
 }
 
-# The stored words of a record: the server's bookkeeping, not a declared field.
+# Each kind's words table is its table's name and this: the server's bookkeeping, not declared.
 WORDS_COLUMN = "words"
 
 # Prefixes up to this many letters are stored as lexemes of their own (``SHORT_MARK`` before
@@ -91,10 +91,35 @@ def indexed_sql(words: str) -> str:
     return f"SELECT w || array_to_tsvector(ARRAY({short})) FROM (SELECT {words} AS w) AS record"
 
 
+_KEEP_WORDS = """
+CREATE FUNCTION casefile_keep_words() RETURNS trigger LANGUAGE plpgsql
+SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+  words_table text := TG_TABLE_NAME || '_words';
+  -- The indexed fields of a row of the transition table ``r``, as casefile_indexed_words takes them.
+  fields text := (SELECT string_agg(format('r.%I', c), ', ') FROM unnest(TG_ARGV::text[]) AS c);
+  changed text := (SELECT string_agg(format('r.%1$I IS DISTINCT FROM o.%1$I', c), ' OR ')
+                   FROM unnest(TG_ARGV::text[]) AS c);
+BEGIN
+  IF TG_OP = 'INSERT' THEN
+    EXECUTE format('INSERT INTO %I (n, words) SELECT r.n, casefile_indexed_words(%s) FROM added r',
+                   words_table, fields);
+  ELSIF TG_OP = 'UPDATE' THEN
+    -- Only rows whose indexed text changed: a sort name or version written is no new words.
+    EXECUTE format('UPDATE %I w SET words = casefile_indexed_words(%s) FROM added r JOIN removed o USING (n) '
+                   'WHERE w.n = r.n AND (%s)', words_table, fields, changed);
+  ELSE
+    EXECUTE format('DELETE FROM %I w USING removed r WHERE w.n = r.n', words_table);
+  END IF;
+  RETURN NULL;
+END $$
+"""
+
+
 def run(conn: Connection) -> None:
-    """The words functions, and per kind a stored words column with a GIN index over it."""
+    """The words functions, and per kind a table of each record's words with a GIN index over it."""
     # COST: making a record's words takes tens of microseconds, about a thousand simple
-    # operations; told less, the planner would rather make them than read a stored column.
+    # operations; told less, the planner would rather make them than read the stored words.
     conn.execute(
         sa.text(
             "CREATE FUNCTION casefile_words(VARIADIC parts text[]) RETURNS tsvector "
@@ -109,28 +134,40 @@ def run(conn: Connection) -> None:
             f"AS $$ {indexed_sql('casefile_words(VARIADIC parts)')} $$"
         )
     )
+    conn.execute(sa.text(_KEEP_WORDS))
     for table, columns in INDEXED.items():
+        words = words_table(table)
+        # The words are kept out of line (TOAST) past 128 bytes: the table itself stays a few
+        # bytes a record, so listing every match of a typed letter reads little; a search reads
+        # the words of the few it ranks. A small pending list keeps every search's scan of it short.
         conn.execute(
             sa.text(
-                f"ALTER TABLE {table} ADD COLUMN {WORDS_COLUMN} tsvector "
-                f"GENERATED ALWAYS AS (casefile_indexed_words({', '.join(columns)})) STORED"
+                f"CREATE TABLE {words} (n integer PRIMARY KEY, words tsvector NOT NULL) WITH (toast_tuple_target = 128)"
             )
         )
-        conn.execute(sa.text(f"CREATE INDEX {table}_words ON {table} USING gin ({WORDS_COLUMN})"))
-        _skip_in_triggers(conn, table)
+        conn.execute(sa.text(f"ALTER TABLE {words} ALTER COLUMN words SET STORAGE EXTERNAL"))
+        conn.execute(
+            sa.text(f"CREATE INDEX {words}_index ON {words} USING gin (words) WITH (gin_pending_list_limit = 256)")
+        )
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {words} (n, words) SELECT n, casefile_indexed_words({', '.join(columns)}) FROM {table}"
+            )
+        )
+        argv = ", ".join(f"'{c}'" for c in columns)
+        for event, tables in (
+            ("INSERT", "NEW TABLE AS added"),
+            ("UPDATE", "NEW TABLE AS added OLD TABLE AS removed"),
+            ("DELETE", "OLD TABLE AS removed"),
+        ):
+            conn.execute(
+                sa.text(
+                    f"CREATE TRIGGER {table}_words_{event.lower()} AFTER {event} ON {table} "
+                    f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION casefile_keep_words({argv})"
+                )
+            )
 
 
-def _skip_in_triggers(conn: Connection, table: str) -> None:
-    """A case that had step 4 before this step (published while this one was not yet merged) has
-    version and history triggers listing its bookkeeping columns without the words: recreated
-    with them, or every edit would bump and record the words too."""
-    triggers = conn.execute(
-        sa.text(
-            "SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = CAST(:table AS regclass) "
-            "AND tgname IN (:table || '_version', :table || '_history')"
-        ),
-        {"table": table},
-    ).all()
-    for name, definition in triggers:
-        conn.execute(sa.text(f"DROP TRIGGER {name} ON {table}"))
-        conn.exec_driver_sql(definition.replace("}')", f",{WORDS_COLUMN}}}')"))
+def words_table(table: str) -> str:
+    """The table holding the words of each record of ``table``, by row number."""
+    return f"{table}_{WORDS_COLUMN}"

@@ -13,7 +13,7 @@ from db.fields import Kind
 from db.postgres.case import ServerCase
 from db.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
 from db.postgres.publish import publish_file
-from db.search import HIT_END, HIT_START, search, search_case
+from db.search import HIT_END, HIT_START, SearchHit, search, search_case
 from db.sqlite.casefile import CaseFile
 from desktop.cli import main
 
@@ -112,9 +112,12 @@ def test_the_words_index_is_used_and_kept_as_records_change(server, sample_path)
     assert "statement_words_index" in plan and "Bitmap Index Scan" in plan, plan
     with ServerCase.open(address) as case:
         rid = records.add_record(case, Kind.ACTOR, {"name": "Quentin Überwald", "kind": "person"})
-        assert [h.id for h in search(case, "uberw")] == [rid]
+        assert [h.id for h in search(case, "uberw")] == [rid] == [h.id for h in search(case, "qu ub")]  # short prefixes
+        records.update_record(case, Kind.ACTOR, rid, {"name": "Quentin Östberg"})
+        assert search(case, "uberw") == [] and [h.id for h in search(case, "ostb")] == [rid]
+        assert rid in {h.id for h in search(case, "qu os")} and search(case, "qu ub") == []
         records.delete_record(case, Kind.ACTOR, rid)
-        assert search(case, "uberw") == []
+        assert search(case, "ostb") == [] and rid not in {h.id for h in search(case, "qu os")}
 
 
 def test_a_case_published_before_search_gets_it_when_opened_for_editing(server, sample_path) -> None:  # noqa: F811
@@ -227,3 +230,56 @@ def test_the_list_filter_and_find_work_on_a_server_case_as_typed(qtbot, team_win
     assert hit.title.startswith("A naïve café") and f"{HIT_START}naïve{HIT_END} {HIT_START}café{HIT_END}" in hit.snippet
     assert dialog.status.text() == "1 match"
     dialog.grab().save(str(tmp_path / "find-on-server.png"))
+
+
+def test_typed_letters_are_looked_up_in_the_stored_words_in_the_app(qtbot, team_window, sample_path, tmp_path) -> None:
+    """Filtering and Find read each record's stored words, never make them again, and a word of one
+    or two letters is one stored lexeme rather than a scan of every word it starts."""
+    from PySide6.QtGui import QKeySequence
+    from sqlalchemy import event
+
+    from desktop.actions import ActionId
+    from desktop.dialogs.search_dialog import HitRole
+
+    window = team_window
+    engine = window.session.team_case.engine
+    ran: list[tuple[str, object]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "@@" in statement:
+            ran.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", note)
+    window.case_view.show_page(Kind.STATEMENT)
+    page = window.case_view.current_page()
+    window.action_registry[ActionId.FILTER].trigger()
+    with CaseFile.open(sample_path, read_only=True) as cf:
+        expected = {
+            queries.fetch_rows(cf, Kind.STATEMENT, [n])[n][0]
+            for n in queries.matching_rowids(cf, Kind.STATEMENT, "na") or ()
+        }
+        found_on_file = {(hit.kind, hit.id) for hit in search(cf, "m")}
+    assert expected and found_on_file
+
+    def shown() -> set[str | None]:
+        return {page.model.id_at(row) for row in range(page.model.rowCount())}
+
+    qtbot.keyClicks(page.filter_edit, "na")
+    qtbot.waitUntil(lambda: shown() == expected, timeout=60000)
+    qtbot.keySequence(window, QKeySequence.StandardKey.Find)
+    dialog = window.search_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=60000)
+    with qtbot.waitSignal(dialog.results_shown, timeout=60000, check_params_cb=lambda text: text == "m"):
+        qtbot.keyClicks(dialog.edit, "m")
+    groups = [dialog.results.topLevelItem(i) for i in range(dialog.results.topLevelItemCount())]
+    hits = [group.child(j).data(0, HitRole) for group in groups for j in range(group.childCount())]
+    assert {(hit.kind, hit.id) for hit in hits if isinstance(hit, SearchHit)} == found_on_file
+    window.grab().save(str(tmp_path / "short-prefix-on-server.png"))
+    event.remove(engine, "before_cursor_execute", note)
+
+    assert ran
+    with engine.connect() as conn:
+        for statement, parameters in ran:
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))  # type: ignore[arg-type]
+            assert "casefile_words" not in plan, plan  # no record's words made again while typing
+            assert ":*" not in plan, plan  # "m" and "na" are stored lexemes, not prefix scans

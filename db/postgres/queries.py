@@ -14,6 +14,7 @@ filters and sorts its records exactly as the case file it was published from:
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, text
 
 from ..fields import KINDS, Kind
-from .search import matches, prefer_the_index, ts_query
+from .search import matches, ts_query
 
 NOTHING = "false"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -95,11 +96,16 @@ def matching_rowids(conn: Connection, kind: Kind, match: str, actor_columns: Seq
         parts.append(
             f"SELECT r.n FROM {table} r JOIN actor a ON a.id = r.{column} WHERE a.n IN ({matches(Kind.ACTOR)})"
         )
-    # One string instead of a row per match: a word in every record costs a tenth of the time.
-    sql = f"SELECT string_agg(n::text, ',') FROM ({' UNION '.join(parts)}) AS found"
-    prefer_the_index(conn, only=True)
+    # One value instead of a row per match, each row number as its four bytes: a word in every
+    # record costs a fraction of the time.
+    sql = f"SELECT string_agg(int4send(n), ''::bytea) FROM ({' UNION '.join(parts)}) AS found"
     listed = conn.execute(text(sql), {"match": match}).scalar()
-    return set(map(int, listed.split(","))) if listed else set()
+    found = array("i")
+    if listed:
+        found.frombytes(listed)
+        if sys.byteorder == "little":
+            found.byteswap()
+    return set(found)
 
 
 def rowid_array(conn: Connection, statement: TextClause, params: Mapping[str, Any] | None = None) -> array[int]:

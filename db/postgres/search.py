@@ -57,17 +57,6 @@ def ts_query(words: str) -> str | None:
     return " & ".join(terms) or None
 
 
-def prefer_the_index(conn: Connection, *, only: bool = False) -> None:
-    """For the rest of the transaction, find matches through the words index, not by making the
-    words of every record. The planner charges a bitmap scan for making the words of each record
-    it fetches again, which the GIN index spares it, so for a common word it would read every
-    record's words instead: seconds on a large case where the index takes milliseconds. With
-    ``only``, no plain index walk either (listing every match, not the first few newest)."""
-    conn.execute(text("SET LOCAL enable_seqscan = off"))
-    if only:
-        conn.execute(text("SET LOCAL enable_indexscan = off"))
-
-
 def indexed_columns(kind: Kind) -> tuple[str, ...]:
     """The fields of ``kind`` whose words are indexed, in the order a case file's index has them."""
     return INDEXED[KINDS[kind].table]

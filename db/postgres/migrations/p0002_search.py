@@ -17,6 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
+from .p0003_sort_names import COPYING
+
 VERSION = 2
 DESCRIPTION = "full-text search: a GIN index of each kind's words"
 
@@ -28,6 +30,9 @@ INDEXED: dict[str, tuple[str, ...]] = {
     "directive": ("identifier", "title", "summary", "provisions", "tags"),
     "timeline_entry": ("title", "description", "tags", "locator"),
 }
+
+# Not while a case is copied in (``publish``): its words are made at the end, all at once.
+_LIVE = f"pg_catalog.current_setting('{COPYING}', true) IS DISTINCT FROM 'on'"
 
 # Each kind's words table is its table's name and this: the server's bookkeeping, not declared.
 WORDS_COLUMN = "words"
@@ -81,14 +86,13 @@ def words_sql(text: str) -> str:
     return f"SELECT {words} FROM (SELECT left({text}, {MAX_INDEXED}) AS t) AS record"
 
 
-def indexed_sql(words: str) -> str:
-    """``words`` (a ``tsvector`` expression, read once) with the first one and two letters of each
-    word added as lexemes of their own, marked by a leading ``*`` (a prefix query of a word never
-    reaches them, nor do they hold a position to upset a phrase): a one- or two-letter prefix
-    typed is then one lexeme to look up rather than a merge of every word it starts."""
-    lengths = f"generate_series(1, {SHORT_PREFIX}) AS k"
-    short = f"SELECT DISTINCT '{SHORT_MARK}' || left(lexeme, k) FROM unnest(w) AS u, {lengths}"
-    return f"SELECT w || array_to_tsvector(ARRAY({short})) FROM (SELECT {words} AS w) AS record"
+def prefixes_sql(words: str) -> str:
+    """``words`` (a ``tsvector``) with the first one and two letters of each word added as lexemes
+    of their own, marked by a leading ``*`` (a prefix query of a word never reaches them, nor do
+    they hold a position to upset a phrase): a one- or two-letter prefix typed is then one lexeme
+    to look up rather than a merge of every word it starts. ``array_to_tsvector`` drops repeats."""
+    lexemes = f"unnest(tsvector_to_array({words})) AS word, generate_series(1, {SHORT_PREFIX}) AS k"
+    return f"SELECT {words} || array_to_tsvector(ARRAY(SELECT '{SHORT_MARK}' || left(word, k) FROM {lexemes}))"
 
 
 _KEEP_WORDS = """
@@ -127,33 +131,24 @@ def run(conn: Connection) -> None:
             f"AS $$ {words_sql('array_to_string(parts, chr(10))')} $$"
         )
     )
+    # Two functions, so a record's words are made once: the second reads its argument twice.
+    conn.execute(
+        sa.text(
+            "CREATE FUNCTION casefile_with_prefixes(words tsvector) RETURNS tsvector "
+            f"LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ {prefixes_sql('words')} $$"
+        )
+    )
     conn.execute(
         sa.text(
             "CREATE FUNCTION casefile_indexed_words(VARIADIC parts text[]) RETURNS tsvector "
             "LANGUAGE sql IMMUTABLE PARALLEL SAFE COST 1000 "
-            f"AS $$ {indexed_sql('casefile_words(VARIADIC parts)')} $$"
+            "AS $$ SELECT casefile_with_prefixes(casefile_words(VARIADIC parts)) $$"
         )
     )
     conn.execute(sa.text(_KEEP_WORDS))
     for table, columns in INDEXED.items():
         words = words_table(table)
-        # The words are kept out of line (TOAST) past 128 bytes: the table itself stays a few
-        # bytes a record, so listing every match of a typed letter reads little; a search reads
-        # the words of the few it ranks. A small pending list keeps every search's scan of it short.
-        conn.execute(
-            sa.text(
-                f"CREATE TABLE {words} (n integer PRIMARY KEY, words tsvector NOT NULL) WITH (toast_tuple_target = 128)"
-            )
-        )
-        conn.execute(sa.text(f"ALTER TABLE {words} ALTER COLUMN words SET STORAGE EXTERNAL"))
-        conn.execute(
-            sa.text(f"CREATE INDEX {words}_index ON {words} USING gin (words) WITH (gin_pending_list_limit = 256)")
-        )
-        conn.execute(
-            sa.text(
-                f"INSERT INTO {words} (n, words) SELECT n, casefile_indexed_words({', '.join(columns)}) FROM {table}"
-            )
-        )
+        conn.execute(sa.text(f"CREATE TABLE {words} (n integer PRIMARY KEY, words tsvector NOT NULL)"))
         argv = ", ".join(f"'{c}'" for c in columns)
         for event, tables in (
             ("INSERT", "NEW TABLE AS added"),
@@ -163,9 +158,30 @@ def run(conn: Connection) -> None:
             conn.execute(
                 sa.text(
                     f"CREATE TRIGGER {table}_words_{event.lower()} AFTER {event} ON {table} "
-                    f"REFERENCING {tables} FOR EACH STATEMENT EXECUTE FUNCTION casefile_keep_words({argv})"
+                    f"REFERENCING {tables} FOR EACH STATEMENT WHEN ({_LIVE}) "
+                    f"EXECUTE FUNCTION casefile_keep_words({argv})"
                 )
             )
+    fill_words(conn)
+
+
+def fill_words(conn: Connection) -> None:
+    """Make the words of every record afresh, then their indexes: for this step, and once a
+    case's records are copied in (the triggers stand aside meanwhile), as building an index
+    whole is several times faster than growing it a record at a time."""
+    for table, columns in INDEXED.items():
+        words = words_table(table)
+        conn.execute(sa.text(f"DROP INDEX IF EXISTS {words}_index"))
+        conn.execute(sa.text(f"DELETE FROM {words}"))
+        conn.execute(
+            sa.text(
+                f"INSERT INTO {words} (n, words) SELECT n, casefile_indexed_words({', '.join(columns)}) FROM {table}"
+            )
+        )
+        # A small list of words not yet merged into the index: every search reads all of it.
+        conn.execute(
+            sa.text(f"CREATE INDEX {words}_index ON {words} USING gin (words) WITH (gin_pending_list_limit = 256)")
+        )
 
 
 def words_table(table: str) -> str:

@@ -127,7 +127,7 @@ def test_a_case_published_before_search_gets_it_when_opened_for_editing(server, 
     with server.connect() as conn:  # as a case published by the Casefile before search
         for table in ("source", "actor", "statement", "directive", "timeline_entry"):
             conn.execute(f'DROP TABLE "{schema}".{table}_words')
-        for function in ("casefile_keep_words", "casefile_indexed_words", "casefile_words"):
+        for function in ("casefile_keep_words", "casefile_indexed_words", "casefile_with_prefixes", "casefile_words"):
             conn.execute(f'DROP FUNCTION "{schema}".{function} CASCADE')
         # Published before step 2 was merged, after step 5: only step 2 is missing.
         conn.execute(f'DELETE FROM "{schema}".casefile_version WHERE version = 2')

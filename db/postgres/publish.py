@@ -28,7 +28,7 @@ from .case import ServerCase
 from .connect import ServerError, make_engine, reporting
 from .migrations import migrate
 from .migrations.p0001_initial import create_version_table
-from .migrations.p0002_search import INDEXED, fill_words, words_table
+from .migrations.p0002_search import fill_words
 from .migrations.p0003_sort_names import COPYING
 
 _CHUNK = 2000
@@ -84,8 +84,6 @@ def new_case(
             for table in _tables():  # statistics now, so searches of a new case are planned well at once
                 conn.execute(sa.text(f"ANALYZE {table.name}"))
             fill_words(conn)
-            for words in map(words_table, INDEXED):
-                conn.execute(sa.text(f"ANALYZE {words}"))
     finally:
         engine.dispose()
 

@@ -2,9 +2,12 @@
 
 The words are the ones a case file's FTS5 index would find: ``fts_query`` picks them from what
 was typed, each is split into letters and digits and folded as ``casefile_words`` folds the
-records (migration p0002), and each must match as a prefix; a word FTS5 would read as a
-phrase ("U.S.") is one here too (``'u' <-> 's':*``). Snippets are made by ``db.search`` from the
-fields returned, with the same code as a case file's long records, so hits look alike.
+records (migration p0002), and each must match as a prefix; a word of one or two letters is
+the stored lexeme of that prefix (``'*m'``), one entry of the index; a word FTS5 would read as
+a phrase ("U.S.") is one here too (``'u' <-> 's':*``). The query text is read as it is
+(``CAST(... AS tsquery)``), not by ``to_tsquery``, whose parser would drop the ``*``. Snippets
+are made by ``db.search`` from the fields returned, with the same code as a case file's long
+records, so hits look alike.
 """
 
 from __future__ import annotations
@@ -33,8 +36,9 @@ def bound_query(bind: str = "match") -> str:
 _QUERY = bound_query()
 # PostgreSQL keeps no word longer than this in a ``tsvector``; such a word can never be found.
 _LONGEST = 2046
-# Ranking reads the words of every match again (the index holds no copy of them): above this
-# many matches in a kind the newest come first, as they do on a file above 2,000.
+# Ranking reads the stored words of every match: above this many matches in a kind the newest
+# come first, as they do on a file above 2,000 (at 2,000 a search of a middling word takes three
+# times as long on the large benchmark case).
 RANK_LIMIT = 200
 
 

@@ -26,10 +26,9 @@ _TOKEN = re.compile(r"[^\W_]+")
 _QUERY_WORD = re.compile(r'"([^"]*)"\*')
 
 
-# The query text is made here word by word, already as the index holds words, so it is read as it
-# is: ``to_tsquery`` would take the mark off a short prefix's lexeme.
 def bound_query(bind: str = "match") -> str:
-    """The ``tsquery`` bound as ``:bind`` (text made by ``ts_query``)."""
+    """The ``tsquery`` bound as ``:bind`` (text made by ``ts_query``), read as it is: its words are
+    already as the index holds them, and ``to_tsquery`` would take the mark off a short prefix."""
     return f"CAST(:{bind} AS tsquery)"
 
 

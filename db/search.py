@@ -272,7 +272,6 @@ def _search_server(
         return []
     hits: list[SearchHit] = []
     with case.read() as conn:
-        server.prefer_the_index(conn)
         for kind in JSON_ORDER:
             if stop is not None and stop():
                 raise SearchStopped("The search was stopped.")

@@ -13,7 +13,7 @@ from db.fields import Kind
 from db.postgres.case import ServerCase
 from db.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
 from db.postgres.publish import publish_file
-from db.search import HIT_END, HIT_START, search, search_case
+from db.search import HIT_END, HIT_START, SearchHit, search, search_case
 from db.sqlite.casefile import CaseFile
 from desktop.cli import main
 
@@ -106,16 +106,18 @@ def test_the_words_index_is_used_and_kept_as_records_change(server, sample_path)
         plan = "\n".join(
             row[0]
             for row in conn.execute(
-                "EXPLAIN SELECT n FROM statement WHERE casefile_words(text, venue, notes, tags, locator) "
-                "@@ to_tsquery('pg_catalog.simple', 'meta:*')"
+                "EXPLAIN SELECT n FROM statement_words WHERE words @@ to_tsquery('pg_catalog.simple', 'meta:*')"
             )
         )
-    assert "statement_words" in plan and "Bitmap Index Scan" in plan, plan
+    assert "statement_words_index" in plan and "Bitmap Index Scan" in plan, plan
     with ServerCase.open(address) as case:
         rid = records.add_record(case, Kind.ACTOR, {"name": "Quentin Überwald", "kind": "person"})
-        assert [h.id for h in search(case, "uberw")] == [rid]
+        assert [h.id for h in search(case, "uberw")] == [rid] == [h.id for h in search(case, "qu ub")]  # short prefixes
+        records.update_record(case, Kind.ACTOR, rid, {"name": "Quentin Östberg"})
+        assert search(case, "uberw") == [] and [h.id for h in search(case, "ostb")] == [rid]
+        assert rid in {h.id for h in search(case, "qu os")} and search(case, "qu ub") == []
         records.delete_record(case, Kind.ACTOR, rid)
-        assert search(case, "uberw") == []
+        assert search(case, "ostb") == [] and rid not in {h.id for h in search(case, "qu os")}
 
 
 def test_a_case_published_before_search_gets_it_when_opened_for_editing(server, sample_path) -> None:  # noqa: F811
@@ -124,8 +126,9 @@ def test_a_case_published_before_search_gets_it_when_opened_for_editing(server, 
     schema = parse_server_address(address).schema
     with server.connect() as conn:  # as a case published by the Casefile before search
         for table in ("source", "actor", "statement", "directive", "timeline_entry"):
-            conn.execute(f'DROP INDEX "{schema}".{table}_words')
-        conn.execute(f'DROP FUNCTION "{schema}".casefile_words')
+            conn.execute(f'DROP TABLE "{schema}".{table}_words')
+        for function in ("casefile_keep_words", "casefile_indexed_words", "casefile_with_prefixes", "casefile_words"):
+            conn.execute(f'DROP FUNCTION "{schema}".{function} CASCADE')
         # Published before step 2 was merged, after step 5: only step 2 is missing.
         conn.execute(f'DELETE FROM "{schema}".casefile_version WHERE version = 2')
     with ServerCase.open(address, read_only=True) as case:
@@ -133,8 +136,15 @@ def test_a_case_published_before_search_gets_it_when_opened_for_editing(server, 
     with ServerCase.open(address) as case:
         assert case.version == SCHEMA_VERSION
         assert {h.title for h in search(case, "brennan")} >= {"Francis Brennan"}
+        (hit,) = [h for h in search(case, "brennan") if h.kind is Kind.ACTOR]
+        records.update_record(case, Kind.ACTOR, hit.id, {"role": "Commissioner (acting)"})
+        assert {h.id for h in search(case, "acting")} == {hit.id}
     with server.connect() as conn:
         versions = [row[0] for row in conn.execute(f'SELECT version FROM "{schema}".casefile_version ORDER BY 1')]
+        # The words are kept beside the records, not in them: the edit changed one field, once.
+        changes = f'SELECT field, version FROM "{schema}".history h, "{schema}".actor a '
+        changes += "WHERE h.record_id = a.id AND a.id = %s AND h.operation = 'update'"
+        assert list(conn.execute(changes, [hit.id])) == [("role", 2)]
     assert versions == [step.version for step in MIGRATIONS]
 
 
@@ -220,3 +230,56 @@ def test_the_list_filter_and_find_work_on_a_server_case_as_typed(qtbot, team_win
     assert hit.title.startswith("A naïve café") and f"{HIT_START}naïve{HIT_END} {HIT_START}café{HIT_END}" in hit.snippet
     assert dialog.status.text() == "1 match"
     dialog.grab().save(str(tmp_path / "find-on-server.png"))
+
+
+def test_typed_letters_are_looked_up_in_the_stored_words_in_the_app(qtbot, team_window, sample_path, tmp_path) -> None:
+    """Filtering and Find read each record's stored words, never make them again, and a word of one
+    or two letters is one stored lexeme rather than a scan of every word it starts."""
+    from PySide6.QtGui import QKeySequence
+    from sqlalchemy import event
+
+    from desktop.actions import ActionId
+    from desktop.dialogs.search_dialog import HitRole
+
+    window = team_window
+    engine = window.session.team_case.engine
+    ran: list[tuple[str, object]] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        if "@@" in statement:
+            ran.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", note)
+    window.case_view.show_page(Kind.STATEMENT)
+    page = window.case_view.current_page()
+    window.action_registry[ActionId.FILTER].trigger()
+    with CaseFile.open(sample_path, read_only=True) as cf:
+        expected = {
+            queries.fetch_rows(cf, Kind.STATEMENT, [n])[n][0]
+            for n in queries.matching_rowids(cf, Kind.STATEMENT, "na") or ()
+        }
+        found_on_file = {(hit.kind, hit.id) for hit in search(cf, "m")}
+    assert expected and found_on_file
+
+    def shown() -> set[str | None]:
+        return {page.model.id_at(row) for row in range(page.model.rowCount())}
+
+    qtbot.keyClicks(page.filter_edit, "na")
+    qtbot.waitUntil(lambda: shown() == expected, timeout=60000)
+    qtbot.keySequence(window, QKeySequence.StandardKey.Find)
+    dialog = window.search_dialog
+    qtbot.waitUntil(dialog.isVisible, timeout=60000)
+    with qtbot.waitSignal(dialog.results_shown, timeout=60000, check_params_cb=lambda text: text == "m"):
+        qtbot.keyClicks(dialog.edit, "m")
+    groups = [dialog.results.topLevelItem(i) for i in range(dialog.results.topLevelItemCount())]
+    hits = [group.child(j).data(0, HitRole) for group in groups for j in range(group.childCount())]
+    assert {(hit.kind, hit.id) for hit in hits if isinstance(hit, SearchHit)} == found_on_file
+    window.grab().save(str(tmp_path / "short-prefix-on-server.png"))
+    event.remove(engine, "before_cursor_execute", note)
+
+    assert ran
+    with engine.connect() as conn:
+        for statement, parameters in ran:
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))  # type: ignore[arg-type]
+            assert "casefile_words" not in plan, plan  # no record's words made again while typing
+            assert ":*" not in plan, plan  # "m" and "na" are stored lexemes, not prefix scans

@@ -16,6 +16,7 @@ from ..address import ServerAddress, case_of_schema, parse_server_address
 from .connect import make_engine, reporting
 from .history import HISTORY_TABLE
 from .migrations import VERSION_TABLE
+from .migrations.p0002_search import INDEXED, words_table
 from .migrations.p0004_history import VERSION_COLUMN
 
 # information_schema's name for each type the declarations compile to.
@@ -92,7 +93,10 @@ def schema_differences(conn: Connection, schema: str) -> list[str]:
     for table, column, data_type, nullable in rows:
         found.setdefault(table, {})[column] = (data_type, bool(nullable))
     found.pop(VERSION_TABLE, None)
-    # The server's own bookkeeping (p0004_history): a version on each record, and the history.
+    # The server's own bookkeeping: each kind's words (p0002_search), a version on each record,
+    # and the history (p0004_history).
+    for table in INDEXED:
+        found.pop(words_table(table), None)
     found.pop(HISTORY_TABLE, None)
     for table_columns in found.values():
         table_columns.pop(VERSION_COLUMN, None)

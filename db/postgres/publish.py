@@ -26,7 +26,7 @@ from ..address import ServerAddress, parse_server_address, redact
 from ..errors import CaseFileError
 from .case import ServerCase
 from .connect import ServerError, make_engine, reporting
-from .migrations import migrate
+from .migrations import current_version, migrate, p0002_search
 from .migrations.p0001_initial import create_version_table
 from .migrations.p0003_sort_names import COPYING
 from .migrations.p0004_history import note_copied_lists
@@ -84,6 +84,8 @@ def new_case(
             reset_counters(conn)
             for table in _tables():  # statistics now, so searches of a new case are planned well at once
                 conn.execute(sa.text(f"ANALYZE {table.name}"))
+            if current_version(conn) >= p0002_search.VERSION:  # words made once all the records are in
+                p0002_search.fill_words(conn)
     finally:
         engine.dispose()
 

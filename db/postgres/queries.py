@@ -14,6 +14,7 @@ filters and sorts its records exactly as the case file it was published from:
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from array import array
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, TextClause, text
 
 from ..fields import KINDS, Kind
-from .search import prefer_the_index, ts_query, words_of
+from .search import matches, ts_query
 
 NOTHING = "false"
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -84,24 +85,27 @@ def text_query(words: str) -> str | None:
 
 def match_clause(kind: Kind, rowid: str, bind: str = "match") -> str:
     """SQL true when ``rowid`` is the row number of a record of ``kind`` matching ``:bind``."""
-    table = KINDS[kind].table
-    return f"{rowid} IN (SELECT n FROM {table} WHERE {words_of(kind)} @@ to_tsquery('pg_catalog.simple', :{bind}))"
+    return f"{rowid} IN ({matches(kind, bind)})"
 
 
 def matching_rowids(conn: Connection, kind: Kind, match: str, actor_columns: Sequence[str]) -> set[int]:
     """Row numbers of the records of ``kind`` matching, or naming a matching actor."""
     table = KINDS[kind].table
-    parts = [f"SELECT r.n FROM {table} r WHERE {match_clause(kind, 'r.n')}"]
+    parts = [matches(kind)]
     for column in actor_columns:
         parts.append(
-            f"SELECT r.n FROM {table} r WHERE r.{column} IN "
-            f"(SELECT a.id FROM actor a WHERE {match_clause(Kind.ACTOR, 'a.n')})"
+            f"SELECT r.n FROM {table} r JOIN actor a ON a.id = r.{column} WHERE a.n IN ({matches(Kind.ACTOR)})"
         )
-    # One string instead of a row per match: a word in every record costs a tenth of the time.
-    sql = f"SELECT string_agg(n::text, ',') FROM ({' UNION '.join(parts)}) AS found"
-    prefer_the_index(conn, only=True)
+    # One value instead of a row per match, each row number as its four bytes: a word in every
+    # record costs a fraction of the time.
+    sql = f"SELECT string_agg(int4send(n), ''::bytea) FROM ({' UNION '.join(parts)}) AS found"
     listed = conn.execute(text(sql), {"match": match}).scalar()
-    return set(map(int, listed.split(","))) if listed else set()
+    found = array("i")
+    if listed:
+        found.frombytes(listed)
+        if sys.byteorder == "little":
+            found.byteswap()
+    return set(found)
 
 
 def rowid_array(conn: Connection, statement: TextClause, params: Mapping[str, Any] | None = None) -> array[int]:

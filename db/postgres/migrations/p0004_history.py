@@ -263,4 +263,3 @@ def note_copied_lists(conn: Connection) -> None:
                 ),
                 {"kind": spec.kind.value, "field": f.name},
             )
-

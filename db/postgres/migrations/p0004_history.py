@@ -248,7 +248,10 @@ def run(conn: Connection) -> None:
 def note_copied_lists(conn: Connection) -> None:
     """History rows for the lists of parties and actors of a case just copied in (publish, import),
     whose link triggers stood aside during the copy: one set-based insert per list, as each
-    record's list would have been recorded had it been written alone."""
+    record's list would have been recorded had it been written alone. Nothing for a case made
+    at an earlier step, which keeps no history yet."""
+    if conn.execute(sa.text("SELECT to_regclass('history')")).scalar() is None:
+        return
     for spec in KINDS.values():
         for f in spec.fields:
             if f.link is None:

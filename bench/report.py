@@ -63,6 +63,17 @@ private user folder.
 10. **Cold start**: as row 2, `casefile` with no argument on the sample case (first run done
     before timing), until the case page has painted; baseline: interpreter +
     `import PySide6.QtWidgets` + `QApplication`.
+11. **Bulk tag**: Add Tag on the first 1,000 rows of the Timeline selected, as the app does it
+    once its dialog is answered (one transaction, one undo step, the views told), until the
+    table has repainted; timed once the page and its strip have loaded. Undo timed the same way.
+12. **Team case**: the large case published to a PostgreSQL server on this machine
+    (`CASEFILE_BENCH_SERVER`, else a throw-away one from `scripts/test_postgres.sh`). Opening
+    and reading the first rows, a filter keystroke, a search and a checked edit, each against
+    the same on the case file and a raw `psycopg` round trip; a commit here until another
+    process (listening as the app does) has read the changed row; ten processes editing the
+    titles of 200 shared records at once for a minute, each write conditional on the version
+    its writer read, then checked against the server's history (every saved write there, each
+    replacing the title its writer had read).
 """
 
 

@@ -308,10 +308,10 @@ def merge(base: State, ours: State, theirs: State) -> Merge:
                 merged[key] = dict(o)
             continue
         if b is None and (o is None or t is None):
-            side, values = (Side.THEIRS, t) if o is None else (Side.OURS, o)
-            assert values is not None
-            merged[key] = dict(values)
-            changes.append(Change(part, rid, side, Action.CREATED, (), title_of(part, values)))
+            side, created = (Side.THEIRS, t) if o is None else (Side.OURS, o)
+            assert created is not None
+            merged[key] = dict(created)
+            changes.append(Change(part, rid, side, Action.CREATED, (), title_of(part, created)))
             continue
         if b is not None and (o is None or t is None):
             deleter, keeper = (Side.OURS, t) if o is None else (Side.THEIRS, o)
@@ -489,9 +489,9 @@ def state_document(state: State, like: Mapping[str, Any], other: Mapping[str, An
         order.update(dict.fromkeys(rid for p, rid in sorted(state, key=_order) if p == part))
         records = []
         for rid in order:
-            values = state.get((part, rid))
-            if values is not None:
-                kept = {n: v for n, v in values.items() if _shown(part, n, v, version)}
+            held = state.get((part, rid))
+            if held is not None:
+                kept = {n: v for n, v in held.items() if _shown(part, n, v, version)}
                 records.append({"id": rid, **kept})
         doc[part] = records
     if "briefing" in like:

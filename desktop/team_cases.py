@@ -28,7 +28,7 @@ from db.store import CaseStore
 from . import file_dialogs
 from .actions import ActionId
 from .session import CaseSession
-from .settings import without_password
+from db.address import without_password
 from .tasks import Job, JobCancelled, ProcessJob
 
 if TYPE_CHECKING:

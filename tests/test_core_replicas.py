@@ -200,7 +200,7 @@ def test_a_record_deleted_in_the_master_that_the_copy_now_refers_to_is_a_conflic
     with CaseFile.open(master) as m:
         records.delete_record(m, Kind.ACTOR, orphan)
     records.update_record(copy, Kind.STATEMENT, s, {"speaker": orphan})
-    plan, done = sync(copy, prefer=Side.THEIRS)  # keep the deletion
+    plan, _done = sync(copy, prefer=Side.THEIRS)  # keep the deletion
     [conflict] = plan.merge.conflicts
     assert conflict.reason is Reason.REFERRED_BY_OURS and conflict.id == orphan
     for side in (master, copy):  # the speaker the master still had, on both sides

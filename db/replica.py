@@ -180,6 +180,8 @@ def take_offline_copy(master_address: str | os.PathLike[str], out: str | os.Path
         copy = CaseFile.open(temp)
         try:
             with copy.write() as conn:
+                for table in ("replica", "replica_base", "replica_pending", "replica_sync"):
+                    conn.execute(sa.text(f"DELETE FROM {table}"))  # a copy of a copy has a master of its own
                 mine = read_marks(conn)
                 state = read_state(conn)
                 conn.execute(

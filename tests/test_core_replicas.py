@@ -96,6 +96,22 @@ def test_taking_a_copy_refuses_an_existing_file_and_a_missing_master(sample_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["copy.casefile", "sample.casefile"]
 
 
+def test_a_copy_of_an_offline_copy_has_that_copy_as_its_master(pair, tmp_path):
+    _master, copy = pair
+    s = ids(copy, "statement")[0]
+    copy.close()
+    second = take_offline_copy(copy.path, tmp_path / "second.casefile")
+    with CaseFile.open(second) as cf:
+        assert master_of(cf) == str(copy.path)
+        records.update_record(cf, Kind.STATEMENT, s, {"venue": "From the second copy"})
+        sync(cf)
+    assert get(copy.path, Kind.STATEMENT, s)["venue"] == "From the second copy"
+    with CaseFile.open(copy.path) as first:
+        assert master_of(first) == str(_master.resolve())
+        sync(first)
+    assert get(_master, Kind.STATEMENT, s)["venue"] == "From the second copy"
+
+
 def test_syncing_an_ordinary_case_file_is_refused(sample_cf):
     with pytest.raises(ReplicaError, match="not an offline copy"):
         prepare_sync(sample_cf)

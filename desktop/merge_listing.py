@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from db.fields import CASE_FIELDS_BY_NAME, KINDS
-from db.merge import CASE, Conflict, kind_of, title_of
+from db.merge import CASE, Conflict, fields_of, kind_of, title_of
+
+Namer = Callable[[str, str], str]  # (part, id) -> a record's title, for references
 
 LIMIT = 200  # characters of a value shown; the rest is elided
 
@@ -40,17 +43,27 @@ def shown(value: Any, *, whole_record: bool = False, part: str = "") -> str:
     return f'"{text}"' if isinstance(value, str) else text
 
 
-def conflict_lines(c: Conflict, *, ours: str = "ours", theirs: str = "theirs") -> list[str]:
-    """A conflict as a block of lines: the record and field, then base, ours and theirs."""
+def named(part: str, field: str | None, value: Any, namer: Namer | None) -> Any:
+    """A reference field's value with each id replaced by the title of the record it names."""
+    spec = next((f for f in fields_of(part) if f.name == field), None)
+    if namer is None or spec is None or spec.target is None or not value:
+        return value
+    target = KINDS[spec.target].json_name
+    if isinstance(value, list):
+        return [namer(target, v) for v in value]
+    return namer(target, value)
+
+
+def conflict_lines(c: Conflict, *, ours: str = "ours", theirs: str = "theirs", namer: Namer | None = None) -> list[str]:
+    """A conflict as a block of lines: the record and field, then base, ours and theirs
+    (references by the titles ``namer`` gives)."""
     where = f'{record_label(c.part)} "{c.title}"' + (f" ({c.id})" if c.id else "")
     what = field_label(c.part, c.field) if c.field is not None else "the whole record"
     reason = c.reason.value.replace("ours", ours).replace("theirs", theirs)
     width = max(len("base"), len(ours), len(theirs)) + 1
     whole = c.field is None
-    return [
-        f"  {where}, {what}: {reason}",
-        *(
-            f"    {(label + ':').ljust(width)} {shown(value, whole_record=whole, part=c.part)}"
-            for label, value in (("base", c.base), (ours, c.ours), (theirs, c.theirs))
-        ),
-    ]
+    lines = [f"  {where}, {what}: {reason}"]
+    for label, value in (("base", c.base), (ours, c.ours), (theirs, c.theirs)):
+        text = shown(named(c.part, c.field, value, namer), whole_record=whole, part=c.part)
+        lines.append(f"    {(label + ':').ljust(width)} {text}")
+    return lines

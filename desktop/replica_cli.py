@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .merge_listing import conflict_lines
+
+if TYPE_CHECKING:
+    from db.store import CaseStore
 
 EXIT_CONFLICTS = 3  # as ``casefile merge``: conflicts remain to be decided
 
@@ -51,24 +57,36 @@ def cmd_sync(args: argparse.Namespace) -> int:
             done = carry_out(plan, decisions)
         finally:
             plan.close()
-    settled = len(plan.merge.conflicts) - len(done.postponed)
-    print(
-        f"Synced {args.path} with {plan.master_shown}: {_records(done.to_master)} changed in the master, "
-        f"{_records(done.to_copy)} in this copy"
-        + (f", {settled} conflict{'s' if settled != 1 else ''} settled as {args.prefer}." if settled else ".")
-    )
-    if not done.postponed:
-        return 0
-    n = len(done.postponed)
-    print(
-        f"{n} conflict{'s' if n != 1 else ''} left to decide: each side keeps its own value until then. "
-        "Decide them in the app (File > Sync with Master) or run again with --prefer mine or --prefer theirs."
-    )
-    from .merge_listing import conflict_lines
-
-    for c in done.postponed:
-        print("\n".join(conflict_lines(c, ours="mine", theirs="theirs")))
+        settled = len(plan.merge.conflicts) - len(done.postponed)
+        print(
+            f"Synced {args.path} with {plan.master_shown}: {_records(done.to_master)} changed in the master, "
+            f"{_records(done.to_copy)} in this copy"
+            + (f", {settled} conflict{'s' if settled != 1 else ''} settled as {args.prefer}." if settled else ".")
+        )
+        if not done.postponed:
+            return 0
+        n = len(done.postponed)
+        print(
+            f"{n} conflict{'s' if n != 1 else ''} left to decide: each side keeps its own value until then. "
+            "Decide them in the app (File > Sync with Master) or run again with --prefer mine or --prefer theirs."
+        )
+        namer = titles(replica)
+        for c in done.postponed:
+            print("\n".join(conflict_lines(c, ours="mine", theirs="theirs", namer=namer)))
     return EXIT_CONFLICTS
+
+
+def titles(store: CaseStore) -> Callable[[str, str], str]:
+    """Names of the records a reference may name, read from ``store`` (the id when it holds none)."""
+    from db.merge import kind_of
+    from db.records import record_title
+
+    def title(part: str, rid: str) -> str:
+        kind = kind_of(part)
+        with store.read() as conn:
+            return (record_title(conn, kind, rid) if kind else "") or rid
+
+    return title
 
 
 def _records(n: int) -> str:

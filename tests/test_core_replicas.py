@@ -332,3 +332,19 @@ def test_the_command_line_takes_a_copy_and_syncs_it_listing_conflicts(sample_pat
 
     out = run_cli(["sync", str(sample_path)], cwd=tmp_path, home=casefile_home)
     assert out.returncode == 1 and b"not an offline copy" in out.stderr and b"Traceback" not in out.stderr
+
+
+def test_the_command_line_names_the_records_a_conflicting_reference_points_to(pair, tmp_path, casefile_home):
+    master, copy = pair
+    s = ids(copy, "statement")[0]
+    mine = records.add_record(copy, Kind.ACTOR, {"name": "Speaker Heard Offline"})
+    theirs = records.add_record(copy, Kind.ACTOR, {"name": "Speaker Named By The Office"})
+    sync(copy)
+    records.update_record(copy, Kind.STATEMENT, s, {"speaker": mine})
+    edit_master(master, Kind.STATEMENT, s, {"speaker": theirs})
+    copy.close()
+    out = run_cli(["sync", str(copy.path)], cwd=tmp_path, home=casefile_home)
+    text = out.stdout.decode()
+    assert out.returncode == 3, out.stderr
+    assert 'mine:   "Speaker Heard Offline"' in text and 'theirs: "Speaker Named By The Office"' in text
+    assert mine not in text and theirs not in text

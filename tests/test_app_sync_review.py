@@ -140,6 +140,23 @@ def test_each_choice_gives_its_decision(qtbot, review):
     assert d.decisions()[_key(d, BRENNAN)] is Side.OURS
 
 
+def test_tab_reaches_every_choice(qtbot, review):
+    d = review
+    d.conflict_list.setFocus()
+    order = []
+    for _ in range(9):
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        order.append(QApplication.focusWidget())
+    buttons = [d.keep_mine_button, d.keep_theirs_button, d.later_button, d.change_tree, d.sync_button]
+    assert [w for w in order if w in buttons] == buttons  # Edit… is off for the deletion shown
+    _select(d, BRENNAN)
+    d.later_button.setFocus()
+    QTest.keyClick(d.later_button, Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is d.edit_button
+    QTest.keyClick(d.keep_theirs_button, Qt.Key.Key_Space)
+    assert d.decisions()[_key(d, BRENNAN)] is Side.THEIRS
+
+
 def test_edit_a_text_with_a_typed_value(qtbot, review):
     d = review
     _select(d, BRENNAN)

@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QButtonGroup,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -264,11 +263,10 @@ class SyncReviewDialog(QDialog):
         self.keep_theirs_button = QPushButton("Keep &Theirs", pane)
         self.edit_button = QPushButton("&Edit…", pane)
         self.later_button = QPushButton("Decide &Later", pane)
-        self.choice_group = QButtonGroup(self)
+        # Checked shows the decision; not an exclusive group, which Tab would pass over as one stop.
         for button in (self.keep_mine_button, self.keep_theirs_button, self.edit_button, self.later_button):
             button.setCheckable(True)
             button.setAutoDefault(False)  # Enter is Sync wherever the focus is
-            self.choice_group.addButton(button)
         self.keep_mine_button.clicked.connect(lambda: self._decide(Side.OURS))
         self.keep_theirs_button.clicked.connect(lambda: self._decide(Side.THEIRS))
         self.edit_button.clicked.connect(self._edit)
@@ -308,14 +306,15 @@ class SyncReviewDialog(QDialog):
 
     def _show_decision(self, c: Conflict) -> None:
         decision = self._decisions[c.key]
-        button = {Side.OURS: self.keep_mine_button, Side.THEIRS: self.keep_theirs_button, None: self.later_button}
+        self.keep_mine_button.setChecked(decision is Side.OURS)
+        self.keep_theirs_button.setChecked(decision is Side.THEIRS)
+        self.edit_button.setChecked(isinstance(decision, Edited))
+        self.later_button.setChecked(decision is None)
         if isinstance(decision, Edited):
-            self.edit_button.setChecked(True)
             spec = field_spec(c.part, c.field or "")
             self.edited_label.setText(f"Your value: {self._value_text(c.part, spec, decision.value)}")
             self.edited_label.show()
         else:
-            button[decision].setChecked(True)
             self.edited_label.hide()
 
     def _hint(self, c: Conflict) -> str:

@@ -117,6 +117,15 @@ def parse_server_address(text: str, *, need_case: bool = True) -> ServerAddress:
 
 def redact(text: str) -> str:
     """``text`` with the password of a URL in it (``user:secret@``, ``password=secret``) hidden."""
+    return _password_replaced(text, "***")
+
+
+def without_password(text: str) -> str:
+    """``text`` with the password of a URL in it taken out (an address that may be kept on disk)."""
+    return _password_replaced(text, None)
+
+
+def _password_replaced(text: str, mask: str | None) -> str:
     if not is_server_address(text):
         return text
     parts = urlsplit(text)
@@ -124,10 +133,12 @@ def redact(text: str) -> str:
     if "@" in netloc:
         userinfo, host = netloc.rsplit("@", 1)
         if ":" in userinfo:
-            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+            user = userinfo.split(":", 1)[0]
+            netloc = f"{user}:{mask}@{host}" if mask is not None else f"{user}@{host}"
     query = "&".join(
-        f"{quote(key)}=***" if key == "password" else f"{quote(key)}={quote(value)}"
+        f"{quote(key)}={mask}" if key == "password" else f"{quote(key)}={quote(value)}"
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key != "password" or mask is not None
     )
     return urlunsplit(parts._replace(netloc=netloc, query=query))
 

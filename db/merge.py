@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import enum
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -144,6 +144,9 @@ class Merge:
     merged: State  # everything that merged by itself; conflicting fields hold ours' value
     changes: list[Change]
     conflicts: list[Conflict]
+    # records not read because neither side changed them (a sync reads only what moved): they
+    # exist on both sides, so a reference to one is not a reference to nothing
+    elsewhere: frozenset[Key] = frozenset()
 
     @property
     def clean(self) -> bool:
@@ -190,7 +193,7 @@ class Merge:
         for c in postponed:
             _keep_own(base, self.base, c)
         for side, own in held.items():
-            _settle_references(sides[side], own, base, self.base)
+            _settle_references(sides[side], own, base, self.base, self.elsewhere)
         return Outcome(sides[Side.OURS], sides[Side.THEIRS], base, postponed)
 
 
@@ -294,8 +297,10 @@ def _order(key: Key) -> tuple[int, str]:
 # ----- the merge ---------------------------------------------------------------------------
 
 
-def merge(base: State, ours: State, theirs: State) -> Merge:
-    """Merge ``ours`` and ``theirs``, both made from ``base`` (see the module's docstring)."""
+def merge(base: State, ours: State, theirs: State, *, elsewhere: Collection[Key] = ()) -> Merge:
+    """Merge ``ours`` and ``theirs``, both made from ``base`` (see the module's docstring).
+
+    ``elsewhere``: records held alike by both sides and left out of the three states."""
     merged: State = {}
     changes: list[Change] = []
     conflicts: list[Conflict] = []
@@ -355,7 +360,7 @@ def merge(base: State, ours: State, theirs: State) -> Merge:
     referred = {c.record_key for c in conflicts if c.field is None}
     changes = [c for c in changes if (c.part, c.id) not in referred or c.action is not Action.DELETED]
     conflicts.sort(key=lambda c: (_order(c.record_key), c.field or ""))
-    return Merge(base, ours, theirs, merged, changes, conflicts)
+    return Merge(base, ours, theirs, merged, changes, conflicts, frozenset(elsewhere) - merged.keys())
 
 
 def _referred_deletions(
@@ -397,7 +402,7 @@ def _keep_own(state: State, own: State, c: Conflict) -> None:
         state.pop(key)
 
 
-def _settle_references(state: State, own: State, base: State, old_base: State) -> None:
+def _settle_references(state: State, own: State, base: State, old_base: State, elsewhere: frozenset[Key]) -> None:
     """Leave no reference to a record ``state`` does not hold.
 
     A field that would name a missing record (one whose deletion waits for a decision) keeps
@@ -407,18 +412,18 @@ def _settle_references(state: State, own: State, base: State, old_base: State) -
     for key, values in state.items():
         part = key[0]
         for name, target in list(references(part, values)):
-            if target in state:
+            if target in state or target in elsewhere:
                 continue
             mine = own.get(key, {}).get(name)
-            if key in own and all(t in state for _f, t in references(part, {name: mine})):
+            if key in own and all(t in state or t in elsewhere for _f, t in references(part, {name: mine})):
                 values[name] = mine
                 if key in base:
                     base[key][name] = old_base.get(key, {}).get(name)
             else:
-                values[name] = _without(part, name, values[name], state)
+                values[name] = _without(part, name, values[name], state.keys() | elsewhere)
 
 
-def _without(part: str, name: str, value: Any, state: State) -> Any:
+def _without(part: str, name: str, value: Any, state: Collection[Key]) -> Any:
     f = _spec(part, name)
     assert f is not None and f.target is not None
     target = KINDS[f.target].json_name

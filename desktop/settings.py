@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from db.address import is_server_address
+from db.address import is_server_address, without_password
 from db.paths import user_config_dir
 
 MAX_RECENT = 10
 MAX_SERVERS = 8
-
-
-def without_password(address: str) -> str:
-    """The address with any password taken out (from ``user:secret@`` and ``password=``)."""
-    if not is_server_address(address):
-        return address
-    parts = urlsplit(address)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"]
-    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(query, quote_via=quote)))
 
 
 class Settings:

@@ -21,14 +21,13 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLineEdit, QMessageBox, QWidget
 
-from db.address import AddressError, is_server_address, parse_server_address
+from db.address import AddressError, is_server_address, parse_server_address, without_password
 from db.errors import CaseFileError
 from db.store import CaseStore
 
 from . import file_dialogs
 from .actions import ActionId
 from .session import CaseSession
-from .settings import without_password
 from .tasks import Job, JobCancelled, ProcessJob
 
 if TYPE_CHECKING:

@@ -22,6 +22,7 @@ from . import (
     m0006_editions,
     m0007_day_order,
     m0008_bottom_line,
+    m0009_replicas,
 )
 
 
@@ -45,6 +46,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
         m0006_editions,
         m0007_day_order,
         m0008_bottom_line,
+        m0009_replicas,
     )
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be numbered 1..N"

@@ -1,0 +1,177 @@
+"""A case's records as a merge ``State`` (db/merge.py), read from and written to a store.
+
+The SQL here runs on a case file and on a server case alike. ``read_marks`` reads, cheaply,
+what tells a record has changed: its ``updated_at`` in a case file, its ``version`` on a
+server (which a trigger moves on every change, lists included). ``read_state`` reads the
+values of all records or of some. ``write_differences`` writes the records that differ, in an
+order the foreign keys accept: new records first without their references, then every
+changed field (so references to records new in the same batch resolve), then deletions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
+from .merge import CASE, CASE_KEY, Key, State, Values, fields_of, kind_of, normalise_record
+from .records import apply_changes, insert_record
+from .store import CaseStore
+from .values import decode_list, normalise, refuse_oversized, to_columns
+from .versions import keeps_versions
+
+CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+_PARTS: dict[Kind, str] = {k: KINDS[k].json_name for k in JSON_ORDER}
+
+
+def mark_column(conn: Connection) -> str:
+    """The column whose value moves whenever a record changes."""
+    return "version" if keeps_versions(conn) else "updated_at"
+
+
+def read_marks(conn: Connection) -> dict[Key, str]:
+    """Every record's mark (``mark_column``), the case's included."""
+    column = mark_column(conn)
+    row = conn.execute(sa.text(f"SELECT {column} FROM case_info WHERE n = 1")).one()
+    marks: dict[Key, str] = {CASE_KEY: str(row[0])}
+    for kind, part in _PARTS.items():
+        for rid, mark in conn.execute(sa.text(f"SELECT id, {column} FROM {KINDS[kind].table}")):
+            marks[(part, rid)] = str(mark)
+    return marks
+
+
+def read_state(conn: Connection, keys: Iterable[Key] | None = None) -> State:
+    """The values of the records named by ``keys`` that exist (every record when None)."""
+    state: State = {}
+    wanted: dict[str, list[str]] | None = None
+    if keys is not None:
+        wanted = defaultdict(list)
+        for part, rid in keys:
+            wanted[part].append(rid)
+    if wanted is None or CASE in wanted:
+        row = conn.execute(sa.text("SELECT * FROM case_info WHERE n = 1")).mappings().one()
+        state[CASE_KEY] = normalise_record(
+            CASE, {f.name: _json_value(f.type, row[f.column or ""]) for f in CASE_FIELDS}
+        )
+    for kind, part in _PARTS.items():
+        if wanted is None:
+            state.update(_read_kind(conn, kind, None))
+        elif wanted.get(part):
+            ids = wanted[part]
+            for start in range(0, len(ids), CHUNK):
+                state.update(_read_kind(conn, kind, ids[start : start + CHUNK]))
+    return state
+
+
+def _json_value(kind: FieldType, raw: Any) -> Any:
+    if kind is FieldType.BOOL:
+        return bool(raw)
+    if kind in (FieldType.TAGS, FieldType.LINES):
+        return decode_list(raw)
+    return raw
+
+
+def _read_kind(conn: Connection, kind: Kind, ids: list[str] | None) -> State:
+    spec = KINDS[kind]
+    part = _PARTS[kind]
+    params: dict[str, Any] = {}
+    where = ""
+    if ids is not None:
+        params = {f"i{n}": rid for n, rid in enumerate(ids)}
+        where = f" WHERE {{column}} IN ({', '.join(f':i{n}' for n in range(len(ids)))})"
+    links: dict[str, dict[str, list[str]]] = {}
+    for f in spec.fields:
+        if f.link is not None:
+            grouped: dict[str, list[str]] = defaultdict(list)
+            sql = (
+                f"SELECT {f.link.owner_column}, {f.link.target_column} FROM {f.link.table}"
+                f"{where.format(column=f.link.owner_column)} ORDER BY {f.link.owner_column}, position"
+            )
+            for owner, target in conn.execute(sa.text(sql), params):
+                grouped[owner].append(target)
+            links[f.name] = grouped
+    state: State = {}
+    rows = conn.execute(sa.text(f"SELECT * FROM {spec.table}{where.format(column='id')}"), params).mappings()
+    for row in rows:
+        values: Values = {}
+        for f in spec.fields:
+            if f.type is FieldType.REFS:
+                values[f.name] = links[f.name].get(row["id"], [])
+            else:
+                values[f.name] = _json_value(f.type, row[f.column or ""])
+        state[(part, row["id"])] = normalise_record(part, values)
+    return state
+
+
+# ----- writing -----------------------------------------------------------------------------
+
+
+def write_differences(conn: Connection, diffs: Mapping[Key, Values | None], current: State, *, stamp: str) -> set[str]:
+    """Write ``diffs`` (new values, or None to delete) over ``current`` (what the store holds of
+    those records now) inside the caller's write transaction; every record written is stamped
+    ``stamp``. Returns the full-text tables whose text changed (for ``note_removed_text``)."""
+    touched: set[str] = set()
+    created = [key for key, values in diffs.items() if values is not None and key not in current]
+    for key in _in_order(created):
+        kind = kind_of(key[0])
+        assert kind is not None
+        values = diffs[key]
+        assert values is not None
+        plain = {f.name: values.get(f.name) for f in KINDS[kind].fields if f.target is None}
+        insert_record(conn, kind, plain, record_id=key[1], stamps=(stamp, stamp))
+        touched.add(KINDS[kind].fts)
+    for key in _in_order(diffs):
+        values = diffs[key]
+        if values is None:
+            continue
+        before = current.get(key)
+        names = [f.name for f in fields_of(key[0]) if before is None and f.target is not None]
+        if before is not None:
+            names = [f.name for f in fields_of(key[0]) if values.get(f.name) != before.get(f.name)]
+        if not names:
+            continue
+        changes = {name: values.get(name) for name in names}
+        if key == CASE_KEY:
+            _write_case(conn, changes, stamp)
+            continue
+        kind = kind_of(key[0])
+        assert kind is not None
+        apply_changes(conn, KINDS[kind], key[1], changes, updated_at=stamp)
+        touched.add(KINDS[kind].fts)
+    for key in reversed(_in_order(k for k, v in diffs.items() if v is None and k in current)):
+        kind = kind_of(key[0])
+        assert kind is not None
+        conn.execute(sa.text(f"DELETE FROM {KINDS[kind].table} WHERE id = :id"), {"id": key[1]})
+        touched.add(KINDS[kind].fts)
+    return touched
+
+
+def _write_case(conn: Connection, changes: dict[str, Any], stamp: str) -> None:
+    columns: dict[str, Any] = {}
+    for f in CASE_FIELDS:
+        if f.name in changes:
+            columns.update(to_columns(f, normalise(f, changes[f.name])))
+    refuse_oversized(conn, CASE_FIELDS, columns, "case", ("case_info", "n", 1))
+    columns["updated_at"] = stamp
+    sets = ", ".join(f"{name} = :{name}" for name in columns)
+    conn.execute(sa.text(f"UPDATE case_info SET {sets} WHERE n = 1"), columns)
+
+
+def _in_order(keys: Iterable[Key]) -> list[Key]:
+    """Keys in document order (the case, sources, actors, ...)."""
+    order = {part: n for n, part in enumerate((CASE, *_PARTS.values()))}
+    return sorted(keys, key=lambda k: (order.get(k[0], len(order)), k[1]))
+
+
+def write_to_store(store: CaseStore, diffs: Mapping[Key, Values | None], *, stamp: str) -> None:
+    """``write_differences`` in a write transaction of its own on ``store`` (undo and redo of a
+    sync in the app write a whole before or after state this way)."""
+    with store.write() as conn:
+        current = read_state(conn, diffs.keys())
+        touched = write_differences(conn, diffs, current, stamp=stamp)
+    for table in touched:
+        store.note_removed_text(table)

@@ -1,0 +1,580 @@
+"""Offline copies (replicas) of a case, and syncing them with their master (docs/merge.md).
+
+An offline copy is an ordinary case file that also remembers its master (a case file's path
+or a server address) and, per record, the values both sides last agreed on (the base) with
+each side's stamp or version at that moment (migration 9). A sync:
+
+1. ``prepare_sync`` reads only the records whose stamp or version moved on either side (or
+   that are new, gone, or waiting for a decision), and merges them field by field
+   (``db.merge``): nothing is written.
+2. ``carry_out`` applies the user's decisions: it writes a verified backup of both sides, then
+   the copy's plan into the copy's journal (``replica_sync``), then the master's changes in one
+   transaction, checked against the stamps or versions read in step 1 (a master changed
+   meanwhile refuses the sync, which writes nothing), then the copy's changes and new base in
+   one transaction that also clears the journal.
+
+A sync cut short (the process killed, the machine off) leaves the journal: ``finish_interrupted``
+(run before every sync and when the app opens the copy) looks at the master, and either
+completes the copy's half, if the master's transaction committed, or forgets the plan, if it
+did not. So both sides end as they were or both fully synced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from .address import describe, is_server_address, without_password
+from .errors import CaseFileError
+from .merge import (
+    CASE_KEY,
+    Conflict,
+    Decision,
+    Key,
+    Merge,
+    Reason,
+    Side,
+    State,
+    Values,
+    differences,
+    merge,
+)
+from .merge_store import mark_column, read_marks, read_state, write_differences
+from .sqlite.casefile import CaseFile, now_stamp
+from .store import CaseStore
+from .tempfiles import temp_path_beside
+from .versions import keeps_versions
+
+
+class ReplicaError(CaseFileError):
+    """An offline copy cannot be taken or synced (the message says why and what to do)."""
+
+
+class MasterChanged(ReplicaError):
+    """The master changed between reading it and writing to it: nothing was written."""
+
+
+@dataclass(frozen=True)
+class ReplicaInfo:
+    """What an offline copy remembers of its master."""
+
+    master: str  # a case file's absolute path, or a server address without its password
+    master_case: str  # the id of the master's case
+    taken_at: str
+    synced_at: str | None
+    since: str  # a record stamped at or after this may have changed since the last sync
+
+    @property
+    def shown(self) -> str:
+        return describe(self.master)
+
+
+# ----- the copy's bookkeeping ---------------------------------------------------------------
+
+
+def read_info(conn: Connection) -> ReplicaInfo | None:
+    """The copy's master, or None for a case file that is not an offline copy (or a server case)."""
+    if keeps_versions(conn):
+        return None
+    row = conn.execute(sa.text("SELECT master, master_case, taken_at, synced_at, since FROM replica")).first()
+    return ReplicaInfo(*row) if row else None
+
+
+def replica_info(store: CaseStore) -> ReplicaInfo | None:
+    """``read_info`` on an open store."""
+    with store.read() as conn:
+        return read_info(conn)
+
+
+def master_of(store: CaseStore) -> str | None:
+    """The master's address an offline copy remembers, or None for any other case."""
+    info = replica_info(store)
+    return info.master if info else None
+
+
+def postponed(store: CaseStore) -> list[Conflict]:
+    """The conflicts left to decide at the next sync, as they stood at the last one."""
+    with store.read() as conn:
+        if read_info(conn) is None:
+            return []
+        rows = conn.execute(sa.text("SELECT conflict FROM replica_pending ORDER BY part, id, field")).scalars()
+        return [_conflict_from_json(text) for text in rows]
+
+
+def _conflict_to_json(c: Conflict) -> str:
+    data = {
+        "part": c.part, "id": c.id, "field": c.field, "base": c.base, "ours": c.ours,
+        "theirs": c.theirs, "reason": c.reason.value, "title": c.title,
+    }  # fmt: skip
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _conflict_from_json(text: str) -> Conflict:
+    d = json.loads(text)
+    return Conflict(d["part"], d["id"], d["field"], d["base"], d["ours"], d["theirs"], Reason(d["reason"]), d["title"])
+
+
+# ----- the master ---------------------------------------------------------------------------
+
+
+def open_master(address: str | os.PathLike[str]) -> CaseStore:
+    """The master, opened for writing: a case file or a server case."""
+    text = str(address)
+    if is_server_address(text):
+        from .postgres.case import ServerCase
+
+        return ServerCase.open(text)
+    path = Path(text)
+    if not path.exists():
+        raise ReplicaError(f"The master {path} is not there: was it moved or renamed?")
+    return CaseFile.open(path)
+
+
+def _master_address(address: str | os.PathLike[str]) -> str:
+    text = str(address)
+    if is_server_address(text):
+        return without_password(text)
+    return str(Path(text).resolve())
+
+
+def _case_id(conn: Connection) -> str:
+    return str(conn.execute(sa.text("SELECT id FROM case_info WHERE n = 1")).scalar_one())
+
+
+# ----- taking a copy ------------------------------------------------------------------------
+
+
+def take_offline_copy(master_address: str | os.PathLike[str], out: str | os.PathLike[str]) -> Path:
+    """Write an offline copy of the case at ``master_address`` to the new case file ``out``.
+
+    The copy appears complete or not at all. Stamps and versions are read before the copy is
+    made, so a record changed meanwhile counts as changed at the next sync (and, being the same
+    on both sides, merges to nothing).
+    """
+    target = Path(out)
+    if target.exists():
+        raise ReplicaError(f"{target.name} already exists.")
+    master = open_master(master_address)
+    temp = temp_path_beside(target)
+    try:
+        since = now_stamp()
+        with master.read() as conn:
+            theirs = read_marks(conn)
+            case_id = _case_id(conn)
+        if isinstance(master, CaseFile):
+            master.save_copy(temp)
+        else:
+            from .postgres.publish import copy_to_file
+
+            copy_to_file(master, temp)  # type: ignore[arg-type]
+        copy = CaseFile.open(temp)
+        try:
+            with copy.write() as conn:
+                mine = read_marks(conn)
+                state = read_state(conn)
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO replica (n, master, master_case, taken_at, since) "
+                        "VALUES (1, :master, :case, :taken, :since)"
+                    ),
+                    {
+                        "master": _master_address(master_address),
+                        "case": case_id,
+                        "taken": since,
+                        "since": since,
+                    },
+                )
+                _write_base(conn, {key: state[key] for key in state}, mine, theirs)
+        finally:
+            copy.close()
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    finally:
+        master.close()
+    return target
+
+
+def _write_base(
+    conn: Connection, base: Mapping[Key, Values | None], mine: Mapping[Key, str], theirs: Mapping[Key, str]
+) -> None:
+    """Set the base of each record in ``base`` (None: forget it) with both sides' marks."""
+    gone = [{"part": k[0], "id": k[1]} for k, v in base.items() if v is None]
+    if gone:
+        conn.execute(sa.text("DELETE FROM replica_base WHERE part = :part AND id = :id"), gone)
+    rows = [
+        {
+            "part": k[0], "id": k[1], "mine": mine.get(k), "theirs": theirs.get(k),
+            "base": json.dumps(v, ensure_ascii=False, sort_keys=True),
+        }
+        for k, v in base.items()
+        if v is not None
+    ]  # fmt: skip
+    if rows:
+        conn.execute(
+            sa.text(
+                "INSERT OR REPLACE INTO replica_base (part, id, mine, theirs, base) "
+                "VALUES (:part, :id, :mine, :theirs, :base)"
+            ),
+            rows,
+        )
+
+
+def _read_base_marks(conn: Connection) -> dict[Key, tuple[str | None, str | None]]:
+    rows = conn.execute(sa.text("SELECT part, id, mine, theirs FROM replica_base"))
+    return {(part, rid): (mine, theirs) for part, rid, mine, theirs in rows}
+
+
+def _read_base(conn: Connection, keys: Iterable[Key]) -> State:
+    out: State = {}
+    wanted = list(keys)
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
+        params: dict[str, Any] = {}
+        terms = []
+        for n, (part, rid) in enumerate(chunk):
+            params[f"p{n}"], params[f"i{n}"] = part, rid
+            terms.append(f"(part = :p{n} AND id = :i{n})")
+        sql = f"SELECT part, id, base FROM replica_base WHERE {' OR '.join(terms)}"
+        for part, rid, text in conn.execute(sa.text(sql), params):
+            out[(part, rid)] = json.loads(text)
+    return out
+
+
+# ----- syncing ------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncPlan:
+    """A sync read and merged, not yet written (``carry_out`` writes it; ``close`` drops it)."""
+
+    replica: CaseStore
+    master: CaseStore
+    info: ReplicaInfo
+    merge: Merge
+    keys: list[Key]  # every record read: what the sync may write
+    mine_marks: dict[Key, str]  # the copy's stamps of those records when read
+    theirs_marks: dict[Key, str]  # the master's
+
+    def close(self) -> None:
+        """Let go of the master (the copy belongs to the caller)."""
+        self.master.close()
+
+    @property
+    def master_shown(self) -> str:
+        return self.info.shown
+
+
+@dataclass
+class SyncDone:
+    """What a sync wrote: the copy's records before and after (one undo step), and counts."""
+
+    before: dict[Key, Values | None]
+    after: dict[Key, Values | None]
+    to_master: int
+    to_copy: int
+    postponed: list[Conflict] = field(default_factory=list)
+    backups: list[Path] = field(default_factory=list)
+
+
+def prepare_sync(replica: CaseStore, master: CaseStore | None = None) -> SyncPlan:
+    """Read both sides and merge what changed on either since the last sync (writes nothing
+    but the completion of a sync cut short). ``master`` defaults to the one the copy remembers."""
+    info = replica_info(replica)
+    if info is None:
+        raise ReplicaError(f"{replica.display_name} is not an offline copy: it has no master to sync with.")
+    master = master or open_master(info.master)
+    try:
+        finish_interrupted(replica, master)
+        with master.read() as conn:
+            if _case_id(conn) != info.master_case:
+                raise ReplicaError(f"{info.shown} holds a different case from the one this copy was taken from.")
+            theirs_marks = read_marks(conn)
+            server = keeps_versions(conn)
+        with replica.read() as conn:
+            mine_marks = read_marks(conn)
+            base_marks = _read_base_marks(conn)
+            pending = {(p, i) for p, i in conn.execute(sa.text("SELECT part, id FROM replica_pending"))}
+        keys = _changed(base_marks, mine_marks, theirs_marks, info.since, pending, master_stamped=not server)
+        with replica.read() as conn:
+            base = _read_base(conn, keys)
+            ours = read_state(conn, keys)
+        with master.read() as conn:
+            theirs = read_state(conn, keys)
+        elsewhere = (mine_marks.keys() & theirs_marks.keys()) - set(keys)
+        merged = merge(base, ours, theirs, elsewhere=elsewhere)
+        return SyncPlan(replica, master, info, merged, keys, mine_marks, theirs_marks)
+    except BaseException:
+        master.close()
+        raise
+
+
+def _changed(
+    base: Mapping[Key, tuple[str | None, str | None]],
+    mine: Mapping[Key, str],
+    theirs: Mapping[Key, str],
+    since: str,
+    pending: set[Key],
+    *,
+    master_stamped: bool,
+) -> list[Key]:
+    """The records a sync must read: new, gone, or stamped differently on either side since the
+    base (a stamp at or after ``since`` may hide a change made in the same millisecond)."""
+    out = set(pending)
+    for key in base.keys() | mine.keys() | theirs.keys():
+        marks = base.get(key)
+        m, t = mine.get(key), theirs.get(key)
+        if (
+            marks is None
+            or m is None
+            or t is None
+            or m != marks[0]
+            or m >= since
+            or t != marks[1]
+            or (master_stamped and t >= since)
+        ):
+            out.add(key)
+    return sorted(out)
+
+
+def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], Decision] | None = None) -> SyncDone:
+    """Write the sync: backups of both sides, the copy's journal, the master, then the copy.
+
+    MasterChanged (nothing written) if the master changed since ``prepare_sync`` read it.
+    """
+    outcome = plan.merge.resolve(decisions)
+    keys = plan.keys
+    ours, theirs = plan.merge.ours, plan.merge.theirs
+    to_copy = differences(ours, {k: v for k, v in outcome.ours.items() if k in set(keys)})
+    to_master = differences(theirs, {k: v for k, v in outcome.theirs.items() if k in set(keys)})
+    new_base: dict[Key, Values | None] = {k: outcome.base.get(k) for k in keys}
+    settled = {
+        k for k in keys if outcome.base.get(k) == outcome.ours.get(k) == outcome.theirs.get(k)
+    }  # records left differing on the two sides are read again next time (no marks kept)
+    backups = _backups(plan, to_copy, to_master)
+    stamp = now_stamp()
+    token = uuid.uuid4().hex
+    journal = {
+        "stamp": stamp,
+        "to_copy": _pairs(to_copy),
+        "copy_current": _pairs({k: ours.get(k) for k in to_copy}),
+        "base": _pairs(new_base),
+        "settled": [list(k) for k in settled],
+        "postponed": [_conflict_to_json(c) for c in outcome.postponed],
+        "to_master": [[k[0], k[1], v is None, plan.theirs_marks.get(k)] for k, v in to_master.items()],
+        "theirs_marks": [[k[0], k[1], plan.theirs_marks.get(k)] for k in keys],
+    }
+    with plan.replica.write() as conn:
+        now = _marks_of(conn, keys)
+        moved = [k for k in keys if now.get(k) != plan.mine_marks.get(k)]
+        if moved:
+            raise ReplicaError("This copy changed while the sync was being prepared: sync again.")
+        conn.execute(
+            sa.text("INSERT INTO replica_sync (token, started, plan) VALUES (:token, :started, :plan)"),
+            {"token": token, "started": stamp, "plan": json.dumps(journal, ensure_ascii=False)},
+        )
+    try:
+        written = _write_master(plan, to_master, theirs, stamp)
+    except BaseException:
+        with plan.replica.write() as conn:
+            conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})
+        raise
+    _finish(plan.replica, plan.master, token, journal, written)
+    return SyncDone(
+        before={k: ours.get(k) for k in to_copy},
+        after=dict(to_copy),
+        to_master=len(to_master),
+        to_copy=len(to_copy),
+        postponed=outcome.postponed,
+        backups=backups,
+    )
+
+
+def _pairs(mapping: Mapping[Key, Values | None]) -> list[list[Any]]:
+    return [[k[0], k[1], v] for k, v in mapping.items()]
+
+
+def _unpairs(pairs: list[list[Any]]) -> dict[Key, Values | None]:
+    return {(p, i): v for p, i, v in pairs}
+
+
+def _write_master(plan: SyncPlan, to_master: Mapping[Key, Values | None], theirs: State, stamp: str) -> dict[Key, str]:
+    """Write the master's changes in one transaction; return the marks they left."""
+    if not to_master:
+        return {}
+    with plan.master.write() as conn:
+        now = _marks_of(conn, to_master.keys())
+        moved = [k for k in to_master if now.get(k) != plan.theirs_marks.get(k)]
+        if moved:
+            raise MasterChanged(
+                f"{plan.info.shown} changed while the sync was being prepared ({len(moved)} record(s)): "
+                "nothing was written. Sync again."
+            )
+        touched = write_differences(conn, to_master, {k: v for k, v in theirs.items() if k in to_master}, stamp=stamp)
+        written = _marks_of(conn, to_master.keys())
+    for table in touched:
+        plan.master.note_removed_text(table)
+    return written
+
+
+def _marks_of(conn: Connection, keys: Iterable[Key]) -> dict[Key, str]:
+    """The current marks of some records (locked on a server until the transaction ends)."""
+    from .fields import KINDS
+    from .merge import kind_of
+
+    column = mark_column(conn)
+    lock = " FOR UPDATE" if keeps_versions(conn) else ""
+    out: dict[Key, str] = {}
+    grouped: dict[str, list[str]] = {}
+    for part, rid in keys:
+        grouped.setdefault(part, []).append(rid)
+    for part, ids in grouped.items():
+        if (part, "") == CASE_KEY:
+            out[CASE_KEY] = str(conn.execute(sa.text(f"SELECT {column} FROM case_info WHERE n = 1{lock}")).scalar())
+            continue
+        kind = kind_of(part)
+        assert kind is not None
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            params = {f"i{n}": rid for n, rid in enumerate(chunk)}
+            names = ", ".join(f":i{n}" for n in range(len(chunk)))
+            sql = f"SELECT id, {column} FROM {KINDS[kind].table} WHERE id IN ({names}){lock}"
+            for rid, mark in conn.execute(sa.text(sql), params):
+                out[(part, rid)] = str(mark)
+    return out
+
+
+def _finish(
+    replica: CaseStore, master: CaseStore, token: str, journal: dict[str, Any], written: dict[Key, str] | None
+) -> None:
+    """The copy's half of a sync whose master half has committed: write the copy, its new base
+    and postponed conflicts, and clear the journal, in one transaction.
+
+    The base keeps the master's marks as read before the sync, except for the records the sync
+    wrote there (``written``: the marks they were left with; read again when finishing a sync cut
+    short), so a master edit made during the sync still shows as a change next time."""
+    stamp = journal["stamp"]
+    to_copy = _unpairs(journal["to_copy"])
+    current = {k: v for k, v in _unpairs(journal["copy_current"]).items() if v is not None}
+    base = _unpairs(journal["base"])
+    settled = {(p, i) for p, i in journal["settled"]}
+    theirs: dict[Key, str] = {(p, i): m for p, i, m in journal["theirs_marks"] if m is not None}
+    if written is None:
+        with master.read() as conn:
+            written = _marks_of(conn, [(p, i) for p, i, _gone, _mark in journal["to_master"]])
+    theirs.update(written)
+    with replica.write() as conn:
+        touched = write_differences(conn, to_copy, current, stamp=stamp)
+        mine = _marks_of(conn, base.keys())
+        keep = {k: v for k, v in base.items() if k in settled or v is None}
+        _write_base(conn, keep, mine, theirs)
+        unsettled = {k: v for k, v in base.items() if k not in settled and v is not None}
+        _write_base(conn, unsettled, {}, {})
+        conn.execute(sa.text("DELETE FROM replica_pending"))
+        pending = [json.loads(text) for text in journal["postponed"]]
+        if pending:
+            conn.execute(
+                sa.text("INSERT INTO replica_pending (part, id, field, conflict) VALUES (:part, :id, :field, :c)"),
+                [
+                    {"part": c["part"], "id": c["id"], "field": c["field"] or "", "c": text}
+                    for c, text in zip(pending, journal["postponed"], strict=True)
+                ],
+            )
+        conn.execute(sa.text("UPDATE replica SET synced_at = :stamp, since = :stamp"), {"stamp": stamp})
+        conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})
+    for table in touched:
+        replica.note_removed_text(table)
+
+
+def finish_interrupted(replica: CaseStore, master: CaseStore) -> bool:
+    """Complete or forget a sync cut short; True when one was found.
+
+    The master's half committed if every record it was to change has moved (a deleted one is
+    gone); if none has, it did not. Anything in between means someone edited the master since,
+    and the copy cannot tell: ReplicaError, with the journal kept.
+    """
+    with replica.read() as conn:
+        row = conn.execute(sa.text("SELECT token, plan FROM replica_sync")).first()
+    if row is None:
+        return False
+    token, text = row
+    journal = json.loads(text)
+    writes = journal["to_master"]
+    with master.read() as conn:
+        now = _marks_of(conn, [(p, i) for p, i, _gone, _mark in writes])
+    moved = [(p, i) not in now if gone else now.get((p, i)) != mark for p, i, gone, mark in writes]
+    if all(moved):
+        _finish(replica, master, token, journal, None)
+    elif not any(moved):
+        with replica.write() as conn:
+            conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})
+    else:
+        raise ReplicaError(
+            "A sync of this copy was cut short, and its master has been edited since: the copy cannot tell "
+            "whether the sync reached the master. Restore a backup of the copy or of the master."
+        )
+    return True
+
+
+# ----- backups ------------------------------------------------------------------------------
+
+
+def _backups(plan: SyncPlan, to_copy: Mapping[Key, Any], to_master: Mapping[Key, Any]) -> list[Path]:
+    """A verified backup of each side the sync will write (CaseFileError if one cannot be made)."""
+    from .sqlite.backups import backup_if_changed
+
+    made: list[Path] = []
+    sides: list[tuple[CaseStore, bool]] = [(plan.replica, bool(to_copy)), (plan.master, bool(to_master))]
+    for store, writes in sides:
+        if not writes:
+            continue
+        if isinstance(store, CaseFile):
+            backup = backup_if_changed(store)
+            if backup is not None:
+                made.append(backup.path)
+        else:
+            made.append(_server_backup(store, plan.info.master))
+    return made
+
+
+def _server_backup(store: CaseStore, address: str) -> Path:
+    """A case file copy of a server case, checked, in the backups folder."""
+    from .postgres.publish import copy_to_file
+    from .sqlite.backups import case_folder
+    from .sqlite.filecheck import check_file
+    from .sqlite.newfile import SUFFIX
+
+    key = hashlib.sha256(without_password(address).encode("utf-8")).hexdigest()[:32]
+    folder = case_folder(key)
+    folder.mkdir(parents=True, exist_ok=True)
+    note = folder / "source.txt"
+    if not note.exists():
+        note.write_text(f"Copies of {without_password(address)} taken before syncing offline copies\n", "utf-8")
+    target = folder / f"{dt.datetime.now().strftime('%Y-%m-%d %H%M%S')} #0{SUFFIX}"
+    if target.exists():
+        return target
+    copy_to_file(store, target)  # type: ignore[arg-type]
+    try:
+        check_file(target)
+    except CaseFileError:
+        target.unlink(missing_ok=True)
+        raise ReplicaError(f"The backup of {describe(address)} did not verify: nothing was synced.") from None
+    return target
+
+
+__all__ = [
+    "MasterChanged", "ReplicaError", "ReplicaInfo", "Side", "SyncDone", "SyncPlan", "carry_out",
+    "finish_interrupted", "master_of", "open_master", "postponed", "prepare_sync", "replica_info",
+    "take_offline_copy",
+]  # fmt: skip

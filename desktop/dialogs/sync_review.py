@@ -38,6 +38,7 @@ from db.fields import KINDS, FieldSpec, Kind
 from db.merge import CASE, Action, Change, Conflict, Decision, Edited, Merge, Reason, Side, fields_of, kind_of
 
 from ..theme import is_dark
+from ..views.case_overview import muted
 from .conflict_dialog import value_text, word_diff
 from .value_editor import EDITABLE_TYPES, ValueEditor
 
@@ -165,8 +166,8 @@ class SyncReviewDialog(QDialog):
         top = QHBoxLayout()
         caption = QLabel("&Conflicts", section)
         self._bold(caption)
-        self.count_label = QLabel(section)
-        self.count_label.setEnabled(False)
+        self.count_label = muted("", section)
+        self.count_label.setWordWrap(False)
         top.addWidget(caption)
         top.addStretch(1)
         top.addWidget(self.count_label)
@@ -234,8 +235,7 @@ class SyncReviewDialog(QDialog):
                 ("theirs", "Theirs (the master)"),
             )
         ):
-            title = QLabel(caption, body)
-            title.setEnabled(False)  # quieter than the values under it
+            title = muted(caption, body)  # quieter than the values under it
             grid.addWidget(title, 0, column)
             value = self._value_label(body, caption.split(" ")[0])
             grid.addWidget(value, 1, column)
@@ -253,9 +253,7 @@ class SyncReviewDialog(QDialog):
         self.edited_label.setTextFormat(Qt.TextFormat.PlainText)
         self.edited_label.hide()
         layout.addWidget(self.edited_label)
-        self.hint_label = QLabel(pane)
-        self.hint_label.setWordWrap(True)
-        self.hint_label.setEnabled(False)
+        self.hint_label = muted("", pane)
         layout.addWidget(self.hint_label)
 
         choices = QHBoxLayout()

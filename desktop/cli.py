@@ -173,7 +173,7 @@ def cmd_self_test(_args: argparse.Namespace) -> int:
 
 
 def _command_parser() -> argparse.ArgumentParser:
-    from . import editions_cli
+    from . import editions_cli, merge_cli
 
     parser = argparse.ArgumentParser(prog="casefile", description=f"{APP_NAME} command-line tools.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
@@ -255,12 +255,13 @@ def _command_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", help="only the changes of the record with this id")
     p.add_argument("--limit", type=int, default=50, help="at most this many changes (default 50)")
     p.set_defaults(func=server_cli.cmd_history)
+    merge_cli.add_parser(sub)
     return parser
 
 
 COMMANDS = (
     "new", "import", "import-csv", "export-json", "export-csv", "check", "search", "export", "editions",
-    "publish", "cases", "history",
+    "publish", "cases", "history", "merge",
 )  # fmt: skip
 
 

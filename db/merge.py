@@ -189,8 +189,9 @@ class Merge:
             sides[side] = state
         for c in postponed:
             _keep_own(base, self.base, c)
+        waiting = {c.record_key for c in postponed if c.field is None}
         for side, own in held.items():
-            _settle_references(sides[side], own, base, self.base)
+            _settle_references(sides[side], own, base, self.base, waiting)
         return Outcome(sides[Side.OURS], sides[Side.THEIRS], base, postponed)
 
 
@@ -397,25 +398,29 @@ def _keep_own(state: State, own: State, c: Conflict) -> None:
         state.pop(key)
 
 
-def _settle_references(state: State, own: State, base: State, old_base: State) -> None:
+def _settle_references(state: State, own: State, base: State, old_base: State, waiting: set[Key]) -> None:
     """Leave no reference to a record ``state`` does not hold.
 
-    A field that would name a missing record (one whose deletion waits for a decision) keeps
-    the side's own value, and its base stays as it was, so the next merge carries it again;
-    failing that the missing records are left out of the value.
+    A field that would name a record whose deletion waits for a decision (``waiting``) keeps
+    the side's own value, and its base stays as it was, so the next merge carries it again.
+    A record whose deletion was decided is gone from both sides alike, so the references to it
+    are cleared alike on both sides and in the base (as deleting a record in the app clears
+    them): settled from the side's own value instead, the two sides of a fully decided merge
+    would differ.
     """
     for key, values in state.items():
         part = key[0]
-        for name, target in list(references(part, values)):
-            if target in state:
-                continue
+        for name in dict.fromkeys(n for n, t in references(part, values) if t not in state):
+            missing = {t for _f, t in references(part, {name: values[name]}) if t not in state}
             mine = own.get(key, {}).get(name)
-            if key in own and all(t in state for _f, t in references(part, {name: mine})):
+            if missing & waiting and key in own and all(t in state for _f, t in references(part, {name: mine})):
                 values[name] = mine
                 if key in base:
                     base[key][name] = old_base.get(key, {}).get(name)
             else:
                 values[name] = _without(part, name, values[name], state)
+                if key in base and not missing & waiting:
+                    base[key][name] = values[name]
 
 
 def _without(part: str, name: str, value: Any, state: State) -> Any:

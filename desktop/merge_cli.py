@@ -76,7 +76,7 @@ def _merge(args: argparse.Namespace) -> int:
     from db.merge import document_state, merge
 
     inputs = [read_input(path, role) for path, role in zip((args.base, args.ours, args.theirs), _ROLES, strict=True)]
-    base, ours, theirs = inputs
+    _base, ours, theirs = inputs
     out = Path(args.output)
     replaces_ours = _same_file(out, ours.path)
     if out.exists() and not replaces_ours:
@@ -85,7 +85,9 @@ def _merge(args: argparse.Namespace) -> int:
     print(summary_line(result))
     if result.conflicts and args.prefer is None:
         print()
-        print("\n\n".join(conflict_block(c, result, i + 1, len(result.conflicts)) for i, c in enumerate(result.conflicts)))
+        print(
+            "\n\n".join(conflict_block(c, result, i + 1, len(result.conflicts)) for i, c in enumerate(result.conflicts))
+        )
         print()
         print(
             f"Nothing was written. Decide the conflicts in {ours.path.name} or {theirs.path.name}, or merge again "
@@ -203,7 +205,7 @@ def conflict_block(c: Conflict, result: Merge, number: int, total: int) -> str:
     label = "Case" if kind is None else _kind_label(c.part)
     name = title_of(c.part, _any_record(result, (c.part, c.id)))
     where = f" (id {c.id})" if c.id else ""
-    lines = [f"Conflict {number} of {total}: {label} \"{name}\"{where}"]
+    lines = [f'Conflict {number} of {total}: {label} "{name}"{where}']
     if c.field is None:
         lines.append(f"  the whole record: {c.reason.value}")
         shown = [_record_fate(c, result, side) for side in (None, Side.OURS, Side.THEIRS)]
@@ -249,7 +251,7 @@ def _record_fate(c: Conflict, result: Merge, side: Side | None) -> str:
 
 def _referrers(state: State, key: tuple[str, str]) -> list[str]:
     found = []
-    for (part, rid), values in state.items():
+    for (part, _rid), values in state.items():
         if any(target == key for _f, target in references(part, values)):
             found.append(f'{_kind_label(part).lower()} "{title_of(part, values)}"')
     return found
@@ -287,7 +289,7 @@ def _is_text(part: str, name: str) -> bool:
 def _shorten(texts: list[str | None], *, quoted: bool, width: int = _VALUE_WIDTH) -> list[str]:
     """Each value on one line (a text in quotes); a long one cut to show where the values start to differ."""
     present = [t for t in texts if t is not None]
-    start_of_difference = len(os.path.commonprefix(present)) if len(present) > 1 else 0
+    start_of_difference = len(os.path.commonprefix(present))  # noqa: RUF071  # a character position is wanted if len(present) > 1 else 0
     out = []
     for text in texts:
         if text is None:

@@ -41,7 +41,10 @@ def _find(doc: dict[str, Any], part: str, rid: str) -> dict[str, Any]:
 
 
 def _sides(tmp_path: Path, base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any]) -> list[str]:
-    return [str(_write(tmp_path / f"{name}.json", doc)) for name, doc in (("base", base), ("ours", ours), ("theirs", theirs))]
+    return [
+        str(_write(tmp_path / f"{name}.json", doc))
+        for name, doc in (("base", base), ("ours", ours), ("theirs", theirs))
+    ]
 
 
 def _one_error_line(capsys, *needles: str) -> str:
@@ -190,7 +193,10 @@ def test_bad_inputs_give_one_line_and_exit_2(base_doc, tmp_path, capsys):
     cases = [
         ([str(tmp_path / "missing.json"), good, good], ["missing.json (base)", "no such file"]),
         ([good, str(tmp_path / "broken.json"), good], ["broken.json (ours)", "not valid JSON", "line 1"]),
-        ([good, good, str(_write(tmp_path / "untitled.json", untitled))], ["(theirs)", 'missing required field "title"']),
+        (
+            [good, good, str(_write(tmp_path / "untitled.json", untitled))],
+            ["(theirs)", 'missing required field "title"'],
+        ),
         ([good, good, str(_write(tmp_path / "newer.json", newer))], ["(theirs)", "version 99"]),
         ([good, str(tmp_path / "fake.casefile"), good], ["fake.casefile (ours)"]),
         ([str(tmp_path / "folder"), good, good], ["folder (base)", "folder"]),
@@ -235,7 +241,10 @@ def test_a_record_deleted_on_one_side_and_changed_on_the_other(base_doc, tmp_pat
     assert "  the whole record: deleted by ours, changed by theirs" in out
     assert "    ours:   deleted" in out
     assert "    theirs: kept, with description changed" in out
-    assert main(["merge", *_sides(tmp_path, base_doc, ours, theirs), "-o", str(tmp_path / "m.json"), "--prefer", "ours"]) == 0
+    assert (
+        main(["merge", *_sides(tmp_path, base_doc, ours, theirs), "-o", str(tmp_path / "m.json"), "--prefer", "ours"])
+        == 0
+    )
     merged = json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))
     assert gone["id"] not in {r["id"] for r in merged["timeline"]}
 
@@ -244,9 +253,7 @@ def test_a_record_deleted_on_one_side_and_changed_on_the_other(base_doc, tmp_pat
 
 
 def _git(repo: Path, *args: str, env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=300, check=check
-    )
+    return subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, text=True, timeout=300, check=check)
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")

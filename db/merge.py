@@ -182,7 +182,8 @@ class Merge:
                 final.pop(c.record_key, None)
             else:
                 final[c.record_key] = dict(value)
-        _settle_common(final, self.ours, self.theirs, self.elsewhere)
+        waiting = {c.record_key for c in postponed if c.field is None}
+        _settle_common(final, self.ours, self.theirs, self.elsewhere, waiting)
         base: State = {k: dict(v) for k, v in final.items()}
         held = {Side.OURS: self.ours, Side.THEIRS: self.theirs}
         sides: dict[Side, State] = {}
@@ -194,7 +195,7 @@ class Merge:
         for c in postponed:
             _keep_own(base, self.base, c)
         for side, own in held.items():
-            _settle_references(sides[side], own, base, self.base, self.elsewhere)
+            _settle_references(sides[side], own, base, self.base, self.elsewhere, waiting)
         return Outcome(sides[Side.OURS], sides[Side.THEIRS], base, postponed)
 
 
@@ -403,14 +404,14 @@ def _keep_own(state: State, own: State, c: Conflict) -> None:
         state.pop(key)
 
 
-def _settle_common(final: State, ours: State, theirs: State, elsewhere: frozenset[Key]) -> None:
+def _settle_common(final: State, ours: State, theirs: State, elsewhere: frozenset[Key], waiting: set[Key]) -> None:
     """Leave no reference to a record the decisions left out: a field that would name one takes
     the value of the side that still makes sense (the one that did not change it, as a rule),
     or else loses the missing records, the same on both sides."""
     for key, values in final.items():
         part = key[0]
         for name, target in list(references(part, values)):
-            if target in final or target in elsewhere:
+            if target in final or target in elsewhere or target in waiting:
                 continue
             for side in (ours, theirs):
                 option = side.get(key, {}).get(name)
@@ -421,25 +422,32 @@ def _settle_common(final: State, ours: State, theirs: State, elsewhere: frozense
                 values[name] = _without(part, name, values[name], final.keys() | elsewhere)
 
 
-def _settle_references(state: State, own: State, base: State, old_base: State, elsewhere: frozenset[Key]) -> None:
+def _settle_references(
+    state: State, own: State, base: State, old_base: State, elsewhere: frozenset[Key], waiting: set[Key]
+) -> None:
     """Leave no reference to a record ``state`` does not hold.
 
-    A field that would name a missing record (one whose deletion waits for a decision) keeps
-    the side's own value, and its base stays as it was, so the next merge carries it again;
-    failing that the missing records are left out of the value.
+    A field that would name a record whose deletion waits for a decision (``waiting``) keeps
+    the side's own value, and its base stays as it was, so the next merge carries it again.
+    A record whose deletion was decided is gone from both sides alike, so the references to it
+    are cleared alike on both sides and in the base (as deleting a record in the app clears
+    them): settled from the side's own value instead, the two sides of a fully decided merge
+    would differ.
     """
     for key, values in state.items():
         part = key[0]
-        for name, target in list(references(part, values)):
-            if target in state or target in elsewhere:
-                continue
+        held = state.keys() | elsewhere
+        for name in dict.fromkeys(n for n, t in references(part, values) if t not in held):
+            missing = {t for _f, t in references(part, {name: values[name]}) if t not in held}
             mine = own.get(key, {}).get(name)
-            if key in own and all(t in state or t in elsewhere for _f, t in references(part, {name: mine})):
+            if missing & waiting and key in own and all(t in held for _f, t in references(part, {name: mine})):
                 values[name] = mine
                 if key in base:
                     base[key][name] = old_base.get(key, {}).get(name)
             else:
-                values[name] = _without(part, name, values[name], state.keys() | elsewhere)
+                values[name] = _without(part, name, values[name], held)
+                if key in base and not missing & waiting:
+                    base[key][name] = values[name]
 
 
 def _without(part: str, name: str, value: Any, state: Collection[Key]) -> Any:

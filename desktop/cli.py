@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from db.address import is_server_address
 
-from . import APP_NAME, __version__, replica_cli, server_cli
+from . import APP_NAME, __version__, server_cli
 
 if TYPE_CHECKING:
     from db.sqlite.casefile import CaseFile
@@ -173,7 +173,7 @@ def cmd_self_test(_args: argparse.Namespace) -> int:
 
 
 def _command_parser() -> argparse.ArgumentParser:
-    from . import editions_cli
+    from . import editions_cli, merge_cli, replica_cli
 
     parser = argparse.ArgumentParser(prog="casefile", description=f"{APP_NAME} command-line tools.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
@@ -256,12 +256,13 @@ def _command_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=50, help="at most this many changes (default 50)")
     p.set_defaults(func=server_cli.cmd_history)
     replica_cli.add_parsers(sub)
+    merge_cli.add_parser(sub)
     return parser
 
 
 COMMANDS = (
     "new", "import", "import-csv", "export-json", "export-csv", "check", "search", "export", "editions",
-    "publish", "cases", "history", "offline-copy", "sync",
+    "publish", "cases", "history", "offline-copy", "sync", "merge",
 )  # fmt: skip
 
 

@@ -133,6 +133,10 @@ class Change:
     fields: tuple[str, ...]  # the fields changed (CHANGED), else ()
     title: str
 
+    @property
+    def record_key(self) -> Key:
+        return (self.part, self.id)
+
 
 @dataclass
 class Merge:
@@ -194,8 +198,14 @@ class Merge:
             sides[side] = state
         for c in postponed:
             _keep_own(base, self.base, c)
+        kept: set[tuple[Key, str]] = set()
+        decided = {(c.record_key, c.field) for c in self.conflicts if c.field is not None and c not in postponed}
+        later = {(c.record_key, c.field) for c in postponed if c.field is not None}
         for side, own in held.items():
-            _settle_references(sides[side], own, base, self.base, self.elsewhere, waiting)
+            kept |= _settle_references(sides[side], own, base, self.base, self.elsewhere, waiting, decided, later)
+        # a decision that could not be carried out because it names a record whose deletion
+        # waits is left to decide with it
+        postponed += [c for c in self.conflicts if c not in postponed and (c.record_key, c.field) in kept]
         return Outcome(sides[Side.OURS], sides[Side.THEIRS], base, postponed)
 
 
@@ -423,31 +433,48 @@ def _settle_common(final: State, ours: State, theirs: State, elsewhere: frozense
 
 
 def _settle_references(
-    state: State, own: State, base: State, old_base: State, elsewhere: frozenset[Key], waiting: set[Key]
-) -> None:
-    """Leave no reference to a record ``state`` does not hold.
+    state: State,
+    own: State,
+    base: State,
+    old_base: State,
+    elsewhere: frozenset[Key],
+    waiting: set[Key],
+    decided: set[tuple[Key, str]],
+    later: set[tuple[Key, str]],
+) -> set[tuple[Key, str]]:
+    """Leave no reference to a record ``state`` does not hold; return the fields that kept the
+    side's own value.
 
     A field that would name a record whose deletion waits for a decision (``waiting``) keeps
-    the side's own value, and its base stays as it was, so the next merge carries it again.
+    the side's own value, so the next merge carries the other side's value again: as a change,
+    its base being the value kept, or, for a conflict decided now (``decided``), as that
+    conflict again, its base staying as it was. A field whose conflict waits (``later``) keeps
+    its old base whatever its value loses.
     A record whose deletion was decided is gone from both sides alike, so the references to it
     are cleared alike on both sides and in the base (as deleting a record in the app clears
     them): settled from the side's own value instead, the two sides of a fully decided merge
     would differ.
     """
+    kept: set[tuple[Key, str]] = set()
     for key, values in state.items():
         part = key[0]
         held = state.keys() | elsewhere
         for name in dict.fromkeys(n for n, t in references(part, values) if t not in held):
             missing = {t for _f, t in references(part, {name: values[name]}) if t not in held}
             mine = own.get(key, {}).get(name)
-            if missing & waiting and key in own and all(t in held for _f, t in references(part, {name: mine})):
-                values[name] = mine
+            if missing & waiting:
+                if key in own and all(t in held for _f, t in references(part, {name: mine})):
+                    values[name] = mine
+                else:
+                    values[name] = _without(part, name, values[name], held)
+                kept.add((key, name))
                 if key in base:
-                    base[key][name] = old_base.get(key, {}).get(name)
+                    base[key][name] = old_base.get(key, {}).get(name) if (key, name) in decided else values[name]
             else:
                 values[name] = _without(part, name, values[name], held)
-                if key in base and not missing & waiting:
+                if key in base and (key, name) not in later:
                     base[key][name] = values[name]
+    return kept
 
 
 def _without(part: str, name: str, value: Any, state: Collection[Key]) -> Any:

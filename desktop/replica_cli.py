@@ -6,12 +6,13 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .merge_listing import conflict_lines
+from .merge_listing import conflict_block
 
 if TYPE_CHECKING:
     from db.store import CaseStore
 
 EXIT_CONFLICTS = 3  # as ``casefile merge``: conflicts remain to be decided
+SIDES = ("this copy", "the master")  # who "ours" and "theirs" are in a sync
 
 
 def add_parsers(sub: Any) -> None:
@@ -71,8 +72,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
             "Decide them in the app (File > Sync with Master) or run again with --prefer mine or --prefer theirs."
         )
         namer = titles(replica)
-        for c in done.postponed:
-            print("\n".join(conflict_lines(c, ours="mine", theirs="theirs", namer=namer)))
+        for i, c in enumerate(done.postponed):
+            print()
+            print(conflict_block(c, plan.merge, i + 1, n, rows=("mine", "theirs"), sides=SIDES, namer=namer))
     return EXIT_CONFLICTS
 
 

@@ -346,5 +346,6 @@ def test_the_command_line_names_the_records_a_conflicting_reference_points_to(pa
     out = run_cli(["sync", str(copy.path)], cwd=tmp_path, home=casefile_home)
     text = out.stdout.decode()
     assert out.returncode == 3, out.stderr
-    assert 'mine:   "Speaker Heard Offline"' in text and 'theirs: "Speaker Named By The Office"' in text
+    assert "mine:   Speaker Heard Offline" in text and "theirs: Speaker Named By The Office" in text
+    assert "changed differently on both sides" in text
     assert mine not in text and theirs not in text

@@ -230,7 +230,7 @@ class SyncReviewDialog(QDialog):
         self.value_labels: dict[str, QLabel] = {}
         for column, (name, caption) in enumerate(
             (
-                ("base", "Base (when the copy was taken)"),
+                ("base", "Base (as both sides last agreed)"),
                 ("mine", "Mine (this copy)"),
                 ("theirs", "Theirs (the master)"),
             )

@@ -182,6 +182,7 @@ class Merge:
                 final.pop(c.record_key, None)
             else:
                 final[c.record_key] = dict(value)
+        _settle_common(final, self.ours, self.theirs, self.elsewhere)
         base: State = {k: dict(v) for k, v in final.items()}
         held = {Side.OURS: self.ours, Side.THEIRS: self.theirs}
         sides: dict[Side, State] = {}
@@ -400,6 +401,24 @@ def _keep_own(state: State, own: State, c: Conflict) -> None:
         state[key][c.field] = own[key].get(c.field)
     elif key in state:
         state.pop(key)
+
+
+def _settle_common(final: State, ours: State, theirs: State, elsewhere: frozenset[Key]) -> None:
+    """Leave no reference to a record the decisions left out: a field that would name one takes
+    the value of the side that still makes sense (the one that did not change it, as a rule),
+    or else loses the missing records, the same on both sides."""
+    for key, values in final.items():
+        part = key[0]
+        for name, target in list(references(part, values)):
+            if target in final or target in elsewhere:
+                continue
+            for side in (ours, theirs):
+                option = side.get(key, {}).get(name)
+                if key in side and all(t in final or t in elsewhere for _f, t in references(part, {name: option})):
+                    values[name] = option
+                    break
+            else:
+                values[name] = _without(part, name, values[name], final.keys() | elsewhere)
 
 
 def _settle_references(state: State, own: State, base: State, old_base: State, elsewhere: frozenset[Key]) -> None:

@@ -127,8 +127,9 @@ def _conflict_from_json(text: str) -> Conflict:
 # ----- the master ---------------------------------------------------------------------------
 
 
-def open_master(address: str | os.PathLike[str]) -> CaseStore:
-    """The master, opened for writing: a case file or a server case."""
+def open_master(address: str | os.PathLike[str], *, read_only: bool = False) -> CaseStore:
+    """The master, opened for writing (or ``read_only``, which a file open for editing elsewhere
+    allows): a case file or a server case."""
     text = str(address)
     if is_server_address(text):
         from .postgres.case import ServerCase
@@ -137,7 +138,7 @@ def open_master(address: str | os.PathLike[str]) -> CaseStore:
     path = Path(text)
     if not path.exists():
         raise ReplicaError(f"The master {path} is not there: was it moved or renamed?")
-    return CaseFile.open(path)
+    return CaseFile.open(path, read_only=read_only)
 
 
 def _master_address(address: str | os.PathLike[str]) -> str:
@@ -164,7 +165,7 @@ def take_offline_copy(master_address: str | os.PathLike[str], out: str | os.Path
     target = Path(out)
     if target.exists():
         raise ReplicaError(f"{target.name} already exists.")
-    master = open_master(master_address)
+    master = open_master(master_address, read_only=True)  # the app taking it has it open
     temp = temp_path_beside(target)
     try:
         since = now_stamp()
@@ -180,6 +181,8 @@ def take_offline_copy(master_address: str | os.PathLike[str], out: str | os.Path
         copy = CaseFile.open(temp)
         try:
             with copy.write() as conn:
+                for table in ("replica", "replica_base", "replica_pending", "replica_sync"):
+                    conn.execute(sa.text(f"DELETE FROM {table}"))  # a copy of a copy has a master of its own
                 mine = read_marks(conn)
                 state = read_state(conn)
                 conn.execute(

@@ -28,6 +28,8 @@ class ActionId(enum.Enum):
     PUBLISH_TEAM = enum.auto()
     SAVE_TEAM_LINK = enum.auto()
     SAVE_COPY = enum.auto()
+    TAKE_OFFLINE_COPY = enum.auto()
+    SYNC_WITH_MASTER = enum.auto()
     IMPORT_JSON = enum.auto()
     IMPORT_CSV = enum.auto()
     EXPORT_JSON = enum.auto()
@@ -89,6 +91,8 @@ SPECS: dict[ActionId, ActionSpec] = {
     ActionId.PUBLISH_TEAM: ActionSpec("&Publish to Team Server…", (), "Put this case file on a server as a team case"),
     ActionId.SAVE_TEAM_LINK: ActionSpec("Save Team Case &Link…", (), "Write a small file that opens this team case"),
     ActionId.SAVE_COPY: ActionSpec("Save a &Copy…", (SK.SaveAs,), "Write a complete copy of this case file"),
+    ActionId.TAKE_OFFLINE_COPY: ActionSpec("Take O&ffline Copy…", (), "Write a copy to edit offline and sync later"),
+    ActionId.SYNC_WITH_MASTER: ActionSpec("S&ync with Master", (), "Bring this offline copy and its master together"),
     ActionId.IMPORT_JSON: ActionSpec("&Import JSON…", (), "Create a new case file from a JSON document"),
     ActionId.IMPORT_CSV: ActionSpec("Import CS&V…", (), "Add the rows of a spreadsheet to this case"),
     ActionId.EXPORT_JSON: ActionSpec("Export &JSON…", (), "Write this case as a JSON document"),

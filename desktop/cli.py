@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from db.address import is_server_address
 
-from . import APP_NAME, __version__, server_cli
+from . import APP_NAME, __version__, replica_cli, server_cli
 
 if TYPE_CHECKING:
     from db.sqlite.casefile import CaseFile
@@ -255,12 +255,13 @@ def _command_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", help="only the changes of the record with this id")
     p.add_argument("--limit", type=int, default=50, help="at most this many changes (default 50)")
     p.set_defaults(func=server_cli.cmd_history)
+    replica_cli.add_parsers(sub)
     return parser
 
 
 COMMANDS = (
     "new", "import", "import-csv", "export-json", "export-csv", "check", "search", "export", "editions",
-    "publish", "cases", "history",
+    "publish", "cases", "history", "offline-copy", "sync",
 )  # fmt: skip
 
 

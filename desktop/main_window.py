@@ -65,6 +65,9 @@ class MainWindow(QMainWindow):
         from .day_order import DayOrderCommands
 
         self.day_order = DayOrderCommands(self)
+        from .replica_app import ReplicaCommands
+
+        self.replicas = ReplicaCommands(self)
         from .bulk_actions import BulkCommands
 
         self.bulk = BulkCommands(
@@ -97,6 +100,7 @@ class MainWindow(QMainWindow):
         file_menu.addMenu(self.recent_menu)
         file_menu.addAction(a[ActionId.SAVE_COPY])
         file_menu.addActions([a[ActionId.PUBLISH_TEAM], a[ActionId.SAVE_TEAM_LINK]])
+        file_menu.addActions([a[ActionId.TAKE_OFFLINE_COPY], a[ActionId.SYNC_WITH_MASTER]])
         file_menu.addSeparator()
         file_menu.addActions(
             [a[ActionId.IMPORT_JSON], a[ActionId.IMPORT_CSV], a[ActionId.EXPORT_JSON], a[ActionId.EXPORT_CSV]]
@@ -286,6 +290,7 @@ class MainWindow(QMainWindow):
         self.action_registry[ActionId.FORWARD].setEnabled(self.history.can_go_forward())
         self.documents.team.update_actions()
         self.bulk.update()
+        self.replicas.update_actions()
 
     def update_recent_menu(self) -> None:
         """Rebuild File > Open Recent from the settings."""

@@ -15,7 +15,9 @@ the case file by path; see ``desktop.jobs``). The exceptions are reads that must
 large case: Find, the timeline strip, the Case page's front-page lists and the backup copy
 taken on open each read the live file through a pooled connection of their own
 (``CaseFile.read`` and ``raw_connection`` are safe per connection). That is why closing waits
-for them.
+for them. One job writes the open file: syncing an offline copy with its master
+(``desktop.replica_app``), which reads and writes through its own pooled connection behind a
+modal progress window, so no edit can come in between, and becomes one undo step when done.
 
 Cancelling a job tells it to stop at its next check (a child process through its progress
 callback, a thread job through the ``stop`` it is given); a job not yet started never starts.

@@ -1,0 +1,532 @@
+"""The review before a sync writes anything: what merges by itself, and each conflict between
+this copy (mine) and the master (theirs) with Base / Mine / Theirs side by side and a decision.
+
+A conflict left undecided is postponed, never guessed: the sync keeps each side's own value and
+the replica lists it again next time. The panes are filled from the merge on demand, so a merge of
+tens of thousands of changes opens as quickly as a small one.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from db.fields import KINDS, FieldSpec, Kind
+from db.merge import CASE, Action, Change, Conflict, Decision, Edited, Merge, Reason, Side, fields_of, kind_of
+
+from ..theme import is_dark
+from ..views.case_overview import muted
+from .conflict_dialog import value_text, word_diff
+from .value_editor import EDITABLE_TYPES, ValueEditor
+
+Names = Callable[[Kind, list[str]], dict[str, str]]
+ConflictKey = tuple[str, str, str | None]
+
+# Past this many rows a group of changes says how many more there are instead of listing them:
+# nobody reads ten thousand rows, and a row each would make a large sync slow to open.
+SHOWN_PER_GROUP = 500
+
+FROM = {Side.OURS: "this copy", Side.THEIRS: "the master"}
+REASONS = {
+    Reason.BOTH_CHANGED: "Changed differently in this copy and in the master",
+    Reason.DELETED_BY_OURS: "Deleted in this copy, changed in the master",
+    Reason.DELETED_BY_THEIRS: "Deleted in the master, changed in this copy",
+    Reason.REFERRED_BY_THEIRS: "Deleted in this copy, still referred to in the master",
+    Reason.REFERRED_BY_OURS: "Deleted in the master, still referred to in this copy",
+}
+
+
+def part_label(part: str) -> str:
+    """A part's kind as a word: "Statement", or "Case"."""
+    kind = kind_of(part)
+    return "Case" if kind is None else KINDS[kind].label
+
+
+def part_plural(part: str) -> str:
+    kind = kind_of(part)
+    return "The case" if kind is None else KINDS[kind].plural
+
+
+def field_spec(part: str, name: str) -> FieldSpec | None:
+    return next((f for f in fields_of(part) if f.name == name), None)
+
+
+def names_from(merge: Merge) -> Names:
+    """Record titles from the merge's own states (this copy's title first), to name references by."""
+    titles: dict[tuple[str, str], str] = {}
+
+    def names(kind: Kind, ids: list[str]) -> dict[str, str]:
+        if not titles:
+            from db.merge import title_of
+
+            for state in (merge.base, merge.theirs, merge.ours):
+                for (part, rid), values in state.items():
+                    if part != CASE:
+                        titles[(part, rid)] = title_of(part, values)
+        part = KINDS[kind].json_name
+        return {i: titles[(part, i)] for i in ids if (part, i) in titles}
+
+    return names
+
+
+def decision_text(decision: Decision) -> str:
+    if decision is None:
+        return "Decide later"
+    if isinstance(decision, Edited):
+        return "Edited"
+    return "Keep mine" if decision is Side.OURS else "Keep theirs"
+
+
+class SyncReviewDialog(QDialog):
+    """What merges by itself, and a decision for each conflict, before a sync writes anything."""
+
+    def __init__(
+        self, merge: Merge, names: Names | None = None, master: str | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.merge = merge
+        self.names = names or names_from(merge)
+        self._decisions: dict[ConflictKey, Decision] = {c.key: None for c in merge.conflicts}
+        self.setWindowTitle("Sync with Master")
+        self.setModal(True)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(8)
+
+        self.heading = QLabel("Review the sync before anything is written", self)
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.2)
+        font.setBold(True)
+        self.heading.setFont(font)
+        layout.addWidget(self.heading)
+        self.summary = QLabel(self._summary_text(master), self)
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.summary)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self._conflicts_section())
+        splitter.addWidget(self._changes_section())
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter, 1)
+
+        buttons = QDialogButtonBox(self)
+        self.sync_button = buttons.addButton("&Sync", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.sync_button.setDefault(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+        first = self.conflict_list.topLevelItem(0)
+        if merge.conflicts and first is not None:
+            self.conflict_list.setCurrentItem(first)
+        self._update_counts()
+        self.resize(980, 720)
+
+    # ----- what the dialog gives -------------------------------------------------------------
+
+    def decisions(self) -> dict[ConflictKey, Decision]:
+        """A decision for each conflict: Side.OURS, Side.THEIRS, Edited(value), or None (decide later)."""
+        return dict(self._decisions)
+
+    def decided(self) -> int:
+        return sum(d is not None for d in self._decisions.values())
+
+    # ----- the conflicts ---------------------------------------------------------------------
+
+    def _conflicts_section(self) -> QWidget:
+        section = QWidget(self)
+        outer = QVBoxLayout(section)
+        outer.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        caption = QLabel("&Conflicts", section)
+        self._bold(caption)
+        self.count_label = muted("", section)
+        self.count_label.setWordWrap(False)
+        top.addWidget(caption)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        outer.addLayout(top)
+
+        self.conflict_list = QTreeWidget(section)
+        self.conflict_list.setHeaderLabels(["Record", "Field", "Decision"])
+        self.conflict_list.setRootIsDecorated(False)
+        self.conflict_list.setUniformRowHeights(True)
+        self.conflict_list.setAccessibleName("Conflicts")
+        header = self.conflict_list.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        caption.setBuddy(self.conflict_list)
+        items = []
+        for c in self.merge.conflicts:
+            item = QTreeWidgetItem([f"{part_label(c.part)} · {c.title}", self._field_label(c), ""])
+            item.setToolTip(0, c.title)
+            self._show_in_list(item, None)
+            items.append(item)
+        self.conflict_list.addTopLevelItems(items)
+        self.conflict_list.currentItemChanged.connect(lambda *_: self._show_current())
+
+        self.detail = self._detail_pane(section)
+        row = QSplitter(Qt.Orientation.Horizontal, section)
+        row.setChildrenCollapsible(False)
+        row.addWidget(self.conflict_list)
+        row.addWidget(self.detail)
+        row.setStretchFactor(0, 2)
+        row.setStretchFactor(1, 5)
+        row.setSizes([340, 620])
+        outer.addWidget(row, 1)
+        if not self.merge.conflicts:
+            row.hide()
+            self.count_label.hide()
+            caption.setText("No conflicts: everything merges by itself.")
+            caption.setFont(self.font())
+        return section
+
+    def _detail_pane(self, parent: QWidget) -> QWidget:
+        pane = QFrame(parent)
+        pane.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(pane)
+        self.record_label = QLabel(pane)
+        self.record_label.setWordWrap(True)
+        self.record_label.setTextFormat(Qt.TextFormat.PlainText)
+        self._bold(self.record_label)
+        self.reason_label = QLabel(pane)
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.record_label)
+        layout.addWidget(self.reason_label)
+
+        body = QWidget(pane)
+        grid = QGridLayout(body)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(10)
+        self.value_labels: dict[str, QLabel] = {}
+        for column, (name, caption) in enumerate(
+            (
+                ("base", "Base (when the copy was taken)"),
+                ("mine", "Mine (this copy)"),
+                ("theirs", "Theirs (the master)"),
+            )
+        ):
+            title = muted(caption, body)  # quieter than the values under it
+            grid.addWidget(title, 0, column)
+            value = self._value_label(body, caption.split(" ")[0])
+            grid.addWidget(value, 1, column)
+            grid.setColumnStretch(column, 1)
+            self.value_labels[name] = value
+        grid.setRowStretch(2, 1)
+        scroll = QScrollArea(pane)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        layout.addWidget(scroll, 1)
+
+        self.edited_label = QLabel(pane)
+        self.edited_label.setWordWrap(True)
+        self.edited_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.edited_label.hide()
+        layout.addWidget(self.edited_label)
+        self.hint_label = muted("", pane)
+        layout.addWidget(self.hint_label)
+
+        choices = QHBoxLayout()
+        self.keep_mine_button = QPushButton("Keep &Mine", pane)
+        self.keep_theirs_button = QPushButton("Keep &Theirs", pane)
+        self.edit_button = QPushButton("&Edit…", pane)
+        self.later_button = QPushButton("Decide &Later", pane)
+        # Checked shows the decision; not an exclusive group, which Tab would pass over as one stop.
+        for button in (self.keep_mine_button, self.keep_theirs_button, self.edit_button, self.later_button):
+            button.setCheckable(True)
+            button.setAutoDefault(False)  # Enter is Sync wherever the focus is
+        self.keep_mine_button.clicked.connect(lambda: self._decide(Side.OURS))
+        self.keep_theirs_button.clicked.connect(lambda: self._decide(Side.THEIRS))
+        self.edit_button.clicked.connect(self._edit)
+        self.later_button.clicked.connect(lambda: self._decide(None))
+        choices.addWidget(self.keep_mine_button)
+        choices.addWidget(self.keep_theirs_button)
+        choices.addWidget(self.edit_button)
+        choices.addStretch(1)
+        choices.addWidget(self.later_button)
+        layout.addLayout(choices)
+        return pane
+
+    def current(self) -> Conflict | None:
+        """The conflict shown in the detail pane."""
+        item = self.conflict_list.currentItem()
+        if item is None:
+            return None
+        return self.merge.conflicts[self.conflict_list.indexOfTopLevelItem(item)]
+
+    def _show_current(self) -> None:
+        c = self.current()
+        if c is None:
+            return
+        self.record_label.setText(f"{part_label(c.part)} “{c.title}”" if c.part != CASE else c.title)
+        reason = REASONS[c.reason]
+        self.reason_label.setText(
+            f"{self._field_label(c)}: {reason[0].lower()}{reason[1:]}." if c.field else f"{reason}."
+        )
+        base, mine, theirs = self._texts(c)
+        self.value_labels["base"].setText(base)
+        self.value_labels["mine"].setText(mine)
+        self.value_labels["theirs"].setText(theirs)
+        spec = field_spec(c.part, c.field) if c.field else None
+        self.edit_button.setEnabled(c.editable and spec is not None and spec.type in EDITABLE_TYPES)
+        self.hint_label.setText(self._hint(c))
+        self._show_decision(c)
+
+    def _show_decision(self, c: Conflict) -> None:
+        decision = self._decisions[c.key]
+        self.keep_mine_button.setChecked(decision is Side.OURS)
+        self.keep_theirs_button.setChecked(decision is Side.THEIRS)
+        self.edit_button.setChecked(isinstance(decision, Edited))
+        self.later_button.setChecked(decision is None)
+        if isinstance(decision, Edited):
+            spec = field_spec(c.part, c.field or "")
+            self.edited_label.setText(f"Your value: {self._value_text(c.part, spec, decision.value)}")
+            self.edited_label.show()
+        else:
+            self.edited_label.hide()
+
+    def _hint(self, c: Conflict) -> str:
+        if c.field is not None:
+            return ""
+        what = part_label(c.part).lower()
+        mine = "deletes it" if c.ours is None else "keeps it as this copy has it"
+        theirs = "deletes it" if c.theirs is None else "keeps it as the master has it"
+        return f"Keep Mine {mine}; Keep Theirs {theirs}. A deleted {what} is kept or deleted, not edited."
+
+    def _decide(self, decision: Decision) -> None:
+        c = self.current()
+        if c is None:
+            return
+        self._decisions[c.key] = decision
+        item = self.conflict_list.currentItem()
+        if item is not None:
+            self._show_in_list(item, decision)
+        self._show_decision(c)
+        self._update_counts()
+
+    def _edit(self) -> None:
+        c = self.current()
+        if c is None or c.field is None:
+            return
+        spec = field_spec(c.part, c.field)
+        assert spec is not None
+        earlier = self._decisions[c.key]
+        start = earlier.value if isinstance(earlier, Edited) else c.ours
+        editor = ValueEditor(spec, f"{part_label(c.part).lower()} “{c.title}”", start, self)
+        if editor.exec() == QDialog.DialogCode.Accepted:
+            self._decide(Edited(editor.value))
+        else:
+            self._show_decision(c)  # Cancel leaves the decision as it was
+        editor.deleteLater()
+
+    def _show_in_list(self, item: QTreeWidgetItem, decision: Decision) -> None:
+        item.setText(2, decision_text(decision))
+        role = QPalette.ColorRole.PlaceholderText if decision is None else QPalette.ColorRole.Text
+        item.setForeground(2, self.palette().brush(role))  # what still waits reads quieter
+
+    def _update_counts(self) -> None:
+        total, done = len(self._decisions), self.decided()
+        self.count_label.setText(f"{done:,} of {total:,} conflicts decided")
+        later = total - done
+        self.sync_button.setText(f"&Sync and Keep {later:,} for Later" if later else "&Sync")
+
+    # ----- showing values --------------------------------------------------------------------
+
+    def _texts(self, c: Conflict) -> tuple[str, str, str]:
+        mark = self._mark()
+        if c.field is not None:
+            spec = field_spec(c.part, c.field)
+            base = self._value_text(c.part, spec, c.base)
+            if spec is not None and spec.is_list:
+                return word_diff(base, base, mark)[0], *self._list_marks(spec, c.ours, c.theirs, mark)
+            theirs, mine = word_diff(
+                self._value_text(c.part, spec, c.theirs), self._value_text(c.part, spec, c.ours), mark
+            )
+            return word_diff(base, base, mark)[0], mine, theirs
+        base = self._record_text(c.part, c.base)
+        out = []
+        for side in (Side.OURS, Side.THEIRS):
+            values = c.value(side)
+            if values is None:
+                out.append(f"<i>Deleted in {FROM[side]}</i>")
+            else:
+                out.append(word_diff(base, self._record_text(c.part, values), mark)[1])
+        return word_diff(base, base, mark)[0], out[0], out[1]
+
+    def _list_marks(self, spec: FieldSpec, mine: Any, theirs: Any, mark: str) -> tuple[str, str]:
+        """Each side's items, those the other side lacks marked: a list is compared item by item,
+        where a word diff would mark an item both hold for standing between two that differ."""
+        out = []
+        for own, other in ((mine or [], theirs or []), (theirs or [], mine or [])):
+            lines = []
+            for item in own:
+                text = html.escape(value_text(self.names, spec, [item]))
+                lines.append(text if item in other else f"{mark}{text}</span>")
+            out.append('<div style="white-space: pre-wrap">' + ("<br>".join(lines) or "(empty)") + "</div>")
+        return out[0], out[1]
+
+    def _value_text(self, part: str, spec: FieldSpec | None, value: Any) -> str:
+        if spec is None:
+            return "(empty)" if value in (None, "", []) else str(value)
+        if spec.is_list and value:
+            return "\n".join(value_text(self.names, spec, [v]) for v in value)
+        return value_text(self.names, spec, value)
+
+    def _record_text(self, part: str, values: Mapping[str, Any] | None) -> str:
+        if values is None:
+            return "(none)"
+        lines = []
+        for spec in fields_of(part):
+            value = values.get(spec.name)
+            if value in (None, "", [], False):
+                continue
+            text = self._value_text(part, spec, value).replace("\n", "; ")
+            lines.append(f"{spec.label}: {text}")
+        return "\n".join(lines)
+
+    def _field_label(self, c: Conflict) -> str:
+        if c.field is None:
+            return "Whole record"
+        spec = field_spec(c.part, c.field)
+        return spec.label if spec is not None else c.field
+
+    def _mark(self) -> str:
+        if is_dark(self.palette()):
+            return '<span style="background-color:#6b5300; color:#ffffff">'
+        return '<span style="background-color:#ffe38f; color:#000000">'
+
+    @staticmethod
+    def _value_label(parent: QWidget, name: str) -> QLabel:
+        label = QLabel(parent)
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        label.setFrameShape(QFrame.Shape.StyledPanel)
+        label.setAutoFillBackground(True)
+        label.setBackgroundRole(QPalette.ColorRole.Base)
+        label.setMargin(6)
+        label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        label.setAccessibleName(name)
+        return label
+
+    @staticmethod
+    def _bold(label: QLabel) -> None:
+        font = label.font()
+        font.setBold(True)
+        label.setFont(font)
+
+    # ----- what merges by itself -------------------------------------------------------------
+
+    def _changes_section(self) -> QWidget:
+        section = QWidget(self)
+        layout = QVBoxLayout(section)
+        layout.setContentsMargins(0, 0, 0, 0)
+        caption = QLabel("Merges by &itself", section)
+        self._bold(caption)
+        layout.addWidget(caption)
+        self.change_tree = QTreeWidget(section)
+        self.change_tree.setHeaderLabels(["Record", "Change", "From"])
+        self.change_tree.setUniformRowHeights(True)
+        self.change_tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.change_tree.setAccessibleName("Merges by itself")
+        header = self.change_tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, 260)
+        header.resizeSection(2, 240)
+        caption.setBuddy(self.change_tree)
+        self._groups: dict[str, list[Change]] = defaultdict(list)
+        for change in self.merge.changes:
+            self._groups[change.part].append(change)
+        self._filled: set[str] = set()
+        for part, changes in self._groups.items():
+            item = QTreeWidgetItem([part_plural(part), _count(len(changes), "change"), self._sides_text(changes)])
+            item.setData(0, Qt.ItemDataRole.UserRole, part)
+            item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
+            self.change_tree.addTopLevelItem(item)
+        self.change_tree.itemExpanded.connect(self._fill)
+        if not self._groups:
+            self.change_tree.addTopLevelItem(QTreeWidgetItem(["Nothing else changed on either side", "", ""]))
+        layout.addWidget(self.change_tree, 1)
+        return section
+
+    @staticmethod
+    def _sides_text(changes: list[Change]) -> str:
+        counts = {side: sum(c.side is side for c in changes) for side in Side}
+        return ", ".join(f"{counts[s]:,} from {FROM[s]}" for s in (Side.THEIRS, Side.OURS) if counts[s])
+
+    def _fill(self, item: QTreeWidgetItem) -> None:
+        part = item.data(0, Qt.ItemDataRole.UserRole)
+        if part is None or part in self._filled:
+            return
+        self._filled.add(part)
+        changes = self._groups[part]
+        rows = [
+            QTreeWidgetItem([c.title, self._change_text(c), FROM[c.side].capitalize()])
+            for c in changes[:SHOWN_PER_GROUP]
+        ]
+        if len(changes) > SHOWN_PER_GROUP:
+            more = QTreeWidgetItem([f"… and {len(changes) - SHOWN_PER_GROUP:,} more", "", ""])
+            more.setFlags(Qt.ItemFlag.NoItemFlags)
+            rows.append(more)
+        item.addChildren(rows)
+
+    def _change_text(self, c: Change) -> str:
+        if c.action is Action.CREATED:
+            return "Added"
+        if c.action is Action.DELETED:
+            return "Deleted"
+        labels = [self._field_label_of(c.part, name) for name in c.fields]
+        return f"Changed: {', '.join(labels)}"
+
+    @staticmethod
+    def _field_label_of(part: str, name: str) -> str:
+        spec = field_spec(part, name)
+        return spec.label if spec is not None else name
+
+    def _summary_text(self, master: str | None) -> str:
+        m = self.merge
+        where = f"The master is {master}. " if master else ""
+        auto = _count(len(m.changes), "change") + (" merges" if len(m.changes) == 1 else " merge") + " by itself"
+        if len(m.changes) != 1:
+            auto = auto.replace("by itself", "by themselves")
+        conflicts = f"; {_count(len(m.conflicts), 'conflict')} to decide" if m.conflicts else ""
+        later = "a conflict left for later stays listed in this copy"
+        return f"{where}{auto}{conflicts}. Nothing is written until you choose Sync; {later}."
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -162,6 +162,7 @@ class Stopwatch:
                 setattr(module, name, fn)
 
 
+REST = "the rest (the journal, turning decisions into writes)"
 # the sync's steps, by the functions of db/replica.py that do them
 STEPS = {
     "open_master": "opening the master",
@@ -200,7 +201,11 @@ def sync_once(ws: Workspace, n: int, changed: int) -> SyncRun:
         apply_to_file(copy, mine, "mine")
         apply_to_file(master, theirs, "theirs")
         watch = Stopwatch()
-        with watch.watching(replica, STEPS), watch.watching(Merge, {"resolve": "merging"}):
+        with (
+            watch.watching(replica, STEPS),
+            watch.watching(Merge, {"resolve": "merging"}),
+            watch.watching(CaseFile, {"close": "closing both files"}),
+        ):
             start = clock()
             cf = CaseFile.open(copy)
             watch.spent["opening the copy"] = clock() - start
@@ -314,8 +319,8 @@ def sync_result(ws: Workspace) -> Result:
     for r in runs:
         for step, spent in r.steps.items():
             steps[step].append(spent)
-        steps["the rest (journal, resolving into writes, closing)"].append(r.total - sum(r.steps.values()))
-    order = ["opening the copy", *STEPS.values(), "the rest (journal, resolving into writes, closing)"]
+        steps[REST].append(r.total - sum(r.steps.values()))
+    order = ["opening the copy", *STEPS.values(), "closing both files", REST]
     parts = ", ".join(
         f"{step} {fig.fmt(Figure.of(steps[step]).median)}" for step in dict.fromkeys(order) if step in steps
     )

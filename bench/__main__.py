@@ -25,6 +25,7 @@ from .rows_export import export_row
 from .rows_gui import cold_start_row, edit_row, filter_row, memory_row, open_row, sort_row
 from .rows_responsive import responsiveness_row
 from .rows_server import server_rows
+from .rows_sync import sync_row
 from .workspace import Workspace
 
 
@@ -51,6 +52,7 @@ ROWS: tuple[Row, ...] = (
     Row(10, "coldstart", "cold start of `casefile` on the sample case to an interactive window", cold_start_row),
     Row(11, "bulk", "add a tag to 1,000 selected timeline entries (one undo step)", bulk_tag_row),
     Row(12, "server", "the large case as a team case on a local PostgreSQL server", server_rows),
+    Row(13, "sync", "offline copies: sync with the master, and merge two JSON documents", sync_row),
 )
 
 

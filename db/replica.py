@@ -358,9 +358,10 @@ def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], De
     """
     outcome = plan.merge.resolve(decisions)
     keys = plan.keys
+    read = set(keys)
     ours, theirs = plan.merge.ours, plan.merge.theirs
-    to_copy = differences(ours, {k: v for k, v in outcome.ours.items() if k in set(keys)})
-    to_master = differences(theirs, {k: v for k, v in outcome.theirs.items() if k in set(keys)})
+    to_copy = differences(ours, {k: v for k, v in outcome.ours.items() if k in read})
+    to_master = differences(theirs, {k: v for k, v in outcome.theirs.items() if k in read})
     new_base: dict[Key, Values | None] = {k: outcome.base.get(k) for k in keys}
     settled = {
         k for k in keys if outcome.base.get(k) == outcome.ours.get(k) == outcome.theirs.get(k)

@@ -27,6 +27,7 @@ OPERATIONS = {
     10: "cold start of `casefile`",
     11: "add a tag to 1,000 selected timeline entries",
     12: "team case on a local server",
+    13: "",  # two lines: the sync and the JSON merge (checked below)
 }
 
 
@@ -68,6 +69,9 @@ def test_small_scale_run_reports_every_operation(tmp_path: Path) -> None:
         mine = [row for row in rows if row[0] == str(number)]
         assert mine, f"no row {number} in the table"
         assert all(phrase in row[1] for row in mine), (number, [row[1] for row in mine])
+    offline = sorted(row[1] for row in rows if row[0] == "13")
+    assert len(offline) == 2 and offline[0].startswith("merge two large-case JSON documents"), offline
+    assert offline[1].startswith("sync an offline copy of the large case"), offline
     for row in rows:
         measured = row[2]
         assert measured and measured != "—" and not measured.startswith("error"), row

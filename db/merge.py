@@ -1,9 +1,8 @@
 """Three-way merge of a case, record by record and field by field (see docs/merge.md).
 
-A case is merged as a ``State``: every record keyed by ``(part, id)``, where ``part`` is the
-record's list in a Casefile JSON document (``"actors"``, ``"statements"``, ...) or ``"case"``
-for the case itself (id ``""``), and its values are its fields in JSON form. ``merge`` compares
-each record of two sides (``ours``, ``theirs``) with their common ``base``:
+A case is merged as a ``State`` (``db/merge_state.py``: every record by kind and id, its fields
+in JSON form). ``merge`` compares each record of two sides (``ours``, ``theirs``) with their
+common ``base``:
 
 - a field changed on one side only takes that change; the same change on both sides is no
   conflict; different changes to one field are a conflict;
@@ -22,22 +21,30 @@ merge finds them again. The module is pure: no files, no SQL, no Qt.
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldSpec, FieldType, Kind
-from .records import short_label
-
-Key = tuple[str, str]  # (part, id): ("actors", "6f1c..."), or ("case", "") for the case itself
-Values = dict[str, Any]  # one record's fields in JSON form (no "id")
-State = dict[Key, Values]
-
-CASE = "case"
-CASE_KEY: Key = (CASE, "")
-PART_ORDER: tuple[str, ...] = (CASE, *(KINDS[k].json_name for k in JSON_ORDER))
-_KIND_OF_PART: dict[str, Kind] = {KINDS[k].json_name: k for k in JSON_ORDER}
+from .fields import KINDS, FieldType
+from .merge_state import (
+    CASE,
+    CASE_KEY,
+    PART_ORDER,
+    Key,
+    State,
+    Values,
+    differences,
+    document_state,
+    field_spec,
+    fields_of,
+    key_order,
+    kind_of,
+    normalise_record,
+    normalise_value,
+    references,
+    state_document,
+    title_of,
+)
 
 
 class Side(enum.StrEnum):
@@ -222,88 +229,12 @@ class Outcome:
         return self.ours if side is Side.OURS else self.theirs
 
 
-# ----- values ------------------------------------------------------------------------------
-
-
-def fields_of(part: str) -> tuple[FieldSpec, ...]:
-    """The declared fields of a part's records."""
-    return CASE_FIELDS if part == CASE else KINDS[_KIND_OF_PART[part]].fields
-
-
-def kind_of(part: str) -> Kind | None:
-    """The record kind a part holds (None for the case)."""
-    return _KIND_OF_PART.get(part)
-
-
-def _spec(part: str, name: str) -> FieldSpec | None:
-    for f in fields_of(part):
-        if f.name == name:
-            return f
-    return None
-
-
-def normalise_value(part: str, name: str, value: Any) -> Any:
-    """A field value in the one form merged values are compared in: no value is the field's
-    default (None, False, an empty list or the default choice); a list is a list."""
-    f = _spec(part, name)
-    if f is None:
-        return value
-    if value is None or value == "":
-        if f.is_list:
-            return []
-        if f.type is FieldType.BOOL:
-            return False
-        if f.type is FieldType.CHOICE:
-            return f.default
-        return None
-    if f.is_list:
-        return list(value)
-    return value
-
-
-def normalise_record(part: str, values: Mapping[str, Any]) -> Values:
-    """Every declared field of a record, normalised (``normalise_value``); other keys kept."""
-    out = {f.name: normalise_value(part, f.name, values.get(f.name)) for f in fields_of(part)}
-    for name, value in values.items():
-        if name not in out and name != "id":
-            out[name] = value
-    return out
-
-
-def title_of(part: str, values: Mapping[str, Any] | None) -> str:
-    """A record's short title (name, title or the start of a statement's words)."""
-    if values is None:
-        return ""
-    if part == CASE:
-        return short_label(values.get("title")) or "The case"
-    kind = _KIND_OF_PART[part]
-    return short_label(values.get(KINDS[kind].title_field)) or f"(untitled {KINDS[kind].label.lower()})"
-
-
-def references(part: str, values: Mapping[str, Any]) -> Iterable[tuple[str, Key]]:
-    """Each (field, referenced record) of one record's values."""
-    for f in fields_of(part):
-        if f.target is None:
-            continue
-        target = KINDS[f.target].json_name
-        value = values.get(f.name)
-        if f.type is FieldType.REFS:
-            for ref in value or []:
-                yield f.name, (target, ref)
-        elif value:
-            yield f.name, (target, value)
-
-
 def _merged_names(*records: Values | None) -> list[str]:
     names: dict[str, None] = {}
     for r in records:
         if r:
             names.update(dict.fromkeys(r))
     return list(names)
-
-
-def _order(key: Key) -> tuple[int, str]:
-    return (PART_ORDER.index(key[0]) if key[0] in PART_ORDER else len(PART_ORDER), key[1])
 
 
 # ----- the merge ---------------------------------------------------------------------------
@@ -317,7 +248,7 @@ def merge(base: State, ours: State, theirs: State, *, elsewhere: Collection[Key]
     changes: list[Change] = []
     conflicts: list[Conflict] = []
     auto_deleted: dict[Key, tuple[Side, Values]] = {}
-    for key in sorted(base.keys() | ours.keys() | theirs.keys(), key=_order):
+    for key in sorted(base.keys() | ours.keys() | theirs.keys(), key=key_order):
         part, rid = key
         b, o, t = base.get(key), ours.get(key), theirs.get(key)
         if o == t:
@@ -371,7 +302,7 @@ def merge(base: State, ours: State, theirs: State, *, elsewhere: Collection[Key]
             merged.pop(c.record_key, None)
     referred = {c.record_key for c in conflicts if c.field is None}
     changes = [c for c in changes if (c.part, c.id) not in referred or c.action is not Action.DELETED]
-    conflicts.sort(key=lambda c: (_order(c.record_key), c.field or ""))
+    conflicts.sort(key=lambda c: (key_order(c.record_key), c.field or ""))
     return Merge(base, ours, theirs, merged, changes, conflicts, frozenset(elsewhere) - merged.keys())
 
 
@@ -392,7 +323,7 @@ def _referred_deletions(
     for part, values in candidates:
         named.update(target for _f, target in references(part, values))
     out = []
-    for key in sorted(named & auto_deleted.keys(), key=_order):
+    for key in sorted(named & auto_deleted.keys(), key=key_order):
         deleter, kept = auto_deleted[key]
         reason = Reason.REFERRED_BY_THEIRS if deleter is Side.OURS else Reason.REFERRED_BY_OURS
         ours, theirs = (None, kept) if deleter is Side.OURS else (kept, None)
@@ -478,7 +409,7 @@ def _settle_references(
 
 
 def _without(part: str, name: str, value: Any, state: Collection[Key]) -> Any:
-    f = _spec(part, name)
+    f = field_spec(part, name)
     assert f is not None and f.target is not None
     target = KINDS[f.target].json_name
     if f.type is FieldType.REFS:
@@ -486,81 +417,8 @@ def _without(part: str, name: str, value: Any, state: Collection[Key]) -> Any:
     return value if (target, value) in state else None
 
 
-# ----- between states: what to write -------------------------------------------------------
-
-
-def differences(old: State, new: State) -> dict[Key, Values | None]:
-    """The records to write to turn ``old`` into ``new``: new values, or None to delete."""
-    out: dict[Key, Values | None] = {}
-    for key in sorted(old.keys() | new.keys(), key=_order):
-        before, after = old.get(key), new.get(key)
-        if before != after:
-            out[key] = None if after is None else after
-    return out
-
-
-def apply_differences(state: State, diffs: Mapping[Key, Values | None]) -> State:
-    """``state`` with ``diffs`` written (a new dict; ``state`` is left alone)."""
-    out = dict(state)
-    for key, values in diffs.items():
-        if values is None:
-            out.pop(key, None)
-        else:
-            out[key] = values
-    return out
-
-
-def group_by_part(keys: Iterable[Key]) -> dict[str, list[str]]:
-    """Ids grouped by part, parts in document order."""
-    grouped: dict[str, list[str]] = defaultdict(list)
-    for part, rid in sorted(keys, key=_order):
-        grouped[part].append(rid)
-    return dict(grouped)
-
-
-# ----- documents ---------------------------------------------------------------------------
-
-
-def document_state(doc: Mapping[str, Any]) -> State:
-    """The records of a Casefile JSON document (format 1 and later) as a ``State``."""
-    state: State = {CASE_KEY: normalise_record(CASE, doc.get(CASE) or {})}
-    for part in PART_ORDER[1:]:
-        for record in doc.get(part) or []:
-            state[(part, str(record["id"]))] = normalise_record(part, record)
-    return state
-
-
-def state_document(state: State, like: Mapping[str, Any], other: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """A Casefile JSON document holding ``state``: records in ``like``'s order (then ``other``'s
-    for records ``like`` lacks), ``like``'s format version (or the newer of the two) and its
-    briefing options and editions."""
-    doc: dict[str, Any] = {"format": like.get("format", "casefile")}
-    version = max(int(like.get("version", 1)), int((other or {}).get("version", 1)))
-    for (part, _rid), values in state.items():
-        version = max([version, *(f.since for f in fields_of(part) if values.get(f.name))])
-    doc["version"] = version
-    case = state.get(CASE_KEY, {})
-    doc[CASE] = {name: value for name, value in case.items() if _shown(CASE, name, value, version)}
-    for part in PART_ORDER[1:]:
-        order: dict[str, None] = {}
-        for source in (like, other or {}):
-            order.update(dict.fromkeys(str(r["id"]) for r in source.get(part) or []))
-        order.update(dict.fromkeys(rid for p, rid in sorted(state, key=_order) if p == part))
-        records = []
-        for rid in order:
-            held = state.get((part, rid))
-            if held is not None:
-                kept = {n: v for n, v in held.items() if _shown(part, n, v, version)}
-                records.append({"id": rid, **kept})
-        doc[part] = records
-    if "briefing" in like:
-        doc["briefing"] = like["briefing"]
-    return doc
-
-
-def _shown(part: str, name: str, value: Any, version: int) -> bool:
-    """Whether a document of ``version`` writes this field (newer fields only when they hold a value)."""
-    f = _spec(part, name)
-    if f is None:
-        return True
-    return f.since <= version or bool(value)
+__all__ = [
+    "CASE", "CASE_KEY", "PART_ORDER", "Action", "Change", "Conflict", "Decision", "Edited", "Key", "Merge",
+    "Outcome", "Reason", "Side", "State", "Values", "differences", "document_state", "fields_of", "kind_of",
+    "merge", "normalise_record", "normalise_value", "references", "state_document", "title_of",
+]  # fmt: skip

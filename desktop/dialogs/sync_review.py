@@ -9,14 +9,12 @@ tens of thousands of changes opens as quickly as a small one.
 from __future__ import annotations
 
 import html
-from collections import defaultdict
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -35,21 +33,18 @@ from PySide6.QtWidgets import (
 )
 
 from db.fields import KINDS, FieldSpec, Kind
-from db.merge import CASE, Action, Change, Conflict, Decision, Edited, Merge, Reason, Side, fields_of, kind_of
+from db.merge import CASE, Conflict, Decision, Edited, Merge, Reason, Side, fields_of, kind_of
+from db.merge_state import field_spec
 
 from ..theme import is_dark
 from ..views.case_overview import muted
 from .conflict_dialog import value_text, word_diff
+from .sync_changes import FROM, SHOWN_PER_GROUP, ChangesTree, count
 from .value_editor import EDITABLE_TYPES, ValueEditor
 
 Names = Callable[[Kind, list[str]], dict[str, str]]
 ConflictKey = tuple[str, str, str | None]
 
-# Past this many rows a group of changes says how many more there are instead of listing them:
-# nobody reads ten thousand rows, and a row each would make a large sync slow to open.
-SHOWN_PER_GROUP = 500
-
-FROM = {Side.OURS: "this copy", Side.THEIRS: "the master"}
 REASONS = {
     Reason.BOTH_CHANGED: "Changed differently in this copy and in the master",
     Reason.DELETED_BY_OURS: "Deleted in this copy, changed in the master",
@@ -63,15 +58,6 @@ def part_label(part: str) -> str:
     """A part's kind as a word: "Statement", or "Case"."""
     kind = kind_of(part)
     return "Case" if kind is None else KINDS[kind].label
-
-
-def part_plural(part: str) -> str:
-    kind = kind_of(part)
-    return "The case" if kind is None else KINDS[kind].plural
-
-
-def field_spec(part: str, name: str) -> FieldSpec | None:
-    return next((f for f in fields_of(part) if f.name == name), None)
 
 
 def names_from(merge: Merge) -> Names:
@@ -455,78 +441,20 @@ class SyncReviewDialog(QDialog):
         caption = QLabel("Merges by &itself", section)
         self._bold(caption)
         layout.addWidget(caption)
-        self.change_tree = QTreeWidget(section)
-        self.change_tree.setHeaderLabels(["Record", "Change", "From"])
-        self.change_tree.setUniformRowHeights(True)
-        self.change_tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.change_tree.setAccessibleName("Merges by itself")
-        header = self.change_tree.header()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, 260)
-        header.resizeSection(2, 240)
+        self.change_tree = ChangesTree(self.merge, section)
         caption.setBuddy(self.change_tree)
-        self._groups: dict[str, list[Change]] = defaultdict(list)
-        for change in self.merge.changes:
-            self._groups[change.part].append(change)
-        self._filled: set[str] = set()
-        for part, changes in self._groups.items():
-            item = QTreeWidgetItem([part_plural(part), _count(len(changes), "change"), self._sides_text(changes)])
-            item.setData(0, Qt.ItemDataRole.UserRole, part)
-            item.setChildIndicatorPolicy(QTreeWidgetItem.ChildIndicatorPolicy.ShowIndicator)
-            self.change_tree.addTopLevelItem(item)
-        self.change_tree.itemExpanded.connect(self._fill)
-        if not self._groups:
-            self.change_tree.addTopLevelItem(QTreeWidgetItem(["Nothing else changed on either side", "", ""]))
         layout.addWidget(self.change_tree, 1)
         return section
-
-    @staticmethod
-    def _sides_text(changes: list[Change]) -> str:
-        counts = {side: sum(c.side is side for c in changes) for side in Side}
-        return ", ".join(f"{counts[s]:,} from {FROM[s]}" for s in (Side.THEIRS, Side.OURS) if counts[s])
-
-    def _fill(self, item: QTreeWidgetItem) -> None:
-        part = item.data(0, Qt.ItemDataRole.UserRole)
-        if part is None or part in self._filled:
-            return
-        self._filled.add(part)
-        changes = self._groups[part]
-        rows = [
-            QTreeWidgetItem([c.title, self._change_text(c), FROM[c.side].capitalize()])
-            for c in changes[:SHOWN_PER_GROUP]
-        ]
-        if len(changes) > SHOWN_PER_GROUP:
-            more = QTreeWidgetItem([f"… and {len(changes) - SHOWN_PER_GROUP:,} more", "", ""])
-            more.setFlags(Qt.ItemFlag.NoItemFlags)
-            rows.append(more)
-        item.addChildren(rows)
-
-    def _change_text(self, c: Change) -> str:
-        if c.action is Action.CREATED:
-            return "Added"
-        if c.action is Action.DELETED:
-            return "Deleted"
-        labels = [self._field_label_of(c.part, name) for name in c.fields]
-        return f"Changed: {', '.join(labels)}"
-
-    @staticmethod
-    def _field_label_of(part: str, name: str) -> str:
-        spec = field_spec(part, name)
-        return spec.label if spec is not None else name
 
     def _summary_text(self, master: str | None) -> str:
         m = self.merge
         where = f"The master is {master}. " if master else ""
-        auto = _count(len(m.changes), "change") + (" merges" if len(m.changes) == 1 else " merge") + " by itself"
+        auto = count(len(m.changes), "change") + (" merges" if len(m.changes) == 1 else " merge") + " by itself"
         if len(m.changes) != 1:
             auto = auto.replace("by itself", "by themselves")
-        conflicts = f"; {_count(len(m.conflicts), 'conflict')} to decide" if m.conflicts else ""
+        conflicts = f"; {count(len(m.conflicts), 'conflict')} to decide" if m.conflicts else ""
         later = "a conflict left for later stays listed in this copy"
         return f"{where}{auto}{conflicts}. Nothing is written until you choose Sync; {later}."
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+__all__ = ["SHOWN_PER_GROUP", "SyncReviewDialog", "ValueEditor"]

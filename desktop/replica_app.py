@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtWidgets import QDialog, QLabel, QMessageBox
 
 from db import replica
+from db.address import is_server_address
 from db.errors import CaseFileError
 from db.merge import CASE, Key, Values, kind_of
 from db.merge_store import write_to_store
@@ -22,9 +23,12 @@ from db.sqlite.casefile import now_stamp
 from . import file_dialogs
 from .actions import ActionId
 from .tasks import Job
+from .team_cases import ask_password, connect_address, forget_password, is_password_refused, remember_password
 from .undo import Change, UndoStep
 
 if TYPE_CHECKING:
+    from db.store import CaseStore
+
     from .main_window import MainWindow
     from .session import CaseSession
 
@@ -103,17 +107,30 @@ class ReplicaCommands:
             self.window.documents.open_path(path)
 
     # ----- syncing ---------------------------------------------------------------------------
-    def sync(self) -> None:
-        """File > Sync with Master: read and merge, review, then write both sides."""
+    def sync(self, *, asked: bool = False) -> None:
+        """File > Sync with Master: read and merge, review, then write both sides. A team case
+        that wants a password the system does not hold asks for it (kept in memory only)."""
         session = self.window.session
-        if session is None or self.master is None:
+        master = self.master
+        if session is None or master is None:
             return
         self.window.flush()
+
+        def refused(exc: BaseException) -> None:
+            if is_server_address(master) and is_password_refused(exc):
+                forget_password(master)
+                password = ask_password(self.window, master, refused=asked)
+                if password is not None:
+                    remember_password(master, password)
+                    self.sync(asked=True)
+                return
+            self._failed(exc)
+
         self.window.documents.run(
-            f"Reading this copy and {_shown(self.master)}…",
-            Job(replica.prepare_sync, session.store),
+            f"Reading this copy and {_shown(master)}…",
+            Job(_prepare, session.store, connect_address(master) if is_server_address(master) else master),
             on_done=lambda plan: self._review(session, plan),
-            on_failed=self._failed,
+            on_failed=refused,
             jobs=session.jobs,
         )
 
@@ -159,6 +176,10 @@ class ReplicaCommands:
             self.window.documents.warn(f"{exc} Nothing was written: choose Sync with Master again.")
         else:
             self.window.documents.show_failure(exc)
+
+
+def _prepare(store: CaseStore, master: str) -> replica.SyncPlan:
+    return replica.prepare_sync(store, replica.open_master(master))
 
 
 def _carry_out(plan: replica.SyncPlan, decisions: dict[Any, Any]) -> replica.SyncDone:

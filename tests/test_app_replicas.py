@@ -171,3 +171,66 @@ def test_take_an_offline_copy_of_the_open_case_and_open_it(qtbot, sample_path, t
     assert replica.master_of(window.session.store) == str(sample_path.resolve())
     assert window.action_registry[ActionId.SYNC_WITH_MASTER].isEnabled()
     assert window.replicas.status_label.text() == f"Offline copy of {sample_path.resolve()}"
+
+
+@pytest.mark.server
+def test_sync_asks_for_the_team_servers_password_when_the_system_holds_none(
+    qtbot,
+    server,  # noqa: F811
+    sample_path,
+    tmp_path,
+    monkeypatch,
+):
+    import os
+
+    from PySide6.QtWidgets import QInputDialog, QLineEdit
+
+    from db.postgres.case import ServerCase
+    from db.postgres.publish import publish_file
+    from desktop.team_cases import forget_all_passwords
+
+    ids = _ids(sample_path)
+    address = server.address("password")
+    publish_file(sample_path, address)
+    copy = replica.take_offline_copy(address, tmp_path / "copy.casefile")
+    with ServerCase.open(address) as master:
+        records.update_record(master, Kind.STATEMENT, ids["kass"], {"venue": "From the office"})
+    right = next(
+        line.rsplit(":", 1)[1]
+        for line in Path(os.environ["PGPASSFILE"]).read_text().splitlines()
+        if line.split(":")[3] == "casefile_app"
+    )
+    empty = tmp_path / "no-passwords"
+    empty.write_text("")
+    empty.chmod(0o600)
+    window = open_window(qtbot, copy)
+    prompts: list[str] = []
+
+    def answer(text: str, then=None):  # type: ignore[no-untyped-def]
+        def fill(dialog) -> None:  # type: ignore[no-untyped-def]
+            assert isinstance(dialog, QInputDialog)
+            prompts.append(dialog.labelText())
+            if then is not None:
+                when_modal(then, kind=QInputDialog)
+            line = dialog.findChild(QLineEdit)
+            QTest.keyClicks(line, text)
+            QTest.keyClick(line, Qt.Key.Key_Return)
+
+        return fill
+
+    def accept(dialog: SyncReviewDialog) -> None:
+        assert dialog.merge.conflicts == [] and len(dialog.merge.changes) == 1
+        QTest.mouseClick(dialog.sync_button, Qt.MouseButton.LeftButton)
+
+    when_modal(answer("wrong-password", then=answer(right)), kind=QInputDialog)
+    reviewed = when_modal(accept, kind=SyncReviewDialog)
+    try:
+        with monkeypatch.context() as patch:
+            patch.setenv("PGPASSFILE", str(empty))  # libpq finds no password now
+            _menu_action(window, ActionId.SYNC_WITH_MASTER).trigger()
+            qtbot.waitUntil(lambda: window.replicas.last_done is not None, timeout=60000)
+    finally:
+        forget_all_passwords()
+    assert reviewed and len(prompts) == 2 and "refused the password" in prompts[1]
+    assert window.session.get_record(Kind.STATEMENT, ids["kass"])["venue"] == "From the office"
+    assert right not in (replica.master_of(window.session.store) or "")

@@ -234,3 +234,27 @@ def test_sync_asks_for_the_team_servers_password_when_the_system_holds_none(
     assert reviewed and len(prompts) == 2 and "refused the password" in prompts[1]
     assert window.session.get_record(Kind.STATEMENT, ids["kass"])["venue"] == "From the office"
     assert right not in (replica.master_of(window.session.store) or "")
+
+
+def test_a_master_that_is_gone_is_told_in_plain_words_and_nothing_is_written(qtbot, sample_path, tmp_path):
+    ids = _ids(sample_path)
+    copy = replica.take_offline_copy(sample_path, tmp_path / "copy.casefile")
+    window = open_window(qtbot, copy)
+    window.session.edit_record(Kind.STATEMENT, ids["kass"], {"venue": "Written offline"})
+    sample_path.rename(tmp_path / "moved.casefile")
+    told: list[str] = []
+
+    def read(box: QMessageBox) -> None:
+        told.append(box.text())
+        box.button(QMessageBox.StandardButton.Ok).click()
+
+    seen = when_modal(read, kind=QMessageBox)
+    _menu_action(window, ActionId.SYNC_WITH_MASTER).trigger()
+    qtbot.waitUntil(lambda: bool(seen), timeout=60000)
+    assert "is not there: was it moved or renamed?" in told[0] and "Traceback" not in told[0]
+    assert window.replicas.last_done is None
+    assert window.session.get_record(Kind.STATEMENT, ids["kass"])["venue"] == "Written offline"
+    with window.session.store.read() as conn:
+        import sqlalchemy as sa
+
+        assert conn.execute(sa.text("SELECT count(*) FROM replica_sync")).scalar() == 0

@@ -460,62 +460,6 @@ def restore_record(cf: CaseStore, deleted: DeletedRecord) -> None:
             apply_changes(conn, KINDS[ref.kind], ref.id, changes, updated_at=ref.old_updated_at, drop_missing=True)
 
 
-# ----- per-case settings ------------------------------------------------------------------
-
-
-def get_briefing_options(cf: CaseStore) -> dict[str, Any]:
-    """The briefing options saved in the case file ({} when none were saved or they are unreadable)."""
-    import json
-
-    with cf.read() as conn:
-        raw = conn.execute(sa.text("SELECT briefing_options FROM case_info WHERE n = 1")).scalar()
-    value: object = None
-    # A received file can hold anything here. Deep nesting is refused before parsing: Python's
-    # JSON parser recurses once per level, which can overflow a worker thread's small stack.
-    if not raw:
-        value = {}
-    elif isinstance(raw, str) and len(raw) <= _OPTIONS_LIMIT and _nesting(raw) <= _OPTIONS_DEPTH:
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            value = None
-    if not isinstance(value, dict):
-        log.warning("the briefing options saved in %s could not be read; the defaults are used", cf.display_name)
-        return {}
-    return value
-
-
-# Saved briefing options are a few hundred bytes of JSON two levels deep.
-_OPTIONS_LIMIT = 64 * 1024
-_OPTIONS_DEPTH = 16
-
-
-def _nesting(text: str) -> int:
-    """How deeply JSON text nests arrays and objects (brackets inside strings are not counted)."""
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
-
-
-def set_briefing_options(cf: CaseStore, options: dict[str, Any]) -> None:
-    """Save the briefing options in the case file, so the same packet can be produced again."""
-    import json
-
-    text = json.dumps(options, ensure_ascii=False, sort_keys=True)
-    with cf.write() as conn:
-        conn.execute(sa.text("UPDATE case_info SET briefing_options = :options WHERE n = 1"), {"options": text})
+# The briefing options live in their own module; they are read and written through this one too.
+from .briefing_options import get_briefing_options as get_briefing_options  # noqa: E402
+from .briefing_options import set_briefing_options as set_briefing_options  # noqa: E402

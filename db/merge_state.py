@@ -49,8 +49,10 @@ def normalise_value(part: str, name: str, value: Any) -> Any:
     """A field value in the one form merged values are compared in: no value is the field's
     default (None, False, an empty list or the default choice); a list is a list."""
     f = field_spec(part, name)
-    if f is None:
-        return value
+    return value if f is None else _normalised(f, value)
+
+
+def _normalised(f: FieldSpec, value: Any) -> Any:
     if value is None or value == "":
         if f.is_list:
             return []
@@ -66,7 +68,7 @@ def normalise_value(part: str, name: str, value: Any) -> Any:
 
 def normalise_record(part: str, values: Mapping[str, Any]) -> Values:
     """Every declared field of a record, normalised (``normalise_value``); other keys kept."""
-    out = {f.name: normalise_value(part, f.name, values.get(f.name)) for f in fields_of(part)}
+    out = {f.name: _normalised(f, values.get(f.name)) for f in fields_of(part)}
     for name, value in values.items():
         if name not in out and name != "id":
             out[name] = value

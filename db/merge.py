@@ -387,9 +387,9 @@ def _settle_references(
     would differ.
     """
     kept: set[tuple[Key, str]] = set()
+    held = state.keys() | elsewhere  # records are never added or removed below, only values
     for key, values in state.items():
         part = key[0]
-        held = state.keys() | elsewhere
         for name in dict.fromkeys(n for n, t in references(part, values) if t not in held):
             missing = {t for _f, t in references(part, {name: values[name]}) if t not in held}
             mine = own.get(key, {}).get(name)

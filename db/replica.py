@@ -48,6 +48,7 @@ from .merge import (
     Values,
     differences,
     merge,
+    references,
 )
 from .merge_store import mark_column, read_marks, read_state, write_differences
 from .sqlite.casefile import CaseFile, now_stamp
@@ -241,17 +242,20 @@ def _read_base_marks(conn: Connection) -> dict[Key, tuple[str | None, str | None
 
 def _read_base(conn: Connection, keys: Iterable[Key]) -> State:
     out: State = {}
-    wanted = list(keys)
-    for start in range(0, len(wanted), 400):
-        chunk = wanted[start : start + 400]
-        params: dict[str, Any] = {}
-        terms = []
-        for n, (part, rid) in enumerate(chunk):
-            params[f"p{n}"], params[f"i{n}"] = part, rid
-            terms.append(f"(part = :p{n} AND id = :i{n})")
-        sql = f"SELECT part, id, base FROM replica_base WHERE {' OR '.join(terms)}"
-        for part, rid, text in conn.execute(sa.text(sql), params):
-            out[(part, rid)] = json.loads(text)
+    grouped: dict[str, list[str]] = {}
+    for part, rid in keys:
+        grouped.setdefault(part, []).append(rid)
+    # one IN list per part: the primary key (part, id) answers it with one seek per id, where a
+    # long OR of (part, id) pairs cost SQLite far more to plan and run
+    for part, ids in grouped.items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            params: dict[str, Any] = {f"i{n}": rid for n, rid in enumerate(chunk)}
+            params["part"] = part
+            names = ", ".join(f":i{n}" for n in range(len(chunk)))
+            sql = f"SELECT id, base FROM replica_base WHERE part = :part AND id IN ({names})"
+            for rid, text in conn.execute(sa.text(sql), params):
+                out[(part, rid)] = json.loads(text)
     return out
 
 
@@ -315,12 +319,25 @@ def prepare_sync(replica: CaseStore, master: CaseStore | None = None) -> SyncPla
             ours = read_state(conn, keys)
         with master.read() as conn:
             theirs = read_state(conn, keys)
-        elsewhere = (mine_marks.keys() & theirs_marks.keys()) - set(keys)
-        merged = merge(base, ours, theirs, elsewhere=elsewhere)
+        merged = merge(base, ours, theirs, elsewhere=_held_elsewhere((base, ours, theirs), mine_marks, theirs_marks))
         return SyncPlan(replica, master, info, merged, keys, mine_marks, theirs_marks)
     except BaseException:
         master.close()
         raise
+
+
+def _held_elsewhere(states: Iterable[State], mine: Mapping[Key, str], theirs: Mapping[Key, str]) -> set[Key]:
+    """The records held alike by both sides and left out of the states, as far as the merge asks:
+    only whether a reference's target is held, so only referenced records are named (naming all
+    of a large case's records made each membership test of the merge cost a copy of them)."""
+    read: set[Key] = set()
+    targets: set[Key] = set()
+    for state in states:
+        read.update(state)
+        for key, values in state.items():
+            if values is not None:
+                targets.update(target for _name, target in references(key[0], values))
+    return {t for t in targets - read if t in mine and t in theirs}
 
 
 def _changed(

@@ -27,6 +27,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -552,21 +553,27 @@ def finish_interrupted(replica: CaseStore, master: CaseStore) -> bool:
 
 
 def _backups(plan: SyncPlan, to_copy: Mapping[Key, Any], to_master: Mapping[Key, Any]) -> list[Path]:
-    """A verified backup of each side the sync will write (CaseFileError if one cannot be made)."""
-    from .sqlite.backups import backup_if_changed
+    """A verified backup of each side the sync will write (CaseFileError if one cannot be made).
 
-    made: list[Path] = []
-    sides: list[tuple[CaseStore, bool]] = [(plan.replica, bool(to_copy)), (plan.master, bool(to_master))]
-    for store, writes in sides:
-        if not writes:
-            continue
-        if isinstance(store, CaseFile):
-            backup = backup_if_changed(store)
-            if backup is not None:
-                made.append(backup.path)
-        else:
-            made.append(_server_backup(store, plan.info.master))
-    return made
+    The two are made at the same time: copying and checking a large file is mostly SQLite's
+    work, which runs outside Python's lock, so two cores take about the time of one backup.
+    Both have finished (and verified) when this returns."""
+    sides = [store for store, writes in ((plan.replica, to_copy), (plan.master, to_master)) if writes]
+    if not sides:
+        return []
+    with ThreadPoolExecutor(max_workers=len(sides)) as pool:  # leaving the block waits for both
+        futures = [pool.submit(_backup, store, plan.info.master) for store in sides]
+    return [path for future in futures if (path := future.result()) is not None]
+
+
+def _backup(store: CaseStore, address: str) -> Path | None:
+    from .sqlite.backups import backup_if_changed
+    from .sqlite.filecheck import check_copy
+
+    if isinstance(store, CaseFile):
+        backup = backup_if_changed(store, verify=check_copy)  # the open file passed check_file
+        return backup.path if backup is not None else None
+    return _server_backup(store, address)
 
 
 def _server_backup(store: CaseStore, address: str) -> Path:

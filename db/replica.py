@@ -380,19 +380,21 @@ def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], De
     ours, theirs = plan.merge.ours, plan.merge.theirs
     to_copy = differences(ours, {k: v for k, v in outcome.ours.items() if k in read})
     to_master = differences(theirs, {k: v for k, v in outcome.theirs.items() if k in read})
-    new_base: dict[Key, Values | None] = {k: outcome.base.get(k) for k in keys}
     settled = {
         k for k in keys if outcome.base.get(k) == outcome.ours.get(k) == outcome.theirs.get(k)
     }  # records left differing on the two sides are read again next time (no marks kept)
     backups = _backups(plan, to_copy, to_master)
     stamp = now_stamp()
     token = uuid.uuid4().hex
+    # The journal holds what only this merge knows. The copy's values are not in it: a settled
+    # record's new base is the copy's value once written, read again when finishing after a
+    # crash, and the marks' digest tells that the copy has not changed since.
     journal = {
         "stamp": stamp,
         "to_copy": _pairs(to_copy),
-        "copy_current": _pairs({k: ours.get(k) for k in to_copy}),
-        "base": _pairs(new_base),
+        "base": _pairs({k: outcome.base.get(k) for k in keys if k not in settled}),
         "settled": [list(k) for k in settled],
+        "copy_marks": _digest(keys, plan.mine_marks),
         "postponed": [_conflict_to_json(c) for c in outcome.postponed],
         "to_master": [[k[0], k[1], v is None, plan.theirs_marks.get(k)] for k, v in to_master.items()],
         "theirs_marks": [[k[0], k[1], plan.theirs_marks.get(k)] for k in keys],
@@ -412,7 +414,7 @@ def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], De
         with plan.replica.write() as conn:
             conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})
         raise
-    _finish(plan.replica, plan.master, token, journal, written)
+    _finish(plan.replica, plan.master, token, journal, written, ours)
     return SyncDone(
         before={k: ours.get(k) for k in to_copy},
         after=dict(to_copy),
@@ -429,6 +431,12 @@ def _pairs(mapping: Mapping[Key, Values | None]) -> list[list[Any]]:
 
 def _unpairs(pairs: list[list[Any]]) -> dict[Key, Values | None]:
     return {(p, i): v for p, i, v in pairs}
+
+
+def _digest(keys: Iterable[Key], marks: Mapping[Key, str]) -> str:
+    """One value that changes if any of these records' marks does (or the record comes or goes)."""
+    text = json.dumps([[k[0], k[1], marks.get(k)] for k in sorted(keys)], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _write_master(plan: SyncPlan, to_master: Mapping[Key, Values | None], theirs: State, stamp: str) -> dict[Key, str]:
@@ -478,31 +486,47 @@ def _marks_of(conn: Connection, keys: Iterable[Key]) -> dict[Key, str]:
 
 
 def _finish(
-    replica: CaseStore, master: CaseStore, token: str, journal: dict[str, Any], written: dict[Key, str] | None
+    replica: CaseStore,
+    master: CaseStore,
+    token: str,
+    journal: dict[str, Any],
+    written: dict[Key, str] | None,
+    ours: State | None = None,
 ) -> None:
     """The copy's half of a sync whose master half has committed: write the copy, its new base
     and postponed conflicts, and clear the journal, in one transaction.
 
     The base keeps the master's marks as read before the sync, except for the records the sync
     wrote there (``written``: the marks they were left with; read again when finishing a sync cut
-    short), so a master edit made during the sync still shows as a change next time."""
+    short), so a master edit made during the sync still shows as a change next time. ``ours``:
+    the copy's records as the sync read them (read again, after checking that they have not
+    changed, when finishing a sync cut short)."""
     stamp = journal["stamp"]
     to_copy = _unpairs(journal["to_copy"])
-    current = {k: v for k, v in _unpairs(journal["copy_current"]).items() if v is not None}
-    base = _unpairs(journal["base"])
+    unsettled = _unpairs(journal["base"])
     settled = {(p, i) for p, i in journal["settled"]}
+    keys = [*unsettled, *settled]
     theirs: dict[Key, str] = {(p, i): m for p, i, m in journal["theirs_marks"] if m is not None}
     if written is None:
         with master.read() as conn:
             written = _marks_of(conn, [(p, i) for p, i, _gone, _mark in journal["to_master"]])
     theirs.update(written)
     with replica.write() as conn:
+        if _digest(keys, _marks_of(conn, keys)) != journal["copy_marks"]:
+            raise ReplicaError(
+                "A sync of this copy was cut short, and the copy has been edited since: the sync cannot be "
+                "completed. Restore a backup of the copy or of the master."
+            )
+        wanted = [k for k in keys if k in to_copy or k in settled]
+        current = ours if ours is not None else read_state(conn, wanted)
+        current = {k: current[k] for k in wanted if current.get(k) is not None}
         touched = write_differences(conn, to_copy, current, stamp=stamp)
-        mine = _marks_of(conn, base.keys())
-        keep = {k: v for k, v in base.items() if k in settled or v is None}
+        mine = _marks_of(conn, keys)
+        # a settled record's base is its value in the copy now
+        keep = {k: to_copy[k] if k in to_copy else current.get(k) for k in settled}
+        keep.update({k: None for k, v in unsettled.items() if v is None})
         _write_base(conn, keep, mine, theirs)
-        unsettled = {k: v for k, v in base.items() if k not in settled and v is not None}
-        _write_base(conn, unsettled, {}, {})
+        _write_base(conn, {k: v for k, v in unsettled.items() if v is not None}, {}, {})
         conn.execute(sa.text("DELETE FROM replica_pending"))
         pending = [json.loads(text) for text in journal["postponed"]]
         if pending:

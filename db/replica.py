@@ -237,7 +237,7 @@ def _write_base(
 
 
 def _read_base_marks(conn: Connection) -> dict[Key, tuple[str | None, str | None]]:
-    rows = conn.execute(sa.text("SELECT part, id, mine, theirs FROM replica_base"))
+    rows = conn.execute(sa.text("SELECT part, id, mine, theirs FROM replica_base")).all()
     return {(part, rid): (mine, theirs) for part, rid, mine, theirs in rows}
 
 

@@ -27,6 +27,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from .merge import (
     Values,
     differences,
     merge,
+    references,
 )
 from .merge_store import mark_column, read_marks, read_state, write_differences
 from .sqlite.casefile import CaseFile, now_stamp
@@ -235,23 +237,26 @@ def _write_base(
 
 
 def _read_base_marks(conn: Connection) -> dict[Key, tuple[str | None, str | None]]:
-    rows = conn.execute(sa.text("SELECT part, id, mine, theirs FROM replica_base"))
+    rows = conn.execute(sa.text("SELECT part, id, mine, theirs FROM replica_base")).all()
     return {(part, rid): (mine, theirs) for part, rid, mine, theirs in rows}
 
 
 def _read_base(conn: Connection, keys: Iterable[Key]) -> State:
     out: State = {}
-    wanted = list(keys)
-    for start in range(0, len(wanted), 400):
-        chunk = wanted[start : start + 400]
-        params: dict[str, Any] = {}
-        terms = []
-        for n, (part, rid) in enumerate(chunk):
-            params[f"p{n}"], params[f"i{n}"] = part, rid
-            terms.append(f"(part = :p{n} AND id = :i{n})")
-        sql = f"SELECT part, id, base FROM replica_base WHERE {' OR '.join(terms)}"
-        for part, rid, text in conn.execute(sa.text(sql), params):
-            out[(part, rid)] = json.loads(text)
+    grouped: dict[str, list[str]] = {}
+    for part, rid in keys:
+        grouped.setdefault(part, []).append(rid)
+    # one IN list per part: the primary key (part, id) answers it with one seek per id, where a
+    # long OR of (part, id) pairs cost SQLite far more to plan and run
+    for part, ids in grouped.items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            params: dict[str, Any] = {f"i{n}": rid for n, rid in enumerate(chunk)}
+            params["part"] = part
+            names = ", ".join(f":i{n}" for n in range(len(chunk)))
+            sql = f"SELECT id, base FROM replica_base WHERE part = :part AND id IN ({names})"
+            for rid, text in conn.execute(sa.text(sql), params):
+                out[(part, rid)] = json.loads(text)
     return out
 
 
@@ -315,12 +320,25 @@ def prepare_sync(replica: CaseStore, master: CaseStore | None = None) -> SyncPla
             ours = read_state(conn, keys)
         with master.read() as conn:
             theirs = read_state(conn, keys)
-        elsewhere = (mine_marks.keys() & theirs_marks.keys()) - set(keys)
-        merged = merge(base, ours, theirs, elsewhere=elsewhere)
+        merged = merge(base, ours, theirs, elsewhere=_held_elsewhere((base, ours, theirs), mine_marks, theirs_marks))
         return SyncPlan(replica, master, info, merged, keys, mine_marks, theirs_marks)
     except BaseException:
         master.close()
         raise
+
+
+def _held_elsewhere(states: Iterable[State], mine: Mapping[Key, str], theirs: Mapping[Key, str]) -> set[Key]:
+    """The records held alike by both sides and left out of the states, as far as the merge asks:
+    only whether a reference's target is held, so only referenced records are named (naming all
+    of a large case's records made each membership test of the merge cost a copy of them)."""
+    read: set[Key] = set()
+    targets: set[Key] = set()
+    for state in states:
+        read.update(state)
+        for key, values in state.items():
+            if values is not None:
+                targets.update(target for _name, target in references(key[0], values))
+    return {t for t in targets - read if t in mine and t in theirs}
 
 
 def _changed(
@@ -362,19 +380,21 @@ def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], De
     ours, theirs = plan.merge.ours, plan.merge.theirs
     to_copy = differences(ours, {k: v for k, v in outcome.ours.items() if k in read})
     to_master = differences(theirs, {k: v for k, v in outcome.theirs.items() if k in read})
-    new_base: dict[Key, Values | None] = {k: outcome.base.get(k) for k in keys}
     settled = {
         k for k in keys if outcome.base.get(k) == outcome.ours.get(k) == outcome.theirs.get(k)
     }  # records left differing on the two sides are read again next time (no marks kept)
     backups = _backups(plan, to_copy, to_master)
     stamp = now_stamp()
     token = uuid.uuid4().hex
+    # The journal holds what only this merge knows. The copy's values are not in it: a settled
+    # record's new base is the copy's value once written, read again when finishing after a
+    # crash, and the marks' digest tells that the copy has not changed since.
     journal = {
         "stamp": stamp,
         "to_copy": _pairs(to_copy),
-        "copy_current": _pairs({k: ours.get(k) for k in to_copy}),
-        "base": _pairs(new_base),
+        "base": _pairs({k: outcome.base.get(k) for k in keys if k not in settled}),
         "settled": [list(k) for k in settled],
+        "copy_marks": _digest(keys, plan.mine_marks),
         "postponed": [_conflict_to_json(c) for c in outcome.postponed],
         "to_master": [[k[0], k[1], v is None, plan.theirs_marks.get(k)] for k, v in to_master.items()],
         "theirs_marks": [[k[0], k[1], plan.theirs_marks.get(k)] for k in keys],
@@ -394,7 +414,7 @@ def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], De
         with plan.replica.write() as conn:
             conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})
         raise
-    _finish(plan.replica, plan.master, token, journal, written)
+    _finish(plan.replica, plan.master, token, journal, written, ours)
     return SyncDone(
         before={k: ours.get(k) for k in to_copy},
         after=dict(to_copy),
@@ -411,6 +431,12 @@ def _pairs(mapping: Mapping[Key, Values | None]) -> list[list[Any]]:
 
 def _unpairs(pairs: list[list[Any]]) -> dict[Key, Values | None]:
     return {(p, i): v for p, i, v in pairs}
+
+
+def _digest(keys: Iterable[Key], marks: Mapping[Key, str]) -> str:
+    """One value that changes if any of these records' marks does (or the record comes or goes)."""
+    text = json.dumps([[k[0], k[1], marks.get(k)] for k in sorted(keys)], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _write_master(plan: SyncPlan, to_master: Mapping[Key, Values | None], theirs: State, stamp: str) -> dict[Key, str]:
@@ -460,31 +486,47 @@ def _marks_of(conn: Connection, keys: Iterable[Key]) -> dict[Key, str]:
 
 
 def _finish(
-    replica: CaseStore, master: CaseStore, token: str, journal: dict[str, Any], written: dict[Key, str] | None
+    replica: CaseStore,
+    master: CaseStore,
+    token: str,
+    journal: dict[str, Any],
+    written: dict[Key, str] | None,
+    ours: State | None = None,
 ) -> None:
     """The copy's half of a sync whose master half has committed: write the copy, its new base
     and postponed conflicts, and clear the journal, in one transaction.
 
     The base keeps the master's marks as read before the sync, except for the records the sync
     wrote there (``written``: the marks they were left with; read again when finishing a sync cut
-    short), so a master edit made during the sync still shows as a change next time."""
+    short), so a master edit made during the sync still shows as a change next time. ``ours``:
+    the copy's records as the sync read them (read again, after checking that they have not
+    changed, when finishing a sync cut short)."""
     stamp = journal["stamp"]
     to_copy = _unpairs(journal["to_copy"])
-    current = {k: v for k, v in _unpairs(journal["copy_current"]).items() if v is not None}
-    base = _unpairs(journal["base"])
+    unsettled = _unpairs(journal["base"])
     settled = {(p, i) for p, i in journal["settled"]}
+    keys = [*unsettled, *settled]
     theirs: dict[Key, str] = {(p, i): m for p, i, m in journal["theirs_marks"] if m is not None}
     if written is None:
         with master.read() as conn:
             written = _marks_of(conn, [(p, i) for p, i, _gone, _mark in journal["to_master"]])
     theirs.update(written)
     with replica.write() as conn:
+        if _digest(keys, _marks_of(conn, keys)) != journal["copy_marks"]:
+            raise ReplicaError(
+                "A sync of this copy was cut short, and the copy has been edited since: the sync cannot be "
+                "completed. Restore a backup of the copy or of the master."
+            )
+        wanted = [k for k in keys if k in to_copy or k in settled]
+        current = ours if ours is not None else read_state(conn, wanted)
+        current = {k: current[k] for k in wanted if current.get(k) is not None}
         touched = write_differences(conn, to_copy, current, stamp=stamp)
-        mine = _marks_of(conn, base.keys())
-        keep = {k: v for k, v in base.items() if k in settled or v is None}
+        mine = _marks_of(conn, keys)
+        # a settled record's base is its value in the copy now
+        keep = {k: to_copy[k] if k in to_copy else current.get(k) for k in settled}
+        keep.update({k: None for k, v in unsettled.items() if v is None})
         _write_base(conn, keep, mine, theirs)
-        unsettled = {k: v for k, v in base.items() if k not in settled and v is not None}
-        _write_base(conn, unsettled, {}, {})
+        _write_base(conn, {k: v for k, v in unsettled.items() if v is not None}, {}, {})
         conn.execute(sa.text("DELETE FROM replica_pending"))
         pending = [json.loads(text) for text in journal["postponed"]]
         if pending:
@@ -535,21 +577,27 @@ def finish_interrupted(replica: CaseStore, master: CaseStore) -> bool:
 
 
 def _backups(plan: SyncPlan, to_copy: Mapping[Key, Any], to_master: Mapping[Key, Any]) -> list[Path]:
-    """A verified backup of each side the sync will write (CaseFileError if one cannot be made)."""
-    from .sqlite.backups import backup_if_changed
+    """A verified backup of each side the sync will write (CaseFileError if one cannot be made).
 
-    made: list[Path] = []
-    sides: list[tuple[CaseStore, bool]] = [(plan.replica, bool(to_copy)), (plan.master, bool(to_master))]
-    for store, writes in sides:
-        if not writes:
-            continue
-        if isinstance(store, CaseFile):
-            backup = backup_if_changed(store)
-            if backup is not None:
-                made.append(backup.path)
-        else:
-            made.append(_server_backup(store, plan.info.master))
-    return made
+    The two are made at the same time: copying and checking a large file is mostly SQLite's
+    work, which runs outside Python's lock, so two cores take about the time of one backup.
+    Both have finished (and verified) when this returns."""
+    sides = [store for store, writes in ((plan.replica, to_copy), (plan.master, to_master)) if writes]
+    if not sides:
+        return []
+    with ThreadPoolExecutor(max_workers=len(sides)) as pool:  # leaving the block waits for both
+        futures = [pool.submit(_backup, store, plan.info.master) for store in sides]
+    return [path for future in futures if (path := future.result()) is not None]
+
+
+def _backup(store: CaseStore, address: str) -> Path | None:
+    from .sqlite.backups import backup_if_changed
+    from .sqlite.filecheck import check_copy
+
+    if isinstance(store, CaseFile):
+        backup = backup_if_changed(store, verify=check_copy)  # the open file passed check_file
+        return backup.path if backup is not None else None
+    return _server_backup(store, address)
 
 
 def _server_backup(store: CaseStore, address: str) -> Path:

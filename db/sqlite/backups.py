@@ -96,6 +96,7 @@ def backup_if_changed(
     keep: int = KEEP,
     now: dt.datetime | None = None,
     stop: Callable[[], bool] | None = None,
+    verify: Callable[[Path], object] = check_file,
 ) -> Backup | None:
     """Write a verified backup of ``cf`` if it changed since its newest backup; prune old ones.
 
@@ -103,6 +104,7 @@ def backup_if_changed(
     cannot be written or does not verify (the bad copy is removed). ``stop`` is asked between
     steps of the copy and before the check: once it says so, the unfinished backup is removed
     and ``db.sqlite.copying.CopyStopped`` raised (a case being closed does not wait for its backup).
+    ``verify`` checks the copy (``check_copy`` is enough for a copy of a file Casefile has open).
     """
     if cf.path is None:
         return None
@@ -136,7 +138,7 @@ def backup_if_changed(
         target.unlink(missing_ok=True)
         raise CopyStopped("The backup was stopped.")
     try:
-        check_file(target)
+        verify(target)
     except CaseFileError:
         target.unlink(missing_ok=True)
         raise CaseFileError(f"The backup of {cf.path.name} did not verify and was discarded.") from None

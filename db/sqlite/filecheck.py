@@ -464,6 +464,30 @@ def _check_contents(p: Path, *, writable: bool, size_checks: bool = True) -> Fil
     return FileReport(path=p, version=header.user_version, writable=writable, size=size)
 
 
+def check_copy(path: str | os.PathLike[str]) -> FileReport:
+    """Verify a copy just made with the backup API of an open case file: its header, quick_check
+    and its schema. The scans of stored values (``check_file``) look for what a file someone sent
+    may hold; the open file passed them, and Casefile's own writes since cannot add any."""
+    p = Path(path)
+    header, size = read_header(p)
+    found: list[object] = []
+    try:
+        conn = _check_connection(check_connection_uri(p, writable=False))
+    except sqlite3.Error as exc:
+        raise RefusedFileError(f"{p.name} could not be opened: {exc}.") from None
+    try:
+        _quick_check(conn, p.name, found)
+        _raise_first(found)
+        problems = schema_differences(_schema_of(conn), header.user_version)
+    except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
+        raise RefusedFileError(f"{p.name} is damaged: {exc}.") from None
+    finally:
+        conn.close()
+    if problems:
+        raise RefusedFileError(f"{p.name} does not hold the schema Casefile created: {problems[0]}.")
+    return FileReport(path=p.resolve(), version=header.user_version, writable=True, size=size)
+
+
 def require_regular_file(path: Path) -> None:
     """Refuse at once anything that is not a regular file (a named pipe would make a read wait forever)."""
     try:

@@ -107,3 +107,11 @@ def describe_sqlite_error(exc: BaseException) -> str:
     if "too big" in text:
         return "it holds a value larger than Casefile accepts"
     return str(getattr(exc, "orig", None) or exc)
+
+
+class ReplicaError(CaseFileError):
+    """An offline copy cannot be taken or synced (the message says why and what to do)."""
+
+
+class MasterChanged(ReplicaError):
+    """The master changed between reading it and writing to it: nothing was written."""

@@ -21,13 +21,11 @@ did not. So both sides end as they were or both fully synced.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import os
 import uuid
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,15 +33,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from .address import describe, is_server_address, without_password
-from .errors import CaseFileError
+from .address import is_server_address, without_password
+from .errors import MasterChanged as MasterChanged
+from .errors import ReplicaError as ReplicaError
 from .merge import (
     CASE_KEY,
     Conflict,
     Decision,
     Key,
     Merge,
-    Reason,
     Side,
     State,
     Values,
@@ -52,79 +50,18 @@ from .merge import (
     references,
 )
 from .merge_store import mark_column, read_marks, read_state, write_differences
+from .replica_store import ReplicaInfo as ReplicaInfo
+from .replica_store import conflict_to_json, write_base
+from .replica_store import master_of as master_of
+from .replica_store import postponed as postponed
+from .replica_store import read_base as _read_base
+from .replica_store import read_base_marks as _read_base_marks
+from .replica_store import replica_info as replica_info
 from .sqlite.casefile import CaseFile, now_stamp
 from .store import CaseStore
+from .sync_backups import backup_sides
 from .tempfiles import temp_path_beside
 from .versions import keeps_versions
-
-
-class ReplicaError(CaseFileError):
-    """An offline copy cannot be taken or synced (the message says why and what to do)."""
-
-
-class MasterChanged(ReplicaError):
-    """The master changed between reading it and writing to it: nothing was written."""
-
-
-@dataclass(frozen=True)
-class ReplicaInfo:
-    """What an offline copy remembers of its master."""
-
-    master: str  # a case file's absolute path, or a server address without its password
-    master_case: str  # the id of the master's case
-    taken_at: str
-    synced_at: str | None
-    since: str  # a record stamped at or after this may have changed since the last sync
-
-    @property
-    def shown(self) -> str:
-        return describe(self.master)
-
-
-# ----- the copy's bookkeeping ---------------------------------------------------------------
-
-
-def read_info(conn: Connection) -> ReplicaInfo | None:
-    """The copy's master, or None for a case file that is not an offline copy (or a server case)."""
-    if keeps_versions(conn):
-        return None
-    row = conn.execute(sa.text("SELECT master, master_case, taken_at, synced_at, since FROM replica")).first()
-    return ReplicaInfo(*row) if row else None
-
-
-def replica_info(store: CaseStore) -> ReplicaInfo | None:
-    """``read_info`` on an open store."""
-    with store.read() as conn:
-        return read_info(conn)
-
-
-def master_of(store: CaseStore) -> str | None:
-    """The master's address an offline copy remembers, or None for any other case."""
-    info = replica_info(store)
-    return info.master if info else None
-
-
-def postponed(store: CaseStore) -> list[Conflict]:
-    """The conflicts left to decide at the next sync, as they stood at the last one."""
-    with store.read() as conn:
-        if read_info(conn) is None:
-            return []
-        rows = conn.execute(sa.text("SELECT conflict FROM replica_pending ORDER BY part, id, field")).scalars()
-        return [_conflict_from_json(text) for text in rows]
-
-
-def _conflict_to_json(c: Conflict) -> str:
-    data = {
-        "part": c.part, "id": c.id, "field": c.field, "base": c.base, "ours": c.ours,
-        "theirs": c.theirs, "reason": c.reason.value, "title": c.title,
-    }  # fmt: skip
-    return json.dumps(data, ensure_ascii=False)
-
-
-def _conflict_from_json(text: str) -> Conflict:
-    d = json.loads(text)
-    return Conflict(d["part"], d["id"], d["field"], d["base"], d["ours"], d["theirs"], Reason(d["reason"]), d["title"])
-
 
 # ----- the master ---------------------------------------------------------------------------
 
@@ -199,7 +136,7 @@ def take_offline_copy(master_address: str | os.PathLike[str], out: str | os.Path
                         "since": since,
                     },
                 )
-                _write_base(conn, {key: state[key] for key in state}, mine, theirs)
+                write_base(conn, {key: state[key] for key in state}, mine, theirs)
         finally:
             copy.close()
         os.replace(temp, target)
@@ -211,53 +148,9 @@ def take_offline_copy(master_address: str | os.PathLike[str], out: str | os.Path
     return target
 
 
-def _write_base(
-    conn: Connection, base: Mapping[Key, Values | None], mine: Mapping[Key, str], theirs: Mapping[Key, str]
-) -> None:
-    """Set the base of each record in ``base`` (None: forget it) with both sides' marks."""
-    gone = [{"part": k[0], "id": k[1]} for k, v in base.items() if v is None]
-    if gone:
-        conn.execute(sa.text("DELETE FROM replica_base WHERE part = :part AND id = :id"), gone)
-    rows = [
-        {
-            "part": k[0], "id": k[1], "mine": mine.get(k), "theirs": theirs.get(k),
-            "base": json.dumps(v, ensure_ascii=False, sort_keys=True),
-        }
-        for k, v in base.items()
-        if v is not None
-    ]  # fmt: skip
-    if rows:
-        conn.execute(
-            sa.text(
-                "INSERT OR REPLACE INTO replica_base (part, id, mine, theirs, base) "
-                "VALUES (:part, :id, :mine, :theirs, :base)"
-            ),
-            rows,
-        )
-
-
-def _read_base_marks(conn: Connection) -> dict[Key, tuple[str | None, str | None]]:
-    rows = conn.execute(sa.text("SELECT part, id, mine, theirs FROM replica_base")).all()
-    return {(part, rid): (mine, theirs) for part, rid, mine, theirs in rows}
-
-
-def _read_base(conn: Connection, keys: Iterable[Key]) -> State:
-    out: State = {}
-    grouped: dict[str, list[str]] = {}
-    for part, rid in keys:
-        grouped.setdefault(part, []).append(rid)
-    # one IN list per part: the primary key (part, id) answers it with one seek per id, where a
-    # long OR of (part, id) pairs cost SQLite far more to plan and run
-    for part, ids in grouped.items():
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            params: dict[str, Any] = {f"i{n}": rid for n, rid in enumerate(chunk)}
-            params["part"] = part
-            names = ", ".join(f":i{n}" for n in range(len(chunk)))
-            sql = f"SELECT id, base FROM replica_base WHERE part = :part AND id IN ({names})"
-            for rid, text in conn.execute(sa.text(sql), params):
-                out[(part, rid)] = json.loads(text)
-    return out
+def _backups(plan: SyncPlan, to_copy: Mapping[Key, Any], to_master: Mapping[Key, Any]) -> list[Path]:
+    """Verified backups of the sides the sync will write, both done before it writes either."""
+    return backup_sides(plan.replica, plan.master, plan.info.master, to_copy, to_master)
 
 
 # ----- syncing ------------------------------------------------------------------------------
@@ -395,7 +288,7 @@ def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], De
         "base": _pairs({k: outcome.base.get(k) for k in keys if k not in settled}),
         "settled": [list(k) for k in settled],
         "copy_marks": _digest(keys, plan.mine_marks),
-        "postponed": [_conflict_to_json(c) for c in outcome.postponed],
+        "postponed": [conflict_to_json(c) for c in outcome.postponed],
         "to_master": [[k[0], k[1], v is None, plan.theirs_marks.get(k)] for k, v in to_master.items()],
         "theirs_marks": [[k[0], k[1], plan.theirs_marks.get(k)] for k in keys],
     }
@@ -525,8 +418,8 @@ def _finish(
         # a settled record's base is its value in the copy now
         keep = {k: to_copy[k] if k in to_copy else current.get(k) for k in settled}
         keep.update({k: None for k, v in unsettled.items() if v is None})
-        _write_base(conn, keep, mine, theirs)
-        _write_base(conn, {k: v for k, v in unsettled.items() if v is not None}, {}, {})
+        write_base(conn, keep, mine, theirs)
+        write_base(conn, {k: v for k, v in unsettled.items() if v is not None}, {}, {})
         conn.execute(sa.text("DELETE FROM replica_pending"))
         pending = [json.loads(text) for text in journal["postponed"]]
         if pending:
@@ -571,58 +464,6 @@ def finish_interrupted(replica: CaseStore, master: CaseStore) -> bool:
             "whether the sync reached the master. Restore a backup of the copy or of the master."
         )
     return True
-
-
-# ----- backups ------------------------------------------------------------------------------
-
-
-def _backups(plan: SyncPlan, to_copy: Mapping[Key, Any], to_master: Mapping[Key, Any]) -> list[Path]:
-    """A verified backup of each side the sync will write (CaseFileError if one cannot be made).
-
-    The two are made at the same time: copying and checking a large file is mostly SQLite's
-    work, which runs outside Python's lock, so two cores take about the time of one backup.
-    Both have finished (and verified) when this returns."""
-    sides = [store for store, writes in ((plan.replica, to_copy), (plan.master, to_master)) if writes]
-    if not sides:
-        return []
-    with ThreadPoolExecutor(max_workers=len(sides)) as pool:  # leaving the block waits for both
-        futures = [pool.submit(_backup, store, plan.info.master) for store in sides]
-    return [path for future in futures if (path := future.result()) is not None]
-
-
-def _backup(store: CaseStore, address: str) -> Path | None:
-    from .sqlite.backups import backup_if_changed
-    from .sqlite.filecheck import check_copy
-
-    if isinstance(store, CaseFile):
-        backup = backup_if_changed(store, verify=check_copy)  # the open file passed check_file
-        return backup.path if backup is not None else None
-    return _server_backup(store, address)
-
-
-def _server_backup(store: CaseStore, address: str) -> Path:
-    """A case file copy of a server case, checked, in the backups folder."""
-    from .postgres.publish import copy_to_file
-    from .sqlite.backups import case_folder
-    from .sqlite.filecheck import check_file
-    from .sqlite.newfile import SUFFIX
-
-    key = hashlib.sha256(without_password(address).encode("utf-8")).hexdigest()[:32]
-    folder = case_folder(key)
-    folder.mkdir(parents=True, exist_ok=True)
-    note = folder / "source.txt"
-    if not note.exists():
-        note.write_text(f"Copies of {without_password(address)} taken before syncing offline copies\n", "utf-8")
-    target = folder / f"{dt.datetime.now().strftime('%Y-%m-%d %H%M%S')} #0{SUFFIX}"
-    if target.exists():
-        return target
-    copy_to_file(store, target)  # type: ignore[arg-type]
-    try:
-        check_file(target)
-    except CaseFileError:
-        target.unlink(missing_ok=True)
-        raise ReplicaError(f"The backup of {describe(address)} did not verify: nothing was synced.") from None
-    return target
 
 
 __all__ = [

@@ -1,0 +1,129 @@
+"""What an offline copy keeps of its master, in its own tables (migration 9): the master's
+address, the base of each record with both sides' marks, and the conflicts left for later.
+
+The SQL of those tables; the sync itself is ``db/replica.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+
+from .address import describe
+from .merge import Conflict, Key, Reason, State, Values
+from .store import CaseStore
+from .versions import keeps_versions
+
+
+@dataclass(frozen=True)
+class ReplicaInfo:
+    """What an offline copy remembers of its master."""
+
+    master: str  # a case file's absolute path, or a server address without its password
+    master_case: str  # the id of the master's case
+    taken_at: str
+    synced_at: str | None
+    since: str  # a record stamped at or after this may have changed since the last sync
+
+    @property
+    def shown(self) -> str:
+        return describe(self.master)
+
+
+# ----- the copy's bookkeeping ---------------------------------------------------------------
+
+
+def read_info(conn: Connection) -> ReplicaInfo | None:
+    """The copy's master, or None for a case file that is not an offline copy (or a server case)."""
+    if keeps_versions(conn):
+        return None
+    row = conn.execute(sa.text("SELECT master, master_case, taken_at, synced_at, since FROM replica")).first()
+    return ReplicaInfo(*row) if row else None
+
+
+def replica_info(store: CaseStore) -> ReplicaInfo | None:
+    """``read_info`` on an open store."""
+    with store.read() as conn:
+        return read_info(conn)
+
+
+def master_of(store: CaseStore) -> str | None:
+    """The master's address an offline copy remembers, or None for any other case."""
+    info = replica_info(store)
+    return info.master if info else None
+
+
+def postponed(store: CaseStore) -> list[Conflict]:
+    """The conflicts left to decide at the next sync, as they stood at the last one."""
+    with store.read() as conn:
+        if read_info(conn) is None:
+            return []
+        rows = conn.execute(sa.text("SELECT conflict FROM replica_pending ORDER BY part, id, field")).scalars()
+        return [conflict_from_json(text) for text in rows]
+
+
+def conflict_to_json(c: Conflict) -> str:
+    data = {
+        "part": c.part, "id": c.id, "field": c.field, "base": c.base, "ours": c.ours,
+        "theirs": c.theirs, "reason": c.reason.value, "title": c.title,
+    }  # fmt: skip
+    return json.dumps(data, ensure_ascii=False)
+
+
+def conflict_from_json(text: str) -> Conflict:
+    d = json.loads(text)
+    return Conflict(d["part"], d["id"], d["field"], d["base"], d["ours"], d["theirs"], Reason(d["reason"]), d["title"])
+
+
+def write_base(
+    conn: Connection, base: Mapping[Key, Values | None], mine: Mapping[Key, str], theirs: Mapping[Key, str]
+) -> None:
+    """Set the base of each record in ``base`` (None: forget it) with both sides' marks."""
+    gone = [{"part": k[0], "id": k[1]} for k, v in base.items() if v is None]
+    if gone:
+        conn.execute(sa.text("DELETE FROM replica_base WHERE part = :part AND id = :id"), gone)
+    rows = [
+        {
+            "part": k[0], "id": k[1], "mine": mine.get(k), "theirs": theirs.get(k),
+            "base": json.dumps(v, ensure_ascii=False, sort_keys=True),
+        }
+        for k, v in base.items()
+        if v is not None
+    ]  # fmt: skip
+    if rows:
+        conn.execute(
+            sa.text(
+                "INSERT OR REPLACE INTO replica_base (part, id, mine, theirs, base) "
+                "VALUES (:part, :id, :mine, :theirs, :base)"
+            ),
+            rows,
+        )
+
+
+def read_base_marks(conn: Connection) -> dict[Key, tuple[str | None, str | None]]:
+    rows = conn.execute(sa.text("SELECT part, id, mine, theirs FROM replica_base")).all()
+    return {(part, rid): (mine, theirs) for part, rid, mine, theirs in rows}
+
+
+def read_base(conn: Connection, keys: Iterable[Key]) -> State:
+    out: State = {}
+    grouped: dict[str, list[str]] = {}
+    for part, rid in keys:
+        grouped.setdefault(part, []).append(rid)
+    # one IN list per part: the primary key (part, id) answers it with one seek per id, where a
+    # long OR of (part, id) pairs cost SQLite far more to plan and run
+    for part, ids in grouped.items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            params: dict[str, Any] = {f"i{n}": rid for n, rid in enumerate(chunk)}
+            params["part"] = part
+            names = ", ".join(f":i{n}" for n in range(len(chunk)))
+            sql = f"SELECT id, base FROM replica_base WHERE part = :part AND id IN ({names})"
+            for rid, text in conn.execute(sa.text(sql), params):
+                out[(part, rid)] = json.loads(text)
+    return out

@@ -125,11 +125,9 @@ WHEN_NOT_MET = {
     "sides is at that floor (the full-text triggers' work); the two backups, made side by side and "
     "verified with `quick_check` and the schema, take under half of it. Beyond the floor: opening and "
     "checking the master, reading every record's mark on both sides to find the changed ones, reading "
-    "the changed records and their bases through SQLAlchemy, and the merge's reference settling, which "
-    "in `db/merge.py` copies the set of held records once per record (`held = state.keys() | elsewhere` "
-    "inside the loop of `_settle_references`): about 40 s at 20,000 records; hoisted out of the loop the "
-    "merge takes under 1 s. What would bring the sync to 5 s: that one-line change in `db/merge.py`; a "
-    "machine whose disk and cores match a laptop's (the floor here is above 5 s); marks found by an index "
+    "the changed records and their bases through SQLAlchemy (together about 5 s), and the merge (under "
+    "1 s). What would bring the sync to 5 s: a machine whose disk and cores match a laptop's (the floor "
+    "here is above 5 s), or backups that are not part of the sync; then marks found by an index "
     "on `updated_at` instead of read whole; and reading the changed records with plain `sqlite3` cursors.",
 }
 

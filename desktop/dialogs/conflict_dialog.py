@@ -174,8 +174,8 @@ class ConflictDialog(QDialog):
             grid.addWidget(self._caption(mine_caption, body), row, 1)
             row += 1
             theirs_html, mine_html = word_diff(field.theirs, field.mine, mark)
-            theirs = self._value(theirs_html, f"Theirs: {field.label}", body)
-            mine = self._value(mine_html, f"Mine: {field.label}", body)
+            theirs = value_label(theirs_html, f"Theirs: {field.label}", body)
+            mine = value_label(mine_html, f"Mine: {field.label}", body)
             grid.addWidget(theirs, row, 0)
             grid.addWidget(mine, row, 1)
             self.theirs_labels.append(theirs)
@@ -246,21 +246,6 @@ class ConflictDialog(QDialog):
     def _caption(text: str, parent: QWidget) -> QLabel:
         label = QLabel(text, parent)
         label.setEnabled(False)  # a quieter colour than the values under it
-        return label
-
-    @staticmethod
-    def _value(text: str, name: str, parent: QWidget) -> QLabel:
-        label = QLabel(text, parent)
-        label.setTextFormat(Qt.TextFormat.RichText)
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        label.setFrameShape(QFrame.Shape.StyledPanel)
-        label.setAutoFillBackground(True)
-        label.setBackgroundRole(QPalette.ColorRole.Base)
-        label.setMargin(6)
-        label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        label.setAccessibleName(name)
         return label
 
     def _choose(self, choice: Choice) -> None:
@@ -345,3 +330,20 @@ def ask(conflict: Conflict, parent: QWidget | None = None) -> Choice:
     choice = dialog.choice or Choice.EDIT
     dialog.deleteLater()
     return choice
+
+
+def value_label(text: str, name: str, parent: QWidget) -> QLabel:
+    """A value shown as on a sheet of paper (the base colour, a frame), its marks in rich text,
+    selectable so a line can be copied; ``name`` is what a screen reader calls it."""
+    label = QLabel(text, parent)
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    label.setFrameShape(QFrame.Shape.StyledPanel)
+    label.setAutoFillBackground(True)
+    label.setBackgroundRole(QPalette.ColorRole.Base)
+    label.setMargin(6)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    label.setAccessibleName(name)
+    return label

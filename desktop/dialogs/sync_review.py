@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -38,7 +37,7 @@ from db.merge_state import field_spec
 
 from ..theme import is_dark
 from ..views.case_overview import muted
-from .conflict_dialog import value_text, word_diff
+from .conflict_dialog import value_label, value_text, word_diff
 from .sync_changes import FROM, SHOWN_PER_GROUP, ChangesTree, count
 from .value_editor import EDITABLE_TYPES, ValueEditor
 
@@ -223,7 +222,7 @@ class SyncReviewDialog(QDialog):
         ):
             title = muted(caption, body)  # quieter than the values under it
             grid.addWidget(title, 0, column)
-            value = self._value_label(body, caption.split(" ")[0])
+            value = value_label("", caption.split(" ")[0], body)
             grid.addWidget(value, 1, column)
             grid.setColumnStretch(column, 1)
             self.value_labels[name] = value
@@ -410,21 +409,6 @@ class SyncReviewDialog(QDialog):
         if is_dark(self.palette()):
             return '<span style="background-color:#6b5300; color:#ffffff">'
         return '<span style="background-color:#ffe38f; color:#000000">'
-
-    @staticmethod
-    def _value_label(parent: QWidget, name: str) -> QLabel:
-        label = QLabel(parent)
-        label.setTextFormat(Qt.TextFormat.RichText)
-        label.setWordWrap(True)
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        label.setFrameShape(QFrame.Shape.StyledPanel)
-        label.setAutoFillBackground(True)
-        label.setBackgroundRole(QPalette.ColorRole.Base)
-        label.setMargin(6)
-        label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        label.setAccessibleName(name)
-        return label
 
     @staticmethod
     def _bold(label: QLabel) -> None:

@@ -11,7 +11,7 @@ changed field (so references to records new in the same batch resolve), then del
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +26,14 @@ from .values import TOO_LARGE, TOO_LONG, decode_list, normalise, oversize, refus
 from .versions import keeps_versions
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
+
+
+def with_ids(sql: str) -> sa.TextClause:
+    """``sql`` with its ``:ids`` bound to a list (``IN :ids``), which SQLAlchemy expands when the
+    statement runs: building the text of 500 named parameters each time cost more than the query."""
+    return sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
+
+
 _PARTS: dict[Kind, str] = {k: KINDS[k].json_name for k in JSON_ORDER}
 
 
@@ -34,16 +42,47 @@ def mark_column(conn: Connection) -> str:
     return "version" if keeps_versions(conn) else "updated_at"
 
 
-def read_marks(conn: Connection) -> dict[Key, str]:
+class Marks(Mapping[Key, str]):
+    """Every record's mark, held by part and then by id: a large case's marks are read, and the
+    changed records found, a part at a time with dict and set operations (one (part, id) key per
+    record made reading and comparing them several times slower)."""
+
+    def __init__(self, parts: dict[str, dict[str, str]]) -> None:
+        self.parts = parts
+
+    def __getitem__(self, key: Key) -> str:
+        return self.parts[key[0]][key[1]]
+
+    def get(self, key: Key, default: Any = None) -> Any:
+        part = self.parts.get(key[0])
+        return default if part is None else part.get(key[1], default)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 2:
+            return False
+        part = self.parts.get(key[0])
+        return part is not None and key[1] in part
+
+    def __iter__(self) -> Iterator[Key]:
+        for part, marks in self.parts.items():
+            for rid in marks:
+                yield (part, rid)
+
+    def __len__(self) -> int:
+        return sum(map(len, self.parts.values()))
+
+
+def read_marks(conn: Connection) -> Marks:
     """Every record's mark (``mark_column``), the case's included."""
     column = mark_column(conn)
+    versions = keeps_versions(conn)
     row = conn.execute(sa.text(f"SELECT {column} FROM case_info WHERE n = 1")).one()
-    marks: dict[Key, str] = {CASE_KEY: str(row[0])}
+    parts: dict[str, dict[str, str]] = {CASE: {CASE_KEY[1]: str(row[0])}}
     for kind, part in _PARTS.items():
         # fetched at once: SQLAlchemy's row-by-row iteration costs more than SQLite's reading here
         rows = conn.execute(sa.text(f"SELECT id, {column} FROM {KINDS[kind].table}")).all()
-        marks.update({(part, rid): str(mark) for rid, mark in rows})
-    return marks
+        parts[part] = {rid: str(mark) for rid, mark in rows} if versions else dict(rows)  # a stamp is text
+    return Marks(parts)
 
 
 def read_state(conn: Connection, keys: Iterable[Key] | None = None) -> State:
@@ -82,9 +121,9 @@ def _read_kind(conn: Connection, kind: Kind, ids: list[str] | None) -> State:
     part = _PARTS[kind]
     params: dict[str, Any] = {}
     where = ""
+    query: Callable[[str], sa.TextClause] = sa.text
     if ids is not None:
-        params = {f"i{n}": rid for n, rid in enumerate(ids)}
-        where = f" WHERE {{column}} IN ({', '.join(f':i{n}' for n in range(len(ids)))})"
+        params, where, query = {"ids": ids}, " WHERE {column} IN :ids", with_ids
     links: dict[str, dict[str, list[str]]] = {}
     for f in spec.fields:
         if f.link is not None:
@@ -93,10 +132,10 @@ def _read_kind(conn: Connection, kind: Kind, ids: list[str] | None) -> State:
                 f"SELECT {f.link.owner_column}, {f.link.target_column} FROM {f.link.table}"
                 f"{where.format(column=f.link.owner_column)} ORDER BY {f.link.owner_column}, position"
             )
-            for owner, target in conn.execute(sa.text(sql), params).all():
+            for owner, target in conn.execute(query(sql), params).all():
                 grouped[owner].append(target)
             links[f.name] = grouped
-    result = conn.execute(sa.text(f"SELECT * FROM {spec.table}{where.format(column='id')}"), params)
+    result = conn.execute(query(f"SELECT * FROM {spec.table}{where.format(column='id')}"), params)
     at = {name: n for n, name in enumerate(result.keys())}
     rows = result.all()
     id_at = at["id"]
@@ -125,6 +164,16 @@ def write_differences(conn: Connection, diffs: Mapping[Key, Values | None], curr
     """Write ``diffs`` (new values, or None to delete) over ``current`` (what the store holds of
     those records now) inside the caller's write transaction; every record written is stamped
     ``stamp``. Returns the full-text tables whose text changed (for ``note_removed_text``)."""
+    if keeps_versions(conn) or not diffs:
+        return _write_differences(conn, diffs, current, stamp)
+    from .sqlite.fts import merges_put_off
+
+    kinds = {kind for part, _rid in diffs if (kind := kind_of(part)) is not None}
+    with merges_put_off(conn, kinds):
+        return _write_differences(conn, diffs, current, stamp)
+
+
+def _write_differences(conn: Connection, diffs: Mapping[Key, Values | None], current: State, stamp: str) -> set[str]:
     touched: set[str] = set()
     batched: dict[tuple[Kind, tuple[str, ...]], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     batching = not keeps_versions(conn)

@@ -49,9 +49,9 @@ from .merge import (
     merge,
     references,
 )
-from .merge_store import mark_column, read_marks, read_state, write_differences
+from .merge_store import CHUNK, Marks, mark_column, read_marks, read_state, with_ids, write_differences
+from .replica_store import BaseMarks, conflict_to_json, write_base
 from .replica_store import ReplicaInfo as ReplicaInfo
-from .replica_store import conflict_to_json, write_base
 from .replica_store import master_of as master_of
 from .replica_store import postponed as postponed
 from .replica_store import read_base as _read_base
@@ -165,8 +165,8 @@ class SyncPlan:
     info: ReplicaInfo
     merge: Merge
     keys: list[Key]  # every record read: what the sync may write
-    mine_marks: dict[Key, str]  # the copy's stamps of those records when read
-    theirs_marks: dict[Key, str]  # the master's
+    mine_marks: Marks  # the copy's stamps of its records when read
+    theirs_marks: Marks  # the master's marks
 
     def close(self) -> None:
         """Let go of the master (the copy belongs to the caller)."""
@@ -235,30 +235,23 @@ def _held_elsewhere(states: Iterable[State], mine: Mapping[Key, str], theirs: Ma
 
 
 def _changed(
-    base: Mapping[Key, tuple[str | None, str | None]],
-    mine: Mapping[Key, str],
-    theirs: Mapping[Key, str],
-    since: str,
-    pending: set[Key],
-    *,
-    master_stamped: bool,
+    base: BaseMarks, mine: Marks, theirs: Marks, since: str, pending: set[Key], *, master_stamped: bool
 ) -> list[Key]:
     """The records a sync must read: new, gone, or stamped differently on either side since the
-    base (a stamp at or after ``since`` may hide a change made in the same millisecond)."""
+    base (a stamp at or after ``since`` may hide a change made in the same millisecond).
+
+    Compared a part at a time as sets of (id, mark) pairs: a record is in the symmetric
+    difference of a side's pairs and the base's when it is new, gone or stamped anew there."""
     out = set(pending)
-    for key in base.keys() | mine.keys() | theirs.keys():
-        marks = base.get(key)
-        m, t = mine.get(key), theirs.get(key)
-        if (
-            marks is None
-            or m is None
-            or t is None
-            or m != marks[0]
-            or m >= since
-            or t != marks[1]
-            or (master_stamped and t >= since)
-        ):
-            out.add(key)
+    for part in base.keys() | mine.parts.keys() | theirs.parts.keys():
+        base_mine, base_theirs = base.get(part, ({}, {}))
+        ours, held = mine.parts.get(part, {}), theirs.parts.get(part, {})
+        ids = {rid for rid, _mark in ours.items() ^ base_mine.items()}
+        ids.update(rid for rid, _mark in held.items() ^ base_theirs.items())
+        ids.update(rid for rid, mark in ours.items() if mark >= since)
+        if master_stamped:
+            ids.update(rid for rid, mark in held.items() if mark >= since)
+        out.update((part, rid) for rid in ids)
     return sorted(out)
 
 
@@ -368,12 +361,9 @@ def _marks_of(conn: Connection, keys: Iterable[Key]) -> dict[Key, str]:
             continue
         kind = kind_of(part)
         assert kind is not None
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            params = {f"i{n}": rid for n, rid in enumerate(chunk)}
-            names = ", ".join(f":i{n}" for n in range(len(chunk)))
-            sql = f"SELECT id, {column} FROM {KINDS[kind].table} WHERE id IN ({names}){lock}"
-            for rid, mark in conn.execute(sa.text(sql), params):
+        query = with_ids(f"SELECT id, {column} FROM {KINDS[kind].table} WHERE id IN :ids{lock}")
+        for start in range(0, len(ids), CHUNK):
+            for rid, mark in conn.execute(query, {"ids": ids[start : start + CHUNK]}):
                 out[(part, rid)] = str(mark)
     return out
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from .address import describe
 from .merge import Conflict, Key, Reason, State, Values
+from .merge_store import CHUNK, with_ids
 from .store import CaseStore
 from .versions import keeps_versions
 
@@ -105,9 +105,19 @@ def write_base(
         )
 
 
-def read_base_marks(conn: Connection) -> dict[Key, tuple[str | None, str | None]]:
-    rows = conn.execute(sa.text("SELECT part, id, mine, theirs FROM replica_base")).all()
-    return {(part, rid): (mine, theirs) for part, rid, mine, theirs in rows}
+BaseMarks = dict[str, tuple[dict[str, str | None], dict[str, str | None]]]
+
+
+def read_base_marks(conn: Connection) -> BaseMarks:
+    """Both sides' marks as the base has them: by part, the copy's and the master's, each by id."""
+    out: BaseMarks = {}
+    for part, rid, mine, theirs in conn.execute(sa.text("SELECT part, id, mine, theirs FROM replica_base")):
+        held = out.get(part)
+        if held is None:
+            held = out[part] = ({}, {})
+        held[0][rid] = mine
+        held[1][rid] = theirs
+    return out
 
 
 def read_base(conn: Connection, keys: Iterable[Key]) -> State:
@@ -117,13 +127,9 @@ def read_base(conn: Connection, keys: Iterable[Key]) -> State:
         grouped.setdefault(part, []).append(rid)
     # one IN list per part: the primary key (part, id) answers it with one seek per id, where a
     # long OR of (part, id) pairs cost SQLite far more to plan and run
+    query = with_ids("SELECT id, base FROM replica_base WHERE part = :part AND id IN :ids")
     for part, ids in grouped.items():
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            params: dict[str, Any] = {f"i{n}": rid for n, rid in enumerate(chunk)}
-            params["part"] = part
-            names = ", ".join(f":i{n}" for n in range(len(chunk)))
-            sql = f"SELECT id, base FROM replica_base WHERE part = :part AND id IN ({names})"
-            for rid, text in conn.execute(sa.text(sql), params):
+        for start in range(0, len(ids), CHUNK):
+            for rid, text in conn.execute(query, {"part": part, "ids": ids[start : start + CHUNK]}):
                 out[(part, rid)] = json.loads(text)
     return out

@@ -26,6 +26,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ from .replica_store import read_base_marks as _read_base_marks
 from .replica_store import replica_info as replica_info
 from .sqlite.casefile import CaseFile, now_stamp
 from .store import CaseStore
-from .sync_backups import backup_sides
+from .sync_backups import SideBackups
 from .tempfiles import temp_path_beside
 from .versions import keeps_versions
 
@@ -150,7 +151,7 @@ def take_offline_copy(master_address: str | os.PathLike[str], out: str | os.Path
 
 def _backups(plan: SyncPlan, to_copy: Mapping[Key, Any], to_master: Mapping[Key, Any]) -> list[Path]:
     """Verified backups of the sides the sync will write, both done before it writes either."""
-    return backup_sides(plan.replica, plan.master, plan.info.master, to_copy, to_master)
+    return plan.backups.finish(store for store, writes in ((plan.replica, to_copy), (plan.master, to_master)) if writes)
 
 
 # ----- syncing ------------------------------------------------------------------------------
@@ -167,10 +168,14 @@ class SyncPlan:
     keys: list[Key]  # every record read: what the sync may write
     mine_marks: Marks  # the copy's stamps of its records when read
     theirs_marks: Marks  # the master's marks
+    backups: SideBackups  # begun while reading, for the sides that changed
 
     def close(self) -> None:
-        """Let go of the master (the copy belongs to the caller)."""
-        self.master.close()
+        """Stop the backups still running and let go of the master (the copy belongs to the caller)."""
+        try:
+            self.backups.close()
+        finally:
+            self.master.close()
 
     @property
     def master_shown(self) -> str:
@@ -189,35 +194,72 @@ class SyncDone:
     backups: list[Path] = field(default_factory=list)
 
 
-def prepare_sync(replica: CaseStore, master: CaseStore | None = None) -> SyncPlan:
+def prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str] | None = None) -> SyncPlan:
     """Read both sides and merge what changed on either since the last sync (writes nothing
-    but the completion of a sync cut short). ``master`` defaults to the one the copy remembers."""
+    but the completion of a sync cut short).
+
+    ``master``: the master, open, or the address to open it at (by default the one the copy
+    remembers). An address is opened, its file checked and its marks read on a second thread
+    while this one reads the copy's: both are mostly SQLite's work, outside Python's lock."""
     info = replica_info(replica)
     if info is None:
         raise ReplicaError(f"{replica.display_name} is not an offline copy: it has no master to sync with.")
-    master = master or open_master(info.master)
+    if master is None:
+        master = info.master
+    if isinstance(master, str | os.PathLike) and _cut_short(replica):
+        master = open_master(master)  # to finish the sync cut short before reading anything
+    opened: list[CaseStore] = [] if isinstance(master, str | os.PathLike) else [master]
+    backups = SideBackups(info.master)
     try:
-        finish_interrupted(replica, master)
-        with master.read() as conn:
-            if _case_id(conn) != info.master_case:
-                raise ReplicaError(f"{info.shown} holds a different case from the one this copy was taken from.")
-            theirs_marks = read_marks(conn)
-            server = keeps_versions(conn)
-        with replica.read() as conn:
-            mine_marks = read_marks(conn)
-            base_marks = _read_base_marks(conn)
-            pending = {(p, i) for p, i in conn.execute(sa.text("SELECT part, id FROM replica_pending"))}
-        keys = _changed(base_marks, mine_marks, theirs_marks, info.since, pending, master_stamped=not server)
+        if opened:
+            finish_interrupted(replica, opened[0])
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-master") as pool:
+            reading = pool.submit(_read_master, master, info, opened)
+            with replica.read() as conn:
+                mine_marks = read_marks(conn)
+                base_marks = _read_base_marks(conn)
+                pending = {(p, i) for p, i in conn.execute(sa.text("SELECT part, id FROM replica_pending"))}
+            theirs_marks, server = reading.result()
+        store = opened[0]
+        keys, copy_moved, master_moved = _changed(
+            base_marks, mine_marks, theirs_marks, info.since, pending, master_stamped=not server
+        )
+        # what changed on one side will be written to the other: back that up while reading on
+        backups.start(side for side, moved in ((replica, master_moved), (store, copy_moved)) if moved)
         with replica.read() as conn:
             base = _read_base(conn, keys)
             ours = read_state(conn, keys)
-        with master.read() as conn:
+        with store.read() as conn:
             theirs = read_state(conn, keys)
         merged = merge(base, ours, theirs, elsewhere=_held_elsewhere((base, ours, theirs), mine_marks, theirs_marks))
-        return SyncPlan(replica, master, info, merged, keys, mine_marks, theirs_marks)
+        return SyncPlan(replica, store, info, merged, keys, mine_marks, theirs_marks, backups)
     except BaseException:
-        master.close()
+        try:
+            backups.close()
+        finally:
+            for store in opened:
+                store.close()
         raise
+
+
+def _cut_short(replica: CaseStore) -> bool:
+    """Whether the copy's journal holds a sync cut short."""
+    with replica.read() as conn:
+        return conn.execute(sa.text("SELECT 1 FROM replica_sync LIMIT 1")).first() is not None
+
+
+def _read_master(
+    master: CaseStore | str | os.PathLike[str], info: ReplicaInfo, opened: list[CaseStore]
+) -> tuple[Marks, bool]:
+    """Open the master if given its address (adding it to ``opened``), check that it holds the
+    copy's case, and read its marks; and whether it keeps versions (a server)."""
+    if isinstance(master, str | os.PathLike):
+        master = open_master(master)
+        opened.append(master)
+    with master.read() as conn:
+        if _case_id(conn) != info.master_case:
+            raise ReplicaError(f"{info.shown} holds a different case from the one this copy was taken from.")
+        return read_marks(conn), keeps_versions(conn)
 
 
 def _held_elsewhere(states: Iterable[State], mine: Mapping[Key, str], theirs: Mapping[Key, str]) -> set[Key]:
@@ -236,23 +278,27 @@ def _held_elsewhere(states: Iterable[State], mine: Mapping[Key, str], theirs: Ma
 
 def _changed(
     base: BaseMarks, mine: Marks, theirs: Marks, since: str, pending: set[Key], *, master_stamped: bool
-) -> list[Key]:
+) -> tuple[list[Key], bool, bool]:
     """The records a sync must read: new, gone, or stamped differently on either side since the
-    base (a stamp at or after ``since`` may hide a change made in the same millisecond).
+    base (a stamp at or after ``since`` may hide a change made in the same millisecond); and
+    whether any of them moved in the copy, and in the master (a conflict left for later counts
+    as both).
 
     Compared a part at a time as sets of (id, mark) pairs: a record is in the symmetric
     difference of a side's pairs and the base's when it is new, gone or stamped anew there."""
-    out = set(pending)
+    in_copy: set[Key] = set(pending)
+    in_master: set[Key] = set(pending)
     for part in base.keys() | mine.parts.keys() | theirs.parts.keys():
         base_mine, base_theirs = base.get(part, ({}, {}))
         ours, held = mine.parts.get(part, {}), theirs.parts.get(part, {})
-        ids = {rid for rid, _mark in ours.items() ^ base_mine.items()}
-        ids.update(rid for rid, _mark in held.items() ^ base_theirs.items())
-        ids.update(rid for rid, mark in ours.items() if mark >= since)
+        moved = {rid for rid, _mark in ours.items() ^ base_mine.items()}
+        moved.update(rid for rid, mark in ours.items() if mark >= since)
+        in_copy.update((part, rid) for rid in moved)
+        moved = {rid for rid, _mark in held.items() ^ base_theirs.items()}
         if master_stamped:
-            ids.update(rid for rid, mark in held.items() if mark >= since)
-        out.update((part, rid) for rid in ids)
-    return sorted(out)
+            moved.update(rid for rid, mark in held.items() if mark >= since)
+        in_master.update((part, rid) for rid in moved)
+    return sorted(in_copy | in_master), bool(in_copy), bool(in_master)
 
 
 def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], Decision] | None = None) -> SyncDone:

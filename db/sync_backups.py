@@ -1,13 +1,20 @@
-"""The verified backups a sync writes of both sides before it writes either (db/replica.py)."""
+"""The verified backups a sync writes of both sides before it writes either (db/replica.py).
+
+A case file's backups begin while the sync is still reading and merging (``SideBackups.start``):
+copying and checking a large file is mostly SQLite's work, which runs outside Python's lock, so
+on a second core it costs the sync little. Before writing, ``finish`` waits for them and backs
+up again any side changed since: a case file's backup is named by the file's change counter, so
+a side left as it was is not copied twice. A server case is copied when the sync writes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
 
 from .address import describe, without_password
 from .errors import CaseFileError, ReplicaError
@@ -15,30 +22,50 @@ from .sqlite.casefile import CaseFile
 from .store import CaseStore
 
 
-def backup_sides(
-    replica: CaseStore, master: CaseStore, address: str, to_copy: Mapping[Any, Any], to_master: Mapping[Any, Any]
-) -> list[Path]:
-    """A verified backup of each side the sync will write (CaseFileError if one cannot be made).
+class SideBackups:
+    """The backups of one sync's sides: begun early for case files, finished before it writes."""
 
-    The two are made at the same time: copying and checking a large file is mostly SQLite's
-    work, which runs outside Python's lock, so two cores take about the time of one backup.
-    Both have finished (and verified) when this returns."""
-    sides = [store for store, writes in ((replica, to_copy), (master, to_master)) if writes]
-    if not sides:
-        return []
-    with ThreadPoolExecutor(max_workers=len(sides)) as pool:  # leaving the block waits for both
-        futures = [pool.submit(_backup, store, address) for store in sides]
-    return [path for future in futures if (path := future.result()) is not None]
+    def __init__(self, address: str) -> None:
+        self.address = address  # the master's, naming a server case's backups
+        self._stopped = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sync-backup")
+        self._early: dict[int, Future[Path | None]] = {}
 
+    def start(self, stores: Iterable[CaseStore]) -> None:
+        """Begin backing up the case files among ``stores`` (the sides the sync is likely to write)."""
+        for store in stores:
+            if isinstance(store, CaseFile) and id(store) not in self._early:
+                self._early[id(store)] = self._pool.submit(self._backup, store)
 
-def _backup(store: CaseStore, address: str) -> Path | None:
-    from .sqlite.backups import backup_if_changed
-    from .sqlite.filecheck import check_copy
+    def finish(self, stores: Iterable[CaseStore]) -> list[Path]:
+        """A verified backup of each of ``stores`` (the sides the sync will write), made side by
+        side; CaseFileError (or ReplicaError) if one cannot be made. Both have finished when this
+        returns, failed or not."""
+        futures = [self._pool.submit(self._after, store) for store in stores]
+        wait(futures)
+        return [path for future in futures if (path := future.result()) is not None]
 
-    if isinstance(store, CaseFile):
-        backup = backup_if_changed(store, verify=check_copy)  # the open file passed check_file
-        return backup.path if backup is not None else None
-    return _server_backup(store, address)
+    def close(self) -> None:
+        """Stop the backups still running (removing their unfinished copies) and wait for them."""
+        self._stopped.set()
+        self._pool.shutdown(wait=True)
+
+    def _after(self, store: CaseStore) -> Path | None:
+        early = self._early.pop(id(store), None)
+        first = early.result() if early is not None else None
+        if early is not None and not isinstance(store, CaseFile):
+            return first
+        return self._backup(store) or first  # None again: the file has not changed since
+
+    def _backup(self, store: CaseStore) -> Path | None:
+        from .sqlite.backups import backup_if_changed
+        from .sqlite.filecheck import check_copy
+
+        if isinstance(store, CaseFile):
+            # the open file passed check_file
+            backup = backup_if_changed(store, verify=check_copy, stop=self._stopped.is_set)
+            return backup.path if backup is not None else None
+        return _server_backup(store, self.address)
 
 
 def _server_backup(store: CaseStore, address: str) -> Path:

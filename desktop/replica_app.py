@@ -179,7 +179,7 @@ class ReplicaCommands:
 
 
 def _prepare(store: CaseStore, master: str) -> replica.SyncPlan:
-    return replica.prepare_sync(store, replica.open_master(master))
+    return replica.prepare_sync(store, master)  # opened there, beside reading the copy
 
 
 def _carry_out(plan: replica.SyncPlan, decisions: dict[Any, Any]) -> replica.SyncDone:

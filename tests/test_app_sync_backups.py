@@ -1,5 +1,5 @@
 """File > Sync with Master backs up both sides at the same time, each copy verified, before it
-writes either side."""
+writes either side: the backups begin while the sync is still reading, before the review."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def test_sync_with_master_backs_up_both_sides_at_once(qtbot, sample_path, tmp_pa
     started: list[str] = []
 
     def meeting(cf, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if "stop" not in kwargs:  # the sync's backups (the one made on opening the copy can be stopped)
+        if "verify" in kwargs:  # the sync's backups (the one made on opening the copy checks the whole file)
             started.append(cf.path.name)
             both_started.wait()
         return real(cf, *args, **kwargs)
@@ -41,14 +41,19 @@ def test_sync_with_master_backs_up_both_sides_at_once(qtbot, sample_path, tmp_pa
     assert session is not None
     session.edit_record(Kind.ACTOR, actor, {"name": "Renamed in the copy"})
 
+    before_review: list[str] = []
+
     def accept(dialog: SyncReviewDialog) -> None:
+        before_review.extend(started)
         QTest.mouseClick(dialog.sync_button, Qt.MouseButton.LeftButton)
 
     seen = when_modal(accept, kind=SyncReviewDialog)
     window.action_registry[ActionId.SYNC_WITH_MASTER].trigger()
     qtbot.waitUntil(lambda: window.replicas.last_done is not None, timeout=40000)
     assert seen
-    assert sorted(started) == sorted([copy.name, sample_path.name])
+    assert sorted(before_review) == sorted([copy.name, sample_path.name])  # begun while reading
+    # checked again before writing: neither side had changed, so neither was copied again
+    assert sorted(started) == sorted([copy.name, sample_path.name] * 2)
     done = window.replicas.last_done
     assert done is not None and len(done.backups) == 2
     for path in done.backups:

@@ -176,3 +176,112 @@ def test_a_sync_cut_short_is_not_finished_over_edits_made_to_the_copy_since(pair
     assert records.get_record(cf, Kind.STATEMENT, ids[0])["venue"] == "Edited after the crash"
     with cf.read() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM replica_sync")).scalar() == 1
+
+
+def test_backups_begin_while_the_sync_reads_and_a_side_changed_since_is_backed_up_again(pair):
+    _master_path, cf, ids = pair
+    plan = prepare_sync(cf)
+    try:
+        early = {f.result() for f in plan.backups._early.values()}  # begun by prepare_sync
+        assert len(early) == 2 and all(p is not None and p.exists() for p in early)
+        # the copy edited after the backups were made, in a record the sync does not touch
+        other = ids_of(cf, "actor")[0]
+        records.update_record(cf, Kind.ACTOR, other, {"role": "Edited during the review"})
+        done = carry_out(plan, {})
+    finally:
+        plan.close()
+    assert len(done.backups) == 2
+    copy_backup = next(p for p in done.backups if p not in early)  # the copy's, made again
+    with CaseFile.open(copy_backup, read_only=True) as backup:
+        assert records.get_record(backup, Kind.ACTOR, other)["role"] == "Edited during the review"
+        assert records.get_record(backup, Kind.STATEMENT, ids[1])["notes"] != "Changed in the master"
+    master_backup = next(p for p in done.backups if p in early)  # the master's, unchanged since
+    with CaseFile.open(master_backup, read_only=True) as backup:
+        assert records.get_record(backup, Kind.STATEMENT, ids[0])["venue"] != "Changed in the copy"
+
+
+def test_a_sync_dropped_before_writing_stops_its_backups_and_leaves_no_half_copy(pair, monkeypatch):
+    _master_path, cf, _ids = pair
+    stopping = threading.Event()
+    real = backups.copy_database
+
+    def slow_copy(source, target, *, stop=None):  # type: ignore[no-untyped-def]
+        stopping.wait(30)  # until the plan is dropped: then the copy sees the stop at once
+        return real(source, target, stop=stop)
+
+    monkeypatch.setattr(backups, "copy_database", slow_copy)
+    plan = prepare_sync(cf)
+    real_close = plan.backups.close
+
+    def close() -> None:
+        stopping.set()
+        real_close()
+
+    plan.backups.close = close  # type: ignore[method-assign]
+    plan.close()
+    assert all(f.done() for f in plan.backups._early.values())
+    # both stopped: nothing half-written left behind, only each folder's note of whose it is
+    assert {p.name for p in backups.backups_dir().rglob("*") if p.is_file()} <= {"source.txt"}
+
+
+def test_the_master_is_opened_beside_the_reading_of_the_copy(pair, monkeypatch):
+    master_path, cf, ids = pair
+    reading_copy = threading.Event()
+    real_open, real_marks = replica.open_master, replica.read_marks
+    threads: dict[str, str] = {}
+
+    def open_master(address, **kwargs):  # type: ignore[no-untyped-def]
+        threads["master"] = threading.current_thread().name
+        assert reading_copy.wait(30)  # the copy's marks are being read meanwhile
+        return real_open(address, **kwargs)
+
+    def read_marks(conn):  # type: ignore[no-untyped-def]
+        if threading.current_thread() is threading.main_thread():
+            reading_copy.set()
+        return real_marks(conn)
+
+    monkeypatch.setattr(replica, "open_master", open_master)
+    monkeypatch.setattr(replica, "read_marks", read_marks)
+    plan = prepare_sync(cf, str(master_path))
+    try:
+        assert threads["master"] != threading.main_thread().name
+        assert {c.record_key for c in plan.merge.changes} >= {("statements", ids[0]), ("statements", ids[1])}
+    finally:
+        plan.close()
+
+
+def test_a_master_that_cannot_be_opened_leaves_nothing_open_or_running(pair, tmp_path):
+    _master_path, cf, _ids = pair
+    with pytest.raises(ReplicaError, match="not there"):
+        prepare_sync(cf, str(tmp_path / "gone.casefile"))
+    assert [t for t in threading.enumerate() if t.name.startswith(("sync-master", "sync-backup"))] == []
+
+
+def test_a_syncs_writes_leave_the_search_index_whole_and_its_settings_as_they_were(pair):
+    master_path, cf, _ids = pair
+    entries = ids_of(cf, "timeline_entry", 200)
+    with CaseFile.open(master_path) as master:
+        for n, rid in enumerate(entries):
+            records.update_record(master, Kind.TIMELINE, rid, {"title": f"Qzxwords {n} from the master"})
+    plan = prepare_sync(cf)
+    try:
+        carry_out(plan, {})
+    finally:
+        plan.close()
+    with cf.read() as conn:
+        hits = conn.execute(sa.text("SELECT count(*) FROM timeline_fts WHERE timeline_fts MATCH 'qzxwords'")).scalar()
+    assert hits == len(entries)
+    for path in (cf.path, master_path):
+        raw = sqlite3.connect(path)
+        try:
+            for table in ("timeline_fts", "statement_fts"):
+                raw.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+                assert raw.execute(f"SELECT k FROM {table}_config").fetchall() == [("version",)]
+        finally:
+            raw.close()
+    check_file(master_path)
+
+
+def ids_of(cf: CaseFile, table: str, n: int = 3) -> list[str]:
+    with cf.read() as conn:
+        return list(conn.execute(sa.text(f"SELECT id FROM {table} ORDER BY n LIMIT {n}")).scalars())

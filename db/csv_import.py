@@ -31,9 +31,10 @@ from .declare import CHOICE_LABELS
 from .errors import InterchangeError
 from .fields import KINDS, FieldSpec, FieldType, Kind
 from .records import apply_changes, new_id
+from .sizes import refuse_oversized
 from .sqlite.casefile import now_stamp
 from .store import CaseStore
-from .values import ValueProblem, check_value, refuse_oversized, to_columns
+from .values import ValueProblem, check_value, to_columns
 
 # The ``--kind`` words of the command line, which are the export's file names.
 KIND_NAMES: dict[str, Kind] = {KINDS[kind].json_name: kind for kind in KINDS}

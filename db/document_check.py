@@ -23,19 +23,9 @@ from .day_order import DAY_ORDERED, ORDER_SINCE
 from .errors import InterchangeError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from .records import is_uuid, new_id
+from .sizes import QUICK_CHARS, TOO_LARGE, TOO_LONG, oversize, text_bytes
 from .sqlite.casefile import now_stamp
-from .values import (
-    QUICK_CHARS,
-    TOO_LARGE,
-    TOO_LONG,
-    ValueProblem,
-    check_value,
-    json_type,
-    oversize,
-    rule_of,
-    text_bytes,
-    to_columns,
-)
+from .values import ValueProblem, check_value, json_type, rule_of, to_columns
 
 FORMAT = "casefile"
 VERSION = 4  # the newest format version this Casefile reads and writes (docs/json-format.md)
@@ -315,7 +305,7 @@ def _day_order(ck: _Checker, path: str, raw: Any) -> int | None:
 
 
 def _check_size(ck: _Checker, path: str, values: list[tuple[str, Any]]) -> None:
-    """Refuse a record larger than a case file may hold (``values.oversize``: bigger ones are
+    """Refuse a record larger than a case file may hold (``sizes.oversize``: bigger ones are
     refused when the file is opened), naming its largest field when that alone is too long.
     ``values`` are (field, stored value) of its columns, the id and stamps left out."""
     found = oversize((name, text_bytes(value)) for name, value in values)

@@ -19,9 +19,10 @@ from sqlalchemy import Connection
 
 from .editions import compress, decompress, options_text, parse_made
 from .errors import InterchangeError
+from .sizes import TOO_LONG
 from .sqlite import editions as store
 from .sqlite.filecheck import MAX_VALUE_BYTES
-from .values import TOO_LONG, json_type
+from .values import json_type
 
 SINCE = 3  # the format version that added ``briefing``
 _KEYS = ("options", "last_edition", "editions")

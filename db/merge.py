@@ -105,13 +105,6 @@ class Conflict:
     def record_key(self) -> Key:
         return (self.part, self.id)
 
-    @property
-    def deleting_side(self) -> Side | None:
-        """For a conflict about the whole record: the side that deleted it."""
-        if self.field is not None:
-            return None
-        return Side.OURS if self.ours is None else Side.THEIRS
-
     def value(self, side: Side) -> Any:
         return self.ours if side is Side.OURS else self.theirs
 
@@ -158,10 +151,6 @@ class Merge:
     # records not read because neither side changed them (a sync reads only what moved): they
     # exist on both sides, so a reference to one is not a reference to nothing
     elsewhere: frozenset[Key] = frozenset()
-
-    @property
-    def clean(self) -> bool:
-        return not self.conflicts
 
     def changes_by(self, side: Side) -> list[Change]:
         """The changes ``side`` made that the other side takes."""

@@ -29,9 +29,10 @@ from .fields import (
     KindSpec,
     references_to,
 )
+from .sizes import refuse_oversized
 from .sqlite.casefile import now_stamp
 from .store import CaseStore
-from .values import from_column, normalise, refuse_oversized, to_columns
+from .values import from_column, normalise, to_columns
 
 Record = dict[str, Any]
 log = logging.getLogger("casefile.records")

@@ -17,22 +17,21 @@ from __future__ import annotations
 
 import logging
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from db import csv_import, day_order, editions, overview, queries, records, versions
+from db import csv_import, day_order, editions, overview, queries, records
 from db.csv_import import CsvPlan
 from db.dates import PartialDate
 from db.editions import Edition, NewEdition
-from db.errors import CaseFileError, ConflictError
+from db.errors import CaseFileError
 from db.fields import CASE_FIELDS_BY_NAME, KINDS, FieldType, Kind
 from db.overview import FrontPage
-from db.postgres import history
 from db.postgres.history import Change
 from db.queries import ListColumn, ListQuery, TimelineMarks
 from db.records import DeletedRecord, Record, Reference, short_label
@@ -42,14 +41,10 @@ from db.values import normalise
 from db.versions import Seen
 
 from .tasks import JobService
+from .team_session import TeamCaseParts
 from .undo import AddRecordCommand, DeleteRecordCommand, EditCaseCommand, EditRecordCommand, MacroCommand, UndoStep
 
 if TYPE_CHECKING:
-    from PySide6.QtWidgets import QWidget
-
-    from db.postgres.case import ServerCase
-
-    from .dialogs.conflict_dialog import Choice, Conflict
     from .live import LiveUpdates
 
 __all__ = [
@@ -66,12 +61,11 @@ __all__ = [
 ]
 
 log = logging.getLogger("casefile.session")
-_T = TypeVar("_T")
 _NO_MARKS = TimelineMarks(array("q"), array("d"), array("d"), array("b"), {})
 
 
-class CaseSession(QObject):
-    """One open case (a file or a team case) with its undo stack."""
+class CaseSession(TeamCaseParts, QObject):
+    """One open case (a file or a team case) with its undo stack (what a team case adds: ``TeamCaseParts``)."""
 
     records_changed = Signal(object, list, list)  # Kind, [record ids], [field names] that changed
     records_reset = Signal(object)  # Kind whose set of records changed (add, delete)
@@ -92,28 +86,12 @@ class CaseSession(QObject):
         self.live: LiveUpdates | None = None  # others' changes to a server case, once started
         self._said_unavailable = False
 
-    def start_live(self) -> None:
-        """Show other people's changes to a server case as they commit (a case file has none)."""
-        from .live import follow
-
-        if self.live is None:
-            self.live = follow(self)
-
     @property
     def cf(self) -> CaseFile:
         """The open case, for the core modules still typed for case files only (lists, editions,
         bulk edits): a team case is handed to them as it is, so each works on the server as soon
         as its SQL does; until then a team case's lists report one plain failure (``db.postgres``)."""
         return cast(CaseFile, self.store)
-
-    @property
-    def team_case(self) -> ServerCase | None:
-        """The case on a server, or None for a case file."""
-        if self.store.path is not None:
-            return None  # a case file: the server code need not even be loaded
-        from db.postgres.case import ServerCase
-
-        return self.store if isinstance(self.store, ServerCase) else None
 
     @property
     def read_only(self) -> bool:
@@ -149,29 +127,6 @@ class CaseSession(QObject):
         """Tell the window an undo or redo is about to change the file, or has."""
         (self.step_finished if finished else self.step_starting).emit(step, undo)
 
-    @property
-    def keeps_history(self) -> bool:
-        """True for a team case: its server keeps the history of every change."""
-        return self.team_case is not None
-
-    def record_history(self, record_id: str, limit: int = 200) -> list[Change]:
-        """The server's history of one record, newest first."""
-        return history.changes(self.store, record_id=record_id, limit=limit)
-
-    def _team_read(self, read: Callable[[], _T], empty: _T) -> _T:
-        """``read()``; on a team case, a read the server cannot do yet gives ``empty`` and one
-        plain message (``unavailable``), so the window stays usable instead of raising in a view."""
-        if self.team_case is None:
-            return read()
-        try:
-            return read()
-        except Exception as exc:
-            if not self.closed and not self._said_unavailable:
-                self._said_unavailable = True
-                log.warning("a list of a team case could not be read", exc_info=exc)
-                self.unavailable.emit(_unavailable_message(exc, self.team_case))
-            return empty
-
     # ----- reading -----------------------------------------------------------------------
     def get_case(self) -> Record:
         """The case's own fields (title, summary, marking, ...)."""
@@ -204,29 +159,9 @@ class CaseSession(QObject):
         """Every field of one record; RecordError if it does not exist."""
         return records.get_record(self.store, kind, record_id)
 
-    def read_record(self, kind: Kind, record_id: str) -> tuple[Record, int | None]:
-        """A record and the version it was read at, for an editor to save against (``edit_record``'s
-        ``seen``). A case file keeps no versions: None, and nothing more is read than ``get_record``."""
-        if self.team_case is None:
-            return self.get_record(kind, record_id), None
-        return versions.read_with_version(self.store, kind, record_id)
-
-    def read_case(self) -> tuple[Record, int | None]:
-        """The case's own fields and the version they were read at (None on a case file)."""
-        if self.team_case is None:
-            return self.get_case(), None
-        return versions.case_with_version(self.store)
-
     def day_ids(self, kind: Kind, record_id: str) -> list[str]:
         """The records of the record's day, in their order."""
         return day_order.day_ids(self.cf, kind, record_id)
-
-    def changed_since(self, kind: Kind, expected: dict[str, dict[str, Any]]) -> list[str]:
-        """Ids of the records that no longer hold ``expected`` field values; none on a case file,
-        which nobody else writes while it is open."""
-        if self.team_case is None:
-            return []
-        return versions.changed_since(self.store, kind, expected)
 
     def find_references(self, kind: Kind, record_id: str) -> list[Reference]:
         """The records that point at this one."""
@@ -390,31 +325,6 @@ class CaseSession(QObject):
         self._push(EditCaseCommand(self, changes, old, version=after.version))
         return True
 
-    # ----- a change that lost the race (team cases) ------------------------------------------
-    def conflict(
-        self, kind: Kind | None, values: dict[str, Any], exc: ConflictError, step: str | None = None
-    ) -> Conflict:
-        """What to show the user of a refused change: theirs and mine of each field both changed
-        (``kind`` None: the case's own fields; ``step``: "undo" or "redo")."""
-        from .dialogs.conflict_dialog import describe
-
-        return describe(self.labels, kind, values, exc, step)
-
-    def ask(self, conflict: Conflict, parent: QWidget | None = None) -> Choice:
-        """Show a conflict to the user over ``parent`` (else the active window); what they chose."""
-        from PySide6.QtWidgets import QApplication
-
-        from .dialogs.conflict_dialog import ask
-
-        return ask(conflict, parent or QApplication.activeWindow())
-
-    def overwrite(self, kind: Kind | None, values: dict[str, Any], exc: ConflictError, step: str) -> bool:
-        """An undo or redo found the record changed by someone else: True when the user chose to
-        write it over theirs."""
-        from .dialogs.conflict_dialog import Choice
-
-        return self.ask(self.conflict(kind, values, exc, step)) is Choice.KEEP_MINE
-
     def import_records(self, plan: CsvPlan) -> None:
         """Add the records of a checked CSV file as one undoable step."""
         from .csv_import_app import ImportCsvCommand
@@ -492,13 +402,3 @@ def _same_case(old: Any, new: Any, name: str) -> bool:
         return bool(normalise(CASE_FIELDS_BY_NAME[name], new) == old)
     except (CaseFileError, KeyError):
         return False
-
-
-def _unavailable_message(exc: Exception, case: ServerCase | None) -> str:
-    """One plain line for a team case's list that could not be read: the server's reason, without
-    the address the title already shows."""
-    reason = str(exc) if isinstance(exc, CaseFileError) else ""
-    if case is not None and f"{case.address.shown}: " in reason:
-        reason = reason.split(f"{case.address.shown}: ", 1)[1]
-    reason = reason.rstrip(".")
-    return "Some lists of this team case cannot be shown yet" + (f" (the server said: {reason})." if reason else ".")

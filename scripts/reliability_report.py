@@ -45,7 +45,11 @@ ITEMS = {
     12: ("Backups filed by the file, not its contents", "tests/test_reliability_backups.py"),
     13: ("Replacing a file someone is editing", "tests/test_reliability_sidefiles.py"),
     14: ("JSON and CSV edges", "tests/test_reliability_interchange.py"),
-    15: ("Stored values that are not Casefile data", "tests/test_reliability_stored_values.py"),
+    15: (
+        "Stored values that are not Casefile data",
+        "tests/test_reliability_stored_values.py tests/test_reliability_stored_index.py "
+        "tests/test_reliability_stored_damage.py",
+    ),
     16: ("Odd inputs, never a traceback", "tests/test_reliability_odd_inputs.py"),
     17: ("Search on long text", "tests/test_reliability_search.py"),
     18: ("Leftovers and permissions", "tests/test_reliability_leftovers.py tests/test_reliability_tempfiles.py"),

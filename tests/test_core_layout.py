@@ -23,6 +23,7 @@ CORE_MODULES = (
     "db.errors",
     "db.fields",
     "db.values",
+    "db.sizes",
     "db.models",
 )
 

@@ -207,15 +207,22 @@ def test_deleted_on_one_side_and_changed_on_the_other_is_a_conflict(pair):
     no_changes_left(copy)
 
 
-def test_a_record_deleted_in_the_master_that_the_copy_now_refers_to_is_a_conflict(pair):
-    master, copy = pair
+def refer_to_an_actor_the_master_deleted(master: Path, copy: CaseFile, name: str) -> tuple[str, str]:
+    """An actor added in the copy and synced, then deleted in the master while the copy makes it
+    a statement's speaker: (the statement's id, the actor's id)."""
     s = ids(copy, "statement")[0]
-    speaker = get(copy, Kind.STATEMENT, s)["speaker"]
-    orphan = records.add_record(copy, Kind.ACTOR, {"name": "Nobody refers to me"})
-    plan, _ = sync(copy)
+    orphan = records.add_record(copy, Kind.ACTOR, {"name": name})
+    sync(copy)
     with CaseFile.open(master) as m:
         records.delete_record(m, Kind.ACTOR, orphan)
     records.update_record(copy, Kind.STATEMENT, s, {"speaker": orphan})
+    return s, orphan
+
+
+def test_a_record_deleted_in_the_master_that_the_copy_now_refers_to_is_a_conflict(pair):
+    master, copy = pair
+    speaker = get(copy, Kind.STATEMENT, ids(copy, "statement")[0])["speaker"]
+    s, orphan = refer_to_an_actor_the_master_deleted(master, copy, "Nobody refers to me")
     plan, _done = sync(copy, prefer=Side.THEIRS)  # keep the deletion
     [conflict] = plan.merge.conflicts
     assert conflict.reason is Reason.REFERRED_BY_OURS and conflict.id == orphan
@@ -228,12 +235,7 @@ def test_a_record_deleted_in_the_master_that_the_copy_now_refers_to_is_a_conflic
 
 def test_keeping_a_record_the_master_deleted_brings_it_back_there(pair):
     master, copy = pair
-    s = ids(copy, "statement")[0]
-    orphan = records.add_record(copy, Kind.ACTOR, {"name": "Keep me"})
-    sync(copy)
-    with CaseFile.open(master) as m:
-        records.delete_record(m, Kind.ACTOR, orphan)
-    records.update_record(copy, Kind.STATEMENT, s, {"speaker": orphan})
+    s, orphan = refer_to_an_actor_the_master_deleted(master, copy, "Keep me")
     sync(copy, prefer=Side.OURS)
     for side in (master, copy):
         assert get(side, Kind.STATEMENT, s)["speaker"] == orphan

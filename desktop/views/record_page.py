@@ -6,14 +6,13 @@ selects in both.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -34,6 +33,7 @@ from ..theme import set_refused
 from .history_panel import HistoryPanel
 from .keyboard import PageKeys
 from .list_layout import ColumnFitter, apply_row_lines
+from .row_selection import RowSelection
 from .selection_panel import SelectionPanel
 
 ALL_TAGS = "All tags"
@@ -67,7 +67,6 @@ class RecordPage(QWidget):
         self.kind = kind
         self.spec = KINDS[kind]
         self.model = RecordTableModel(session, kind, self)
-        self._holding_row = False  # putting the selection back after "Keep Editing"
 
         # Filter bar: short captions, so it fits the smallest window (the longer wording is in
         # the accessible names and tips).
@@ -182,7 +181,6 @@ class RecordPage(QWidget):
             self.vsplit.addWidget(self.splitter)
             self.vsplit.setStretchFactor(1, 1)
             layout.addWidget(self.vsplit, 1)
-            self.timeline.entry_activated.connect(self._on_marker)
             self._reload_marks()
         else:
             layout.addWidget(self.splitter, 1)
@@ -195,11 +193,8 @@ class RecordPage(QWidget):
         self.tag_combo.activated.connect(lambda _i: self.apply_filter())
         self.from_edit.editingFinished.connect(self.apply_filter)
         self.to_edit.editingFinished.connect(self.apply_filter)
-        self.table.selectionModel().currentRowChanged.connect(self._on_row_changed)
-        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
-        self.table.doubleClicked.connect(self._follow_cell)
-        self.model.modelReset.connect(self._after_reset)
-        self.model.layoutChanged.connect(self._after_layout)
+        self.model.modelReset.connect(self._update_count)
+        self.row_selection = RowSelection(self)
         self.editor.navigate_requested.connect(self.navigate_requested)
         self.new_button.clicked.connect(self.add_record)
         session.records_reset.connect(self._on_records_reset)
@@ -312,131 +307,18 @@ class RecordPage(QWidget):
         self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.filter_edit.selectAll()
 
-    # ----- selection ---------------------------------------------------------------------
+    # ----- selection (``RowSelection`` follows it) ----------------------------------------
     def current_id(self) -> str | None:
         """The selected record."""
-        index = self.table.currentIndex()
-        return self.model.id_at(index.row()) if index.isValid() else None
+        return self.row_selection.current_id()
 
     def select_record(self, record_id: str, *, clear_filter: bool = True) -> bool:
         """Select and show a record, clearing the filter if it hides it."""
-        row = self.model.row_of(record_id)
-        if row is None and clear_filter:
-            self.clear_filter()
-            row = self.model.row_of(record_id)
-        if row is None:
-            self.table.selectionModel().clearSelection()
-            self.table.setCurrentIndex(QModelIndex())
-            return False
-        index = self.model.index(row, 0)
-        self.table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows
-        )
-        self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
-        return True
+        return self.row_selection.select_record(record_id, clear_filter=clear_filter)
 
     def selected_rows(self) -> list[int]:
         """Rows of the selected records, top to bottom."""
-        rows: set[int] = set()
-        selection = self.table.selectionModel().selection()
-        for i in range(selection.count()):
-            part = selection.at(i)
-            rows.update(range(part.top(), part.bottom() + 1))
-        return sorted(rows)
-
-    def _on_selection_changed(self) -> None:
-        from ..bulk_edits import records_noun
-
-        count = len(self.selected_rows())
-        if count > 1:
-            self.selection_panel.set_count(f"{records_noun(self.kind, count)} selected")
-        self.editor_stack.setCurrentIndex(1 if count > 1 else 0)
-
-    def _on_row_changed(self, current: QModelIndex, previous: QModelIndex) -> None:
-        if self._holding_row:
-            return
-        record_id = self.model.id_at(current.row()) if current.isValid() else None
-        if record_id != self.editor.record_id and not self._may_leave_record(previous):
-            return
-        self.editor.load(record_id)
-        if self.timeline is not None:
-            self.timeline.set_selected(self.model.rowid_at(current.row()) if current.isValid() else None)
-        self.history.show_record(record_id)
-        self.current_changed.emit(self.kind, record_id)
-
-    def _may_leave_record(self, previous: QModelIndex) -> bool:
-        """Before the editor shows another record: typed input it could not save is kept or
-        dropped as the user says, never dropped silently. False keeps the record selected."""
-        widget = self.editor.unsaved_field()
-        if widget is None:
-            return True
-        box = QMessageBox(self)
-        box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle("Change Not Saved")
-        box.setText(f"What you typed in {widget.spec.label} was not saved.")
-        box.setInformativeText(self.editor.refusal(widget))
-        keep = box.addButton("Keep Editing", QMessageBox.ButtonRole.RejectRole)
-        box.addButton("Discard Change", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.exec()
-        if box.clickedButton() is keep:
-            if previous.isValid():
-                self._holding_row = True
-                try:
-                    self.table.selectionModel().setCurrentIndex(
-                        previous,
-                        QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
-                    )
-                finally:
-                    self._holding_row = False
-            widget.focus_widget().setFocus(Qt.FocusReason.OtherFocusReason)
-            return False
-        self.editor.discard_unsaved()
-        return True
-
-    def _follow_cell(self, index: QModelIndex) -> None:
-        """Double-clicking a speaker, issuer, affiliation, source or actors cell opens that record."""
-        name = self.model.columns[index.column()].field
-        spec = self.spec.by_name.get(name or "")
-        record_id = self.model.id_at(index.row())
-        if spec is None or spec.target is None or record_id is None:
-            return
-        value = self.session.get_record(self.kind, record_id)[spec.name]
-        target_id = value[0] if isinstance(value, list) and value else value
-        if isinstance(target_id, str):
-            self.navigate_requested.emit(spec.target, target_id)
-
-    def _on_marker(self, rowid: int) -> None:
-        row = self.model.row_of_rowid(rowid)
-        if row is None:
-            self.clear_filter()
-            row = self.model.row_of_rowid(rowid)
-        if row is not None:
-            index = self.model.index(row, 0)
-            self.table.selectionModel().setCurrentIndex(
-                index,
-                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
-            )
-            self.table.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
-
-    def _after_reset(self) -> None:
-        self._update_count()
-        if self.editor.record_id is not None:
-            row = self.model.row_of(self.editor.record_id)
-            if row is not None:
-                self.table.selectionModel().blockSignals(True)
-                self.table.selectionModel().setCurrentIndex(
-                    self.model.index(row, 0),
-                    QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
-                )
-                self.table.selectionModel().blockSignals(False)
-
-    def _after_layout(self) -> None:
-        # After a sort the same record stays selected and in view.
-        index = self.table.currentIndex()
-        if index.isValid():
-            self.table.scrollTo(index)
+        return self.row_selection.selected_rows()
 
     def _on_records_reset(self, kind: Kind) -> None:
         if kind is self.kind:

@@ -110,7 +110,6 @@ def paint_labels(view: TimelineView, p: QPainter, labels: list[Label], crowded: 
     selected entry's filled, the rest in greys."""
     pal = view.palette()
     text, base, accent = pal.color(Role.Text), pal.color(Role.Base), pal.color(Role.Accent)
-    labels = view._label_layout()
     chosen = view._index.get(view._selected) if view._selected is not None else None
 
     def ink(i: int) -> QColor:

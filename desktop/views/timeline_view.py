@@ -10,8 +10,8 @@ still drawn on top. Everything is drawn in viewport pixels, so text and pens nev
 While few entries are in view every one of them is labelled (``timeline_strip_labels``);
 with more, only key events are, where they fit. The axis is linear in time within segments,
 with long empty stretches cut out as breaks (``timeline_axis``); drawing is in
-``timeline_paint``, what labels say in ``timeline_text``. Zoom In, Zoom Out and Fit sit
-beside the strip (``timeline_zoom``).
+``timeline_paint``, what labels say in ``timeline_text``, which entry is under the pointer in
+``timeline_hits``. Zoom In, Zoom Out and Fit sit beside the strip (``timeline_zoom``).
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QSizePolicy, QToolT
 
 from ..session import TimelineMarks
 from .timeline_axis import TimeAxis
+from .timeline_hits import entry_at, label_layout
 from .timeline_layout import UNIT_DAYS, Track, axis_ticks, lane_depth, pack_lanes, ticks
 from .timeline_paint import Shapes, Walks, draw, mix, paint_axis, paint_histogram, pen, shapes
-from .timeline_strip_labels import Label, lay_out_labels, paint_labels
+from .timeline_strip_labels import Label, paint_labels
 from .timeline_text import EntryTexts
 from .timeline_zoom import ZoomBar
 
@@ -50,7 +51,6 @@ MAX_LANES = 8  # entries overlapping more than this share lanes (overdrawn)
 MAX_PX_PER_DAY = 2400.0  # zoom limit: about an hour per 100 px
 MAX_SCENE_PX = 2.0e9  # scroll bars hold ints; keep the zoomed width below that
 CROWDED = 1 / 8  # entries in view per lane pixel above which a histogram replaces the lanes
-HIT_SLOP = 4.0
 POINT_PAD = 1 / 288  # five minutes: the least room a point takes in its lane
 AXIS_H = 22
 MAX_LABEL_ROWS = 4
@@ -265,30 +265,6 @@ class TimelineView(QGraphicsView):
             return None
         return QPoint(round(sum(self._extent(i)) / 2), round(self._marker_y(i, self._crowded())))
 
-    def _hit(self, x: float, y: float) -> int | None:
-        """Index of the entry whose marker is within HIT_SLOP of (x, y); the nearest lane, then the
-        narrowest, wins a tie."""
-        crowded, (_, top, pitch, _) = self._crowded(), self._rows()
-        near, far = self._day_at(x - HIT_SLOP - 6), self._day_at(x + HIT_SLOP + 6)
-        best: tuple[float, float, float, int] | None = None
-        for track in self._key_rows if crowded else self._tracks[0] + self._tracks[1]:
-            lo = bisect_right(track.reach, near)
-            for j in range(lo, min(lo + 256, len(track.idx))):  # in a busy pixel any entry will do
-                i = track.idx[j]
-                if track.start[j] > far or abs(y - self._marker_y(i, crowded)) > pitch / 2 + 3 + HIT_SLOP:
-                    break  # (a track's entries share one y)
-                x0, x1 = self._extent(i)
-                off = max(abs(x - (x0 + x1) / 2) - max((x1 - x0) / 2, 1.5 if x1 > x0 else 4.0), 0.0)
-                # Nearest wins, then the nearer lane (lanes are close when the labels take room).
-                hit = (off, round(abs(y - self._marker_y(i, crowded))), x1 - x0, i)
-                if off <= HIT_SLOP and (best is None or hit[:3] < best[:3]):
-                    best = hit
-        if best is None and crowded and y > top + 12:  # on the histogram: an entry starting there
-            j = bisect_left(self._starts, self._day_at(x - HIT_SLOP))
-            if j < len(self._order) and self._x_of(self._starts[j]) <= x + HIT_SLOP:
-                return self._order[j]
-        return None if best is None else best[3]
-
     def _reveal(self, i: int) -> None:
         x0, x1 = self._extent(i)
         width = self.viewport().width()
@@ -335,7 +311,7 @@ class TimelineView(QGraphicsView):
         p.setFont(self.font())
         keys = self._base[2]
         selected = self._index.get(self._selected) if self._selected is not None else None
-        paint_labels(self, p, self._label_layout(), crowded)
+        paint_labels(self, p, label_layout(self), crowded)
         # Key events over the rest, taller, in the accent colour; then the selection over all.
         draw(p, keys, accent, mix(accent, base, 0.45))
         if selected is not None:
@@ -416,30 +392,15 @@ class TimelineView(QGraphicsView):
 
     def label_rects(self) -> dict[int, QRectF]:
         """Rowid to the viewport rectangle of its label, for every label the strip shows now."""
-        return {self._marks.rowids[i]: rect for i, rect, _, _ in self._label_layout()}
+        return {self._marks.rowids[i]: rect for i, rect, _, _ in label_layout(self)}
 
     def label_texts(self) -> dict[int, str]:
         """Rowid to the text of its label, for every label the strip shows now."""
-        return {self._marks.rowids[i]: text for i, _, text, _ in self._label_layout()}
-
-    def _label_layout(self) -> list[Label]:
-        """The labels for the view as it is, worked out once per view: painting, hovering and
-        clicking all ask for them, and finding room for every label takes a few layouts."""
-        t, size = self.viewportTransform(), self.viewport().size()
-        key = (size.width(), size.height(), t.m11(), t.dx(), self._selected, self.font().key(), self._text_version)
-        if self._labels is None or self._labels[0] != key:
-            self._texts.use_font(self.font())
-            self._labels = (key, lay_out_labels(self))
-        return self._labels[1]
+        return {self._marks.rowids[i]: text for i, _, text, _ in label_layout(self)}
 
     # ----- input ---------------------------------------------------------------------------
-    def _at(self, x: float, y: float) -> int | None:
-        """Index of the entry whose label or marker is at (x, y)."""
-        labelled = next((i for i, rect, _, _ in self._label_layout() if rect.contains(x, y)), None)
-        return labelled if labelled is not None else self._hit(x, y)
-
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        i = self._at(event.position().x(), event.position().y())
+        i = entry_at(self, event.position().x(), event.position().y())
         if event.button() == Qt.MouseButton.LeftButton and i is not None:
             self._activate(i, reveal=False)
             event.accept()
@@ -494,7 +455,7 @@ class TimelineView(QGraphicsView):
 
     def viewportEvent(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            i = self._at(event.pos().x(), event.pos().y())
+            i = entry_at(self, event.pos().x(), event.pos().y())
             if i is None:
                 QToolTip.hideText()
             else:

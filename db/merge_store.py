@@ -21,8 +21,9 @@ from .errors import RecordError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldSpec, FieldType, Kind
 from .merge import CASE, CASE_KEY, Key, State, Values, fields_of, kind_of, normalise_record
 from .records import apply_changes, insert_record
+from .sizes import TOO_LARGE, TOO_LONG, oversize, refuse_oversized, text_bytes
 from .store import CaseStore, byte_length
-from .values import TOO_LARGE, TOO_LONG, decode_list, normalise, oversize, refuse_oversized, text_bytes, to_columns
+from .values import decode_list, normalise, to_columns
 from .versions import keeps_versions
 
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits

@@ -58,13 +58,6 @@ from .dates import PartialDate
 from .errors import CaseFileError, RecordError
 from .fields import KINDS, FieldSpec, FieldType
 
-# merge_store imports the size limits from here; they live in .sizes.
-from .sizes import TOO_LARGE as TOO_LARGE
-from .sizes import TOO_LONG as TOO_LONG
-from .sizes import oversize as oversize
-from .sizes import refuse_oversized as refuse_oversized
-from .sizes import text_bytes as text_bytes
-
 # ----- the rules --------------------------------------------------------------------------
 
 # Control characters other than tab and line breaks carry no meaning in a case and break

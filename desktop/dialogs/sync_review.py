@@ -2,8 +2,9 @@
 this copy (mine) and the master (theirs) with Base / Mine / Theirs side by side and a decision.
 
 A conflict left undecided is postponed, never guessed: the sync keeps each side's own value and
-the replica lists it again next time. The panes are filled from the merge on demand, so a merge of
-tens of thousands of changes opens as quickly as a small one.
+the replica lists it again next time. Keep Mine, Keep Theirs and Decide Later apply to every
+conflict selected in the list, and Decide All to every one not yet decided. The panes are filled
+from the merge on demand, so a merge of tens of thousands of changes opens as quickly as a small one.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import html
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -39,6 +41,7 @@ from ..theme import is_dark
 from ..views.case_overview import muted
 from .conflict_dialog import value_label, value_text, word_diff
 from .sync_changes import FROM, SHOWN_PER_GROUP, ChangesTree, count
+from .sync_decide_all import DecideAllButton
 from .value_editor import EDITABLE_TYPES, ValueEditor
 
 Names = Callable[[Kind, list[str]], dict[str, str]]
@@ -95,6 +98,7 @@ class SyncReviewDialog(QDialog):
         self.merge = merge
         self.names = names or names_from(merge)
         self._decisions: dict[ConflictKey, Decision] = {c.key: None for c in merge.conflicts}
+        self._rows = {c.key: row for row, c in enumerate(merge.conflicts)}
         self.setWindowTitle("Sync with Master")
         self.setModal(True)
         layout = QVBoxLayout(self)
@@ -153,9 +157,12 @@ class SyncReviewDialog(QDialog):
         self._bold(caption)
         self.count_label = muted("", section)
         self.count_label.setWordWrap(False)
+        self.decide_all_button = DecideAllButton(self._decide_all, self, section)
         top.addWidget(caption)
         top.addStretch(1)
         top.addWidget(self.count_label)
+        top.addSpacing(8)
+        top.addWidget(self.decide_all_button)
         outer.addLayout(top)
 
         self.conflict_list = QTreeWidget(section)
@@ -163,6 +170,8 @@ class SyncReviewDialog(QDialog):
         self.conflict_list.setRootIsDecorated(False)
         self.conflict_list.setUniformRowHeights(True)
         self.conflict_list.setAccessibleName("Conflicts")
+        # Shift and Ctrl pick several conflicts that go the same way, to decide them in one choice.
+        self.conflict_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         header = self.conflict_list.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -177,6 +186,7 @@ class SyncReviewDialog(QDialog):
             items.append(item)
         self.conflict_list.addTopLevelItems(items)
         self.conflict_list.currentItemChanged.connect(lambda *_: self._show_current())
+        self.conflict_list.itemSelectionChanged.connect(self._selection_changed)
 
         self.detail = self._detail_pane(section)
         row = QSplitter(Qt.Orientation.Horizontal, section)
@@ -190,6 +200,7 @@ class SyncReviewDialog(QDialog):
         if not self.merge.conflicts:
             row.hide()
             self.count_label.hide()
+            self.decide_all_button.hide()
             caption.setText("No conflicts: everything merges by itself.")
             caption.setFont(self.font())
         return section
@@ -240,6 +251,12 @@ class SyncReviewDialog(QDialog):
         layout.addWidget(self.edited_label)
         self.hint_label = muted("", pane)
         layout.addWidget(self.hint_label)
+        self.selection_label = QLabel(pane)
+        self.selection_label.setWordWrap(True)
+        self.selection_label.setTextFormat(Qt.TextFormat.PlainText)
+        self._bold(self.selection_label)
+        self.selection_label.hide()
+        layout.addWidget(self.selection_label)
 
         choices = QHBoxLayout()
         self.keep_mine_button = QPushButton("Keep &Mine", pane)
@@ -282,17 +299,52 @@ class SyncReviewDialog(QDialog):
         self.value_labels["base"].setText(base)
         self.value_labels["mine"].setText(mine)
         self.value_labels["theirs"].setText(theirs)
-        spec = field_spec(c.part, c.field) if c.field else None
-        self.edit_button.setEnabled(c.editable and spec is not None and spec.type in EDITABLE_TYPES)
         self.hint_label.setText(self._hint(c))
         self._show_decision(c)
 
+    def selected(self) -> list[Conflict]:
+        """The conflicts a choice applies to: those selected in the list, else the one shown."""
+        rows = sorted(self.conflict_list.indexOfTopLevelItem(item) for item in self.conflict_list.selectedItems())
+        if rows:
+            return [self.merge.conflicts[row] for row in rows]
+        c = self.current()
+        return [] if c is None else [c]
+
+    def _selection_changed(self) -> None:
+        # The conflict shown is always one the choices apply to: Ctrl+click can unselect the
+        # current row while others stay selected, so the pane moves to the first of those.
+        tree = self.conflict_list
+        item = tree.currentItem()
+        chosen = tree.selectedItems()
+        if chosen and (item is None or not item.isSelected()):
+            first = min(chosen, key=tree.indexOfTopLevelItem)
+            tree.selectionModel().setCurrentIndex(tree.indexFromItem(first), QItemSelectionModel.SelectionFlag.NoUpdate)
+        c = self.current()
+        if c is not None:
+            self._show_decision(c)
+
     def _show_decision(self, c: Conflict) -> None:
+        chosen = self.selected()
+        many = len(chosen) > 1
+        decisions = [self._decisions[x.key] for x in chosen] or [self._decisions[c.key]]
+        # A choice shows checked only when every selected conflict has it.
+        agreed = decisions[0] if all(d == decisions[0] for d in decisions) else "mixed"
         decision = self._decisions[c.key]
-        self.keep_mine_button.setChecked(decision is Side.OURS)
-        self.keep_theirs_button.setChecked(decision is Side.THEIRS)
-        self.edit_button.setChecked(isinstance(decision, Edited))
-        self.later_button.setChecked(decision is None)
+        self.keep_mine_button.setChecked(agreed is Side.OURS)
+        self.keep_theirs_button.setChecked(agreed is Side.THEIRS)
+        self.edit_button.setChecked(not many and isinstance(decision, Edited))
+        self.later_button.setChecked(agreed is None)
+        spec = field_spec(c.part, c.field) if c.field else None
+        editable = c.editable and spec is not None and spec.type in EDITABLE_TYPES
+        self.edit_button.setEnabled(editable and not many)
+        self.edit_button.setToolTip(
+            "Edit… gives one conflict a value of your own: select just one to edit it" if many else ""
+        )
+        self.selection_label.setVisible(many)
+        if many:
+            self.selection_label.setText(
+                f"{len(chosen):,} conflicts selected: Keep Mine, Keep Theirs and Decide Later apply to all of them."
+            )
         if isinstance(decision, Edited):
             spec = field_spec(c.part, c.field or "")
             self.edited_label.setText(f"Your value: {self._value_text(c.part, spec, decision.value)}")
@@ -308,20 +360,25 @@ class SyncReviewDialog(QDialog):
         theirs = "deletes it" if c.theirs is None else "keeps it as the master has it"
         return f"Keep Mine {mine}; Keep Theirs {theirs}. A deleted {what} is kept or deleted, not edited."
 
-    def _decide(self, decision: Decision) -> None:
-        c = self.current()
-        if c is None:
-            return
-        self._decisions[c.key] = decision
-        item = self.conflict_list.currentItem()
-        if item is not None:
-            self._show_in_list(item, decision)
-        self._show_decision(c)
+    def _decide(self, decision: Decision, conflicts: list[Conflict] | None = None) -> None:
+        """Give ``conflicts`` (by default those selected) the decision, and show it."""
+        for c in self.selected() if conflicts is None else conflicts:
+            self._decisions[c.key] = decision
+            item = self.conflict_list.topLevelItem(self._rows[c.key])
+            if item is not None:
+                self._show_in_list(item, decision)
+        shown = self.current()
+        if shown is not None:
+            self._show_decision(shown)
         self._update_counts()
+
+    def _decide_all(self, side: Side) -> None:
+        """Decide Keep Mine or Keep Theirs for each conflict not yet decided, and no other."""
+        self._decide(side, [c for c in self.merge.conflicts if self._decisions[c.key] is None])
 
     def _edit(self) -> None:
         c = self.current()
-        if c is None or c.field is None:
+        if c is None or c.field is None or len(self.selected()) > 1:
             return
         spec = field_spec(c.part, c.field)
         assert spec is not None
@@ -329,7 +386,7 @@ class SyncReviewDialog(QDialog):
         start = earlier.value if isinstance(earlier, Edited) else c.ours
         editor = ValueEditor(spec, f"{part_label(c.part).lower()} “{c.title}”", start, self)
         if editor.exec() == QDialog.DialogCode.Accepted:
-            self._decide(Edited(editor.value))
+            self._decide(Edited(editor.value), [c])
         else:
             self._show_decision(c)  # Cancel leaves the decision as it was
         editor.deleteLater()
@@ -344,6 +401,7 @@ class SyncReviewDialog(QDialog):
         self.count_label.setText(f"{done:,} of {total:,} conflicts decided")
         later = total - done
         self.sync_button.setText(f"&Sync and Keep {later:,} for Later" if later else "&Sync")
+        self.decide_all_button.show_undecided(later)
 
     # ----- showing values --------------------------------------------------------------------
 

@@ -9,10 +9,6 @@ from the merge on demand, so a merge of tens of thousands of changes opens as qu
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Mapping
-from typing import Any
-
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
@@ -33,18 +29,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.fields import KINDS, FieldSpec, Kind
-from db.merge import CASE, Conflict, Decision, Edited, Merge, Reason, Side, fields_of, kind_of
+from db.fields import KINDS
+from db.merge import CASE, Conflict, Decision, Edited, Merge, Reason, Side, kind_of
 from db.merge_state import field_spec
 
 from ..theme import is_dark
 from ..views.case_overview import muted
-from .conflict_dialog import value_label, value_text, word_diff
-from .sync_changes import FROM, SHOWN_PER_GROUP, ChangesTree, count
+from .conflict_dialog import value_label
+from .sync_changes import SHOWN_PER_GROUP, ChangesTree, count
 from .sync_decide_all import DecideAllButton
+from .sync_values import Names, conflict_texts, names_from, value_shown
 from .value_editor import EDITABLE_TYPES, ValueEditor
 
-Names = Callable[[Kind, list[str]], dict[str, str]]
 ConflictKey = tuple[str, str, str | None]
 
 REASONS = {
@@ -60,24 +56,6 @@ def part_label(part: str) -> str:
     """A part's kind as a word: "Statement", or "Case"."""
     kind = kind_of(part)
     return "Case" if kind is None else KINDS[kind].label
-
-
-def names_from(merge: Merge) -> Names:
-    """Record titles from the merge's own states (this copy's title first), to name references by."""
-    titles: dict[tuple[str, str], str] = {}
-
-    def names(kind: Kind, ids: list[str]) -> dict[str, str]:
-        if not titles:
-            from db.merge import title_of
-
-            for state in (merge.base, merge.theirs, merge.ours):
-                for (part, rid), values in state.items():
-                    if part != CASE:
-                        titles[(part, rid)] = title_of(part, values)
-        part = KINDS[kind].json_name
-        return {i: titles[(part, i)] for i in ids if (part, i) in titles}
-
-    return names
 
 
 def decision_text(decision: Decision) -> str:
@@ -304,21 +282,26 @@ class SyncReviewDialog(QDialog):
 
     def selected(self) -> list[Conflict]:
         """The conflicts a choice applies to: those selected in the list, else the one shown."""
-        rows = sorted(self.conflict_list.indexOfTopLevelItem(item) for item in self.conflict_list.selectedItems())
+        rows = self._selected_rows()
         if rows:
             return [self.merge.conflicts[row] for row in rows]
         c = self.current()
         return [] if c is None else [c]
+
+    def _selected_rows(self) -> list[int]:
+        # By model index: looking items up one by one would take seconds for thousands selected.
+        return sorted(index.row() for index in self.conflict_list.selectionModel().selectedRows())
 
     def _selection_changed(self) -> None:
         # The conflict shown is always one the choices apply to: Ctrl+click can unselect the
         # current row while others stay selected, so the pane moves to the first of those.
         tree = self.conflict_list
         item = tree.currentItem()
-        chosen = tree.selectedItems()
-        if chosen and (item is None or not item.isSelected()):
-            first = min(chosen, key=tree.indexOfTopLevelItem)
-            tree.selectionModel().setCurrentIndex(tree.indexFromItem(first), QItemSelectionModel.SelectionFlag.NoUpdate)
+        if item is None or not item.isSelected():
+            rows = self._selected_rows()
+            if rows:
+                first = tree.model().index(rows[0], 0)
+                tree.selectionModel().setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
         c = self.current()
         if c is not None:
             self._show_decision(c)
@@ -347,7 +330,7 @@ class SyncReviewDialog(QDialog):
             )
         if isinstance(decision, Edited):
             spec = field_spec(c.part, c.field or "")
-            self.edited_label.setText(f"Your value: {self._value_text(c.part, spec, decision.value)}")
+            self.edited_label.setText(f"Your value: {value_shown(self.names, spec, decision.value)}")
             self.edited_label.show()
         else:
             self.edited_label.hide()
@@ -362,11 +345,18 @@ class SyncReviewDialog(QDialog):
 
     def _decide(self, decision: Decision, conflicts: list[Conflict] | None = None) -> None:
         """Give ``conflicts`` (by default those selected) the decision, and show it."""
+        # A column sized to its contents measures every row on each change: thousands of
+        # decisions would take a minute. It is measured once, after them all.
+        header = self.conflict_list.header()
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
         for c in self.selected() if conflicts is None else conflicts:
             self._decisions[c.key] = decision
             item = self.conflict_list.topLevelItem(self._rows[c.key])
             if item is not None:
                 self._show_in_list(item, decision)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         shown = self.current()
         if shown is not None:
             self._show_decision(shown)
@@ -406,56 +396,7 @@ class SyncReviewDialog(QDialog):
     # ----- showing values --------------------------------------------------------------------
 
     def _texts(self, c: Conflict) -> tuple[str, str, str]:
-        mark = self._mark()
-        if c.field is not None:
-            spec = field_spec(c.part, c.field)
-            base = self._value_text(c.part, spec, c.base)
-            if spec is not None and spec.is_list:
-                return word_diff(base, base, mark)[0], *self._list_marks(spec, c.ours, c.theirs, mark)
-            theirs, mine = word_diff(
-                self._value_text(c.part, spec, c.theirs), self._value_text(c.part, spec, c.ours), mark
-            )
-            return word_diff(base, base, mark)[0], mine, theirs
-        base = self._record_text(c.part, c.base)
-        out = []
-        for side in (Side.OURS, Side.THEIRS):
-            values = c.value(side)
-            if values is None:
-                out.append(f"<i>Deleted in {FROM[side]}</i>")
-            else:
-                out.append(word_diff(base, self._record_text(c.part, values), mark)[1])
-        return word_diff(base, base, mark)[0], out[0], out[1]
-
-    def _list_marks(self, spec: FieldSpec, mine: Any, theirs: Any, mark: str) -> tuple[str, str]:
-        """Each side's items, those the other side lacks marked: a list is compared item by item,
-        where a word diff would mark an item both hold for standing between two that differ."""
-        out = []
-        for own, other in ((mine or [], theirs or []), (theirs or [], mine or [])):
-            lines = []
-            for item in own:
-                text = html.escape(value_text(self.names, spec, [item]))
-                lines.append(text if item in other else f"{mark}{text}</span>")
-            out.append('<div style="white-space: pre-wrap">' + ("<br>".join(lines) or "(empty)") + "</div>")
-        return out[0], out[1]
-
-    def _value_text(self, part: str, spec: FieldSpec | None, value: Any) -> str:
-        if spec is None:
-            return "(empty)" if value in (None, "", []) else str(value)
-        if spec.is_list and value:
-            return "\n".join(value_text(self.names, spec, [v]) for v in value)
-        return value_text(self.names, spec, value)
-
-    def _record_text(self, part: str, values: Mapping[str, Any] | None) -> str:
-        if values is None:
-            return "(none)"
-        lines = []
-        for spec in fields_of(part):
-            value = values.get(spec.name)
-            if value in (None, "", [], False):
-                continue
-            text = self._value_text(part, spec, value).replace("\n", "; ")
-            lines.append(f"{spec.label}: {text}")
-        return "\n".join(lines)
+        return conflict_texts(c, self.names, self._mark())
 
     def _field_label(self, c: Conflict) -> str:
         if c.field is None:

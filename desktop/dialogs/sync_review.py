@@ -2,19 +2,17 @@
 this copy (mine) and the master (theirs) with Base / Mine / Theirs side by side and a decision.
 
 A conflict left undecided is postponed, never guessed: the sync keeps each side's own value and
-the replica lists it again next time. The panes are filled from the merge on demand, so a merge of
-tens of thousands of changes opens as quickly as a small one.
+the replica lists it again next time. Keep Mine, Keep Theirs and Decide Later apply to every
+conflict selected in the list, and Decide All to every one not yet decided. The panes are filled
+from the merge on demand, so a merge of tens of thousands of changes opens as quickly as a small one.
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Mapping
-from typing import Any
-
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -31,17 +29,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from db.fields import KINDS, FieldSpec, Kind
-from db.merge import CASE, Conflict, Decision, Edited, Merge, Reason, Side, fields_of, kind_of
+from db.fields import KINDS
+from db.merge import CASE, Conflict, Decision, Edited, Merge, Reason, Side, kind_of
 from db.merge_state import field_spec
 
 from ..theme import is_dark
 from ..views.case_overview import muted
-from .conflict_dialog import value_label, value_text, word_diff
-from .sync_changes import FROM, SHOWN_PER_GROUP, ChangesTree, count
+from .conflict_dialog import value_label
+from .sync_changes import SHOWN_PER_GROUP, ChangesTree, count
+from .sync_decide_all import DecideAllButton
+from .sync_values import Names, conflict_texts, names_from, value_shown
 from .value_editor import EDITABLE_TYPES, ValueEditor
 
-Names = Callable[[Kind, list[str]], dict[str, str]]
 ConflictKey = tuple[str, str, str | None]
 
 REASONS = {
@@ -57,24 +56,6 @@ def part_label(part: str) -> str:
     """A part's kind as a word: "Statement", or "Case"."""
     kind = kind_of(part)
     return "Case" if kind is None else KINDS[kind].label
-
-
-def names_from(merge: Merge) -> Names:
-    """Record titles from the merge's own states (this copy's title first), to name references by."""
-    titles: dict[tuple[str, str], str] = {}
-
-    def names(kind: Kind, ids: list[str]) -> dict[str, str]:
-        if not titles:
-            from db.merge import title_of
-
-            for state in (merge.base, merge.theirs, merge.ours):
-                for (part, rid), values in state.items():
-                    if part != CASE:
-                        titles[(part, rid)] = title_of(part, values)
-        part = KINDS[kind].json_name
-        return {i: titles[(part, i)] for i in ids if (part, i) in titles}
-
-    return names
 
 
 def decision_text(decision: Decision) -> str:
@@ -95,6 +76,7 @@ class SyncReviewDialog(QDialog):
         self.merge = merge
         self.names = names or names_from(merge)
         self._decisions: dict[ConflictKey, Decision] = {c.key: None for c in merge.conflicts}
+        self._rows = {c.key: row for row, c in enumerate(merge.conflicts)}
         self.setWindowTitle("Sync with Master")
         self.setModal(True)
         layout = QVBoxLayout(self)
@@ -153,9 +135,12 @@ class SyncReviewDialog(QDialog):
         self._bold(caption)
         self.count_label = muted("", section)
         self.count_label.setWordWrap(False)
+        self.decide_all_button = DecideAllButton(self._decide_all, self, section)
         top.addWidget(caption)
         top.addStretch(1)
         top.addWidget(self.count_label)
+        top.addSpacing(8)
+        top.addWidget(self.decide_all_button)
         outer.addLayout(top)
 
         self.conflict_list = QTreeWidget(section)
@@ -163,6 +148,8 @@ class SyncReviewDialog(QDialog):
         self.conflict_list.setRootIsDecorated(False)
         self.conflict_list.setUniformRowHeights(True)
         self.conflict_list.setAccessibleName("Conflicts")
+        # Shift and Ctrl pick several conflicts that go the same way, to decide them in one choice.
+        self.conflict_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         header = self.conflict_list.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -177,6 +164,7 @@ class SyncReviewDialog(QDialog):
             items.append(item)
         self.conflict_list.addTopLevelItems(items)
         self.conflict_list.currentItemChanged.connect(lambda *_: self._show_current())
+        self.conflict_list.itemSelectionChanged.connect(self._selection_changed)
 
         self.detail = self._detail_pane(section)
         row = QSplitter(Qt.Orientation.Horizontal, section)
@@ -190,6 +178,7 @@ class SyncReviewDialog(QDialog):
         if not self.merge.conflicts:
             row.hide()
             self.count_label.hide()
+            self.decide_all_button.hide()
             caption.setText("No conflicts: everything merges by itself.")
             caption.setFont(self.font())
         return section
@@ -240,6 +229,12 @@ class SyncReviewDialog(QDialog):
         layout.addWidget(self.edited_label)
         self.hint_label = muted("", pane)
         layout.addWidget(self.hint_label)
+        self.selection_label = QLabel(pane)
+        self.selection_label.setWordWrap(True)
+        self.selection_label.setTextFormat(Qt.TextFormat.PlainText)
+        self._bold(self.selection_label)
+        self.selection_label.hide()
+        layout.addWidget(self.selection_label)
 
         choices = QHBoxLayout()
         self.keep_mine_button = QPushButton("Keep &Mine", pane)
@@ -282,20 +277,60 @@ class SyncReviewDialog(QDialog):
         self.value_labels["base"].setText(base)
         self.value_labels["mine"].setText(mine)
         self.value_labels["theirs"].setText(theirs)
-        spec = field_spec(c.part, c.field) if c.field else None
-        self.edit_button.setEnabled(c.editable and spec is not None and spec.type in EDITABLE_TYPES)
         self.hint_label.setText(self._hint(c))
         self._show_decision(c)
 
+    def selected(self) -> list[Conflict]:
+        """The conflicts a choice applies to: those selected in the list, else the one shown."""
+        rows = self._selected_rows()
+        if rows:
+            return [self.merge.conflicts[row] for row in rows]
+        c = self.current()
+        return [] if c is None else [c]
+
+    def _selected_rows(self) -> list[int]:
+        # By model index: looking items up one by one would take seconds for thousands selected.
+        return sorted(index.row() for index in self.conflict_list.selectionModel().selectedRows())
+
+    def _selection_changed(self) -> None:
+        # The conflict shown is always one the choices apply to: Ctrl+click can unselect the
+        # current row while others stay selected, so the pane moves to the first of those.
+        tree = self.conflict_list
+        item = tree.currentItem()
+        if item is None or not item.isSelected():
+            rows = self._selected_rows()
+            if rows:
+                first = tree.model().index(rows[0], 0)
+                tree.selectionModel().setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
+        c = self.current()
+        if c is not None:
+            self._show_decision(c)
+
     def _show_decision(self, c: Conflict) -> None:
+        chosen = self.selected()
+        many = len(chosen) > 1
+        decisions = [self._decisions[x.key] for x in chosen] or [self._decisions[c.key]]
+        # A choice shows checked only when every selected conflict has it.
+        agreed = decisions[0] if all(d == decisions[0] for d in decisions) else "mixed"
         decision = self._decisions[c.key]
-        self.keep_mine_button.setChecked(decision is Side.OURS)
-        self.keep_theirs_button.setChecked(decision is Side.THEIRS)
-        self.edit_button.setChecked(isinstance(decision, Edited))
-        self.later_button.setChecked(decision is None)
+        self.keep_mine_button.setChecked(agreed is Side.OURS)
+        self.keep_theirs_button.setChecked(agreed is Side.THEIRS)
+        self.edit_button.setChecked(not many and isinstance(decision, Edited))
+        self.later_button.setChecked(agreed is None)
+        spec = field_spec(c.part, c.field) if c.field else None
+        editable = c.editable and spec is not None and spec.type in EDITABLE_TYPES
+        self.edit_button.setEnabled(editable and not many)
+        self.edit_button.setToolTip(
+            "Edit… gives one conflict a value of your own: select just one to edit it" if many else ""
+        )
+        self.selection_label.setVisible(many)
+        if many:
+            self.selection_label.setText(
+                f"{len(chosen):,} conflicts selected: Keep Mine, Keep Theirs and Decide Later apply to all of them."
+            )
         if isinstance(decision, Edited):
             spec = field_spec(c.part, c.field or "")
-            self.edited_label.setText(f"Your value: {self._value_text(c.part, spec, decision.value)}")
+            self.edited_label.setText(f"Your value: {value_shown(self.names, spec, decision.value)}")
             self.edited_label.show()
         else:
             self.edited_label.hide()
@@ -308,20 +343,32 @@ class SyncReviewDialog(QDialog):
         theirs = "deletes it" if c.theirs is None else "keeps it as the master has it"
         return f"Keep Mine {mine}; Keep Theirs {theirs}. A deleted {what} is kept or deleted, not edited."
 
-    def _decide(self, decision: Decision) -> None:
-        c = self.current()
-        if c is None:
-            return
-        self._decisions[c.key] = decision
-        item = self.conflict_list.currentItem()
-        if item is not None:
-            self._show_in_list(item, decision)
-        self._show_decision(c)
+    def _decide(self, decision: Decision, conflicts: list[Conflict] | None = None) -> None:
+        """Give ``conflicts`` (by default those selected) the decision, and show it."""
+        # A column sized to its contents measures every row on each change: thousands of
+        # decisions would take a minute. It is measured once, after them all.
+        header = self.conflict_list.header()
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        for c in self.selected() if conflicts is None else conflicts:
+            self._decisions[c.key] = decision
+            item = self.conflict_list.topLevelItem(self._rows[c.key])
+            if item is not None:
+                self._show_in_list(item, decision)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        shown = self.current()
+        if shown is not None:
+            self._show_decision(shown)
         self._update_counts()
+
+    def _decide_all(self, side: Side) -> None:
+        """Decide Keep Mine or Keep Theirs for each conflict not yet decided, and no other."""
+        self._decide(side, [c for c in self.merge.conflicts if self._decisions[c.key] is None])
 
     def _edit(self) -> None:
         c = self.current()
-        if c is None or c.field is None:
+        if c is None or c.field is None or len(self.selected()) > 1:
             return
         spec = field_spec(c.part, c.field)
         assert spec is not None
@@ -329,7 +376,7 @@ class SyncReviewDialog(QDialog):
         start = earlier.value if isinstance(earlier, Edited) else c.ours
         editor = ValueEditor(spec, f"{part_label(c.part).lower()} “{c.title}”", start, self)
         if editor.exec() == QDialog.DialogCode.Accepted:
-            self._decide(Edited(editor.value))
+            self._decide(Edited(editor.value), [c])
         else:
             self._show_decision(c)  # Cancel leaves the decision as it was
         editor.deleteLater()
@@ -344,60 +391,12 @@ class SyncReviewDialog(QDialog):
         self.count_label.setText(f"{done:,} of {total:,} conflicts decided")
         later = total - done
         self.sync_button.setText(f"&Sync and Keep {later:,} for Later" if later else "&Sync")
+        self.decide_all_button.show_undecided(later)
 
     # ----- showing values --------------------------------------------------------------------
 
     def _texts(self, c: Conflict) -> tuple[str, str, str]:
-        mark = self._mark()
-        if c.field is not None:
-            spec = field_spec(c.part, c.field)
-            base = self._value_text(c.part, spec, c.base)
-            if spec is not None and spec.is_list:
-                return word_diff(base, base, mark)[0], *self._list_marks(spec, c.ours, c.theirs, mark)
-            theirs, mine = word_diff(
-                self._value_text(c.part, spec, c.theirs), self._value_text(c.part, spec, c.ours), mark
-            )
-            return word_diff(base, base, mark)[0], mine, theirs
-        base = self._record_text(c.part, c.base)
-        out = []
-        for side in (Side.OURS, Side.THEIRS):
-            values = c.value(side)
-            if values is None:
-                out.append(f"<i>Deleted in {FROM[side]}</i>")
-            else:
-                out.append(word_diff(base, self._record_text(c.part, values), mark)[1])
-        return word_diff(base, base, mark)[0], out[0], out[1]
-
-    def _list_marks(self, spec: FieldSpec, mine: Any, theirs: Any, mark: str) -> tuple[str, str]:
-        """Each side's items, those the other side lacks marked: a list is compared item by item,
-        where a word diff would mark an item both hold for standing between two that differ."""
-        out = []
-        for own, other in ((mine or [], theirs or []), (theirs or [], mine or [])):
-            lines = []
-            for item in own:
-                text = html.escape(value_text(self.names, spec, [item]))
-                lines.append(text if item in other else f"{mark}{text}</span>")
-            out.append('<div style="white-space: pre-wrap">' + ("<br>".join(lines) or "(empty)") + "</div>")
-        return out[0], out[1]
-
-    def _value_text(self, part: str, spec: FieldSpec | None, value: Any) -> str:
-        if spec is None:
-            return "(empty)" if value in (None, "", []) else str(value)
-        if spec.is_list and value:
-            return "\n".join(value_text(self.names, spec, [v]) for v in value)
-        return value_text(self.names, spec, value)
-
-    def _record_text(self, part: str, values: Mapping[str, Any] | None) -> str:
-        if values is None:
-            return "(none)"
-        lines = []
-        for spec in fields_of(part):
-            value = values.get(spec.name)
-            if value in (None, "", [], False):
-                continue
-            text = self._value_text(part, spec, value).replace("\n", "; ")
-            lines.append(f"{spec.label}: {text}")
-        return "\n".join(lines)
+        return conflict_texts(c, self.names, self._mark())
 
     def _field_label(self, c: Conflict) -> str:
         if c.field is None:

@@ -73,9 +73,9 @@ def check_sqlite(_ctx: Context) -> str:
 
 def check_migrations(_ctx: Context) -> str:
     """Every migration step is bundled and they build a schema the file checks accept."""
-    from db.sqlite.filecheck import reference_schema
     from db.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION
     from db.sqlite.probe import fresh_schema
+    from db.sqlite.schema_check import reference_schema
 
     if len(MIGRATIONS) != SCHEMA_VERSION:
         raise CheckFailed(f"{len(MIGRATIONS)} migration steps bundled for schema version {SCHEMA_VERSION}")

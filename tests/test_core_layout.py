@@ -17,6 +17,7 @@ CORE_MODULES = (
     "db.csv_export",
     "db.sample",
     "db.sqlite.filecheck",
+    "db.sqlite.schema_check",
     "db.sqlite.migrations",
     "db.dates",
     "db.paths",

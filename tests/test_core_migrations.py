@@ -14,8 +14,9 @@ from db.fields import Kind
 from db.paths import backups_dir
 from db.records import add_record, get_case, get_record, update_case
 from db.sqlite.casefile import CaseFile
-from db.sqlite.filecheck import check_file, reference_schema
+from db.sqlite.filecheck import check_file
 from db.sqlite.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
+from db.sqlite.schema_check import reference_schema
 
 MEMBER_IDS = ("22222222-2222-4222-8222-222222222222", "33333333-3333-4333-8333-333333333333")
 

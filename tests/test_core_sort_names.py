@@ -22,8 +22,9 @@ from db.interchange import export_document, import_document
 from db.queries import LIST_COLUMNS, ListQuery, fetch_rows, list_rowids
 from db.records import add_record, delete_record, restore_record, update_record
 from db.sqlite.casefile import CaseFile
-from db.sqlite.filecheck import APPLICATION_ID, reference_schema
+from db.sqlite.filecheck import APPLICATION_ID
 from db.sqlite.migrations import SCHEMA_VERSION, migrate
+from db.sqlite.schema_check import reference_schema
 
 # SQLite's NOCASE folds ASCII letters only.
 _NOCASE = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

@@ -2,8 +2,8 @@
 
 Someone else made the file. Before Casefile writes to it (and so before any trigger in it
 could fire) the file's header, ``application_id``, ``user_version``, ``quick_check`` and
-every object in ``sqlite_schema`` are checked against what our own migrations create. The
-checks only read: a refused file's bytes are unchanged.
+every object in ``sqlite_schema`` are checked against what our own migrations create
+(``schema_check``). The checks only read: a refused file's bytes are unchanged.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import stat
 import struct
 import threading
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import CaseFileError, NewerVersionError, RefusedFileError
 from ..lock import held_elsewhere
-from .migrations import MIGRATIONS, SCHEMA_VERSION, migrate
+from .migrations import SCHEMA_VERSION
+from .schema_check import misplaced_value, schema_differences, schema_of
 from .sidefiles import full_check_problem, rolled_back_copy, side_file_problem
 
 APPLICATION_ID = 0x43415346  # "CASF"
@@ -30,16 +30,6 @@ APPLICATION_ID = 0x43415346  # "CASF"
 MAX_VALUE_BYTES = 64 * 1024 * 1024
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_SIZE = 100
-# Shadow tables FTS5 creates for each full-text table. Their SQL text is FTS5's own; it has
-# been the same since FTS5 appeared except that builds with SQLITE_FTS5_NO_WITHOUT_ROWID
-# leave out "WITHOUT ROWID", so that alone may differ. Anything else (a DEFAULT, CHECK or
-# generated column added to a shadow table) is SQL that would run on every write.
-_FTS_SHADOW_SUFFIXES = ("_data", "_idx", "_docsize", "_config", "_content")
-# Tables SQLite itself may add to any database (ANALYZE / PRAGMA optimize).
-_SQLITE_OWN = {
-    "sqlite_stat1": "CREATE TABLE sqlite_stat1(tbl,idx,stat)",
-    "sqlite_stat4": "CREATE TABLE sqlite_stat4(tbl,idx,neq,nlt,ndlt,sample)",
-}
 
 
 @dataclass(frozen=True)
@@ -155,110 +145,6 @@ def read_header(path: Path, *, size_checks: bool = True) -> tuple[Header, int]:
                 f"({declared:,} bytes) but the file has only {size:,} bytes."
             )
     return header, size
-
-
-@cache
-def reference_schema(version: int) -> dict[str, tuple[str, str, str | None]]:
-    """``name -> (type, tbl_name, sql)`` of every object our migrations create up to ``version``."""
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    try:
-        migrate(conn, target=version, steps=MIGRATIONS)
-        return _schema_of(conn)
-    finally:
-        conn.close()
-
-
-def _schema_of(conn: sqlite3.Connection) -> dict[str, tuple[str, str, str | None]]:
-    rows = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_schema").fetchall()
-    for row in rows:  # a damaged or forged schema row can hold numbers or bytes where names belong
-        if not all(isinstance(v, str) for v in row[:3]) or not isinstance(row[3], str | None):
-            raise sqlite3.DatabaseError("malformed database schema")
-    return {name: (kind, tbl, sql) for kind, name, tbl, sql in rows}
-
-
-def _is_fts_shadow(name: str, expected: dict[str, tuple[str, str, str | None]]) -> bool:
-    for suffix in _FTS_SHADOW_SUFFIXES:
-        if name.endswith(suffix):
-            owner = expected.get(name[: -len(suffix)])
-            if owner is not None and owner[0] == "table" and (owner[2] or "").startswith("CREATE VIRTUAL TABLE"):
-                return True
-    return False
-
-
-def _shadow_form(sql: str | None) -> str:
-    text = " ".join((sql or "").split())
-    return text.removesuffix(" WITHOUT ROWID")
-
-
-def schema_differences(actual: dict[str, tuple[str, str, str | None]], version: int) -> list[str]:
-    """Plain-language differences between a file's schema and the one we create at ``version``."""
-    expected = reference_schema(version)
-    problems: list[str] = []
-    for name, (kind, tbl, sql) in sorted(actual.items()):
-        if name in _SQLITE_OWN:
-            if kind != "table" or " ".join((sql or "").split()) != _SQLITE_OWN[name]:
-                problems.append(f'the SQLite statistics table "{name}" has been altered')
-            continue
-        want = expected.get(name)
-        if want is None:
-            where = f' on table "{tbl}"' if kind in ("trigger", "index") else ""
-            problems.append(f'an unexpected {kind} "{name}"{where}')
-        elif want[0] != kind:
-            problems.append(f'"{name}" is a {kind} where Casefile keeps a {want[0]}')
-        elif want[1] != tbl:
-            problems.append(f'{kind} "{name}" belongs to "{tbl}" instead of "{want[1]}"')
-        elif want[2] != sql and not (_is_fts_shadow(name, expected) and _shadow_form(want[2]) == _shadow_form(sql)):
-            problems.append(f'{kind} "{name}" has been altered')
-    for name, (kind, _tbl, _sql) in sorted(expected.items()):
-        if name not in actual:
-            problems.append(f'the {kind} "{name}" is missing')
-    return problems
-
-
-# The storage classes each declared column type may hold. A value of another class (a blob
-# where text belongs, as one flipped bit in a record header or a forged record leaves) would
-# reach code that expects text, so such a file is refused as damaged.
-_ALLOWED_TYPES = {"TEXT": ("text", "null"), "INTEGER": ("integer", "null")}
-
-
-@cache
-def _typed_columns(version: int) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
-    """``(table, ((column, declared type), ...))`` for each ordinary table our migrations create."""
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    try:
-        migrate(conn, target=version, steps=MIGRATIONS)
-        expected = _schema_of(conn)
-        out = []
-        for name, (kind, _tbl, sql) in sorted(expected.items()):
-            if kind != "table" or (sql or "").startswith("CREATE VIRTUAL TABLE") or _is_fts_shadow(name, expected):
-                continue
-            info = conn.execute(f"PRAGMA table_info({name})").fetchall()
-            out.append((name, tuple((row[1], row[2].upper()) for row in info if row[2].upper() in _ALLOWED_TYPES)))
-        return tuple(out)
-    finally:
-        conn.close()
-
-
-def _misplaced_value(conn: sqlite3.Connection, version: int) -> str | None:
-    """The first column holding a value of the wrong type ("statement.text holds a blob"), if any."""
-    for table, columns in _typed_columns(version):
-        if not columns:
-            continue
-        types = ", ".join(f"typeof({column})" for column, _ in columns)
-        wrong = " OR ".join(
-            f"typeof({column}) NOT IN ({', '.join(repr(t) for t in _ALLOWED_TYPES[declared])})"
-            for column, declared in columns
-        )
-        row = conn.execute(f"SELECT {types} FROM {table} WHERE {wrong} LIMIT 1").fetchone()
-        if row is not None:
-            for (column, declared), found in zip(columns, row, strict=True):
-                if found not in _ALLOWED_TYPES[declared]:
-                    return f"{table}.{column} holds {_a(found)} value where Casefile keeps {declared.lower()}"
-    return None
-
-
-def _a(word: str) -> str:
-    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
 
 
 def _largest_record(conn: sqlite3.Connection) -> int | None:
@@ -419,7 +305,7 @@ def _check_contents(p: Path, *, writable: bool, size_checks: bool = True) -> Fil
         runner = threading.Thread(target=_quick_check_on, args=(uri, name, quick), daemon=True)
         runner.start()
         try:
-            actual = _schema_of(conn)
+            actual = schema_of(conn)
         except sqlite3.DatabaseError as exc:
             raise RefusedFileError(f"{name} is damaged: {exc}.") from None
         except UnicodeDecodeError:
@@ -436,7 +322,7 @@ def _check_contents(p: Path, *, writable: bool, size_checks: bool = True) -> Fil
                 try:
                     from .stored_values import stored_value_problem  # values Casefile never writes
 
-                    misplaced = _misplaced_value(conn, header.user_version) or stored_value_problem(
+                    misplaced = misplaced_value(conn, header.user_version) or stored_value_problem(
                         conn, header.user_version
                     )
                 except sqlite3.DatabaseError as exc:
@@ -478,7 +364,7 @@ def check_copy(path: str | os.PathLike[str]) -> FileReport:
     try:
         _quick_check(conn, p.name, found)
         _raise_first(found)
-        problems = schema_differences(_schema_of(conn), header.user_version)
+        problems = schema_differences(schema_of(conn), header.user_version)
     except (sqlite3.DatabaseError, UnicodeDecodeError) as exc:
         raise RefusedFileError(f"{p.name} is damaged: {exc}.") from None
     finally:

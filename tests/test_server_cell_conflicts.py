@@ -16,7 +16,7 @@ from db.fields import Kind
 pytestmark = pytest.mark.server
 
 
-def _open_role_cell(qtbot, team, record_id: str):  # type: ignore[no-untyped-def]
+def _open_role_cell(qtbot, team, record_id: str):  # type: ignore[no-untyped-def]  # noqa: F811
     """Open the editor on the record's Role cell in the Actors list, as F2 does."""
     window = team.window
     window.case_view.show_page(Kind.ACTOR)
@@ -37,9 +37,9 @@ def _type(qtbot, editor: QLineEdit, text: str) -> None:
     qtbot.keyClicks(editor, text)
 
 
-def test_a_cell_edit_after_someone_else_changed_the_field_asks_and_keeps_theirs_by_default(qtbot, team):
+def test_a_cell_edit_after_someone_else_changed_the_field_asks_and_keeps_theirs_by_default(qtbot, team):  # noqa: F811
     meta = team.actor()
-    page, index, editor = _open_role_cell(qtbot, team, meta)
+    _page, index, editor = _open_role_cell(qtbot, team, meta)
     assert editor.text() == "Frontier AI developer"
     _type(qtbot, editor, "Mine")
     team.theirs(meta, "Theirs")
@@ -63,9 +63,9 @@ def test_a_cell_edit_after_someone_else_changed_the_field_asks_and_keeps_theirs_
     assert team.unexpected == []
 
 
-def test_keep_mine_in_the_cell_conflict_saves_over_theirs_as_one_undoable_step(qtbot, team):
+def test_keep_mine_in_the_cell_conflict_saves_over_theirs_as_one_undoable_step(qtbot, team):  # noqa: F811
     meta = team.actor()
-    page, index, editor = _open_role_cell(qtbot, team, meta)
+    _page, index, editor = _open_role_cell(qtbot, team, meta)
     _type(qtbot, editor, "Mine")
     team.theirs(meta, "Theirs")
 
@@ -79,7 +79,7 @@ def test_keep_mine_in_the_cell_conflict_saves_over_theirs_as_one_undoable_step(q
     assert team.unexpected == []
 
 
-def test_edit_in_the_cell_conflict_opens_the_cell_again_with_what_was_typed(qtbot, team):
+def test_edit_in_the_cell_conflict_opens_the_cell_again_with_what_was_typed(qtbot, team):  # noqa: F811
     meta = team.actor()
     page, index, editor = _open_role_cell(qtbot, team, meta)
     _type(qtbot, editor, "Mine")
@@ -100,9 +100,9 @@ def test_edit_in_the_cell_conflict_opens_the_cell_again_with_what_was_typed(qtbo
     assert team.unexpected == []
 
 
-def test_their_change_to_another_field_is_no_conflict_for_a_cell(qtbot, team):
+def test_their_change_to_another_field_is_no_conflict_for_a_cell(qtbot, team):  # noqa: F811
     meta = team.actor()
-    page, index, editor = _open_role_cell(qtbot, team, meta)
+    _page, _index, editor = _open_role_cell(qtbot, team, meta)
     _type(qtbot, editor, "Mine")
     team.other.execute("UPDATE actor SET name = 'Meta Platforms' WHERE id = %s", (meta,))
     qtbot.keyClick(editor, Qt.Key.Key_Return)
@@ -111,7 +111,7 @@ def test_their_change_to_another_field_is_no_conflict_for_a_cell(qtbot, team):
     assert team.unexpected == []
 
 
-def test_restore_this_value_after_someone_else_changed_the_field_asks_and_keeps_theirs(qtbot, team):
+def test_restore_this_value_after_someone_else_changed_the_field_asks_and_keeps_theirs(qtbot, team):  # noqa: F811
     meta = team.actor()
     window = team.window
     window.case_view.show_record(Kind.ACTOR, meta)
@@ -130,7 +130,8 @@ def test_restore_this_value_after_someone_else_changed_the_field_asks_and_keeps_
     assert seen, "no conflict dialog"
     (dialog,) = shown
     assert (_plain(dialog["theirs"][0]), _plain(dialog["mine"][0])) == ("Theirs, second", "Frontier AI developer")
-    assert not dialog["edit_visible"]
+    assert dialog["heading"] == "Someone else changed this actor after its history was shown"
+    assert not dialog["edit_visible"] and dialog["mine_button"] == "Restore Anyway"
     assert team.stored(meta) == "Theirs, second"
     # The panel now lists their second change, the value a restore would replace.
     qtbot.waitUntil(lambda: panel.list.count() == 3, timeout=60000)
@@ -138,7 +139,7 @@ def test_restore_this_value_after_someone_else_changed_the_field_asks_and_keeps_
     assert team.unexpected == []
 
 
-def test_restore_this_value_after_their_change_to_another_field_restores(qtbot, team):
+def test_restore_this_value_after_their_change_to_another_field_restores(qtbot, team):  # noqa: F811
     meta = team.actor()
     window = team.window
     window.case_view.show_record(Kind.ACTOR, meta)

@@ -135,7 +135,9 @@ class ConflictDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setSpacing(10)
 
-        if undo:
+        if step == "restore":  # Restore This Value in the History panel
+            heading = f"Someone else changed this {conflict.what} after its history was shown"
+        elif undo:
             heading = f"Someone else changed this {conflict.what} since your edit"
         else:
             heading = f"Someone else changed this {conflict.what} while you were editing"
@@ -193,6 +195,8 @@ class ConflictDialog(QDialog):
                 f"{step.title()} Anyway writes the value on the right over theirs. "
                 f"Keep Theirs leaves their change and drops this {step} step."
             )
+            if step == "restore":
+                help_text = "Restore Anyway writes the value on the right over theirs. Keep Theirs leaves their change."
         else:
             help_text = (
                 "Keep Mine saves your text over theirs. Take Theirs shows their text and puts yours "

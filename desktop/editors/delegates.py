@@ -3,7 +3,7 @@ only on the row being worked on."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -72,6 +72,7 @@ class RecordDelegate(QStyledItemDelegate):
         return editor
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:
+        self._model.begin_edit(index)
         if isinstance(editor, QComboBox):
             editor.setCurrentIndex(max(editor.findData(index.data(Qt.ItemDataRole.EditRole)), 0))
             return
@@ -81,8 +82,7 @@ class RecordDelegate(QStyledItemDelegate):
         spec = self._spec(index)
         if isinstance(editor, QComboBox):
             model.setData(index, editor.currentData(), Qt.ItemDataRole.EditRole)
-            return
-        if spec is not None and spec.type is FieldType.DATE and isinstance(editor, QLineEdit):
+        elif spec is not None and spec.type is FieldType.DATE and isinstance(editor, QLineEdit):
             text = editor.text().strip()
             if text:
                 try:
@@ -93,8 +93,26 @@ class RecordDelegate(QStyledItemDelegate):
                     self._model.session.error.emit(str(exc))
                     return
             model.setData(index, text, Qt.ItemDataRole.EditRole)
-            return
-        super().setModelData(editor, model, index)
+        else:
+            super().setModelData(editor, model, index)
+        again = self._model.take_edit_again()
+        viewport = editor.parentWidget()
+        view = viewport.parentWidget() if viewport is not None else None
+        if again is not None and isinstance(view, QAbstractItemView):
+            # The editor closes once this returns: open it again afterwards, holding what was typed.
+            QTimer.singleShot(0, lambda: _edit_again(view, *again))
+
+
+def _edit_again(view: QAbstractItemView, index: QPersistentModelIndex, typed: str) -> None:
+    """Open the cell's editor again over someone else's value, with what the user typed in it."""
+    if not index.isValid():
+        return
+    cell = view.model().index(index.row(), index.column())
+    view.setCurrentIndex(cell)
+    view.edit(cell)
+    editor = view.indexWidget(cell)
+    if isinstance(editor, QLineEdit):
+        editor.setText(typed)
 
 
 def _on_current_row(view: object, index: Index) -> bool:

@@ -21,6 +21,7 @@ from db.errors import CaseFileError
 from db.fields import KINDS, FieldType, Kind, choice_label
 from db.values import decode_list
 
+from ..field_save import Saved, save_field
 from ..session import CaseSession, ListQuery
 
 PAGE_SIZE = 200
@@ -69,6 +70,8 @@ class RecordTableModel(QAbstractTableModel):
         self._base: tuple[tuple[object, ...], array[int]] | None = None
         self._sorted_as: tuple[int, bool] | None = None  # the sort last applied, while still current
         self._pages: OrderedDict[int, dict[int, tuple[object, ...]]] = OrderedDict()
+        self._editing: dict[tuple[int, int], object] = {}  # (row number, column) -> value shown
+        self._edit_again: tuple[QPersistentModelIndex, str] | None = None
         self._bold = QFont()
         self._bold.setBold(True)
         session.records_changed.connect(self._on_changed)
@@ -325,6 +328,19 @@ class RecordTableModel(QAbstractTableModel):
             return base | Qt.ItemFlag.ItemIsEditable
         return base
 
+    def begin_edit(self, index: Index) -> None:
+        """Note the value a cell shows as an editor opens on it: the save checks that the record
+        still holds it (on a team case someone else may change it while the user types)."""
+        values = self._row(index.row()) if index.isValid() else None
+        if values is not None:
+            self._editing[(self._rowids[index.row()], index.column())] = values[index.column() + 1]
+
+    def take_edit_again(self) -> tuple[QPersistentModelIndex, str] | None:
+        """The cell (and the text typed in it) whose save the user chose to edit further after
+        seeing someone else's change, once."""
+        again, self._edit_again = self._edit_again, None
+        return again
+
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid():
             return False
@@ -333,6 +349,11 @@ class RecordTableModel(QAbstractTableModel):
         if field is None or record_id is None:
             return False
         ftype = self._types[index.column()]
+        shown = self._editing.pop((self._rowids[index.row()], index.column()), _NOT_NOTED)
+        if shown is _NOT_NOTED:  # a flag toggled in place, or a call from code: what the cell shows now
+            values = self._row(index.row())
+            shown = values[index.column() + 1] if values is not None else None
+        typed = value
         if role == Qt.ItemDataRole.CheckStateRole and ftype is FieldType.BOOL:
             value = Qt.CheckState(value) == Qt.CheckState.Checked
         elif role != Qt.ItemDataRole.EditRole:
@@ -340,8 +361,34 @@ class RecordTableModel(QAbstractTableModel):
         elif ftype is FieldType.TAGS and isinstance(value, str):
             value = [t.strip() for t in value.split(",") if t.strip()]
         try:
-            self.session.edit_record(self.kind, record_id, {field: value})
+            saved = save_field(
+                self.session, self.kind, record_id, field, value, lambda record: _holds(ftype, record.get(field), shown)
+            )
         except CaseFileError as exc:
             self.session.report(exc)
             return False
-        return True
+        if saved is Saved.SAVED:
+            return True
+        # Someone else's change stays: show it now rather than when its news arrives.
+        self._pages.pop(index.row() // PAGE_SIZE, None)
+        self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(self.columns) - 1))
+        if saved is Saved.EDIT and isinstance(typed, str):
+            self._edit_again = (QPersistentModelIndex(index), typed)
+        return False
+
+
+_NOT_NOTED = object()
+
+
+def _holds(ftype: FieldType | None, stored: object, shown: object) -> bool:
+    """Whether a record's field value (as read) is the value a cell showed (as listed)."""
+    if ftype is FieldType.TAGS:
+        return (list(stored) if isinstance(stored, list) else []) == decode_list(shown)
+    if ftype is FieldType.BOOL:
+        return bool(stored) == bool(shown)
+    if ftype is FieldType.DATE and isinstance(shown, str):
+        try:
+            return stored == PartialDate.parse_iso(shown)
+        except ValueError:
+            return False
+    return bool(stored == shown)

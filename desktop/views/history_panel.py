@@ -26,7 +26,9 @@ from PySide6.QtWidgets import (
 from db.errors import CaseFileError
 from db.fields import Kind
 from db.postgres.history import NoHistoryError
+from db.records import Record
 
+from ..field_save import Saved, save_field
 from ..session import CaseSession, Change
 
 _CHANGE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -113,6 +115,7 @@ class HistoryPanel(QWidget):
         self.session = session
         self.kind = kind
         self._record_id: str | None = None
+        self._shown: Record | None = None  # the record as it stood when its history was read
 
         self.title = QLabel("History", self)
         font = QFont(self.title.font())
@@ -161,8 +164,12 @@ class HistoryPanel(QWidget):
         self.list.clear()
         self.empty.setText(NO_CHANGES)
         found = []
+        self._shown = None
         if self._record_id is not None and self.session.keeps_history and not self.session.closed:
             try:
+                # Read first: a change made between the two reads shows in the list, and a restore
+                # then sees the record moved on since and asks.
+                self._shown = self.session.read_record(self.kind, self._record_id)[0]
                 found = self.session.record_history(self._record_id)
             except NoHistoryError as exc:  # a case from an older Casefile, not yet brought up to date
                 self.empty.setText(str(exc))
@@ -192,10 +199,24 @@ class HistoryPanel(QWidget):
         change = self.selected_change()
         if change is None or change.field is None or self._record_id is None:
             return
+        field, shown = change.field, self._shown
         try:
-            self.session.edit_record(self.kind, self._record_id, {change.field: change.old}, f"Restore {change.label}")
+            saved = save_field(
+                self.session,
+                self.kind,
+                self._record_id,
+                field,
+                change.old,
+                lambda record: shown is not None and record.get(field) == shown.get(field),
+                text=f"Restore {change.label}",
+                step="restore",
+                parent=self.window(),
+            )
         except CaseFileError as exc:
             self.session.report(exc)
+            return
+        if saved is not Saved.SAVED:
+            self.reload()  # their change, newest in the list, is what a restore would now replace
 
     def _on_changed(self, kind: Kind, ids: list[str], _fields: list[str]) -> None:
         if kind is self.kind and self._record_id in ids:

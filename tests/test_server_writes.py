@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from server_fixtures import server  # noqa: F401  (fixture)
 
-from db import bulk_edits, csv_import, day_order, editions, records, values
+from db import bulk_edits, csv_import, day_order, editions, records, sizes
 from db.csv_read import read_csv
 from db.errors import CaseFileError, RecordError
 from db.fields import Kind
@@ -61,7 +61,7 @@ def same_ids(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     for module in (records, bulk_edits, csv_import):
         monkeypatch.setattr(module, "now_stamp", lambda: "2026-06-24T09:15:00.000Z")
     # A small size limit, so the size refusals need kilobytes, not the 64 MB a file may hold.
-    monkeypatch.setattr(values, "MAX_VALUE_BYTES", 8192)
+    monkeypatch.setattr(sizes, "MAX_VALUE_BYTES", 8192)
     return restart
 
 

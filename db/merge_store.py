@@ -2,7 +2,8 @@
 
 The SQL here runs on a case file and on a server case alike. ``read_marks`` reads, cheaply,
 what tells a record has changed: its ``updated_at`` in a case file, its ``version`` on a
-server (which a trigger moves on every change, lists included). ``read_state`` reads the
+server (which a trigger moves on every change, lists included); ``changed_records`` compares
+them with an offline copy's base to find what a sync must read. ``read_state`` reads the
 values of all records or of some. ``write_differences`` writes the records that differ, in an
 order the foreign keys accept: new records first without their references, then every
 changed field (so references to records new in the same batch resolve), then deletions.
@@ -84,6 +85,36 @@ def read_marks(conn: Connection) -> Marks:
         rows = conn.execute(sa.text(f"SELECT id, {column} FROM {KINDS[kind].table}")).all()
         parts[part] = {rid: str(mark) for rid, mark in rows} if versions else dict(rows)  # a stamp is text
     return Marks(parts)
+
+
+BaseMarks = dict[str, tuple[dict[str, str | None], dict[str, str | None]]]
+"""An offline copy's base marks (``replica_store.read_base_marks``): by part, the copy's and the
+master's, each by id."""
+
+
+def changed_records(
+    base: BaseMarks, mine: Marks, theirs: Marks, since: str, pending: set[Key], *, master_stamped: bool
+) -> tuple[list[Key], bool, bool]:
+    """The records a sync must read: new, gone, or stamped differently on either side since the
+    base (a stamp at or after ``since`` may hide a change made in the same millisecond); and
+    whether any of them moved in the copy, and in the master (a conflict left for later counts
+    as both).
+
+    Compared a part at a time as sets of (id, mark) pairs: a record is in the symmetric
+    difference of a side's pairs and the base's when it is new, gone or stamped anew there."""
+    in_copy: set[Key] = set(pending)
+    in_master: set[Key] = set(pending)
+    for part in base.keys() | mine.parts.keys() | theirs.parts.keys():
+        base_mine, base_theirs = base.get(part, ({}, {}))
+        ours, held = mine.parts.get(part, {}), theirs.parts.get(part, {})
+        moved = {rid for rid, _mark in ours.items() ^ base_mine.items()}
+        moved.update(rid for rid, mark in ours.items() if mark >= since)
+        in_copy.update((part, rid) for rid in moved)
+        moved = {rid for rid, _mark in held.items() ^ base_theirs.items()}
+        if master_stamped:
+            moved.update(rid for rid, mark in held.items() if mark >= since)
+        in_master.update((part, rid) for rid in moved)
+    return sorted(in_copy | in_master), bool(in_copy), bool(in_master)
 
 
 def read_state(conn: Connection, keys: Iterable[Key] | None = None) -> State:

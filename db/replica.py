@@ -51,8 +51,9 @@ from .merge import (
     references,
 )
 from .merge_store import CHUNK, Marks, mark_column, read_marks, read_state, with_ids, write_differences
-from .replica_store import BaseMarks, conflict_to_json, write_base
+from .merge_store import changed_records as _changed
 from .replica_store import ReplicaInfo as ReplicaInfo
+from .replica_store import conflict_to_json, write_base
 from .replica_store import master_of as master_of
 from .replica_store import postponed as postponed
 from .replica_store import read_base as _read_base
@@ -274,31 +275,6 @@ def _held_elsewhere(states: Iterable[State], mine: Mapping[Key, str], theirs: Ma
             if values is not None:
                 targets.update(target for _name, target in references(key[0], values))
     return {t for t in targets - read if t in mine and t in theirs}
-
-
-def _changed(
-    base: BaseMarks, mine: Marks, theirs: Marks, since: str, pending: set[Key], *, master_stamped: bool
-) -> tuple[list[Key], bool, bool]:
-    """The records a sync must read: new, gone, or stamped differently on either side since the
-    base (a stamp at or after ``since`` may hide a change made in the same millisecond); and
-    whether any of them moved in the copy, and in the master (a conflict left for later counts
-    as both).
-
-    Compared a part at a time as sets of (id, mark) pairs: a record is in the symmetric
-    difference of a side's pairs and the base's when it is new, gone or stamped anew there."""
-    in_copy: set[Key] = set(pending)
-    in_master: set[Key] = set(pending)
-    for part in base.keys() | mine.parts.keys() | theirs.parts.keys():
-        base_mine, base_theirs = base.get(part, ({}, {}))
-        ours, held = mine.parts.get(part, {}), theirs.parts.get(part, {})
-        moved = {rid for rid, _mark in ours.items() ^ base_mine.items()}
-        moved.update(rid for rid, mark in ours.items() if mark >= since)
-        in_copy.update((part, rid) for rid in moved)
-        moved = {rid for rid, _mark in held.items() ^ base_theirs.items()}
-        if master_stamped:
-            moved.update(rid for rid, mark in held.items() if mark >= since)
-        in_master.update((part, rid) for rid in moved)
-    return sorted(in_copy | in_master), bool(in_copy), bool(in_master)
 
 
 def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], Decision] | None = None) -> SyncDone:

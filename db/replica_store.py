@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from .address import describe
 from .merge import Conflict, Key, Reason, State, Values
-from .merge_store import CHUNK, with_ids
+from .merge_store import CHUNK, BaseMarks, with_ids
 from .store import CaseStore
 from .versions import keeps_versions
 
@@ -103,9 +103,6 @@ def write_base(
             ),
             rows,
         )
-
-
-BaseMarks = dict[str, tuple[dict[str, str | None], dict[str, str | None]]]
 
 
 def read_base_marks(conn: Connection) -> BaseMarks:

@@ -1,103 +1,24 @@
-"""Row 13: offline copies. Syncing a copy of the large case with its master, both sides
-edited, and merging two edited large-case JSON documents with their base."""
+"""Row 13: offline copies. Syncing a copy of the large case with its master, both sides edited
+(the merge of two JSON documents, the row's second line, is bench/rows_merge.py)."""
 
 from __future__ import annotations
 
 import contextlib
-import json
 import shutil
 import sqlite3
 import threading
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .measure import Figure, clock, time_call
 from .report import Result, baseline
+from .sync_script import CHANGED, Script, edited, new_entry, scripts
 from .workspace import Workspace
 
 SYNC_TARGET = 5.0  # seconds: the issue's "under 5 s"
-CHANGED = 10_000  # records changed on each side at full scale
-
-# What each side changes, as shares of its changed records: (part, field, share). Text fields,
-# a tag list, the lines of a list field; and a few timeline entries deleted and created.
-EDITS: tuple[tuple[str, str, float], ...] = (
-    ("timeline", "title", 0.40),
-    ("timeline", "description", 0.20),
-    ("statements", "text", 0.25),
-    ("sources", "notes", 0.10),
-    ("actors", "tags", 0.04),
-    ("directives", "provisions", 0.005),
-)
-DELETED = CREATED = 0.0025
-CONFLICTS = 0.005  # of the changed records: the same field changed differently on both sides
-
-
-# ----- the edit script (shared by both measurements) --------------------------------------
-
-
-@dataclass
-class Script:
-    """What one side changes: new values of existing records' fields, deletions, creations."""
-
-    fields: dict[tuple[str, str], str] = field(default_factory=dict)  # (part, id) -> field changed
-    deleted: list[tuple[str, str]] = field(default_factory=list)
-    created: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def size(self) -> int:
-        return len(self.fields) + len(self.deleted) + len(self.created)
-
-
-def scripts(ids: dict[str, list[str]], changed: int) -> tuple[Script, Script, list[tuple[str, str]]]:
-    """Two edit scripts (mine, theirs) on disjoint records but for the conflicts: records both
-    change in the same field, listed third. ``ids``: every record id by part, in a stable order."""
-    sides = (Script(), Script())
-    taken: dict[str, int] = defaultdict(int)  # each record changes one field on one side at most
-    for part, name, share in EDITS:
-        n, start = round(changed * share), taken[part]
-        pool = ids.get(part, [])
-        if start + 2 * n > len(pool):
-            raise ValueError(f"the case has too few {part} to change {n:,} on each side")
-        for side, chunk in zip(sides, (pool[start : start + n], pool[start + n : start + 2 * n]), strict=True):
-            side.fields.update({(part, rid): name for rid in chunk})
-        taken[part] += 2 * n
-    timeline = ids.get("timeline", [])
-    gone = max(1, round(changed * DELETED))
-    for n, side in enumerate(sides):  # deleted from the end: nothing refers to a timeline entry
-        end = len(timeline) - n * gone
-        side.deleted = [("timeline", rid) for rid in timeline[end - gone : end]]
-        side.created = [("timeline", str(uuid.uuid4())) for _ in range(max(1, round(changed * CREATED)))]
-    mine, theirs = sides
-    both = [k for k, name in mine.fields.items() if k[0] == "timeline" and name == "title"]
-    both = both[: max(1, round(changed * CONFLICTS))]
-    theirs_titles = [k for k, name in theirs.fields.items() if k[0] == "timeline" and name == "title"]
-    for old, new in zip(theirs_titles[: len(both)], both, strict=True):
-        del theirs.fields[old]  # theirs changes as many records as mine: some of them the same
-        theirs.fields[new] = "title"
-    return mine, theirs, both
-
-
-def edited(part: str, name: str, values: dict[str, Any], who: str) -> Any:
-    """The new value ``who`` gives one field of a record."""
-    old = values.get(name)
-    if name == "tags":
-        return [*(old or [])[:1], f"{who}-reviewed"]
-    if name == "provisions":
-        return [*(old or []), f"A provision {who} added."]
-    return f"{(old or '')[:60].rstrip()} (revised by {who})"
-
-
-def new_entry(who: str, n: int) -> dict[str, Any]:
-    """A timeline entry one side creates (no references: a plain new record)."""
-    return {"date": "2026-06-02", "title": f"Entry {n} {who} added offline", "description": "Added on the road.",
-            "actors": [], "directive": None, "statement": None, "key": False, "source": None, "locator": None,
-            "tags": [who]}  # fmt: skip
-
-
 # ----- (a) syncing an offline copy --------------------------------------------------------
 
 
@@ -332,6 +253,8 @@ def raw_backup(ws: Workspace, n: int) -> float:
 
 def sync_row(ws: Workspace) -> list[Result]:
     """Row 13: the offline-copy sync, and the merge of two JSON documents."""
+    from .rows_merge import merge_result
+
     return [sync_result(ws), merge_result(ws)]
 
 
@@ -404,123 +327,3 @@ def sync_result(ws: Workspace) -> Result:
             "raw_backups": backups,
         },
     )
-
-
-# ----- (b) merging two JSON documents -----------------------------------------------------
-
-
-def edit_document(doc: dict[str, Any], script: Script, who: str) -> dict[tuple[str, str], Any]:
-    """Make ``script``'s edits in a Casefile JSON document, in place (untimed); return the new
-    value of each field changed."""
-    made: dict[tuple[str, str], Any] = {}
-    fields: dict[str, dict[str, str]] = defaultdict(dict)
-    for (part, rid), name in script.fields.items():
-        fields[part][rid] = name
-    gone = set(script.deleted)
-    for part, records in doc.items():
-        if not isinstance(records, list):
-            continue
-        for record in records:
-            name = fields[part].get(record["id"])
-            if name is not None:
-                record[name] = made[(part, record["id"])] = edited(part, name, record, who)
-        doc[part] = [r for r in records if (part, r["id"]) not in gone]
-    for n, (part, rid) in enumerate(script.created):
-        doc[part].append({"id": rid, **new_entry(who, n)})
-    return made
-
-
-def merge_once(texts: tuple[bytes, bytes, bytes]) -> tuple[float, dict[str, float], str, int]:
-    """Load three documents, merge, settle every conflict as ours, write the result as text."""
-    from db.interchange import dumps, loads
-    from db.merge import Side, document_state, merge, state_document
-
-    spent: dict[str, float] = {}
-    start = clock()
-    docs = [loads(t) for t in texts]
-    spent["loading the three documents"] = clock() - start
-    mark = clock()
-    states = [document_state(d) for d in docs]
-    spent["document_state"] = clock() - mark
-    mark = clock()
-    result = merge(*states)
-    spent["merge"] = clock() - mark
-    mark = clock()
-    merged = result.resolve({c.key: Side.OURS for c in result.conflicts}).state(Side.OURS)
-    spent["resolving"] = clock() - mark
-    mark = clock()
-    doc = state_document(merged, docs[1], docs[2])
-    spent["state_document"] = clock() - mark
-    mark = clock()
-    text = dumps(doc)
-    spent["dumps"] = clock() - mark
-    return clock() - start, spent, text, len(result.conflicts)
-
-
-def merge_result(ws: Workspace) -> Result:
-    base_text = ws.json_path.read_bytes()
-    base = json.loads(base_text)
-    changed = max(100, round(CHANGED * ws.scale))
-    ids = {part: [str(r["id"]) for r in records] for part, records in base.items() if isinstance(records, list)}
-    mine, theirs, both = scripts(ids, changed)
-    texts = [base_text]
-    made = []
-    for script, who in ((mine, "ours"), (theirs, "theirs")):
-        doc = json.loads(base_text)
-        made.append(edit_document(doc, script, who))
-        texts.append(json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"))
-    del base
-    triple = (texts[0], texts[1], texts[2])
-    totals: list[float] = []
-    plain: list[float] = []
-    steps: dict[str, list[float]] = defaultdict(list)
-    conflicts = 0
-    for _ in range(ws.repeat):
-        total, spent, text, conflicts = merge_once(triple)
-        totals.append(total)
-        for step, s in spent.items():
-            steps[step].append(s)
-        check_merged(text, (mine, theirs), (made[0], made[1]), both)
-        del text
-        plain.append(time_call(lambda: _plain_json(triple)))
-    fig, raw = Figure.of(totals), Figure.of(plain)
-    parts = ", ".join(f"{step} {fig.fmt(Figure.of(v).median)}" for step, v in steps.items())
-    mb = sum(len(t) for t in triple) / 1_048_576
-    return Result(
-        13,
-        f"merge two large-case JSON documents, {changed:,} records changed in each",
-        "—",
-        measured=fig,
-        baselines=[baseline("json.loads of the three documents + json.dumps of one", raw)],
-        ratio=fig.median / raw.median,
-        notes=[
-            f"Base: the large JSON; ours and theirs: copies of it with {changed:,} records changed each (the same",
-            f"edit script as the sync), {conflicts} of them the same title on both sides, settled as ours",
-            f"(`casefile merge --prefer ours`); {mb:.0f} MB of JSON read. Timed: `db.interchange.loads` of the three",
-            "texts, `document_state`, `merge`, `resolve`, `state_document` and `dumps`, all in memory (no file",
-            f"writes, no document checks). Median breakdown: {parts}. Checked after every run: both sides' changes",
-            "and ours' value of every conflict are in the result.",
-        ],
-        extra={"steps": dict(steps)},
-    )
-
-
-def _plain_json(texts: tuple[bytes, bytes, bytes]) -> None:
-    docs = [json.loads(t) for t in texts]
-    json.dumps(docs[1], ensure_ascii=False, indent=2)
-
-
-def check_merged(
-    text: str, sides: tuple[Script, Script], made: tuple[dict[Any, Any], dict[Any, Any]], both: list[Any]
-) -> None:
-    """RuntimeError unless the merged document holds both sides' edits (ours' in a conflict)."""
-    doc = json.loads(text)
-    held = {(part, str(r["id"])): r for part, rs in doc.items() if isinstance(rs, list) for r in rs}
-    for script, values, who in zip(sides, made, ("ours", "theirs"), strict=True):
-        for key, name in script.fields.items():
-            if who == "theirs" and key in both:
-                continue
-            if held[key][name] != values[key]:
-                raise RuntimeError(f"the merged {key} lost the change {who} made to its {name}")
-        if any(k in held for k in script.deleted) or any(k not in held for k in script.created):
-            raise RuntimeError(f"a deletion or a creation {who} made is not in the merged document")

@@ -258,3 +258,38 @@ def test_a_master_that_is_gone_is_told_in_plain_words_and_nothing_is_written(qtb
         import sqlalchemy as sa
 
         assert conn.execute(sa.text("SELECT count(*) FROM replica_sync")).scalar() == 0
+
+
+def test_cancel_in_the_review_writes_nothing_and_stops_the_backups_begun(qtbot, sample_path, tmp_path):
+    import threading
+
+    from db.sqlite.backups import all_backups
+    from db.sqlite.filecheck import check_file
+
+    ids = _ids(sample_path)
+    copy = replica.take_offline_copy(sample_path, tmp_path / "copy.casefile")
+    with CaseFile.open(sample_path) as master:
+        records.update_record(master, Kind.STATEMENT, ids["kass"], {"venue": "From the office"})
+    window = open_window(qtbot, copy)
+    window.session.edit_record(Kind.STATEMENT, ids["brennan"], {"text": MINE_TEXT})
+
+    cancelled = when_modal(lambda dialog: dialog.reject(), kind=SyncReviewDialog)
+    _menu_action(window, ActionId.SYNC_WITH_MASTER).trigger()
+    qtbot.waitUntil(lambda: bool(cancelled) and window.replicas.review is None, timeout=60000)
+    # the plan was dropped: its backups stopped or finished, none left half-written
+    assert not [t for t in threading.enumerate() if t.name.startswith(("sync-master", "sync-backup"))]
+    for backup in all_backups():
+        check_file(backup.path)
+    assert window.replicas.last_done is None
+    assert window.session.get_record(Kind.STATEMENT, ids["kass"])["venue"] != "From the office"
+    with CaseFile.open(sample_path, read_only=True) as master:
+        assert records.get_record(master, Kind.STATEMENT, ids["brennan"])["text"] != MINE_TEXT
+
+    # the copy syncs as before afterwards
+    accepted = when_modal(lambda dialog: dialog.sync_button.click(), kind=SyncReviewDialog)
+    _menu_action(window, ActionId.SYNC_WITH_MASTER).trigger()
+    qtbot.waitUntil(lambda: window.replicas.last_done is not None, timeout=60000)
+    assert accepted
+    assert window.session.get_record(Kind.STATEMENT, ids["kass"])["venue"] == "From the office"
+    with CaseFile.open(sample_path, read_only=True) as master:
+        assert records.get_record(master, Kind.STATEMENT, ids["brennan"])["text"] == MINE_TEXT

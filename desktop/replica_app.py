@@ -27,8 +27,6 @@ from .team_cases import ask_password, connect_address, forget_password, is_passw
 from .undo import Change, UndoStep
 
 if TYPE_CHECKING:
-    from db.store import CaseStore
-
     from .main_window import MainWindow
     from .session import CaseSession
 
@@ -128,7 +126,8 @@ class ReplicaCommands:
 
         self.window.documents.run(
             f"Reading this copy and {_shown(master)}…",
-            Job(_prepare, session.store, connect_address(master) if is_server_address(master) else master),
+            # the master is opened by prepare_sync, beside its reading of the copy
+            Job(replica.prepare_sync, session.store, connect_address(master) if is_server_address(master) else master),
             on_done=lambda plan: self._review(session, plan),
             on_failed=refused,
             jobs=session.jobs,
@@ -176,10 +175,6 @@ class ReplicaCommands:
             self.window.documents.warn(f"{exc} Nothing was written: choose Sync with Master again.")
         else:
             self.window.documents.show_failure(exc)
-
-
-def _prepare(store: CaseStore, master: str) -> replica.SyncPlan:
-    return replica.prepare_sync(store, master)  # opened there, beside reading the copy
 
 
 def _carry_out(plan: replica.SyncPlan, decisions: dict[Any, Any]) -> replica.SyncDone:

@@ -140,6 +140,22 @@ def read_state(conn: Connection, keys: Iterable[Key] | None = None) -> State:
     return state
 
 
+def values_of_row(part: str, row: Mapping[str, Any]) -> Values:
+    """A record's values from JSON of its row, as an offline copy's triggers keep it (migration
+    10): its columns by name and each list as [position, target] pairs."""
+    if part == CASE:
+        return normalise_record(CASE, {f.name: _json_value(f.type, row.get(f.column or "")) for f in CASE_FIELDS})
+    kind = kind_of(part)
+    assert kind is not None
+    spec = KINDS[kind]
+    columns = ["id", *(f.column for f in spec.fields if f.column)]
+    at = {column: n for n, column in enumerate(columns)}
+    flat = tuple(row.get(column) for column in columns)
+    rid = row.get("id")
+    links = {f.name: {rid: [t for _p, t in sorted(row.get(f.name) or [])]} for f in spec.fields if f.link}
+    return {f.name: _reader(f, at, links.get(f.name, {}), 0)(flat) for f in spec.fields}
+
+
 def _json_value(kind: FieldType, raw: Any) -> Any:
     if kind is FieldType.BOOL:
         return bool(raw)

@@ -53,7 +53,7 @@ from .merge import (
 from .merge_store import CHUNK, Marks, mark_column, read_marks, read_state, with_ids, write_differences
 from .merge_store import changed_records as _changed
 from .replica_store import ReplicaInfo as ReplicaInfo
-from .replica_store import conflict_to_json, write_base
+from .replica_store import conflict_to_json, settle_base, write_base
 from .replica_store import master_of as master_of
 from .replica_store import postponed as postponed
 from .replica_store import read_base as _read_base
@@ -125,7 +125,6 @@ def take_offline_copy(master_address: str | os.PathLike[str], out: str | os.Path
                 for table in ("replica", "replica_base", "replica_pending", "replica_sync"):
                     conn.execute(sa.text(f"DELETE FROM {table}"))  # a copy of a copy has a master of its own
                 mine = read_marks(conn)
-                state = read_state(conn)
                 conn.execute(
                     sa.text(
                         "INSERT INTO replica (n, master, master_case, taken_at, since) "
@@ -138,7 +137,7 @@ def take_offline_copy(master_address: str | os.PathLike[str], out: str | os.Path
                         "since": since,
                     },
                 )
-                write_base(conn, {key: state[key] for key in state}, mine, theirs)
+                settle_base(conn, mine, mine, theirs)  # every record is its own base
         finally:
             copy.close()
         os.replace(temp, target)
@@ -228,8 +227,8 @@ def prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str] 
         # what changed on one side will be written to the other: back that up while reading on
         backups.start(side for side, moved in ((replica, master_moved), (store, copy_moved)) if moved)
         with replica.read() as conn:
-            base = _read_base(conn, keys)
             ours = read_state(conn, keys)
+            base = _read_base(conn, keys, ours)
         with store.read() as conn:
             theirs = read_state(conn, keys)
         merged = merge(base, ours, theirs, elsewhere=_held_elsewhere((base, ours, theirs), mine_marks, theirs_marks))
@@ -422,16 +421,14 @@ def _finish(
                 "A sync of this copy was cut short, and the copy has been edited since: the sync cannot be "
                 "completed. Restore a backup of the copy or of the master."
             )
-        wanted = [k for k in keys if k in to_copy or k in settled]
-        current = ours if ours is not None else read_state(conn, wanted)
-        current = {k: current[k] for k in wanted if current.get(k) is not None}
+        current = ours if ours is not None else read_state(conn, to_copy)
+        current = {k: current[k] for k in to_copy if current.get(k) is not None}
         touched = write_differences(conn, to_copy, current, stamp=stamp)
         mine = _marks_of(conn, keys)
-        # a settled record's base is its value in the copy now
-        keep = {k: to_copy[k] if k in to_copy else current.get(k) for k in settled}
-        keep.update({k: None for k, v in unsettled.items() if v is None})
-        write_base(conn, keep, mine, theirs)
-        write_base(conn, {k: v for k, v in unsettled.items() if v is not None}, {}, {})
+        # a settled record's base is its value in the copy now: the record itself
+        write_base(conn, {k: None for k in settled if k not in mine}, {}, {})
+        settle_base(conn, [k for k in settled if k in mine], mine, theirs)
+        write_base(conn, unsettled, {}, {})
         conn.execute(sa.text("DELETE FROM replica_pending"))
         pending = [json.loads(text) for text in journal["postponed"]]
         if pending:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection
 
 from .address import describe
 from .merge import Conflict, Key, Reason, State, Values
-from .merge_store import CHUNK, BaseMarks, with_ids
+from .merge_store import CHUNK, BaseMarks, values_of_row, with_ids
 from .store import CaseStore
 from .versions import keeps_versions
 
@@ -95,7 +95,17 @@ def write_base(
         for k, v in base.items()
         if v is not None
     ]  # fmt: skip
-    if rows:
+    _put(conn, rows)
+
+
+def settle_base(conn: Connection, keys: Iterable[Key], mine: Mapping[Key, str], theirs: Mapping[Key, str]) -> None:
+    """Make each record of ``keys`` its own base, as the copy holds it now, with both sides'
+    marks: its saved base is cleared (the copy's triggers keep it again at the next change)."""
+    _put(conn, [{"part": k[0], "id": k[1], "mine": mine.get(k), "theirs": theirs.get(k), "base": None} for k in keys])
+
+
+def _put(conn: Connection, rows: list[dict[str, str | None]]) -> None:
+    if rows:  # a row replaced loses what the triggers kept in it
         conn.execute(
             sa.text(
                 "INSERT OR REPLACE INTO replica_base (part, id, mine, theirs, base) "
@@ -117,16 +127,23 @@ def read_base_marks(conn: Connection) -> BaseMarks:
     return out
 
 
-def read_base(conn: Connection, keys: Iterable[Key]) -> State:
+def read_base(conn: Connection, keys: Iterable[Key], ours: State) -> State:
+    """The base of each record of ``keys`` that has one. ``ours``: those records as the copy
+    holds them, which is the base of those the copy has not changed since the last sync."""
     out: State = {}
     grouped: dict[str, list[str]] = {}
     for part, rid in keys:
         grouped.setdefault(part, []).append(rid)
     # one IN list per part: the primary key (part, id) answers it with one seek per id, where a
     # long OR of (part, id) pairs cost SQLite far more to plan and run
-    query = with_ids("SELECT id, base FROM replica_base WHERE part = :part AND id IN :ids")
+    query = with_ids("SELECT id, base, kept FROM replica_base WHERE part = :part AND id IN :ids")
     for part, ids in grouped.items():
         for start in range(0, len(ids), CHUNK):
-            for rid, text in conn.execute(query, {"part": part, "ids": ids[start : start + CHUNK]}):
-                out[(part, rid)] = json.loads(text)
+            for rid, base, kept in conn.execute(query, {"part": part, "ids": ids[start : start + CHUNK]}):
+                if base is not None:
+                    out[(part, rid)] = json.loads(base)
+                elif kept is not None:
+                    out[(part, rid)] = values_of_row(part, json.loads(kept))
+                elif (held := ours.get((part, rid))) is not None:
+                    out[(part, rid)] = held
     return out

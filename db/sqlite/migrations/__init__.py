@@ -23,6 +23,7 @@ from . import (
     m0007_day_order,
     m0008_bottom_line,
     m0009_replicas,
+    m0010_kept_bases,
 )
 
 
@@ -47,6 +48,7 @@ MIGRATIONS: tuple[Migration, ...] = tuple(
         m0007_day_order,
         m0008_bottom_line,
         m0009_replicas,
+        m0010_kept_bases,
     )
 )
 assert [m.version for m in MIGRATIONS] == list(range(1, len(MIGRATIONS) + 1)), "migrations must be numbered 1..N"

@@ -151,7 +151,7 @@ def values_of_row(part: str, row: Mapping[str, Any]) -> Values:
     columns = ["id", *(f.column for f in spec.fields if f.column)]
     at = {column: n for n, column in enumerate(columns)}
     flat = tuple(row.get(column) for column in columns)
-    rid = row.get("id")
+    rid = str(row.get("id"))
     links = {f.name: {rid: [t for _p, t in sorted(row.get(f.name) or [])]} for f in spec.fields if f.link}
     return {f.name: _reader(f, at, links.get(f.name, {}), 0)(flat) for f in spec.fields}
 

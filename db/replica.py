@@ -53,7 +53,7 @@ from .merge import (
 from .merge_store import CHUNK, Marks, mark_column, read_marks, read_state, with_ids, write_differences
 from .merge_store import changed_records as _changed
 from .replica_store import ReplicaInfo as ReplicaInfo
-from .replica_store import conflict_to_json, settle_base, write_base
+from .replica_store import bases_not_kept, conflict_to_json, settle_base, write_base
 from .replica_store import master_of as master_of
 from .replica_store import postponed as postponed
 from .replica_store import read_base as _read_base
@@ -423,7 +423,8 @@ def _finish(
             )
         current = ours if ours is not None else read_state(conn, to_copy)
         current = {k: current[k] for k in to_copy if current.get(k) is not None}
-        touched = write_differences(conn, to_copy, current, stamp=stamp)
+        with bases_not_kept(conn):  # the records written are settled below
+            touched = write_differences(conn, to_copy, current, stamp=stamp)
         mine = _marks_of(conn, keys)
         # a settled record's base is its value in the copy now: the record itself
         write_base(conn, {k: None for k in settled if k not in mine}, {}, {})

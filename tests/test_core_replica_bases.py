@@ -41,6 +41,11 @@ def base_rows(cf: CaseFile) -> dict[tuple[str, str], tuple[Any, Any]]:
     return {(p, i): (b, k) for p, i, b, k in rows}
 
 
+def triggers(cf: CaseFile) -> dict[str, str]:
+    with cf.read() as conn:
+        return dict(conn.execute(sa.text("SELECT name, sql FROM sqlite_schema WHERE type = 'trigger'")).all())
+
+
 def record_with(cf: CaseFile, kind: Kind, f: FieldSpec) -> str:
     """A record of ``kind`` whose ``f`` the test can change: one that has a value there if any does."""
     spec = KINDS[kind]
@@ -153,6 +158,7 @@ def test_a_deleted_record_and_the_case_keep_their_old_values(pair):
 
 def test_a_sync_clears_what_the_copy_kept_but_a_conflict_left_for_later_keeps_its_base(pair):
     master, copy = pair
+    before = triggers(copy)
     with copy.read() as conn:
         first, second = conn.execute(sa.text("SELECT id FROM actor ORDER BY n LIMIT 2")).scalars()
     records.update_record(copy, Kind.ACTOR, first, {"description": "Mine, and only mine"})
@@ -178,6 +184,11 @@ def test_a_sync_clears_what_the_copy_kept_but_a_conflict_left_for_later_keeps_it
         plan.close()
     assert set(base_rows(copy).values()) == {(None, None)}
     assert records.get_record(copy, Kind.ACTOR, second)["description"] == "Theirs, in conflict"
+    # the sync set the triggers aside for its own writes only
+    assert triggers(copy) == before
+    records.update_record(copy, Kind.ACTOR, second, {"description": "Mine again"})
+    base, kept = base_rows(copy)[("actors", second)]
+    assert base is None and json.loads(kept)["description"] == "Theirs, in conflict"
 
 
 def test_the_upgrade_keeps_the_bases_a_copy_held_and_adds_the_triggers(tmp_path):

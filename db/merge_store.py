@@ -12,7 +12,7 @@ changed field (so references to records new in the same batch resolve), then del
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,10 +30,14 @@ from .versions import keeps_versions
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
-def with_ids(sql: str) -> sa.TextClause:
-    """``sql`` with its ``:ids`` bound to a list (``IN :ids``), which SQLAlchemy expands when the
-    statement runs: building the text of 500 named parameters each time cost more than the query."""
-    return sa.text(sql).bindparams(sa.bindparam("ids", expanding=True))
+def select_in(conn: Connection, sql: str, ids: Sequence[str], *first: Any) -> sa.CursorResult[*tuple[Any, ...]]:
+    """``sql`` run as the driver's own SQL, its ``?`` bound to ``first`` and its ``(?ids)`` to
+    ``ids``, in that order. A sync reads and checks tens of thousands of records by id: compiling
+    each statement's IN list through SQLAlchemy (500 parameters, expanded at every run) cost more
+    than SQLite's work."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    text = sql.replace("(?ids)", "(" + ", ".join("?" * len(ids)) + ")")
+    return conn.exec_driver_sql(text.replace("?", mark), (*first, *ids))
 
 
 _PARTS: dict[Kind, str] = {k: KINDS[k].json_name for k in JSON_ORDER}
@@ -140,20 +144,27 @@ def read_state(conn: Connection, keys: Iterable[Key] | None = None) -> State:
     return state
 
 
-def values_of_row(part: str, row: Mapping[str, Any]) -> Values:
-    """A record's values from JSON of its row, as an offline copy's triggers keep it (migration
-    10): its columns by name and each list as [position, target] pairs."""
+def values_of_rows(part: str, rows: list[Mapping[str, Any]]) -> list[Values]:
+    """Records' values from JSON of their rows, as an offline copy's triggers keep them
+    (migration 10): columns by name, and each list as [position, target] pairs."""
     if part == CASE:
-        return normalise_record(CASE, {f.name: _json_value(f.type, row.get(f.column or "")) for f in CASE_FIELDS})
+        return [
+            normalise_record(CASE, {f.name: _json_value(f.type, row.get(f.column or "")) for f in CASE_FIELDS})
+            for row in rows
+        ]
     kind = kind_of(part)
     assert kind is not None
     spec = KINDS[kind]
     columns = ["id", *(f.column for f in spec.fields if f.column)]
     at = {column: n for n, column in enumerate(columns)}
-    flat = tuple(row.get(column) for column in columns)
-    rid = str(row.get("id"))
-    links = {f.name: {rid: [t for _p, t in sorted(row.get(f.name) or [])]} for f in spec.fields if f.link}
-    return {f.name: _reader(f, at, links.get(f.name, {}), 0)(flat) for f in spec.fields}
+    lists = [f.name for f in spec.fields if f.link]
+    links: dict[str, dict[str, list[str]]] = {name: {} for name in lists}
+    for row in rows:
+        for name in lists:
+            links[name][str(row.get("id"))] = [target for _position, target in sorted(row.get(name) or [])]
+    readers = [(f.name, _reader(f, at, links.get(f.name, {}), 0)) for f in spec.fields]
+    flat = [tuple(row.get(column) for column in columns) for row in rows]
+    return [{name: read(values) for name, read in readers} for values in flat]
 
 
 def _json_value(kind: FieldType, raw: Any) -> Any:
@@ -167,11 +178,11 @@ def _json_value(kind: FieldType, raw: Any) -> Any:
 def _read_kind(conn: Connection, kind: Kind, ids: list[str] | None) -> State:
     spec = KINDS[kind]
     part = _PARTS[kind]
-    params: dict[str, Any] = {}
-    where = ""
-    query: Callable[[str], sa.TextClause] = sa.text
-    if ids is not None:
-        params, where, query = {"ids": ids}, " WHERE {column} IN :ids", with_ids
+    where = "" if ids is None else " WHERE {column} IN (?ids)"
+
+    def run(sql: str) -> sa.CursorResult[*tuple[Any, ...]]:
+        return conn.execute(sa.text(sql)) if ids is None else select_in(conn, sql, ids)
+
     links: dict[str, dict[str, list[str]]] = {}
     for f in spec.fields:
         if f.link is not None:
@@ -180,10 +191,10 @@ def _read_kind(conn: Connection, kind: Kind, ids: list[str] | None) -> State:
                 f"SELECT {f.link.owner_column}, {f.link.target_column} FROM {f.link.table}"
                 f"{where.format(column=f.link.owner_column)} ORDER BY {f.link.owner_column}, position"
             )
-            for owner, target in conn.execute(query(sql), params).all():
+            for owner, target in run(sql).all():
                 grouped[owner].append(target)
             links[f.name] = grouped
-    result = conn.execute(query(f"SELECT * FROM {spec.table}{where.format(column='id')}"), params)
+    result = run(f"SELECT * FROM {spec.table}{where.format(column='id')}")
     at = {name: n for n, name in enumerate(result.keys())}
     rows = result.all()
     id_at = at["id"]
@@ -286,9 +297,11 @@ def _update_plain(conn: Connection, kind: Kind, records: list[tuple[str, dict[st
             columns.update(to_columns(f, normalise(f, value)))
         rows.append(columns)
     _refuse_oversized_rows(conn, kind, ids, rows)
-    params = [{**columns, "updated_at": stamp, "row_key": rid} for rid, columns in zip(ids, rows, strict=True)]
-    sets = ", ".join(f"{name} = :{name}" for name in params[0] if name != "row_key")
-    result = conn.execute(sa.text(f"UPDATE {spec.table} SET {sets} WHERE id = :row_key"), params)
+    names = list(rows[0])
+    params = [(*(columns[name] for name in names), stamp, rid) for rid, columns in zip(ids, rows, strict=True)]
+    sets = ", ".join(f"{name} = ?" for name in [*names, "updated_at"])
+    # as the driver's SQL: SQLAlchemy's handling of each row's parameters cost more than the update
+    result = conn.exec_driver_sql(f"UPDATE {spec.table} SET {sets} WHERE id = ?", params)
     if result.rowcount != len(params):
         raise RecordError(f"The {spec.label.lower()} no longer exists.")
 
@@ -300,10 +313,8 @@ def _refuse_oversized_rows(conn: Connection, kind: Kind, ids: list[str], rows: l
     rest = [column for _label, column in named if column not in rows[0]]
     stored: dict[str, tuple[int, ...]] = {}
     if rest:
-        lengths = [byte_length(sa.column(c)) for c in rest]
-        selected: list[Any] = [sa.column("id"), *lengths]
-        query = sa.select(*selected).select_from(sa.table(spec.table)).where(sa.column("id").in_(ids))
-        for row in conn.execute(query):
+        lengths = ", ".join(str(byte_length(sa.column(c)).compile(dialect=conn.dialect)) for c in rest)
+        for row in select_in(conn, f"SELECT id, {lengths} FROM {spec.table} WHERE id IN (?ids)", ids).all():
             stored[row[0]] = tuple(n or 0 for n in row[1:])
     for rid, columns in zip(ids, rows, strict=True):
         sizes: dict[str, int] = {column: text_bytes(columns[column]) for _label, column in named if column in columns}

@@ -50,7 +50,7 @@ from .merge import (
     merge,
     references,
 )
-from .merge_store import CHUNK, Marks, mark_column, read_marks, read_state, with_ids, write_differences
+from .merge_store import CHUNK, Marks, mark_column, read_marks, read_state, select_in, write_differences
 from .merge_store import changed_records as _changed
 from .replica_store import ReplicaInfo as ReplicaInfo
 from .replica_store import bases_not_kept, conflict_to_json, settle_base, write_base
@@ -382,9 +382,9 @@ def _marks_of(conn: Connection, keys: Iterable[Key]) -> dict[Key, str]:
             continue
         kind = kind_of(part)
         assert kind is not None
-        query = with_ids(f"SELECT id, {column} FROM {KINDS[kind].table} WHERE id IN :ids{lock}")
+        query = f"SELECT id, {column} FROM {KINDS[kind].table} WHERE id IN (?ids){lock}"
         for start in range(0, len(ids), CHUNK):
-            for rid, mark in conn.execute(query, {"ids": ids[start : start + CHUNK]}):
+            for rid, mark in select_in(conn, query, ids[start : start + CHUNK]).all():
                 out[(part, rid)] = str(mark)
     return out
 

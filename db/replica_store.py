@@ -10,13 +10,14 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
 from .address import describe
 from .merge import Conflict, Key, Reason, State, Values
-from .merge_store import CHUNK, BaseMarks, values_of_row, with_ids
+from .merge_store import CHUNK, BaseMarks, select_in, values_of_rows
 from .store import CaseStore
 from .versions import keeps_versions
 
@@ -146,7 +147,7 @@ def bases_not_kept(conn: Connection) -> Iterator[None]:
 def read_base_marks(conn: Connection) -> BaseMarks:
     """Both sides' marks as the base has them: by part, the copy's and the master's, each by id."""
     out: BaseMarks = {}
-    for part, rid, mine, theirs in conn.execute(sa.text("SELECT part, id, mine, theirs FROM replica_base")):
+    for part, rid, mine, theirs in conn.execute(sa.text("SELECT part, id, mine, theirs FROM replica_base")).all():
         held = out.get(part)
         if held is None:
             held = out[part] = ({}, {})
@@ -164,14 +165,16 @@ def read_base(conn: Connection, keys: Iterable[Key], ours: State) -> State:
         grouped.setdefault(part, []).append(rid)
     # one IN list per part: the primary key (part, id) answers it with one seek per id, where a
     # long OR of (part, id) pairs cost SQLite far more to plan and run
-    query = with_ids("SELECT id, base, kept FROM replica_base WHERE part = :part AND id IN :ids")
+    query = "SELECT id, base, kept FROM replica_base WHERE part = ? AND id IN (?ids)"
     for part, ids in grouped.items():
+        rows: dict[str, Any] = {}
         for start in range(0, len(ids), CHUNK):
-            for rid, base, kept in conn.execute(query, {"part": part, "ids": ids[start : start + CHUNK]}):
+            for rid, base, kept in select_in(conn, query, ids[start : start + CHUNK], part).all():
                 if base is not None:
                     out[(part, rid)] = json.loads(base)
                 elif kept is not None:
-                    out[(part, rid)] = values_of_row(part, json.loads(kept))
+                    rows[rid] = json.loads(kept)
                 elif (held := ours.get((part, rid))) is not None:
                     out[(part, rid)] = held
+        out.update(zip([(part, rid) for rid in rows], values_of_rows(part, list(rows.values())), strict=True))
     return out

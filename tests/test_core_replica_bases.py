@@ -15,7 +15,7 @@ from db import records
 from db.declare import FieldSpec
 from db.fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from db.merge import CASE_KEY, Side
-from db.merge_store import read_state, values_of_row
+from db.merge_store import read_state, values_of_rows
 from db.replica import carry_out, prepare_sync, take_offline_copy
 from db.sqlite.casefile import CaseFile
 from db.sqlite.migrations import migrate
@@ -106,7 +106,7 @@ def test_the_copy_keeps_a_records_old_value_when_it_first_changes_it(pair, kind,
     records.update_record(copy, kind, rid, {f.name: another_value(copy, kind, rid, f)})
     base, kept = base_rows(copy)[(part, rid)]
     assert base is None and kept is not None
-    assert values_of_row(part, json.loads(kept)) == before
+    assert values_of_rows(part, [json.loads(kept)])[0] == before
     # a second change keeps the value the record had at the last sync
     records.update_record(copy, kind, rid, {f.name: another_value(copy, kind, rid, f)})
     assert base_rows(copy)[(part, rid)] == (None, kept)
@@ -153,7 +153,7 @@ def test_a_deleted_record_and_the_case_keep_their_old_values(pair):
     for key in (("timeline", rid), CASE_KEY):
         base, kept = rows[key]
         assert base is None and kept is not None
-        assert values_of_row(key[0], json.loads(kept)) == before[key]
+        assert values_of_rows(key[0], [json.loads(kept)])[0] == before[key]
 
 
 def test_a_sync_clears_what_the_copy_kept_but_a_conflict_left_for_later_keeps_its_base(pair):

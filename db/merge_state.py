@@ -10,6 +10,7 @@ states. Pure: no files, no SQL, no Qt.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldSpec, FieldType, Kind
@@ -87,16 +88,22 @@ def title_of(part: str, values: Mapping[str, Any] | None) -> str:
 
 def references(part: str, values: Mapping[str, Any]) -> Iterable[tuple[str, Key]]:
     """Each (field, referenced record) of one record's values."""
-    for f in fields_of(part):
-        if f.target is None:
-            continue
-        target = KINDS[f.target].json_name
-        value = values.get(f.name)
-        if f.type is FieldType.REFS:
+    for name, target, many in reference_fields(part):
+        value = values.get(name)
+        if many:
             for ref in value or []:
-                yield f.name, (target, ref)
+                yield name, (target, ref)
         elif value:
-            yield f.name, (target, value)
+            yield name, (target, value)
+
+
+@cache
+def reference_fields(part: str) -> tuple[tuple[str, str, bool], ...]:
+    """(field, the part it refers to, whether it holds a list) of each reference field of a part
+    (a merge asks for the references of every record it reads: tens of thousands in a sync)."""
+    return tuple(
+        (f.name, KINDS[f.target].json_name, f.type is FieldType.REFS) for f in fields_of(part) if f.target is not None
+    )
 
 
 def key_order(key: Key) -> tuple[int, str]:

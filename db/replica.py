@@ -48,8 +48,8 @@ from .merge import (
     Values,
     differences,
     merge,
-    references,
 )
+from .merge_state import reference_fields
 from .merge_store import CHUNK, Marks, mark_column, read_marks, read_state, select_in, write_differences
 from .merge_store import changed_records as _changed
 from .replica_store import ReplicaInfo as ReplicaInfo
@@ -270,9 +270,13 @@ def _held_elsewhere(states: Iterable[State], mine: Mapping[Key, str], theirs: Ma
     targets: set[Key] = set()
     for state in states:
         read.update(state)
-        for key, values in state.items():
-            if values is not None:
-                targets.update(target for _name, target in references(key[0], values))
+        for (part, _rid), values in state.items():  # ``references``, written out: 60,000 records
+            for name, target, many in reference_fields(part):
+                value = values.get(name)
+                if many:
+                    targets.update((target, ref) for ref in value or ())
+                elif value:
+                    targets.add((target, value))
     return {t for t in targets - read if t in mine and t in theirs}
 
 

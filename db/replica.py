@@ -170,8 +170,14 @@ class SyncPlan:
     theirs_marks: Marks  # the master's marks
     backups: SideBackups  # begun while reading, for the sides that changed
 
+    closed: bool = field(default=False, init=False)
+
     def close(self) -> None:
-        """Stop the backups still running and let go of the master (the copy belongs to the caller)."""
+        """Stop the backups still running and let go of the master (the copy belongs to the
+        caller). Once: a second call does nothing."""
+        if self.closed:
+            return
+        self.closed = True
         try:
             self.backups.close()
         finally:

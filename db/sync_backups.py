@@ -45,9 +45,13 @@ class SideBackups:
         wait(futures)
         return [path for future in futures if (path := future.result()) is not None]
 
+    def stop(self) -> None:
+        """Tell the backups still running to stop at their next step, without waiting for them."""
+        self._stopped.set()
+
     def close(self) -> None:
         """Stop the backups still running (removing their unfinished copies) and wait for them."""
-        self._stopped.set()
+        self.stop()
         self._pool.shutdown(wait=True)
 
     def _after(self, store: CaseStore) -> Path | None:

@@ -8,6 +8,7 @@ writes the copy's records back as they were (or again as the sync left them).
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,8 @@ from .undo import Change, UndoStep
 if TYPE_CHECKING:
     from .main_window import MainWindow
     from .session import CaseSession
+
+log = logging.getLogger("casefile.replicas")
 
 
 class ReplicaCommands:
@@ -138,7 +141,7 @@ class ReplicaCommands:
 
         m = plan.merge
         if not m.changes and not m.conflicts:
-            plan.close()
+            _drop(session, plan)
             self.window.documents.status("This copy and the master already agree: nothing to sync.")
             return
         dialog = SyncReviewDialog(m, master=plan.master_shown, parent=self.window)
@@ -148,7 +151,7 @@ class ReplicaCommands:
         self.review = None
         dialog.deleteLater()
         if not accepted or self.window.session is not session:
-            plan.close()
+            _drop(session, plan)
             return
         self.window.documents.run(
             f"Syncing with {plan.master_shown}…",
@@ -175,6 +178,23 @@ class ReplicaCommands:
             self.window.documents.warn(f"{exc} Nothing was written: choose Sync with Master again.")
         else:
             self.window.documents.show_failure(exc)
+
+
+def _drop(session: CaseSession, plan: replica.SyncPlan) -> None:
+    """Let go of a plan that will not be carried out, off the GUI thread: its backups are told to
+    stop at once, but the step each is in (a few megabytes copied, or the check of a finished
+    copy) ends first, under a second on a large case. The case's jobs wait for it before the
+    copy closes; if they have closed already (or close before it starts), it is done here."""
+    plan.backups.stop()
+    job = Job(plan.close)
+    job.signals.failed.connect(lambda exc, details: _dropped_anyway(plan, exc, details))
+    session.jobs.start(job)
+
+
+def _dropped_anyway(plan: replica.SyncPlan, exc: BaseException, details: str) -> None:
+    if details:  # it ran and failed: what is left of it is closed all the same
+        log.warning("dropping a sync plan failed: %s", exc)
+    plan.close()  # else it never ran: its case was closing
 
 
 def _carry_out(plan: replica.SyncPlan, decisions: dict[Any, Any]) -> replica.SyncDone:

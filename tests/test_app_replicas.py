@@ -276,7 +276,8 @@ def test_cancel_in_the_review_writes_nothing_and_stops_the_backups_begun(qtbot, 
     cancelled = when_modal(lambda dialog: dialog.reject(), kind=SyncReviewDialog)
     _menu_action(window, ActionId.SYNC_WITH_MASTER).trigger()
     qtbot.waitUntil(lambda: bool(cancelled) and window.replicas.review is None, timeout=60000)
-    # the plan was dropped: its backups stopped or finished, none left half-written
+    # the plan was dropped (off the GUI thread): its backups stopped or finished, none left half-written
+    assert window.session.jobs.wait(60000)
     assert not [t for t in threading.enumerate() if t.name.startswith(("sync-master", "sync-backup"))]
     for backup in all_backups():
         check_file(backup.path)

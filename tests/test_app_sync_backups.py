@@ -61,3 +61,47 @@ def test_sync_with_master_backs_up_both_sides_at_once(qtbot, sample_path, tmp_pa
     assert session.get_record(Kind.ACTOR, actor)["role"] == "Changed in the master"
     with CaseFile.open(sample_path, read_only=True) as master:
         assert records.get_record(master, Kind.ACTOR, actor)["name"] == "Renamed in the copy"
+
+
+def test_cancel_in_the_review_does_not_wait_for_the_backups_to_stop(qtbot, sample_path, tmp_path, monkeypatch):
+    """Stopping a backup waits for the step it is in: the window goes on meanwhile, and the copy
+    closes only once they have stopped."""
+    from db.sqlite.backups import all_backups
+
+    copy = replica.take_offline_copy(sample_path, tmp_path / "copy.casefile")
+    with CaseFile.open(sample_path) as master:
+        with master.read() as conn:
+            actor = conn.execute(sa.text("SELECT id FROM actor ORDER BY n LIMIT 1")).scalar_one()
+        records.update_record(master, Kind.ACTOR, actor, {"role": "Changed in the master"})
+    real = backups.backup_if_changed
+    began, release = threading.Event(), threading.Event()
+    released: list[bool] = []  # False: a backup gave up waiting (the window waited for it)
+
+    def held(cf, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "verify" in kwargs:  # the sync's backups, held in their first step
+            began.set()
+            released.append(release.wait(20))
+        return real(cf, *args, **kwargs)
+
+    monkeypatch.setattr(backups, "backup_if_changed", held)
+    window = open_window(qtbot, copy)
+    session = window.session
+    assert session is not None
+    session.edit_record(Kind.ACTOR, actor, {"name": "Renamed in the copy"})
+
+    def cancel(dialog: SyncReviewDialog) -> None:
+        assert began.wait(20)
+        dialog.reject()
+
+    cancelled = when_modal(cancel, kind=SyncReviewDialog)
+    window.action_registry[ActionId.SYNC_WITH_MASTER].trigger()
+    qtbot.waitUntil(lambda: bool(cancelled) and window.replicas.review is None, timeout=40000)
+    # back to the window while the backups are still held: they stop on a thread of the case's
+    assert not release.is_set()
+    release.set()
+    assert session.jobs.wait(20000)
+    assert released and all(released)
+    assert not [t for t in threading.enumerate() if t.name.startswith(("sync-master", "sync-backup"))]
+    for backup in all_backups():
+        check_file(backup.path)  # a backup stopped half-way was removed
+    assert session.get_record(Kind.ACTOR, actor)["role"] != "Changed in the master"

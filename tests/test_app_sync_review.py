@@ -1,7 +1,7 @@
 """The sync review: what merges by itself, grouped and readable, and a decision per conflict
 (Keep Mine, Keep Theirs, Edit…, Decide Later) made with the mouse or the keyboard.
 
-Run as a script to render docs/screenshots/sync-review.png.
+``python -m tests.test_app_sync_review`` renders docs/screenshots/sync-review.png.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Offline copies (replicas) of a case, and syncing them with their master (docs/merge.md).
 
 An offline copy is an ordinary case file that also remembers its master (a case file's path
-or a server address) and, per record, the values both sides last agreed on (the base) with
-each side's stamp or version at that moment (migration 9). A sync:
+or a server address) and, per record, each side's stamp or version when both last agreed on it
+(migration 9). The values they agreed on (the base) are the copy's own until the copy changes
+the record, when triggers keep the record as it was (migration 10). A sync:
 
 1. ``prepare_sync`` reads only the records whose stamp or version moved on either side (or
    that are new, gone, or waiting for a decision), and merges them field by field

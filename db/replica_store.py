@@ -1,5 +1,7 @@
-"""What an offline copy keeps of its master, in its own tables (migration 9): the master's
-address, the base of each record with both sides' marks, and the conflicts left for later.
+"""What an offline copy keeps of its master, in its own tables (migrations 9 and 10): the
+master's address, both sides' marks of each record, its base once the copy has changed it (the
+copy's own triggers keep it; until then the record is its own base), and the conflicts left
+for later.
 
 The SQL of those tables; the sync itself is ``db/replica.py``.
 """

@@ -30,14 +30,22 @@ from .versions import keeps_versions
 CHUNK = 500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 
 
-def select_in(conn: Connection, sql: str, ids: Sequence[str], *first: Any) -> sa.CursorResult[*tuple[Any, ...]]:
-    """``sql`` run as the driver's own SQL, its ``?`` bound to ``first`` and its ``(?ids)`` to
-    ``ids``, in that order. A sync reads and checks tens of thousands of records by id: compiling
-    each statement's IN list through SQLAlchemy (500 parameters, expanded at every run) cost more
-    than SQLite's work."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    text = sql.replace("(?ids)", "(" + ", ".join("?" * len(ids)) + ")")
-    return conn.exec_driver_sql(text.replace("?", mark), (*first, *ids))
+def select_in(
+    conn: Connection, sql: str, ids: Sequence[str], params: Mapping[str, Any] | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The rows of ``sql`` (and its column names), its ``:ids`` bound to a list of ``ids``
+    (``IN :ids``) and its other binds to ``params``. A sync reads and checks tens of thousands
+    of records by id: on a case file this goes straight through the driver, where SQLAlchemy's
+    expanding of each statement's IN list, and its row objects, cost more than SQLite's work."""
+    names = [f"id_{n}" for n in range(len(ids))]
+    expanded = sql.replace(":ids", "(" + ", ".join(f":{name}" for name in names) + ")")
+    values = {**(params or {}), **dict(zip(names, ids, strict=True))}
+    if conn.dialect.name == "sqlite":
+        from .sqlite import driver
+
+        return driver.rows_and_names(conn, expanded, values)
+    result = conn.execute(sa.text(expanded), values)
+    return list(result.keys()), [tuple(row) for row in result]
 
 
 _PARTS: dict[Kind, str] = {k: KINDS[k].json_name for k in JSON_ORDER}
@@ -178,10 +186,13 @@ def _json_value(kind: FieldType, raw: Any) -> Any:
 def _read_kind(conn: Connection, kind: Kind, ids: list[str] | None) -> State:
     spec = KINDS[kind]
     part = _PARTS[kind]
-    where = "" if ids is None else " WHERE {column} IN (?ids)"
+    where = "" if ids is None else " WHERE {column} IN :ids"
 
-    def run(sql: str) -> sa.CursorResult[*tuple[Any, ...]]:
-        return conn.execute(sa.text(sql)) if ids is None else select_in(conn, sql, ids)
+    def run(sql: str) -> tuple[list[str], Sequence[Any]]:
+        if ids is not None:
+            return select_in(conn, sql, ids)
+        result = conn.execute(sa.text(sql))
+        return list(result.keys()), result.all()
 
     links: dict[str, dict[str, list[str]]] = {}
     for f in spec.fields:
@@ -191,12 +202,11 @@ def _read_kind(conn: Connection, kind: Kind, ids: list[str] | None) -> State:
                 f"SELECT {f.link.owner_column}, {f.link.target_column} FROM {f.link.table}"
                 f"{where.format(column=f.link.owner_column)} ORDER BY {f.link.owner_column}, position"
             )
-            for owner, target in run(sql).all():
+            for owner, target in run(sql)[1]:
                 grouped[owner].append(target)
             links[f.name] = grouped
-    result = run(f"SELECT * FROM {spec.table}{where.format(column='id')}")
-    at = {name: n for n, name in enumerate(result.keys())}
-    rows = result.all()
+    columns, rows = run(f"SELECT * FROM {spec.table}{where.format(column='id')}")
+    at = {name: n for n, name in enumerate(columns)}
     id_at = at["id"]
     readers = [(f.name, _reader(f, at, links.get(f.name, {}), id_at)) for f in spec.fields]
     return {(part, row[id_at]): {name: read(row) for name, read in readers} for row in rows}
@@ -297,12 +307,11 @@ def _update_plain(conn: Connection, kind: Kind, records: list[tuple[str, dict[st
             columns.update(to_columns(f, normalise(f, value)))
         rows.append(columns)
     _refuse_oversized_rows(conn, kind, ids, rows)
-    names = list(rows[0])
-    params = [(*(columns[name] for name in names), stamp, rid) for rid, columns in zip(ids, rows, strict=True)]
-    sets = ", ".join(f"{name} = ?" for name in [*names, "updated_at"])
-    # as the driver's SQL: SQLAlchemy's handling of each row's parameters cost more than the update
-    result = conn.exec_driver_sql(f"UPDATE {spec.table} SET {sets} WHERE id = ?", params)
-    if result.rowcount != len(params):
+    from .sqlite import driver  # a case file's: SQLAlchemy's handling of each row cost more than the update
+
+    params = [{**columns, "updated_at": stamp, "row_key": rid} for rid, columns in zip(ids, rows, strict=True)]
+    sets = ", ".join(f"{name} = :{name}" for name in params[0] if name != "row_key")
+    if driver.execute_many(conn, f"UPDATE {spec.table} SET {sets} WHERE id = :row_key", params) != len(params):
         raise RecordError(f"The {spec.label.lower()} no longer exists.")
 
 
@@ -314,7 +323,7 @@ def _refuse_oversized_rows(conn: Connection, kind: Kind, ids: list[str], rows: l
     stored: dict[str, tuple[int, ...]] = {}
     if rest:
         lengths = ", ".join(str(byte_length(sa.column(c)).compile(dialect=conn.dialect)) for c in rest)
-        for row in select_in(conn, f"SELECT id, {lengths} FROM {spec.table} WHERE id IN (?ids)", ids).all():
+        for row in select_in(conn, f"SELECT id, {lengths} FROM {spec.table} WHERE id IN :ids", ids)[1]:
             stored[row[0]] = tuple(n or 0 for n in row[1:])
     for rid, columns in zip(ids, rows, strict=True):
         sizes: dict[str, int] = {column: text_bytes(columns[column]) for _label, column in named if column in columns}

@@ -393,9 +393,9 @@ def _marks_of(conn: Connection, keys: Iterable[Key]) -> dict[Key, str]:
             continue
         kind = kind_of(part)
         assert kind is not None
-        query = f"SELECT id, {column} FROM {KINDS[kind].table} WHERE id IN (?ids){lock}"
+        query = f"SELECT id, {column} FROM {KINDS[kind].table} WHERE id IN :ids{lock}"
         for start in range(0, len(ids), CHUNK):
-            for rid, mark in select_in(conn, query, ids[start : start + CHUNK]).all():
+            for rid, mark in select_in(conn, query, ids[start : start + CHUNK])[1]:
                 out[(part, rid)] = str(mark)
     return out
 

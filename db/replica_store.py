@@ -105,10 +105,13 @@ def write_base(
 def settle_base(conn: Connection, keys: Iterable[Key], mine: Mapping[Key, str], theirs: Mapping[Key, str]) -> None:
     """Make each record of ``keys`` its own base, as the copy holds it now, with both sides'
     marks: its saved base is cleared (the copy's triggers keep it again at the next change)."""
-    rows = [(k[0], k[1], mine.get(k), theirs.get(k)) for k in keys]
+    rows = [{"part": k[0], "id": k[1], "mine": mine.get(k), "theirs": theirs.get(k)} for k in keys]
     if rows:  # updated where the row is (most are): replacing it cost twice as much
-        conn.exec_driver_sql(  # as the driver's SQL, as a sync settles tens of thousands
-            "INSERT INTO replica_base (part, id, mine, theirs) VALUES (?, ?, ?, ?) "
+        from .sqlite import driver  # an offline copy is a case file: tens of thousands, straight through
+
+        driver.execute_many(
+            conn,
+            "INSERT INTO replica_base (part, id, mine, theirs) VALUES (:part, :id, :mine, :theirs) "
             "ON CONFLICT (part, id) DO UPDATE SET mine = excluded.mine, theirs = excluded.theirs, "
             "base = NULL, kept = NULL",
             rows,
@@ -128,20 +131,12 @@ def _put(conn: Connection, rows: list[dict[str, str | None]]) -> None:
 
 @contextmanager
 def bases_not_kept(conn: Connection) -> Iterator[None]:
-    """Inside a write transaction: the copy's triggers do not keep bases for what is written
-    meanwhile (a sync's own writes, whose records it settles). They are dropped and made again
-    with the SQL they had, in the same transaction, so no file is ever without them."""
-    found = conn.execute(
-        sa.text(
-            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' "
-            "AND name LIKE 'replica\\_keep\\_%' ESCAPE '\\' ORDER BY rowid"
-        )
-    ).all()
-    for name, _sql in found:
-        conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
-    yield
-    for _name, sql in found:
-        conn.exec_driver_sql(sql)
+    """Inside a write transaction: the copy's triggers keep no base for what is written meanwhile
+    (a sync's own writes, whose records it settles)."""
+    from .sqlite.bulk import triggers_aside
+
+    with triggers_aside(conn, "replica_keep_"):
+        yield
 
 
 def read_base_marks(conn: Connection) -> BaseMarks:
@@ -165,11 +160,11 @@ def read_base(conn: Connection, keys: Iterable[Key], ours: State) -> State:
         grouped.setdefault(part, []).append(rid)
     # one IN list per part: the primary key (part, id) answers it with one seek per id, where a
     # long OR of (part, id) pairs cost SQLite far more to plan and run
-    query = "SELECT id, base, kept FROM replica_base WHERE part = ? AND id IN (?ids)"
+    query = "SELECT id, base, kept FROM replica_base WHERE part = :part AND id IN :ids"
     for part, ids in grouped.items():
         rows: dict[str, Any] = {}
         for start in range(0, len(ids), CHUNK):
-            for rid, base, kept in select_in(conn, query, ids[start : start + CHUNK], part).all():
+            for rid, base, kept in select_in(conn, query, ids[start : start + CHUNK], {"part": part})[1]:
                 if base is not None:
                     out[(part, rid)] = json.loads(base)
                 elif kept is not None:

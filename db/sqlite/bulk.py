@@ -1,5 +1,6 @@
-"""Filling a new case file in bulk (JSON import): the schema's indexes and full-text triggers
-are set aside while the rows go in, and built once at the end."""
+"""Writing a case file in bulk. Filling a new file (JSON import): the schema's indexes and
+full-text triggers are set aside while the rows go in, and built once at the end. A sync's own
+writes to an offline copy: the copy's base-keeping triggers are set aside (``triggers_aside``)."""
 
 from __future__ import annotations
 
@@ -62,3 +63,22 @@ def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequ
 def defer_foreign_keys(conn: Connection) -> None:
     """Check references at commit, not statement by statement, for the rest of the transaction."""
     conn.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
+
+
+@contextmanager
+def triggers_aside(conn: Connection, prefix: str) -> Iterator[None]:
+    """Inside a write transaction: the triggers whose names begin with ``prefix`` do not fire
+    meanwhile. They are dropped and made again with the SQL they had, in the same transaction,
+    so no file ever holds the schema without them."""
+    pattern = prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+    found = conn.execute(
+        sa.text(
+            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE :p ESCAPE '\\' ORDER BY rowid"
+        ),
+        {"p": pattern},
+    ).all()
+    for name, _sql in found:
+        conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
+    yield
+    for _name, sql in found:
+        conn.exec_driver_sql(sql)

@@ -37,15 +37,26 @@ def rows(conn: Connection, statement: TextClause, params: Mapping[str, Any] | No
     return _driver(conn).execute(statement.text, params or {}).fetchall()
 
 
+def rows_and_names(
+    conn: Connection, statement: TextClause | str, params: Mapping[str, Any] | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Every row as a plain tuple, and the names of the columns. ``statement`` may be the SQL
+    itself (named binds): a ``text()`` of a long IN list costs a scan of its text to make."""
+    sql = statement if isinstance(statement, str) else statement.text
+    cursor = _driver(conn).execute(sql, params or {})
+    return [d[0] for d in cursor.description], cursor.fetchall()
+
+
 def first_value(conn: Connection, statement: TextClause, params: Mapping[str, Any] | None = None) -> Any:
     """The first column of the first row (None when there is no row)."""
     row = _driver(conn).execute(statement.text, params or {}).fetchone()
     return None if row is None else row[0]
 
 
-def execute_many(conn: Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-    """Run one statement with ``?`` markers once per row of values (bulk writes)."""
-    _driver(conn).executemany(sql, rows)
+def execute_many(conn: Connection, sql: str, rows: Iterable[Sequence[Any]] | Iterable[Mapping[str, Any]]) -> int:
+    """Run one statement once per row of values (bulk writes): ``?`` markers and sequences, or
+    named binds and mappings. Returns how many rows the statements changed in all."""
+    return _driver(conn).executemany(sql, rows).rowcount
 
 
 @contextmanager

@@ -410,12 +410,20 @@ def _references(conn: Connection, kind: Kind, record_id: str) -> list[Reference]
     return found
 
 
-def delete_record(cf: CaseStore, kind: Kind, record_id: str, *, remove_references: bool = False) -> DeletedRecord:
+def delete_record(
+    cf: CaseStore, kind: Kind, record_id: str, *, remove_references: bool = False, expected_version: int | None = None
+) -> DeletedRecord:
     """Delete a record. If others refer to it, raise ReferencedError unless ``remove_references``,
     which first clears those references (one transaction); the result can restore everything.
+    ``expected_version`` (a team case): the version the user saw; ConflictError if someone
+    changed the record since (``db.versions.check_unchanged``).
     """
     spec = KINDS[kind]
     with cf.write() as conn:
+        versions.check_unchanged(
+            conn, spec.table, ("id", record_id), expected_version,
+            current=lambda: read_record(conn, kind, record_id), what=spec.label.lower(),
+        )  # fmt: skip
         values = read_record(conn, kind, record_id)
         refs = _references(conn, kind, record_id)
         if refs and not remove_references:

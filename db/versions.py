@@ -114,17 +114,35 @@ def check(
     theirs = current()
     if all(_same(field_of, name, value, theirs) for name, value in changes.items()):
         return
+    raise _conflict(conn, theirs, stored, f"changed this {what} after you opened it; your change was not saved.")
+
+
+def check_unchanged(
+    conn: Connection,
+    table: str,
+    key: tuple[str, object],
+    expected: int | None,
+    *,
+    current: Callable[[], Record],
+    what: str,
+) -> None:
+    """Inside a write transaction, before deleting a row: ConflictError when it no longer has
+    version ``expected``. Unlike ``check`` no change is the same as theirs: deleting would take
+    whatever they changed with it. No-op when ``expected`` is None or on a case file."""
+    if expected is None or not keeps_versions(conn):
+        return
+    stored = read_version(conn, table, key[0], key[1], lock=True)
+    if stored is None or stored == expected:
+        return  # deleted meanwhile: the delete itself reports it
+    raise _conflict(conn, current(), stored, f"changed this {what} after you opened it; it was not deleted.")
+
+
+def _conflict(conn: Connection, theirs: Record, version: int, said: str) -> ConflictError:
     from .postgres.history import last_change
 
     by, at = last_change(conn, str(theirs.get("id", "")))
     who = f" ({by})" if by else ""
-    raise ConflictError(
-        f"Someone else{who} changed this {what} after you opened it; your change was not saved.",
-        theirs,
-        stored,
-        by,
-        at,
-    )
+    return ConflictError(f"Someone else{who} {said}", theirs, version, by, at)
 
 
 def _same(field_of: Callable[[str], FieldSpec], name: str, value: Any, theirs: Record) -> bool:

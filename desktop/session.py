@@ -254,9 +254,14 @@ class CaseSession(TeamCaseParts, QObject):
             self.notify_reset(kind)
         return old
 
-    def remove_record(self, kind: Kind, record_id: str, *, remove_references: bool) -> DeletedRecord:
-        """Delete a record (and, if asked, the references to it) and tell the views; the result restores it."""
-        deleted = records.delete_record(self.store, kind, record_id, remove_references=remove_references)
+    def remove_record(
+        self, kind: Kind, record_id: str, *, remove_references: bool, expected_version: int | None = None
+    ) -> DeletedRecord:
+        """Delete a record (and, if asked, the references to it) and tell the views; the result
+        restores it. ``expected_version``: as for ``db.records.delete_record``."""
+        deleted = records.delete_record(
+            self.store, kind, record_id, remove_references=remove_references, expected_version=expected_version
+        )
         self._notify_deleted(deleted)
         return deleted
 
@@ -307,9 +312,14 @@ class CaseSession(TeamCaseParts, QObject):
         self._push(AddRecordCommand(self, kind, record_id))
         return record_id
 
-    def delete_record(self, kind: Kind, record_id: str, *, remove_references: bool = False) -> None:
-        """Delete a record (and, if asked, the references to it); ReferencedError if others refer to it."""
-        deleted = self.remove_record(kind, record_id, remove_references=remove_references)
+    def delete_record(
+        self, kind: Kind, record_id: str, *, remove_references: bool = False, seen: Seen | None = None
+    ) -> None:
+        """Delete a record (and, if asked, the references to it); ReferencedError if others refer
+        to it. ``seen``: the version the user saw (a team case); ConflictError if someone else
+        changed the record since."""
+        version = seen.version if seen else None
+        deleted = self.remove_record(kind, record_id, remove_references=remove_references, expected_version=version)
         self._push(DeleteRecordCommand(self, deleted))
 
     def edit_case(self, changes: dict[str, Any], *, seen: Seen | None = None) -> bool:

@@ -1,9 +1,11 @@
-"""Deleting records others refer to: say what refers to them and offer what makes sense."""
+"""Deleting records others refer to (say what refers to them and offer what makes sense), and
+records someone else changed after the user opened them (a team case)."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from db.errors import ConflictError
 from db.fields import KINDS, Kind
 
 from ..session import CaseSession, Reference, short_label
@@ -65,5 +67,32 @@ def confirm_delete_many(parent: QWidget, kind: Kind, count: int, refs: list[Refe
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is delete
+
+
+def confirm_delete_changed(parent: QWidget, kind: Kind, exc: ConflictError) -> bool:
+    """Someone else changed the record the user is deleting after they opened it (a team case):
+    say who and when, and ask whether to delete it all the same. True to delete; Keep It (the
+    default, and Escape) leaves it as the other person left it."""
+    from .conflict_dialog import when_text
+
+    spec = KINDS[kind]
+    title = short_label(str(exc.theirs.get(spec.title_field) or "")) or f"(untitled {spec.label.lower()})"
+    when = when_text(exc.changed_at)
+    who = exc.changed_by or "Someone else"
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle(f"Delete {spec.label}")
+    said = f"{who} changed “{title}” after you opened it" + (f", on {when}" if when else "")
+    box.setText(said if said.endswith(".") else f"{said}.")  # "p.m." already ends the sentence
+    box.setInformativeText(
+        f"Deleting the {spec.label.lower()} now deletes their change with it. "
+        f"Keep it to see what they changed. You can undo a deletion."
+    )
+    delete = box.addButton("Delete Anyway", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Keep It", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
     box.exec()
     return box.clickedButton() is delete

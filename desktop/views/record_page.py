@@ -22,8 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from db.dates import PartialDate
-from db.errors import CaseFileError
+from db.errors import CaseFileError, ConflictError
 from db.fields import KINDS, Kind
+from db.versions import Seen
 
 from ..editors.delegates import RecordDelegate
 from ..editors.record_editor import RecordEditor
@@ -359,7 +360,7 @@ class RecordPage(QWidget):
 
     def delete_current(self) -> bool:
         """Delete the selected record, asking first if other records refer to it."""
-        from ..dialogs.delete_dialog import confirm_delete
+        from ..dialogs.delete_dialog import confirm_delete, confirm_delete_changed
 
         if len(self.selected_rows()) > 1:
             from ..bulk_actions import delete_selection
@@ -369,14 +370,24 @@ class RecordPage(QWidget):
         if record_id is None or self.session.read_only:
             return False
         row = self.table.currentIndex().row()
+        # what the editor shows as Delete is chosen is what the user saw (a team case; no version
+        # on a case file): a change arriving while they answer the question below is news to them
+        seen = Seen(self.editor.seen.version) if self.editor.record_id == record_id else None
         choice = confirm_delete(self, self.session, self.kind, record_id)
         if choice is None:
             return False
-        try:
-            self.session.delete_record(self.kind, record_id, remove_references=choice)
-        except CaseFileError as exc:
-            self.session.report(exc)
-            return False
+        while True:
+            try:
+                self.session.delete_record(self.kind, record_id, remove_references=choice, seen=seen)
+                break
+            except ConflictError as exc:
+                if not confirm_delete_changed(self, self.kind, exc):
+                    self.editor.load(record_id)  # theirs, to see what they changed
+                    return False
+                seen = Seen(exc.version)  # the user has now been told of theirs
+            except CaseFileError as exc:
+                self.session.report(exc)
+                return False
         if self.model.rowCount():
             self.table.setCurrentIndex(self.model.index(min(row, self.model.rowCount() - 1), 0))
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -11,7 +11,9 @@ values of a conflict left for later, and the bases written before this version.
 The triggers fire on every write to a record's value columns or lists, in any case file; in one
 that is not an offline copy ``replica_base`` is empty, and the check is one lookup.
 
-Frozen, like every released migration: the tables and columns are spelled out here.
+Frozen, like every released migration: the tables and columns are spelled out here. A later
+migration that gives a record a new field must make these triggers again with it
+(``tests/test_core_replica_bases.py`` changes every field of every record and fails otherwise).
 """
 
 from __future__ import annotations

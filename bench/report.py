@@ -120,16 +120,19 @@ WHEN_NOT_MET = {
     "the target. What would meet it: keep the strip's marks and histogram in a cached pixmap, "
     "redrawn only when the view moves or the marks change, so a title edit redraws only the label row.",
     13: "Where the time goes (the note gives this run's breakdown): the writes are near their floor. Plain "
-    "`sqlite3` writes 20,000 titles in about 1.9 s with FTS5's merging put off as the sync's writes put it "
-    "off (3.2 s with FTS5 merging as it goes); the sync writes both sides in about 3.4 s, the copy's new "
-    "base and marks included. The two verified backups run on other threads while the sync reads and "
-    "merges: on two cores they slow that work and still leave some to wait for. Reading every record's "
-    "mark on both sides (the master's beside the copy's), reading the changed records and their bases, "
-    "and the merge take about 3 s, most of it Python. What would bring the sync to 5 s: more cores (the "
-    "backups and the master's opening would then run beside the rest at little cost); an index over "
-    "the base's marks, so finding the changed records does not read every record's base (about 0.5 s); "
-    "a base kept only for the records changed since the last sync, which would halve the copy's writes; "
-    "and SQLite 3.42 or newer, whose FTS5 secure-delete makes the compaction at close unnecessary.",
+    "`sqlite3` writes 20,000 titles in about 1.8 s with FTS5's merging put off as the sync's writes put it "
+    "off (3.2 s with FTS5 merging as it goes); the sync writes both sides in about 3.1 s, the copy's marks "
+    "included. An offline copy keeps a record's base only once it changes the record (migration 10), so "
+    "the copy's writes no longer rewrite every base, and a copy is about the size of its master. What is "
+    "left over the target grows with the size of the case, on two cores: the two verified backups (about "
+    "1.6 s of copying and checking when they run alone) run on threads of their own while the sync reads "
+    "and merges, which slows that work and still leaves some to wait for; the master's open-time checks "
+    "and every record's marks on both sides take about 1.2 s before anything can be merged; reading the "
+    "changed records and their bases and merging them, about 2 s, is mostly Python. What would bring the "
+    "sync to 5 s: more cores (the backups and the master's opening would then run beside the rest at "
+    "little cost); reading only the marks that moved since the last sync (a server could answer from its "
+    "history; a file master would need a change log of its own); and SQLite 3.42 or newer, whose FTS5 "
+    "secure-delete makes the compaction at close unnecessary for `casefile sync`.",
 }
 
 

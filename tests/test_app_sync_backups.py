@@ -4,6 +4,7 @@ writes either side: the backups begin while the sync is still reading, before th
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import sqlalchemy as sa
 from PySide6.QtCore import Qt
@@ -19,12 +20,27 @@ from desktop.dialogs.sync_review import SyncReviewDialog
 from tests.gui_helpers import open_window, when_modal
 
 
-def test_sync_with_master_backs_up_both_sides_at_once(qtbot, sample_path, tmp_path, monkeypatch):
+def _copy_and_master_changed(sample_path: Path, tmp_path: Path) -> tuple[Path, str]:
+    """An offline copy of the sample, and the actor whose role the master then changed."""
     copy = replica.take_offline_copy(sample_path, tmp_path / "copy.casefile")
     with CaseFile.open(sample_path) as master:
         with master.read() as conn:
             actor = conn.execute(sa.text("SELECT id FROM actor ORDER BY n LIMIT 1")).scalar_one()
         records.update_record(master, Kind.ACTOR, actor, {"role": "Changed in the master"})
+    return copy, actor
+
+
+def _open_and_edit(qtbot, copy: Path, actor: str):  # type: ignore[no-untyped-def]
+    """The copy open in a window, the actor renamed there: both sides have changed."""
+    window = open_window(qtbot, copy)
+    session = window.session
+    assert session is not None
+    session.edit_record(Kind.ACTOR, actor, {"name": "Renamed in the copy"})
+    return window, session
+
+
+def test_sync_with_master_backs_up_both_sides_at_once(qtbot, sample_path, tmp_path, monkeypatch):
+    copy, actor = _copy_and_master_changed(sample_path, tmp_path)
     real = backups.backup_if_changed
     both_started = threading.Barrier(2, timeout=20)  # each backup waits here for the other one
     started: list[str] = []
@@ -36,10 +52,7 @@ def test_sync_with_master_backs_up_both_sides_at_once(qtbot, sample_path, tmp_pa
         return real(cf, *args, **kwargs)
 
     monkeypatch.setattr(backups, "backup_if_changed", meeting)
-    window = open_window(qtbot, copy)
-    session = window.session
-    assert session is not None
-    session.edit_record(Kind.ACTOR, actor, {"name": "Renamed in the copy"})
+    window, session = _open_and_edit(qtbot, copy, actor)
 
     before_review: list[str] = []
 
@@ -68,11 +81,7 @@ def test_cancel_in_the_review_does_not_wait_for_the_backups_to_stop(qtbot, sampl
     closes only once they have stopped."""
     from db.sqlite.backups import all_backups
 
-    copy = replica.take_offline_copy(sample_path, tmp_path / "copy.casefile")
-    with CaseFile.open(sample_path) as master:
-        with master.read() as conn:
-            actor = conn.execute(sa.text("SELECT id FROM actor ORDER BY n LIMIT 1")).scalar_one()
-        records.update_record(master, Kind.ACTOR, actor, {"role": "Changed in the master"})
+    copy, actor = _copy_and_master_changed(sample_path, tmp_path)
     real = backups.backup_if_changed
     began, release = threading.Event(), threading.Event()
     released: list[bool] = []  # False: a backup gave up waiting (the window waited for it)
@@ -84,10 +93,7 @@ def test_cancel_in_the_review_does_not_wait_for_the_backups_to_stop(qtbot, sampl
         return real(cf, *args, **kwargs)
 
     monkeypatch.setattr(backups, "backup_if_changed", held)
-    window = open_window(qtbot, copy)
-    session = window.session
-    assert session is not None
-    session.edit_record(Kind.ACTOR, actor, {"name": "Renamed in the copy"})
+    window, session = _open_and_edit(qtbot, copy, actor)
 
     def cancel(dialog: SyncReviewDialog) -> None:
         assert began.wait(20)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,22 +15,14 @@ from db.declare import FieldSpec
 from db.fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldType, Kind
 from db.merge import CASE_KEY, Side
 from db.merge_store import read_state, values_of_rows
-from db.replica import carry_out, prepare_sync, take_offline_copy
+from db.replica import carry_out, prepare_sync
 from db.sqlite.casefile import CaseFile
 from db.sqlite.migrations import migrate
+from tests.test_core_replicas import pair  # noqa: F401  (fixture: master path, offline copy open)
 
 EDITABLE = [
     (kind, f) for kind in JSON_ORDER for f in KINDS[kind].fields if not (f.required and f.type is FieldType.TEXT)
 ]
-
-
-@pytest.fixture
-def pair(sample_path: Path, tmp_path: Path):
-    """(master path, offline copy open for editing)."""
-    copy = take_offline_copy(sample_path, tmp_path / "copy.casefile")
-    cf = CaseFile.open(copy)
-    yield sample_path, cf
-    cf.close()
 
 
 def base_rows(cf: CaseFile) -> dict[tuple[str, str], tuple[Any, Any]]:
@@ -39,6 +30,16 @@ def base_rows(cf: CaseFile) -> dict[tuple[str, str], tuple[Any, Any]]:
     with cf.read() as conn:
         rows = conn.execute(sa.text("SELECT part, id, base, kept FROM replica_base")).all()
     return {(p, i): (b, k) for p, i, b, k in rows}
+
+
+def sync_cleanly(copy: CaseFile) -> None:
+    """Sync the copy; no conflict is expected."""
+    plan = prepare_sync(copy)
+    try:
+        assert plan.merge.conflicts == []
+        carry_out(plan, {})
+    finally:
+        plan.close()
 
 
 def triggers(cf: CaseFile) -> dict[str, str]:
@@ -87,7 +88,7 @@ def other_text_field(kind: Kind, name: str) -> FieldSpec:
     return next(f for f in texts if f.name != name)
 
 
-def test_a_new_copy_keeps_no_base_of_its_own(pair):
+def test_a_new_copy_keeps_no_base_of_its_own(pair):  # noqa: F811
     _master, copy = pair
     rows = base_rows(copy)
     with copy.read() as conn:
@@ -97,7 +98,7 @@ def test_a_new_copy_keeps_no_base_of_its_own(pair):
 
 
 @pytest.mark.parametrize(("kind", "f"), EDITABLE, ids=[f"{k.value}-{f.name}" for k, f in EDITABLE])
-def test_the_copy_keeps_a_records_old_value_when_it_first_changes_it(pair, kind, f):
+def test_the_copy_keeps_a_records_old_value_when_it_first_changes_it(pair, kind, f):  # noqa: F811
     _master, copy = pair
     part = KINDS[kind].json_name
     rid = record_with(copy, kind, f)
@@ -113,7 +114,7 @@ def test_the_copy_keeps_a_records_old_value_when_it_first_changes_it(pair, kind,
 
 
 @pytest.mark.parametrize(("kind", "f"), EDITABLE, ids=[f"{k.value}-{f.name}" for k, f in EDITABLE])
-def test_a_field_the_copy_changed_and_another_the_master_changed_both_arrive(pair, kind, f):
+def test_a_field_the_copy_changed_and_another_the_master_changed_both_arrive(pair, kind, f):  # noqa: F811
     """The base the copy kept is the record as it was: a record-level base of the copy's own value
     would take the master's record whole and lose the copy's change."""
     master, copy = pair
@@ -126,12 +127,7 @@ def test_a_field_the_copy_changed_and_another_the_master_changed_both_arrive(pai
     theirs_field = other_text_field(kind, f.name)
     with CaseFile.open(master) as cf:
         records.update_record(cf, kind, rid, {theirs_field.name: "The master's words"})
-    plan = prepare_sync(copy)
-    try:
-        assert plan.merge.conflicts == []
-        carry_out(plan, {})
-    finally:
-        plan.close()
+    sync_cleanly(copy)
     with copy.read() as conn:
         ours = read_state(conn, [(part, rid)])[(part, rid)]
     with CaseFile.open(master, read_only=True) as cf, cf.read() as conn:
@@ -142,7 +138,7 @@ def test_a_field_the_copy_changed_and_another_the_master_changed_both_arrive(pai
     assert base_rows(copy)[(part, rid)] == (None, None)
 
 
-def test_a_deleted_record_and_the_case_keep_their_old_values(pair):
+def test_a_deleted_record_and_the_case_keep_their_old_values(pair):  # noqa: F811
     _master, copy = pair
     with copy.read() as conn:
         rid = conn.execute(sa.text("SELECT id FROM timeline_entry ORDER BY n DESC LIMIT 1")).scalar_one()
@@ -156,7 +152,7 @@ def test_a_deleted_record_and_the_case_keep_their_old_values(pair):
         assert values_of_rows(key[0], [json.loads(kept)])[0] == before[key]
 
 
-def test_a_sync_clears_what_the_copy_kept_but_a_conflict_left_for_later_keeps_its_base(pair):
+def test_a_sync_clears_what_the_copy_kept_but_a_conflict_left_for_later_keeps_its_base(pair):  # noqa: F811
     master, copy = pair
     before = triggers(copy)
     with copy.read() as conn:
@@ -207,7 +203,7 @@ def test_the_upgrade_keeps_the_bases_a_copy_held_and_adds_the_triggers(tmp_path)
         conn.close()
 
 
-def test_a_copy_whose_bases_predate_the_triggers_still_syncs_from_them(pair):
+def test_a_copy_whose_bases_predate_the_triggers_still_syncs_from_them(pair):  # noqa: F811
     """A copy taken before version 10 holds every base as values: a change the copy makes then is
     not kept again (the base is there), and the sync reads the values."""
     master, copy = pair
@@ -223,12 +219,7 @@ def test_a_copy_whose_bases_predate_the_triggers_still_syncs_from_them(pair):
     assert base_rows(copy)[("statements", rid)][1] is None
     with CaseFile.open(master) as cf:
         records.update_record(cf, Kind.STATEMENT, rid, {"notes": "A note the master added"})
-    plan = prepare_sync(copy)
-    try:
-        assert plan.merge.conflicts == []
-        carry_out(plan, {})
-    finally:
-        plan.close()
+    sync_cleanly(copy)
     with CaseFile.open(master, read_only=True) as cf:
         synced = records.get_record(cf, Kind.STATEMENT, rid)
     assert synced["venue"] == "A venue the copy named" and synced["notes"] == "A note the master added"

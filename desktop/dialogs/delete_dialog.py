@@ -88,7 +88,7 @@ def confirm_delete_changed(parent: QWidget, kind: Kind, exc: ConflictError) -> b
     box.setText(said if said.endswith(".") else f"{said}.")  # "p.m." already ends the sentence
     box.setInformativeText(
         f"Deleting the {spec.label.lower()} now deletes their change with it. "
-        f"Keep it to see what they changed. You can undo a deletion."
+        "Keep it to see what they changed. You can undo a deletion."
     )
     delete = box.addButton("Delete Anyway", QMessageBox.ButtonRole.DestructiveRole)
     keep = box.addButton("Keep It", QMessageBox.ButtonRole.RejectRole)

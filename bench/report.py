@@ -127,7 +127,7 @@ WHEN_NOT_MET = {
     "left over the target grows with the size of the case, on two cores: the two verified backups (about "
     "1.6 s of copying and checking when they run alone) run on threads of their own while the sync reads "
     "and merges, which slows that work and still leaves some to wait for; the master's open-time checks "
-    "and every record's marks on both sides take about 1.2 s before anything can be merged; reading the "
+    "and every record's marks on both sides take about 1.5 s before anything can be merged; reading the "
     "changed records and their bases and merging them, about 2 s, is mostly Python. What would bring the "
     "sync to 5 s: more cores (the backups and the master's opening would then run beside the rest at "
     "little cost); reading only the marks that moved since the last sync (a server could answer from its "

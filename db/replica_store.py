@@ -135,7 +135,7 @@ def bases_not_kept(conn: Connection) -> Iterator[None]:
     (a sync's own writes, whose records it settles)."""
     from .sqlite.bulk import triggers_aside
 
-    with triggers_aside(conn, "replica_keep_"):
+    with triggers_aside(conn, "replica\\_keep\\_%"):
         yield
 
 

@@ -27,27 +27,18 @@ def bulk_load(conn: Connection) -> Iterator[None]:
     sort names (migration 5) are left out too: the caller writes those names with the rows.
     """
     conn.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
-    triggers = conn.execute(
-        sa.text(
-            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND (name LIKE '%\\_fts\\_%' ESCAPE '\\' "
-            "OR name LIKE 'sort\\_%' ESCAPE '\\') ORDER BY rowid"
-        )
-    ).all()
-    for name, _sql in triggers:
-        conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
-    indexes = conn.execute(
-        sa.text("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid")
-    ).all()
-    for name, _sql in indexes:
-        conn.execute(sa.text(f'DROP INDEX "{name}"'))
-    yield
-    for _name, sql in indexes:
-        conn.exec_driver_sql(sql)
-    for kind in JSON_ORDER:
-        fts = KINDS[kind].fts
-        conn.execute(sa.text(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')"))
-    for _name, sql in triggers:
-        conn.exec_driver_sql(sql)
+    with triggers_aside(conn, "%\\_fts\\_%", "sort\\_%"):
+        indexes = conn.execute(
+            sa.text("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid")
+        ).all()
+        for name, _sql in indexes:
+            conn.execute(sa.text(f'DROP INDEX "{name}"'))
+        yield
+        for _name, sql in indexes:
+            conn.exec_driver_sql(sql)
+        for kind in JSON_ORDER:
+            fts = KINDS[kind].fts
+            conn.execute(sa.text(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')"))
 
 
 def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -66,16 +57,14 @@ def defer_foreign_keys(conn: Connection) -> None:
 
 
 @contextmanager
-def triggers_aside(conn: Connection, prefix: str) -> Iterator[None]:
-    """Inside a write transaction: the triggers whose names begin with ``prefix`` do not fire
-    meanwhile. They are dropped and made again with the SQL they had, in the same transaction,
-    so no file ever holds the schema without them."""
-    pattern = prefix.replace("\\", "\\\\").replace("_", "\\_").replace("%", "\\%") + "%"
+def triggers_aside(conn: Connection, *patterns: str) -> Iterator[None]:
+    """Inside a write transaction: the triggers whose names match any of ``patterns`` (``LIKE``,
+    ``\\`` escaping) do not fire meanwhile. They are dropped and made again, last, with the SQL
+    they had, in the same transaction, so no file ever holds the schema without them."""
+    matching = " OR ".join(f"name LIKE :p{n} ESCAPE '\\'" for n in range(len(patterns)))
     found = conn.execute(
-        sa.text(
-            "SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND name LIKE :p ESCAPE '\\' ORDER BY rowid"
-        ),
-        {"p": pattern},
+        sa.text(f"SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND ({matching}) ORDER BY rowid"),
+        {f"p{n}": pattern for n, pattern in enumerate(patterns)},
     ).all()
     for name, _sql in found:
         conn.execute(sa.text(f'DROP TRIGGER "{name}"'))

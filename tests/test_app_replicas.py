@@ -294,3 +294,21 @@ def test_cancel_in_the_review_writes_nothing_and_stops_the_backups_begun(qtbot, 
     assert window.session.get_record(Kind.STATEMENT, ids["kass"])["venue"] == "From the office"
     with CaseFile.open(sample_path, read_only=True) as master:
         assert records.get_record(master, Kind.STATEMENT, ids["brennan"])["text"] == MINE_TEXT
+
+
+def test_a_copy_its_master_agrees_with_says_so_and_lets_go_of_the_master(qtbot, sample_path, tmp_path):
+    import threading
+
+    copy = replica.take_offline_copy(sample_path, tmp_path / "copy.casefile")
+    window = open_window(qtbot, copy)
+    reviews = when_modal(lambda dialog: dialog.reject(), kind=SyncReviewDialog)
+    _menu_action(window, ActionId.SYNC_WITH_MASTER).trigger()
+    qtbot.waitUntil(lambda: "already agree" in window.statusBar().currentMessage(), timeout=60000)
+    assert window.statusBar().currentMessage() == "This copy and the master already agree: nothing to sync."
+    # no review; the plan was let go of off the GUI thread: no sync thread left, the master closed
+    assert window.session.jobs.wait(60000)
+    assert not reviews
+    assert not [t for t in threading.enumerate() if t.name.startswith(("sync-master", "sync-backup"))]
+    assert window.replicas.last_done is None
+    with CaseFile.open(sample_path) as master:  # open for editing: nothing holds it any more
+        assert not master.read_only

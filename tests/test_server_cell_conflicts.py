@@ -37,12 +37,18 @@ def _type(qtbot, editor: QLineEdit, text: str) -> None:
     qtbot.keyClicks(editor, text)
 
 
-def test_a_cell_edit_after_someone_else_changed_the_field_asks_and_keeps_theirs_by_default(qtbot, team):  # noqa: F811
+def _mine_typed_theirs_saved(qtbot, team):  # type: ignore[no-untyped-def]  # noqa: F811
+    """Meta's Role cell open with "Mine" typed in it, after which the other person saved "Theirs"."""
     meta = team.actor()
-    _page, index, editor = _open_role_cell(qtbot, team, meta)
+    page, index, editor = _open_role_cell(qtbot, team, meta)
     assert editor.text() == "Frontier AI developer"
     _type(qtbot, editor, "Mine")
     team.theirs(meta, "Theirs")
+    return meta, page, index, editor
+
+
+def test_a_cell_edit_after_someone_else_changed_the_field_asks_and_keeps_theirs_by_default(qtbot, team):  # noqa: F811
+    meta, _page, index, editor = _mine_typed_theirs_saved(qtbot, team)
 
     shown: list[dict] = []
     seen = _answer(qtbot, lambda d: QTest.keyClick(d, Qt.Key.Key_Return), shown)
@@ -64,10 +70,7 @@ def test_a_cell_edit_after_someone_else_changed_the_field_asks_and_keeps_theirs_
 
 
 def test_keep_mine_in_the_cell_conflict_saves_over_theirs_as_one_undoable_step(qtbot, team):  # noqa: F811
-    meta = team.actor()
-    _page, index, editor = _open_role_cell(qtbot, team, meta)
-    _type(qtbot, editor, "Mine")
-    team.theirs(meta, "Theirs")
+    meta, _page, index, editor = _mine_typed_theirs_saved(qtbot, team)
 
     seen = _answer(qtbot, lambda d: QTest.mouseClick(d.keep_mine_button, Qt.MouseButton.LeftButton))
     qtbot.keyClick(editor, Qt.Key.Key_Return)
@@ -80,10 +83,7 @@ def test_keep_mine_in_the_cell_conflict_saves_over_theirs_as_one_undoable_step(q
 
 
 def test_edit_in_the_cell_conflict_opens_the_cell_again_with_what_was_typed(qtbot, team):  # noqa: F811
-    meta = team.actor()
-    page, index, editor = _open_role_cell(qtbot, team, meta)
-    _type(qtbot, editor, "Mine")
-    team.theirs(meta, "Theirs")
+    meta, page, index, editor = _mine_typed_theirs_saved(qtbot, team)
 
     seen = _answer(qtbot, lambda d: QTest.mouseClick(d.edit_button, Qt.MouseButton.LeftButton))
     qtbot.keyClick(editor, Qt.Key.Key_Return)

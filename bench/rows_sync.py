@@ -97,7 +97,7 @@ STEPS = {
     "finish_interrupted": "looking for a sync cut short",
     "read_marks": "reading marks",
     "_read_base_marks": "reading marks",
-    "_changed": "finding what changed",
+    "_moved": "finding what changed",
     "read_state": "reading states",
     "_read_base": "reading states",
     "merge": "merging",

@@ -2,7 +2,7 @@
 
 The SQL here runs on a case file and on a server case alike. ``read_marks`` reads, cheaply,
 what tells a record has changed: its ``updated_at`` in a case file, its ``version`` on a
-server (which a trigger moves on every change, lists included); ``changed_records`` compares
+server (which a trigger moves on every change, lists included); ``moved_records`` compares
 them with an offline copy's base to find what a sync must read. ``read_state`` reads the
 values of all records or of some. ``write_differences`` writes the records that differ, in an
 order the foreign keys accept: new records first without their references, then every
@@ -39,12 +39,19 @@ def select_in(
     expanding of each statement's IN list, and its row objects, cost more than SQLite's work."""
     names = [f"id_{n}" for n in range(len(ids))]
     expanded = sql.replace(":ids", "(" + ", ".join(f":{name}" for name in names) + ")")
-    values = {**(params or {}), **dict(zip(names, ids, strict=True))}
+    return select_rows(conn, expanded, {**(params or {}), **dict(zip(names, ids, strict=True))})
+
+
+def select_rows(
+    conn: Connection, sql: str, params: Mapping[str, Any] | None = None
+) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The rows of ``sql`` (named binds ``params``) as plain tuples, and its column names: on a
+    case file straight through the driver (a sync reads every record's mark on both sides)."""
     if conn.dialect.name == "sqlite":
         from .sqlite import driver
 
-        return driver.rows_and_names(conn, expanded, values)
-    result = conn.execute(sa.text(expanded), values)
+        return driver.rows_and_names(conn, sql, params)
+    result = conn.execute(sa.text(sql), params or {})
     return list(result.keys()), [tuple(row) for row in result]
 
 
@@ -93,8 +100,7 @@ def read_marks(conn: Connection) -> Marks:
     row = conn.execute(sa.text(f"SELECT {column} FROM case_info WHERE n = 1")).one()
     parts: dict[str, dict[str, str]] = {CASE: {CASE_KEY[1]: str(row[0])}}
     for kind, part in _PARTS.items():
-        # fetched at once: SQLAlchemy's row-by-row iteration costs more than SQLite's reading here
-        rows = conn.execute(sa.text(f"SELECT id, {column} FROM {KINDS[kind].table}")).all()
+        rows = select_rows(conn, f"SELECT id, {column} FROM {KINDS[kind].table}")[1]
         parts[part] = {rid: str(mark) for rid, mark in rows} if versions else dict(rows)  # a stamp is text
     return Marks(parts)
 
@@ -104,29 +110,21 @@ BaseMarks = dict[str, tuple[dict[str, str | None], dict[str, str | None]]]
 master's, each by id."""
 
 
-def changed_records(
-    base: BaseMarks, mine: Marks, theirs: Marks, since: str, pending: set[Key], *, master_stamped: bool
-) -> tuple[list[Key], bool, bool]:
-    """The records a sync must read: new, gone, or stamped differently on either side since the
-    base (a stamp at or after ``since`` may hide a change made in the same millisecond); and
-    whether any of them moved in the copy, and in the master (a conflict left for later counts
-    as both).
+def moved_records(base: BaseMarks, marks: Marks, side: int, since: str | None) -> set[Key]:
+    """The records new, gone or marked differently on one side since the base (``side``: 0 for
+    the copy's marks, 1 for the master's); with ``since``, also those stamped at or after it (a
+    stamp may hide a change made in the same millisecond as the last sync).
 
     Compared a part at a time as sets of (id, mark) pairs: a record is in the symmetric
-    difference of a side's pairs and the base's when it is new, gone or stamped anew there."""
-    in_copy: set[Key] = set(pending)
-    in_master: set[Key] = set(pending)
-    for part in base.keys() | mine.parts.keys() | theirs.parts.keys():
-        base_mine, base_theirs = base.get(part, ({}, {}))
-        ours, held = mine.parts.get(part, {}), theirs.parts.get(part, {})
-        moved = {rid for rid, _mark in ours.items() ^ base_mine.items()}
-        moved.update(rid for rid, mark in ours.items() if mark >= since)
-        in_copy.update((part, rid) for rid in moved)
-        moved = {rid for rid, _mark in held.items() ^ base_theirs.items()}
-        if master_stamped:
+    difference of a side's pairs and the base's when it is new, gone or marked anew there."""
+    out: set[Key] = set()
+    for part in base.keys() | marks.parts.keys():
+        held = marks.parts.get(part, {})
+        moved = {rid for rid, _mark in held.items() ^ base.get(part, ({}, {}))[side].items()}
+        if since is not None:
             moved.update(rid for rid, mark in held.items() if mark >= since)
-        in_master.update((part, rid) for rid in moved)
-    return sorted(in_copy | in_master), bool(in_copy), bool(in_master)
+        out.update((part, rid) for rid in moved)
+    return out
 
 
 def read_state(conn: Connection, keys: Iterable[Key] | None = None) -> State:

@@ -26,8 +26,8 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,7 +52,7 @@ from .merge import (
 )
 from .merge_state import reference_fields
 from .merge_store import CHUNK, Marks, mark_column, read_marks, read_state, select_in, write_differences
-from .merge_store import changed_records as _changed
+from .merge_store import moved_records as _moved
 from .replica_store import ReplicaInfo as ReplicaInfo
 from .replica_store import bases_not_kept, conflict_to_json, settle_base, write_base
 from .replica_store import master_of as master_of
@@ -226,16 +226,21 @@ def prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str] 
                 mine_marks = read_marks(conn)
                 base_marks = _read_base_marks(conn)
                 pending = {(p, i) for p, i in conn.execute(sa.text("SELECT part, id FROM replica_pending"))}
+                # a conflict left for later counts as moved on both sides
+                in_copy = pending | _moved(base_marks, mine_marks, 0, info.since)
+                # while the master is opened and checked: the records the copy changed
+                ours = read_state(conn, sorted(in_copy))
+                base = _read_base(conn, in_copy, ours)
             theirs_marks, server = reading.result()
         store = opened[0]
-        keys, copy_moved, master_moved = _changed(
-            base_marks, mine_marks, theirs_marks, info.since, pending, master_stamped=not server
-        )
+        in_master = pending | _moved(base_marks, theirs_marks, 1, None if server else info.since)
+        keys = sorted(in_copy | in_master)
         # what changed on one side will be written to the other: back that up while reading on
-        backups.start(side for side, moved in ((replica, master_moved), (store, copy_moved)) if moved)
+        backups.start(side for side, moved in ((replica, in_master), (store, in_copy)) if moved)
+        rest = sorted(in_master - in_copy)
         with replica.read() as conn:
-            ours = read_state(conn, keys)
-            base = _read_base(conn, keys, ours)
+            ours.update(read_state(conn, rest))
+            base.update(_read_base(conn, rest, ours))
         with store.read() as conn:
             theirs = read_state(conn, keys)
         merged = merge(base, ours, theirs, elsewhere=_held_elsewhere((base, ours, theirs), mine_marks, theirs_marks))
@@ -327,12 +332,11 @@ def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], De
             {"token": token, "started": stamp, "plan": json.dumps(journal, ensure_ascii=False)},
         )
     try:
-        written = _write_master(plan, to_master, theirs, stamp)
-    except BaseException:
+        _write_both(plan, token, journal, to_master, ours, stamp)
+    except _NotWritten as stopped:
         with plan.replica.write() as conn:
             conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})
-        raise
-    _finish(plan.replica, plan.master, token, journal, written, ours)
+        raise stopped.reason from None
     return SyncDone(
         before={k: ours.get(k) for k in to_copy},
         after=dict(to_copy),
@@ -357,9 +361,66 @@ def _digest(keys: Iterable[Key], marks: Mapping[Key, str]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _write_master(plan: SyncPlan, to_master: Mapping[Key, Values | None], theirs: State, stamp: str) -> dict[Key, str]:
-    """Write the master's changes in one transaction; return the marks they left."""
+class _NotWritten(Exception):
+    """The master's transaction did not commit (``reason`` says why): neither side was written."""
+
+    def __init__(self, reason: BaseException) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+def _write_both(
+    plan: SyncPlan, token: str, journal: dict[str, Any], to_master: Mapping[Key, Values | None], ours: State, stamp: str
+) -> None:
+    """Write the master's half and the copy's half side by side, each in its own transaction, and
+    commit the master's first: the copy's, on a thread of its own, commits only once the master's
+    has, and the master's only once the copy's writes are made, so a copy that cannot be written
+    leaves the master as it was. Most of each half is SQLite's work (the full-text index among
+    it), outside Python's lock: on a second core the two take little longer than the larger.
+
+    _NotWritten (its reason the error) when the master's transaction did not commit; any other
+    error once it has (the journal then finishes the copy's half, ``finish_interrupted``)."""
+    copy_ready: Future[None] = Future()
+    master_done: Future[dict[Key, str]] = Future()
+
+    def copy_half() -> None:
+        try:
+            with plan.replica.write() as conn:
+                touched = _write_copy(conn, journal, ours)
+                copy_ready.set_result(None)
+                _settle(conn, token, journal, master_done.result())  # raises, rolling back, if the master did
+        except BaseException as exc:
+            if not copy_ready.done():
+                copy_ready.set_exception(exc)
+            raise
+        for table in touched:
+            plan.replica.note_removed_text(table)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-copy") as pool:
+        copying = pool.submit(copy_half)
+        try:
+            written = _write_master(plan, to_master, plan.merge.theirs, stamp, before_commit=copy_ready.result)
+        except BaseException as exc:
+            master_done.set_exception(exc)
+            wait([copying])
+            raise _NotWritten(exc) from exc
+        master_done.set_result(written)
+        copying.result()
+
+
+def _write_master(
+    plan: SyncPlan,
+    to_master: Mapping[Key, Values | None],
+    theirs: State,
+    stamp: str,
+    *,
+    before_commit: Callable[[], object] = lambda: None,
+) -> dict[Key, str]:
+    """Write the master's changes in one transaction; return the marks they left. ``before_commit``
+    runs last inside the transaction (an error there rolls it back), also when there is nothing
+    to write."""
     if not to_master:
+        before_commit()
         return {}
     with plan.master.write() as conn:
         now = _marks_of(conn, to_master.keys())
@@ -371,6 +432,7 @@ def _write_master(plan: SyncPlan, to_master: Mapping[Key, Values | None], theirs
             )
         touched = write_differences(conn, to_master, {k: v for k, v in theirs.items() if k in to_master}, stamp=stamp)
         written = _marks_of(conn, to_master.keys())
+        before_commit()
     for table in touched:
         plan.master.note_removed_text(table)
     return written
@@ -400,61 +462,69 @@ def _marks_of(conn: Connection, keys: Iterable[Key]) -> dict[Key, str]:
     return out
 
 
-def _finish(
-    replica: CaseStore,
-    master: CaseStore,
-    token: str,
-    journal: dict[str, Any],
-    written: dict[Key, str] | None,
-    ours: State | None = None,
-) -> None:
-    """The copy's half of a sync whose master half has committed: write the copy, its new base
-    and postponed conflicts, and clear the journal, in one transaction.
+def _finish(replica: CaseStore, master: CaseStore, token: str, journal: dict[str, Any]) -> None:
+    """The copy's half of a sync cut short once its master half committed: write the copy, its
+    new base and postponed conflicts, and clear the journal, in one transaction."""
+    with master.read() as conn:
+        written = _marks_of(conn, [(p, i) for p, i, _gone, _mark in journal["to_master"]])
+    with replica.write() as conn:
+        touched = _write_copy(conn, journal, None)
+        _settle(conn, token, journal, written)
+    for table in touched:
+        replica.note_removed_text(table)
+
+
+def _write_copy(conn: Connection, journal: dict[str, Any], ours: State | None) -> set[str]:
+    """Write the master's changes into the copy (inside the copy's transaction), after checking
+    that the copy's records are as the sync read them; return the full-text tables touched.
+    ``ours``: the copy's records as the sync read them (None: read again, when finishing a sync
+    cut short)."""
+    to_copy = _unpairs(journal["to_copy"])
+    if _digest(_journal_keys(journal), _marks_of(conn, _journal_keys(journal))) != journal["copy_marks"]:
+        raise ReplicaError(
+            "A sync of this copy was cut short, and the copy has been edited since: the sync cannot be "
+            "completed. Restore a backup of the copy or of the master."
+        )
+    current = ours if ours is not None else read_state(conn, to_copy)
+    current = {k: current[k] for k in to_copy if current.get(k) is not None}
+    with bases_not_kept(conn):  # the records written are settled by ``_settle``
+        return write_differences(conn, to_copy, current, stamp=journal["stamp"])
+
+
+def _journal_keys(journal: dict[str, Any]) -> list[Key]:
+    return [*((p, i) for p, i, _v in journal["base"]), *((p, i) for p, i in journal["settled"])]
+
+
+def _settle(conn: Connection, token: str, journal: dict[str, Any], written: Mapping[Key, str]) -> None:
+    """The copy's new base, its postponed conflicts and the end of the journal (inside the copy's
+    transaction, once the master's half has committed).
 
     The base keeps the master's marks as read before the sync, except for the records the sync
-    wrote there (``written``: the marks they were left with; read again when finishing a sync cut
-    short), so a master edit made during the sync still shows as a change next time. ``ours``:
-    the copy's records as the sync read them (read again, after checking that they have not
-    changed, when finishing a sync cut short)."""
+    wrote there (``written``: the marks they were left with), so a master edit made during the
+    sync still shows as a change next time."""
     stamp = journal["stamp"]
-    to_copy = _unpairs(journal["to_copy"])
     unsettled = _unpairs(journal["base"])
     settled = {(p, i) for p, i in journal["settled"]}
     keys = [*unsettled, *settled]
     theirs: dict[Key, str] = {(p, i): m for p, i, m in journal["theirs_marks"] if m is not None}
-    if written is None:
-        with master.read() as conn:
-            written = _marks_of(conn, [(p, i) for p, i, _gone, _mark in journal["to_master"]])
     theirs.update(written)
-    with replica.write() as conn:
-        if _digest(keys, _marks_of(conn, keys)) != journal["copy_marks"]:
-            raise ReplicaError(
-                "A sync of this copy was cut short, and the copy has been edited since: the sync cannot be "
-                "completed. Restore a backup of the copy or of the master."
-            )
-        current = ours if ours is not None else read_state(conn, to_copy)
-        current = {k: current[k] for k in to_copy if current.get(k) is not None}
-        with bases_not_kept(conn):  # the records written are settled below
-            touched = write_differences(conn, to_copy, current, stamp=stamp)
-        mine = _marks_of(conn, keys)
-        # a settled record's base is its value in the copy now: the record itself
-        write_base(conn, {k: None for k in settled if k not in mine}, {}, {})
-        settle_base(conn, [k for k in settled if k in mine], mine, theirs)
-        write_base(conn, unsettled, {}, {})
-        conn.execute(sa.text("DELETE FROM replica_pending"))
-        pending = [json.loads(text) for text in journal["postponed"]]
-        if pending:
-            conn.execute(
-                sa.text("INSERT INTO replica_pending (part, id, field, conflict) VALUES (:part, :id, :field, :c)"),
-                [
-                    {"part": c["part"], "id": c["id"], "field": c["field"] or "", "c": text}
-                    for c, text in zip(pending, journal["postponed"], strict=True)
-                ],
-            )
-        conn.execute(sa.text("UPDATE replica SET synced_at = :stamp, since = :stamp"), {"stamp": stamp})
-        conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})
-    for table in touched:
-        replica.note_removed_text(table)
+    mine = _marks_of(conn, keys)
+    # a settled record's base is its value in the copy now: the record itself
+    write_base(conn, {k: None for k in settled if k not in mine}, {}, {})
+    settle_base(conn, [k for k in settled if k in mine], mine, theirs)
+    write_base(conn, unsettled, {}, {})
+    conn.execute(sa.text("DELETE FROM replica_pending"))
+    pending = [json.loads(text) for text in journal["postponed"]]
+    if pending:
+        conn.execute(
+            sa.text("INSERT INTO replica_pending (part, id, field, conflict) VALUES (:part, :id, :field, :c)"),
+            [
+                {"part": c["part"], "id": c["id"], "field": c["field"] or "", "c": text}
+                for c, text in zip(pending, journal["postponed"], strict=True)
+            ],
+        )
+    conn.execute(sa.text("UPDATE replica SET synced_at = :stamp, since = :stamp"), {"stamp": stamp})
+    conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})
 
 
 def finish_interrupted(replica: CaseStore, master: CaseStore) -> bool:
@@ -475,7 +545,7 @@ def finish_interrupted(replica: CaseStore, master: CaseStore) -> bool:
         now = _marks_of(conn, [(p, i) for p, i, _gone, _mark in writes])
     moved = [(p, i) not in now if gone else now.get((p, i)) != mark for p, i, gone, mark in writes]
     if all(moved):
-        _finish(replica, master, token, journal, None)
+        _finish(replica, master, token, journal)
     elif not any(moved):
         with replica.write() as conn:
             conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from .address import describe
 from .merge import Conflict, Key, Reason, State, Values
-from .merge_store import CHUNK, BaseMarks, select_in, values_of_rows
+from .merge_store import CHUNK, BaseMarks, select_in, select_rows, values_of_rows
 from .store import CaseStore
 from .versions import keeps_versions
 
@@ -142,7 +142,7 @@ def bases_not_kept(conn: Connection) -> Iterator[None]:
 def read_base_marks(conn: Connection) -> BaseMarks:
     """Both sides' marks as the base has them: by part, the copy's and the master's, each by id."""
     out: BaseMarks = {}
-    for part, rid, mine, theirs in conn.execute(sa.text("SELECT part, id, mine, theirs FROM replica_base")).all():
+    for part, rid, mine, theirs in select_rows(conn, "SELECT part, id, mine, theirs FROM replica_base")[1]:
         held = out.get(part)
         if held is None:
             held = out[part] = ({}, {})

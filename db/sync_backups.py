@@ -66,8 +66,8 @@ class SideBackups:
         from .sqlite.filecheck import check_copy
 
         if isinstance(store, CaseFile):
-            # the open file passed check_file
-            backup = backup_if_changed(store, verify=check_copy, stop=self._stopped.is_set)
+            # the open file passed check_file; the sync holds it, so no edit waits on a large step
+            backup = backup_if_changed(store, verify=check_copy, stop=self._stopped.is_set, large_steps=True)
             return backup.path if backup is not None else None
         return _server_backup(store, self.address)
 

@@ -1,13 +1,15 @@
 """A second process for the sync kill tests: syncs an offline copy and kills itself at one point.
 
 ``python tests/sync_kill_worker.py COPY POINT`` runs ``prepare_sync`` and ``carry_out`` on COPY
-(every conflict settled as the copy's) and sends itself SIGKILL at POINT:
+(every conflict settled as the copy's) and sends itself SIGKILL at POINT. The two sides are
+written side by side (``db.replica._write_both``), the master's transaction committing first:
 
-- ``backup``: while the backups of both sides are being written;
-- ``journal``: after the copy's journal is committed, before the master is written;
-- ``master``: inside the master's transaction, its changes written but not committed;
-- ``committed``: after the master's transaction committed, before the copy is written;
-- ``copy``: inside the copy's transaction, its changes written but not committed;
+- ``backup``: once the backups of both sides are written;
+- ``journal``: after the copy's journal is committed, before either side is written;
+- ``written``: inside the copy's transaction, its changes written, before the master may commit;
+- ``master``: inside both transactions, both sides' changes written, neither committed;
+- ``committed``: after the master's transaction committed, the copy's written but not committed;
+- ``copy``: inside the copy's transaction, its new base written, not committed;
 - ``never``: not at all (the sync completes).
 
 Imports only the core (``db``), never Qt.
@@ -33,18 +35,10 @@ def die() -> None:
 
 
 def main(path: str, point: str) -> None:
-    writes = {"n": 0}
-    real_write = replica.write_differences
     real_backups = replica._backups
     real_master = replica._write_master
-    real_finish = replica._finish
-
-    def write_then_maybe_die(*args, **kwargs):  # type: ignore[no-untyped-def]
-        result = real_write(*args, **kwargs)
-        writes["n"] += 1
-        if (point, writes["n"]) in (("master", 1), ("copy", 2)):
-            die()
-        return result
+    real_copy = replica._write_copy
+    real_settle = replica.settle_base
 
     def backups(*args, **kwargs):  # type: ignore[no-untyped-def]
         made = real_backups(*args, **kwargs)
@@ -52,20 +46,35 @@ def main(path: str, point: str) -> None:
             die()
         return made
 
-    def master(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def master(*args, before_commit, **kwargs):  # type: ignore[no-untyped-def]
         if point == "journal":
             die()
-        return real_master(*args, **kwargs)
 
-    def finish(*args, **kwargs):  # type: ignore[no-untyped-def]
+        def commit_or_die() -> None:
+            before_commit()  # waits until the copy's changes are written
+            if point == "master":
+                die()
+
+        written = real_master(*args, before_commit=commit_or_die, **kwargs)
         if point == "committed":
             die()
-        return real_finish(*args, **kwargs)
+        return written
 
-    replica.write_differences = write_then_maybe_die  # type: ignore[assignment]
+    def copy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        touched = real_copy(*args, **kwargs)
+        if point == "written":
+            die()
+        return touched
+
+    def settle(*args, **kwargs):  # type: ignore[no-untyped-def]
+        real_settle(*args, **kwargs)
+        if point == "copy":
+            die()
+
     replica._backups = backups  # type: ignore[assignment]
     replica._write_master = master  # type: ignore[assignment]
-    replica._finish = finish  # type: ignore[assignment]
+    replica._write_copy = copy  # type: ignore[assignment]
+    replica.settle_base = settle  # type: ignore[assignment]
     with CaseFile.open(path) as copy:
         plan = replica.prepare_sync(copy)
         replica.carry_out(plan, {c.key: Side.OURS for c in plan.merge.conflicts})

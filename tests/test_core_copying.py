@@ -101,3 +101,23 @@ def test_a_copy_that_keeps_restarting_finishes_in_one_step(big_file, monkeypatch
     assert _check_copy(memory) == [1, 2]
     source.close()
     editor.conn.close()
+
+
+def test_a_copy_in_large_steps_takes_fewer_steps_with_no_pause_and_still_lets_edits_in(big_file, monkeypatch):
+    pages = _connect(big_file).execute("PRAGMA page_count").fetchone()[0]
+    monkeypatch.setattr(copying, "LARGE_STEP_PAGES", 4 * copying.PAGES_PER_STEP)
+
+    def no_pause(_seconds: float) -> None:
+        raise AssertionError("a copy in large steps does not pause between them")
+
+    monkeypatch.setattr(copying.time, "sleep", no_pause)
+    source = _connect(big_file)
+    target = sqlite3.connect(":memory:")
+    editor = Editor(big_file, on_steps={1})
+    restarts = copy_database(source, target, between_steps=editor, large_steps=True)
+    assert editor.committed == [1] and restarts == 1  # the edit got in between two large steps
+    steps = -(-pages // copying.LARGE_STEP_PAGES)  # a whole copy after the restart: this many steps
+    assert editor.step == 1 + steps - 1  # the step before the edit, then the copy's steps less its last
+    assert _check_copy(target) == [1]
+    for conn in (source, target, editor.conn):
+        conn.close()

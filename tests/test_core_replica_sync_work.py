@@ -129,7 +129,8 @@ def test_the_merge_is_told_only_about_referenced_records_it_did_not_read(pair, m
 
 
 def _cut_short_after_the_master(cf: CaseFile, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A sync whose process stops once the master's transaction has committed."""
+    """A sync whose process stops once the master's transaction has committed, the copy's changes
+    written but not committed (its transaction rolls back)."""
 
     class Stopped(Exception):
         pass
@@ -138,7 +139,7 @@ def _cut_short_after_the_master(cf: CaseFile, monkeypatch) -> None:  # type: ign
         raise Stopped
 
     with monkeypatch.context() as m:
-        m.setattr(replica, "_finish", stop)
+        m.setattr(replica, "_settle", stop)
         plan = prepare_sync(cf)
         try:
             with pytest.raises(Stopped):

@@ -1,8 +1,8 @@
 """A sync killed at any point leaves the copy and its master both as they were or both synced.
 
-The worker (tests/sync_kill_worker.py) kills itself at each step of a sync: while backing up,
-after the copy's journal, inside the master's transaction, after it committed, inside the
-copy's transaction. The next sync (``prepare_sync``, which first finishes or forgets a sync cut
+The worker (tests/sync_kill_worker.py) kills itself at each step of a sync: after backing up,
+after the copy's journal, with the copy's changes written, with both sides' changes written and
+neither committed, after the master's transaction committed, inside the copy's transaction. The next sync (``prepare_sync``, which first finishes or forgets a sync cut
 short) must then find the two sides whole: both untouched, or both holding both sides' changes.
 """
 
@@ -23,7 +23,7 @@ from db.sqlite.casefile import CaseFile
 from tests.core_fixtures import cli_env
 
 WORKER = Path(__file__).with_name("sync_kill_worker.py")
-POINTS = ("backup", "journal", "master", "committed", "copy", "never")
+POINTS = ("backup", "journal", "written", "master", "committed", "copy", "never")
 
 
 def document(path: Path) -> dict:
@@ -60,7 +60,7 @@ def test_a_sync_killed_at_any_point_leaves_both_sides_whole(point, sample_path, 
             assert conn.execute(sa.text("SELECT count(*) FROM replica_sync")).scalar() == 0
     after_copy, after_master = document(copy_path), document(sample_path)
     if (after_copy, after_master) == (before_copy, before_master):
-        assert point in ("backup", "journal", "master")
+        assert point in ("backup", "journal", "written", "master")
         return
     assert after_copy == after_master
     by_id = {r["id"]: r for r in after_copy["statements"]}

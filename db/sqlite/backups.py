@@ -97,6 +97,7 @@ def backup_if_changed(
     now: dt.datetime | None = None,
     stop: Callable[[], bool] | None = None,
     verify: Callable[[Path], object] = check_file,
+    large_steps: bool = False,
 ) -> Backup | None:
     """Write a verified backup of ``cf`` if it changed since its newest backup; prune old ones.
 
@@ -105,6 +106,7 @@ def backup_if_changed(
     steps of the copy and before the check: once it says so, the unfinished backup is removed
     and ``db.sqlite.copying.CopyStopped`` raised (a case being closed does not wait for its backup).
     ``verify`` checks the copy (``check_copy`` is enough for a copy of a file Casefile has open).
+    ``large_steps``: copy in large steps with no pause (``copy_database``), where no edit is expected.
     """
     if cf.path is None:
         return None
@@ -129,7 +131,7 @@ def backup_if_changed(
     def fill(conn: sqlite3.Connection) -> None:
         raw = cf.raw_connection()
         try:
-            copy_database(raw.driver_connection, conn, stop=stop)
+            copy_database(raw.driver_connection, conn, stop=stop, large_steps=large_steps)
         finally:
             raw.close()
 

@@ -78,6 +78,12 @@ class Marks(Mapping[Key, str]):
         part = self.parts.get(key[0])
         return default if part is None else part.get(key[1], default)
 
+    def all_of(self, keys: Iterable[Key]) -> list[str | None]:
+        """The marks of ``keys`` in order (None for a record not held): ``get`` of each, in bulk."""
+        empty: dict[str, str] = {}
+        parts = self.parts
+        return [parts.get(part, empty).get(rid) for part, rid in keys]
+
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, tuple) or len(key) != 2:
             return False

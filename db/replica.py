@@ -170,6 +170,7 @@ class SyncPlan:
     mine_marks: Marks  # the copy's stamps of its records when read
     theirs_marks: Marks  # the master's marks
     backups: SideBackups  # begun while reading, for the sides that changed
+    counters: tuple[int | None, int | None] = (None, None)  # the copy's and the master's (``_counter``), as read
 
     closed: bool = field(default=False, init=False)
 
@@ -228,10 +229,11 @@ def prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str] 
                 pending = {(p, i) for p, i in conn.execute(sa.text("SELECT part, id FROM replica_pending"))}
                 # a conflict left for later counts as moved on both sides
                 in_copy = pending | _moved(base_marks, mine_marks, 0, info.since)
+                copy_counter = _counter(replica)
                 # while the master is opened and checked: the records the copy changed
                 ours = read_state(conn, sorted(in_copy))
                 base = _read_base(conn, in_copy, ours)
-            theirs_marks, server = reading.result()
+            theirs_marks, server, master_counter = reading.result()
         store = opened[0]
         in_master = pending | _moved(base_marks, theirs_marks, 1, None if server else info.since)
         keys = sorted(in_copy | in_master)
@@ -244,7 +246,8 @@ def prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str] 
         with store.read() as conn:
             theirs = read_state(conn, keys)
         merged = merge(base, ours, theirs, elsewhere=_held_elsewhere((base, ours, theirs), mine_marks, theirs_marks))
-        return SyncPlan(replica, store, info, merged, keys, mine_marks, theirs_marks, backups)
+        counters = (copy_counter, master_counter)
+        return SyncPlan(replica, store, info, merged, keys, mine_marks, theirs_marks, backups, counters)
     except BaseException:
         try:
             backups.close()
@@ -262,16 +265,26 @@ def _cut_short(replica: CaseStore) -> bool:
 
 def _read_master(
     master: CaseStore | str | os.PathLike[str], info: ReplicaInfo, opened: list[CaseStore]
-) -> tuple[Marks, bool]:
+) -> tuple[Marks, bool, int | None]:
     """Open the master if given its address (adding it to ``opened``), check that it holds the
-    copy's case, and read its marks; and whether it keeps versions (a server)."""
+    copy's case, and read its marks; and whether it keeps versions (a server), and its change
+    counter (``_counter``) as its marks were read."""
     if isinstance(master, str | os.PathLike):
         master = open_master(master)
         opened.append(master)
     with master.read() as conn:
         if _case_id(conn) != info.master_case:
             raise ReplicaError(f"{info.shown} holds a different case from the one this copy was taken from.")
-        return read_marks(conn), keeps_versions(conn)
+        return read_marks(conn), keeps_versions(conn), _counter(master)
+
+
+def _counter(store: CaseStore) -> int | None:
+    """A case file's change counter, read inside a transaction (None for a server case or a file
+    not on disk). A case file keeps a rollback journal, where every commit moves the counter on:
+    while it stands still, no record's mark has moved, and the marks need not be read again."""
+    if isinstance(store, CaseFile) and store.path is not None:
+        return store.change_counter()
+    return None
 
 
 def _held_elsewhere(states: Iterable[State], mine: Mapping[Key, str], theirs: Mapping[Key, str]) -> set[Key]:
@@ -319,20 +332,27 @@ def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], De
         "settled": [list(k) for k in settled],
         "copy_marks": _digest(keys, plan.mine_marks),
         "postponed": [conflict_to_json(c) for c in outcome.postponed],
-        "to_master": [[k[0], k[1], v is None, plan.theirs_marks.get(k)] for k, v in to_master.items()],
-        "theirs_marks": [[k[0], k[1], plan.theirs_marks.get(k)] for k in keys],
+        "to_master": [
+            [k[0], k[1], v is None, mark]
+            for (k, v), mark in zip(to_master.items(), plan.theirs_marks.all_of(to_master), strict=True)
+        ],
+        "theirs_marks": [[k[0], k[1], mark] for k, mark in zip(keys, plan.theirs_marks.all_of(keys), strict=True)],
     }
     with plan.replica.write() as conn:
-        now = _marks_of(conn, keys)
-        moved = [k for k in keys if now.get(k) != plan.mine_marks.get(k)]
-        if moved:
-            raise ReplicaError("This copy changed while the sync was being prepared: sync again.")
+        counter = _counter(plan.replica)
+        if counter is None or counter != plan.counters[0]:
+            now = _marks_of(conn, keys)
+            moved = [k for k in keys if now.get(k) != plan.mine_marks.get(k)]
+            if moved:
+                raise ReplicaError("This copy changed while the sync was being prepared: sync again.")
         conn.execute(
             sa.text("INSERT INTO replica_sync (token, started, plan) VALUES (:token, :started, :plan)"),
             {"token": token, "started": stamp, "plan": json.dumps(journal, ensure_ascii=False)},
         )
+    # the journal's commit moves the counter on by one: the copy's half checks it did no more
+    journal_counter = None if counter is None else (counter + 1) % 2**32
     try:
-        _write_both(plan, token, journal, to_master, ours, stamp)
+        _write_both(plan, token, journal, to_master, ours, stamp, journal_counter)
     except _NotWritten as stopped:
         with plan.replica.write() as conn:
             conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})
@@ -357,7 +377,9 @@ def _unpairs(pairs: list[list[Any]]) -> dict[Key, Values | None]:
 
 def _digest(keys: Iterable[Key], marks: Mapping[Key, str]) -> str:
     """One value that changes if any of these records' marks does (or the record comes or goes)."""
-    text = json.dumps([[k[0], k[1], marks.get(k)] for k in sorted(keys)], ensure_ascii=False)
+    ordered = sorted(keys)
+    held = marks.all_of(ordered) if isinstance(marks, Marks) else [marks.get(k) for k in ordered]
+    text = json.dumps([[k[0], k[1], mark] for k, mark in zip(ordered, held, strict=True)], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -370,7 +392,13 @@ class _NotWritten(Exception):
 
 
 def _write_both(
-    plan: SyncPlan, token: str, journal: dict[str, Any], to_master: Mapping[Key, Values | None], ours: State, stamp: str
+    plan: SyncPlan,
+    token: str,
+    journal: dict[str, Any],
+    to_master: Mapping[Key, Values | None],
+    ours: State,
+    stamp: str,
+    journal_counter: int | None,
 ) -> None:
     """Write the master's half and the copy's half side by side, each in its own transaction, and
     commit the master's first: the copy's, on a thread of its own, commits only once the master's
@@ -379,14 +407,16 @@ def _write_both(
     it), outside Python's lock: on a second core the two take little longer than the larger.
 
     _NotWritten (its reason the error) when the master's transaction did not commit; any other
-    error once it has (the journal then finishes the copy's half, ``finish_interrupted``)."""
+    error once it has (the journal then finishes the copy's half, ``finish_interrupted``).
+    ``journal_counter``: the copy's change counter once its journal committed (``_counter``)."""
     copy_ready: Future[None] = Future()
     master_done: Future[dict[Key, str]] = Future()
 
     def copy_half() -> None:
         try:
             with plan.replica.write() as conn:
-                touched = _write_copy(conn, journal, ours)
+                unchanged = journal_counter is not None and _counter(plan.replica) == journal_counter
+                touched = _write_copy(conn, journal, ours, checked=unchanged)
                 copy_ready.set_result(None)
                 _settle(conn, token, journal, master_done.result())  # raises, rolling back, if the master did
         except BaseException as exc:
@@ -423,7 +453,8 @@ def _write_master(
         before_commit()
         return {}
     with plan.master.write() as conn:
-        now = _marks_of(conn, to_master.keys())
+        counter = _counter(plan.master)
+        now = plan.theirs_marks if counter is not None and counter == plan.counters[1] else _marks_of(conn, to_master)
         moved = [k for k in to_master if now.get(k) != plan.theirs_marks.get(k)]
         if moved:
             raise MasterChanged(
@@ -474,13 +505,14 @@ def _finish(replica: CaseStore, master: CaseStore, token: str, journal: dict[str
         replica.note_removed_text(table)
 
 
-def _write_copy(conn: Connection, journal: dict[str, Any], ours: State | None) -> set[str]:
+def _write_copy(conn: Connection, journal: dict[str, Any], ours: State | None, *, checked: bool = False) -> set[str]:
     """Write the master's changes into the copy (inside the copy's transaction), after checking
-    that the copy's records are as the sync read them; return the full-text tables touched.
-    ``ours``: the copy's records as the sync read them (None: read again, when finishing a sync
-    cut short)."""
+    that the copy's records are as the sync read them (``checked``: known, since nothing was
+    committed to the copy after its journal); return the full-text tables touched. ``ours``: the
+    copy's records as the sync read them (None: read again, when finishing a sync cut short)."""
     to_copy = _unpairs(journal["to_copy"])
-    if _digest(_journal_keys(journal), _marks_of(conn, _journal_keys(journal))) != journal["copy_marks"]:
+    keys = _journal_keys(journal)
+    if not checked and _digest(keys, _marks_of(conn, keys)) != journal["copy_marks"]:
         raise ReplicaError(
             "A sync of this copy was cut short, and the copy has been edited since: the sync cannot be "
             "completed. Restore a backup of the copy or of the master."

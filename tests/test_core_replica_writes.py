@@ -1,0 +1,208 @@
+"""A sync writes its two halves side by side: the master's transaction and the copy's run at
+the same time, the master's commits only once the copy's changes are written, and the copy's
+only once the master's has committed. A half that cannot be written leaves both sides as they
+were. The checks that neither side changed since the sync read it stand on each file's change
+counter while nothing else was committed, and read the marks again when something was.
+
+Nothing here waits on the scheduler: the tests meet at barriers, or edit at the points the
+sync passes through."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import db.replica as replica
+from db import records
+from db.errors import WriteError
+from db.fields import Kind
+from db.interchange import export_document
+from db.replica import MasterChanged, ReplicaError, carry_out, prepare_sync, take_offline_copy
+from db.sqlite.casefile import CaseFile
+
+
+@pytest.fixture
+def pair(sample_path: Path, tmp_path: Path):
+    """(master path, offline copy open for editing, statement ids): the copy changed the first
+    statement, the master the second; the third is changed on neither side."""
+    copy = take_offline_copy(sample_path, tmp_path / "copy.casefile")
+    cf = CaseFile.open(copy)
+    with cf.read() as conn:
+        ids = list(conn.execute(sa.text("SELECT id FROM statement ORDER BY n LIMIT 3")).scalars())
+    records.update_record(cf, Kind.STATEMENT, ids[0], {"venue": "Changed in the copy"})
+    with CaseFile.open(sample_path) as master:
+        records.update_record(master, Kind.STATEMENT, ids[1], {"notes": "Changed in the master"})
+    yield sample_path, cf, ids
+    cf.close()
+
+
+def master_document(path: Path) -> dict:
+    with CaseFile.open(path, read_only=True) as master:
+        return export_document(master, editions=False)
+
+
+def journal_rows(cf: CaseFile) -> int:
+    with cf.read() as conn:
+        return int(conn.execute(sa.text("SELECT count(*) FROM replica_sync")).scalar_one())
+
+
+def synced(master_path: Path, cf: CaseFile, ids: list[str]) -> bool:
+    with CaseFile.open(master_path, read_only=True) as master:
+        there = records.get_record(master, Kind.STATEMENT, ids[0])["venue"] == "Changed in the copy"
+    here = records.get_record(cf, Kind.STATEMENT, ids[1])["notes"] == "Changed in the master"
+    assert there == here, "one side synced without the other"
+    return here
+
+
+def test_the_two_halves_are_written_at_the_same_time(pair, monkeypatch):
+    master_path, cf, ids = pair
+    real = replica.write_differences
+    both_writing = threading.Barrier(2, timeout=30)  # each half's writes wait here for the other's
+
+    def meeting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        both_writing.wait()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(replica, "write_differences", meeting)
+    plan = prepare_sync(cf)
+    try:
+        carry_out(plan, {})
+    finally:
+        plan.close()
+    assert synced(master_path, cf, ids) and journal_rows(cf) == 0
+
+
+def test_a_copy_that_cannot_be_written_leaves_the_master_as_it_was(pair, monkeypatch):
+    master_path, cf, ids = pair
+    before_master, before_copy = master_document(master_path), export_document(cf, editions=False)
+    master_written = threading.Event()
+    real_master = replica.write_differences
+
+    def master_first(*args, **kwargs):  # type: ignore[no-untyped-def]
+        touched = real_master(*args, **kwargs)
+        master_written.set()  # the master's changes are made, in its open transaction
+        return touched
+
+    def disk_full(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        assert master_written.wait(30)
+        raise WriteError("The change could not be saved: the disk is full.")
+
+    monkeypatch.setattr(replica, "write_differences", master_first)
+    monkeypatch.setattr(replica, "_write_copy", disk_full)
+    plan = prepare_sync(cf)
+    try:
+        with pytest.raises(WriteError, match="disk is full"):
+            carry_out(plan, {})
+    finally:
+        plan.close()
+    assert master_document(master_path) == before_master  # its transaction rolled back
+    assert export_document(cf, editions=False) == before_copy and journal_rows(cf) == 0
+    monkeypatch.undo()
+    plan = prepare_sync(cf)  # and the next sync carries both
+    try:
+        carry_out(plan, {})
+    finally:
+        plan.close()
+    assert synced(master_path, cf, ids)
+
+
+def test_a_master_that_cannot_commit_leaves_the_copy_as_it_was(pair, monkeypatch):
+    master_path, cf, ids = pair
+    before_master, before_copy = master_document(master_path), export_document(cf, editions=False)
+    real = replica._write_master
+
+    def failing_commit(*args, before_commit, **kwargs):  # type: ignore[no-untyped-def]
+        def then_fail() -> None:
+            before_commit()  # both halves' changes are written now, neither committed
+            raise WriteError("The change could not be saved: the master's folder went away.")
+
+        return real(*args, before_commit=then_fail, **kwargs)
+
+    monkeypatch.setattr(replica, "_write_master", failing_commit)
+    plan = prepare_sync(cf)
+    try:
+        with pytest.raises(WriteError, match="went away"):
+            carry_out(plan, {})
+    finally:
+        plan.close()
+    assert master_document(master_path) == before_master
+    assert export_document(cf, editions=False) == before_copy and journal_rows(cf) == 0
+
+
+@pytest.mark.parametrize("which", [0, 2], ids=["a record the sync writes", "a record it does not"])
+def test_the_copy_edited_after_the_sync_read_it(pair, which):
+    master_path, cf, ids = pair
+    plan = prepare_sync(cf)
+    try:
+        records.update_record(cf, Kind.STATEMENT, ids[which], {"venue": "Edited meanwhile"})
+        if which == 0:
+            with pytest.raises(ReplicaError, match="changed while the sync was being prepared"):
+                carry_out(plan, {})
+        else:  # the counter moved, so the marks were read again: the sync's records are as read
+            carry_out(plan, {})
+    finally:
+        plan.close()
+    assert synced(master_path, cf, ids) is (which != 0)
+    assert records.get_record(cf, Kind.STATEMENT, ids[which])["venue"] == "Edited meanwhile"
+    assert journal_rows(cf) == 0
+
+
+@pytest.mark.parametrize("which", [0, 2], ids=["a record the sync writes", "a record it does not"])
+def test_the_copy_edited_after_its_journal_was_written(pair, monkeypatch, which):
+    master_path, cf, ids = pair
+    before_master = master_document(master_path)
+    real = replica._write_both
+
+    def edit_first(plan, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # committed after the sync's journal, before the copy's half begins
+        records.update_record(plan.replica, Kind.STATEMENT, ids[which], {"venue": "Edited meanwhile"})
+        return real(plan, *args, **kwargs)
+
+    monkeypatch.setattr(replica, "_write_both", edit_first)
+    plan = prepare_sync(cf)
+    try:
+        if which == 0:
+            with pytest.raises(ReplicaError, match="edited since"):
+                carry_out(plan, {})
+        else:
+            carry_out(plan, {})
+    finally:
+        plan.close()
+    if which == 0:  # the copy's half refused before the master's could commit
+        assert master_document(master_path) == before_master
+    assert synced(master_path, cf, ids) is (which != 0)
+    assert records.get_record(cf, Kind.STATEMENT, ids[which])["venue"] == "Edited meanwhile"
+    assert journal_rows(cf) == 0
+
+
+def test_the_master_edited_after_the_sync_read_it_elsewhere_than_its_records(pair):
+    master_path, cf, ids = pair
+    plan = prepare_sync(cf)
+    try:
+        # through the plan's own store: the plan holds the master open for writing
+        records.update_record(plan.master, Kind.STATEMENT, ids[2], {"notes": "Edited meanwhile"})
+        carry_out(plan, {})  # the counter moved, so the marks were read again: they hold
+    finally:
+        plan.close()
+    assert synced(master_path, cf, ids)
+    plan = prepare_sync(cf)  # the edit made meanwhile comes across at the next sync
+    try:
+        carry_out(plan, {})
+    finally:
+        plan.close()
+    assert records.get_record(cf, Kind.STATEMENT, ids[2])["notes"] == "Edited meanwhile"
+
+
+def test_a_master_edited_in_a_record_the_sync_writes_is_still_refused(pair):
+    master_path, cf, ids = pair
+    plan = prepare_sync(cf)
+    try:
+        records.update_record(plan.master, Kind.STATEMENT, ids[0], {"notes": "Edited meanwhile"})
+        with pytest.raises(MasterChanged):
+            carry_out(plan, {})
+    finally:
+        plan.close()
+    assert not synced(master_path, cf, ids) and journal_rows(cf) == 0

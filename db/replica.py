@@ -401,16 +401,18 @@ def _write_both(
     journal_counter: int | None,
 ) -> None:
     """Write the master's half and the copy's half side by side, each in its own transaction, and
-    commit the master's first: the copy's, on a thread of its own, commits only once the master's
-    has, and the master's only once the copy's writes are made, so a copy that cannot be written
-    leaves the master as it was. Most of each half is SQLite's work (the full-text index among
-    it), outside Python's lock: on a second core the two take little longer than the larger.
+    commit the master's first. The copy's half (on a thread of its own) writes the master's
+    changes before the master's commits, so a copy that cannot take them leaves the master as it
+    was; then, with the marks the master's writes left, the copy's new base, and it commits once
+    the master's has. Most of each half is SQLite's work (the full-text index among it), outside
+    Python's lock: on a second core the two take little longer than the larger.
 
     _NotWritten (its reason the error) when the master's transaction did not commit; any other
     error once it has (the journal then finishes the copy's half, ``finish_interrupted``).
     ``journal_counter``: the copy's change counter once its journal committed (``_counter``)."""
+    master_written: Future[dict[Key, str]] = Future()  # the marks the master's writes left
     copy_ready: Future[None] = Future()
-    master_done: Future[dict[Key, str]] = Future()
+    master_done: Future[None] = Future()
 
     def copy_half() -> None:
         try:
@@ -418,7 +420,8 @@ def _write_both(
                 unchanged = journal_counter is not None and _counter(plan.replica) == journal_counter
                 touched = _write_copy(conn, journal, ours, checked=unchanged)
                 copy_ready.set_result(None)
-                _settle(conn, token, journal, master_done.result())  # raises, rolling back, if the master did
+                _settle(conn, token, journal, master_written.result())  # while the master commits
+                master_done.result()  # raises, rolling the copy back, if the master's did not commit
         except BaseException as exc:
             if not copy_ready.done():
                 copy_ready.set_exception(exc)
@@ -426,15 +429,23 @@ def _write_both(
         for table in touched:
             plan.replica.note_removed_text(table)
 
+    def hand_over(written: dict[Key, str]) -> None:  # the master's transaction, before its commit
+        master_written.set_result(written)
+        copy_ready.result()  # raises, rolling the master back, if the copy could not be written
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-copy") as pool:
         copying = pool.submit(copy_half)
         try:
-            written = _write_master(plan, to_master, plan.merge.theirs, stamp, before_commit=copy_ready.result)
+            touched = _write_master(plan, to_master, plan.merge.theirs, stamp, before_commit=hand_over)
         except BaseException as exc:
-            master_done.set_exception(exc)
+            for future in (master_written, master_done):
+                if not future.done():
+                    future.set_exception(exc)
             wait([copying])
             raise _NotWritten(exc) from exc
-        master_done.set_result(written)
+        master_done.set_result(None)
+        for table in touched:
+            plan.master.note_removed_text(table)
         copying.result()
 
 
@@ -444,14 +455,14 @@ def _write_master(
     theirs: State,
     stamp: str,
     *,
-    before_commit: Callable[[], object] = lambda: None,
-) -> dict[Key, str]:
-    """Write the master's changes in one transaction; return the marks they left. ``before_commit``
-    runs last inside the transaction (an error there rolls it back), also when there is nothing
-    to write."""
+    before_commit: Callable[[dict[Key, str]], object],
+) -> set[str]:
+    """Write the master's changes in one transaction; return the full-text tables touched.
+    ``before_commit`` runs last inside the transaction (an error there rolls it back), also when
+    there is nothing to write, with the marks the writes left."""
     if not to_master:
-        before_commit()
-        return {}
+        before_commit({})
+        return set()
     with plan.master.write() as conn:
         counter = _counter(plan.master)
         now = plan.theirs_marks if counter is not None and counter == plan.counters[1] else _marks_of(conn, to_master)
@@ -462,11 +473,8 @@ def _write_master(
                 "nothing was written. Sync again."
             )
         touched = write_differences(conn, to_master, {k: v for k, v in theirs.items() if k in to_master}, stamp=stamp)
-        written = _marks_of(conn, to_master.keys())
-        before_commit()
-    for table in touched:
-        plan.master.note_removed_text(table)
-    return written
+        before_commit(_marks_of(conn, to_master.keys()))
+    return touched
 
 
 def _marks_of(conn: Connection, keys: Iterable[Key]) -> dict[Key, str]:
@@ -529,7 +537,7 @@ def _journal_keys(journal: dict[str, Any]) -> list[Key]:
 
 def _settle(conn: Connection, token: str, journal: dict[str, Any], written: Mapping[Key, str]) -> None:
     """The copy's new base, its postponed conflicts and the end of the journal (inside the copy's
-    transaction, once the master's half has committed).
+    transaction, once the master's half is written).
 
     The base keeps the master's marks as read before the sync, except for the records the sync
     wrote there (``written``: the marks they were left with), so a master edit made during the

@@ -9,7 +9,7 @@ written side by side (``db.replica._write_both``), the master's transaction comm
 - ``written``: inside the copy's transaction, its changes written, before the master may commit;
 - ``master``: inside both transactions, both sides' changes written, neither committed;
 - ``committed``: after the master's transaction committed, the copy's written but not committed;
-- ``copy``: inside the copy's transaction, its new base written, not committed;
+- ``copy``: inside the copy's transaction, its new base written too, the master's committed;
 - ``never``: not at all (the sync completes).
 
 Imports only the core (``db``), never Qt.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -39,6 +40,7 @@ def main(path: str, point: str) -> None:
     real_master = replica._write_master
     real_copy = replica._write_copy
     real_settle = replica.settle_base
+    master_committed = threading.Event()
 
     def backups(*args, **kwargs):  # type: ignore[no-untyped-def]
         made = real_backups(*args, **kwargs)
@@ -50,15 +52,16 @@ def main(path: str, point: str) -> None:
         if point == "journal":
             die()
 
-        def commit_or_die() -> None:
-            before_commit()  # waits until the copy's changes are written
+        def commit_or_die(written):  # type: ignore[no-untyped-def]
+            before_commit(written)  # waits until the copy's changes are written
             if point == "master":
                 die()
 
-        written = real_master(*args, before_commit=commit_or_die, **kwargs)
+        touched = real_master(*args, before_commit=commit_or_die, **kwargs)
+        master_committed.set()
         if point == "committed":
             die()
-        return written
+        return touched
 
     def copy(*args, **kwargs):  # type: ignore[no-untyped-def]
         touched = real_copy(*args, **kwargs)
@@ -69,6 +72,7 @@ def main(path: str, point: str) -> None:
     def settle(*args, **kwargs):  # type: ignore[no-untyped-def]
         real_settle(*args, **kwargs)
         if point == "copy":
+            master_committed.wait()  # the master commits while the copy settles its base
             die()
 
     replica._backups = backups  # type: ignore[assignment]

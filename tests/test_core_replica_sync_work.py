@@ -129,17 +129,18 @@ def test_the_merge_is_told_only_about_referenced_records_it_did_not_read(pair, m
 
 
 def _cut_short_after_the_master(cf: CaseFile, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A sync whose process stops once the master's transaction has committed, the copy's changes
-    written but not committed (its transaction rolls back)."""
+    """A sync whose process stops once the master's transaction has committed, before the copy's
+    half is written."""
 
     class Stopped(Exception):
         pass
 
-    def stop(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+    def master_only(plan, _token, _journal, to_master, _ours, stamp, _counter):  # type: ignore[no-untyped-def]
+        replica._write_master(plan, to_master, plan.merge.theirs, stamp, before_commit=lambda _written: None)
         raise Stopped
 
     with monkeypatch.context() as m:
-        m.setattr(replica, "_settle", stop)
+        m.setattr(replica, "_write_both", master_only)
         plan = prepare_sync(cf)
         try:
             with pytest.raises(Stopped):

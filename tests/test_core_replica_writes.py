@@ -110,13 +110,13 @@ def test_a_copy_that_cannot_be_written_leaves_the_master_as_it_was(pair, monkeyp
 
 
 def test_a_master_that_cannot_commit_leaves_the_copy_as_it_was(pair, monkeypatch):
-    master_path, cf, ids = pair
+    master_path, cf, _ids = pair
     before_master, before_copy = master_document(master_path), export_document(cf, editions=False)
     real = replica._write_master
 
     def failing_commit(*args, before_commit, **kwargs):  # type: ignore[no-untyped-def]
-        def then_fail() -> None:
-            before_commit()  # both halves' changes are written now, neither committed
+        def then_fail(written: dict) -> None:
+            before_commit(written)  # both halves are written now, neither committed
             raise WriteError("The change could not be saved: the master's folder went away.")
 
         return real(*args, before_commit=then_fail, **kwargs)

@@ -2,8 +2,9 @@
 
 The worker (tests/sync_kill_worker.py) kills itself at each step of a sync: after backing up,
 after the copy's journal, with the copy's changes written, with both sides' changes written and
-neither committed, after the master's transaction committed, inside the copy's transaction. The next sync (``prepare_sync``, which first finishes or forgets a sync cut
-short) must then find the two sides whole: both untouched, or both holding both sides' changes.
+neither committed, after the master's transaction committed, and with the copy's new base
+written after it. The next sync (``prepare_sync``, which first finishes or forgets a sync cut short) must then find the
+two sides whole: both untouched, or both holding both sides' changes.
 """
 
 from __future__ import annotations

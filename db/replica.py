@@ -9,10 +9,11 @@ the record, when triggers keep the record as it was (migration 10). A sync:
    that are new, gone, or waiting for a decision), and merges them field by field
    (``db.merge``): nothing is written.
 2. ``carry_out`` applies the user's decisions: it writes a verified backup of both sides, then
-   the copy's plan into the copy's journal (``replica_sync``), then the master's changes in one
-   transaction, checked against the stamps or versions read in step 1 (a master changed
-   meanwhile refuses the sync, which writes nothing), then the copy's changes and new base in
-   one transaction that also clears the journal.
+   the copy's plan into the copy's journal (``replica_sync``), then both sides side by side
+   (``_write_both``), each in one transaction: the master's changes, checked against the stamps
+   or versions read in step 1 (a master changed meanwhile refuses the sync, which writes
+   nothing), and the copy's changes and new base, in a transaction that also clears the journal
+   and commits only after the master's.
 
 A sync cut short (the process killed, the machine off) leaves the journal: ``finish_interrupted``
 (run before every sync and when the app opens the copy) looks at the master, and either
@@ -38,6 +39,7 @@ from sqlalchemy import Connection
 from .address import is_server_address, without_password
 from .errors import MasterChanged as MasterChanged
 from .errors import ReplicaError as ReplicaError
+from .gc_pause import gc_paused
 from .merge import (
     CASE_KEY,
     Conflict,
@@ -208,7 +210,13 @@ def prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str] 
 
     ``master``: the master, open, or the address to open it at (by default the one the copy
     remembers). An address is opened, its file checked and its marks read on a second thread
-    while this one reads the copy's: both are mostly SQLite's work, outside Python's lock."""
+    while this one reads the copy's: both are mostly SQLite's work, outside Python's lock.
+    The cyclic garbage collector waits meanwhile (``gc_paused``)."""
+    with gc_paused():
+        return _prepare_sync(replica, master)
+
+
+def _prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str] | None) -> SyncPlan:
     info = replica_info(replica)
     if info is None:
         raise ReplicaError(f"{replica.display_name} is not an offline copy: it has no master to sync with.")
@@ -306,10 +314,16 @@ def _held_elsewhere(states: Iterable[State], mine: Mapping[Key, str], theirs: Ma
 
 
 def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], Decision] | None = None) -> SyncDone:
-    """Write the sync: backups of both sides, the copy's journal, the master, then the copy.
+    """Write the sync: backups of both sides, the copy's journal, then both sides (``_write_both``).
 
-    MasterChanged (nothing written) if the master changed since ``prepare_sync`` read it.
+    MasterChanged (nothing written) if the master changed since ``prepare_sync`` read it. The
+    cyclic garbage collector waits meanwhile (``gc_paused``).
     """
+    with gc_paused():
+        return _carry_out(plan, decisions)
+
+
+def _carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], Decision] | None) -> SyncDone:
     outcome = plan.merge.resolve(decisions)
     keys = plan.keys
     read = set(keys)

@@ -3,6 +3,7 @@ what it asks about, and a journal that holds no copy of the copy's records."""
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import sqlite3
@@ -287,3 +288,32 @@ def test_a_syncs_writes_leave_the_search_index_whole_and_its_settings_as_they_we
 def ids_of(cf: CaseFile, table: str, n: int = 3) -> list[str]:
     with cf.read() as conn:
         return list(conn.execute(sa.text(f"SELECT id FROM {table} ORDER BY n LIMIT {n}")).scalars())
+
+
+def test_the_garbage_collector_waits_while_a_sync_reads_merges_and_writes(pair, monkeypatch):
+    _master_path, cf, ids = pair
+    real = replica.read_state
+    seen: list[bool] = []
+
+    def read_state(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(replica, "read_state", read_state)
+    real_write = replica.write_differences
+
+    def write_differences(*args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(gc.isenabled())
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(replica, "write_differences", write_differences)
+    assert gc.isenabled()
+    plan = prepare_sync(cf)
+    assert gc.isenabled()  # on again between reading and writing (the review is shown then)
+    try:
+        carry_out(plan, {})
+    finally:
+        plan.close()
+    assert gc.isenabled()
+    assert len(seen) >= 4 and not any(seen)  # both sides read and both written with it paused
+    assert records.get_record(cf, Kind.STATEMENT, ids[1])["notes"] == "Changed in the master"

@@ -90,7 +90,7 @@ class Stopwatch:
                 setattr(module, name, fn)
 
 
-REST = "the rest (the journal, marks checked before each write, waiting for the second thread)"
+REST = "the rest (the journal, waiting for the master's opening and for the copy's commit)"
 # the sync's steps, by the functions of db/replica.py that do them
 STEPS = {
     "open_master": "opening the master",
@@ -103,8 +103,9 @@ STEPS = {
     "merge": "merging",
     "differences": "turning decisions into writes",
     "_backups": "waiting for the backups",
-    "_write_master": "writing the master",
-    "_finish": "writing the copy",
+    "_write_master": "writing the master (with the copy beside it)",
+    "_write_copy": "writing the copy",  # on the copy's own thread, beside the master's writes
+    "_settle": "the copy's new base",
 }
 BACKUP_STEPS = {"_backup": "making the backups"}  # of db.sync_backups.SideBackups, on their own threads
 OPEN_CLOSE = ("opening the copy", "closing the master", "closing the copy")
@@ -310,8 +311,9 @@ def sync_result(ws: Workspace) -> Result:
             f"timeline entries deleted and created), {last.conflicts} of them the same title on both sides,",
             'decided "theirs". Timed, as the app syncs (File > Sync with Master, the copy already open):',
             "`prepare_sync` (which opens and checks the master, and reads its marks, on a second thread while it",
-            "reads the copy's, then begins the verified backups of both sides on two more) and `carry_out` (which",
-            f"waits for the backups); it wrote {last.to_master:,} records to the master and {last.to_copy:,} to the",
+            "reads the copy's marks and changed records, then begins the verified backups of both sides on two",
+            "more) and `carry_out` (which waits for the backups, then writes the two sides side by side, the copy",
+            f"on a thread of its own); it wrote {last.to_master:,} records to the master and {last.to_copy:,} to the",
             f"copy. Median breakdown (the steps on other threads overlap the main thread's): {parts}.",
             f"From the command line (`casefile sync`: open the copy, sync, close both) it takes median "
             f"{whole.fmt(whole.median)}: {ends}",

@@ -150,10 +150,36 @@ def test_the_copy_edited_after_the_sync_read_it(pair, which):
     assert journal_rows(cf) == 0
 
 
+def checks_of_the_copy(monkeypatch) -> list[bool]:  # type: ignore[no-untyped-def]
+    """Whether each copy's half found the copy as its journal left it (and so skipped reading its
+    marks again), as the sync's copy's halves are written."""
+    found: list[bool] = []
+    real = replica._write_copy
+
+    def write_copy(*args, checked=False, **kwargs):  # type: ignore[no-untyped-def]
+        found.append(checked)
+        return real(*args, checked=checked, **kwargs)
+
+    monkeypatch.setattr(replica, "_write_copy", write_copy)
+    return found
+
+
+def test_a_copy_left_alone_since_its_journal_is_not_checked_again(pair, monkeypatch):
+    master_path, cf, ids = pair
+    found = checks_of_the_copy(monkeypatch)
+    plan = prepare_sync(cf)
+    try:
+        carry_out(plan, {})
+    finally:
+        plan.close()
+    assert found == [True] and synced(master_path, cf, ids)
+
+
 @pytest.mark.parametrize("which", [0, 2], ids=["a record the sync writes", "a record it does not"])
 def test_the_copy_edited_after_its_journal_was_written(pair, monkeypatch, which):
     master_path, cf, ids = pair
     before_master = master_document(master_path)
+    found = checks_of_the_copy(monkeypatch)
     real = replica._write_both
 
     def edit_first(plan, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -171,6 +197,7 @@ def test_the_copy_edited_after_its_journal_was_written(pair, monkeypatch, which)
             carry_out(plan, {})
     finally:
         plan.close()
+    assert found == [False]  # the counter moved: the marks were read again
     if which == 0:  # the copy's half refused before the master's could commit
         assert master_document(master_path) == before_master
     assert synced(master_path, cf, ids) is (which != 0)

@@ -28,10 +28,10 @@ import json
 import os
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
@@ -53,7 +53,7 @@ from .merge import (
     merge,
 )
 from .merge_state import reference_fields
-from .merge_store import CHUNK, Marks, mark_column, read_marks, read_state, select_in, write_differences
+from .merge_store import CHUNK, BaseMarks, Marks, mark_column, read_marks, read_state, select_in, write_differences
 from .merge_store import moved_records as _moved
 from .replica_store import ReplicaInfo as ReplicaInfo
 from .replica_store import bases_not_kept, conflict_to_json, settle_base, write_base
@@ -67,6 +67,8 @@ from .store import CaseStore
 from .sync_backups import SideBackups
 from .tempfiles import temp_path_beside
 from .versions import keeps_versions
+
+T = TypeVar("T")
 
 # ----- the master ---------------------------------------------------------------------------
 
@@ -229,30 +231,35 @@ def _prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str]
     try:
         if opened:
             finish_interrupted(replica, opened[0])
+        copy_side: Future[tuple[BaseMarks, set[Key], set[Key]]] = Future()
+        moved_in_master: Future[set[Key]] = Future()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-master") as pool:
-            reading = pool.submit(_read_master, master, info, opened)
-            with replica.read() as conn:
-                mine_marks = read_marks(conn)
-                base_marks = _read_base_marks(conn)
-                pending = {(p, i) for p, i in conn.execute(sa.text("SELECT part, id FROM replica_pending"))}
-                # a conflict left for later counts as moved on both sides
-                in_copy = pending | _moved(base_marks, mine_marks, 0, info.since)
-                copy_counter = _counter(replica)
-                # while the master is opened and checked: the records the copy changed
-                ours = read_state(conn, sorted(in_copy))
-                base = _read_base(conn, in_copy, ours)
-            theirs_marks, server, master_counter = reading.result()
-        store = opened[0]
-        in_master = pending | _moved(base_marks, theirs_marks, 1, None if server else info.since)
-        keys = sorted(in_copy | in_master)
-        # what changed on one side will be written to the other: back that up while reading on
-        backups.start(side for side, moved in ((replica, in_master), (store, in_copy)) if moved)
-        rest = sorted(in_master - in_copy)
-        with replica.read() as conn:
-            ours.update(read_state(conn, rest))
-            base.update(_read_base(conn, rest, ours))
-        with store.read() as conn:
-            theirs = read_state(conn, keys)
+            reading = pool.submit(_read_master, master, info, opened, copy_side, moved_in_master)
+            try:
+                with replica.read() as conn:
+                    mine_marks = read_marks(conn)
+                    base_marks = _read_base_marks(conn)
+                    pending = {(p, i) for p, i in conn.execute(sa.text("SELECT part, id FROM replica_pending"))}
+                    # a conflict left for later counts as moved on both sides
+                    in_copy = pending | _moved(base_marks, mine_marks, 0, info.since)
+                    copy_counter = _counter(replica)
+                    copy_side.set_result((base_marks, pending, in_copy))
+                    # while the master is opened and checked: the records the copy changed
+                    ours = read_state(conn, sorted(in_copy))
+                    base = _read_base(conn, in_copy, ours)
+            except BaseException as exc:
+                if not copy_side.done():
+                    copy_side.set_exception(exc)  # the master's thread waits for it
+                raise
+            in_master = _first_of(moved_in_master, reading)
+            store = opened[0]
+            # what changed on one side will be written to the other: back that up while reading on
+            backups.start(side for side, moved in ((replica, in_master), (store, in_copy)) if moved)
+            rest = sorted(in_master - in_copy)
+            with replica.read() as conn:  # while the master's thread reads its changed records
+                ours.update(read_state(conn, rest))
+                base.update(_read_base(conn, rest, ours))
+            theirs_marks, master_counter, keys, theirs = reading.result()
         merged = merge(base, ours, theirs, elsewhere=_held_elsewhere((base, ours, theirs), mine_marks, theirs_marks))
         counters = (copy_counter, master_counter)
         return SyncPlan(replica, store, info, merged, keys, mine_marks, theirs_marks, backups, counters)
@@ -272,18 +279,41 @@ def _cut_short(replica: CaseStore) -> bool:
 
 
 def _read_master(
-    master: CaseStore | str | os.PathLike[str], info: ReplicaInfo, opened: list[CaseStore]
-) -> tuple[Marks, bool, int | None]:
-    """Open the master if given its address (adding it to ``opened``), check that it holds the
-    copy's case, and read its marks; and whether it keeps versions (a server), and its change
-    counter (``_counter``) as its marks were read."""
+    master: CaseStore | str | os.PathLike[str],
+    info: ReplicaInfo,
+    opened: list[CaseStore],
+    copy_side: Future[tuple[BaseMarks, set[Key], set[Key]]],
+    moved: Future[set[Key]],
+) -> tuple[Marks, int | None, list[Key], State]:
+    """The master's half of reading a sync, on a thread of its own: open the master if given its
+    address (adding it to ``opened``), check that it holds the copy's case, read its marks and
+    (``moved``) find the records changed there since the base, then read every record changed on
+    either side. ``copy_side``: the copy's base marks, its postponed conflicts and the records
+    it changed, from the thread reading the copy.
+
+    Returns the marks, the change counter as they were read (``_counter``), the records changed
+    on either side, and the master's values of those, all read in one transaction."""
     if isinstance(master, str | os.PathLike):
         master = open_master(master)
         opened.append(master)
     with master.read() as conn:
         if _case_id(conn) != info.master_case:
             raise ReplicaError(f"{info.shown} holds a different case from the one this copy was taken from.")
-        return read_marks(conn), keeps_versions(conn), _counter(master)
+        marks, counter = read_marks(conn), _counter(master)
+        base_marks, pending, in_copy = copy_side.result()
+        server = keeps_versions(conn)  # a server's versions are not stamps: no "since" to compare
+        in_master = pending | _moved(base_marks, marks, 1, None if server else info.since)
+        moved.set_result(in_master)
+        keys = sorted(in_copy | in_master)
+        return marks, counter, keys, read_state(conn, keys)
+
+
+def _first_of(value: Future[T], work: Future[Any]) -> T:
+    """``value``'s result once set, or the error that stopped ``work`` (which sets it) before."""
+    wait([value, work], return_when=FIRST_COMPLETED)
+    if not value.done():
+        work.result()  # raises what stopped it
+    return value.result()
 
 
 def _counter(store: CaseStore) -> int | None:
@@ -434,7 +464,8 @@ def _write_both(
                 unchanged = journal_counter is not None and _counter(plan.replica) == journal_counter
                 touched = _write_copy(conn, journal, ours, checked=unchanged)
                 copy_ready.set_result(None)
-                _settle(conn, token, journal, master_written.result())  # while the master commits
+                settle_sent = _settle(conn, token, journal)  # while the master's are written
+                settle_sent(master_written.result())  # while the master commits
                 master_done.result()  # raises, rolling the copy back, if the master's did not commit
         except BaseException as exc:
             if not copy_ready.done():
@@ -522,7 +553,7 @@ def _finish(replica: CaseStore, master: CaseStore, token: str, journal: dict[str
         written = _marks_of(conn, [(p, i) for p, i, _gone, _mark in journal["to_master"]])
     with replica.write() as conn:
         touched = _write_copy(conn, journal, None)
-        _settle(conn, token, journal, written)
+        _settle(conn, token, journal)(written)
     for table in touched:
         replica.note_removed_text(table)
 
@@ -549,23 +580,25 @@ def _journal_keys(journal: dict[str, Any]) -> list[Key]:
     return [*((p, i) for p, i, _v in journal["base"]), *((p, i) for p, i in journal["settled"])]
 
 
-def _settle(conn: Connection, token: str, journal: dict[str, Any], written: Mapping[Key, str]) -> None:
-    """The copy's new base, its postponed conflicts and the end of the journal (inside the copy's
-    transaction, once the master's half is written).
+def _settle(conn: Connection, token: str, journal: dict[str, Any]) -> Callable[[Mapping[Key, str]], None]:
+    """The copy's new base, its postponed conflicts and the end of the journal, inside the copy's
+    transaction once its changes are written: all but the bases of the records the sync wrote to
+    the master, which need the marks those writes left there. Returns what settles those, to call
+    with those marks (``written``).
 
     The base keeps the master's marks as read before the sync, except for the records the sync
-    wrote there (``written``: the marks they were left with), so a master edit made during the
-    sync still shows as a change next time."""
+    wrote there, so a master edit made during the sync still shows as a change next time."""
     stamp = journal["stamp"]
     unsettled = _unpairs(journal["base"])
     settled = {(p, i) for p, i in journal["settled"]}
     keys = [*unsettled, *settled]
     theirs: dict[Key, str] = {(p, i): m for p, i, m in journal["theirs_marks"] if m is not None}
-    theirs.update(written)
+    sent = {(p, i) for p, i, _gone, _mark in journal["to_master"]}
     mine = _marks_of(conn, keys)
     # a settled record's base is its value in the copy now: the record itself
     write_base(conn, {k: None for k in settled if k not in mine}, {}, {})
-    settle_base(conn, [k for k in settled if k in mine], mine, theirs)
+    held = [k for k in settled if k in mine]
+    settle_base(conn, [k for k in held if k not in sent], mine, theirs)
     write_base(conn, unsettled, {}, {})
     conn.execute(sa.text("DELETE FROM replica_pending"))
     pending = [json.loads(text) for text in journal["postponed"]]
@@ -579,6 +612,11 @@ def _settle(conn: Connection, token: str, journal: dict[str, Any], written: Mapp
         )
     conn.execute(sa.text("UPDATE replica SET synced_at = :stamp, since = :stamp"), {"stamp": stamp})
     conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})
+
+    def with_written(written: Mapping[Key, str]) -> None:
+        settle_base(conn, [k for k in held if k in sent], mine, {**theirs, **written})
+
+    return with_written
 
 
 def finish_interrupted(replica: CaseStore, master: CaseStore) -> bool:

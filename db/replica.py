@@ -234,7 +234,7 @@ def _prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str]
         copy_side: Future[tuple[BaseMarks, set[Key], set[Key]]] = Future()
         moved_in_master: Future[set[Key]] = Future()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-master") as pool:
-            reading = pool.submit(_read_master, master, info, opened, copy_side, moved_in_master)
+            reading = pool.submit(_read_master, master, info, opened, copy_side, moved_in_master, backups)
             try:
                 with replica.read() as conn:
                     mine_marks = read_marks(conn)
@@ -284,12 +284,14 @@ def _read_master(
     opened: list[CaseStore],
     copy_side: Future[tuple[BaseMarks, set[Key], set[Key]]],
     moved: Future[set[Key]],
+    backups: SideBackups,
 ) -> tuple[Marks, int | None, list[Key], State]:
     """The master's half of reading a sync, on a thread of its own: open the master if given its
     address (adding it to ``opened``), check that it holds the copy's case, read its marks and
     (``moved``) find the records changed there since the base, then read every record changed on
     either side. ``copy_side``: the copy's base marks, its postponed conflicts and the records
-    it changed, from the thread reading the copy.
+    it changed, from the thread reading the copy. The master's backup begins as soon as it is
+    known that the copy changed (``backups``).
 
     Returns the marks, the change counter as they were read (``_counter``), the records changed
     on either side, and the master's values of those, all read in one transaction."""
@@ -299,8 +301,10 @@ def _read_master(
     with master.read() as conn:
         if _case_id(conn) != info.master_case:
             raise ReplicaError(f"{info.shown} holds a different case from the one this copy was taken from.")
-        marks, counter = read_marks(conn), _counter(master)
         base_marks, pending, in_copy = copy_side.result()
+        if in_copy:  # the master will be written to: back it up while it is read
+            backups.start([master])
+        marks, counter = read_marks(conn), _counter(master)
         server = keeps_versions(conn)  # a server's versions are not stamps: no "since" to compare
         in_master = pending | _moved(base_marks, marks, 1, None if server else info.since)
         moved.set_result(in_master)
@@ -464,7 +468,8 @@ def _write_both(
                 unchanged = journal_counter is not None and _counter(plan.replica) == journal_counter
                 touched = _write_copy(conn, journal, ours, checked=unchanged)
                 copy_ready.set_result(None)
-                settle_sent = _settle(conn, token, journal)  # while the master's are written
+                mine = _marks_after(journal, plan.mine_marks)
+                settle_sent = _settle(conn, token, journal, mine)  # while the master's are written
                 settle_sent(master_written.result())  # while the master commits
                 master_done.result()  # raises, rolling the copy back, if the master's did not commit
         except BaseException as exc:
@@ -518,7 +523,11 @@ def _write_master(
                 "nothing was written. Sync again."
             )
         touched = write_differences(conn, to_master, {k: v for k, v in theirs.items() if k in to_master}, stamp=stamp)
-        before_commit(_marks_of(conn, to_master.keys()))
+        if keeps_versions(conn):  # the server moved each record's version on
+            written = _marks_of(conn, to_master.keys())
+        else:  # a case file's: each record written is stamped with the sync's stamp
+            written = {k: stamp for k, v in to_master.items() if v is not None}
+        before_commit(written)
     return touched
 
 
@@ -553,7 +562,7 @@ def _finish(replica: CaseStore, master: CaseStore, token: str, journal: dict[str
         written = _marks_of(conn, [(p, i) for p, i, _gone, _mark in journal["to_master"]])
     with replica.write() as conn:
         touched = _write_copy(conn, journal, None)
-        _settle(conn, token, journal)(written)
+        _settle(conn, token, journal, None)(written)
     for table in touched:
         replica.note_removed_text(table)
 
@@ -580,21 +589,43 @@ def _journal_keys(journal: dict[str, Any]) -> list[Key]:
     return [*((p, i) for p, i, _v in journal["base"]), *((p, i) for p, i in journal["settled"])]
 
 
-def _settle(conn: Connection, token: str, journal: dict[str, Any]) -> Callable[[Mapping[Key, str]], None]:
+def _marks_after(journal: dict[str, Any], before: Marks) -> dict[Key, str]:
+    """The copy's marks of the sync's records once the sync has written the copy, without reading
+    them again: each record written there is stamped with the sync's stamp, and the others keep
+    the marks the sync read (the copy was checked unchanged since, and the sync's transaction is
+    the only writer). A record deleted there has none."""
+    to_copy = {(p, i): v is not None for p, i, v in journal["to_copy"]}
+    keys = _journal_keys(journal)
+    out: dict[Key, str] = {}
+    for key, mark in zip(keys, before.all_of(keys), strict=True):
+        held = to_copy.get(key)
+        if held is None:
+            if mark is not None:
+                out[key] = mark
+        elif held:
+            out[key] = journal["stamp"]
+    return out
+
+
+def _settle(
+    conn: Connection, token: str, journal: dict[str, Any], mine: Mapping[Key, str] | None
+) -> Callable[[Mapping[Key, str]], None]:
     """The copy's new base, its postponed conflicts and the end of the journal, inside the copy's
     transaction once its changes are written: all but the bases of the records the sync wrote to
     the master, which need the marks those writes left there. Returns what settles those, to call
     with those marks (``written``).
 
     The base keeps the master's marks as read before the sync, except for the records the sync
-    wrote there, so a master edit made during the sync still shows as a change next time."""
+    wrote there, so a master edit made during the sync still shows as a change next time.
+    ``mine``: the copy's marks of the sync's records now (``_marks_after``); None to read them."""
     stamp = journal["stamp"]
     unsettled = _unpairs(journal["base"])
     settled = {(p, i) for p, i in journal["settled"]}
     keys = [*unsettled, *settled]
     theirs: dict[Key, str] = {(p, i): m for p, i, m in journal["theirs_marks"] if m is not None}
     sent = {(p, i) for p, i, _gone, _mark in journal["to_master"]}
-    mine = _marks_of(conn, keys)
+    if mine is None:
+        mine = _marks_of(conn, keys)
     # a settled record's base is its value in the copy now: the record itself
     write_base(conn, {k: None for k in settled if k not in mine}, {}, {})
     held = [k for k in settled if k in mine]

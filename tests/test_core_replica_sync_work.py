@@ -317,3 +317,32 @@ def test_the_garbage_collector_waits_while_a_sync_reads_merges_and_writes(pair, 
     assert gc.isenabled()
     assert len(seen) >= 4 and not any(seen)  # both sides read and both written with it paused
     assert records.get_record(cf, Kind.STATEMENT, ids[1])["notes"] == "Changed in the master"
+
+
+@pytest.mark.timeout(60)  # a side left waiting for the other would hang here
+@pytest.mark.parametrize("side", ["copy", "master"])
+def test_an_error_reading_either_side_stops_the_sync_and_lets_go_of_the_master(pair, monkeypatch, side):
+    master_path, cf, _ids = pair
+
+    class Unreadable(Exception):
+        pass
+
+    if side == "copy":  # before the copy hands its changes to the master's thread
+
+        def unreadable(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+            raise Unreadable
+
+        monkeypatch.setattr(replica, "_read_base_marks", unreadable)
+    else:  # the master's thread, once it has told which records changed there
+        real = replica.read_state
+
+        def read_state(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if threading.current_thread().name.startswith("sync-master"):
+                raise Unreadable
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(replica, "read_state", read_state)
+    with pytest.raises(Unreadable):
+        prepare_sync(cf)
+    with CaseFile.open(master_path):  # not left open for writing by the failed sync
+        pass

@@ -233,3 +233,51 @@ def test_a_master_edited_in_a_record_the_sync_writes_is_still_refused(pair):
     finally:
         plan.close()
     assert not synced(master_path, cf, ids) and journal_rows(cf) == 0
+
+
+def test_the_base_a_sync_leaves_names_each_records_marks_as_both_sides_hold_them(sample_path, tmp_path):
+    """The sync works out the marks its own writes leave (each record it writes takes its stamp)
+    rather than reading them again: for every kind of write (values, lists, dates, references, the
+    case's own fields, new and deleted records, on each side), the base must name the marks the
+    files hold, or the next sync would take those records for changed."""
+    from db.merge_store import read_marks
+
+    copy = CaseFile.open(take_offline_copy(sample_path, tmp_path / "copy.casefile"))
+    try:
+        with copy.read() as conn:
+            s = list(conn.execute(sa.text("SELECT id FROM statement ORDER BY n LIMIT 4")).scalars())
+            t = list(conn.execute(sa.text("SELECT id FROM timeline_entry ORDER BY n LIMIT 3")).scalars())
+            a = list(conn.execute(sa.text("SELECT id FROM actor ORDER BY n LIMIT 2")).scalars())
+        made_here = records.add_record(copy, Kind.ACTOR, {"name": "Made in the copy"})
+        records.update_record(copy, Kind.STATEMENT, s[0], {"venue": "Copy venue", "tags": ["copy"]})
+        records.update_record(copy, Kind.STATEMENT, s[1], {"speaker": made_here})
+        records.update_record(copy, Kind.TIMELINE, t[0], {"date": "2024-03-05"})
+        records.delete_record(copy, Kind.TIMELINE, t[1], remove_references=True)
+        records.update_case(copy, {"summary": "Summary from the copy"})
+        with CaseFile.open(sample_path) as master:
+            made_there = records.add_record(master, Kind.ACTOR, {"name": "Made in the master"})
+            records.update_record(master, Kind.STATEMENT, s[2], {"notes": "Master notes", "speaker": made_there})
+            records.update_record(master, Kind.TIMELINE, t[2], {"date": "2023-11", "title": "Master title"})
+            records.update_record(master, Kind.ACTOR, a[0], {"tags": ["master"]})
+            records.delete_record(master, Kind.STATEMENT, s[3], remove_references=True)
+        plan = prepare_sync(copy)
+        try:
+            done = carry_out(plan, {})
+        finally:
+            plan.close()
+        assert done.to_master >= 5 and done.to_copy >= 4
+        with copy.read() as conn:
+            mine = read_marks(conn)
+            base = {
+                (part, rid): (m, th)
+                for part, rid, m, th in conn.execute(
+                    sa.text("SELECT part, id, mine, theirs FROM replica_base WHERE base IS NULL AND kept IS NULL")
+                )
+            }
+        with CaseFile.open(sample_path, read_only=True) as master, master.read() as conn:
+            theirs = read_marks(conn)
+        assert set(base) == set(mine) == set(theirs)  # every record, settled, on both sides
+        wrong = {k: (base[k], (mine[k], theirs[k])) for k in base if base[k] != (mine[k], theirs[k])}
+        assert wrong == {}
+    finally:
+        copy.close()

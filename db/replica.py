@@ -386,23 +386,10 @@ def _carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], D
         ],
         "theirs_marks": [[k[0], k[1], mark] for k, mark in zip(keys, plan.theirs_marks.all_of(keys), strict=True)],
     }
-    with plan.replica.write() as conn:
-        counter = _counter(plan.replica)
-        if counter is None or counter != plan.counters[0]:
-            now = _marks_of(conn, keys)
-            moved = [k for k in keys if now.get(k) != plan.mine_marks.get(k)]
-            if moved:
-                raise ReplicaError("This copy changed while the sync was being prepared: sync again.")
-        conn.execute(
-            sa.text("INSERT INTO replica_sync (token, started, plan) VALUES (:token, :started, :plan)"),
-            {"token": token, "started": stamp, "plan": json.dumps(journal, ensure_ascii=False)},
-        )
-    # the journal's commit moves the counter on by one: the copy's half checks it did no more
-    journal_counter = None if counter is None else (counter + 1) % 2**32
     try:
-        _write_both(plan, token, journal, to_master, ours, stamp, journal_counter)
+        _write_both(plan, token, journal, to_master, ours, stamp)
     except _NotWritten as stopped:
-        with plan.replica.write() as conn:
+        with plan.replica.write() as conn:  # if it was written
             conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})
         raise stopped.reason from None
     return SyncDone(
@@ -439,6 +426,24 @@ class _NotWritten(Exception):
         self.reason = reason
 
 
+def _write_journal(plan: SyncPlan, token: str, journal: dict[str, Any]) -> int | None:
+    """Commit the sync's journal into the copy, after checking that the copy's records are as the
+    sync read them (ReplicaError if not); return the copy's change counter after that commit
+    (``_counter``: every commit moves it on by one)."""
+    with plan.replica.write() as conn:
+        counter = _counter(plan.replica)
+        if counter is None or counter != plan.counters[0]:
+            now = _marks_of(conn, plan.keys)
+            moved = [k for k in plan.keys if now.get(k) != plan.mine_marks.get(k)]
+            if moved:
+                raise ReplicaError("This copy changed while the sync was being prepared: sync again.")
+        conn.execute(
+            sa.text("INSERT INTO replica_sync (token, started, plan) VALUES (:token, :started, :plan)"),
+            {"token": token, "started": journal["stamp"], "plan": json.dumps(journal, ensure_ascii=False)},
+        )
+    return None if counter is None else (counter + 1) % 2**32
+
+
 def _write_both(
     plan: SyncPlan,
     token: str,
@@ -446,24 +451,24 @@ def _write_both(
     to_master: Mapping[Key, Values | None],
     ours: State,
     stamp: str,
-    journal_counter: int | None,
 ) -> None:
     """Write the master's half and the copy's half side by side, each in its own transaction, and
-    commit the master's first. The copy's half (on a thread of its own) writes the master's
-    changes before the master's commits, so a copy that cannot take them leaves the master as it
-    was; then, with the marks the master's writes left, the copy's new base, and it commits once
-    the master's has. Most of each half is SQLite's work (the full-text index among it), outside
-    Python's lock: on a second core the two take little longer than the larger.
+    commit the master's first. The copy's half (on a thread of its own) commits the journal, then
+    writes the master's changes, before the master's commits: so a sync cut short can always be
+    completed from the journal, and a copy that cannot take the changes leaves the master as it
+    was. Then, with the marks the master's writes left, it writes the copy's new base, and commits
+    once the master's has. Most of each half is SQLite's work (the full-text index among it),
+    outside Python's lock: on a second core the two take little longer than the larger.
 
     _NotWritten (its reason the error) when the master's transaction did not commit; any other
-    error once it has (the journal then finishes the copy's half, ``finish_interrupted``).
-    ``journal_counter``: the copy's change counter once its journal committed (``_counter``)."""
+    error once it has (the journal then finishes the copy's half, ``finish_interrupted``)."""
     master_written: Future[dict[Key, str]] = Future()  # the marks the master's writes left
     copy_ready: Future[None] = Future()
     master_done: Future[None] = Future()
 
     def copy_half() -> None:
         try:
+            journal_counter = _write_journal(plan, token, journal)
             with plan.replica.write() as conn:
                 unchanged = journal_counter is not None and _counter(plan.replica) == journal_counter
                 touched = _write_copy(conn, journal, ours, checked=unchanged)

@@ -5,7 +5,7 @@
 written side by side (``db.replica._write_both``), the master's transaction committing first:
 
 - ``backup``: once the backups of both sides are written;
-- ``journal``: after the copy's journal is committed, before either side is written;
+- ``journal``: after the copy's journal is committed, the master's changes being written;
 - ``written``: inside the copy's transaction, its changes written, before the master may commit;
 - ``master``: inside both transactions, both sides' changes written, neither committed;
 - ``committed``: after the master's transaction committed, the copy's written but not committed;
@@ -38,6 +38,7 @@ def die() -> None:
 def main(path: str, point: str) -> None:
     real_backups = replica._backups
     real_master = replica._write_master
+    real_journal = replica._write_journal
     real_copy = replica._write_copy
     real_settle = replica.settle_base
     master_committed = threading.Event()
@@ -48,10 +49,13 @@ def main(path: str, point: str) -> None:
             die()
         return made
 
-    def master(*args, before_commit, **kwargs):  # type: ignore[no-untyped-def]
+    def journal(*args, **kwargs):  # type: ignore[no-untyped-def]
+        counter = real_journal(*args, **kwargs)
         if point == "journal":
             die()
+        return counter
 
+    def master(*args, before_commit, **kwargs):  # type: ignore[no-untyped-def]
         def commit_or_die(written):  # type: ignore[no-untyped-def]
             before_commit(written)  # waits until the copy's changes are written
             if point == "master":
@@ -77,6 +81,7 @@ def main(path: str, point: str) -> None:
 
     replica._backups = backups  # type: ignore[assignment]
     replica._write_master = master  # type: ignore[assignment]
+    replica._write_journal = journal  # type: ignore[assignment]
     replica._write_copy = copy  # type: ignore[assignment]
     replica.settle_base = settle  # type: ignore[assignment]
     with CaseFile.open(path) as copy:

@@ -136,7 +136,8 @@ def _cut_short_after_the_master(cf: CaseFile, monkeypatch) -> None:  # type: ign
     class Stopped(Exception):
         pass
 
-    def master_only(plan, _token, _journal, to_master, _ours, stamp, _counter):  # type: ignore[no-untyped-def]
+    def master_only(plan, token, journal, to_master, _ours, stamp):  # type: ignore[no-untyped-def]
+        replica._write_journal(plan, token, journal)
         replica._write_master(plan, to_master, plan.merge.theirs, stamp, before_commit=lambda _written: None)
         raise Stopped
 

@@ -180,14 +180,15 @@ def test_the_copy_edited_after_its_journal_was_written(pair, monkeypatch, which)
     master_path, cf, ids = pair
     before_master = master_document(master_path)
     found = checks_of_the_copy(monkeypatch)
-    real = replica._write_both
+    real = replica._write_journal
 
-    def edit_first(plan, *args, **kwargs):  # type: ignore[no-untyped-def]
-        # committed after the sync's journal, before the copy's half begins
+    def then_edit(plan, *args, **kwargs):  # type: ignore[no-untyped-def]
+        counter = real(plan, *args, **kwargs)
+        # committed after the sync's journal, before the copy's half writes the master's changes
         records.update_record(plan.replica, Kind.STATEMENT, ids[which], {"venue": "Edited meanwhile"})
-        return real(plan, *args, **kwargs)
+        return counter
 
-    monkeypatch.setattr(replica, "_write_both", edit_first)
+    monkeypatch.setattr(replica, "_write_journal", then_edit)
     plan = prepare_sync(cf)
     try:
         if which == 0:

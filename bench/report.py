@@ -119,20 +119,18 @@ WHEN_NOT_MET = {
     "itself is about 1.5 ms (note). A description edit, which the strip does not show, stays under "
     "the target. What would meet it: keep the strip's marks and histogram in a cached pixmap, "
     "redrawn only when the view moves or the marks change, so a title edit redraws only the label row.",
-    13: "Where the time goes (the note gives this run's breakdown): the writes are near their floor. Plain "
-    "`sqlite3` writes 20,000 titles in about 1.8 s with FTS5's merging put off as the sync's writes put it "
-    "off (3.2 s with FTS5 merging as it goes); the sync writes both sides in about 3.1 s, the copy's marks "
-    "included. An offline copy keeps a record's base only once it changes the record (migration 10), so "
-    "the copy's writes no longer rewrite every base, and a copy is about the size of its master. What is "
-    "left over the target grows with the size of the case, on two cores: the two verified backups (about "
-    "1.6 s of copying and checking when they run alone) run on threads of their own while the sync reads "
-    "and merges, which slows that work and still leaves some to wait for; the master's open-time checks "
-    "and every record's marks on both sides take about 1.5 s before anything can be merged; reading the "
-    "changed records and their bases and merging them, about 2 s, is mostly Python. What would bring the "
-    "sync to 5 s: more cores (the backups and the master's opening would then run beside the rest at "
-    "little cost); reading only the marks that moved since the last sync (a server could answer from its "
-    "history; a file master would need a change log of its own); and SQLite 3.42 or newer, whose FTS5 "
-    "secure-delete makes the compaction at close unnecessary for `casefile sync`.",
+    13: "Where the time goes (the note gives this run's breakdown): the sync is spread over four threads "
+    "on a machine of two cores. Before anything can be merged the master is opened and checked (its "
+    "open-time checks read the whole file) and its marks and changed records are read, about 1.7 s, while "
+    "the copy's are read beside it; the merge and the journal are Python, about 0.6 s; the two sides are "
+    "then written at once, about 2.2 s, each with its full-text triggers firing (plain `sqlite3` writes "
+    "the same 20,000 titles in about 1.7 s one side after the other; two plain writers at once each run "
+    "about 1.4 times slower than alone here), and the two verified backups (about 1.2 s of copying and "
+    "checking when they run alone) run beside the reading and merging, which they slow. What would bring "
+    "the sync under 5 s here: more cores (each thread would have one of its own); reading only the marks "
+    "that moved since the last sync (a server could answer from its history; a file master would need a "
+    "change log of its own); and SQLite 3.42 or newer, whose FTS5 secure-delete makes the compaction at "
+    "close unnecessary for `casefile sync`.",
 }
 
 

@@ -9,11 +9,12 @@ the record, when triggers keep the record as it was (migration 10). A sync:
    that are new, gone, or waiting for a decision), and merges them field by field
    (``db.merge``): nothing is written.
 2. ``carry_out`` applies the user's decisions: it writes a verified backup of both sides, then
-   the copy's plan into the copy's journal (``replica_sync``), then both sides side by side
-   (``_write_both``), each in one transaction: the master's changes, checked against the stamps
-   or versions read in step 1 (a master changed meanwhile refuses the sync, which writes
-   nothing), and the copy's changes and new base, in a transaction that also clears the journal
-   and commits only after the master's.
+   both sides side by side (``_write_both``). On one thread, the master's changes in one
+   transaction, checked against the stamps or versions read in step 1 (a master changed
+   meanwhile refuses the sync, which writes nothing). On another, the copy's plan into the
+   copy's journal (``replica_sync``), committed first, then the copy's changes and new base in
+   one transaction that also clears the journal. The master's transaction commits only once the
+   journal has and the copy's changes are written; the copy's only after the master's.
 
 A sync cut short (the process killed, the machine off) leaves the journal: ``finish_interrupted``
 (run before every sync and when the app opens the copy) looks at the master, and either

@@ -123,7 +123,7 @@ WHEN_NOT_MET = {
     "on a machine of two cores. Before anything can be merged the master is opened and checked (its "
     "open-time checks read the whole file) and its marks and changed records are read, about 1.7 s, while "
     "the copy's are read beside it; the merge and the journal are Python, about 0.6 s; the two sides are "
-    "then written at once, about 2.2 s, each with its full-text triggers firing (plain `sqlite3` writes "
+    "then written at once, about 2.4 s, each with its full-text triggers firing (plain `sqlite3` writes "
     "the same 20,000 titles in about 1.7 s one side after the other; two plain writers at once each run "
     "about 1.4 times slower than alone here), and the two verified backups (about 1.2 s of copying and "
     "checking when they run alone) run beside the reading and merging, which they slow. What would bring "

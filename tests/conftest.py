@@ -6,6 +6,7 @@ import atexit
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 # Before any QApplication exists: render offscreen, no display needed.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -84,3 +85,25 @@ def _packets_exported_on_the_sample_as_of_day(monkeypatch: pytest.MonkeyPatch):
     from desktop.briefing import staleness
 
     monkeypatch.setattr(staleness, "today", lambda: dt.date(2026, 6, 24))
+
+
+@pytest.fixture
+def edited_pair(sample_path: Path, tmp_path: Path):
+    """(master path, offline copy of it open for editing, three statement ids): the copy changed
+    the first statement, the master the second; the third is changed on neither side."""
+    import sqlalchemy as sa
+
+    from db import records
+    from db.fields import Kind
+    from db.replica import take_offline_copy
+    from db.sqlite.casefile import CaseFile
+
+    copy = take_offline_copy(sample_path, tmp_path / "copy.casefile")
+    cf = CaseFile.open(copy)
+    with cf.read() as conn:
+        ids = list(conn.execute(sa.text("SELECT id FROM statement ORDER BY n LIMIT 3")).scalars())
+    records.update_record(cf, Kind.STATEMENT, ids[0], {"venue": "Changed in the copy"})
+    with CaseFile.open(sample_path) as master:
+        records.update_record(master, Kind.STATEMENT, ids[1], {"notes": "Changed in the master"})
+    yield sample_path, cf, ids
+    cf.close()

@@ -19,27 +19,13 @@ from db import records
 from db.errors import RefusedFileError
 from db.fields import Kind
 from db.merge import references
-from db.replica import ReplicaError, carry_out, finish_interrupted, prepare_sync, take_offline_copy
+from db.replica import ReplicaError, carry_out, finish_interrupted, prepare_sync
 from db.sqlite.casefile import CaseFile
 from db.sqlite.filecheck import check_file
 
 
-@pytest.fixture
-def pair(sample_path: Path, tmp_path: Path):
-    """(master path, offline copy open for editing), each with one statement changed."""
-    copy = take_offline_copy(sample_path, tmp_path / "copy.casefile")
-    cf = CaseFile.open(copy)
-    with cf.read() as conn:
-        ids = list(conn.execute(sa.text("SELECT id FROM statement ORDER BY n LIMIT 2")).scalars())
-    records.update_record(cf, Kind.STATEMENT, ids[0], {"venue": "Changed in the copy"})
-    with CaseFile.open(sample_path) as master:
-        records.update_record(master, Kind.STATEMENT, ids[1], {"notes": "Changed in the master"})
-    yield sample_path, cf, ids
-    cf.close()
-
-
-def test_the_two_backups_of_a_sync_are_made_at_the_same_time(pair, monkeypatch):
-    master_path, cf, ids = pair
+def test_the_two_backups_of_a_sync_are_made_at_the_same_time(edited_pair, monkeypatch):
+    master_path, cf, ids = edited_pair
     real = backups.backup_if_changed
     both_started = threading.Barrier(2, timeout=30)  # each backup waits here for the other one
 
@@ -61,8 +47,8 @@ def test_the_two_backups_of_a_sync_are_made_at_the_same_time(pair, monkeypatch):
         assert records.get_record(master, Kind.STATEMENT, ids[0])["venue"] == "Changed in the copy"
 
 
-def test_a_backup_that_fails_its_check_stops_the_sync_before_anything_is_written(pair, monkeypatch):
-    master_path, cf, ids = pair
+def test_a_backup_that_fails_its_check_stops_the_sync_before_anything_is_written(edited_pair, monkeypatch):
+    master_path, cf, ids = edited_pair
 
     def refuse(path: Path) -> None:
         raise RefusedFileError(f"{path.name} is damaged: test.")
@@ -108,8 +94,8 @@ def test_check_copy_passes_a_whole_copy_and_refuses_an_altered_or_damaged_one(sa
         check_copy(damaged)
 
 
-def test_the_merge_is_told_only_about_referenced_records_it_did_not_read(pair, monkeypatch):
-    _master_path, cf, _ids = pair
+def test_the_merge_is_told_only_about_referenced_records_it_did_not_read(edited_pair, monkeypatch):
+    _master_path, cf, _ids = edited_pair
     handed: dict[str, object] = {}
     real = replica.merge
 
@@ -151,8 +137,8 @@ def _cut_short_after_the_master(cf: CaseFile, monkeypatch) -> None:  # type: ign
             plan.close()
 
 
-def test_the_journal_holds_no_copy_of_the_copys_records(pair, monkeypatch):
-    _master_path, cf, ids = pair
+def test_the_journal_holds_no_copy_of_the_copys_records(edited_pair, monkeypatch):
+    _master_path, cf, ids = edited_pair
     _cut_short_after_the_master(cf, monkeypatch)
     with cf.read() as conn:
         journal = json.loads(conn.execute(sa.text("SELECT plan FROM replica_sync")).scalar_one())
@@ -171,8 +157,8 @@ def test_the_journal_holds_no_copy_of_the_copys_records(pair, monkeypatch):
         plan.close()
 
 
-def test_a_sync_cut_short_is_not_finished_over_edits_made_to_the_copy_since(pair, monkeypatch):
-    master_path, cf, ids = pair
+def test_a_sync_cut_short_is_not_finished_over_edits_made_to_the_copy_since(edited_pair, monkeypatch):
+    master_path, cf, ids = edited_pair
     _cut_short_after_the_master(cf, monkeypatch)
     records.update_record(cf, Kind.STATEMENT, ids[0], {"venue": "Edited after the crash"})
     with CaseFile.open(master_path) as master, pytest.raises(ReplicaError, match="edited since"):
@@ -182,8 +168,8 @@ def test_a_sync_cut_short_is_not_finished_over_edits_made_to_the_copy_since(pair
         assert conn.execute(sa.text("SELECT count(*) FROM replica_sync")).scalar() == 1
 
 
-def test_backups_begin_while_the_sync_reads_and_a_side_changed_since_is_backed_up_again(pair):
-    _master_path, cf, ids = pair
+def test_backups_begin_while_the_sync_reads_and_a_side_changed_since_is_backed_up_again(edited_pair):
+    _master_path, cf, ids = edited_pair
     plan = prepare_sync(cf)
     try:
         early = {f.result() for f in plan.backups._early.values()}  # begun by prepare_sync
@@ -204,8 +190,8 @@ def test_backups_begin_while_the_sync_reads_and_a_side_changed_since_is_backed_u
         assert records.get_record(backup, Kind.STATEMENT, ids[0])["venue"] != "Changed in the copy"
 
 
-def test_a_sync_dropped_before_writing_stops_its_backups_and_leaves_no_half_copy(pair, monkeypatch):
-    _master_path, cf, _ids = pair
+def test_a_sync_dropped_before_writing_stops_its_backups_and_leaves_no_half_copy(edited_pair, monkeypatch):
+    _master_path, cf, _ids = edited_pair
     stopping = threading.Event()
     real = backups.copy_database
 
@@ -228,8 +214,8 @@ def test_a_sync_dropped_before_writing_stops_its_backups_and_leaves_no_half_copy
     assert {p.name for p in backups.backups_dir().rglob("*") if p.is_file()} <= {"source.txt"}
 
 
-def test_the_master_is_opened_beside_the_reading_of_the_copy(pair, monkeypatch):
-    master_path, cf, ids = pair
+def test_the_master_is_opened_beside_the_reading_of_the_copy(edited_pair, monkeypatch):
+    master_path, cf, ids = edited_pair
     reading_copy = threading.Event()
     real_open, real_marks = replica.open_master, replica.read_marks
     threads: dict[str, str] = {}
@@ -254,15 +240,15 @@ def test_the_master_is_opened_beside_the_reading_of_the_copy(pair, monkeypatch):
         plan.close()
 
 
-def test_a_master_that_cannot_be_opened_leaves_nothing_open_or_running(pair, tmp_path):
-    _master_path, cf, _ids = pair
+def test_a_master_that_cannot_be_opened_leaves_nothing_open_or_running(edited_pair, tmp_path):
+    _master_path, cf, _ids = edited_pair
     with pytest.raises(ReplicaError, match="not there"):
         prepare_sync(cf, str(tmp_path / "gone.casefile"))
     assert [t for t in threading.enumerate() if t.name.startswith(("sync-master", "sync-backup"))] == []
 
 
-def test_a_syncs_writes_leave_the_search_index_whole_and_its_settings_as_they_were(pair):
-    master_path, cf, _ids = pair
+def test_a_syncs_writes_leave_the_search_index_whole_and_its_settings_as_they_were(edited_pair):
+    master_path, cf, _ids = edited_pair
     entries = ids_of(cf, "timeline_entry", 200)
     with CaseFile.open(master_path) as master:
         for n, rid in enumerate(entries):
@@ -291,8 +277,8 @@ def ids_of(cf: CaseFile, table: str, n: int = 3) -> list[str]:
         return list(conn.execute(sa.text(f"SELECT id FROM {table} ORDER BY n LIMIT {n}")).scalars())
 
 
-def test_the_garbage_collector_waits_while_a_sync_reads_merges_and_writes(pair, monkeypatch):
-    _master_path, cf, ids = pair
+def test_the_garbage_collector_waits_while_a_sync_reads_merges_and_writes(edited_pair, monkeypatch):
+    _master_path, cf, ids = edited_pair
     real = replica.read_state
     seen: list[bool] = []
 
@@ -322,8 +308,8 @@ def test_the_garbage_collector_waits_while_a_sync_reads_merges_and_writes(pair, 
 
 @pytest.mark.timeout(60)  # a side left waiting for the other would hang here
 @pytest.mark.parametrize("side", ["copy", "master"])
-def test_an_error_reading_either_side_stops_the_sync_and_lets_go_of_the_master(pair, monkeypatch, side):
-    master_path, cf, _ids = pair
+def test_an_error_reading_either_side_stops_the_sync_and_lets_go_of_the_master(edited_pair, monkeypatch, side):
+    master_path, cf, _ids = edited_pair
 
     class Unreadable(Exception):
         pass

@@ -24,21 +24,6 @@ from db.replica import MasterChanged, ReplicaError, carry_out, prepare_sync, tak
 from db.sqlite.casefile import CaseFile
 
 
-@pytest.fixture
-def pair(sample_path: Path, tmp_path: Path):
-    """(master path, offline copy open for editing, statement ids): the copy changed the first
-    statement, the master the second; the third is changed on neither side."""
-    copy = take_offline_copy(sample_path, tmp_path / "copy.casefile")
-    cf = CaseFile.open(copy)
-    with cf.read() as conn:
-        ids = list(conn.execute(sa.text("SELECT id FROM statement ORDER BY n LIMIT 3")).scalars())
-    records.update_record(cf, Kind.STATEMENT, ids[0], {"venue": "Changed in the copy"})
-    with CaseFile.open(sample_path) as master:
-        records.update_record(master, Kind.STATEMENT, ids[1], {"notes": "Changed in the master"})
-    yield sample_path, cf, ids
-    cf.close()
-
-
 def master_document(path: Path) -> dict:
     with CaseFile.open(path, read_only=True) as master:
         return export_document(master, editions=False)
@@ -57,8 +42,8 @@ def synced(master_path: Path, cf: CaseFile, ids: list[str]) -> bool:
     return here
 
 
-def test_the_two_halves_are_written_at_the_same_time(pair, monkeypatch):
-    master_path, cf, ids = pair
+def test_the_two_halves_are_written_at_the_same_time(edited_pair, monkeypatch):
+    master_path, cf, ids = edited_pair
     real = replica.write_differences
     both_writing = threading.Barrier(2, timeout=30)  # each half's writes wait here for the other's
 
@@ -75,8 +60,8 @@ def test_the_two_halves_are_written_at_the_same_time(pair, monkeypatch):
     assert synced(master_path, cf, ids) and journal_rows(cf) == 0
 
 
-def test_a_copy_that_cannot_be_written_leaves_the_master_as_it_was(pair, monkeypatch):
-    master_path, cf, ids = pair
+def test_a_copy_that_cannot_be_written_leaves_the_master_as_it_was(edited_pair, monkeypatch):
+    master_path, cf, ids = edited_pair
     before_master, before_copy = master_document(master_path), export_document(cf, editions=False)
     master_written = threading.Event()
     real_master = replica.write_differences
@@ -109,8 +94,8 @@ def test_a_copy_that_cannot_be_written_leaves_the_master_as_it_was(pair, monkeyp
     assert synced(master_path, cf, ids)
 
 
-def test_a_master_that_cannot_commit_leaves_the_copy_as_it_was(pair, monkeypatch):
-    master_path, cf, _ids = pair
+def test_a_master_that_cannot_commit_leaves_the_copy_as_it_was(edited_pair, monkeypatch):
+    master_path, cf, _ids = edited_pair
     before_master, before_copy = master_document(master_path), export_document(cf, editions=False)
     real = replica._write_master
 
@@ -133,8 +118,8 @@ def test_a_master_that_cannot_commit_leaves_the_copy_as_it_was(pair, monkeypatch
 
 
 @pytest.mark.parametrize("which", [0, 2], ids=["a record the sync writes", "a record it does not"])
-def test_the_copy_edited_after_the_sync_read_it(pair, which):
-    master_path, cf, ids = pair
+def test_the_copy_edited_after_the_sync_read_it(edited_pair, which):
+    master_path, cf, ids = edited_pair
     plan = prepare_sync(cf)
     try:
         records.update_record(cf, Kind.STATEMENT, ids[which], {"venue": "Edited meanwhile"})
@@ -164,8 +149,8 @@ def checks_of_the_copy(monkeypatch) -> list[bool]:  # type: ignore[no-untyped-de
     return found
 
 
-def test_a_copy_left_alone_since_its_journal_is_not_checked_again(pair, monkeypatch):
-    master_path, cf, ids = pair
+def test_a_copy_left_alone_since_its_journal_is_not_checked_again(edited_pair, monkeypatch):
+    master_path, cf, ids = edited_pair
     found = checks_of_the_copy(monkeypatch)
     plan = prepare_sync(cf)
     try:
@@ -176,8 +161,8 @@ def test_a_copy_left_alone_since_its_journal_is_not_checked_again(pair, monkeypa
 
 
 @pytest.mark.parametrize("which", [0, 2], ids=["a record the sync writes", "a record it does not"])
-def test_the_copy_edited_after_its_journal_was_written(pair, monkeypatch, which):
-    master_path, cf, ids = pair
+def test_the_copy_edited_after_its_journal_was_written(edited_pair, monkeypatch, which):
+    master_path, cf, ids = edited_pair
     before_master = master_document(master_path)
     found = checks_of_the_copy(monkeypatch)
     real = replica._write_journal
@@ -206,8 +191,8 @@ def test_the_copy_edited_after_its_journal_was_written(pair, monkeypatch, which)
     assert journal_rows(cf) == 0
 
 
-def test_the_master_edited_after_the_sync_read_it_elsewhere_than_its_records(pair):
-    master_path, cf, ids = pair
+def test_the_master_edited_after_the_sync_read_it_elsewhere_than_its_records(edited_pair):
+    master_path, cf, ids = edited_pair
     plan = prepare_sync(cf)
     try:
         # through the plan's own store: the plan holds the master open for writing
@@ -224,8 +209,8 @@ def test_the_master_edited_after_the_sync_read_it_elsewhere_than_its_records(pai
     assert records.get_record(cf, Kind.STATEMENT, ids[2])["notes"] == "Edited meanwhile"
 
 
-def test_a_master_edited_in_a_record_the_sync_writes_is_still_refused(pair):
-    master_path, cf, ids = pair
+def test_a_master_edited_in_a_record_the_sync_writes_is_still_refused(edited_pair):
+    master_path, cf, ids = edited_pair
     plan = prepare_sync(cf)
     try:
         records.update_record(plan.master, Kind.STATEMENT, ids[0], {"notes": "Edited meanwhile"})

@@ -459,7 +459,7 @@ def _write_both(
     completed from the journal, and a copy that cannot take the changes leaves the master as it
     was. Then, with the marks the master's writes left, it writes the copy's new base, and commits
     once the master's has. Most of each half is SQLite's work (the full-text index among it),
-    outside Python's lock: on a second core the two take little longer than the larger.
+    outside Python's lock, so on a second core the two halves overlap.
 
     _NotWritten (its reason the error) when the master's transaction did not commit; any other
     error once it has (the journal then finishes the copy's half, ``finish_interrupted``)."""

@@ -103,6 +103,8 @@ STEPS = {
     "merge": "merging",
     "differences": "turning decisions into writes",
     "_backups": "waiting for the backups",
+}
+WRITE_STEPS = {  # of db/sync_writes.py
     "_write_master": "writing the master (with the copy beside it)",
     "_write_copy": "writing the copy",  # on the copy's own thread, beside the master's writes
     "_settle": "the copy's new base",
@@ -129,6 +131,7 @@ class SyncRun:
 def sync_once(ws: Workspace, n: int, changed: int) -> SyncRun:
     """One sync of a freshly taken and edited offline copy (the setup is not timed)."""
     import db.replica as replica
+    import db.sync_writes as sync_writes
     from db.merge import Merge, Side
     from db.sqlite.casefile import CaseFile
     from db.sync_backups import SideBackups
@@ -147,6 +150,7 @@ def sync_once(ws: Workspace, n: int, changed: int) -> SyncRun:
         try:
             with (
                 watch.watching(replica, STEPS),
+                watch.watching(sync_writes, WRITE_STEPS),
                 watch.watching(Merge, {"resolve": "merging"}),
                 watch.watching(SideBackups, BACKUP_STEPS),
             ):
@@ -279,7 +283,7 @@ def sync_result(ws: Workspace) -> Result:
         for step, spent in r.steps.items():
             steps[step].append(spent)
         steps[REST].append(r.total - sum(t for step, t in r.steps.items() if not step.endswith(BESIDE)))
-    names = [*STEPS.values(), *BACKUP_STEPS.values()]
+    names = [*STEPS.values(), *WRITE_STEPS.values(), *BACKUP_STEPS.values()]
     order = [*names, REST, *(name + BESIDE for name in names)]
     parts = ", ".join(
         f"{step} {fig.fmt(Figure.of(steps[step]).median)}" for step in dict.fromkeys(order) if step in steps

@@ -2,7 +2,7 @@
 
 ``python tests/sync_kill_worker.py COPY POINT`` runs ``prepare_sync`` and ``carry_out`` on COPY
 (every conflict settled as the copy's) and sends itself SIGKILL at POINT. The two sides are
-written side by side (``db.replica._write_both``), the master's transaction committing first:
+written side by side (``db.sync_writes.write_both``), the master's transaction committing first:
 
 - ``backup``: once the backups of both sides are written;
 - ``journal``: after the copy's journal is committed, the master's changes being written;
@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import db.replica as replica
+import db.sync_writes as sync_writes
 from db.merge import Side
 from db.sqlite.casefile import CaseFile
 
@@ -37,10 +38,10 @@ def die() -> None:
 
 def main(path: str, point: str) -> None:
     real_backups = replica._backups
-    real_master = replica._write_master
-    real_journal = replica._write_journal
-    real_copy = replica._write_copy
-    real_settle = replica.settle_base
+    real_master = sync_writes._write_master
+    real_journal = sync_writes._write_journal
+    real_copy = sync_writes._write_copy
+    real_settle = sync_writes.settle_base
     master_committed = threading.Event()
 
     def backups(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -80,10 +81,10 @@ def main(path: str, point: str) -> None:
             die()
 
     replica._backups = backups  # type: ignore[assignment]
-    replica._write_master = master  # type: ignore[assignment]
-    replica._write_journal = journal  # type: ignore[assignment]
-    replica._write_copy = copy  # type: ignore[assignment]
-    replica.settle_base = settle  # type: ignore[assignment]
+    sync_writes._write_master = master  # type: ignore[assignment]
+    sync_writes._write_journal = journal  # type: ignore[assignment]
+    sync_writes._write_copy = copy  # type: ignore[assignment]
+    sync_writes.settle_base = settle  # type: ignore[assignment]
     with CaseFile.open(path) as copy:
         plan = replica.prepare_sync(copy)
         replica.carry_out(plan, {c.key: Side.OURS for c in plan.merge.conflicts})

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 import db.replica as replica
 import db.sqlite.backups as backups
+import db.sync_writes as sync_writes
 from db import records
 from db.errors import RefusedFileError
 from db.fields import Kind
@@ -123,12 +124,12 @@ def _cut_short_after_the_master(cf: CaseFile, monkeypatch) -> None:  # type: ign
         pass
 
     def master_only(plan, token, journal, to_master, _ours, stamp):  # type: ignore[no-untyped-def]
-        replica._write_journal(plan, token, journal)
-        replica._write_master(plan, to_master, plan.merge.theirs, stamp, before_commit=lambda _written: None)
+        sync_writes._write_journal(plan, token, journal)
+        sync_writes._write_master(plan, to_master, plan.merge.theirs, stamp, before_commit=lambda _written: None)
         raise Stopped
 
     with monkeypatch.context() as m:
-        m.setattr(replica, "_write_both", master_only)
+        m.setattr(replica, "write_both", master_only)
         plan = prepare_sync(cf)
         try:
             with pytest.raises(Stopped):
@@ -287,13 +288,13 @@ def test_the_garbage_collector_waits_while_a_sync_reads_merges_and_writes(edited
         return real(*args, **kwargs)
 
     monkeypatch.setattr(replica, "read_state", read_state)
-    real_write = replica.write_differences
+    real_write = sync_writes.write_differences
 
     def write_differences(*args, **kwargs):  # type: ignore[no-untyped-def]
         seen.append(gc.isenabled())
         return real_write(*args, **kwargs)
 
-    monkeypatch.setattr(replica, "write_differences", write_differences)
+    monkeypatch.setattr(sync_writes, "write_differences", write_differences)
     assert gc.isenabled()
     plan = prepare_sync(cf)
     assert gc.isenabled()  # on again between reading and writing (the review is shown then)

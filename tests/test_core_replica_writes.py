@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-import db.replica as replica
+import db.sync_writes as sync_writes
 from db import records
 from db.errors import WriteError
 from db.fields import Kind
@@ -44,14 +44,14 @@ def synced(master_path: Path, cf: CaseFile, ids: list[str]) -> bool:
 
 def test_the_two_halves_are_written_at_the_same_time(edited_pair, monkeypatch):
     master_path, cf, ids = edited_pair
-    real = replica.write_differences
+    real = sync_writes.write_differences
     both_writing = threading.Barrier(2, timeout=30)  # each half's writes wait here for the other's
 
     def meeting(*args, **kwargs):  # type: ignore[no-untyped-def]
         both_writing.wait()
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(replica, "write_differences", meeting)
+    monkeypatch.setattr(sync_writes, "write_differences", meeting)
     plan = prepare_sync(cf)
     try:
         carry_out(plan, {})
@@ -64,7 +64,7 @@ def test_a_copy_that_cannot_be_written_leaves_the_master_as_it_was(edited_pair, 
     master_path, cf, ids = edited_pair
     before_master, before_copy = master_document(master_path), export_document(cf, editions=False)
     master_written = threading.Event()
-    real_master = replica.write_differences
+    real_master = sync_writes.write_differences
 
     def master_first(*args, **kwargs):  # type: ignore[no-untyped-def]
         touched = real_master(*args, **kwargs)
@@ -75,8 +75,8 @@ def test_a_copy_that_cannot_be_written_leaves_the_master_as_it_was(edited_pair, 
         assert master_written.wait(30)
         raise WriteError("The change could not be saved: the disk is full.")
 
-    monkeypatch.setattr(replica, "write_differences", master_first)
-    monkeypatch.setattr(replica, "_write_copy", disk_full)
+    monkeypatch.setattr(sync_writes, "write_differences", master_first)
+    monkeypatch.setattr(sync_writes, "_write_copy", disk_full)
     plan = prepare_sync(cf)
     try:
         with pytest.raises(WriteError, match="disk is full"):
@@ -97,7 +97,7 @@ def test_a_copy_that_cannot_be_written_leaves_the_master_as_it_was(edited_pair, 
 def test_a_master_that_cannot_commit_leaves_the_copy_as_it_was(edited_pair, monkeypatch):
     master_path, cf, _ids = edited_pair
     before_master, before_copy = master_document(master_path), export_document(cf, editions=False)
-    real = replica._write_master
+    real = sync_writes._write_master
 
     def failing_commit(*args, before_commit, **kwargs):  # type: ignore[no-untyped-def]
         def then_fail(written: dict) -> None:
@@ -106,7 +106,7 @@ def test_a_master_that_cannot_commit_leaves_the_copy_as_it_was(edited_pair, monk
 
         return real(*args, before_commit=then_fail, **kwargs)
 
-    monkeypatch.setattr(replica, "_write_master", failing_commit)
+    monkeypatch.setattr(sync_writes, "_write_master", failing_commit)
     plan = prepare_sync(cf)
     try:
         with pytest.raises(WriteError, match="went away"):
@@ -139,13 +139,13 @@ def checks_of_the_copy(monkeypatch) -> list[bool]:  # type: ignore[no-untyped-de
     """Whether each copy's half found the copy as its journal left it (and so skipped reading its
     marks again), as the sync's copy's halves are written."""
     found: list[bool] = []
-    real = replica._write_copy
+    real = sync_writes._write_copy
 
     def write_copy(*args, checked=False, **kwargs):  # type: ignore[no-untyped-def]
         found.append(checked)
         return real(*args, checked=checked, **kwargs)
 
-    monkeypatch.setattr(replica, "_write_copy", write_copy)
+    monkeypatch.setattr(sync_writes, "_write_copy", write_copy)
     return found
 
 
@@ -165,7 +165,7 @@ def test_the_copy_edited_after_its_journal_was_written(edited_pair, monkeypatch,
     master_path, cf, ids = edited_pair
     before_master = master_document(master_path)
     found = checks_of_the_copy(monkeypatch)
-    real = replica._write_journal
+    real = sync_writes._write_journal
 
     def then_edit(plan, *args, **kwargs):  # type: ignore[no-untyped-def]
         counter = real(plan, *args, **kwargs)
@@ -173,7 +173,7 @@ def test_the_copy_edited_after_its_journal_was_written(edited_pair, monkeypatch,
         records.update_record(plan.replica, Kind.STATEMENT, ids[which], {"venue": "Edited meanwhile"})
         return counter
 
-    monkeypatch.setattr(replica, "_write_journal", then_edit)
+    monkeypatch.setattr(sync_writes, "_write_journal", then_edit)
     plan = prepare_sync(cf)
     try:
         if which == 0:

@@ -46,11 +46,12 @@ def change_counter(store: CaseStore) -> int | None:
 
 
 def pairs(mapping: Mapping[Key, Values | None]) -> list[list[Any]]:
+    """Records as the journal (JSON) holds them: [part, id, values or None] each."""
     return [[k[0], k[1], v] for k, v in mapping.items()]
 
 
-def _unpairs(pairs: list[list[Any]]) -> dict[Key, Values | None]:
-    return {(p, i): v for p, i, v in pairs}
+def _unpairs(rows: list[list[Any]]) -> dict[Key, Values | None]:
+    return {(p, i): v for p, i, v in rows}
 
 
 def digest(keys: Iterable[Key], marks: Mapping[Key, str]) -> str:

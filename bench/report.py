@@ -82,8 +82,9 @@ private user folder.
     with Master, the copy already open): `prepare_sync`, which opens and checks the master, and
     `carry_out` with every conflict decided "theirs" (verified backups of both sides included),
     with the time in each step of `db/replica.py` and `db/sync_writes.py`; the note adds opening
-    the copy and closing both files, for `casefile sync`'s time from start to end. After each run both sides must hold the
-    same values and a second `prepare_sync` must find nothing, or the row fails. Baselines: plain
+    the copy and closing both files, for `casefile sync`'s time from start to end. After each run
+    both sides must hold the same values and a second `prepare_sync` must find nothing, or the
+    row fails. Baselines: plain
     `sqlite3` `executemany` of 20,000 title updates in one transaction with the file's triggers firing, and two
     backup-API copies of the large file each `quick_check`ed: the writes and the backups any
     sync must do, the ratio's basis. Second line: three large-case JSON texts (the base and two

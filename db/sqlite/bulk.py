@@ -27,18 +27,11 @@ def bulk_load(conn: Connection) -> Iterator[None]:
     sort names (migration 5) are left out too: the caller writes those names with the rows.
     """
     conn.execute(sa.text("PRAGMA defer_foreign_keys = ON"))
-    with triggers_aside(conn, "%\\_fts\\_%", "sort\\_%"):
-        indexes = conn.execute(
-            sa.text("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS NOT NULL ORDER BY rowid")
-        ).all()
-        for name, _sql in indexes:
-            conn.execute(sa.text(f'DROP INDEX "{name}"'))
+    with triggers_aside(conn, "%\\_fts\\_%", "sort\\_%"), _aside(conn, "index", "sql IS NOT NULL"):
         yield
-        for _name, sql in indexes:
-            conn.exec_driver_sql(sql)
-        for kind in JSON_ORDER:
-            fts = KINDS[kind].fts
-            conn.execute(sa.text(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')"))
+    for kind in JSON_ORDER:
+        fts = KINDS[kind].fts
+        conn.execute(sa.text(f"INSERT INTO {fts} ({fts}) VALUES ('rebuild')"))
 
 
 def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -62,12 +55,21 @@ def triggers_aside(conn: Connection, *patterns: str) -> Iterator[None]:
     ``\\`` escaping) do not fire meanwhile. They are dropped and made again, last, with the SQL
     they had, in the same transaction, so no file ever holds the schema without them."""
     matching = " OR ".join(f"name LIKE :p{n} ESCAPE '\\'" for n in range(len(patterns)))
+    with _aside(conn, "trigger", matching, {f"p{n}": pattern for n, pattern in enumerate(patterns)}):
+        yield
+
+
+@contextmanager
+def _aside(conn: Connection, kind: str, condition: str, params: dict[str, str] | None = None) -> Iterator[None]:
+    """The schema objects of ``kind`` ("index" or "trigger") meeting ``condition`` dropped for the
+    length of the block and made again after it with the SQL they had (in the caller's
+    transaction)."""
     found = conn.execute(
-        sa.text(f"SELECT name, sql FROM sqlite_schema WHERE type = 'trigger' AND ({matching}) ORDER BY rowid"),
-        {f"p{n}": pattern for n, pattern in enumerate(patterns)},
+        sa.text(f"SELECT name, sql FROM sqlite_schema WHERE type = :kind AND ({condition}) ORDER BY rowid"),
+        {"kind": kind, **(params or {})},
     ).all()
     for name, _sql in found:
-        conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
+        conn.execute(sa.text(f'DROP {kind.upper()} "{name}"'))
     yield
     for _name, sql in found:
         conn.exec_driver_sql(sql)

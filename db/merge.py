@@ -21,7 +21,7 @@ merge finds them again. The module is pure: no files, no SQL, no Qt.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +41,7 @@ from .merge_state import (
     kind_of,
     normalise_record,
     normalise_value,
+    reference_fields,
     references,
     state_document,
     title_of,
@@ -150,7 +151,7 @@ class Merge:
     conflicts: list[Conflict]
     # records not read because neither side changed them (a sync reads only what moved): they
     # exist on both sides, so a reference to one is not a reference to nothing
-    elsewhere: frozenset[Key] = frozenset()
+    elsewhere: Container[Key] = frozenset()
 
     def changes_by(self, side: Side) -> list[Change]:
         """The changes ``side`` made that the other side takes."""
@@ -183,7 +184,9 @@ class Merge:
             else:
                 final[c.record_key] = dict(value)
         waiting = {c.record_key for c in postponed if c.field is None}
-        _settle_common(final, self.ours, self.theirs, self.elsewhere, waiting)
+        later_records = {c.record_key for c in postponed}
+        naming_missing, naming_later = _naming(final, self.elsewhere, later_records)
+        _settle_common(final, naming_missing, self.ours, self.theirs, self.elsewhere, waiting)
         base: State = {k: dict(v) for k, v in final.items()}
         held = {Side.OURS: self.ours, Side.THEIRS: self.theirs}
         sides: dict[Side, State] = {}
@@ -197,8 +200,13 @@ class Merge:
         kept: set[tuple[Key, str]] = set()
         decided = {(c.record_key, c.field) for c in self.conflicts if c.field is not None and c not in postponed}
         later = {(c.record_key, c.field) for c in postponed if c.field is not None}
+        # Each side is ``final`` but for the postponed conflicts' records: only those, and the
+        # records that name them or named a missing record, can name a record the side lacks.
+        suspects = later_records | naming_later | naming_missing
         for side, own in held.items():
-            kept |= _settle_references(sides[side], own, base, self.base, self.elsewhere, waiting, decided, later)
+            kept |= _settle_references(
+                sides[side], suspects, own, base, self.base, self.elsewhere, waiting, decided, later
+            )
         # a decision that could not be carried out because it names a record whose deletion
         # waits is left to decide with it
         postponed += [c for c in self.conflicts if c not in postponed and (c.record_key, c.field) in kept]
@@ -229,10 +237,12 @@ def _merged_names(*records: Values | None) -> list[str]:
 # ----- the merge ---------------------------------------------------------------------------
 
 
-def merge(base: State, ours: State, theirs: State, *, elsewhere: Collection[Key] = ()) -> Merge:
+def merge(base: State, ours: State, theirs: State, *, elsewhere: Container[Key] = frozenset()) -> Merge:
     """Merge ``ours`` and ``theirs``, both made from ``base`` (see the module's docstring).
 
-    ``elsewhere``: records held alike by both sides and left out of the three states."""
+    ``elsewhere``: records held alike by both sides and left out of the three states (only asked
+    whether it holds a record, and only about records none of the states holds: a sync's stand
+    for every record of a large case it did not read)."""
     merged: State = {}
     changes: list[Change] = []
     conflicts: list[Conflict] = []
@@ -292,7 +302,7 @@ def merge(base: State, ours: State, theirs: State, *, elsewhere: Collection[Key]
     referred = {c.record_key for c in conflicts if c.field is None}
     changes = [c for c in changes if (c.part, c.id) not in referred or c.action is not Action.DELETED]
     conflicts.sort(key=lambda c: (key_order(c.record_key), c.field or ""))
-    return Merge(base, ours, theirs, merged, changes, conflicts, frozenset(elsewhere) - merged.keys())
+    return Merge(base, ours, theirs, merged, changes, conflicts, elsewhere)
 
 
 def _referred_deletions(
@@ -334,11 +344,40 @@ def _keep_own(state: State, own: State, c: Conflict) -> None:
         state.pop(key)
 
 
-def _settle_common(final: State, ours: State, theirs: State, elsewhere: frozenset[Key], waiting: set[Key]) -> None:
+def _naming(state: State, elsewhere: Container[Key], watched: Container[Key]) -> tuple[set[Key], set[Key]]:
+    """The records of ``state`` that name a record neither it nor ``elsewhere`` holds, and those
+    that name one of ``watched``: one pass over every reference (a sync's states hold tens of
+    thousands of records, of which a few at most name a missing one)."""
+    missing: set[Key] = set()
+    naming: set[Key] = set()
+    for key, values in state.items():
+        for name, target, many in reference_fields(key[0]):
+            value = values.get(name)
+            if not value:
+                continue
+            for ref in value if many else (value,):
+                named = (target, ref)
+                if named not in state and named not in elsewhere:
+                    missing.add(key)
+                if named in watched:
+                    naming.add(key)
+    return missing, naming
+
+
+def _settle_common(
+    final: State,
+    naming_missing: set[Key],
+    ours: State,
+    theirs: State,
+    elsewhere: Container[Key],
+    waiting: set[Key],
+) -> None:
     """Leave no reference to a record the decisions left out: a field that would name one takes
     the value of the side that still makes sense (the one that did not change it, as a rule),
-    or else loses the missing records, the same on both sides."""
-    for key, values in final.items():
+    or else loses the missing records, the same on both sides. ``naming_missing``: the records
+    of ``final`` that name a record it does not hold (``_naming``), the only ones looked at."""
+    for key in naming_missing:
+        values = final[key]
         part = key[0]
         for name, target in list(references(part, values)):
             if target in final or target in elsewhere or target in waiting:
@@ -349,21 +388,22 @@ def _settle_common(final: State, ours: State, theirs: State, elsewhere: frozense
                     values[name] = option
                     break
             else:
-                values[name] = _without(part, name, values[name], final.keys() | elsewhere)
+                values[name] = _without(part, name, values[name], _Either(final, elsewhere))
 
 
 def _settle_references(
     state: State,
+    suspects: set[Key],
     own: State,
     base: State,
     old_base: State,
-    elsewhere: frozenset[Key],
+    elsewhere: Container[Key],
     waiting: set[Key],
     decided: set[tuple[Key, str]],
     later: set[tuple[Key, str]],
 ) -> set[tuple[Key, str]]:
     """Leave no reference to a record ``state`` does not hold; return the fields that kept the
-    side's own value.
+    side's own value. ``suspects``: the only records of ``state`` that may name one.
 
     A field that would name a record whose deletion waits for a decision (``waiting``) keeps
     the side's own value, so the next merge carries the other side's value again: as a change,
@@ -376,10 +416,13 @@ def _settle_references(
     would differ.
     """
     kept: set[tuple[Key, str]] = set()
-    held = state.keys() | elsewhere  # records are never added or removed below, only values
-    for key, values in state.items():
+    held = _Either(state, elsewhere)  # records are never added or removed below, only values
+    for key in suspects:
+        values = state.get(key)
+        if values is None:
+            continue
         part = key[0]
-        for name in dict.fromkeys(n for n, t in references(part, values) if t not in held):
+        for name in dict.fromkeys(n for n, t in references(part, values) if t not in state and t not in elsewhere):
             missing = {t for _f, t in references(part, {name: values[name]}) if t not in held}
             mine = own.get(key, {}).get(name)
             if missing & waiting:
@@ -397,7 +440,19 @@ def _settle_references(
     return kept
 
 
-def _without(part: str, name: str, value: Any, state: Collection[Key]) -> Any:
+@dataclass(frozen=True)
+class _Either(Container[Key]):
+    """The records held by either of two collections, asked one at a time (a large case's
+    records are not copied into one set to ask about a few)."""
+
+    first: Container[Key]
+    second: Container[Key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.first or key in self.second
+
+
+def _without(part: str, name: str, value: Any, state: Container[Key]) -> Any:
     f = field_spec(part, name)
     assert f is not None and f.target is not None
     target = KINDS[f.target].json_name

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +50,6 @@ from .merge import (
     differences,
     merge,
 )
-from .merge_state import reference_fields
 from .merge_store import BaseMarks, Marks, read_marks, read_state
 from .merge_store import moved_records as _moved
 from .replica_store import ReplicaInfo as ReplicaInfo
@@ -260,7 +259,7 @@ def _prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str]
                 ours.update(read_state(conn, rest))
                 base.update(_read_base(conn, rest, ours))
             theirs_marks, master_counter, keys, theirs = reading.result()
-        merged = merge(base, ours, theirs, elsewhere=_held_elsewhere((base, ours, theirs), mine_marks, theirs_marks))
+        merged = merge(base, ours, theirs, elsewhere=_HeldElsewhere((base, ours, theirs), mine_marks, theirs_marks))
         counters = (copy_counter, master_counter)
         return SyncPlan(replica, store, info, merged, keys, mine_marks, theirs_marks, backups, counters)
     except BaseException:
@@ -320,22 +319,21 @@ def _first_of(value: Future[T], work: Future[Any]) -> T:
     return value.result()
 
 
-def _held_elsewhere(states: Iterable[State], mine: Mapping[Key, str], theirs: Mapping[Key, str]) -> set[Key]:
-    """The records held alike by both sides and left out of the states, as far as the merge asks:
-    only whether a reference's target is held, so only referenced records are named (naming all
-    of a large case's records made each membership test of the merge cost a copy of them)."""
-    read: set[Key] = set()
-    targets: set[Key] = set()
-    for state in states:
-        read.update(state)
-        for (part, _rid), values in state.items():  # ``references``, written out: 60,000 records
-            for name, target, many in reference_fields(part):
-                value = values.get(name)
-                if many:
-                    targets.update((target, ref) for ref in value or ())
-                elif value:
-                    targets.add((target, value))
-    return {t for t in targets - read if t in mine and t in theirs}
+class _HeldElsewhere(Container[Key]):
+    """The records held by both sides and left out of the states: what the merge is told
+    exists though it did not read it. Asked one record at a time, and only about the targets of
+    references (naming every record of a large case would cost more than the merge)."""
+
+    def __init__(self, states: tuple[State, ...], mine: Marks, theirs: Marks) -> None:
+        self._states, self._mine, self._theirs = states, mine, theirs
+        self._known: dict[object, bool] = {}  # most references name a few records: asked once each
+
+    def __contains__(self, key: object) -> bool:
+        known = self._known.get(key)
+        if known is None:
+            known = key in self._mine and key in self._theirs and not any(key in state for state in self._states)
+            self._known[key] = known
+        return known
 
 
 def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], Decision] | None = None) -> SyncDone:

@@ -19,7 +19,6 @@ import db.sync_writes as sync_writes
 from db import records
 from db.errors import RefusedFileError
 from db.fields import Kind
-from db.merge import references
 from db.replica import ReplicaError, carry_out, finish_interrupted, prepare_sync
 from db.sqlite.casefile import CaseFile
 from db.sqlite.filecheck import check_file
@@ -95,25 +94,34 @@ def test_check_copy_passes_a_whole_copy_and_refuses_an_altered_or_damaged_one(sa
         check_copy(damaged)
 
 
-def test_the_merge_is_told_only_about_referenced_records_it_did_not_read(edited_pair, monkeypatch):
-    _master_path, cf, _ids = edited_pair
+MASTER_ONLY = "6f1d2c3b-0000-4000-8000-000000000001"
+
+
+def test_the_merge_is_told_which_records_it_did_not_read_are_held_on_both_sides(edited_pair, monkeypatch):
+    master_path, cf, _ids = edited_pair
     handed: dict[str, object] = {}
     real = replica.merge
 
     def spy(base, ours, theirs, *, elsewhere=()):  # type: ignore[no-untyped-def]
-        handed.update(states=(base, ours, theirs), elsewhere=set(elsewhere))
+        handed.update(states=(base, ours, theirs), elsewhere=elsewhere)
         return real(base, ours, theirs, elsewhere=elsewhere)
 
     monkeypatch.setattr(replica, "merge", spy)
+    with CaseFile.open(master_path) as master, master.write() as conn:  # an actor only the master holds
+        records.insert_record(conn, Kind.ACTOR, {"name": "Master only"}, record_id=MASTER_ONLY)
     plan = prepare_sync(cf)
     plan.close()
     states, elsewhere = handed["states"], handed["elsewhere"]
-    referenced = {t for state in states for k, v in state.items() for _f, t in references(k[0], v)}  # type: ignore[attr-defined]
     read = {k for state in states for k in state}  # type: ignore[attr-defined]
-    assert elsewhere == referenced - read
     with cf.read() as conn:
-        actors = conn.execute(sa.text("SELECT count(*) FROM actor")).scalar()
-    assert len(elsewhere) < actors  # not every record of the case
+        every = {("actors", r) for (r,) in conn.execute(sa.text("SELECT id FROM actor"))}
+        every |= {("statements", r) for (r,) in conn.execute(sa.text("SELECT id FROM statement"))}
+    assert every - read  # the sync left records out
+    assert all(key in elsewhere for key in every - read)  # type: ignore[operator]
+    assert not any(key in elsewhere for key in read)  # type: ignore[operator]
+    assert ("actors", MASTER_ONLY) not in elsewhere  # type: ignore[operator]
+    assert ("actors", "nowhere") not in elsewhere  # type: ignore[operator]
+    assert "not a key" not in elsewhere  # type: ignore[operator]
 
 
 def _cut_short_after_the_master(cf: CaseFile, monkeypatch) -> None:  # type: ignore[no-untyped-def]

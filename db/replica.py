@@ -44,6 +44,7 @@ from .merge import (
     Decision,
     Key,
     Merge,
+    Outcome,
     Side,
     State,
     Values,
@@ -346,27 +347,23 @@ def carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], De
         return _carry_out(plan, decisions)
 
 
-def _carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], Decision] | None) -> SyncDone:
-    outcome = plan.merge.resolve(decisions)
+def _journal(
+    plan: SyncPlan, outcome: Outcome, to_copy: Mapping[Key, Values | None], to_master: Mapping[Key, Any], stamp: str
+) -> dict[str, Any]:
+    """The copy's journal of a sync (``db.sync_writes``): what only this merge knows.
+
+    The copy's values are not in it: a settled record's new base is the copy's value once
+    written, read again when finishing after a crash, and the marks' digest tells that the copy
+    has not changed since. Records left differing on the two sides are not settled: they are
+    read again next time (no marks kept)."""
     keys = plan.keys
-    read = set(keys)
-    ours, theirs = plan.merge.ours, plan.merge.theirs
-    to_copy = differences(ours, {k: v for k, v in outcome.ours.items() if k in read})
-    to_master = differences(theirs, {k: v for k, v in outcome.theirs.items() if k in read})
-    settled = {
-        k for k in keys if outcome.base.get(k) == outcome.ours.get(k) == outcome.theirs.get(k)
-    }  # records left differing on the two sides are read again next time (no marks kept)
-    backups = _backups(plan, to_copy, to_master)
-    stamp = now_stamp()
-    token = uuid.uuid4().hex
-    # The journal holds what only this merge knows. The copy's values are not in it: a settled
-    # record's new base is the copy's value once written, read again when finishing after a
-    # crash, and the marks' digest tells that the copy has not changed since.
-    journal = {
+    settled = {k for k in keys if outcome.base.get(k) == outcome.ours.get(k) == outcome.theirs.get(k)}
+    unsettled = {k: outcome.base.get(k) for k in keys if k not in settled}
+    return {
         "stamp": stamp,
         "to_copy": pairs(to_copy),
-        "base": pairs({k: outcome.base.get(k) for k in keys if k not in settled}),
-        "settled": [list(k) for k in settled],
+        "base": pairs(unsettled),
+        "settled": [list(k) for k in keys if k in settled],
         "copy_marks": digest(keys, plan.mine_marks),
         "postponed": [conflict_to_json(c) for c in outcome.postponed],
         "to_master": [
@@ -375,8 +372,20 @@ def _carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], D
         ],
         "theirs_marks": [[k[0], k[1], mark] for k, mark in zip(keys, plan.theirs_marks.all_of(keys), strict=True)],
     }
+
+
+def _carry_out(plan: SyncPlan, decisions: Mapping[tuple[str, str, str | None], Decision] | None) -> SyncDone:
+    outcome = plan.merge.resolve(decisions)
+    keys = plan.keys
+    read = set(keys)
+    ours, theirs = plan.merge.ours, plan.merge.theirs
+    to_copy = differences(ours, {k: v for k, v in outcome.ours.items() if k in read})
+    to_master = differences(theirs, {k: v for k, v in outcome.theirs.items() if k in read})
+    backups = _backups(plan, to_copy, to_master)
+    stamp = now_stamp()
+    token = uuid.uuid4().hex
     try:
-        write_both(plan, token, journal, to_master, ours, stamp)
+        write_both(plan, token, lambda: _journal(plan, outcome, to_copy, to_master, stamp), to_master, ours, stamp)
     except NotWritten as stopped:
         with plan.replica.write() as conn:  # if it was written
             conn.execute(sa.text("DELETE FROM replica_sync WHERE token = :token"), {"token": token})

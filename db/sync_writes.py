@@ -91,7 +91,7 @@ def _write_journal(plan: SyncPlan, token: str, journal: dict[str, Any]) -> int |
 def write_both(
     plan: SyncPlan,
     token: str,
-    journal: dict[str, Any],
+    journal_of: Callable[[], dict[str, Any]],
     to_master: Mapping[Key, Values | None],
     ours: State,
     stamp: str,
@@ -102,7 +102,8 @@ def write_both(
     completed from the journal, and a copy that cannot take the changes leaves the master as it
     was. Then, with the marks the master's writes left, it writes the copy's new base, and commits
     once the master's has. Most of each half is SQLite's work (the full-text index among it),
-    outside Python's lock, so on a second core the two halves overlap.
+    outside Python's lock, so on a second core the two halves overlap. ``journal_of`` makes the
+    journal, on the copy's thread (the master's writes need none of it).
 
     NotWritten (its reason the error) when the master's transaction did not commit; any other
     error once it has (the journal then finishes the copy's half, ``finish_interrupted``)."""
@@ -112,6 +113,7 @@ def write_both(
 
     def copy_half() -> None:
         try:
+            journal = journal_of()
             journal_counter = _write_journal(plan, token, journal)
             with plan.replica.write() as conn:
                 unchanged = journal_counter is not None and change_counter(plan.replica) == journal_counter

@@ -131,8 +131,8 @@ def _cut_short_after_the_master(cf: CaseFile, monkeypatch) -> None:  # type: ign
     class Stopped(Exception):
         pass
 
-    def master_only(plan, token, journal, to_master, _ours, stamp):  # type: ignore[no-untyped-def]
-        sync_writes._write_journal(plan, token, journal)
+    def master_only(plan, token, journal_of, to_master, _ours, stamp):  # type: ignore[no-untyped-def]
+        sync_writes._write_journal(plan, token, journal_of())
         sync_writes._write_master(plan, to_master, plan.merge.theirs, stamp, before_commit=lambda _written: None)
         raise Stopped
 

@@ -67,7 +67,7 @@ class SideBackups:
 
         if isinstance(store, CaseFile):
             # the open file passed check_file; the sync holds it, so no edit waits on a large step
-            backup = backup_if_changed(store, verify=check_copy, stop=self._stopped.is_set, large_steps=True)
+            backup = backup_if_changed(store, verify=check_copy, stop=self._stopped.is_set, byte_copy=True)
             return backup.path if backup is not None else None
         return _server_backup(store, self.address)
 

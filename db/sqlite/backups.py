@@ -3,7 +3,8 @@
 When a case file is opened for editing and it has changed since its last backup, a copy is
 written with SQLite's backup API into the user data folder, then opened and checked like
 any received file (as Zotero does before trusting its backups). The newest ``KEEP`` copies
-of each file are kept.
+of each file are kept. A sync's backups, made where no edit is expected, are byte copies of
+the file (``CaseFile.save_file_copy``), checked the same way.
 
 Backups are filed by the file on disk, not by anything stored in it: the folder's name is a
 hash of the file's full path. A file someone sent cannot steer where its backups go (an id
@@ -97,7 +98,7 @@ def backup_if_changed(
     now: dt.datetime | None = None,
     stop: Callable[[], bool] | None = None,
     verify: Callable[[Path], object] = check_file,
-    large_steps: bool = False,
+    byte_copy: bool = False,
 ) -> Backup | None:
     """Write a verified backup of ``cf`` if it changed since its newest backup; prune old ones.
 
@@ -106,7 +107,8 @@ def backup_if_changed(
     steps of the copy and before the check: once it says so, the unfinished backup is removed
     and ``db.sqlite.copying.CopyStopped`` raised (a case being closed does not wait for its backup).
     ``verify`` checks the copy (``check_copy`` is enough for a copy of a file Casefile has open).
-    ``large_steps``: copy in large steps with no pause (``copy_database``), where no edit is expected.
+    ``byte_copy``: copy the file byte for byte (``CaseFile.save_file_copy``), in large steps, where
+    no edit is expected: much quicker for a large file than the backup API's small steps.
     """
     if cf.path is None:
         return None
@@ -131,11 +133,14 @@ def backup_if_changed(
     def fill(conn: sqlite3.Connection) -> None:
         raw = cf.raw_connection()
         try:
-            copy_database(raw.driver_connection, conn, stop=stop, large_steps=large_steps)
+            copy_database(raw.driver_connection, conn, stop=stop)
         finally:
             raw.close()
 
-    build_new_file(target, fill, migrate_schema=False)
+    if byte_copy:
+        cf.save_file_copy(target, stop=stop)
+    else:
+        build_new_file(target, fill, migrate_schema=False)
     if stop is not None and stop():
         target.unlink(missing_ok=True)
         raise CopyStopped("The backup was stopped.")

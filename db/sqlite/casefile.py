@@ -33,7 +33,7 @@ from .connections import (
     make_engine,
     require_sqlite,
 )
-from .copying import copy_database
+from .copying import copy_database, copy_file_bytes
 from .filecheck import (
     check_connection_uri,
     check_file,
@@ -41,7 +41,7 @@ from .filecheck import (
     play_back_journal,
 )
 from .migrations import SCHEMA_VERSION, migrate
-from .newfile import backup_before_migration, build_new_file, create_file
+from .newfile import backup_before_migration, build_new_file, copy_to_new_file, create_file
 from .sidefiles import rolled_back_copy
 
 log = logging.getLogger("casefile.file")
@@ -318,6 +318,38 @@ class CaseFile:
 
         build_new_file(dest, fill, overwrite=overwrite, migrate_schema=False)
         return dest
+
+    def save_file_copy(self, target: str | os.PathLike[str], *, stop: Callable[[], bool] | None = None) -> Path:
+        """``save_copy`` byte for byte (``copying.copy_file_bytes``): for a large file, much less
+        work than the backup API, whose every page SQLite reads and writes. The copy holds the
+        file as it was at one commit; an edit made meanwhile waits for one step of it. ``stop``:
+        as for ``save_copy``. A file with no descriptor to read it at offsets is copied with the
+        backup API."""
+        dest = Path(target)
+        if dest.exists():
+            raise CaseFileError(f"{dest.name} already exists.")
+        if self.path is None or (self._header_fd is None and hasattr(os, "pread")):
+            return self.save_copy(dest, stop=stop)
+        path = self.path
+
+        def fill(fd: int) -> None:
+            with ExitStack() as stack:
+                if hasattr(os, "pread"):
+                    assert self._header_fd is not None
+                    source = self._header_fd  # never closed before the file is: POSIX locks
+                else:  # Windows: a descriptor of the copy's own (no POSIX locks to lose)
+                    source = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+                    stack.callback(os.close, source)
+                copy_file_bytes(source, fd, locked=self._read_locked, counter=self.change_counter, stop=stop)
+
+        return copy_to_new_file(dest, fill)
+
+    @contextmanager
+    def _read_locked(self) -> Iterator[None]:
+        """A read transaction that has read the file: no commit lands in it until it ends."""
+        with self.read() as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM case_info").scalar()
+            yield
 
     def snapshot(self) -> CaseFile:
         """A read-only in-memory copy of the file as it is now, for background work."""

@@ -351,7 +351,7 @@ def _check_contents(p: Path, *, writable: bool, size_checks: bool = True) -> Fil
 
 
 def check_copy(path: str | os.PathLike[str]) -> FileReport:
-    """Verify a copy just made with the backup API of an open case file: its header, quick_check
+    """Verify a copy just made of an open case file (backup API or bytes): its header, quick_check
     and its schema. The scans of stored values (``check_file``) look for what a file someone sent
     may hold; the open file passed them, and Casefile's own writes since cannot add any."""
     p = Path(path)

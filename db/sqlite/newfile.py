@@ -63,22 +63,9 @@ def build_new_file(
     On any error the temporary file is removed and ``path`` is untouched.
     """
     require_sqlite()
-    target = Path(path)
-    if target.is_dir():
-        raise CaseFileError(f"{target.name} is a folder.")
-    if target.exists() and not overwrite:
-        raise CaseFileError(f"{target.name} already exists.")
-    if not target.parent.is_dir():
-        raise CaseFileError(f"The folder {target.parent} does not exist.")
-    clean_stale_temp_files(target.parent)
-    lock: CaseLock | None = None
-    try:
-        # Made here, with the user's normal permissions (SQLite would create it 0644 less the umask).
-        fd, tmp = create_temp_beside(target)
-        os.close(fd)
-    except OSError as exc:
-        raise CaseFileError(f"{target.name} could not be written: {exc.strerror or exc}.") from None
-    try:
+
+    def write(tmp: Path, fd: int) -> None:
+        os.close(fd)  # made by create_temp_beside, with the user's normal permissions
         conn = sqlite3.connect(tmp, isolation_level=None)
         try:
             if migrate_schema:
@@ -93,6 +80,44 @@ def build_new_file(
             _fsync_path(tmp)
         finally:
             conn.close()
+
+    return _write_beside(Path(path), write, overwrite=overwrite)
+
+
+def copy_to_new_file(path: str | os.PathLike[str], fill: Callable[[int], None]) -> Path:
+    """Create a file at ``path`` (which must not exist) by writing its bytes under a temporary
+    name (``fill`` gets its descriptor) and renaming it into place once it is on disk. On any
+    error the temporary file is removed."""
+
+    def write(_tmp: Path, fd: int) -> None:
+        try:
+            fill(fd)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    return _write_beside(Path(path), write, overwrite=False)
+
+
+def _write_beside(target: Path, write: Callable[[Path, int], None], *, overwrite: bool) -> Path:
+    """Have ``write`` fill a temporary file beside ``target`` (its path and an open descriptor,
+    which ``write`` closes), then rename it over ``target``, whose lock is taken first and side
+    files removed. CaseFileError if it cannot be written; on any error ``target`` is untouched."""
+    if target.is_dir():
+        raise CaseFileError(f"{target.name} is a folder.")
+    if target.exists() and not overwrite:
+        raise CaseFileError(f"{target.name} already exists.")
+    if not target.parent.is_dir():
+        raise CaseFileError(f"The folder {target.parent} does not exist.")
+    clean_stale_temp_files(target.parent)
+    lock: CaseLock | None = None
+    try:
+        # Made here, with the user's normal permissions (SQLite would create it 0644 less the umask).
+        fd, tmp = create_temp_beside(target)
+    except OSError as exc:
+        raise CaseFileError(f"{target.name} could not be written: {exc.strerror or exc}.") from None
+    try:
+        write(tmp, fd)
         lock = _lock_for_replacing(target)
         # The old file's journal or log must not be played into the new one at its next open.
         remove_side_files(target)

@@ -300,7 +300,7 @@ def _plain(kind: Kind, name: str) -> bool:
 
 def _update_plain(conn: Connection, kind: Kind, records: list[tuple[str, dict[str, Any]]], stamp: str) -> None:
     """``apply_changes`` of the same plain fields to many records of a case file, with one size
-    query and one executemany (a sync writes thousands: one statement each cost seconds)."""
+    query and one update (a sync writes thousands: one statement each cost seconds)."""
     spec = KINDS[kind]
     ids = [rid for rid, _changes in records]
     rows: list[dict[str, Any]] = []
@@ -311,11 +311,11 @@ def _update_plain(conn: Connection, kind: Kind, records: list[tuple[str, dict[st
             columns.update(to_columns(f, normalise(f, value)))
         rows.append(columns)
     _refuse_oversized_rows(conn, kind, ids, rows)
-    from .sqlite import driver  # a case file's: SQLAlchemy's handling of each row cost more than the update
+    from .sqlite.bulk import update_by_id  # a case file's
 
-    params = [{**columns, "updated_at": stamp, "row_key": rid} for rid, columns in zip(ids, rows, strict=True)]
-    sets = ", ".join(f"{name} = :{name}" for name in params[0] if name != "row_key")
-    if driver.execute_many(conn, f"UPDATE {spec.table} SET {sets} WHERE id = :row_key", params) != len(params):
+    names = list(rows[0])
+    values = ([rid, *(columns[name] for name in names)] for rid, columns in zip(ids, rows, strict=True))
+    if update_by_id(conn, spec.table, names, values, {"updated_at": stamp}) != len(rows):
         raise RecordError(f"The {spec.label.lower()} no longer exists.")
 
 

@@ -1,10 +1,11 @@
 """Writing a case file in bulk. Filling a new file (JSON import): the schema's indexes and
 full-text triggers are set aside while the rows go in, and built once at the end. A sync's own
-writes to an offline copy: the copy's base-keeping triggers are set aside (``triggers_aside``)."""
+writes to an offline copy: the copy's base-keeping triggers are set aside (``triggers_aside``).
+A sync's updates of many records: one statement per batch (``update_by_id``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -42,6 +43,32 @@ def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequ
     """
     marks = ", ".join("?" for _ in columns)
     driver.execute_many(conn, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def update_by_id(
+    conn: Connection, table: str, names: Sequence[str], rows: Iterable[Sequence[Any]], alike: Mapping[str, Any]
+) -> int:
+    """Set the columns ``names`` of many rows of ``table``, each given as [id, a value per name],
+    and the columns of ``alike`` to the same value in all; return how many rows were changed.
+    One statement per batch of rows (``driver.execute_json_batches``): the triggers fire for
+    each row as for any update."""
+    sets = [f"{name} = json_extract(j.value, '$[{n}]')" for n, name in enumerate(names, 1)]
+    sets += [f"{name} = :alike_{name}" for name in alike]
+    binds = {f"alike_{name}": value for name, value in alike.items()}
+    batched = (
+        f"UPDATE {table} SET {', '.join(sets)} FROM json_each(:rows) AS j "
+        f"WHERE {table}.id = json_extract(j.value, '$[0]')"
+    )
+    one = sa.text(
+        f"UPDATE {table} SET {', '.join([*(f'{n} = :v{i}' for i, n in enumerate(names)), *sets[len(names) :]])} "
+        "WHERE id = :row_id"
+    )
+
+    def alone(row: Sequence[Any]) -> int:  # a row too large for a batch
+        values = {f"v{i}": value for i, value in enumerate(row[1:])}
+        return int(conn.execute(one, {**binds, **values, "row_id": row[0]}).rowcount)
+
+    return driver.execute_json_batches(conn, batched, rows, binds, alone=alone)
 
 
 def defer_foreign_keys(conn: Connection) -> None:

@@ -105,17 +105,13 @@ def write_base(
 def settle_base(conn: Connection, keys: Iterable[Key], mine: Mapping[Key, str], theirs: Mapping[Key, str]) -> None:
     """Make each record of ``keys`` its own base, as the copy holds it now, with both sides'
     marks: its saved base is cleared (the copy's triggers keep it again at the next change)."""
-    rows = [{"part": k[0], "id": k[1], "mine": mine.get(k), "theirs": theirs.get(k)} for k in keys]
+    rows = [[k[0], k[1], mine.get(k), theirs.get(k)] for k in keys]
     if rows:  # updated where the row is (most are): replacing it cost twice as much
-        from .sqlite import driver  # an offline copy is a case file: tens of thousands, straight through
+        from .sqlite.bulk import upsert_rows  # an offline copy is a case file: tens of thousands at once
 
-        driver.execute_many(
-            conn,
-            "INSERT INTO replica_base (part, id, mine, theirs) VALUES (:part, :id, :mine, :theirs) "
-            "ON CONFLICT (part, id) DO UPDATE SET mine = excluded.mine, theirs = excluded.theirs, "
-            "base = NULL, kept = NULL",
-            rows,
-        )
+        columns = ("part", "id", "mine", "theirs")
+        sets = "mine = excluded.mine, theirs = excluded.theirs, base = NULL, kept = NULL"
+        upsert_rows(conn, "replica_base", columns, ("part", "id"), rows, sets)
 
 
 def _put(conn: Connection, rows: list[dict[str, str | None]]) -> None:

@@ -52,23 +52,46 @@ def update_by_id(
     and the columns of ``alike`` to the same value in all; return how many rows were changed.
     One statement per batch of rows (``driver.execute_json_batches``): the triggers fire for
     each row as for any update."""
-    sets = [f"{name} = json_extract(j.value, '$[{n}]')" for n, name in enumerate(names, 1)]
-    sets += [f"{name} = :alike_{name}" for name in alike]
+    batched, one = update_statements(table, names, alike)
     binds = {f"alike_{name}": value for name, value in alike.items()}
+
+    def alone(row: Sequence[Any]) -> int:  # a row too large for a batch
+        values = {f"v{i}": value for i, value in enumerate(row[1:])}
+        return int(conn.execute(sa.text(one), {**binds, **values, "row_id": row[0]}).rowcount)
+
+    return driver.execute_json_batches(conn, batched, rows, binds, alone=alone)
+
+
+def update_statements(table: str, names: Sequence[str], alike: Iterable[str]) -> tuple[str, str]:
+    """``update_by_id``'s statements: for a batch (its rows in ``:rows``), and for one row."""
+    same = [f"{name} = :alike_{name}" for name in alike]
+    sets = [*(f"{name} = json_extract(j.value, '$[{n}]')" for n, name in enumerate(names, 1)), *same]
     batched = (
         f"UPDATE {table} SET {', '.join(sets)} FROM json_each(:rows) AS j "
         f"WHERE {table}.id = json_extract(j.value, '$[0]')"
     )
-    one = sa.text(
-        f"UPDATE {table} SET {', '.join([*(f'{n} = :v{i}' for i, n in enumerate(names)), *sets[len(names) :]])} "
-        "WHERE id = :row_id"
-    )
+    one = f"UPDATE {table} SET {', '.join([*(f'{n} = :v{i}' for i, n in enumerate(names)), *same])} WHERE id = :row_id"
+    return batched, one
+
+
+def upsert_rows(
+    conn: Connection, table: str, columns: Sequence[str], key: Sequence[str], rows: Iterable[Sequence[Any]], sets: str
+) -> None:
+    """Insert rows given as value lists in ``columns`` order; where ``table`` holds a row with the
+    same ``key`` columns already, update it with ``sets`` instead (the SET list, ``excluded.x``
+    naming the new row's value). One statement per batch (``driver.execute_json_batches``)."""
+    names = ", ".join(columns)
+    conflict = f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}"
+    picked = ", ".join(f"json_extract(value, '$[{n}]')" for n in range(len(columns)))
+    # "WHERE true": an INSERT ... SELECT with an ON CONFLICT clause needs a WHERE to parse
+    batched = f"INSERT INTO {table} ({names}) SELECT {picked} FROM json_each(:rows) WHERE true {conflict}"
+    binds = ", ".join(f":v{n}" for n in range(len(columns)))
+    one = sa.text(f"INSERT INTO {table} ({names}) VALUES ({binds}) {conflict}")
 
     def alone(row: Sequence[Any]) -> int:  # a row too large for a batch
-        values = {f"v{i}": value for i, value in enumerate(row[1:])}
-        return int(conn.execute(one, {**binds, **values, "row_id": row[0]}).rowcount)
+        return int(conn.execute(one, {f"v{n}": value for n, value in enumerate(row)}).rowcount)
 
-    return driver.execute_json_batches(conn, batched, rows, binds, alone=alone)
+    driver.execute_json_batches(conn, batched, rows, alone=alone)
 
 
 def defer_foreign_keys(conn: Connection) -> None:

@@ -78,16 +78,18 @@ private user folder.
     (`take_offline_copy`, untimed, its time in the note), then 10,000 records changed in the
     copy and 10,000 in the master in one transaction each (titles, descriptions, statements'
     words, sources' notes, actors' tags, directives' provisions, a few timeline entries deleted
-    and created), 50 of them the same title on both sides. Timed, as the app syncs (File > Sync
+    and created), 50 of them the same title on both sides, and the setup's writes flushed to
+    disk (`os.sync`), so the sync runs on files at rest. Timed, as the app syncs (File > Sync
     with Master, the copy already open): `prepare_sync`, which opens and checks the master, and
     `carry_out` with every conflict decided "theirs" (verified backups of both sides included),
     with the time in each step of `db/replica.py` and `db/sync_writes.py`; the note adds opening
     the copy and closing both files, for `casefile sync`'s time from start to end. After each run
     both sides must hold the same values and a second `prepare_sync` must find nothing, or the
     row fails. Baselines: plain
-    `sqlite3` `executemany` of 20,000 title updates in one transaction with the file's triggers firing, and two
-    backup-API copies of the large file each `quick_check`ed: the writes and the backups any
-    sync must do, the ratio's basis. Second line: three large-case JSON texts (the base and two
+    `sqlite3` updates of 20,000 titles in one transaction, 500 to an `UPDATE ... FROM json_each`
+    statement, with the file's triggers firing, and two plain copies of the large file each
+    written to disk and `quick_check`ed: the writes and the backups any sync must do, the
+    ratio's basis. Second line: three large-case JSON texts (the base and two
     edited as above) loaded, merged, settled as ours and written back as text in memory
     (`casefile merge --prefer ours` without the file reads and writes), against `json.loads` of
     the three and `json.dumps` of one.

@@ -231,6 +231,9 @@ def _prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str]
     try:
         if opened:
             finish_interrupted(replica, opened[0])
+        # The copy's backup begins at once: it is on this machine, and a sync most often brings
+        # the master's changes in. Made needlessly, it is stopped, or kept as a backup like any.
+        backups.start([replica])
         copy_side: Future[tuple[BaseMarks, set[Key], set[Key]]] = Future()
         moved_in_master: Future[set[Key]] = Future()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-master") as pool:
@@ -253,8 +256,6 @@ def _prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str]
                 raise
             in_master = _first_of(moved_in_master, reading)
             store = opened[0]
-            # what changed on one side will be written to the other: back that up while reading on
-            backups.start(side for side, moved in ((replica, in_master), (store, in_copy)) if moved)
             rest = sorted(in_master - in_copy)
             with replica.read() as conn:  # while the master's thread reads its changed records
                 ours.update(read_state(conn, rest))

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 import db.replica as replica
 import db.sqlite.backups as backups
+import db.sqlite.casefile as casefile
 import db.sync_writes as sync_writes
 from db import records
 from db.errors import RefusedFileError
@@ -202,13 +203,13 @@ def test_backups_begin_while_the_sync_reads_and_a_side_changed_since_is_backed_u
 def test_a_sync_dropped_before_writing_stops_its_backups_and_leaves_no_half_copy(edited_pair, monkeypatch):
     _master_path, cf, _ids = edited_pair
     stopping = threading.Event()
-    real = backups.copy_database
+    real = casefile.copy_file_bytes
 
-    def slow_copy(source, target, *, stop=None):  # type: ignore[no-untyped-def]
+    def slow_copy(source, target, **kwargs):  # type: ignore[no-untyped-def]
         stopping.wait(30)  # until the plan is dropped: then the copy sees the stop at once
-        return real(source, target, stop=stop)
+        return real(source, target, **kwargs)
 
-    monkeypatch.setattr(backups, "copy_database", slow_copy)
+    monkeypatch.setattr(casefile, "copy_file_bytes", slow_copy)
     plan = prepare_sync(cf)
     real_close = plan.backups.close
 

@@ -22,7 +22,7 @@ from .errors import RecordError
 from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldSpec, FieldType, Kind
 from .merge import CASE, CASE_KEY, Key, State, Values, fields_of, kind_of, normalise_record
 from .records import apply_changes, insert_record
-from .sizes import TOO_LARGE, TOO_LONG, oversize, refuse_oversized, text_bytes
+from .sizes import TOO_LARGE, TOO_LONG, oversize, refuse_oversized, surely_fits, text_bytes
 from .store import CaseStore, byte_length
 from .values import decode_list, normalise, to_columns
 from .versions import keeps_versions
@@ -248,7 +248,7 @@ def write_differences(conn: Connection, diffs: Mapping[Key, Values | None], curr
 
 def _write_differences(conn: Connection, diffs: Mapping[Key, Values | None], current: State, stamp: str) -> set[str]:
     touched: set[str] = set()
-    batched: dict[tuple[Kind, tuple[str, ...]], list[tuple[str, dict[str, Any]]]] = defaultdict(list)
+    batched: dict[tuple[Kind, tuple[str, ...]], list[tuple[str, dict[str, Any], bool]]] = defaultdict(list)
     batching = not keeps_versions(conn)
     created = [key for key, values in diffs.items() if values is not None and key not in current]
     for key in _in_order(created):
@@ -277,7 +277,7 @@ def _write_differences(conn: Connection, diffs: Mapping[Key, Values | None], cur
         assert kind is not None
         touched.add(KINDS[kind].fts)
         if batching and before is not None and all(_plain(kind, name) for name in changes):
-            batched[(kind, tuple(sorted(changes)))].append((key[1], changes))
+            batched[(kind, tuple(sorted(changes)))].append((key[1], changes, surely_fits(values)))
         else:
             apply_changes(conn, KINDS[kind], key[1], changes, updated_at=stamp)
     for (kind, _names), records in batched.items():
@@ -298,19 +298,22 @@ def _plain(kind: Kind, name: str) -> bool:
     return spec is not None and spec.target is None and spec.type is not FieldType.DATE
 
 
-def _update_plain(conn: Connection, kind: Kind, records: list[tuple[str, dict[str, Any]]], stamp: str) -> None:
+def _update_plain(conn: Connection, kind: Kind, records: list[tuple[str, dict[str, Any], bool]], stamp: str) -> None:
     """``apply_changes`` of the same plain fields to many records of a case file, with one size
-    query and one update (a sync writes thousands: one statement each cost seconds)."""
+    query and one update (a sync writes thousands: one statement each cost seconds). Each record
+    is (id, changes, whether the whole record surely fits: ``sizes.surely_fits``)."""
     spec = KINDS[kind]
-    ids = [rid for rid, _changes in records]
+    ids = [rid for rid, _changes, _fits in records]
     rows: list[dict[str, Any]] = []
-    for _rid, changes in records:
+    for _rid, changes, _fits in records:
         columns: dict[str, Any] = {}
         for name, value in changes.items():
             f = spec.by_name[name]
             columns.update(to_columns(f, normalise(f, value)))
         rows.append(columns)
-    _refuse_oversized_rows(conn, kind, ids, rows)
+    measured = [(rid, columns) for (rid, _changes, fits), columns in zip(records, rows, strict=True) if not fits]
+    if measured:
+        _refuse_oversized_rows(conn, kind, [rid for rid, _c in measured], [c for _rid, c in measured])
     from .sqlite.bulk import update_by_id  # a case file's
 
     names = list(rows[0])

@@ -37,6 +37,19 @@ def text_bytes(value: object) -> int:
     return len(value) if value.isascii() else len(value.encode("utf-8"))
 
 
+def surely_fits(values: Mapping[str, Any]) -> bool:
+    """Whether a record with these values (a whole record, in their JSON form) fits in a case file
+    without measuring it: at most ``QUICK_CHARS`` characters of text, a list's items counted as
+    long as its stored JSON text could make them (every character escaped)."""
+    chars = 0
+    for value in values.values():
+        if type(value) is str:
+            chars += len(value)
+        elif type(value) is list:
+            chars += 2 + sum(6 * len(item) + 3 for item in value if type(item) is str)
+    return chars <= QUICK_CHARS
+
+
 def oversize(sizes: Iterable[tuple[str, int]]) -> tuple[str, bool] | None:
     """None when a record whose text columns take ``sizes`` ((field, UTF-8 bytes)) fits in a case
     file; else (its largest field, whether that field alone is too long)."""

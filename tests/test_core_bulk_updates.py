@@ -109,3 +109,30 @@ def test_a_sync_sized_write_fires_the_search_index_triggers_and_notices_a_record
         diffs = {k: {**current[k], "title": "Renamed"} for k in keys}
         with pytest.raises(RecordError, match="no longer exists"):
             write_differences(conn, diffs, current, stamp="2026-12-07T00:00:01.000Z")
+
+
+@pytest.mark.parametrize("too", ["the record", "one field"])
+def test_a_sync_sized_write_that_makes_a_record_too_large_is_refused_and_writes_nothing(sample_cf, monkeypatch, too):
+    import db.sizes as sizes
+
+    limit = 200_000  # a case file's 64 MB, scaled down so that the test writes little
+    monkeypatch.setattr(sizes, "MAX_VALUE_BYTES", limit)
+    monkeypatch.setattr(sizes, "QUICK_CHARS", (limit - 2 * sizes.RECORD_MARGIN) // 4)
+    with sample_cf.read() as conn:
+        ids = [r for (r,) in conn.execute(sa.text("SELECT id FROM timeline_entry ORDER BY n"))]
+    keys = [("timeline", rid) for rid in ids]
+    big = keys[len(keys) // 2]
+    with sample_cf.write() as conn:  # stored: a description that leaves room for a title of 60,000
+        current = read_state(conn, [big])
+        write_differences(conn, {big: {**current[big], "description": "d" * 120_000}}, current, stamp="S0")
+    with sample_cf.read() as conn:
+        before = read_state(conn, keys)
+    title = "t" * (80_000 if too == "the record" else limit + 1)
+    with sample_cf.write() as conn, pytest.raises(RecordError) as refused:
+        current = read_state(conn, keys)
+        diffs = {k: {**current[k], "title": title if k == big else f"Short {n}"} for n, k in enumerate(keys)}
+        write_differences(conn, diffs, current, stamp="S1")
+    expected = "would be larger than" if too == "the record" else "Title is longer than"
+    assert expected in str(refused.value)
+    with sample_cf.read() as conn:
+        assert read_state(conn, keys) == before  # the transaction, every record's update in it, undone

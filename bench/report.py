@@ -124,16 +124,14 @@ WHEN_NOT_MET = {
     "redrawn only when the view moves or the marks change, so a title edit redraws only the label row.",
     13: "Where the time goes (the note gives this run's breakdown): the sync is spread over four threads "
     "on a machine of two cores. Before anything can be merged the master is opened and checked (its "
-    "open-time checks read the whole file) and its marks and changed records are read, about 1.7 s, while "
-    "the copy's are read beside it; the merge and the journal are Python, about 0.6 s; the two sides are "
-    "then written at once, about 2.4 s, each with its full-text triggers firing (plain `sqlite3` writes "
-    "the same 20,000 titles in about 1.7 s one side after the other; two plain writers at once each run "
-    "about 1.4 times slower than alone here), and the two verified backups (about 1.2 s of copying and "
-    "checking when they run alone) run beside the reading and merging, which they slow. What would bring "
-    "the sync under 5 s here: more cores (each thread would have one of its own); reading only the marks "
-    "that moved since the last sync (a server could answer from its history; a file master would need a "
-    "change log of its own); and SQLite 3.42 or newer, whose FTS5 secure-delete makes the compaction at "
-    "close unnecessary for `casefile sync`.",
+    "open-time checks read the whole file, about 1.2 s) and its marks and changed records are read, about "
+    "1 s more, while the copy's are read beside it and the copy's backup is made; the merge is Python, "
+    "about 0.5 s; the two sides are then written at once, about 1.3 s, each with its full-text triggers "
+    "firing. The verified backups (a file copy and a quick_check each) usually finish while the sync "
+    "reads, but their copying slows when the system has let the files' pages go from its cache. What "
+    "would bring the sync further under 5 s here: more cores; reading only the marks that moved since "
+    "the last sync (a server could answer from its history; a file master would need a change log of "
+    "its own); and reading the master's marks beside its open-time scans, once its structure is checked.",
 }
 
 

@@ -333,9 +333,10 @@ def sync_result(ws: Workspace) -> Result:
             f"timeline entries deleted and created), {last.conflicts} of them the same title on both sides,",
             'decided "theirs"; the setup\'s writes are flushed to disk before timing (as for the baselines).',
             "Timed, as the app syncs (File > Sync with Master, the copy already open):",
-            "`prepare_sync` (which opens and checks the master, and reads its marks, on a second thread while it",
-            "reads the copy's marks and changed records, then begins the verified backups of both sides on two",
-            "more) and `carry_out` (which waits for the backups, then writes the two sides side by side, the copy",
+            "`prepare_sync` (which begins the copy's verified backup on a thread of its own, opens and checks the",
+            "master and reads its marks on a second thread while it reads the copy's marks and changed records,",
+            "then begins the master's backup) and `carry_out` (which waits for the backups, then writes the two",
+            "sides side by side, the copy",
             f"on a thread of its own); it wrote {last.to_master:,} records to the master and {last.to_copy:,} to the",
             f"copy. Median breakdown (the steps on other threads overlap the main thread's): {parts}.",
             f"From the command line (`casefile sync`: open the copy, sync, close both) it takes median "

@@ -115,8 +115,10 @@ def misplaced_value(conn: sqlite3.Connection, version: int) -> str | None:
         if not columns:
             continue
         types = ", ".join(f"typeof({column})" for column, _ in columns)
+        # "typeof(c) <> 'text' AND typeof(c) <> 'null'" rather than "NOT IN": a scan of the large
+        # case's timeline takes half the time so
         wrong = " OR ".join(
-            f"typeof({column}) NOT IN ({', '.join(repr(t) for t in _ALLOWED_TYPES[declared])})"
+            "(" + " AND ".join(f"typeof({column}) <> '{allowed}'" for allowed in _ALLOWED_TYPES[declared]) + ")"
             for column, declared in columns
         )
         row = conn.execute(f"SELECT {types} FROM {table} WHERE {wrong} LIMIT 1").fetchone()

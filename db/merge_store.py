@@ -299,9 +299,10 @@ def _plain(kind: Kind, name: str) -> bool:
 
 
 def _update_plain(conn: Connection, kind: Kind, records: list[tuple[str, dict[str, Any], bool]], stamp: str) -> None:
-    """``apply_changes`` of the same plain fields to many records of a case file, with one size
-    query and one update (a sync writes thousands: one statement each cost seconds). Each record
-    is (id, changes, whether the whole record surely fits: ``sizes.surely_fits``)."""
+    """``apply_changes`` of the same plain fields to many records of a case file, with at most one
+    size query (for the records that could be too large) and one batched update (a sync writes
+    thousands: one statement each cost seconds). Each record is (id, changes, whether the whole
+    record surely fits: ``sizes.surely_fits``)."""
     spec = KINDS[kind]
     ids = [rid for rid, _changes, _fits in records]
     rows: list[dict[str, Any]] = []

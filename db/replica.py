@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Container, Mapping
+from collections.abc import Container, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -261,6 +261,7 @@ def _prepare_sync(replica: CaseStore, master: CaseStore | str | os.PathLike[str]
                 ours.update(read_state(conn, rest))
                 base.update(_read_base(conn, rest, ours))
             theirs_marks, master_counter, keys, theirs = reading.result()
+            _as_their_base(theirs, base, in_copy - in_master)
         merged = merge(base, ours, theirs, elsewhere=_HeldElsewhere((base, ours, theirs), mine_marks, theirs_marks))
         counters = (copy_counter, master_counter)
         return SyncPlan(replica, store, info, merged, keys, mine_marks, theirs_marks, backups, counters)
@@ -289,13 +290,13 @@ def _read_master(
 ) -> tuple[Marks, int | None, list[Key], State]:
     """The master's half of reading a sync, on a thread of its own: open the master if given its
     address (adding it to ``opened``), check that it holds the copy's case, read its marks and
-    (``moved``) find the records changed there since the base, then read every record changed on
-    either side. ``copy_side``: the copy's base marks, its postponed conflicts and the records
-    it changed, from the thread reading the copy. The master's backup begins as soon as it is
-    known that the copy changed (``backups``).
+    (``moved``) find the records changed there since the base, then read those. ``copy_side``:
+    the copy's base marks, its postponed conflicts and the records it changed, from the thread
+    reading the copy. The master's backup begins as soon as it is known that the copy changed
+    (``backups``).
 
     Returns the marks, the change counter as they were read (``change_counter``), the records changed
-    on either side, and the master's values of those, all read in one transaction."""
+    on either side, and the master's values of those changed there, all read in one transaction."""
     if isinstance(master, str | os.PathLike):
         master = open_master(master)
         opened.append(master)
@@ -309,8 +310,20 @@ def _read_master(
         server = keeps_versions(conn)  # a server's versions are not stamps: no "since" to compare
         in_master = pending | _moved(base_marks, marks, 1, None if server else info.since)
         moved.set_result(in_master)
-        keys = sorted(in_copy | in_master)
-        return marks, counter, keys, read_state(conn, keys)
+        # a record the master has not changed since the base is as its base there: only the
+        # records it changed are read (``_as_their_base`` fills in the rest)
+        return marks, counter, sorted(in_copy | in_master), read_state(conn, sorted(in_master))
+
+
+def _as_their_base(theirs: State, base: State, unmoved: Iterable[Key]) -> None:
+    """Add to the master's records read (``theirs``) those it has not changed since the base
+    (``unmoved``), as the base holds them: its mark is the one the base was agreed at, and every
+    change to a record moves its mark. One not in the base is not in the master either (it was
+    made in the copy since)."""
+    for key in unmoved:
+        held = base.get(key)
+        if held is not None:
+            theirs[key] = held
 
 
 def _first_of(value: Future[T], work: Future[Any]) -> T:

@@ -125,13 +125,14 @@ WHEN_NOT_MET = {
     13: "Where the time goes (the note gives this run's breakdown): the sync is spread over four threads "
     "on a machine of two cores. Before anything can be merged the master is opened and checked (its "
     "open-time checks read the whole file, about 0.7 to 1 s) and its marks and the records changed there "
-    "are read, about 0.8 s more, while the copy's are read beside it and the copy's backup is made; the merge is Python, "
-    "about 0.5 s; the two sides are then written at once, about 1.3 s, each with its full-text triggers "
-    "firing. The verified backups (a file copy and a quick_check each) usually finish while the sync "
-    "reads, but their copying slows when the system has let the files' pages go from its cache. What "
-    "would bring the sync further under 5 s here: more cores; reading only the marks that moved since "
-    "the last sync (a server could answer from its history; a file master would need a change log of "
-    "its own); and reading the master's marks beside its open-time scans, once its structure is checked.",
+    "are read, about 0.8 s more, while the copy's are read beside it and the copy's backup is made; the "
+    "merge is Python, about 0.5 s; the two sides are then written at once, about 1.3 s, each with its "
+    "full-text triggers firing. The verified backups (a file copy and a quick_check each) usually finish "
+    "while the sync reads, but their copying slows when the system has let the files' pages go from its "
+    "cache. What would bring the sync further under 5 s here: more cores; reading only the marks that "
+    "moved since the last sync (a server could answer from its history; a file master would need a "
+    "change log of its own); and reading the master's marks beside its open-time scans, once its "
+    "structure is checked.",
 }
 
 

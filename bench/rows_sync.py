@@ -335,8 +335,8 @@ def sync_result(ws: Workspace) -> Result:
             "Timed, as the app syncs (File > Sync with Master, the copy already open):",
             "`prepare_sync` (which begins the copy's verified backup on a thread of its own, opens and checks the",
             "master and reads its marks and the records changed there on a second thread while it reads the",
-            "copy's marks and changed records, then begins the master's backup) and `carry_out` (which waits for the backups, then writes the two",
-            "sides side by side, the copy",
+            "copy's marks and changed records, then begins the master's backup) and `carry_out` (which waits",
+            "for the backups, then writes the two sides side by side, the copy",
             f"on a thread of its own); it wrote {last.to_master:,} records to the master and {last.to_copy:,} to the",
             f"copy. Median breakdown (the steps on other threads overlap the main thread's): {parts}.",
             f"From the command line (`casefile sync`: open the copy, sync, close both) it takes median "

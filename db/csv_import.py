@@ -33,7 +33,7 @@ from .fields import KINDS, FieldSpec, FieldType, Kind
 from .records import apply_changes, new_id
 from .sizes import refuse_oversized
 from .sqlite.casefile import now_stamp
-from .store import CaseStore
+from .store import CaseStore, bulk_writes
 from .values import ValueProblem, check_value, to_columns
 
 # The ``--kind`` words of the command line, which are the export's file names.
@@ -368,24 +368,13 @@ def _insert(conn: Connection, kind: Kind, rows: list[tuple[str, dict[str, Any]]]
         if not names:
             names = list(columns)
         table_rows.append(tuple(columns[name] for name in names))
-    writes = _writes(conn)
+    writes = bulk_writes(conn)
     if table_rows:
         writes.insert_rows(conn, spec.table, names, table_rows)
     for name, link_rows in links.items():
         link = spec.field(name).link
         assert link is not None
         writes.insert_rows(conn, link.table, [link.owner_column, link.target_column, "position"], link_rows)
-
-
-def _writes(conn: Connection) -> Any:
-    """The bulk writes of the engine under ``conn``: a case file's go straight through its driver."""
-    if conn.dialect.name == "postgresql":
-        from .postgres import writes
-
-        return writes
-    from .sqlite import bulk
-
-    return bulk
 
 
 def _as_list(value: object) -> list[object]:
@@ -410,7 +399,7 @@ def remove_plan(cf: CaseStore, plan: CsvPlan) -> None:
             groups.append((kind, ids))
     with cf.write() as conn:
         # Rows of the file may refer to each other (affiliations): checked once all are gone.
-        _writes(conn).defer_foreign_keys(conn)
+        bulk_writes(conn).defer_foreign_keys(conn)
         for kind, ids in groups:
             table = KINDS[kind].table
             for start in range(0, len(ids), 500):

@@ -23,7 +23,7 @@ from .fields import CASE_FIELDS, JSON_ORDER, KINDS, FieldSpec, FieldType, Kind
 from .merge import CASE, CASE_KEY, Key, State, Values, fields_of, kind_of, normalise_record
 from .records import apply_changes, insert_record
 from .sizes import TOO_LARGE, TOO_LONG, oversize, refuse_oversized, surely_fits, text_bytes
-from .store import CaseStore, byte_length
+from .store import CaseStore, bulk_writes, byte_length
 from .values import decode_list, normalise, to_columns
 from .versions import keeps_versions
 
@@ -283,7 +283,10 @@ def _write_differences(conn: Connection, diffs: Mapping[Key, Values | None], cur
     for (kind, _names), records in batched.items():
         for start in range(0, len(records), CHUNK):
             _update_plain(conn, kind, records[start : start + CHUNK], stamp)
-    for key in reversed(_in_order(k for k, v in diffs.items() if v is None and k in current)):
+    gone = _in_order(k for k, v in diffs.items() if v is None and k in current)
+    if gone:  # records deleted together may refer to each other, in any order: checked at commit
+        bulk_writes(conn).defer_foreign_keys(conn)
+    for key in reversed(gone):
         kind = kind_of(key[0])
         assert kind is not None
         conn.execute(sa.text(f"DELETE FROM {KINDS[kind].table} WHERE id = :id"), {"id": key[1]})

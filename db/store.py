@@ -82,3 +82,15 @@ def _byte_length_sqlite(element: byte_length, compiler: SQLCompiler, **kw: Any) 
 @compiles(byte_length, "postgresql")
 def _byte_length_postgresql(element: byte_length, compiler: SQLCompiler, **kw: Any) -> str:
     return f"octet_length({compiler.process(element.clauses, **kw)})"
+
+
+def bulk_writes(conn: Connection) -> Any:
+    """The bulk writes of the engine under ``conn``: ``db.postgres.writes`` on a server, else
+    ``db.sqlite.bulk`` (a case file's go straight through its driver)."""
+    if conn.dialect.name == "postgresql":
+        from .postgres import writes
+
+        return writes
+    from .sqlite import bulk
+
+    return bulk

@@ -74,10 +74,10 @@ def test_round_after_round_both_sides_agree_and_nothing_inferred_differs_from_th
         import_document(base_document(), master_path)
         copy = CaseFile.open(take_offline_copy(master_path, Path(folder) / "copy.casefile"))
         try:
-            for script_ours, script_theirs, how in script_rounds:
-                ours = _edit(copy, script_ours, "ours")
+            for n, (script_ours, script_theirs, how) in enumerate(script_rounds):
+                ours = _edit(copy, script_ours, f"ours-{n}")  # each round's new records have new ids
                 with CaseFile.open(master_path) as master:
-                    theirs = _edit(master, script_theirs, "theirs")
+                    theirs = _edit(master, script_theirs, f"theirs-{n}")
                 plan = prepare_sync(copy)
                 try:
                     read = plan.merge.theirs

@@ -355,27 +355,19 @@ def test_the_command_line_names_the_records_a_conflicting_reference_points_to(pa
 
 @pytest.mark.parametrize("side", ["copy", "master"])
 def test_records_deleted_together_that_refer_to_each_other_reach_the_other_side(pair, side):
-    """Two actors affiliated with each other, deleted on one side: the sync deletes both on the
-    other side in one transaction, whichever it deletes first (references are checked at commit)."""
-    from db.merge import normalise_record
-    from db.merge_store import read_state, write_differences
-    from db.sqlite.casefile import now_stamp
-
+    """Two actors affiliated with each other, deleted on one side as a user does (the first with
+    its references cleared, then the second): the sync deletes both on the other side in one
+    transaction, where each still names the other (references are checked at commit)."""
     master_path, copy = pair
-    first, second = "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa", "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"
-    pair_of = {
-        ("actors", first): normalise_record("actors", {"name": "First", "affiliation": second}),
-        ("actors", second): normalise_record("actors", {"name": "Second", "affiliation": first}),
-    }
-    with copy.write() as conn:
-        write_differences(conn, pair_of, {}, stamp=now_stamp())
+    first = records.add_record(copy, Kind.ACTOR, {"name": "First"})
+    second = records.add_record(copy, Kind.ACTOR, {"name": "Second", "affiliation": first})
+    records.update_record(copy, Kind.ACTOR, first, {"affiliation": second})
     sync(copy)
-    with CaseFile.open(master_path) as master:
-        assert get(master, Kind.ACTOR, first)["affiliation"] == second
+    assert get(master_path, Kind.ACTOR, first)["affiliation"] == second
     edited = copy if side == "copy" else CaseFile.open(master_path)
     try:
-        with edited.write() as conn:
-            write_differences(conn, dict.fromkeys(pair_of), read_state(conn, list(pair_of)), stamp=now_stamp())
+        for rid in sorted((first, second)):
+            records.delete_record(edited, Kind.ACTOR, rid, remove_references=True)
     finally:
         if edited is not copy:
             edited.close()
